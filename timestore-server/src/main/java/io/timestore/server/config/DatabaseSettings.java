@@ -1,0 +1,43 @@
+package io.timestore.server.config;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where the data lives and as whom Timestore connects.
+ *
+ * <p>Two roles: the owner runs migrations and owns every table; the runtime role serves requests,
+ * owns nothing and cannot bypass row-level security. Without a {@code url} Timestore runs an
+ * embedded PostgreSQL under the data directory and creates both roles itself.
+ *
+ * @param url             JDBC URL of an external PostgreSQL 15+, or empty for the embedded one
+ * @param ownerUser       role that owns the schema and runs migrations
+ * @param ownerPassword   its password (external databases)
+ * @param runtimeUser     role that serves requests
+ * @param runtimePassword its password (external databases)
+ * @param poolSize        maximum runtime connections
+ * @param connectTimeout  how long to wait for a connection before failing
+ */
+public record DatabaseSettings(
+        Optional<String> url,
+        String ownerUser,
+        Secret ownerPassword,
+        String runtimeUser,
+        Secret runtimePassword,
+        int poolSize,
+        Duration connectTimeout) {
+
+    public DatabaseSettings {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(ownerUser, "ownerUser");
+        Objects.requireNonNull(ownerPassword, "ownerPassword");
+        Objects.requireNonNull(runtimeUser, "runtimeUser");
+        Objects.requireNonNull(runtimePassword, "runtimePassword");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+    }
+
+    public boolean embedded() {
+        return url.isEmpty();
+    }
+}

@@ -1,0 +1,18 @@
+package io.timestore.server.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The HTTP listener.
+ *
+ * @param host            interface to bind, e.g. {@code 127.0.0.1}
+ * @param port            TCP port; 0 picks a free one (the chosen port is logged and printed)
+ * @param shutdownTimeout how long in-flight requests may run on after a stop signal
+ */
+public record HttpSettings(String host, int port, Duration shutdownTimeout) {
+    public HttpSettings {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+    }
+}

@@ -1,0 +1,242 @@
+package io.timestore.server.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Builds {@link Settings} from four layers, highest first: command-line flags, {@code TIMESTORE_*}
+ * environment variables, the YAML file named by {@code --config} / {@code TIMESTORE_CONFIG}, and
+ * built-in defaults. Every value is checked here; the first bad one becomes an
+ * {@link InvalidSettings} naming the key, where the value came from, and the rule. Nothing is
+ * silently corrected, and unknown keys in the file are errors rather than ignored typos.
+ *
+ * <p>This is the only class that reads the process environment.
+ */
+public final class SettingsLoader {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private SettingsLoader() {}
+
+    /** Loads with the real process environment. */
+    public static Settings load(Map<String, String> flags, Optional<Path> configFile) {
+        return load(flags, configFile, System.getenv());
+    }
+
+    /**
+     * @param flags      values given on the command line, by dotted key
+     * @param configFile the {@code --config} flag, if given
+     * @param env        the environment variables to consult
+     */
+    public static Settings load(Map<String, String> flags, Optional<Path> configFile, Map<String, String> env) {
+        var file = configFile.or(() -> Optional.ofNullable(env.get("TIMESTORE_CONFIG")).filter(s -> !s.isBlank()).map(Path::of));
+        var fileValues = file.map(SettingsLoader::readFile).orElse(Map.of());
+        var values = new Values(flags, env, fileValues, file);
+        return new Settings(
+                values.path(SettingKey.DATA_DIR),
+                new HttpSettings(values.host(SettingKey.HOST), values.port(SettingKey.PORT),
+                        values.duration(SettingKey.SHUTDOWN_TIMEOUT)),
+                new DatabaseSettings(
+                        values.jdbcUrl(SettingKey.DB_URL),
+                        values.identifier(SettingKey.DB_USER),
+                        Secret.ofNullable(values.raw(SettingKey.DB_PASSWORD).orElse(null)),
+                        values.identifier(SettingKey.DB_RUNTIME_USER),
+                        Secret.ofNullable(values.raw(SettingKey.DB_RUNTIME_PASSWORD).orElse(null)),
+                        values.intBetween(SettingKey.DB_POOL_SIZE, 1, 1000),
+                        values.duration(SettingKey.DB_CONNECT_TIMEOUT)),
+                values.logFormat(SettingKey.LOG_FORMAT));
+    }
+
+    /** Reads the YAML file into dotted keys, refusing keys Timestore does not know. */
+    static Map<String, String> readFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidSettings("config", "file %s does not exist or is not a regular file".formatted(file));
+        }
+        JsonNode root;
+        try {
+            root = YAML.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new InvalidSettings("config", "file %s is not valid YAML (line %d): %s".formatted(
+                    file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(), e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new InvalidSettings("config", "file %s cannot be read: %s".formatted(file, e.getMessage()));
+        }
+        var out = new HashMap<String, String>();
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return out;
+        }
+        if (!root.isObject()) {
+            throw new InvalidSettings("config", "file %s must hold a YAML mapping at the top level".formatted(file));
+        }
+        flatten("", (ObjectNode) root, out, file);
+        return out;
+    }
+
+    private static void flatten(String prefix, ObjectNode node, Map<String, String> out, Path file) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            var entry = it.next();
+            var key = prefix + entry.getKey();
+            var value = entry.getValue();
+            if (value.isObject() && isPrefixOfKnownKey(key)) {
+                flatten(key + ".", (ObjectNode) value, out, file);
+            } else if (known(key).isEmpty()) {
+                throw new InvalidSettings(key, "unknown setting in %s (known settings are listed in docs/configuration.md)".formatted(file));
+            } else if (value.isContainerNode()) {
+                throw new InvalidSettings(key, "expected a single value in %s, found a %s".formatted(file, value.getNodeType().name().toLowerCase(Locale.ROOT)));
+            } else {
+                out.put(key, value.isNull() ? "" : value.asText());
+            }
+        }
+    }
+
+    private static boolean isPrefixOfKnownKey(String key) {
+        return SettingKey.ALL.stream().anyMatch(k -> k.key().startsWith(key + "."));
+    }
+
+    private static Optional<SettingKey> known(String key) {
+        return SettingKey.ALL.stream().filter(k -> k.key().equals(key)).findFirst();
+    }
+
+    /** Resolves each key through the layers and remembers where its value came from. */
+    private record Values(Map<String, String> flags, Map<String, String> env, Map<String, String> file, Optional<Path> filePath) {
+
+        Optional<String> raw(SettingKey key) {
+            return source(key).map(Source::value);
+        }
+
+        private Optional<Source> source(SettingKey key) {
+            var flag = flags.get(key.key());
+            if (flag != null) {
+                return Optional.of(new Source(flag, "command line"));
+            }
+            var fromEnv = key.env().map(env::get).filter(v -> !v.isEmpty());
+            if (fromEnv.isPresent()) {
+                return Optional.of(new Source(fromEnv.get(), key.env().get()));
+            }
+            var fromFile = file.get(key.key());
+            if (fromFile != null && !fromFile.isEmpty()) {
+                return Optional.of(new Source(fromFile, filePath.map(Path::toString).orElse("config file")));
+            }
+            return key.defaultValue().map(v -> new Source(v, "default"));
+        }
+
+        private Source required(SettingKey key) {
+            return source(key).orElseThrow(() -> new InvalidSettings(key.key(), "a value is required"));
+        }
+
+        private InvalidSettings invalid(SettingKey key, Source source, String rule) {
+            var shown = key.secret() ? "****" : "'" + source.value() + "'";
+            return new InvalidSettings(key.key(), "%s (from %s) %s".formatted(shown, source.origin(), rule));
+        }
+
+        Path path(SettingKey key) {
+            var source = required(key);
+            try {
+                return Path.of(source.value());
+            } catch (RuntimeException e) {
+                throw invalid(key, source, "is not a valid path");
+            }
+        }
+
+        String host(SettingKey key) {
+            var source = required(key);
+            try {
+                InetAddress.getByName(source.value());
+                return source.value();
+            } catch (UnknownHostException | SecurityException e) {
+                throw invalid(key, source, "is not an address or host name this machine can resolve");
+            }
+        }
+
+        int port(SettingKey key) {
+            return intBetween(key, 0, 65_535);
+        }
+
+        int intBetween(SettingKey key, int min, int max) {
+            var source = required(key);
+            try {
+                int value = Integer.parseInt(source.value().trim());
+                if (value < min || value > max) {
+                    throw invalid(key, source, "must be between %d and %d".formatted(min, max));
+                }
+                return value;
+            } catch (NumberFormatException e) {
+                throw invalid(key, source, "must be an integer between %d and %d".formatted(min, max));
+            }
+        }
+
+        Duration duration(SettingKey key) {
+            var source = required(key);
+            var text = source.value().trim();
+            var matcher = DURATION.matcher(text);
+            Duration value;
+            if (matcher.matches()) {
+                long amount = Long.parseLong(matcher.group(1));
+                value = switch (matcher.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    default -> Duration.ofDays(amount);
+                };
+            } else {
+                try {
+                    value = Duration.parse(text);
+                } catch (RuntimeException e) {
+                    throw invalid(key, source, "must be a duration such as 500ms, 10s, 5m, 1h or PT10S");
+                }
+            }
+            if (value.isNegative() || value.isZero()) {
+                throw invalid(key, source, "must be a positive duration");
+            }
+            return value;
+        }
+
+        Optional<String> jdbcUrl(SettingKey key) {
+            var source = source(key);
+            if (source.isEmpty()) {
+                return Optional.empty();
+            }
+            var url = source.get().value().trim();
+            if (!url.startsWith("jdbc:postgresql://")) {
+                throw new InvalidSettings(key.key(), "'%s' (from %s) must be a PostgreSQL JDBC URL starting with jdbc:postgresql://"
+                        .formatted(DatabaseUrls.mask(url), source.get().origin()));
+            }
+            return Optional.of(url);
+        }
+
+        String identifier(SettingKey key) {
+            var source = required(key);
+            if (!source.value().matches("[a-z_][a-z0-9_]{0,62}")) {
+                throw invalid(key, source, "must be a lower-case PostgreSQL role name ([a-z_][a-z0-9_]{0,62})");
+            }
+            return source.value();
+        }
+
+        LogFormat logFormat(SettingKey key) {
+            var source = required(key);
+            return switch (source.value().trim().toLowerCase(Locale.ROOT)) {
+                case "json" -> LogFormat.JSON;
+                case "text" -> LogFormat.TEXT;
+                default -> throw invalid(key, source, "must be json or text");
+            };
+        }
+    }
+
+    private record Source(String value, String origin) {}
+}

@@ -1,0 +1,162 @@
+package io.timestore.server.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import com.zaxxer.hikari.pool.HikariPool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.timestore.server.config.DatabaseSettings;
+import io.timestore.server.config.InvalidSettings;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The system of record: an embedded or external PostgreSQL, migrated as the owner role and
+ * served through a pool of runtime-role connections that row-level security always applies to.
+ */
+public final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+    private final Optional<EmbeddedDatabase> embedded;
+    private final DatabaseTarget target;
+    private final HikariDataSource pool;
+    private final Transactions transactions;
+
+    private Database(Optional<EmbeddedDatabase> embedded, DatabaseTarget target, HikariDataSource pool) {
+        this.embedded = embedded;
+        this.target = target;
+        this.pool = pool;
+        this.transactions = new Transactions(pool);
+    }
+
+    /**
+     * Opens the configured database: starts the embedded one if no URL is set, migrates, checks
+     * that the runtime role cannot bypass row-level security, and opens the runtime pool.
+     *
+     * @throws InvalidSettings when the database cannot be reached or its roles are unsafe
+     */
+    public static Database open(DatabaseSettings settings, Path dataDir, MeterRegistry registry) {
+        var embedded = settings.embedded() ? Optional.of(EmbeddedDatabase.open(dataDir, settings)) : Optional.<EmbeddedDatabase>empty();
+        try {
+            var target = embedded.map(e -> e.target(settings)).orElseGet(() -> externalTarget(settings));
+            migrate(target);
+            RuntimeRole.verify(target);
+            var pool = openPool(target, settings, registry);
+            return new Database(embedded, target, pool);
+        } catch (RuntimeException e) {
+            embedded.ifPresent(EmbeddedDatabase::close);
+            throw e;
+        }
+    }
+
+    /** Opens only the owner connection path and migrates, for {@code timestore migrate}. */
+    public static MigrationReport migrateOnly(DatabaseSettings settings, Path dataDir) {
+        var embedded = settings.embedded() ? Optional.of(EmbeddedDatabase.open(dataDir, settings)) : Optional.<EmbeddedDatabase>empty();
+        try {
+            var target = embedded.map(e -> e.target(settings)).orElseGet(() -> externalTarget(settings));
+            var result = migrate(target);
+            RuntimeRole.verify(target);
+            return new MigrationReport(target.maskedUrl(), result.migrationsExecuted, result.targetSchemaVersion);
+        } finally {
+            embedded.ifPresent(EmbeddedDatabase::close);
+        }
+    }
+
+    /** What {@code timestore migrate} reports. */
+    public record MigrationReport(String database, int applied, String schemaVersion) {}
+
+    public DatabaseTarget target() {
+        return target;
+    }
+
+    public DataSource runtimeDataSource() {
+        return pool;
+    }
+
+    public Transactions transactions() {
+        return transactions;
+    }
+
+    /** Whether a runtime connection can be had and answers within {@code timeout}. */
+    public boolean reachable(Duration timeout) {
+        try (var connection = pool.getConnection()) {
+            return connection.isValid((int) Math.max(1, timeout.toSeconds()));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        embedded.ifPresent(EmbeddedDatabase::close);
+    }
+
+    private static DatabaseTarget externalTarget(DatabaseSettings settings) {
+        var target = new DatabaseTarget(settings.url().orElseThrow(), settings.ownerUser(), settings.ownerPassword(),
+                settings.runtimeUser(), settings.runtimePassword(), "external PostgreSQL");
+        DriverManager.setLoginTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()));
+        try (var connection = DriverManager.getConnection(target.jdbcUrl(), target.ownerUser(),
+                target.ownerPassword().reveal().orElse(""))) {
+            var version = connection.getMetaData().getDatabaseMajorVersion();
+            if (version < 15) {
+                throw new InvalidSettings("database.url", "%s runs PostgreSQL %d; Timestore needs 15 or newer"
+                        .formatted(target.maskedUrl(), version));
+            }
+        } catch (SQLException e) {
+            throw new InvalidSettings("database.url", "cannot connect to %s as %s: %s"
+                    .formatted(target.maskedUrl(), target.ownerUser(), firstLine(e.getMessage())), e);
+        }
+        return target;
+    }
+
+    private static org.flywaydb.core.api.output.MigrateResult migrate(DatabaseTarget target) {
+        try {
+            var result = Migrations.migrate(target);
+            if (result.migrationsExecuted > 0) {
+                log.info("applied {} migration(s); schema version {}", result.migrationsExecuted, result.targetSchemaVersion);
+            }
+            return result;
+        } catch (FlywayException e) {
+            throw new InvalidSettings("database.user", "migrating %s as %s failed: %s"
+                    .formatted(target.maskedUrl(), target.ownerUser(), firstLine(e.getMessage())), e);
+        }
+    }
+
+    private static HikariDataSource openPool(DatabaseTarget target, DatabaseSettings settings, MeterRegistry registry) {
+        var config = new HikariConfig();
+        config.setPoolName("timestore-runtime");
+        config.setJdbcUrl(target.jdbcUrl());
+        config.setUsername(target.runtimeUser());
+        target.runtimePassword().reveal().ifPresent(config::setPassword);
+        config.setMaximumPoolSize(settings.poolSize());
+        config.setMinimumIdle(Math.min(2, settings.poolSize()));
+        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        config.setValidationTimeout(Math.max(250, Math.min(settings.connectTimeout().toMillis(), 5_000)));
+        config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
+        config.addDataSourceProperty("ApplicationName", "timestore");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+        try {
+            return new HikariDataSource(config);
+        } catch (HikariPool.PoolInitializationException e) {
+            throw new InvalidSettings("database.runtime-user", "cannot connect to %s as %s: %s"
+                    .formatted(target.maskedUrl(), target.runtimeUser(), firstLine(e.getMessage())), e);
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "(no detail)";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,24 @@
+package io.timestore.server.db;
+
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/**
+ * Brings the schema up to date as the owner role. Migrations live in {@code db/migration} and
+ * grant the runtime role exactly what it needs, table by table ({@code ${runtime_role}}).
+ */
+public final class Migrations {
+    private Migrations() {}
+
+    public static MigrateResult migrate(DatabaseTarget target) {
+        return Flyway.configure()
+                .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword().reveal().orElse(""))
+                .locations("classpath:db/migration")
+                .placeholders(Map.of("runtime_role", target.runtimeUser(), "owner_role", target.ownerUser()))
+                .cleanDisabled(true)
+                .validateMigrationNaming(true)
+                .load()
+                .migrate();
+    }
+}

@@ -1,0 +1,138 @@
+package io.timestore.server.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.timestore.server.config.HttpSettings;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Jetty on virtual threads, through Javalin. Around every request: a request id and trace
+ * context (echoed as {@code X-Request-ID} and {@code traceparent}), the logging MDC, one access
+ * log line, metrics, and RFC 9457 errors for anything that goes wrong, unmatched paths included.
+ *
+ * <p>Stopping is graceful: the connector stops accepting, in-flight requests get up to the
+ * configured shutdown timeout to finish, then the server stops.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger accessLog = LoggerFactory.getLogger("io.timestore.access");
+
+    private final Javalin javalin;
+    private final List<Route> routes;
+
+    private HttpServer(Javalin javalin, List<Route> routes) {
+        this.javalin = javalin;
+        this.routes = routes;
+    }
+
+    /** What every request needs besides its route: ids, time, errors, metrics. */
+    public record Collaborators(Problems problems, RequestIds requestIds, InstantSource clock,
+                                RandomGenerator random, MeterRegistry registry) {
+        public Collaborators {
+            Objects.requireNonNull(problems, "problems");
+            Objects.requireNonNull(requestIds, "requestIds");
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(random, "random");
+            Objects.requireNonNull(registry, "registry");
+        }
+    }
+
+    public static HttpServer start(HttpSettings settings, Collaborators with, List<RouteGroup> groups) {
+        var metrics = new HttpMetrics(with.registry());
+        var registered = new Routes[1];
+        var javalin = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.concurrency.useVirtualThreads = true;
+            config.http.generateEtags = false;
+            config.http.prefer405over404 = true;
+            config.jetty.host = settings.host();
+            config.jetty.port = settings.port();
+            config.jetty.modifyServer(server -> {
+                server.setStopTimeout(settings.shutdownTimeout().toMillis());
+                server.setHandler(new GracefulHandler());
+            });
+            var routes = new Routes(config.routes);
+            config.routes.before(ctx -> begin(ctx, with, metrics));
+            config.routes.after(ctx -> finish(ctx, with, metrics));
+            config.routes.exception(Exception.class, (failure, ctx) -> with.problems().handle(failure, ctx));
+            config.routes.error(404, ctx -> {
+                if (!isProblem(ctx)) {
+                    with.problems().write(ctx, ProblemType.NOT_FOUND, "no route matches " + ctx.method() + " " + ctx.path(), Map.of());
+                }
+            });
+            config.routes.error(405, ctx -> {
+                if (!isProblem(ctx)) {
+                    with.problems().write(ctx, ProblemType.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path(), Map.of());
+                }
+            });
+            groups.forEach(group -> group.register(routes));
+            registered[0] = routes;
+        });
+        javalin.start();
+        return new HttpServer(javalin, registered[0].registered());
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return javalin.port();
+    }
+
+    /** Every registered route, operational ones included. */
+    public List<Route> routes() {
+        return routes;
+    }
+
+    @Override
+    public void close() {
+        javalin.stop();
+    }
+
+    private static void begin(Context ctx, Collaborators with, HttpMetrics metrics) {
+        var request = new RequestContext(
+                with.requestIds().accept(ctx.header("X-Request-ID")),
+                TraceContext.continueOrStart(ctx.header("traceparent"), with.random()),
+                with.clock().instant(),
+                System.nanoTime());
+        ctx.attribute(RequestContext.ATTRIBUTE, request);
+        ctx.header("X-Request-ID", request.requestId());
+        ctx.header("traceparent", request.trace().traceparent());
+        MDC.put("request_id", request.requestId());
+        MDC.put("trace_id", request.trace().traceId());
+        metrics.started();
+    }
+
+    private static void finish(Context ctx, Collaborators with, HttpMetrics metrics) {
+        RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
+        if (request == null) {
+            return;
+        }
+        var duration = Duration.ofNanos(System.nanoTime() - request.startNanos());
+        var endpoint = ctx.endpoints().matchedHttpEndpoint();
+        var route = endpoint == null ? "unmatched" : endpoint.path;
+        int status = ctx.statusCode();
+        metrics.finished(ctx.method().name(), route, status, duration);
+        MDC.put("route", route);
+        accessLog.atInfo()
+                .addKeyValue("method", ctx.method().name())
+                .addKeyValue("path", ctx.path())
+                .addKeyValue("status", status)
+                .addKeyValue("duration_ms", duration.toNanos() / 1_000_000.0)
+                .log("{} {} {} {}ms", ctx.method().name(), ctx.path(), status, duration.toMillis());
+        MDC.clear();
+    }
+
+    private static boolean isProblem(Context ctx) {
+        var type = ctx.res().getContentType();
+        return type != null && type.startsWith(Problems.CONTENT_TYPE);
+    }
+}

@@ -1,0 +1,8 @@
+package io.timestore.server.http;
+
+/** The resource does not exist, or exists where the caller may not know it does. */
+public final class NotFound extends TimestoreException {
+    public NotFound(String detail) {
+        super(ProblemType.NOT_FOUND, detail);
+    }
+}

@@ -1,0 +1,44 @@
+package io.timestore.server.http;
+
+/**
+ * Every error Timestore returns, with its stable {@code code}, HTTP status and title. Clients
+ * branch on {@code code}; docs/errors.md lists them all (a test keeps the two in step).
+ */
+public enum ProblemType {
+    INVALID_REQUEST("invalid_request", 400, "Invalid request"),
+    NOT_FOUND("not_found", 404, "Not found"),
+    METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),
+    NOT_ACCEPTABLE("not_acceptable", 406, "Not acceptable"),
+    PAYLOAD_TOO_LARGE("payload_too_large", 413, "Payload too large"),
+    UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415, "Unsupported media type"),
+    INTERNAL_ERROR("internal_error", 500, "Internal error"),
+    DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
+    NOT_READY("not_ready", 503, "Not ready");
+
+    private final String code;
+    private final int status;
+    private final String title;
+
+    ProblemType(String code, int status, String title) {
+        this.code = code;
+        this.status = status;
+        this.title = title;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** The {@code type} URI of the problem document. */
+    public String uri() {
+        return "https://timestore.dev/problems/" + code.replace('_', '-');
+    }
+}

@@ -1,0 +1,77 @@
+package io.timestore.server.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import io.timestore.server.http.RouteGroup;
+import io.timestore.server.http.Routes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operational routes: liveness, readiness, Prometheus metrics, the OpenAPI document. They
+ * carry no tenant data, so they need no credentials and leave no audit events.
+ */
+public final class OperationsRoutes implements RouteGroup {
+    private final Metrics metrics;
+    private final List<ReadinessCheck> checks;
+    private final ObjectMapper json;
+    private final byte[] openApi;
+    private final String version;
+
+    public OperationsRoutes(Metrics metrics, List<ReadinessCheck> checks, ObjectMapper json, String version) {
+        this.metrics = metrics;
+        this.checks = List.copyOf(checks);
+        this.json = json;
+        this.version = version;
+        this.openApi = loadOpenApi();
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.operational("/healthz", this::health);
+        routes.operational("/readyz", this::readiness);
+        routes.operational("/metrics", this::metrics);
+        routes.operational("/openapi.yaml", this::openApi);
+    }
+
+    private void health(Context ctx) throws IOException {
+        ctx.contentType("application/json").result(json.writeValueAsBytes(Map.of("status", "ok", "version", version)));
+    }
+
+    private void readiness(Context ctx) throws IOException {
+        var results = new LinkedHashMap<String, String>();
+        boolean ready = true;
+        for (var check : checks) {
+            boolean up = check.ready();
+            results.put(check.name(), up ? "up" : "down");
+            ready &= up;
+        }
+        var body = new LinkedHashMap<String, Object>();
+        body.put("status", ready ? "ready" : "not_ready");
+        body.put("checks", results);
+        ctx.status(ready ? 200 : 503).contentType("application/json").result(json.writeValueAsBytes(body));
+    }
+
+    private void metrics(Context ctx) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+    }
+
+    private void openApi(Context ctx) {
+        ctx.contentType("application/yaml").result(openApi);
+    }
+
+    private static byte[] loadOpenApi() {
+        try (InputStream in = OperationsRoutes.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the server jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
