@@ -42,9 +42,18 @@ public final class Transactions {
         });
     }
 
-    /** Runs {@code work} in a transaction with no tenant set: tenant tables show no rows. */
+    /**
+     * Runs {@code work} in a transaction with the tenant explicitly cleared: tenant tables show
+     * no rows, even if some earlier misbehaving work left a session-level value behind.
+     */
     public <T> T withoutTenant(TenantWork<T> work) {
-        return inTransaction(work);
+        return inTransaction(connection -> {
+            try (var statement = connection.prepareStatement(SET_TENANT)) {
+                statement.setString(1, "");
+                statement.execute();
+            }
+            return work.run(connection);
+        });
     }
 
     private <T> T inTransaction(TenantWork<T> work) {

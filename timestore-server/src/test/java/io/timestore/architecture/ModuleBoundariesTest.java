@@ -1,0 +1,47 @@
+package io.timestore.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** DESIGN.md §2: audit and security are libraries other services can use; they know nothing of the server or HTTP. */
+class ModuleBoundariesTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.timestore");
+    }
+
+    @Test
+    void security_does_not_depend_on_the_server_audit_or_any_http_framework() {
+        noClasses().that().resideInAPackage("io.timestore.security..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.timestore.server..", "io.timestore.audit..", "io.javalin..", "jakarta.servlet..", "org.eclipse.jetty..")
+                .check(classes);
+    }
+
+    @Test
+    void audit_does_not_depend_on_the_server_security_internals_or_any_http_framework() {
+        noClasses().that().resideInAPackage("io.timestore.audit..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.timestore.server..", "io.timestore.security..", "io.javalin..", "jakarta.servlet..", "org.eclipse.jetty..")
+                .allowEmptyShould(true) // the audit library's first classes are being written; remove once they land
+                .check(classes);
+    }
+
+    @Test
+    void no_class_reads_the_environment_outside_the_configuration_loader() {
+        noClasses().that().resideOutsideOfPackage("io.timestore.server.config..")
+                .and().doNotHaveFullyQualifiedName("io.timestore.server.cli.Main")
+                .should().callMethod(System.class, "getenv")
+                .orShould().callMethod(System.class, "getenv", String.class)
+                .check(classes);
+    }
+}

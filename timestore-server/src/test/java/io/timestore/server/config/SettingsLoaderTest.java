@@ -1,0 +1,155 @@
+package io.timestore.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path yaml(String text) throws IOException {
+        var file = dir.resolve("timestore.yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void defaults_listen_on_loopback_8080_with_embedded_database_under_data() {
+        var settings = SettingsLoader.load(Map.of(), Optional.empty(), Map.of());
+
+        assertThat(settings.http().host()).isEqualTo("127.0.0.1");
+        assertThat(settings.http().port()).isEqualTo(8080);
+        assertThat(settings.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(settings.database().embedded()).isTrue();
+        assertThat(settings.database().runtimeUser()).isEqualTo("timestore_app");
+        assertThat(settings.logFormat()).isEqualTo(LogFormat.JSON);
+    }
+
+    @Test
+    void flag_beats_environment_beats_file_beats_default() throws IOException {
+        var file = yaml("""
+                server:
+                  host: 0.0.0.0
+                  port: 7000
+                data-dir: /from/file
+                log:
+                  format: text
+                """);
+
+        var fileOnly = SettingsLoader.load(Map.of(), Optional.of(file), Map.of());
+        var envOverFile = SettingsLoader.load(Map.of(), Optional.of(file), Map.of("TIMESTORE_PORT", "7100"));
+        var flagOverEnv = SettingsLoader.load(Map.of("server.port", "7200"), Optional.of(file), Map.of("TIMESTORE_PORT", "7100"));
+
+        assertThat(fileOnly.http().port()).isEqualTo(7000);
+        assertThat(fileOnly.http().host()).isEqualTo("0.0.0.0");
+        assertThat(fileOnly.dataDir()).isEqualTo(Path.of("/from/file"));
+        assertThat(fileOnly.logFormat()).isEqualTo(LogFormat.TEXT);
+        assertThat(envOverFile.http().port()).isEqualTo(7100);
+        assertThat(flagOverEnv.http().port()).isEqualTo(7200);
+    }
+
+    @Test
+    void every_documented_environment_variable_is_read() {
+        var settings = SettingsLoader.load(Map.of(), Optional.empty(), Map.of(
+                "TIMESTORE_HOST", "localhost",
+                "TIMESTORE_PORT", "0",
+                "TIMESTORE_DATA_DIR", "/var/lib/timestore",
+                "TIMESTORE_DB_URL", "jdbc:postgresql://db.internal:5432/timestore",
+                "TIMESTORE_DB_USER", "ts_owner",
+                "TIMESTORE_DB_PASSWORD", "owner-secret"));
+
+        assertThat(settings.http().host()).isEqualTo("localhost");
+        assertThat(settings.http().port()).isZero();
+        assertThat(settings.dataDir()).isEqualTo(Path.of("/var/lib/timestore"));
+        assertThat(settings.database().url()).contains("jdbc:postgresql://db.internal:5432/timestore");
+        assertThat(settings.database().ownerUser()).isEqualTo("ts_owner");
+        assertThat(settings.database().ownerPassword().reveal()).contains("owner-secret");
+        assertThat(settings.database().embedded()).isFalse();
+    }
+
+    @Test
+    void the_config_file_can_be_named_by_environment() throws IOException {
+        var file = yaml("server:\n  port: 9999\n");
+
+        var settings = SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_CONFIG", file.toString()));
+
+        assertThat(settings.http().port()).isEqualTo(9999);
+    }
+
+    @Test
+    void durations_accept_short_and_iso_forms() throws IOException {
+        assertThat(SettingsLoader.load(Map.of(), Optional.of(yaml("server:\n  shutdown-timeout: 1500ms\n")), Map.of())
+                .http().shutdownTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(SettingsLoader.load(Map.of(), Optional.of(yaml("server:\n  shutdown-timeout: PT2M\n")), Map.of())
+                .http().shutdownTimeout()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void an_unknown_key_in_the_file_is_refused_by_name() throws IOException {
+        var file = yaml("server:\n  prot: 8080\n");
+
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(file), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("server.prot")
+                .hasMessageContaining("unknown setting");
+    }
+
+    @Test
+    void an_unknown_top_level_section_is_refused() throws IOException {
+        var file = yaml("telemetry:\n  enabled: true\n");
+
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(file), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("telemetry");
+    }
+
+    @Test
+    void a_port_out_of_range_names_the_setting_value_origin_and_rule() {
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_PORT", "70000")))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessage("invalid configuration: server.port: '70000' (from TIMESTORE_PORT) must be between 0 and 65535");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("server.port", "http"), Optional.empty(), Map.of()))
+                .hasMessageContaining("server.port").hasMessageContaining("command line").hasMessageContaining("integer");
+    }
+
+    @Test
+    void other_bad_values_are_refused_with_their_rule() throws IOException {
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("log.format", "xml"), Optional.empty(), Map.of()))
+                .hasMessageContaining("log.format").hasMessageContaining("json or text");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("database.url", "postgres://x/y"), Optional.empty(), Map.of()))
+                .hasMessageContaining("database.url").hasMessageContaining("jdbc:postgresql://");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("server:\n  shutdown-timeout: soon\n")), Map.of()))
+                .hasMessageContaining("server.shutdown-timeout").hasMessageContaining("duration");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("server.host", "no-such-host.invalid"), Optional.empty(), Map.of()))
+                .hasMessageContaining("server.host");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("database.user", "Robert'); DROP"), Optional.empty(), Map.of()))
+                .hasMessageContaining("database.user");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("server: [1, 2]\n")), Map.of()))
+                .hasMessageContaining("server");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(dir.resolve("missing.yaml")), Map.of()))
+                .hasMessageContaining("config").hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("server:\n  port: [\n")), Map.of()))
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void secrets_never_appear_in_messages_or_to_string() {
+        var settings = SettingsLoader.load(Map.of(), Optional.empty(), Map.of(
+                "TIMESTORE_DB_URL", "jdbc:postgresql://db:5432/ts?password=url-secret",
+                "TIMESTORE_DB_PASSWORD", "pw-secret"));
+
+        assertThat(settings.toString()).doesNotContain("pw-secret");
+        assertThat(DatabaseUrls.mask(settings.database().url().orElseThrow())).doesNotContain("url-secret").contains("password=****");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("database.url", "mysql://u:hunter2@h/db?password=hunter2"), Optional.empty(), Map.of()))
+                .hasMessageNotContaining("hunter2");
+    }
+}

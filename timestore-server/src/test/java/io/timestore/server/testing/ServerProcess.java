@@ -1,0 +1,115 @@
+package io.timestore.server.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code timestore serve} as a separate operating-system process, for what only a real process
+ * shows: signals, exit codes, stdout, restarts on the same data directory.
+ */
+public final class ServerProcess implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Process process;
+    private final List<String> stdout = new CopyOnWriteArrayList<>();
+    private final Thread reader;
+
+    private ServerProcess(Process process) {
+        this.process = process;
+        this.reader = Thread.ofPlatform().daemon().start(() -> {
+            try (var lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                lines.lines().forEach(stdout::add);
+            } catch (IOException | UncheckedIOException e) {
+                stdout.add("{\"msg\":\"(test harness: stdout closed: " + e.getMessage() + ")\"}");
+            }
+        });
+    }
+
+    /** Starts {@code timestore serve --port 0 --data-dir DIR extraArgs...} with this JVM's classpath. */
+    public static ServerProcess serve(Path dataDir, String... extraArgs) {
+        var command = new ArrayList<String>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-cp", System.getProperty("java.class.path"),
+                "io.timestore.server.cli.Main", "serve", "--port", "0", "--data-dir", dataDir.toString()));
+        command.addAll(List.of(extraArgs));
+        try {
+            var process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            return new ServerProcess(process);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for the startup line and returns the server's base URI. */
+    public URI awaitListening(Duration timeout) {
+        Await.until("the server logs that it listens (stdout so far: " + stdout + ")", timeout,
+                () -> startupLine().isPresent() || !process.isAlive());
+        var line = startupLine().orElseThrow(() -> new AssertionError("server exited with " + process.exitValue() + ": " + stdout));
+        return URI.create("http://127.0.0.1:" + line.get("port").asInt());
+    }
+
+    private Optional<JsonNode> startupLine() {
+        return jsonLines().stream().filter(line -> line.path("msg").asText().contains(" listening on ")).findFirst();
+    }
+
+    /** Every stdout line parsed as JSON; a line that is not JSON fails the caller's test. */
+    public List<JsonNode> jsonLines() {
+        var parsed = new ArrayList<JsonNode>();
+        for (var line : stdout) {
+            try {
+                parsed.add(JSON.readTree(line));
+            } catch (IOException e) {
+                throw new AssertionError("stdout line is not JSON: " + line, e);
+            }
+        }
+        return parsed;
+    }
+
+    public List<String> stdout() {
+        return List.copyOf(stdout);
+    }
+
+    /** Sends SIGTERM and waits for the exit code. */
+    public int terminate(Duration timeout) throws InterruptedException {
+        // Through the handle: Process.destroy() would also close our end of stdout and lose the last lines.
+        process.toHandle().destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("server did not stop within " + timeout + " after SIGTERM");
+        }
+        // The pipe may still hold the last lines; read them before anyone looks.
+        reader.join(Duration.ofSeconds(10));
+        return process.exitValue();
+    }
+
+    /** Sends SIGKILL: no shutdown hooks, no cleanup. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

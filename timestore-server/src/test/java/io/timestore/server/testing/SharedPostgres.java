@@ -1,0 +1,106 @@
+package io.timestore.server.testing;
+
+import io.timestore.server.config.Secret;
+import io.timestore.server.db.DatabaseTarget;
+import io.timestore.server.db.EmbeddedDatabase;
+import io.timestore.server.db.Migrations;
+import io.timestore.server.db.Roles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The one embedded PostgreSQL of a test JVM. Started on first use, with the owner and runtime
+ * roles and a template database migrated once; each test class clones the template into a
+ * database of its own (a file-level copy, far faster than migrating again).
+ */
+public final class SharedPostgres implements AutoCloseable {
+    public static final String OWNER = "timestore_owner";
+    public static final String RUNTIME = "timestore_app";
+    private static final String TEMPLATE = "timestore_template";
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedPostgres.class);
+
+    private final EmbeddedDatabase cluster;
+    private final AtomicInteger databases = new AtomicInteger();
+
+    private SharedPostgres(EmbeddedDatabase cluster) {
+        this.cluster = cluster;
+    }
+
+    /** The JVM-wide instance, kept in JUnit's root store and closed when the run ends. */
+    public static SharedPostgres in(ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE)
+                .computeIfAbsent(SharedPostgres.class, key -> start(), SharedPostgres.class);
+    }
+
+    private static SharedPostgres start() {
+        try {
+            var directory = Files.createTempDirectory("timestore-test-pg");
+            var cluster = EmbeddedDatabase.start(directory);
+            var shared = new SharedPostgres(cluster);
+            try (var superuser = shared.superuser("postgres")) {
+                Roles.ensureRoles(superuser, OWNER, RUNTIME);
+                Roles.ensureDatabase(superuser, TEMPLATE, OWNER, RUNTIME);
+            }
+            Migrations.migrate(shared.target(TEMPLATE));
+            return shared;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the shared test database", e);
+        }
+    }
+
+    /** A new database cloned from the migrated template, with the runtime role's access granted. */
+    public String createDatabase(String prefix) {
+        var name = (prefix.toLowerCase().replaceAll("[^a-z0-9]", "_") + "_" + databases.incrementAndGet());
+        name = name.length() > 60 ? name.substring(name.length() - 60) : name;
+        if (!Character.isLetter(name.charAt(0))) {
+            name = "t" + name.substring(1);
+        }
+        try (var superuser = superuser("postgres"); var statement = superuser.createStatement()) {
+            statement.execute("CREATE DATABASE \"%s\" TEMPLATE %s OWNER %s".formatted(name, TEMPLATE, OWNER));
+            Roles.grantDatabaseAccess(superuser, name, RUNTIME);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot clone the template into " + name, e);
+        }
+        return name;
+    }
+
+    public String jdbcUrl(String database) {
+        return cluster.jdbcUrl(database);
+    }
+
+    public int port() {
+        return cluster.port();
+    }
+
+    public DatabaseTarget target(String database) {
+        return new DatabaseTarget(jdbcUrl(database), OWNER, Secret.none(), RUNTIME, Secret.none(), "shared test PostgreSQL");
+    }
+
+    /** A superuser connection; for test set-up and for tampering that no server role could do. */
+    public Connection superuser(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), EmbeddedDatabase.superuser(), "");
+    }
+
+    /** A connection as the owner role, e.g. to tamper with audit rows the runtime role cannot touch. */
+    public Connection owner(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), OWNER, "");
+    }
+
+    /** A connection as the runtime role, exactly what the server uses. */
+    public Connection runtime(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), RUNTIME, "");
+    }
+
+    @Override
+    public void close() {
+        cluster.close();
+    }
+}
