@@ -51,6 +51,21 @@ class ServerProcessTest {
         }
     }
 
+    @Test
+    void log_format_text_writes_human_readable_lines_with_the_request_id() throws Exception {
+        try (var server = ServerProcess.serve(dataDir, "--log-format", "text")) {
+            var startup = server.awaitLineContaining("listening on http://127.0.0.1:", Duration.ofSeconds(90));
+            var port = startup.replaceAll(".*listening on http://127\\.0\\.0\\.1:(\\d+).*", "$1");
+            var api = new Api(java.net.URI.create("http://127.0.0.1:" + port));
+
+            api.get("/healthz", "X-Request-ID", "text-format-1");
+
+            var access = server.awaitLineContaining("[text-format-1]", Duration.ofSeconds(10));
+            assertThat(access).matches("\\d{4}-\\d{2}-\\d{2}T\\S+Z INFO .*io\\.timestore\\.access.*GET /healthz 200 .*");
+            assertThat(startup).doesNotStartWith("{");
+        }
+    }
+
     private static void isStructuredLogLine(JsonNode line) {
         assertThat(line.has("ts")).as("ts in %s", line).isTrue();
         assertThat(line.get("level").asText()).isIn("TRACE", "DEBUG", "INFO", "WARN", "ERROR");

@@ -60,6 +60,14 @@ public final class ServerProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + line.get("port").asInt());
     }
 
+    /** Waits for a stdout line (in any log format) containing {@code text}. */
+    public String awaitLineContaining(String text, Duration timeout) {
+        Await.until("stdout has a line containing '" + text + "' (so far: " + stdout + ")", timeout,
+                () -> stdout.stream().anyMatch(l -> l.contains(text)) || !process.isAlive());
+        return stdout.stream().filter(l -> l.contains(text)).findFirst()
+                .orElseThrow(() -> new AssertionError("server exited with " + process.exitValue() + ": " + stdout));
+    }
+
     private Optional<JsonNode> startupLine() {
         return jsonLines().stream().filter(line -> line.path("msg").asText().contains(" listening on ")).findFirst();
     }
