@@ -15,6 +15,7 @@ public final class Migrations {
         return Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword().reveal().orElse(""))
                 .locations("classpath:db/migration")
+                .javaMigrations(new AuditTrailMigration())
                 .placeholders(Map.of("runtime_role", target.runtimeUser(), "owner_role", target.ownerUser()))
                 .cleanDisabled(true)
                 .validateMigrationNaming(true)

@@ -18,7 +18,8 @@ import javax.sql.DataSource;
  * without it they match no rows. Thread-safe.
  */
 public final class Transactions {
-    private static final String SET_TENANT = "SELECT set_config('app.tenant_id', ?, true)";
+    private static final String SET_TENANT = "SELECT set_config('app.tenant_id', ?, true), set_config('app.platform', 'off', true)";
+    private static final String SET_PLATFORM = "SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)";
     private final DataSource dataSource;
 
     public Transactions(DataSource dataSource) {
@@ -36,6 +37,21 @@ public final class Transactions {
         return inTransaction(connection -> {
             try (var statement = connection.prepareStatement(SET_TENANT)) {
                 statement.setString(1, tenant.value());
+                statement.execute();
+            }
+            return work.run(connection);
+        });
+    }
+
+    /**
+     * Runs {@code work} as platform work: no tenant, and {@code app.platform = 'on'}, which only
+     * the policies written for platform operators accept (tenant management, cross-tenant audit
+     * reads). This is the one explicit cross-tenant path; callers must have checked that the
+     * principal is a platform operator.
+     */
+    public <T> T asPlatform(TenantWork<T> work) {
+        return inTransaction(connection -> {
+            try (var statement = connection.prepareStatement(SET_PLATFORM)) {
                 statement.execute();
             }
             return work.run(connection);
