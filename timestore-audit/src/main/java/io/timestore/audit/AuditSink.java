@@ -1,0 +1,32 @@
+package io.timestore.audit;
+
+import java.sql.Connection;
+import java.util.List;
+
+/**
+ * Where events are stored: the audit table (a JDBC implementation comes with the server's storage).
+ * Events arrive unsealed; the sequencer seals them later in insertion order.
+ *
+ * <p>Contract for implementations: storage is idempotent on {@code event_id} (the first stored
+ * event wins and the rest are reported as duplicates); a stored event is never updated; the partition
+ * is {@link AuditEvent#tenantId()} (tenant or {@link AuditEvent#PLATFORM_PARTITION}); implementations
+ * are thread-safe.
+ */
+public interface AuditSink {
+    /**
+     * Stores the events in one transaction and commits it durably before returning (the group
+     * commit path: many requests share this call).
+     *
+     * @return one {@link Recorded} per event, in order
+     * @throws AuditUnavailable if the commit did not happen; then none of the events is stored
+     */
+    List<Recorded> append(List<AuditEvent> events);
+
+    /**
+     * Stores one event inside the caller's open transaction (the mutation path, G4): it becomes
+     * durable exactly when the caller's transaction commits, together with the mutation.
+     *
+     * @throws AuditUnavailable if the insert failed; the caller must roll back its transaction
+     */
+    Recorded append(Connection transaction, AuditEvent event);
+}

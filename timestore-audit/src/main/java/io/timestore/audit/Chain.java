@@ -1,0 +1,66 @@
+package io.timestore.audit;
+
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Seals events into one tenant's hash chain: each event gets the next {@code seq}, the previous
+ * event's hash as {@code prev_hash}, and {@code hash = SHA-256(prev_hash || canonical_bytes)} with
+ * the canonical bytes of {@link CanonicalEncoding} (version 1).
+ *
+ * <p>Order is the sequencer's insertion order, not {@code occurred_at}: concurrent requests commit
+ * out of timestamp order, and refusing or re-sorting them would lose or delay events. So
+ * {@code occurred_at} may go backwards inside a chain; time only has to increase between
+ * checkpoints (see {@link CheckpointSigner}). Gap-free, increasing {@code seq} is what the
+ * verifier relies on.
+ *
+ * <p>Holds a reusable digest and buffer: not thread-safe; the single sequencer owns one instance.
+ */
+public final class Chain {
+    private final MessageDigest sha256 = EventIds.sha256();
+    private final CanonicalEncoding encoding = new CanonicalEncoding();
+
+    /**
+     * Seals {@code events}, in list order, after {@code head}.
+     *
+     * @return the sealed events (seq {@code head.seq + 1} onwards) and the new head
+     * @throws IllegalArgumentException if an event is already sealed or belongs to another tenant
+     */
+    public SealedBatch seal(ChainHead head, List<AuditEvent> events) {
+        Objects.requireNonNull(head, "head");
+        List<AuditEvent> sealed = new ArrayList<>(events.size());
+        long seq = head.seq();
+        ChainHash prev = head.hash();
+        for (AuditEvent event : events) {
+            if (event.isSealed()) {
+                throw new IllegalArgumentException("event %s is already sealed at seq %d".formatted(event.eventId(), event.seal().seq()));
+            }
+            if (!event.tenantId().equals(head.tenantId())) {
+                throw new IllegalArgumentException("event %s belongs to %s, not to the chain of %s"
+                        .formatted(event.eventId(), event.tenantId(), head.tenantId()));
+            }
+            ChainHash hash = ChainHash.of(hash(prev, event));
+            sealed.add(event.withSeal(new Seal(++seq, prev, hash)));
+            prev = hash;
+        }
+        return new SealedBatch(List.copyOf(sealed), new ChainHead(head.tenantId(), seq, prev));
+    }
+
+    /** {@code SHA-256(prev || canonical_bytes(event))}; the returned array is fresh. */
+    byte[] hash(ChainHash prev, AuditEvent event) {
+        encoding.write(event);
+        prev.updateDigest(sha256);
+        sha256.update(encoding.buffer(), 0, encoding.length());
+        return sha256.digest();
+    }
+
+    /** The result of {@link #seal}: the sealed events and the chain's new head. */
+    public record SealedBatch(List<AuditEvent> events, ChainHead head) {
+        public SealedBatch {
+            events = List.copyOf(events);
+            Objects.requireNonNull(head, "head");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.timestore.audit;
+
+import io.timestore.audit.CheckpointVerifier.Check;
+import io.timestore.audit.VerificationResult.Reason;
+import java.security.DigestException;
+import java.security.MessageDigest;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Verifies one tenant's chain in a single streaming pass: recomputes every hash, checks that seq is
+ * gap-free from the anchor and that every prev_hash links, checks every checkpoint's signature and
+ * that the chain at the checkpoint's seq has the checkpoint's hash, and that no checkpoint lies
+ * beyond the last event. Stops at the first problem and reports the lowest bad seq.
+ *
+ * <p>Memory is constant in the number of events (the iterator may stream from a database cursor);
+ * the hashing loop allocates nothing per event. Thread-safe: each call has its own buffers.
+ *
+ * <p>What it cannot see: events appended after the last checkpoint by someone who can recompute
+ * SHA-256 are indistinguishable from real ones until the next checkpoint — the window is bounded by
+ * the checkpoint interval. See {@code docs/audit-events.md}.
+ */
+public final class ChainVerifier {
+    private final CheckpointVerifier signatures;
+
+    public ChainVerifier(CheckpointVerifier signatures) {
+        this.signatures = Objects.requireNonNull(signatures, "signatures");
+    }
+
+    /**
+     * Verifies a chain that starts at genesis.
+     *
+     * @param events      the tenant's sealed events ordered by seq ascending
+     * @param checkpoints the tenant's checkpoints ordered by seq ascending
+     */
+    public VerificationResult verify(String tenantId, Iterator<AuditEvent> events, List<Checkpoint> checkpoints) {
+        return run(ChainHead.genesis(tenantId), events, checkpoints);
+    }
+
+    /**
+     * Verifies a chain whose events up to {@code anchor.seq} were purged: the first event must have
+     * seq {@code anchor.seq + 1} and prev_hash {@code anchor.hash}. The anchor's own signature is
+     * checked; it should also be in {@code checkpoints}, which may include older ones.
+     */
+    public VerificationResult verifyFrom(Checkpoint anchor, Iterator<AuditEvent> events, List<Checkpoint> checkpoints) {
+        Objects.requireNonNull(anchor, "anchor");
+        ChainHead head = ChainHead.anchoredAt(anchor);
+        Check check = signatures.check(anchor);
+        if (check != Check.VALID) {
+            return new Walk(head).fail(anchor.seq(), check == Check.UNKNOWN_KEY ? Reason.CHECKPOINT_UNKNOWN_KEY
+                    : Reason.CHECKPOINT_BAD_SIGNATURE, "the anchor checkpoint at seq %d is not trusted (%s)".formatted(anchor.seq(), check));
+        }
+        return run(head, events, checkpoints);
+    }
+
+    private VerificationResult run(ChainHead anchor, Iterator<AuditEvent> events, List<Checkpoint> checkpoints) {
+        Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(checkpoints, "checkpoints");
+        Walk walk = new Walk(anchor);
+        // Checkpoints are few: check them all first, remembering the first bad one; the walk then
+        // reports whichever problem has the lower seq.
+        int usable = checkpoints.size();
+        Checkpoint previous = null;
+        for (int i = 0; i < checkpoints.size(); i++) {
+            Checkpoint cp = checkpoints.get(i);
+            String problem = checkpointProblem(anchor.tenantId(), cp, previous);
+            if (problem != null) {
+                usable = i;
+                walk.pending(cp.seq(), reasonFor(anchor.tenantId(), cp, previous), problem);
+                break;
+            }
+            previous = cp;
+        }
+        return walk.run(events, checkpoints.subList(0, usable));
+    }
+
+    private String checkpointProblem(String tenantId, Checkpoint cp, Checkpoint previous) {
+        if (!cp.tenantId().equals(tenantId)) {
+            return "the checkpoint at seq %d belongs to %s".formatted(cp.seq(), cp.tenantId());
+        }
+        try {
+            cp.requireFollows(previous);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        return switch (signatures.check(cp)) {
+            case VALID -> null;
+            case UNKNOWN_KEY -> "the checkpoint at seq %d is signed by unknown key %s".formatted(cp.seq(), cp.keyId());
+            case BAD_SIGNATURE -> "the checkpoint at seq %d has a signature that does not verify with key %s".formatted(cp.seq(), cp.keyId());
+        };
+    }
+
+    private Reason reasonFor(String tenantId, Checkpoint cp, Checkpoint previous) {
+        if (!cp.tenantId().equals(tenantId)) {
+            return Reason.CHECKPOINT_OUT_OF_ORDER;
+        }
+        if (previous != null && (cp.seq() <= previous.seq() || !cp.signedAt().isAfter(previous.signedAt()))) {
+            return Reason.CHECKPOINT_OUT_OF_ORDER;
+        }
+        return signatures.check(cp) == Check.UNKNOWN_KEY ? Reason.CHECKPOINT_UNKNOWN_KEY : Reason.CHECKPOINT_BAD_SIGNATURE;
+    }
+
+    /** The state of one verification pass. */
+    private static final class Walk {
+        private final ChainHead anchor;
+        private final MessageDigest sha256 = EventIds.sha256();
+        private final CanonicalEncoding encoding = new CanonicalEncoding();
+        private final byte[] digest = new byte[ChainHash.LENGTH];
+        private long verifiedThrough;
+        private long signedThrough;
+        private long checked;
+        private long pendingSeq = Long.MAX_VALUE;
+        private Reason pendingReason;
+        private String pendingMessage;
+
+        Walk(ChainHead anchor) {
+            this.anchor = anchor;
+            this.verifiedThrough = anchor.seq();
+        }
+
+        void pending(long seq, Reason reason, String message) {
+            pendingSeq = seq;
+            pendingReason = reason;
+            pendingMessage = message;
+        }
+
+        VerificationResult run(Iterator<AuditEvent> events, List<Checkpoint> checkpoints) {
+            String tenant = anchor.tenantId();
+            ChainHash prev = anchor.hash();
+            long expected = anchor.seq() + 1;
+            int next = 0;
+            // Checkpoints at or before the anchor cover purged events; only their signatures count.
+            while (next < checkpoints.size() && checkpoints.get(next).seq() <= anchor.seq()) {
+                next++;
+            }
+            while (events.hasNext() && expected <= pendingSeq) {
+                AuditEvent event = events.next();
+                Seal seal = event.seal();
+                if (seal == null) {
+                    return fail(expected, Reason.UNSEALED_EVENT, "event %s has no seal".formatted(event.eventId()));
+                }
+                long seq = seal.seq();
+                if (seq < expected) {
+                    return fail(seq, Reason.SEQ_OUT_OF_ORDER, "seq %d follows seq %d (event %s)".formatted(seq, expected - 1, event.eventId()));
+                }
+                if (seq > expected) {
+                    return fail(expected, Reason.SEQ_GAP, "seq %d is missing: the next event has seq %d".formatted(expected, seq));
+                }
+                if (!event.tenantId().equals(tenant)) {
+                    return fail(seq, Reason.TENANT_MISMATCH, "the event at seq %d (%s) belongs to %s".formatted(seq, event.eventId(), event.tenantId()));
+                }
+                if (!seal.prevHash().equals(prev)) {
+                    return fail(seq, seq == anchor.seq() + 1 ? Reason.ANCHOR_MISMATCH : Reason.PREV_HASH_MISMATCH,
+                            "the event at seq %d has prev_hash %s, expected %s".formatted(seq, seal.prevHash(), prev));
+                }
+                encoding.write(event);
+                prev.updateDigest(sha256);
+                sha256.update(encoding.buffer(), 0, encoding.length());
+                finish();
+                checked++;
+                if (!seal.hash().matches(digest)) {
+                    return fail(seq, Reason.HASH_MISMATCH, "the event at seq %d (%s) has hash %s, its content hashes to %s"
+                            .formatted(seq, event.eventId(), seal.hash(), ChainHash.of(digest)));
+                }
+                prev = seal.hash();
+                if (next < checkpoints.size() && checkpoints.get(next).seq() == seq) {
+                    Checkpoint cp = checkpoints.get(next++);
+                    if (!cp.hash().equals(prev)) {
+                        return fail(seq, Reason.CHECKPOINT_MISMATCH, "the checkpoint at seq %d signed hash %s, the chain has %s"
+                                .formatted(seq, cp.hash(), prev));
+                    }
+                    signedThrough = seq;
+                }
+                verifiedThrough = seq;
+                expected++;
+            }
+            if (pendingReason != null) {
+                return fail(pendingSeq, pendingReason, pendingMessage);
+            }
+            if (next < checkpoints.size()) {
+                Checkpoint beyond = checkpoints.getLast();
+                return fail(expected, Reason.TRUNCATED, "a checkpoint covers seq %d but the chain ends at seq %d"
+                        .formatted(beyond.seq(), verifiedThrough));
+            }
+            return new VerificationResult(tenant, true, anchor.seq(), verifiedThrough, signedThrough, null, null,
+                    "verified seq %d to %d".formatted(anchor.seq() + 1, verifiedThrough), checked);
+        }
+
+        VerificationResult fail(long seq, Reason reason, String message) {
+            return new VerificationResult(anchor.tenantId(), false, anchor.seq(), Math.min(verifiedThrough, seq - 1),
+                    Math.min(signedThrough, seq - 1), seq, reason, message, checked);
+        }
+
+        private void finish() {
+            try {
+                sha256.digest(digest, 0, digest.length);
+            } catch (DigestException e) {
+                throw new IllegalStateException("a 32-byte buffer holds a SHA-256 digest", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.timestore.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The {@code details} member of an event: an immutable JSON object, already redacted (see
+ * {@link Redactor}). Instances are normalised when built so the stored JSON and the hashed bytes
+ * can never disagree:
+ * <ul>
+ *   <li>every string and member name is cleaned (U+0000 and lone surrogates become U+FFFD);</li>
+ *   <li>a number whose decimal value is not exactly the value of the nearest IEEE-754 binary64
+ *       (for example an int64 above 2^53) is stored as a JSON string of its decimal text, because
+ *       RFC 8785 reads every number as binary64 and two different values must not hash alike;
+ *       non-finite numbers become strings too.</li>
+ * </ul>
+ * Equality is by canonical form, so member order never matters. Thread-safe (immutable).
+ */
+public final class Details {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final Details EMPTY = new Details(NODES.objectNode());
+
+    private final ObjectNode tree;
+    private final byte[] canonical;
+
+    private Details(ObjectNode normalised) {
+        this.tree = normalised;
+        this.canonical = Jcs.canonicalize(normalised);
+    }
+
+    public static Details empty() {
+        return EMPTY;
+    }
+
+    /**
+     * Normalised copy of {@code json}, which must be a JSON object.
+     *
+     * @throws IllegalArgumentException if {@code json} is not an object
+     */
+    public static Details of(JsonNode json) {
+        Objects.requireNonNull(json, "details");
+        if (!json.isObject()) {
+            throw new IllegalArgumentException("details must be a JSON object (found " + json.getNodeType() + ")");
+        }
+        return json.isEmpty() ? EMPTY : new Details((ObjectNode) normalise(json));
+    }
+
+    /** A fresh, mutable copy of the object; changing it does not change this value. */
+    public ObjectNode toJson() {
+        return tree.deepCopy();
+    }
+
+    /** The RFC 8785 canonical JSON text of this object. */
+    public String canonicalJson() {
+        return new String(canonical, StandardCharsets.UTF_8);
+    }
+
+    public boolean isEmpty() {
+        return tree.isEmpty();
+    }
+
+    /** The canonical UTF-8 bytes, shared: callers in this package must not modify them. */
+    byte[] canonicalBytes() {
+        return canonical;
+    }
+
+    private static JsonNode normalise(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case OBJECT -> {
+                ObjectNode copy = NODES.objectNode();
+                node.properties().forEach(e -> copy.set(Text.clean(e.getKey()), normalise(e.getValue())));
+                yield copy;
+            }
+            case ARRAY -> {
+                var copy = NODES.arrayNode(node.size());
+                node.forEach(element -> copy.add(normalise(element)));
+                yield copy;
+            }
+            case STRING -> NODES.textNode(Text.clean(node.textValue()));
+            case NUMBER -> normaliseNumber(node);
+            case BOOLEAN -> NODES.booleanNode(node.booleanValue());
+            case NULL -> NODES.nullNode();
+            default -> throw new IllegalArgumentException("details may only contain JSON values (found " + node.getNodeType() + ")");
+        };
+    }
+
+    private static JsonNode normaliseNumber(JsonNode node) {
+        double d = node.doubleValue();
+        if (!Double.isFinite(d)) {
+            return NODES.textNode(node.isFloatingPointNumber() ? Double.toString(d) : node.asText());
+        }
+        BigDecimal exact = node.isFloatingPointNumber() && !node.isBigDecimal() ? BigDecimal.valueOf(d) : node.decimalValue();
+        if (!CanonicalOutput.isExactBinary64(exact)) {
+            return NODES.textNode(exact.toString());
+        }
+        // Integral values inside the safe range stay integers in the stored JSON, for readability.
+        if (d == Math.rint(d) && Math.abs(d) <= 9.007199254740992E15) {
+            return NODES.numberNode((long) d);
+        }
+        return NODES.numberNode(d);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Details other && Arrays.equals(canonical, other.canonical);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(canonical);
+    }
+
+    @Override
+    public String toString() {
+        return canonicalJson();
+    }
+}
