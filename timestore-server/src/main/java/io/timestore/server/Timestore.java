@@ -3,17 +3,48 @@ package io.timestore.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.timestore.audit.AuditJson;
+import io.timestore.audit.GroupCommitRecorder;
+import io.timestore.audit.PostgresAuditSink;
+import io.timestore.audit.Redactor;
+import io.timestore.security.Authenticator;
+import io.timestore.security.TenantResolver;
+import io.timestore.security.jwt.JwtVerifier;
+import io.timestore.security.jwt.TrustedIssuer;
+import io.timestore.security.signed.SignedRequestVerifier;
+import io.timestore.security.tokens.ApiTokenAuthenticator;
+import io.timestore.security.tokens.ApiTokens;
+import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.config.InvalidSettings;
+import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
 import io.timestore.server.db.Database;
+import io.timestore.server.http.AuditStep;
+import io.timestore.server.http.Cursors;
+import io.timestore.server.http.DefaultPermissions;
+import io.timestore.server.http.Gate;
 import io.timestore.server.http.HttpServer;
+import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Problems;
 import io.timestore.server.http.RequestIds;
 import io.timestore.server.http.Route;
 import io.timestore.server.http.RouteGroup;
+import io.timestore.server.identity.DevIssuer;
+import io.timestore.server.identity.KeyFiles;
+import io.timestore.server.ops.AuditCommitMetrics;
 import io.timestore.server.ops.Metrics;
 import io.timestore.server.ops.OperationsRoutes;
 import io.timestore.server.ops.ReadinessCheck;
+import io.timestore.server.signingkeys.NonceRecords;
+import io.timestore.server.signingkeys.SigningKeyRecords;
+import io.timestore.server.signingkeys.SigningKeyRoutes;
+import io.timestore.server.signingkeys.SigningKeyService;
+import io.timestore.server.tenants.TenantStatuses;
+import io.timestore.server.tokens.LastUsedBatcher;
+import io.timestore.server.tokens.TokenRecords;
+import io.timestore.server.tokens.TokenRoutes;
+import io.timestore.server.tokens.TokenService;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,7 +53,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +69,21 @@ public final class Timestore implements AutoCloseable {
 
     private final Metrics metrics;
     private final Database database;
+    private final GroupCommitRecorder auditRecorder;
+    private final LastUsedBatcher lastUsed;
     private final HttpServer http;
+    private final Optional<DevIssuer> devIssuer;
     private final String host;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Timestore(Metrics metrics, Database database, HttpServer http, String host) {
+    private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, LastUsedBatcher lastUsed,
+                      HttpServer http, Optional<DevIssuer> devIssuer, String host) {
         this.metrics = metrics;
         this.database = database;
+        this.auditRecorder = auditRecorder;
+        this.lastUsed = lastUsed;
         this.http = http;
+        this.devIssuer = devIssuer;
         this.host = host;
     }
 
@@ -54,45 +94,93 @@ public final class Timestore implements AutoCloseable {
 
     /**
      * Starts a server with additional route groups, for embedding Timestore in a larger process
-     * or exercising server mechanics (such as graceful shutdown) in tests.
+     * or exercising server mechanics (such as graceful shutdown) in tests. Additional routes are
+     * registered like every other: authenticated and audited.
      *
-     * @throws InvalidSettings when the configuration cannot be used (data dir, database)
+     * @throws InvalidSettings when the configuration cannot be used (data dir, database, keys)
      */
     public static Timestore start(Settings settings, List<RouteGroup> additionalRoutes) {
         var version = Version.current();
         var clock = InstantSource.system();
         var random = new SecureRandom();
         var json = jsonMapper();
-        prepareDataDir(settings.dataDir(), settings.database().embedded());
+        boolean embedded = settings.database().embedded();
+        prepareDataDir(settings.dataDir(), embedded);
+        var keyFiles = new KeyFiles(settings.dataDir());
+        var masterKey = masterKey(settings, keyFiles);
 
         var metrics = new Metrics(version);
-        Database database;
+        var closeOnFailure = new ArrayList<AutoCloseable>();
+        closeOnFailure.add(metrics);
         try {
-            database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
-        } catch (RuntimeException e) {
-            metrics.close();
-            throw e;
-        }
-        try {
-            ReadinessCheck databaseCheck = new DatabaseReadiness(database, settings.database().connectTimeout());
+            var database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
+            closeOnFailure.add(database);
+            var transactions = database.transactions();
+
+            // Audit first: every route below is born audited.
+            var auditSink = new PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
+            var auditSettings = settings.audit();
+            var recorder = new GroupCommitRecorder(auditSink, auditSettings.queueCapacity(), auditSettings.maxBatch(),
+                    new AuditCommitMetrics(metrics.registry()));
+            closeOnFailure.addFirst(recorder);
+            io.micrometer.core.instrument.Gauge.builder("timestore.audit.queue.depth", recorder, GroupCommitRecorder::queueDepth)
+                    .description("Audit events waiting for a group commit").register(metrics.registry());
+            var auditEvents = new AuditEvents(auditSink, new Redactor(auditSettings.redaction()));
+            var problems = new Problems(json);
+            var auditStep = new AuditStep(auditEvents, recorder, problems,
+                    new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry());
+
+            // Identity.
+            var auth = settings.auth();
+            var devIssuer = auth.devIssuerEnabled(embedded)
+                    ? Optional.of(DevIssuer.load(keyFiles, auth.audience(), auth.claims(), clock))
+                    : Optional.<DevIssuer>empty();
+            List<TrustedIssuer> extraIssuers = devIssuer.map(d -> List.of(d.trusted())).orElse(List.of());
+            var tokenRecords = new TokenRecords(transactions, json);
+            var lastUsed = new LastUsedBatcher(tokenRecords, Duration.ofSeconds(5));
+            closeOnFailure.addFirst(lastUsed);
+            var apiTokens = new ApiTokens(masterKey.derive("api-token-pepper"), random);
+            var signingKeys = SigningKeyRecords.create(transactions, masterKey.derive("signing-key-encryption"), random, json, clock);
+            var authenticator = new Authenticator(
+                    new JwtVerifier(auth.jwt(extraIssuers), clock),
+                    new ApiTokenAuthenticator(apiTokens, tokenRecords, lastUsed, clock),
+                    new SignedRequestVerifier(signingKeys, new NonceRecords(transactions, clock), clock, auth.signedRequestWindow()));
+            var tenantStatuses = new TenantStatuses(transactions, clock, Duration.ofSeconds(1));
+            var gate = new Gate(authenticator, new TenantResolver(tenantStatuses));
+
+            // Features.
+            var permissions = new DefaultPermissions();
+            var bodies = new JsonBodies(json);
+            var cursors = new Cursors(masterKey.derive("cursor-signing"));
+            List<ReadinessCheck> readiness = List.of(
+                    new DatabaseReadiness(database, settings.database().connectTimeout()),
+                    new AuditReadiness(recorder));
             var groups = new ArrayList<RouteGroup>();
-            groups.add(new OperationsRoutes(metrics, List.of(databaseCheck), json, version));
+            groups.add(new OperationsRoutes(metrics, readiness, json, version));
+            groups.add(new TokenRoutes(new TokenService(transactions, tokenRecords, apiTokens, clock), permissions, bodies,
+                    cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
+            groups.add(new SigningKeyRoutes(new SigningKeyService(transactions, signingKeys, random, clock), permissions,
+                    bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
             groups.addAll(additionalRoutes);
+
             var http = HttpServer.start(settings.http(),
-                    new HttpServer.Collaborators(new Problems(json), new RequestIds(clock, random), clock, random, metrics.registry()),
+                    new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
+                            auditStep, gate),
                     groups);
-            var timestore = new Timestore(metrics, database, http, settings.http().host());
+            var timestore = new Timestore(metrics, database, recorder, lastUsed, http, devIssuer, settings.http().host());
             log.atInfo()
                     .addKeyValue("version", version)
                     .addKeyValue("host", settings.http().host())
                     .addKeyValue("port", http.port())
                     .addKeyValue("database", database.target().maskedUrl())
+                    .addKeyValue("dev_issuer", devIssuer.isPresent())
                     .log("Timestore {} listening on {} using {} at {}", version, timestore.baseUri(),
                             database.target().kind(), database.target().maskedUrl());
             return timestore;
         } catch (RuntimeException e) {
-            database.close();
-            metrics.close();
+            for (var resource : closeOnFailure.reversed()) {
+                closeQuietly(resource, e);
+            }
             throw e;
         }
     }
@@ -114,7 +202,19 @@ public final class Timestore implements AutoCloseable {
         return database;
     }
 
-    /** Stops accepting, lets in-flight requests finish (bounded), closes the pool, stops PostgreSQL. */
+    /** The development issuer, when this server trusts one. */
+    public Optional<DevIssuer> devIssuer() {
+        return devIssuer;
+    }
+
+    public MeterRegistry registry() {
+        return metrics.registry();
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests finish (bounded), commits queued audit events,
+     * closes the pool and stops PostgreSQL.
+     */
     @Override
     public void close() {
         if (closed.getAndSet(true)) {
@@ -125,10 +225,15 @@ public final class Timestore implements AutoCloseable {
             http.close();
         } finally {
             try {
-                database.close();
+                auditRecorder.close(Duration.ofSeconds(5));
+                lastUsed.close();
             } finally {
-                metrics.close();
-                log.info("shutdown complete");
+                try {
+                    database.close();
+                } finally {
+                    metrics.close();
+                    log.info("shutdown complete");
+                }
             }
         }
     }
@@ -137,6 +242,27 @@ public final class Timestore implements AutoCloseable {
         return new ObjectMapper()
                 .registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    }
+
+    /**
+     * The configured master key, or with an embedded database one generated into the data
+     * directory on first start. An external database without a configured key is refused: a key
+     * that lived only on one machine's disk would make the stored secrets unrecoverable elsewhere.
+     */
+    private static MasterKey masterKey(Settings settings, KeyFiles keyFiles) {
+        if (settings.masterKey().isPresent()) {
+            return settings.masterKey().get();
+        }
+        if (!settings.database().embedded()) {
+            throw new InvalidSettings("secrets.master-key",
+                    "required with an external database (set TIMESTORE_MASTER_KEY to 32+ random bytes, base64)");
+        }
+        var text = keyFiles.readOrCreate("master.key", () -> {
+            var bytes = new byte[32];
+            new SecureRandom().nextBytes(bytes);
+            return Base64.getEncoder().encodeToString(bytes);
+        });
+        return new MasterKey(Base64.getDecoder().decode(text));
     }
 
     private static void prepareDataDir(Path dataDir, boolean needed) {
@@ -153,6 +279,14 @@ public final class Timestore implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(AutoCloseable resource, Exception cause) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            cause.addSuppressed(e);
+        }
+    }
+
     /** Ready while a runtime connection answers. */
     private record DatabaseReadiness(Database database, Duration timeout) implements ReadinessCheck {
         @Override
@@ -163,6 +297,19 @@ public final class Timestore implements AutoCloseable {
         @Override
         public boolean ready() {
             return database.reachable(timeout);
+        }
+    }
+
+    /** Ready unless the last audit commit failed: then no success could be acknowledged (G4). */
+    private record AuditReadiness(GroupCommitRecorder recorder) implements ReadinessCheck {
+        @Override
+        public String name() {
+            return "audit";
+        }
+
+        @Override
+        public boolean ready() {
+            return recorder.healthy();
         }
     }
 }

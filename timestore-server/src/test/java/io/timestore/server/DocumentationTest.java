@@ -24,6 +24,14 @@ class DocumentationTest {
     }
 
     @Test
+    void every_authentication_failure_code_is_listed_in_errors_md_with_its_status() throws IOException {
+        var errors = doc("errors.md");
+
+        assertThat(Arrays.stream(io.timestore.security.AuthenticationFailure.Reason.values()))
+                .allSatisfy(reason -> assertThat(errors).contains("| `%s` | %d |".formatted(reason.code(), reason.httpStatus())));
+    }
+
+    @Test
     void every_setting_and_its_environment_variable_is_in_configuration_md() throws IOException {
         var configuration = doc("configuration.md");
 

@@ -2,6 +2,8 @@ package io.timestore.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.javalin.http.HandlerType;
+import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.config.HttpSettings;
 import io.timestore.server.testing.Api;
 import io.timestore.server.testing.SharedPostgres;
@@ -28,14 +30,27 @@ class GracefulShutdownTest {
     @TempDir
     Path dataDir;
 
+    private static String[] bearer(Timestore timestore) {
+        var token = timestore.devIssuer().orElseThrow().mint(new io.timestore.server.identity.DevIssuer.Grant("slow-client",
+                java.util.Optional.of(new io.timestore.security.TenantId("acme")), List.of("reader"), List.of(), Duration.ofMinutes(5)));
+        return new String[] {"Authorization", "Bearer " + token};
+    }
+
     private Timestore startWithSlowRoute(CountDownLatch entered, CountDownLatch release, Duration shutdownTimeout) {
-        var settings = TimestoreServer.settingsFor(postgres, postgres.createDatabase("graceful"), dataDir);
+        var database = postgres.createDatabase("graceful");
+        try (var superuser = postgres.superuser(database)) {
+            superuser.createStatement().execute("INSERT INTO tenants (id, name, created_by, updated_by) VALUES ('acme', 'Acme', 't', 't')");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        var settings = TimestoreServer.settingsFor(postgres, database, dataDir);
         settings = settings.withHttp(new HttpSettings("127.0.0.1", 0, shutdownTimeout));
-        return Timestore.start(settings, List.of(routes -> routes.get("/test/slow", ctx -> {
-            entered.countDown();
-            release.await(60, TimeUnit.SECONDS);
-            ctx.result("finished");
-        })));
+        return Timestore.start(settings, List.of(routes -> routes.api(HandlerType.GET, "/test/slow",
+                ApiOperation.read("dataset:read", "test", "dataset"), (ctx, security, audit) -> {
+                    entered.countDown();
+                    release.await(60, TimeUnit.SECONDS);
+                    ctx.result("finished");
+                })));
     }
 
     @Test
@@ -44,7 +59,7 @@ class GracefulShutdownTest {
         var release = new CountDownLatch(1);
         var timestore = startWithSlowRoute(entered, release, Duration.ofSeconds(20));
         var api = new Api(timestore.baseUri());
-        var inFlight = api.client().sendAsync(api.request("/test/slow").GET().build(),
+        var inFlight = api.client().sendAsync(api.request("/test/slow", bearer(timestore)).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 
@@ -71,7 +86,8 @@ class GracefulShutdownTest {
         var neverReleased = new CountDownLatch(1);
         var timestore = startWithSlowRoute(entered, neverReleased, Duration.ofMillis(500));
         var api = new Api(timestore.baseUri());
-        api.client().sendAsync(api.request("/test/slow").GET().build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+        api.client().sendAsync(api.request("/test/slow", bearer(timestore)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
         assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
 
         long started = System.nanoTime();

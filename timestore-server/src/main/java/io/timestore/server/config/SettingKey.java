@@ -7,7 +7,10 @@ import java.util.Optional;
  * One documented setting: its dotted key in the YAML file, the environment variable that can
  * set it, its default, and whether its value is secret (never echoed in messages).
  */
-record SettingKey(String key, Optional<String> env, Optional<String> defaultValue, boolean secret) {
+record SettingKey(String key, Optional<String> env, Optional<String> defaultValue, boolean secret, Kind kind) {
+
+    /** The shape of a value: one scalar, a list of scalars, or a structured tree (file only). */
+    enum Kind { SCALAR, LIST, TREE }
 
     static final SettingKey DATA_DIR = of("data-dir", "TIMESTORE_DATA_DIR", "data");
     static final SettingKey HOST = of("server.host", "TIMESTORE_HOST", "127.0.0.1");
@@ -22,16 +25,65 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey DB_CONNECT_TIMEOUT = of("database.connect-timeout", "TIMESTORE_DB_CONNECT_TIMEOUT", "5s");
     static final SettingKey LOG_FORMAT = of("log.format", "TIMESTORE_LOG_FORMAT", "json");
 
+    static final SettingKey MASTER_KEY = secret("secrets.master-key", "TIMESTORE_MASTER_KEY");
+
+    static final SettingKey AUTH_MODE = of("auth.mode", "TIMESTORE_AUTH_MODE", "strict");
+    static final SettingKey AUTH_AUDIENCE = of("auth.audience", "TIMESTORE_JWT_AUDIENCE", "timestore");
+    static final SettingKey AUTH_ISSUER = of("auth.issuer", "TIMESTORE_JWT_ISSUER", null);
+    static final SettingKey AUTH_JWKS_URL = of("auth.jwks-url", "TIMESTORE_JWT_JWKS_URL", null);
+    static final SettingKey AUTH_ISSUERS = tree("auth.issuers");
+    static final SettingKey AUTH_DEV_ISSUER = of("auth.dev-issuer", "TIMESTORE_DEV_ISSUER", "auto");
+    static final SettingKey AUTH_TENANT_CLAIM = of("auth.claims.tenant", null, "tenant_id");
+    static final SettingKey AUTH_ROLES_CLAIM = of("auth.claims.roles", null, "roles");
+    static final SettingKey AUTH_SCOPE_CLAIM = of("auth.claims.scope", null, "scope");
+    static final SettingKey AUTH_SCP_CLAIM = of("auth.claims.scp", null, "scp");
+    static final SettingKey AUTH_GROUPS_CLAIM = of("auth.claims.groups", null, "groups");
+    static final SettingKey AUTH_CLIENT_ID_CLAIM = of("auth.claims.client-id", null, "client_id");
+    static final SettingKey AUTH_USER_MAX_LIFETIME = of("auth.user-max-lifetime", null, "15m");
+    static final SettingKey AUTH_MACHINE_MAX_LIFETIME = of("auth.machine-max-lifetime", null, "60m");
+    static final SettingKey AUTH_CLOCK_SKEW = of("auth.clock-skew", null, "60s");
+    static final SettingKey TOKENS_DEFAULT_TTL = of("auth.api-tokens.default-ttl", null, "90d");
+    static final SettingKey TOKENS_MAX_TTL = of("auth.api-tokens.max-ttl", null, "365d");
+    static final SettingKey SIGNED_WINDOW = of("auth.signed-requests.window", null, "5m");
+
+    static final SettingKey AUDIT_MAX_WAIT = of("audit.max-wait", "TIMESTORE_AUDIT_MAX_WAIT", "2s");
+    static final SettingKey AUDIT_RECORD_DENIED = of("audit.record-denied", null, "true");
+    static final SettingKey AUDIT_QUEUE_CAPACITY = of("audit.queue-capacity", null, "10000");
+    static final SettingKey AUDIT_MAX_BATCH = of("audit.max-batch", null, "500");
+    static final SettingKey AUDIT_REDACTION_MODE = of("audit.redaction.mode", null, "enforce");
+    static final SettingKey AUDIT_REDACTION_ACTION = of("audit.redaction.action", null, "mask");
+    static final SettingKey AUDIT_REDACTION_PATHS = list("audit.redaction.paths");
+    static final SettingKey AUDIT_REDACTION_HEADERS = list("audit.redaction.headers");
+    static final SettingKey AUDIT_SEAL_INTERVAL = of("audit.seal-interval", null, "200ms");
+    static final SettingKey AUDIT_CHECKPOINT_EVERY = of("audit.checkpoint-every", null, "1000");
+    static final SettingKey AUDIT_CHECKPOINT_INTERVAL = of("audit.checkpoint-interval", null, "60s");
+    static final SettingKey AUDIT_SIGNING_KEY = of("audit.signing-key-file", "TIMESTORE_AUDIT_SIGNING_KEY_FILE", null);
+
     static final List<SettingKey> ALL = List.of(
             DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
-            LOG_FORMAT);
+            LOG_FORMAT, MASTER_KEY,
+            AUTH_MODE, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
+            AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
+            AUTH_USER_MAX_LIFETIME, AUTH_MACHINE_MAX_LIFETIME, AUTH_CLOCK_SKEW, TOKENS_DEFAULT_TTL, TOKENS_MAX_TTL,
+            SIGNED_WINDOW,
+            AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
+            AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
+            AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_SIGNING_KEY);
 
     private static SettingKey of(String key, String env, String defaultValue) {
-        return new SettingKey(key, Optional.of(env), Optional.ofNullable(defaultValue), false);
+        return new SettingKey(key, Optional.ofNullable(env), Optional.ofNullable(defaultValue), false, Kind.SCALAR);
     }
 
     private static SettingKey secret(String key, String env) {
-        return new SettingKey(key, Optional.of(env), Optional.empty(), true);
+        return new SettingKey(key, Optional.of(env), Optional.empty(), true, Kind.SCALAR);
+    }
+
+    private static SettingKey list(String key) {
+        return new SettingKey(key, Optional.empty(), Optional.empty(), false, Kind.LIST);
+    }
+
+    private static SettingKey tree(String key) {
+        return new SettingKey(key, Optional.empty(), Optional.empty(), false, Kind.TREE);
     }
 }

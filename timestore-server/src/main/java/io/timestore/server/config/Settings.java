@@ -2,6 +2,7 @@ package io.timestore.server.config;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The whole configuration, built and validated once at startup by {@link SettingsLoader}.
@@ -10,20 +11,40 @@ import java.util.Objects;
  * @param http      the HTTP listener
  * @param database  the database and its roles
  * @param logFormat how log lines are written
+ * @param masterKey the key that protects secrets at rest; generated under the data dir when
+ *                  embedded, required with an external database
+ * @param auth      identity: trusted issuers, the dev issuer, API token and signed-request rules
+ * @param audit     the audit trail: durability wait, redaction, sealing and checkpoints
  */
-public record Settings(Path dataDir, HttpSettings http, DatabaseSettings database, LogFormat logFormat) {
+public record Settings(Path dataDir, HttpSettings http, DatabaseSettings database, LogFormat logFormat,
+                       Optional<MasterKey> masterKey, AuthSettings auth, AuditSettings audit) {
     public Settings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(logFormat, "logFormat");
+        Objects.requireNonNull(masterKey, "masterKey");
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(audit, "audit");
     }
 
     public Settings withHttp(HttpSettings replacement) {
-        return new Settings(dataDir, replacement, database, logFormat);
+        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit);
     }
 
     public Settings withDatabase(DatabaseSettings replacement) {
-        return new Settings(dataDir, http, replacement, logFormat);
+        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit);
+    }
+
+    public Settings withAuth(AuthSettings replacement) {
+        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit);
+    }
+
+    public Settings withAudit(AuditSettings replacement) {
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement);
+    }
+
+    public Settings withMasterKey(MasterKey replacement) {
+        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit);
     }
 }

@@ -59,11 +59,14 @@ public final class SettingsLoader {
                         Secret.ofNullable(values.raw(SettingKey.DB_RUNTIME_PASSWORD).orElse(null)),
                         values.intBetween(SettingKey.DB_POOL_SIZE, 1, 1000),
                         values.duration(SettingKey.DB_CONNECT_TIMEOUT)),
-                values.logFormat(SettingKey.LOG_FORMAT));
+                values.logFormat(SettingKey.LOG_FORMAT),
+                values.secretBytes(SettingKey.MASTER_KEY, 32).map(MasterKey::new),
+                AuthSettingsReader.read(values),
+                AuditSettingsReader.read(values));
     }
 
     /** Reads the YAML file into dotted keys, refusing keys Timestore does not know. */
-    static Map<String, String> readFile(Path file) {
+    static Map<String, JsonNode> readFile(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new InvalidSettings("config", "file %s does not exist or is not a regular file".formatted(file));
         }
@@ -76,7 +79,7 @@ public final class SettingsLoader {
         } catch (IOException e) {
             throw new InvalidSettings("config", "file %s cannot be read: %s".formatted(file, e.getMessage()));
         }
-        var out = new HashMap<String, String>();
+        var out = new HashMap<String, JsonNode>();
         if (root == null || root.isMissingNode() || root.isNull()) {
             return out;
         }
@@ -87,21 +90,51 @@ public final class SettingsLoader {
         return out;
     }
 
-    private static void flatten(String prefix, ObjectNode node, Map<String, String> out, Path file) {
+    private static void flatten(String prefix, ObjectNode node, Map<String, JsonNode> out, Path file) {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             var entry = it.next();
             var key = prefix + entry.getKey();
             var value = entry.getValue();
-            if (value.isObject() && isPrefixOfKnownKey(key)) {
+            var known = known(key);
+            if (known.isEmpty() && value.isObject() && isPrefixOfKnownKey(key)) {
                 flatten(key + ".", (ObjectNode) value, out, file);
-            } else if (known(key).isEmpty()) {
+            } else if (known.isEmpty()) {
                 throw new InvalidSettings(key, "unknown setting in %s (known settings are listed in docs/configuration.md)".formatted(file));
-            } else if (value.isContainerNode()) {
-                throw new InvalidSettings(key, "expected a single value in %s, found a %s".formatted(file, value.getNodeType().name().toLowerCase(Locale.ROOT)));
             } else {
-                out.put(key, value.isNull() ? "" : value.asText());
+                out.put(key, checkShape(known.get(), value, file));
             }
         }
+    }
+
+    private static JsonNode checkShape(SettingKey key, JsonNode value, Path file) {
+        var shape = value.getNodeType().name().toLowerCase(Locale.ROOT);
+        switch (key.kind()) {
+            case SCALAR -> {
+                if (value.isContainerNode()) {
+                    throw new InvalidSettings(key.key(), "expected a single value in %s, found a %s".formatted(file, shape));
+                }
+            }
+            case LIST -> {
+                if (!value.isArray() || !allScalars(value)) {
+                    throw new InvalidSettings(key.key(), "expected a list of values in %s, found a %s".formatted(file, shape));
+                }
+            }
+            case TREE -> {
+                if (!value.isContainerNode()) {
+                    throw new InvalidSettings(key.key(), "expected a list or mapping in %s, found a %s".formatted(file, shape));
+                }
+            }
+        }
+        return value;
+    }
+
+    private static boolean allScalars(JsonNode array) {
+        for (var item : array) {
+            if (item.isContainerNode()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isPrefixOfKnownKey(String key) {
@@ -113,13 +146,13 @@ public final class SettingsLoader {
     }
 
     /** Resolves each key through the layers and remembers where its value came from. */
-    private record Values(Map<String, String> flags, Map<String, String> env, Map<String, String> file, Optional<Path> filePath) {
+    record Values(Map<String, String> flags, Map<String, String> env, Map<String, JsonNode> file, Optional<Path> filePath) {
 
         Optional<String> raw(SettingKey key) {
             return source(key).map(Source::value);
         }
 
-        private Optional<Source> source(SettingKey key) {
+        Optional<Source> source(SettingKey key) {
             var flag = flags.get(key.key());
             if (flag != null) {
                 return Optional.of(new Source(flag, "command line"));
@@ -129,17 +162,17 @@ public final class SettingsLoader {
                 return Optional.of(new Source(fromEnv.get(), key.env().get()));
             }
             var fromFile = file.get(key.key());
-            if (fromFile != null && !fromFile.isEmpty()) {
-                return Optional.of(new Source(fromFile, filePath.map(Path::toString).orElse("config file")));
+            if (fromFile != null && !fromFile.isNull() && !fromFile.isContainerNode() && !fromFile.asText().isEmpty()) {
+                return Optional.of(new Source(fromFile.asText(), filePath.map(Path::toString).orElse("config file")));
             }
             return key.defaultValue().map(v -> new Source(v, "default"));
         }
 
-        private Source required(SettingKey key) {
+        Source required(SettingKey key) {
             return source(key).orElseThrow(() -> new InvalidSettings(key.key(), "a value is required"));
         }
 
-        private InvalidSettings invalid(SettingKey key, Source source, String rule) {
+        InvalidSettings invalid(SettingKey key, Source source, String rule) {
             var shown = key.secret() ? "****" : "'" + source.value() + "'";
             return new InvalidSettings(key.key(), "%s (from %s) %s".formatted(shown, source.origin(), rule));
         }
@@ -228,6 +261,72 @@ public final class SettingsLoader {
             return source.value();
         }
 
+        boolean bool(SettingKey key) {
+            var source = required(key);
+            return switch (source.value().trim().toLowerCase(Locale.ROOT)) {
+                case "true", "on", "yes" -> true;
+                case "false", "off", "no" -> false;
+                default -> throw invalid(key, source, "must be true or false");
+            };
+        }
+
+        Optional<String> optional(SettingKey key) {
+            return source(key).map(Source::value).map(String::trim).filter(v -> !v.isEmpty());
+        }
+
+        String oneOf(SettingKey key, java.util.Set<String> allowed) {
+            var source = required(key);
+            var value = source.value().trim().toLowerCase(Locale.ROOT);
+            if (!allowed.contains(value)) {
+                throw invalid(key, source, "must be one of " + new java.util.TreeSet<>(allowed));
+            }
+            return value;
+        }
+
+        String text(SettingKey key) {
+            var source = required(key);
+            if (source.value().isBlank()) {
+                throw invalid(key, source, "must not be blank");
+            }
+            return source.value().trim();
+        }
+
+        java.util.List<String> list(SettingKey key) {
+            var node = file.get(key.key());
+            if (node == null || node.isNull()) {
+                return java.util.List.of();
+            }
+            var values = new java.util.ArrayList<String>();
+            node.forEach(item -> values.add(item.asText()));
+            return java.util.List.copyOf(values);
+        }
+
+        Optional<JsonNode> tree(SettingKey key) {
+            return Optional.ofNullable(file.get(key.key())).filter(n -> !n.isNull());
+        }
+
+        /** Base64 secret of at least {@code minBytes} bytes, never echoed. */
+        Optional<byte[]> secretBytes(SettingKey key, int minBytes) {
+            var source = source(key);
+            if (source.isEmpty() || source.get().value().isBlank()) {
+                return Optional.empty();
+            }
+            byte[] bytes;
+            try {
+                bytes = java.util.Base64.getDecoder().decode(source.get().value().trim());
+            } catch (IllegalArgumentException e) {
+                throw invalid(key, source.get(), "must be base64");
+            }
+            if (bytes.length < minBytes) {
+                throw invalid(key, source.get(), "must decode to at least %d bytes (found %d)".formatted(minBytes, bytes.length));
+            }
+            return Optional.of(bytes);
+        }
+
+        InvalidSettings invalidValue(SettingKey key, String rule) {
+            return source(key).map(s -> invalid(key, s, rule)).orElseGet(() -> new InvalidSettings(key.key(), rule));
+        }
+
         LogFormat logFormat(SettingKey key) {
             var source = required(key);
             return switch (source.value().trim().toLowerCase(Locale.ROOT)) {
@@ -238,5 +337,5 @@ public final class SettingsLoader {
         }
     }
 
-    private record Source(String value, String origin) {}
+    record Source(String value, String origin) {}
 }

@@ -37,8 +37,10 @@ public final class HttpServer implements AutoCloseable {
 
     /** What every request needs besides its route: ids, time, errors, metrics. */
     public record Collaborators(Problems problems, RequestIds requestIds, InstantSource clock,
-                                RandomGenerator random, MeterRegistry registry) {
+                                RandomGenerator random, MeterRegistry registry, AuditStep auditStep, Gate gate) {
         public Collaborators {
+            Objects.requireNonNull(auditStep, "auditStep");
+            Objects.requireNonNull(gate, "gate");
             Objects.requireNonNull(problems, "problems");
             Objects.requireNonNull(requestIds, "requestIds");
             Objects.requireNonNull(clock, "clock");
@@ -62,18 +64,22 @@ public final class HttpServer implements AutoCloseable {
                 server.setStopTimeout(settings.shutdownTimeout().toMillis());
                 server.setHandler(new GracefulHandler());
             });
-            var routes = new Routes(config.routes);
+            var routes = new Routes(config.routes, with.auditStep(), with.gate());
             config.routes.before(ctx -> begin(ctx, with, metrics));
             config.routes.after(ctx -> finish(ctx, with, metrics));
             config.routes.exception(Exception.class, (failure, ctx) -> with.problems().handle(failure, ctx));
+            // A request no route matched still gets a problem and, being an API request, its one
+            // audit event (G3); a matched route's own 404 was already written and audited.
             config.routes.error(404, ctx -> {
-                if (!isProblem(ctx)) {
-                    with.problems().write(ctx, ProblemType.NOT_FOUND, "no route matches " + ctx.method() + " " + ctx.path(), Map.of());
+                if (ctx.endpoints().matchedHttpEndpoint() == null) {
+                    var problem = with.problems().write(ctx, ProblemType.NOT_FOUND, "no route matches " + ctx.method() + " " + ctx.path(), Map.of());
+                    with.auditStep().recordUnmatched(ctx, problem);
                 }
             });
             config.routes.error(405, ctx -> {
-                if (!isProblem(ctx)) {
-                    with.problems().write(ctx, ProblemType.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path(), Map.of());
+                if (ctx.endpoints().matchedHttpEndpoint() == null) {
+                    var problem = with.problems().write(ctx, ProblemType.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path(), Map.of());
+                    with.auditStep().recordUnmatched(ctx, problem);
                 }
             });
             groups.forEach(group -> group.register(routes));
@@ -107,6 +113,7 @@ public final class HttpServer implements AutoCloseable {
     private static void begin(Context ctx, Collaborators with, HttpMetrics metrics) {
         var request = new RequestContext(
                 with.requestIds().accept(ctx.header("X-Request-ID")),
+                with.requestIds().next(),
                 TraceContext.continueOrStart(ctx.header("traceparent"), with.random()),
                 with.clock().instant(),
                 System.nanoTime());
@@ -136,10 +143,5 @@ public final class HttpServer implements AutoCloseable {
                 .addKeyValue("duration_ms", duration.toNanos() / 1_000_000.0)
                 .log("{} {} {} {}ms", ctx.method().name(), ctx.path(), status, duration.toMillis());
         MDC.clear();
-    }
-
-    private static boolean isProblem(Context ctx) {
-        var type = ctx.res().getContentType();
-        return type != null && type.startsWith(Problems.CONTENT_TYPE);
     }
 }

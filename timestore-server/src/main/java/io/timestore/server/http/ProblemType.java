@@ -6,13 +6,20 @@ package io.timestore.server.http;
  */
 public enum ProblemType {
     INVALID_REQUEST("invalid_request", 400, "Invalid request"),
+    FORBIDDEN("forbidden", 403, "Forbidden"),
     NOT_FOUND("not_found", 404, "Not found"),
     METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),
     NOT_ACCEPTABLE("not_acceptable", 406, "Not acceptable"),
+    CONFLICT("conflict", 409, "Conflict"),
+    IDEMPOTENCY_KEY_IN_FLIGHT("idempotency_key_in_flight", 409, "Request with this Idempotency-Key in flight"),
+    PRECONDITION_FAILED("precondition_failed", 412, "Precondition failed"),
     PAYLOAD_TOO_LARGE("payload_too_large", 413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415, "Unsupported media type"),
+    IDEMPOTENCY_KEY_REUSED("idempotency_key_reused", 422, "Idempotency-Key reused for a different request"),
+    PRECONDITION_REQUIRED("precondition_required", 428, "Precondition required"),
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
+    AUDIT_UNAVAILABLE("audit_unavailable", 503, "Audit unavailable"),
     NOT_READY("not_ready", 503, "Not ready");
 
     private final String code;

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import io.timestore.server.config.InvalidSettings;
+import io.timestore.audit.AuditUnavailable;
+import io.timestore.security.AuthenticationFailure;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -13,62 +14,110 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place that turns failures into RFC 9457 {@code application/problem+json} responses.
- * Expected failures carry their {@link ProblemType}; anything else becomes a generic 500 whose
- * detail reveals nothing, with one error log line (stack trace included) keyed by request id.
+ * Expected failures carry their code; anything else becomes a generic 500 whose detail reveals
+ * nothing, with one error log line (stack trace included) keyed by request id.
  */
 public final class Problems {
     public static final String CONTENT_TYPE = "application/problem+json";
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
     private final ObjectMapper json;
 
+    /** A problem as sent: what the audit event records of a failed request. */
+    public record Problem(String code, int status, String detail) {}
+
     public Problems(ObjectMapper json) {
         this.json = Objects.requireNonNull(json, "json");
     }
 
-    /** Maps any exception thrown while handling {@code ctx} to a problem response. */
-    public void handle(Exception failure, Context ctx) {
-        switch (failure) {
+    /** Maps any exception thrown while handling {@code ctx} to a problem response and returns it. */
+    public Problem handle(Exception failure, Context ctx) {
+        return switch (failure) {
             case TimestoreException known -> {
                 if (known instanceof Unavailable) {
                     log.warn("{}: {}", known.type().code(), known.getMessage(), known.getCause());
                 }
-                write(ctx, known.type(), known.getMessage(), Map.of());
+                yield write(ctx, known.type(), known.getMessage(), extensions(known));
             }
+            case AuthenticationFailure denied -> authenticationFailed(ctx, denied);
+            case AuditUnavailable audit -> auditUnavailable(ctx, audit);
             case HttpResponseException http -> write(ctx, fromStatus(http.getStatus()), http.getMessage(), Map.of());
-            case InvalidSettings settings -> unexpected(ctx, settings);
             default -> unexpected(ctx, failure);
-        }
+        };
     }
 
-    /** Writes a problem response with optional extension members. */
-    public void write(Context ctx, ProblemType type, String detail, Map<String, ?> extensions) {
+    private static Map<String, ?> extensions(TimestoreException known) {
+        return switch (known) {
+            case InvalidRequest invalid -> invalid.extensions();
+            case Forbidden forbidden -> forbidden.extensions();
+            default -> Map.of();
+        };
+    }
+
+    /** Writes a problem response of a known type with optional extension members. */
+    public Problem write(Context ctx, ProblemType type, String detail, Map<String, ?> extensions) {
+        return write(ctx, type.code(), type.status(), type.title(), type.uri(), detail, extensions);
+    }
+
+    /**
+     * Audit could not make the request's event durable: whatever the handler produced is
+     * replaced, because no success may be acknowledged without its event (G4).
+     */
+    public Problem auditUnavailable(Context ctx, AuditUnavailable failure) {
+        log.error("audit_unavailable: {}", failure.getMessage());
+        ctx.res().resetBuffer();
+        ctx.removeHeader("Location");
+        return write(ctx, ProblemType.AUDIT_UNAVAILABLE, "the audit trail cannot record this request right now; nothing was acknowledged, retry later", Map.of());
+    }
+
+    private Problem authenticationFailed(Context ctx, AuthenticationFailure failure) {
+        var reason = failure.reason();
+        if (reason.httpStatus() == 401) {
+            // RFC 6750 §3: the scheme and a coarse error; never why a signature failed.
+            ctx.header("WWW-Authenticate", reason == AuthenticationFailure.Reason.CREDENTIALS_MISSING
+                    ? "Bearer realm=\"timestore\""
+                    : "Bearer realm=\"timestore\", error=\"invalid_token\"");
+        }
+        var title = switch (reason.httpStatus()) {
+            case 400 -> "Bad tenant header";
+            case 403 -> "Forbidden";
+            case 503 -> "Identity provider unavailable";
+            default -> "Unauthenticated";
+        };
+        return write(ctx, reason.code(), reason.httpStatus(), title,
+                "https://timestore.dev/problems/" + reason.code().replace('_', '-'), failure.getMessage(), Map.of());
+    }
+
+    private Problem write(Context ctx, String code, int status, String title, String type, String detail,
+                          Map<String, ?> extensions) {
+        var shownDetail = detail == null || detail.isBlank() ? title : detail;
         var body = new LinkedHashMap<String, Object>();
-        body.put("type", type.uri());
-        body.put("title", type.title());
-        body.put("status", type.status());
-        body.put("detail", detail == null || detail.isBlank() ? type.title() : detail);
+        body.put("type", type);
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", shownDetail);
         body.put("instance", ctx.path());
-        body.put("code", type.code());
+        body.put("code", code);
         RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
         if (request != null) {
             body.put("request_id", request.requestId());
             body.put("trace_id", request.trace().traceId());
         }
         body.putAll(extensions);
-        ctx.status(type.status());
+        ctx.status(status);
         ctx.contentType(CONTENT_TYPE);
         try {
             ctx.result(json.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a problem document of plain values must serialise", e);
         }
+        return new Problem(code, status, shownDetail);
     }
 
-    private void unexpected(Context ctx, Exception failure) {
+    private Problem unexpected(Context ctx, Exception failure) {
         RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
         log.error("unexpected failure handling {} {} (request_id={})", ctx.method(), ctx.path(),
                 request == null ? "-" : request.requestId(), failure);
-        write(ctx, ProblemType.INTERNAL_ERROR,
+        return write(ctx, ProblemType.INTERNAL_ERROR,
                 "the server failed to handle this request; quote the request_id when reporting it", Map.of());
     }
 

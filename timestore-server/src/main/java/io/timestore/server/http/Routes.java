@@ -6,36 +6,34 @@ import io.javalin.http.HandlerType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import io.timestore.server.auditing.ApiOperation;
 
 /**
- * Where route groups register their handlers. Every route is recorded, so tests and metrics can
- * enumerate them; only the fixed set of operational paths may be registered as operational.
+ * Where route groups register their handlers. There are two kinds: API routes, always
+ * authenticated and audited ({@link #api}), and the fixed set of operational paths
+ * ({@link #operational}). Every route is recorded, so tests and metrics can enumerate them.
  */
 public final class Routes {
     /** The only routes without authentication or audit events (DESIGN.md §8). */
     public static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/openapi.yaml");
 
     private final RoutesConfig javalin;
+    private final AuditStep auditStep;
+    private final Gate gate;
     private final List<Route> registered = new ArrayList<>();
 
-    Routes(RoutesConfig javalin) {
+    Routes(RoutesConfig javalin, AuditStep auditStep, Gate gate) {
         this.javalin = javalin;
+        this.auditStep = auditStep;
+        this.gate = gate;
     }
 
-    public void get(String path, Handler handler) {
-        add(HandlerType.GET, path, handler, false);
-    }
-
-    public void post(String path, Handler handler) {
-        add(HandlerType.POST, path, handler, false);
-    }
-
-    public void patch(String path, Handler handler) {
-        add(HandlerType.PATCH, path, handler, false);
-    }
-
-    public void delete(String path, Handler handler) {
-        add(HandlerType.DELETE, path, handler, false);
+    /**
+     * Registers an API route: every request is admitted by the gate (one principal, one tenant),
+     * handled, and leaves exactly one audit event, whatever its outcome.
+     */
+    public void api(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
+        add(method, path, ctx -> auditStep.run(ctx, operation, gate, handler), false);
     }
 
     /** Registers a GET on one of {@link #OPERATIONAL_PATHS}; anything else is a programming error. */

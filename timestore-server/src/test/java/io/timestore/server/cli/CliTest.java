@@ -69,7 +69,8 @@ class CliTest {
         try (var socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        var result = run(Map.of("TIMESTORE_DB_PASSWORD", "never-printed"), "serve", "--port", "0",
+        var result = run(Map.of("TIMESTORE_DB_PASSWORD", "never-printed",
+                        "TIMESTORE_MASTER_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), "serve", "--port", "0",
                 "--data-dir", dir.toString(),
                 "--db-url", "jdbc:postgresql://127.0.0.1:" + closedPort + "/timestore?password=also-secret&connectTimeout=2");
 

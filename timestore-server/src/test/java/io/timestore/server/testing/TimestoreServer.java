@@ -1,19 +1,18 @@
 package io.timestore.server.testing;
 
 import io.timestore.server.Timestore;
-import io.timestore.server.config.DatabaseSettings;
-import io.timestore.server.config.HttpSettings;
-import io.timestore.server.config.LogFormat;
-import io.timestore.server.config.Secret;
 import io.timestore.server.config.Settings;
+import io.timestore.server.config.SettingsLoader;
 import io.timestore.server.http.RouteGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -65,13 +64,40 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
         }
     }
 
-    /** Settings of a server on {@code database} of the shared cluster, on a free port. */
+    /**
+     * Settings of a server on {@code database} of the shared cluster, on a free port, read through
+     * the real configuration loader: the defaults are production's. The development issuer is on,
+     * so tests mint real JWTs with {@link #tokens()}.
+     */
     public static Settings settingsFor(SharedPostgres postgres, String database, Path dataDir) {
-        return new Settings(dataDir,
-                new HttpSettings("127.0.0.1", 0, Duration.ofSeconds(5)),
-                new DatabaseSettings(Optional.of(postgres.jdbcUrl(database)), SharedPostgres.OWNER, Secret.none(),
-                        SharedPostgres.RUNTIME, Secret.none(), 8, Duration.ofSeconds(5)),
-                LogFormat.JSON);
+        var masterKey = new byte[32];
+        new SecureRandom().nextBytes(masterKey);
+        return SettingsLoader.load(
+                Map.of("server.port", "0", "data-dir", dataDir.toString(), "database.url", postgres.jdbcUrl(database)),
+                Optional.empty(),
+                Map.of("TIMESTORE_MASTER_KEY", Base64.getEncoder().encodeToString(masterKey),
+                        "TIMESTORE_DEV_ISSUER", "on",
+                        "TIMESTORE_DB_POOL_SIZE", "8",
+                        "TIMESTORE_SHUTDOWN_TIMEOUT", "5s"));
+    }
+
+    /** Mints real JWTs from the server's development issuer. */
+    public Tokens tokens() {
+        return new Tokens(timestore.devIssuer().orElseThrow(() -> new IllegalStateException("the dev issuer is off")));
+    }
+
+    /** Creates an active tenant directly in the database (the platform API is tested separately). */
+    public TimestoreServer tenant(String id) {
+        try (var superuser = postgres.superuser(database);
+             var statement = superuser.prepareStatement(
+                     "INSERT INTO tenants (id, name, created_by, updated_by) VALUES (?, ?, 'test', 'test') ON CONFLICT DO NOTHING")) {
+            statement.setString(1, id);
+            statement.setString(2, id.toUpperCase(java.util.Locale.ROOT));
+            statement.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot create tenant " + id, e);
+        }
+        return this;
     }
 
     public Api api() {

@@ -1,0 +1,183 @@
+package io.timestore.server.auditing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.Severity;
+import io.timestore.security.Principal;
+import io.timestore.security.SecurityContext;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Everything one request's audit event will say, gathered while the request runs. Handlers and
+ * services add what they learn (the resource, the dataset, counts, revisions); a mutation calls
+ * {@link #commit} inside its transaction so the event is durable exactly when the change is (G4).
+ * If nothing committed it, the {@code AuditStep} records it through group commit at the end.
+ *
+ * <p>Confined to the request's thread; not thread-safe.
+ */
+public final class RequestAudit {
+    /** The request's identity and HTTP facts, fixed when it arrives. */
+    public record Origin(String requestId, String uid, String traceId, Instant receivedAt,
+                         String method, String path, String sourceIp, String userAgent) {
+        public Origin {
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(uid, "uid");
+            Objects.requireNonNull(receivedAt, "receivedAt");
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(path, "path");
+        }
+    }
+
+    private final Origin origin;
+    private final ApiOperation operation;
+    private final AuditEvents events;
+    private final ObjectNode details = JsonNodeFactory.instance.objectNode();
+    private String resourceId;
+    private String datasetId;
+    private String revisionBefore;
+    private String revisionAfter;
+    private Principal principal;
+    private SecurityContext security;
+    private String idempotencyKey;
+    private Severity minimumSeverity = Severity.INFO;
+    private UUID committedEventId;
+
+    RequestAudit(Origin origin, ApiOperation operation, AuditEvents events) {
+        this.origin = Objects.requireNonNull(origin, "origin");
+        this.operation = Objects.requireNonNull(operation, "operation");
+        this.events = Objects.requireNonNull(events, "events");
+    }
+
+    public RequestAudit resource(String id) {
+        this.resourceId = id;
+        return this;
+    }
+
+    public RequestAudit dataset(String id) {
+        this.datasetId = id;
+        if (resourceId == null && "dataset".equals(operation.resourceType())) {
+            this.resourceId = id;
+        }
+        return this;
+    }
+
+    /** Adds an operation-specific fact; values are redacted before storage. */
+    public RequestAudit detail(String name, JsonNode value) {
+        details.set(name, value);
+        return this;
+    }
+
+    public RequestAudit detail(String name, long value) {
+        details.put(name, value);
+        return this;
+    }
+
+    public RequestAudit detail(String name, String value) {
+        details.put(name, value);
+        return this;
+    }
+
+    public RequestAudit revision(Long before, Long after) {
+        this.revisionBefore = before == null ? null : Long.toString(before);
+        this.revisionAfter = after == null ? null : Long.toString(after);
+        return this;
+    }
+
+    /** Raises the event's severity (never lowers it), e.g. to {@code security} for cross-tenant reads. */
+    public RequestAudit atLeast(Severity severity) {
+        if (severity.compareTo(minimumSeverity) > 0) {
+            minimumSeverity = severity;
+        }
+        return this;
+    }
+
+    /** Called by the audit step once the credential is verified, even if tenant resolution then fails. */
+    public void authenticated(Principal who) {
+        this.principal = who;
+    }
+
+    /** Called by the audit step once the request is bound to its tenant. */
+    public void admitted(SecurityContext context) {
+        this.security = context;
+        this.principal = context.principal();
+    }
+
+    /** Called by the audit step with the request's validated Idempotency-Key. */
+    public void idempotencyKey(String key) {
+        this.idempotencyKey = key;
+    }
+
+    /**
+     * Inserts this request's success event into {@code transaction}, so it commits or rolls back
+     * with the mutation. Call it last in the transaction's work, with the status the client will get.
+     *
+     * @throws io.timestore.audit.AuditUnavailable when the insert fails; the transaction must roll back
+     */
+    public void commit(Connection transaction, int status) {
+        if (committedEventId != null) {
+            throw new IllegalStateException("the audit event of request " + origin.requestId() + " is already committed");
+        }
+        var event = events.event(this, status, null, null);
+        events.sink().append(transaction, event);
+        committedEventId = event.eventId();
+    }
+
+    public boolean committed() {
+        return committedEventId != null;
+    }
+
+    Origin origin() {
+        return origin;
+    }
+
+    ApiOperation operation() {
+        return operation;
+    }
+
+    ObjectNode details() {
+        return details;
+    }
+
+    String resourceId() {
+        return resourceId;
+    }
+
+    String datasetId() {
+        return datasetId;
+    }
+
+    String revisionBefore() {
+        return revisionBefore;
+    }
+
+    String revisionAfter() {
+        return revisionAfter;
+    }
+
+    Optional<Principal> principal() {
+        return Optional.ofNullable(principal);
+    }
+
+    Optional<SecurityContext> security() {
+        return Optional.ofNullable(security);
+    }
+
+    Optional<String> idempotencyKey() {
+        return Optional.ofNullable(idempotencyKey);
+    }
+
+    Severity minimumSeverity() {
+        return minimumSeverity;
+    }
+
+    /** The partition the event belongs to: the resolved tenant, else the platform partition. */
+    String partition() {
+        return security().map(s -> s.tenant().value()).orElse(AuditEvent.PLATFORM_PARTITION);
+    }
+}

@@ -1,0 +1,72 @@
+package io.timestore.server.config;
+
+import io.timestore.security.jwt.ClaimNames;
+import io.timestore.security.jwt.JwtSettings;
+import io.timestore.security.jwt.MachineTokenRule;
+import io.timestore.security.jwt.TrustedIssuer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Identity settings (DESIGN.md §5).
+ *
+ * @param mode                {@code strict} (default) or {@code legacy} (DESIGN.md §6)
+ * @param issuers             identity providers whose JWTs are accepted
+ * @param audience            the {@code aud} every JWT must carry
+ * @param claims              which claims carry tenant, roles, scopes, groups, client id
+ * @param userMaxLifetime     the longest accepted {@code exp - iat} of user tokens
+ * @param machineMaxLifetime  the same for machine-to-machine tokens
+ * @param clockSkew           tolerance on {@code exp}, {@code nbf}, {@code iat}
+ * @param devIssuer           the local development issuer: on, off, or auto (on exactly when the
+ *                            database is embedded and no issuer is configured)
+ * @param tokenDefaultTtl     API token lifetime when the request names none
+ * @param tokenMaxTtl         the longest API token lifetime accepted
+ * @param signedRequestWindow how far a signed request's date may be from the server's clock
+ */
+public record AuthSettings(String mode, List<TrustedIssuer> issuers, String audience, ClaimNames claims,
+                           Duration userMaxLifetime, Duration machineMaxLifetime, Duration clockSkew,
+                           DevIssuer devIssuer, Duration tokenDefaultTtl, Duration tokenMaxTtl,
+                           Duration signedRequestWindow) {
+
+    public enum DevIssuer { AUTO, ON, OFF }
+
+    public AuthSettings {
+        Objects.requireNonNull(mode, "mode");
+        issuers = List.copyOf(issuers);
+        Objects.requireNonNull(audience, "audience");
+        Objects.requireNonNull(claims, "claims");
+        Objects.requireNonNull(devIssuer, "devIssuer");
+        Objects.requireNonNull(tokenDefaultTtl, "tokenDefaultTtl");
+        Objects.requireNonNull(tokenMaxTtl, "tokenMaxTtl");
+        Objects.requireNonNull(signedRequestWindow, "signedRequestWindow");
+    }
+
+    /** Whether the development issuer is trusted, given whether the database is embedded. */
+    public boolean devIssuerEnabled(boolean embeddedDatabase) {
+        return switch (devIssuer) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> embeddedDatabase && issuers.isEmpty();
+        };
+    }
+
+    public AuthSettings withIssuers(List<TrustedIssuer> replacement) {
+        return new AuthSettings(mode, replacement, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
+    }
+
+    public AuthSettings withDevIssuer(DevIssuer replacement) {
+        return new AuthSettings(mode, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+                replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
+    }
+
+    /** The verifier's settings, trusting the configured issuers plus {@code extra} (the dev issuer). */
+    public JwtSettings jwt(List<TrustedIssuer> extra) {
+        var all = new ArrayList<>(issuers);
+        all.addAll(extra);
+        return new JwtSettings(all, audience, claims, MachineTokenRule.defaults(), true, userMaxLifetime,
+                machineMaxLifetime, clockSkew, 8 * 1024, 10_000);
+    }
+}

@@ -1,0 +1,135 @@
+package io.timestore.server.http;
+
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.timestore.audit.AuditRecorder;
+import io.timestore.audit.AuditUnavailable;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.AuditEvents;
+import io.timestore.server.auditing.RequestAudit;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The one step around every API route (G3, G4): admits the request through the {@link Gate},
+ * runs the handler, turns any failure into its problem response, and makes sure exactly one audit
+ * event exists before the client hears anything. A mutation commits its event with its change;
+ * any other outcome is recorded here through group commit, and the response waits for it — at
+ * most {@code maxWait}, after which the client gets 503 {@code audit_unavailable} instead.
+ */
+public final class AuditStep {
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+
+    /** How the step behaves. */
+    public record Settings(Duration maxWait, boolean recordDenied) {
+        public Settings {
+            Objects.requireNonNull(maxWait, "maxWait");
+        }
+    }
+
+    private final AuditEvents events;
+    private final AuditRecorder recorder;
+    private final Problems problems;
+    private final Settings settings;
+    private final Timer waitTimer;
+    private final MeterRegistry registry;
+
+    public AuditStep(AuditEvents events, AuditRecorder recorder, Problems problems, Settings settings, MeterRegistry registry) {
+        this.events = Objects.requireNonNull(events, "events");
+        this.recorder = Objects.requireNonNull(recorder, "recorder");
+        this.problems = Objects.requireNonNull(problems, "problems");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.waitTimer = Timer.builder("timestore.audit.wait")
+                .description("How long a response waited for its audit event to become durable")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(5))
+                .register(registry);
+    }
+
+    /** Runs {@code handler} for one request of {@code operation}, admitted by {@code gate}. */
+    void run(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
+        RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
+        var audit = events.begin(origin(ctx, request), operation);
+        Problems.Problem problem = null;
+        boolean failed = false;
+        try {
+            var principal = gate.authenticate(ctx);
+            audit.authenticated(principal);
+            var security = gate.resolve(ctx, principal, request);
+            audit.admitted(security);
+            org.slf4j.MDC.put("tenant", security.tenant().value());
+            org.slf4j.MDC.put("actor", principal.subject());
+            if (operation.mutation()) {
+                idempotencyKey(ctx).ifPresent(audit::idempotencyKey);
+            }
+            handler.handle(ctx, security, audit);
+        } catch (Exception failure) {
+            failed = true;
+            problem = problems.handle(failure, ctx);
+        }
+        finish(ctx, audit, failed, problem);
+    }
+
+    /** Records the event of a request no route matched (404/405): it resolves no tenant. */
+    void recordUnmatched(Context ctx, Problems.Problem problem) {
+        RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
+        if (request == null) {
+            return;
+        }
+        var audit = events.begin(origin(ctx, request), ApiOperation.read("http:unmatched", "http", "route"));
+        finish(ctx, audit, true, problem);
+    }
+
+    private void finish(Context ctx, RequestAudit audit, boolean failed, Problems.Problem problem) {
+        // A mutation that committed its event and then returned normally is done; after a failure
+        // the event is recorded here with the same id, so if the transaction did commit after all,
+        // the store keeps the committed one (exactly one event per request either way).
+        if (audit.committed() && !failed) {
+            countEvent("succeeded");
+            return;
+        }
+        int status = ctx.statusCode();
+        if (!settings.recordDenied() && (status == 401 || status == 403)) {
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            var event = events.event(audit, status, problem == null ? null : problem.code(),
+                    problem == null ? null : problem.detail());
+            recorder.recordAndWait(event, settings.maxWait());
+            countEvent(event.outcome().result().name().toLowerCase(java.util.Locale.ROOT));
+        } catch (AuditUnavailable unavailable) {
+            Counter.builder("timestore.audit.write.failures").description("Events that could not be made durable")
+                    .register(registry).increment();
+            problems.auditUnavailable(ctx, unavailable);
+        } finally {
+            waitTimer.record(Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    private void countEvent(String result) {
+        Counter.builder("timestore.audit.events").description("Audit events made durable, by outcome")
+                .tag("result", result).register(registry).increment();
+    }
+
+    private static java.util.Optional<String> idempotencyKey(Context ctx) {
+        var values = Gate.headerValues(ctx, "Idempotency-Key");
+        if (values.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        if (values.size() > 1 || !IDEMPOTENCY_KEY.matcher(values.getFirst()).matches()) {
+            throw new InvalidRequest("Idempotency-Key must be sent once, as 1-255 visible ASCII characters");
+        }
+        return java.util.Optional.of(values.getFirst());
+    }
+
+    private static RequestAudit.Origin origin(Context ctx, RequestContext request) {
+        return new RequestAudit.Origin(request.requestId(), request.uid(), request.trace().traceId(), request.receivedAt(),
+                ctx.method().name(), ctx.path(), ctx.ip(), ctx.header("User-Agent"));
+    }
+}

@@ -1,0 +1,8 @@
+package io.timestore.server.http;
+
+/** The request conflicts with the resource's current state (409, 412, 422 variants). */
+public final class Conflict extends TimestoreException {
+    public Conflict(ProblemType type, String detail) {
+        super(type, detail);
+    }
+}

@@ -1,0 +1,165 @@
+package io.timestore.server.signingkeys;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.timestore.security.Principal;
+import io.timestore.security.SecurityContext;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.http.Cursors;
+import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Pages;
+import io.timestore.server.http.Permissions;
+import io.timestore.server.http.RouteGroup;
+import io.timestore.server.http.Routes;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** {@code /admin/v1/signing-keys}: HMAC keys for signed service requests (action {@code token:manage}). */
+public final class SigningKeyRoutes implements RouteGroup {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    private static final Pattern KEY_ID = Pattern.compile("hk_[0-9a-f]{24}");
+    private static final ApiOperation CREATE = ApiOperation.mutation("token:manage", "signing-keys", "signing_key");
+    private static final ApiOperation LIST = ApiOperation.read("token:manage", "signing-keys", "signing_key");
+    private static final ApiOperation REVOKE = ApiOperation.mutation("token:manage", "signing-keys", "signing_key");
+
+    private final SigningKeyService service;
+    private final Permissions permissions;
+    private final JsonBodies bodies;
+    private final Cursors cursors;
+    private final Duration defaultTtl;
+    private final Duration maxTtl;
+
+    public SigningKeyRoutes(SigningKeyService service, Permissions permissions, JsonBodies bodies, Cursors cursors,
+                            Duration defaultTtl, Duration maxTtl) {
+        this.service = service;
+        this.permissions = permissions;
+        this.bodies = bodies;
+        this.cursors = cursors;
+        this.defaultTtl = defaultTtl;
+        this.maxTtl = maxTtl;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.api(HandlerType.POST, "/admin/v1/signing-keys", CREATE, this::create);
+        routes.api(HandlerType.GET, "/admin/v1/signing-keys", LIST, this::list);
+        routes.api(HandlerType.DELETE, "/admin/v1/signing-keys/{id}", REVOKE, this::revoke);
+    }
+
+    private void create(Context ctx, SecurityContext security, RequestAudit audit) {
+        permissions.require(security, CREATE.action());
+        var created = service.create(security, audit, parse(bodies.object(ctx), service.now()));
+        var body = bodies.mapper().createObjectNode().put("id", created.id()).put("name", created.name())
+                .put("secret", created.secret());
+        var roles = body.putArray("roles");
+        created.roles().stream().sorted().forEach(roles::add);
+        var scopes = body.putArray("scopes");
+        created.scopes().stream().sorted().forEach(scopes::add);
+        body.put("expires_at", created.expiresAt().toString()).put("created_at", created.createdAt().toString());
+        ctx.status(201).header("Location", "/admin/v1/signing-keys/" + created.id()).header("Cache-Control", "no-store")
+                .json(body);
+    }
+
+    private void list(Context ctx, SecurityContext security, RequestAudit audit) {
+        permissions.require(security, LIST.action());
+        int limit = Pages.limit(ctx);
+        var scope = "signing-keys:" + security.tenant().value();
+        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c));
+        var page = service.list(security, after.map(p -> Instant.parse(p.get(0))), after.map(p -> p.get(1)), limit + 1);
+        var items = bodies.mapper().createArrayNode();
+        page.stream().limit(limit).forEach(key -> {
+            var item = items.addObject().put("id", key.id()).put("name", key.name());
+            var roles = item.putArray("roles");
+            key.roles().forEach(roles::add);
+            var scopes = item.putArray("scopes");
+            key.scopes().forEach(scopes::add);
+            item.put("expires_at", key.expiresAt().toString()).put("created_at", key.createdAt().toString())
+                    .put("created_by", key.createdBy());
+            key.revokedAt().ifPresent(at -> item.put("revoked_at", at.toString()));
+        });
+        var body = bodies.mapper().createObjectNode();
+        body.set("items", items);
+        if (page.size() > limit) {
+            var last = page.get(limit - 1);
+            body.put("next_cursor", cursors.encode(scope, List.of(last.createdAt().toString(), last.id())));
+        }
+        audit.detail("returned", Math.min(page.size(), limit));
+        ctx.json(body);
+    }
+
+    private void revoke(Context ctx, SecurityContext security, RequestAudit audit) {
+        permissions.require(security, REVOKE.action());
+        var id = ctx.pathParam("id");
+        if (!KEY_ID.matcher(id).matches()) {
+            throw new InvalidRequest("signing key id must look like hk_ followed by 24 lower-case hex characters");
+        }
+        service.revoke(security, audit, id);
+        ctx.status(204);
+    }
+
+    private SigningKeyService.NewKey parse(JsonNode body, Instant now) {
+        var errors = new ArrayList<FieldError>();
+        body.fieldNames().forEachRemaining(name -> {
+            if (!Set.of("name", "roles", "scopes", "expires_at").contains(name)) {
+                errors.add(FieldError.at("/" + name, "unknown member; expected name, roles, scopes, expires_at"));
+            }
+        });
+        var name = body.path("name");
+        if (!name.isTextual() || name.asText().isBlank() || name.asText().length() > 200) {
+            errors.add(FieldError.at("/name", "a name of 1-200 characters is required"));
+        }
+        var roles = names(body, "roles", errors);
+        var scopes = names(body, "scopes", errors);
+        if (roles.contains(Principal.PLATFORM_OPERATOR_ROLE)) {
+            errors.add(FieldError.at("/roles", "a signing key cannot carry the platform-operator role"));
+        }
+        if (roles.isEmpty() && scopes.isEmpty()) {
+            errors.add(FieldError.at("/roles", "a key needs at least one role or scope, or it could do nothing"));
+        }
+        var expiresAt = now.plus(defaultTtl);
+        if (body.has("expires_at")) {
+            try {
+                expiresAt = Instant.parse(body.get("expires_at").asText());
+                if (!expiresAt.isAfter(now) || expiresAt.isAfter(now.plus(maxTtl))) {
+                    errors.add(FieldError.at("/expires_at", "must be in the future and at most %d days ahead".formatted(maxTtl.toDays())));
+                }
+            } catch (DateTimeParseException e) {
+                errors.add(FieldError.at("/expires_at", "must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidRequest("the signing key request is invalid", errors);
+        }
+        return new SigningKeyService.NewKey(name.asText().strip(), roles, scopes, expiresAt);
+    }
+
+    private static Set<String> names(JsonNode body, String member, List<FieldError> errors) {
+        var names = new LinkedHashSet<String>();
+        var array = body.get(member);
+        if (array == null || array.isNull()) {
+            return names;
+        }
+        if (!array.isArray()) {
+            errors.add(FieldError.at("/" + member, "must be a list of names"));
+            return names;
+        }
+        for (int i = 0; i < array.size(); i++) {
+            if (!array.get(i).isTextual() || !NAME.matcher(array.get(i).asText()).matches()) {
+                errors.add(FieldError.at("/%s/%d".formatted(member, i), "must be a name of letters, digits and ._:-"));
+            } else {
+                names.add(array.get(i).asText());
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,204 @@
+package io.timestore.server.tokens;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.timestore.security.SecurityContext;
+import io.timestore.security.TokenPermission;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.http.Cursors;
+import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Pages;
+import io.timestore.server.http.Permissions;
+import io.timestore.server.http.RouteGroup;
+import io.timestore.server.http.Routes;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** {@code /admin/v1/tokens}: a tenant's API tokens (action {@code token:manage}). */
+public final class TokenRoutes implements RouteGroup {
+    /** What a token may be granted: never token or tenant administration. */
+    static final Set<String> GRANTABLE = Set.of("dataset:read", "dataset:write", "dataset:admin", "refresh:read",
+            "refresh:write", "audit:list", "audit:get");
+    private static final Pattern DATASET = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
+    private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{24}");
+    private static final ApiOperation CREATE = ApiOperation.mutation("token:manage", "tokens", "token");
+    private static final ApiOperation LIST = ApiOperation.read("token:manage", "tokens", "token");
+    private static final ApiOperation REVOKE = ApiOperation.mutation("token:manage", "tokens", "token");
+
+    private final TokenService service;
+    private final Permissions permissions;
+    private final JsonBodies bodies;
+    private final Cursors cursors;
+    private final Duration defaultTtl;
+    private final Duration maxTtl;
+
+    public TokenRoutes(TokenService service, Permissions permissions, JsonBodies bodies, Cursors cursors,
+                       Duration defaultTtl, Duration maxTtl) {
+        this.service = service;
+        this.permissions = permissions;
+        this.bodies = bodies;
+        this.cursors = cursors;
+        this.defaultTtl = defaultTtl;
+        this.maxTtl = maxTtl;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.api(HandlerType.POST, "/admin/v1/tokens", CREATE, this::create);
+        routes.api(HandlerType.GET, "/admin/v1/tokens", LIST, this::list);
+        routes.api(HandlerType.DELETE, "/admin/v1/tokens/{id}", REVOKE, this::revoke);
+    }
+
+    private void create(Context ctx, SecurityContext security, RequestAudit audit) {
+        permissions.require(security, CREATE.action());
+        var request = parse(bodies.object(ctx), service.now());
+        var created = service.create(security, audit, request);
+        var body = bodies.mapper().createObjectNode()
+                .put("id", created.id())
+                .put("name", created.name())
+                .put("token", created.token());
+        body.set("permissions", permissionsJson(created.permissions()));
+        body.put("expires_at", created.expiresAt().toString()).put("created_at", created.createdAt().toString());
+        ctx.status(201).header("Location", "/admin/v1/tokens/" + created.id()).header("Cache-Control", "no-store")
+                .json(body);
+    }
+
+    private void list(Context ctx, SecurityContext security, RequestAudit audit) {
+        permissions.require(security, LIST.action());
+        int limit = Pages.limit(ctx);
+        var scope = "tokens:" + security.tenant().value();
+        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c));
+        var page = service.list(security, after.map(p -> Instant.parse(p.get(0))), after.map(p -> p.get(1)), limit + 1);
+        var items = bodies.mapper().createArrayNode();
+        page.stream().limit(limit).forEach(token -> items.add(tokenJson(token)));
+        var body = bodies.mapper().createObjectNode();
+        body.set("items", items);
+        if (page.size() > limit) {
+            var last = page.get(limit - 1);
+            body.put("next_cursor", cursors.encode(scope, List.of(last.createdAt().toString(), last.id())));
+        }
+        audit.detail("returned", Math.min(page.size(), limit));
+        ctx.json(body);
+    }
+
+    private void revoke(Context ctx, SecurityContext security, RequestAudit audit) {
+        permissions.require(security, REVOKE.action());
+        var id = ctx.pathParam("id");
+        if (!TOKEN_ID.matcher(id).matches()) {
+            throw new InvalidRequest("token id must be 24 lower-case hex characters",
+                    List.of(FieldError.at("/id", "expected 24 lower-case hex characters")));
+        }
+        service.revoke(security, audit, id);
+        ctx.status(204);
+    }
+
+    TokenService.NewToken parse(JsonNode body, Instant now) {
+        var errors = new ArrayList<FieldError>();
+        for (var name : iterable(body.fieldNames())) {
+            if (!Set.of("name", "permissions", "expires_at").contains(name)) {
+                errors.add(FieldError.at("/" + name, "unknown member; expected name, permissions, expires_at"));
+            }
+        }
+        var name = body.path("name");
+        if (!name.isTextual() || name.asText().isBlank() || name.asText().length() > 200) {
+            errors.add(FieldError.at("/name", "a name of 1-200 characters is required"));
+        }
+        var granted = new ArrayList<TokenPermission>();
+        var list = body.path("permissions");
+        if (!list.isArray() || list.isEmpty()) {
+            errors.add(FieldError.at("/permissions", "at least one permission is required"));
+        } else {
+            for (int i = 0; i < list.size(); i++) {
+                permission(list.get(i), "/permissions/" + i, errors).ifPresent(granted::add);
+            }
+        }
+        var expiresAt = now.plus(defaultTtl);
+        var expires = body.get("expires_at");
+        if (expires != null) {
+            try {
+                expiresAt = Instant.parse(expires.asText());
+                if (!expiresAt.isAfter(now)) {
+                    errors.add(FieldError.at("/expires_at", "must be in the future"));
+                } else if (expiresAt.isAfter(now.plus(maxTtl))) {
+                    errors.add(FieldError.at("/expires_at", "must be at most %d days ahead".formatted(maxTtl.toDays())));
+                }
+            } catch (DateTimeParseException e) {
+                errors.add(FieldError.at("/expires_at", "must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidRequest("the token request is invalid", errors);
+        }
+        return new TokenService.NewToken(name.asText().strip(), granted, expiresAt);
+    }
+
+    private static Optional<TokenPermission> permission(JsonNode item, String pointer, List<FieldError> errors) {
+        if (!item.isObject()) {
+            errors.add(FieldError.at(pointer, "must be an object with action and optional datasets"));
+            return Optional.empty();
+        }
+        var action = item.path("action").asText("");
+        if (!GRANTABLE.contains(action)) {
+            errors.add(FieldError.at(pointer + "/action", "must be one of " + new java.util.TreeSet<>(GRANTABLE)));
+            return Optional.empty();
+        }
+        var datasets = item.get("datasets");
+        if (datasets == null || datasets.isNull()) {
+            return Optional.of(TokenPermission.onAllDatasets(action));
+        }
+        if (!datasets.isArray() || datasets.isEmpty()) {
+            errors.add(FieldError.at(pointer + "/datasets", "must be a non-empty list of dataset ids, or absent for all datasets"));
+            return Optional.empty();
+        }
+        var names = new LinkedHashSet<String>();
+        for (int i = 0; i < datasets.size(); i++) {
+            var dataset = datasets.get(i).asText("");
+            if (!datasets.get(i).isTextual() || !DATASET.matcher(dataset).matches()) {
+                errors.add(FieldError.at(pointer + "/datasets/" + i, "must be a dataset id matching ^[a-z0-9][a-z0-9_.-]{0,127}$"));
+            }
+            names.add(dataset);
+        }
+        return Optional.of(TokenPermission.onDatasets(action, names));
+    }
+
+    private ObjectNode tokenJson(TokenRecords.Listed token) {
+        var json = bodies.mapper().createObjectNode()
+                .put("id", token.id())
+                .put("name", token.name());
+        json.set("permissions", permissionsJson(token.permissions()));
+        json.put("expires_at", token.expiresAt().toString())
+                .put("created_at", token.createdAt().toString())
+                .put("created_by", token.createdBy());
+        token.lastUsedAt().ifPresent(at -> json.put("last_used_at", at.toString()));
+        token.revokedAt().ifPresent(at -> json.put("revoked_at", at.toString()));
+        return json;
+    }
+
+    private JsonNode permissionsJson(List<TokenPermission> permissions) {
+        var array = bodies.mapper().createArrayNode();
+        for (var permission : permissions) {
+            var item = array.addObject().put("action", permission.action());
+            permission.datasets().ifPresent(names -> {
+                var list = item.putArray("datasets");
+                names.stream().sorted().forEach(list::add);
+            });
+        }
+        return array;
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> iterator) {
+        return () -> iterator;
+    }
+}
