@@ -90,6 +90,11 @@ public final class Details {
     }
 
     private static JsonNode normaliseNumber(JsonNode node) {
+        // Fast path, same result as below: an int or long within ±2^53 is exactly a binary64 and
+        // stays an integer. Skips three BigDecimal conversions per number on the verifier's path.
+        if ((node.isInt() || node.isLong()) && Math.abs(node.longValue()) <= 9_007_199_254_740_992L) {
+            return NODES.numberNode(node.longValue());
+        }
         double d = node.doubleValue();
         if (!Double.isFinite(d)) {
             return NODES.textNode(node.isFloatingPointNumber() ? Double.toString(d) : node.asText());

@@ -55,7 +55,20 @@ public record VerificationResult(String tenantId, boolean ok, long anchoredAtSeq
         /** A checkpoint does not move forward in seq and time from the previous one, or is another tenant's. */
         CHECKPOINT_OUT_OF_ORDER,
         /** A checkpoint covers a seq beyond the last event: the tail of the chain was removed. */
-        TRUNCATED;
+        TRUNCATED,
+        /** A sealed event's stored row is missing or is not a valid event document. */
+        MALFORMED_EVENT,
+        /**
+         * A column copied from the event for filtering and indexes (actor_id, action, result, ...)
+         * disagrees with the event's JSON, which is what is hashed: a query would find the event
+         * under a value it does not have.
+         */
+        COLUMN_MISMATCH,
+        /**
+         * An event is stored that is neither sealed nor waiting in the sequencer's queue: it was
+         * inserted into the events table without going through the audit library.
+         */
+        UNQUEUED_EVENT;
 
         public String label() {
             return Labels.of(this);

@@ -1,0 +1,572 @@
+package io.timestore.audit;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single sequencer (DESIGN.md §7): seals each partition's pending events, in arrival order,
+ * into its hash chain, and signs checkpoints every {@code checkpointEvery} events or
+ * {@code checkpointInterval}.
+ *
+ * <p><b>Leadership.</b> Any number of server instances run a sequencer; one leads. The leader holds
+ * the session advisory lock {@link #LEADER_LOCK} on a dedicated connection for as long as it leads.
+ * The others try again every {@code leaderRetry}. When the leader's connection dies (the process
+ * was killed, the network dropped), PostgreSQL releases the lock and the next attempt of another
+ * instance wins. A leader that notices its lock connection is gone steps down before its next round.
+ *
+ * <p><b>Sealing.</b> Each partition is sealed in transactions on the platform path. One transaction
+ * takes the partition's transaction-scoped advisory lock (so two sequencers that both believe they
+ * lead — during the seconds of a takeover — serialise instead of forking the chain), reads the
+ * head, takes up to {@code batchSize} pending events in arrival order, seals them with
+ * {@link Chain}, inserts the seals, deletes the pending rows and, when due, inserts a checkpoint.
+ * The primary key {@code (tenant_id, seq)} is the last line of defence against a fork.
+ *
+ * <p>An event that cannot be parsed stops its partition (reported through
+ * {@link Observer#failed}) rather than being skipped: skipping would seal a history without it.
+ *
+ * <p>Thread-safe. Owns one platform thread, started by {@link #start()}, stopped by {@link #close()}.
+ */
+public final class Sequencer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
+
+    /** The session advisory lock key of the leader: ASCII {@code "tsaudseq"}. */
+    public static final long LEADER_LOCK = 0x747361756473_6571L;
+    /** The first key of the per-partition transaction lock; the second is {@code hashtext(tenant_id)}. */
+    static final int PARTITION_LOCK_CLASS = 0x74736175;
+
+    private static final String TRY_LEAD = "SELECT pg_try_advisory_lock(?)";
+    private static final String LOCK_PARTITION = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
+    private static final String BACKLOG = """
+            SELECT tenant_id, count(*), extract(epoch FROM clock_timestamp() - min(recorded_at))
+            FROM audit_pending GROUP BY tenant_id ORDER BY min(arrival)
+            """;
+    private static final String HEAD = "SELECT seq, hash FROM audit_seals WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1";
+    private static final String TAKE = """
+            SELECT p.event_id, e.event::text FROM audit_pending p
+            JOIN audit_events e ON e.tenant_id = p.tenant_id AND e.event_id = p.event_id
+            WHERE p.tenant_id = ? ORDER BY p.arrival LIMIT ?
+            """;
+    // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings.
+    private static final String INSERT_SEALS = """
+            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash)
+            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash
+            FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash)
+            """;
+    private static final String DELETE_PENDING = "DELETE FROM audit_pending WHERE tenant_id = ? AND event_id = ANY (?::uuid[])";
+    // Partitions whose chain moved past their last periodic checkpoint: found once on taking the lead.
+    // A loose index scan over audit_seals' primary key, so it costs one probe per partition, not per event.
+    private static final String UNSIGNED = """
+            WITH RECURSIVE partitions (tenant_id) AS (
+                (SELECT tenant_id FROM audit_seals ORDER BY tenant_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT s.tenant_id FROM audit_seals s WHERE s.tenant_id > p.tenant_id ORDER BY s.tenant_id LIMIT 1)
+                FROM partitions p WHERE p.tenant_id IS NOT NULL
+            )
+            SELECT p.tenant_id FROM partitions p
+            WHERE p.tenant_id IS NOT NULL
+              AND (SELECT max(seq) FROM audit_seals s WHERE s.tenant_id = p.tenant_id)
+                  > coalesce((SELECT max(seq) FROM audit_checkpoints c WHERE c.tenant_id = p.tenant_id AND c.kind = 'periodic'), 0)
+            """;
+
+    /**
+     * How the sequencer paces itself.
+     *
+     * @param sealInterval       the pause between rounds while leading (a {@link #wakeUp()} ends it early)
+     * @param batchSize          the most events one transaction seals for one partition
+     * @param checkpointEvery    sign a checkpoint once this many events were sealed since the last one
+     * @param checkpointInterval ... or once the oldest event not covered by a checkpoint was sealed this long ago
+     * @param leaderRetry        how often a follower tries to take the lead
+     */
+    public record Settings(Duration sealInterval, int batchSize, int checkpointEvery, Duration checkpointInterval,
+            Duration leaderRetry) {
+        public Settings {
+            requirePositive(sealInterval, "sealInterval");
+            requirePositive(checkpointInterval, "checkpointInterval");
+            requirePositive(leaderRetry, "leaderRetry");
+            if (batchSize < 1 || checkpointEvery < 1) {
+                throw new IllegalArgumentException("batchSize and checkpointEvery must be positive (found %d, %d)"
+                        .formatted(batchSize, checkpointEvery));
+            }
+        }
+
+        /** 200 ms rounds, 10,000-event batches, a checkpoint every 10,000 events or minute, retry the lead every 5 s. */
+        public static Settings defaults() {
+            return new Settings(Duration.ofMillis(200), 10_000, 10_000, Duration.ofMinutes(1), Duration.ofSeconds(5));
+        }
+
+        private static void requirePositive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive (found " + d + ")");
+            }
+        }
+    }
+
+    /**
+     * What the sequencer reports, for metrics and logs. Called from the sequencer's thread;
+     * implementations must be fast and must not throw. Every method has a no-op default.
+     */
+    public interface Observer {
+        /** This instance took ({@code true}) or lost ({@code false}) the lead. */
+        default void leadership(boolean leader) {}
+
+        /** {@code events} of {@code tenantId} were sealed in one transaction that took {@code took}. */
+        default void sealed(String tenantId, int events, Duration took) {}
+
+        /** A checkpoint was signed and stored. */
+        default void checkpointed(Checkpoint checkpoint) {}
+
+        /**
+         * The state at the start of a leader's round.
+         *
+         * @param unsealedEvents events waiting in the queue, all partitions
+         * @param sealLag        age of the oldest waiting event (database clock), zero when none waits
+         * @param checkpointAge  how long the oldest sealed event not covered by a checkpoint has
+         *                       been waiting for one, zero when every chain is signed to its head
+         */
+        default void backlog(long unsealedEvents, Duration sealLag, Duration checkpointAge) {}
+
+        /** Something failed; the sequencer carries on (the partition is retried next round). */
+        default void failed(String what, Exception cause) {}
+
+        Observer NONE = new Observer() {};
+    }
+
+    /**
+     * What one round did.
+     *
+     * @param leader      whether this instance led during the round (a follower does nothing)
+     * @param sealed      events sealed
+     * @param checkpoints checkpoints signed
+     */
+    public record Round(boolean leader, long sealed, int checkpoints) {}
+
+    private final DataSource dataSource;
+    private final AuditJson json;
+    private final CheckpointSigner signer;
+    private final java.security.PublicKey publicKey;
+    private final InstantSource clock;
+    private final Settings settings;
+    private final Observer observer;
+    private final Chain chain = new Chain();
+    private final BlockingQueue<CompletableFuture<Round>> requests = new LinkedBlockingQueue<>();
+    /** Per partition: when its oldest event not covered by a checkpoint was sealed (leader state). */
+    private final Map<String, Instant> unsignedSince = new HashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile boolean leader;
+    private Connection leaderConnection;
+
+    /**
+     * @param dataSource connections as the runtime role; one is held while leading
+     * @param signer     signs checkpoints; its public key is published in {@code audit_signing_keys}
+     * @param publicKey  the signer's public key
+     */
+    public Sequencer(DataSource dataSource, AuditJson json, CheckpointSigner signer, java.security.PublicKey publicKey,
+            InstantSource clock, Settings settings, Observer observer) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.json = Objects.requireNonNull(json, "json");
+        this.signer = Objects.requireNonNull(signer, "signer");
+        this.publicKey = Objects.requireNonNull(publicKey, "publicKey");
+        if (!CheckpointKeys.keyId(publicKey).equals(signer.keyId())) {
+            throw new IllegalArgumentException("publicKey does not belong to the signer's key " + signer.keyId());
+        }
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.thread = Thread.ofPlatform().name("audit-sequencer").daemon().unstarted(this::loop);
+    }
+
+    /** Starts the sequencer's thread; it tries to take the lead at once. */
+    public Sequencer start() {
+        thread.start();
+        return this;
+    }
+
+    /** Whether this instance currently holds the lead (as of its last round or attempt). */
+    public boolean isLeader() {
+        return leader;
+    }
+
+    /** Ends the current pause: the next round starts now (for example after a burst of events). */
+    public void wakeUp() {
+        requests.offer(new CompletableFuture<>());
+    }
+
+    /**
+     * Runs a round as soon as possible and completes with what it did: a follower's round tries to
+     * take the lead first. Completes exceptionally with {@link AuditUnavailable} once closed.
+     */
+    public CompletableFuture<Round> sealNow() {
+        var done = new CompletableFuture<Round>();
+        if (closed) {
+            done.completeExceptionally(new AuditUnavailable("sequencer is closed"));
+        } else {
+            requests.offer(done);
+        }
+        return done;
+    }
+
+    private void loop() {
+        var waiting = new ArrayList<CompletableFuture<Round>>();
+        while (!closed) {
+            try {
+                var first = requests.poll((leader ? settings.sealInterval() : settings.leaderRetry()).toNanos(), TimeUnit.NANOSECONDS);
+                if (first != null) {
+                    waiting.add(first);
+                    requests.drainTo(waiting);
+                }
+                if (closed) {
+                    break;
+                }
+                Round round = round();
+                waiting.forEach(w -> w.complete(round));
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException unexpected) {
+                observer.failed("sequencer round", unexpected);
+                log.error("audit sequencer round failed", unexpected);
+                waiting.forEach(w -> w.complete(new Round(leader, 0, 0)));
+            } finally {
+                waiting.clear();
+            }
+        }
+        stepDown();
+        requests.drainTo(waiting);
+        waiting.forEach(w -> w.completeExceptionally(new AuditUnavailable("sequencer is closed")));
+    }
+
+    private Round round() {
+        if (!holdLead()) {
+            return new Round(false, 0, 0);
+        }
+        long sealed = 0;
+        int checkpoints = 0;
+        try (var connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            var statements = new Statements(connection);
+            try (statements) {
+                Map<String, Long> backlog = backlog(connection);
+                // Round robin over partitions, one batch each per pass, so a busy tenant cannot
+                // starve the others; a pass that left nothing behind ends the round.
+                var partitions = new ArrayList<>(backlog.keySet());
+                unsignedSince.keySet().stream().filter(t -> !backlog.containsKey(t)).sorted().forEach(partitions::add);
+                while (!partitions.isEmpty() && !closed) {
+                    var again = new ArrayList<String>();
+                    for (String tenant : partitions) {
+                        Step step = step(connection, statements, tenant);
+                        sealed += step.sealed();
+                        checkpoints += step.checkpointed() ? 1 : 0;
+                        if (step.sealed() == settings.batchSize()) {
+                            again.add(tenant);
+                        }
+                    }
+                    partitions = again;
+                }
+            }
+        } catch (SQLException e) {
+            observer.failed("sealing round", e);
+            log.warn("audit sealing round failed (SQLState {}): {}", e.getSQLState(), e.getMessage());
+        }
+        return new Round(true, sealed, checkpoints);
+    }
+
+    /** Reports the backlog and returns the partitions with pending events, oldest first. */
+    private Map<String, Long> backlog(Connection connection) throws SQLException {
+        Map<String, Long> pending = new LinkedHashMap<>();
+        long total = 0;
+        double lagSeconds = 0;
+        PlatformPath.enter(connection);
+        try (var statement = connection.prepareStatement(BACKLOG);
+             var rows = statement.executeQuery()) {
+            while (rows.next()) {
+                pending.put(rows.getString(1), rows.getLong(2));
+                total += rows.getLong(2);
+                lagSeconds = Math.max(lagSeconds, rows.getDouble(3));
+            }
+        }
+        connection.commit();
+        Instant now = clock.instant();
+        Duration checkpointAge = unsignedSince.values().stream().map(since -> Duration.between(since, now))
+                .max(Duration::compareTo).filter(d -> !d.isNegative()).orElse(Duration.ZERO);
+        observer.backlog(total, Duration.ofNanos((long) (lagSeconds * 1e9)), checkpointAge);
+        return pending;
+    }
+
+    private record Step(int sealed, boolean checkpointed) {}
+
+    /** One transaction for one partition: seal up to a batch, and sign a checkpoint when due. */
+    private Step step(Connection connection, Statements sql, String tenant) {
+        long started = System.nanoTime();
+        try {
+            PlatformPath.enter(connection);
+            sql.lockPartition.setInt(1, PARTITION_LOCK_CLASS);
+            sql.lockPartition.setString(2, tenant);
+            sql.lockPartition.execute();
+            ChainHead head = head(sql, tenant);
+            List<AuditEvent> events = take(sql, tenant);
+            if (!events.isEmpty()) {
+                var batch = chain.seal(head, events);
+                insertSeals(connection, sql, tenant, batch.events());
+                head = batch.head();
+                unsignedSince.putIfAbsent(tenant, clock.instant());
+            }
+            Checkpoint checkpoint = checkpointIfDue(connection, tenant, head);
+            connection.commit();
+            if (!events.isEmpty()) {
+                observer.sealed(tenant, events.size(), Duration.ofNanos(System.nanoTime() - started));
+            }
+            if (checkpoint != null) {
+                unsignedSince.remove(tenant);
+                observer.checkpointed(checkpoint);
+            } else if (head.isGenesis()) {
+                unsignedSince.remove(tenant);
+            }
+            return new Step(events.size(), checkpoint != null);
+        } catch (SQLException | RuntimeException e) {
+            rollback(connection);
+            observer.failed("sealing partition " + tenant, e);
+            log.warn("audit sealing of partition {} failed: {}", tenant, e.getMessage());
+            return new Step(0, false);
+        }
+    }
+
+    private static ChainHead head(Statements sql, String tenant) throws SQLException {
+        sql.head.setString(1, tenant);
+        try (var rows = sql.head.executeQuery()) {
+            return rows.next() ? new ChainHead(tenant, rows.getLong(1), ChainHash.of(rows.getBytes(2))) : ChainHead.genesis(tenant);
+        }
+    }
+
+    private List<AuditEvent> take(Statements sql, String tenant) throws SQLException {
+        sql.take.setString(1, tenant);
+        sql.take.setInt(2, settings.batchSize());
+        List<AuditEvent> events = new ArrayList<>();
+        try (var rows = sql.take.executeQuery()) {
+            while (rows.next()) {
+                UUID eventId = rows.getObject(1, UUID.class);
+                AuditEvent event;
+                try {
+                    event = json.read(rows.getString(2));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("event %s of %s is not a valid event document: %s"
+                            .formatted(eventId, tenant, e.getMessage()), e);
+                }
+                if (!event.eventId().equals(eventId) || !event.tenantId().equals(tenant) || event.isSealed()) {
+                    throw new IllegalStateException("event %s of %s does not match its row (id, tenant or seal)".formatted(eventId, tenant));
+                }
+                events.add(event);
+            }
+        }
+        return events;
+    }
+
+    private static void insertSeals(Connection connection, Statements sql, String tenant, List<AuditEvent> sealed) throws SQLException {
+        int n = sealed.size();
+        Long[] seqs = new Long[n];
+        UUID[] ids = new UUID[n];
+        byte[][] prevs = new byte[n][];
+        byte[][] hashes = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            Seal seal = sealed.get(i).seal();
+            seqs[i] = seal.seq();
+            ids[i] = sealed.get(i).eventId();
+            prevs[i] = seal.prevHash().toBytes();
+            hashes[i] = seal.hash().toBytes();
+        }
+        var idArray = connection.createArrayOf("uuid", ids);
+        sql.insertSeals.setString(1, tenant);
+        sql.insertSeals.setArray(2, connection.createArrayOf("bigint", seqs));
+        sql.insertSeals.setArray(3, idArray);
+        sql.insertSeals.setArray(4, connection.createArrayOf("bytea", prevs));
+        sql.insertSeals.setArray(5, connection.createArrayOf("bytea", hashes));
+        sql.insertSeals.executeUpdate();
+        sql.deletePending.setString(1, tenant);
+        sql.deletePending.setArray(2, idArray);
+        int deleted = sql.deletePending.executeUpdate();
+        if (deleted != n) {
+            throw new IllegalStateException("expected to take %d pending events of %s, removed %d".formatted(n, tenant, deleted));
+        }
+    }
+
+    private Checkpoint checkpointIfDue(Connection connection, String tenant, ChainHead head) throws SQLException {
+        if (head.isGenesis()) {
+            return null;
+        }
+        var previous = CheckpointStore.latest(connection, tenant, CheckpointStore.Kind.PERIODIC).orElse(null);
+        long signedSeq = previous == null ? 0 : previous.seq();
+        if (head.seq() <= signedSeq) {
+            return null;
+        }
+        Instant since = unsignedSince.getOrDefault(tenant, clock.instant());
+        boolean due = head.seq() - signedSeq >= settings.checkpointEvery()
+                || Duration.between(since, clock.instant()).compareTo(settings.checkpointInterval()) >= 0;
+        if (!due) {
+            return null;
+        }
+        Checkpoint checkpoint;
+        try {
+            checkpoint = signer.sign(head, previous);
+        } catch (IllegalArgumentException clockWentBack) {
+            // The signer refuses a checkpoint not later than the previous one; the next round retries.
+            observer.failed("checkpoint of " + tenant, clockWentBack);
+            return null;
+        }
+        CheckpointStore.insert(connection, checkpoint, CheckpointStore.Kind.PERIODIC);
+        return checkpoint;
+    }
+
+    /** Checks or takes the lead; true while this instance leads. */
+    private boolean holdLead() {
+        if (leaderConnection != null) {
+            boolean alive;
+            try {
+                alive = leaderConnection.isValid(5);
+            } catch (SQLException e) {
+                alive = false;
+            }
+            if (alive) {
+                return true;
+            }
+            log.warn("audit sequencer lost its leader connection; stepping down");
+            stepDown();
+        }
+        Connection candidate = null;
+        try {
+            candidate = dataSource.getConnection();
+            candidate.setAutoCommit(true);
+            boolean won;
+            try (var statement = candidate.prepareStatement(TRY_LEAD)) {
+                statement.setLong(1, LEADER_LOCK);
+                try (var rows = statement.executeQuery()) {
+                    won = rows.next() && rows.getBoolean(1);
+                }
+            }
+            if (!won) {
+                candidate.close();
+                return false;
+            }
+            leaderConnection = candidate;
+            candidate = null;
+            CheckpointStore.registerKey(leaderConnection, publicKey);
+            recoverUnsigned();
+            leader = true;
+            log.info("audit sequencer took the lead");
+            observer.leadership(true);
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            observer.failed("taking the lead", e);
+            closeQuietly(candidate);
+            stepDown();
+            return false;
+        }
+    }
+
+    /** After taking the lead: every chain signed short of its head gets a checkpoint within the interval. */
+    private void recoverUnsigned() throws SQLException {
+        unsignedSince.clear();
+        Instant now = clock.instant();
+        try (var connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            connection.setReadOnly(true);
+            PlatformPath.enter(connection);
+            try (var statement = connection.prepareStatement(UNSIGNED);
+                 var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    unsignedSince.put(rows.getString(1), now);
+                }
+            }
+            connection.commit();
+        }
+    }
+
+    private void stepDown() {
+        boolean was = leader;
+        leader = false;
+        closeQuietly(leaderConnection);
+        leaderConnection = null;
+        unsignedSince.clear();
+        if (was) {
+            observer.leadership(false);
+        }
+    }
+
+    private static void rollback(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // The connection is broken; the round's next statement reports it.
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // Closing a dead connection: nothing left to release.
+            }
+        }
+    }
+
+    /** Stops the thread (finishing the current transaction) and gives up the lead. */
+    @Override
+    public void close() {
+        closed = true;
+        requests.offer(new CompletableFuture<>());
+        if (thread.isAlive()) {
+            try {
+                thread.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            stepDown();
+            var waiting = new ArrayList<CompletableFuture<Round>>();
+            requests.drainTo(waiting);
+            waiting.forEach(w -> w.completeExceptionally(new AuditUnavailable("sequencer is closed")));
+        }
+    }
+
+    /** The statements of one round, prepared once per connection and reused for every partition. */
+    private static final class Statements implements AutoCloseable {
+        final PreparedStatement lockPartition;
+        final PreparedStatement head;
+        final PreparedStatement take;
+        final PreparedStatement insertSeals;
+        final PreparedStatement deletePending;
+
+        Statements(Connection connection) throws SQLException {
+            lockPartition = connection.prepareStatement(LOCK_PARTITION);
+            head = connection.prepareStatement(HEAD);
+            take = connection.prepareStatement(TAKE);
+            insertSeals = connection.prepareStatement(INSERT_SEALS);
+            deletePending = connection.prepareStatement(DELETE_PENDING);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            for (var statement : List.of(lockPartition, head, take, insertSeals, deletePending)) {
+                statement.close();
+            }
+        }
+    }
+}

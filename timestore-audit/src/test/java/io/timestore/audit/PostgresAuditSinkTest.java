@@ -1,0 +1,101 @@
+package io.timestore.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.sql.SQLException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The sink against a real PostgreSQL, running as the runtime role under row-level security. */
+@ExtendWith(EmbeddedPostgresExtension.class)
+class PostgresAuditSinkTest {
+    private final AuditJson json = new AuditJson();
+
+    @Test
+    void appending_the_same_event_twice_stores_one_row_and_reports_the_second_as_a_duplicate(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var event = Events.event("acme", 1);
+
+        var first = sink.append(List.of(event));
+        var second = sink.append(List.of(event));
+
+        assertThat(first).containsExactly(new Recorded(event.eventId(), false));
+        assertThat(second).containsExactly(new Recorded(event.eventId(), true));
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", event.eventId())).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM audit_pending WHERE event_id = ?", event.eventId())).isEqualTo(1);
+    }
+
+    @Test
+    void one_batch_may_hold_events_of_several_tenants_and_the_platform_partition_each_stored_in_its_own_partition(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var batch = List.of(Events.event("acme", 1), Events.event("globex", 2), Events.event(AuditEvent.PLATFORM_PARTITION, 3),
+                Events.event("acme", 4));
+
+        var recorded = sink.append(batch);
+
+        assertThat(recorded).extracting(Recorded::eventId).containsExactlyElementsOf(batch.stream().map(AuditEvent::eventId).toList());
+        assertThat(recorded).noneMatch(Recorded::duplicate);
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE tenant_id = 'acme'")).isEqualTo(2);
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE tenant_id = 'globex'")).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE tenant_id = '_platform'")).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM audit_pending")).isEqualTo(4);
+    }
+
+    @Test
+    void the_stored_json_reads_back_as_the_same_unsealed_event(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var event = Events.event("acme", 5);
+        sink.append(List.of(event));
+
+        var stored = new StoredText(db).event("acme", event.eventId().toString());
+
+        assertThat(json.read(stored)).isEqualTo(event);
+    }
+
+    @Test
+    void an_event_appended_inside_the_callers_transaction_disappears_when_the_caller_rolls_back(AuditDatabase db) throws SQLException {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var rolledBack = Events.event("acme", 1);
+        var committed = Events.event("acme", 2);
+
+        try (var connection = db.runtime().getConnection()) {
+            connection.setAutoCommit(false);
+            assertThat(sink.append(connection, rolledBack).duplicate()).isFalse();
+            connection.rollback();
+            assertThat(sink.append(connection, committed).duplicate()).isFalse();
+            connection.commit();
+        }
+
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", rolledBack.eventId())).isZero();
+        assertThat(db.count("SELECT count(*) FROM audit_pending WHERE event_id = ?", rolledBack.eventId())).isZero();
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", committed.eventId())).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM audit_pending WHERE event_id = ?", committed.eventId())).isEqualTo(1);
+    }
+
+    @Test
+    void the_runtime_role_cannot_update_a_stored_event(AuditDatabase db) throws SQLException {
+        new PostgresAuditSink(db.runtime(), json).append(List.of(Events.event("acme", 1)));
+
+        try (var connection = db.runtime().getConnection()) {
+            connection.setAutoCommit(false);
+            try (var tenant = connection.prepareStatement("SELECT set_config('app.tenant_id', 'acme', true)")) {
+                tenant.execute();
+            }
+            try (var update = connection.prepareStatement("UPDATE audit_events SET action = 'forged'")) {
+                var error = assertThrows(SQLException.class, update::executeUpdate);
+                assertThat(error.getSQLState()).isEqualTo("42501"); // insufficient_privilege
+            }
+        }
+    }
+
+    @Test
+    void a_store_that_refuses_connections_makes_append_fail_with_audit_unavailable(AuditDatabase db) {
+        var sink = new PostgresAuditSink(Unreachable.dataSource(), json);
+
+        var error = assertThrows(AuditUnavailable.class, () -> sink.append(List.of(Events.event("acme", 1))));
+
+        assertThat(error).hasMessageContaining("audit store refused the batch");
+    }
+}

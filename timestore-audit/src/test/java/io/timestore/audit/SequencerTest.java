@@ -1,0 +1,224 @@
+package io.timestore.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The sequencer against a real PostgreSQL, as the runtime role on the platform path. */
+@ExtendWith(EmbeddedPostgresExtension.class)
+class SequencerTest {
+    private final AuditJson json = new AuditJson();
+    private final ManualClock clock = new ManualClock(Events.T0);
+
+    private static final class Recording implements Sequencer.Observer {
+        final List<Checkpoint> checkpoints = new CopyOnWriteArrayList<>();
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        final AtomicLong sealed = new AtomicLong();
+        final AtomicLong lastUnsealed = new AtomicLong(-1);
+        volatile Duration lastLag = Duration.ZERO;
+
+        @Override
+        public void sealed(String tenantId, int events, Duration took) {
+            sealed.addAndGet(events);
+        }
+
+        @Override
+        public void checkpointed(Checkpoint checkpoint) {
+            checkpoints.add(checkpoint);
+        }
+
+        @Override
+        public void backlog(long unsealedEvents, Duration sealLag, Duration checkpointAge) {
+            lastUnsealed.set(unsealedEvents);
+            lastLag = sealLag;
+        }
+
+        @Override
+        public void failed(String what, Exception cause) {
+            failures.add(what + ": " + cause.getMessage());
+        }
+    }
+
+    private AuditVerification verification(AuditDatabase db) {
+        return new AuditVerification(db.runtime(), json, List.of(Sequencers.KEY.getPublic()), AuditVerification.KeyTrust.CONFIGURED_ONLY);
+    }
+
+    @Test
+    void pending_events_of_every_partition_are_sealed_in_arrival_order_with_gap_free_seq_and_leave_the_queue(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        List<AuditEvent> acme = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            var event = Events.event(i % 3 == 0 ? AuditEvent.PLATFORM_PARTITION : i % 3 == 1 ? "acme" : "globex", i);
+            if (event.tenantId().equals("acme")) {
+                acme.add(event);
+            }
+            sink.append(List.of(event));
+        }
+        var observer = new Recording();
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(4, 1000, Duration.ofHours(1)), observer)) {
+            var round = Sequencers.round(sequencer);
+
+            assertThat(round.leader()).isTrue();
+            assertThat(round.sealed()).isEqualTo(30);
+            assertThat(observer.lastUnsealed.get()).isEqualTo(30);
+        }
+        assertThat(db.count("SELECT count(*) FROM audit_pending")).isZero();
+        assertThat(db.count("SELECT count(*) FROM audit_seals")).isEqualTo(30);
+        assertThat(db.count("SELECT max(seq) FROM audit_seals WHERE tenant_id = 'acme'")).isEqualTo(10);
+        for (int i = 0; i < acme.size(); i++) {
+            assertThat(db.count("SELECT seq FROM audit_seals WHERE tenant_id = 'acme' AND event_id = ?", acme.get(i).eventId()))
+                    .isEqualTo(i + 1);
+        }
+        var report = verification(db).verifyAll();
+        assertThat(report.ok()).as(report.toString()).isTrue();
+        assertThat(report.partitions()).extracting(VerificationResult::tenantId).containsExactly("_platform", "acme", "globex");
+        assertThat(report.eventsChecked()).isEqualTo(30);
+    }
+
+    @Test
+    void a_checkpoint_is_signed_every_n_events_and_after_the_interval_for_a_tail_that_stays_unsigned(AuditDatabase db) {
+        new PostgresAuditSink(db.runtime(), json).append(Events.events("acme", 25));
+        var observer = new Recording();
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(10, 10, Duration.ofMinutes(1)), observer)) {
+            Sequencers.round(sequencer);
+            assertThat(observer.checkpoints).extracting(Checkpoint::seq).containsExactly(10L, 20L);
+
+            Sequencers.round(sequencer);
+            assertThat(observer.checkpoints).as("the interval has not passed").hasSize(2);
+
+            clock.advance(Duration.ofMinutes(1));
+            Sequencers.round(sequencer);
+            assertThat(observer.checkpoints).extracting(Checkpoint::seq).containsExactly(10L, 20L, 25L);
+        }
+        assertThat(db.count("SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 'acme' AND kind = 'periodic'")).isEqualTo(3);
+        assertThat(db.count("SELECT count(*) FROM audit_signing_keys WHERE key_id = ?", CheckpointKeys.keyId(Sequencers.KEY.getPublic())))
+                .isEqualTo(1);
+        var result = verification(db).verify("acme");
+        assertThat(result.ok()).as(result.message()).isTrue();
+        assertThat(result.signedThroughSeq()).isEqualTo(25);
+    }
+
+    @Test
+    void events_recorded_after_a_round_continue_the_chain_from_its_head(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var events = Events.events("acme", 12);
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 5, Duration.ofHours(1)), new Recording())) {
+            sink.append(events.subList(0, 7));
+            Sequencers.round(sequencer);
+            sink.append(events.subList(7, 12));
+            Sequencers.round(sequencer);
+        }
+
+        var expected = new Chain().seal(ChainHead.genesis("acme"), events).head();
+        assertThat(db.count("SELECT max(seq) FROM audit_seals WHERE tenant_id = 'acme'")).isEqualTo(12);
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'acme' AND seq = 12 AND hash = ?", expected.hash().toBytes()))
+                .isEqualTo(1);
+        assertThat(verification(db).verify("acme").ok()).isTrue();
+    }
+
+    @Test
+    void only_one_of_two_instances_leads_and_the_other_takes_over_when_the_leaders_connection_dies(AuditDatabase db) throws SQLException {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        sink.append(Events.events("acme", 5));
+        var firstObserver = new Recording();
+        try (var first = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), firstObserver);
+             var second = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), new Recording())) {
+            assertThat(Sequencers.round(first).leader()).isTrue();
+            assertThat(Sequencers.round(second).leader()).isFalse();
+
+            terminateLeaderSession(db);
+            sink.append(List.of(Events.event("acme", 5)));
+
+            var takeover = Sequencers.round(second);
+            assertThat(takeover.leader()).isTrue();
+            assertThat(takeover.sealed()).isEqualTo(1);
+            assertThat(Sequencers.round(first).leader()).as("the old leader finds the lock taken").isFalse();
+        }
+        assertThat(verification(db).verify("acme").ok()).isTrue();
+    }
+
+    @Test
+    void an_event_that_is_not_a_valid_document_stops_its_partition_but_not_the_others(AuditDatabase db) {
+        new PostgresAuditSink(db.runtime(), json).append(List.of(Events.event("globex", 1)));
+        var broken = java.util.UUID.randomUUID();
+        db.asOwner("""
+                INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, auth_method, action, component, result, status, severity, event)
+                VALUES ('acme', ?, now(), 'r', 'jwt', 'a', 'c', 'succeeded', 200, 'info', '{"not": "an event"}')
+                """, broken);
+        db.asOwner("INSERT INTO audit_pending (tenant_id, event_id) VALUES ('acme', ?)", broken);
+        var observer = new Recording();
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), observer)) {
+            var round = Sequencers.round(sequencer);
+
+            assertThat(round.sealed()).isEqualTo(1);
+            assertThat(observer.failures).anySatisfy(f -> assertThat(f).contains("acme").contains(broken.toString()));
+        }
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'globex'")).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM audit_pending WHERE tenant_id = 'acme'")).isEqualTo(1);
+    }
+
+    @Test
+    void a_closed_sequencer_gives_up_the_lead_and_refuses_further_rounds(AuditDatabase db) {
+        var first = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), new Recording());
+        assertThat(Sequencers.round(first).leader()).isTrue();
+
+        first.close();
+
+        assertThat(first.sealNow()).isCompletedExceptionally();
+        try (var second = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), new Recording())) {
+            assertThat(Sequencers.round(second).leader()).isTrue();
+        }
+    }
+
+    @Test
+    void fifty_thousand_events_are_sealed_in_batches_and_verify(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        for (int from = 0; from < 50_000; from += 1000) {
+            List<AuditEvent> batch = new ArrayList<>(1000);
+            for (int i = from; i < from + 1000; i++) {
+                batch.add(Events.event(i % 2 == 0 ? "acme" : "globex", i));
+            }
+            sink.append(batch);
+        }
+        var observer = new Recording();
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(10_000, 10_000, Duration.ofHours(1)), observer)) {
+            long started = System.nanoTime();
+            var round = Sequencers.round(sequencer);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("sealed %d events in %.2f s: %.0f events/s%n", round.sealed(), seconds, round.sealed() / seconds);
+
+            assertThat(round.sealed()).isEqualTo(50_000);
+        }
+        long started = System.nanoTime();
+        var report = verification(db).verifyAll();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("verified %d events from the database in %.2f s: %.0f events/s%n", report.eventsChecked(), seconds,
+                report.eventsChecked() / seconds);
+        assertThat(report.ok()).isTrue();
+        assertThat(report.eventsChecked()).isEqualTo(50_000);
+    }
+
+    private static void terminateLeaderSession(AuditDatabase db) throws SQLException {
+        try (var connection = db.superuser().getConnection();
+             var statement = connection.prepareStatement("""
+                     SELECT pg_terminate_backend(pid) FROM pg_locks
+                     WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND ((classid::bigint << 32) | objid::bigint) = ? AND objsubid = 1
+                     """)) {
+            statement.setLong(1, Sequencer.LEADER_LOCK);
+            try (var rows = statement.executeQuery()) {
+                assertThat(rows.next()).as("a session holds the leader lock").isTrue();
+            }
+        }
+    }
+}
