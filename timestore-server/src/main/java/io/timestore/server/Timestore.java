@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.audit.AuditJson;
+import io.timestore.audit.CheckpointKeys;
+import io.timestore.audit.CheckpointSigner;
+import io.timestore.audit.Sequencer;
 import io.timestore.audit.GroupCommitRecorder;
 import io.timestore.audit.PostgresAuditSink;
 import io.timestore.audit.Redactor;
 import io.timestore.security.Authenticator;
 import io.timestore.security.TenantResolver;
+import io.timestore.security.authz.Authorizer;
 import io.timestore.security.jwt.JwtVerifier;
 import io.timestore.security.jwt.TrustedIssuer;
 import io.timestore.security.signed.SignedRequestVerifier;
@@ -22,7 +26,7 @@ import io.timestore.server.config.Settings;
 import io.timestore.server.db.Database;
 import io.timestore.server.http.AuditStep;
 import io.timestore.server.http.Cursors;
-import io.timestore.server.http.DefaultPermissions;
+import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Gate;
 import io.timestore.server.http.HttpServer;
 import io.timestore.server.http.JsonBodies;
@@ -34,6 +38,7 @@ import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.identity.KeyFiles;
 import io.timestore.server.ops.AuditCommitMetrics;
 import io.timestore.server.ops.Metrics;
+import io.timestore.server.ops.SealingMetrics;
 import io.timestore.server.ops.OperationsRoutes;
 import io.timestore.server.ops.ReadinessCheck;
 import io.timestore.server.signingkeys.NonceRecords;
@@ -49,6 +54,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -70,15 +76,17 @@ public final class Timestore implements AutoCloseable {
     private final Metrics metrics;
     private final Database database;
     private final GroupCommitRecorder auditRecorder;
+    private final Sequencer sequencer;
     private final LastUsedBatcher lastUsed;
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
     private final String host;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, LastUsedBatcher lastUsed,
-                      HttpServer http, Optional<DevIssuer> devIssuer, String host) {
+    private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
+                      LastUsedBatcher lastUsed, HttpServer http, Optional<DevIssuer> devIssuer, String host) {
         this.metrics = metrics;
+        this.sequencer = sequencer;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
@@ -126,6 +134,13 @@ public final class Timestore implements AutoCloseable {
             io.micrometer.core.instrument.Gauge.builder("timestore.audit.queue.depth", recorder, GroupCommitRecorder::queueDepth)
                     .description("Audit events waiting for a group commit").register(metrics.registry());
             var auditEvents = new AuditEvents(auditSink, new Redactor(auditSettings.redaction()));
+            var checkpointKeyPair = checkpointKeys(settings, keyFiles);
+            var sequencer = new Sequencer(database.runtimeDataSource(), new AuditJson(),
+                    new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), clock,
+                    new Sequencer.Settings(auditSettings.sealInterval(), 10_000, auditSettings.checkpointEvery(),
+                            auditSettings.checkpointInterval(), Duration.ofSeconds(5)),
+                    new SealingMetrics(metrics.registry())).start();
+            closeOnFailure.addFirst(sequencer);
             var problems = new Problems(json);
             var auditStep = new AuditStep(auditEvents, recorder, problems,
                     new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry());
@@ -149,7 +164,7 @@ public final class Timestore implements AutoCloseable {
             var gate = new Gate(authenticator, new TenantResolver(tenantStatuses));
 
             // Features.
-            var permissions = new DefaultPermissions();
+            var permissions = new Permissions(new Authorizer(auth.authorization()), metrics.registry());
             var bodies = new JsonBodies(json);
             var cursors = new Cursors(masterKey.derive("cursor-signing"));
             List<ReadinessCheck> readiness = List.of(
@@ -167,7 +182,8 @@ public final class Timestore implements AutoCloseable {
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, lastUsed, http, devIssuer, settings.http().host());
+            var timestore = new Timestore(metrics, database, recorder, sequencer, lastUsed, http, devIssuer,
+                    settings.http().host());
             log.atInfo()
                     .addKeyValue("version", version)
                     .addKeyValue("host", settings.http().host())
@@ -211,6 +227,11 @@ public final class Timestore implements AutoCloseable {
         return metrics.registry();
     }
 
+    /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
+    public Sequencer sequencer() {
+        return sequencer;
+    }
+
     /**
      * Stops accepting, lets in-flight requests finish (bounded), commits queued audit events,
      * closes the pool and stops PostgreSQL.
@@ -226,6 +247,7 @@ public final class Timestore implements AutoCloseable {
         } finally {
             try {
                 auditRecorder.close(Duration.ofSeconds(5));
+                sequencer.close();
                 lastUsed.close();
             } finally {
                 try {
@@ -263,6 +285,28 @@ public final class Timestore implements AutoCloseable {
             return Base64.getEncoder().encodeToString(bytes);
         });
         return new MasterKey(Base64.getDecoder().decode(text));
+    }
+
+    /**
+     * The Ed25519 key that signs audit checkpoints: from audit.signing-key-file, or with an
+     * embedded database generated into the data directory on first start.
+     */
+    static KeyPair checkpointKeys(Settings settings, KeyFiles keyFiles) {
+        var configured = settings.audit().signingKeyFile();
+        if (configured.isPresent()) {
+            try {
+                return CheckpointKeys.fromFileText(Files.readString(configured.get()));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new InvalidSettings("audit.signing-key-file", "cannot read an Ed25519 key pair from %s (%s)"
+                        .formatted(configured.get(), e.getClass().getSimpleName()));
+            }
+        }
+        if (!settings.database().embedded()) {
+            throw new InvalidSettings("audit.signing-key-file",
+                    "required with an external database: the checkpoint key must be the same on every instance");
+        }
+        return CheckpointKeys.fromFileText(keyFiles.readOrCreate("audit-checkpoint.key",
+                () -> CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom()))));
     }
 
     private static void prepareDataDir(Path dataDir, boolean needed) {

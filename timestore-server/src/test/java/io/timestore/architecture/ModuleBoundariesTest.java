@@ -32,7 +32,6 @@ class ModuleBoundariesTest {
         noClasses().that().resideInAPackage("io.timestore.audit..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.timestore.server..", "io.timestore.security..", "io.javalin..", "jakarta.servlet..", "org.eclipse.jetty..")
-                .allowEmptyShould(true) // the audit library's first classes are being written; remove once they land
                 .check(classes);
     }
 

@@ -1,5 +1,6 @@
 package io.timestore.server.config;
 
+import io.timestore.security.authz.AuthorizationSettings;
 import io.timestore.security.jwt.ClaimNames;
 import io.timestore.security.jwt.JwtSettings;
 import io.timestore.security.jwt.MachineTokenRule;
@@ -12,7 +13,7 @@ import java.util.Objects;
 /**
  * Identity settings (DESIGN.md §5).
  *
- * @param mode                {@code strict} (default) or {@code legacy} (DESIGN.md §6)
+ * @param authorization       mode (strict or legacy), legacy rules, role and scope mapping (DESIGN.md §6)
  * @param issuers             identity providers whose JWTs are accepted
  * @param audience            the {@code aud} every JWT must carry
  * @param claims              which claims carry tenant, roles, scopes, groups, client id
@@ -25,7 +26,7 @@ import java.util.Objects;
  * @param tokenMaxTtl         the longest API token lifetime accepted
  * @param signedRequestWindow how far a signed request's date may be from the server's clock
  */
-public record AuthSettings(String mode, List<TrustedIssuer> issuers, String audience, ClaimNames claims,
+public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssuer> issuers, String audience, ClaimNames claims,
                            Duration userMaxLifetime, Duration machineMaxLifetime, Duration clockSkew,
                            DevIssuer devIssuer, Duration tokenDefaultTtl, Duration tokenMaxTtl,
                            Duration signedRequestWindow) {
@@ -33,7 +34,7 @@ public record AuthSettings(String mode, List<TrustedIssuer> issuers, String audi
     public enum DevIssuer { AUTO, ON, OFF }
 
     public AuthSettings {
-        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(authorization, "authorization");
         issuers = List.copyOf(issuers);
         Objects.requireNonNull(audience, "audience");
         Objects.requireNonNull(claims, "claims");
@@ -53,12 +54,17 @@ public record AuthSettings(String mode, List<TrustedIssuer> issuers, String audi
     }
 
     public AuthSettings withIssuers(List<TrustedIssuer> replacement) {
-        return new AuthSettings(mode, replacement, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+        return new AuthSettings(authorization, replacement, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
+    }
+
+    public AuthSettings withAuthorization(AuthorizationSettings replacement) {
+        return new AuthSettings(replacement, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
                 devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
     }
 
     public AuthSettings withDevIssuer(DevIssuer replacement) {
-        return new AuthSettings(mode, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+        return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
                 replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
     }
 

@@ -1,6 +1,9 @@
 package io.timestore.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.timestore.security.authz.AuthMode;
+import io.timestore.security.authz.AuthorizationPolicy;
+import io.timestore.security.authz.AuthorizationSettings;
 import io.timestore.security.jwt.ClaimNames;
 import io.timestore.security.jwt.KeySource;
 import io.timestore.security.jwt.TrustedIssuer;
@@ -37,7 +40,7 @@ final class AuthSettingsReader {
                 values.text(SettingKey.AUTH_SCOPE_CLAIM), values.text(SettingKey.AUTH_SCP_CLAIM),
                 values.text(SettingKey.AUTH_GROUPS_CLAIM), values.text(SettingKey.AUTH_CLIENT_ID_CLAIM));
         var settings = new AuthSettings(
-                values.oneOf(SettingKey.AUTH_MODE, Set.of("strict", "legacy")),
+                authorization(values),
                 issuers,
                 values.text(SettingKey.AUTH_AUDIENCE),
                 claims,
@@ -57,6 +60,17 @@ final class AuthSettingsReader {
             throw new InvalidSettings("auth", e.getMessage());
         }
         return settings;
+    }
+
+    private static AuthorizationSettings authorization(SettingsLoader.Values values) {
+        var mode = AuthMode.valueOf(values.oneOf(SettingKey.AUTH_MODE, Set.of("strict", "legacy")).toUpperCase(Locale.ROOT));
+        try {
+            return new AuthorizationSettings(mode, values.text(SettingKey.AUTH_LEGACY_QUERY_SCOPE),
+                    values.bool(SettingKey.AUTH_LEGACY_UNAUTHENTICATED_INGEST),
+                    AuthorizationSettings.DEFAULT_DATASET_CACHE_SIZE, AuthorizationPolicy.defaults());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettings("auth.legacy", e.getMessage());
+        }
     }
 
     private static List<TrustedIssuer> issuerList(JsonNode tree) {

@@ -28,6 +28,8 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey MASTER_KEY = secret("secrets.master-key", "TIMESTORE_MASTER_KEY");
 
     static final SettingKey AUTH_MODE = of("auth.mode", "TIMESTORE_AUTH_MODE", "strict");
+    static final SettingKey AUTH_LEGACY_QUERY_SCOPE = of("auth.legacy.global-query-scope", null, "timestore.query");
+    static final SettingKey AUTH_LEGACY_UNAUTHENTICATED_INGEST = of("auth.legacy.unauthenticated-ingest", "TIMESTORE_LEGACY_UNAUTHENTICATED_INGEST", "false");
     static final SettingKey AUTH_AUDIENCE = of("auth.audience", "TIMESTORE_JWT_AUDIENCE", "timestore");
     static final SettingKey AUTH_ISSUER = of("auth.issuer", "TIMESTORE_JWT_ISSUER", null);
     static final SettingKey AUTH_JWKS_URL = of("auth.jwks-url", "TIMESTORE_JWT_JWKS_URL", null);
@@ -63,7 +65,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             LOG_FORMAT, MASTER_KEY,
-            AUTH_MODE, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
+            AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
             AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
             AUTH_USER_MAX_LIFETIME, AUTH_MACHINE_MAX_LIFETIME, AUTH_CLOCK_SKEW, TOKENS_DEFAULT_TTL, TOKENS_MAX_TTL,
             SIGNED_WINDOW,

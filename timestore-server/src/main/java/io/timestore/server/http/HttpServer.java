@@ -63,7 +63,10 @@ public final class HttpServer implements AutoCloseable {
             config.jetty.modifyServer(server -> {
                 server.setStopTimeout(settings.shutdownTimeout().toMillis());
                 server.setHandler(new GracefulHandler());
+                server.setErrorHandler(new ProtocolErrors(with.registry()));
             });
+            // Room for an 8 KiB bearer token plus ordinary headers; larger blocks are a 431 problem.
+            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
             var routes = new Routes(config.routes, with.auditStep(), with.gate());
             config.routes.before(ctx -> begin(ctx, with, metrics));
             config.routes.after(ctx -> finish(ctx, with, metrics));

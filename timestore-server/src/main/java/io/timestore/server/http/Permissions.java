@@ -1,13 +1,79 @@
 package io.timestore.server.http;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.timestore.security.SecurityContext;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.Authorizer;
+import io.timestore.security.authz.Decision;
+import io.timestore.security.authz.Resource;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.security.AuthenticationFailure;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
- * Decides whether the caller may perform an action that concerns the tenant as a whole (tokens,
- * signing keys, audit) or the platform (tenants). Dataset actions are decided with the dataset's
- * own access metadata by the data-plane services.
+ * The server's side of authorization: asks the {@link Authorizer} (a pure function of context,
+ * action and resource) and turns a denial into the answer the client gets — 403 naming the
+ * missing role or scope, 404 for another tenant's resource (so names do not leak), 401 for an
+ * unauthenticated legacy caller no rule admits. Counts every decision
+ * ({@code timestore_authz_decisions_total{action,result}}) and times it. Thread-safe.
  */
-public interface Permissions {
-    /** @throws Forbidden naming the missing role or scope when the caller may not */
-    void require(SecurityContext security, String action);
+public final class Permissions {
+    private final Authorizer authorizer;
+    private final MeterRegistry registry;
+    private final Timer latency;
+
+    public Permissions(Authorizer authorizer, MeterRegistry registry) {
+        this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.latency = Timer.builder("timestore.authz.decision.duration")
+                .description("Time to reach an authorization decision")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(100))
+                .maximumExpectedValue(Duration.ofMillis(10))
+                .register(registry);
+    }
+
+    /** Requires {@code action} (a tenant-wide action such as {@code token:manage}) on the caller's tenant. */
+    public Decision.Allowed require(SecurityContext security, String action) {
+        var parsed = Action.parse(action).orElseThrow(() -> new IllegalArgumentException("unknown action " + action));
+        return require(security, parsed, Resource.tenant(security.tenant()), RouteKind.OTHER);
+    }
+
+    /**
+     * Requires {@code action} on {@code resource}.
+     *
+     * @throws Forbidden  when a role, scope or token permission is missing
+     * @throws NotFound   when the resource belongs to another tenant
+     * @throws AuthenticationFailure when an unauthenticated legacy caller is not admitted
+     */
+    public Decision.Allowed require(SecurityContext security, Action action, Resource resource, RouteKind route) {
+        long started = System.nanoTime();
+        Decision decision;
+        try {
+            decision = authorizer.decide(security, action, resource, route);
+        } finally {
+            latency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        Counter.builder("timestore.authz.decisions")
+                .description("Authorization decisions by action and result")
+                .tag("action", action.label())
+                .tag("result", decision.allowed() ? "allowed" : "denied")
+                .register(registry).increment();
+        return switch (decision) {
+            case Decision.Allowed allowed -> allowed;
+            case Decision.Denied denied -> throw refusal(denied);
+        };
+    }
+
+    private static RuntimeException refusal(Decision.Denied denied) {
+        return switch (denied.reason()) {
+            case TENANT_MISMATCH -> new NotFound("no such resource in this tenant");
+            case AUTHENTICATION_REQUIRED -> new AuthenticationFailure(AuthenticationFailure.Reason.CREDENTIALS_MISSING,
+                    "this request needs credentials");
+            default -> new Forbidden(denied.detail(), denied.missingRole(), denied.missingScope());
+        };
+    }
 }

@@ -25,6 +25,20 @@ public final class Api {
         return send(request(path, headers).POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    /** POSTs a JSON body with the given extra headers. */
+    public ApiResponse postJson(String path, String json, String... headers) {
+        var all = new String[headers.length + 2];
+        all[0] = "Content-Type";
+        all[1] = "application/json";
+        System.arraycopy(headers, 0, all, 2, headers.length);
+        return post(path, json, all);
+    }
+
+    /** Concatenates header name/value pairs. */
+    public static String[] headers(String[]... groups) {
+        return java.util.Arrays.stream(groups).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
+
     public ApiResponse method(String method, String path, String... headers) {
         return send(request(path, headers).method(method, HttpRequest.BodyPublishers.noBody()).build());
     }

@@ -1,5 +1,6 @@
 package io.timestore.server.testing;
 
+import io.timestore.audit.CheckpointKeys;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.Settings;
 import io.timestore.server.config.SettingsLoader;
@@ -72,11 +73,19 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
     public static Settings settingsFor(SharedPostgres postgres, String database, Path dataDir) {
         var masterKey = new byte[32];
         new SecureRandom().nextBytes(masterKey);
+        var checkpointKey = dataDir.resolve("audit-checkpoint.key");
+        try {
+            Files.createDirectories(dataDir);
+            Files.writeString(checkpointKey, CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return SettingsLoader.load(
                 Map.of("server.port", "0", "data-dir", dataDir.toString(), "database.url", postgres.jdbcUrl(database)),
                 Optional.empty(),
                 Map.of("TIMESTORE_MASTER_KEY", Base64.getEncoder().encodeToString(masterKey),
                         "TIMESTORE_DEV_ISSUER", "on",
+                        "TIMESTORE_AUDIT_SIGNING_KEY_FILE", checkpointKey.toString(),
                         "TIMESTORE_DB_POOL_SIZE", "8",
                         "TIMESTORE_SHUTDOWN_TIMEOUT", "5s"));
     }
