@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.audit.AuditJson;
+import io.timestore.audit.AuditVerification;
+import io.timestore.audit.CheckpointStore;
+import io.timestore.audit.SupportView;
 import io.timestore.audit.CheckpointKeys;
 import io.timestore.audit.CheckpointSigner;
 import io.timestore.audit.Sequencer;
@@ -19,10 +22,14 @@ import io.timestore.security.jwt.TrustedIssuer;
 import io.timestore.security.signed.SignedRequestVerifier;
 import io.timestore.security.tokens.ApiTokenAuthenticator;
 import io.timestore.security.tokens.ApiTokens;
+import io.timestore.server.auditapi.AuditRoutes;
 import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
+import io.timestore.server.datasets.DatasetRoutes;
+import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.datasets.DatasetStore;
 import io.timestore.server.db.Database;
 import io.timestore.server.http.AuditStep;
 import io.timestore.server.http.Cursors;
@@ -41,10 +48,20 @@ import io.timestore.server.ops.Metrics;
 import io.timestore.server.ops.SealingMetrics;
 import io.timestore.server.ops.OperationsRoutes;
 import io.timestore.server.ops.ReadinessCheck;
+import io.timestore.server.points.PointsRetention;
+import io.timestore.server.points.PointsRoutes;
+import io.timestore.server.points.PointsService;
+import io.timestore.server.points.PointsSettings;
+import io.timestore.server.points.QueryRoutes;
+import io.timestore.server.points.QueryService;
+import io.timestore.server.refresh.RefreshRoutes;
+import io.timestore.server.refresh.RefreshService;
 import io.timestore.server.signingkeys.NonceRecords;
 import io.timestore.server.signingkeys.SigningKeyRecords;
 import io.timestore.server.signingkeys.SigningKeyRoutes;
 import io.timestore.server.signingkeys.SigningKeyService;
+import io.timestore.server.tenants.TenantRoutes;
+import io.timestore.server.tenants.TenantService;
 import io.timestore.server.tenants.TenantStatuses;
 import io.timestore.server.tokens.LastUsedBatcher;
 import io.timestore.server.tokens.TokenRecords;
@@ -78,18 +95,20 @@ public final class Timestore implements AutoCloseable {
     private final GroupCommitRecorder auditRecorder;
     private final Sequencer sequencer;
     private final LastUsedBatcher lastUsed;
+    private final PointsRetention retention;
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
     private final String host;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
-                      LastUsedBatcher lastUsed, HttpServer http, Optional<DevIssuer> devIssuer, String host) {
+                      LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host) {
         this.metrics = metrics;
         this.sequencer = sequencer;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
+        this.retention = retention;
         this.http = http;
         this.devIssuer = devIssuer;
         this.host = host;
@@ -108,8 +127,12 @@ public final class Timestore implements AutoCloseable {
      * @throws InvalidSettings when the configuration cannot be used (data dir, database, keys)
      */
     public static Timestore start(Settings settings, List<RouteGroup> additionalRoutes) {
+        return start(settings, additionalRoutes, InstantSource.system());
+    }
+
+    /** Starts a server reading time from {@code clock} (tests pin or move time with it). */
+    public static Timestore start(Settings settings, List<RouteGroup> additionalRoutes, InstantSource clock) {
         var version = Version.current();
-        var clock = InstantSource.system();
         var random = new SecureRandom();
         var json = jsonMapper();
         boolean embedded = settings.database().embedded();
@@ -172,17 +195,31 @@ public final class Timestore implements AutoCloseable {
                     new AuditReadiness(recorder));
             var groups = new ArrayList<RouteGroup>();
             groups.add(new OperationsRoutes(metrics, readiness, json, version));
+            groups.add(new TenantRoutes(new TenantService(transactions, tenantStatuses), permissions, bodies, cursors));
             groups.add(new TokenRoutes(new TokenService(transactions, tokenRecords, apiTokens, clock), permissions, bodies,
                     cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
             groups.add(new SigningKeyRoutes(new SigningKeyService(transactions, signingKeys, random, clock), permissions,
                     bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
+            var pointsSettings = PointsSettings.defaults();
+            var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
+            groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
+            groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets), bodies, pointsSettings, clock));
+            groups.add(new QueryRoutes(datasets, new QueryService(transactions, json.getFactory()), cursors, pointsSettings, clock));
+            groups.add(new AuditRoutes(transactions, permissions, cursors, json,
+                    new SupportView(masterKey.derive("support-pseudonyms")),
+                    new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(checkpointKeyPair.getPublic()),
+                            AuditVerification.KeyTrust.CONFIGURED_AND_STORED),
+                    new CheckpointStore(database.runtimeDataSource())));
+            groups.add(new RefreshRoutes(new RefreshService(transactions, datasets), datasets, bodies, cursors, clock));
+            var retention = new PointsRetention(database.runtimeDataSource(), transactions, pointsSettings, clock).start();
+            closeOnFailure.addFirst(retention);
             groups.addAll(additionalRoutes);
 
             var http = HttpServer.start(settings.http(),
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, lastUsed, http, devIssuer,
+            var timestore = new Timestore(metrics, database, recorder, sequencer, lastUsed, retention, http, devIssuer,
                     settings.http().host());
             log.atInfo()
                     .addKeyValue("version", version)
@@ -249,6 +286,7 @@ public final class Timestore implements AutoCloseable {
                 auditRecorder.close(Duration.ofSeconds(5));
                 sequencer.close();
                 lastUsed.close();
+                retention.close();
             } finally {
                 try {
                     database.close();
@@ -291,7 +329,7 @@ public final class Timestore implements AutoCloseable {
      * The Ed25519 key that signs audit checkpoints: from audit.signing-key-file, or with an
      * embedded database generated into the data directory on first start.
      */
-    static KeyPair checkpointKeys(Settings settings, KeyFiles keyFiles) {
+    public static KeyPair checkpointKeys(Settings settings, KeyFiles keyFiles) {
         var configured = settings.audit().signingKeyFile();
         if (configured.isPresent()) {
             try {

@@ -44,6 +44,7 @@ public final class RequestAudit {
     private String revisionAfter;
     private Principal principal;
     private SecurityContext security;
+    private boolean platformScope;
     private String idempotencyKey;
     private Severity minimumSeverity = Severity.INFO;
     private UUID committedEventId;
@@ -108,6 +109,15 @@ public final class RequestAudit {
         this.principal = context.principal();
     }
 
+    /**
+     * Called by the audit step for platform routes (tenant administration): the event belongs to
+     * the platform partition, which only operators read, whatever tenant the operator's token names.
+     */
+    public void admittedToPlatform(SecurityContext context) {
+        admitted(context);
+        this.platformScope = true;
+    }
+
     /** Called by the audit step with the request's validated Idempotency-Key. */
     public void idempotencyKey(String key) {
         this.idempotencyKey = key;
@@ -125,6 +135,20 @@ public final class RequestAudit {
         }
         var event = events.event(this, status, null, null);
         events.sink().append(transaction, event);
+        committedEventId = event.eventId();
+    }
+
+    /**
+     * Makes this request's success event durable now, in its own commit, before a response is
+     * streamed (an export cannot wait for its end to be acknowledged: its first bytes are the
+     * acknowledgement). If streaming then fails the stored event still says {@code status}.
+     */
+    public void commitNow(int status) {
+        if (committedEventId != null) {
+            throw new IllegalStateException("the audit event of request " + origin.requestId() + " is already committed");
+        }
+        var event = events.event(this, status, null, null);
+        events.sink().append(java.util.List.of(event));
         committedEventId = event.eventId();
     }
 
@@ -178,6 +202,9 @@ public final class RequestAudit {
 
     /** The partition the event belongs to: the resolved tenant, else the platform partition. */
     String partition() {
+        if (platformScope) {
+            return AuditEvent.PLATFORM_PARTITION;
+        }
         return security().map(s -> s.tenant().value()).orElse(AuditEvent.PLATFORM_PARTITION);
     }
 }

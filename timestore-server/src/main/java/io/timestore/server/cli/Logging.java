@@ -22,6 +22,9 @@ public final class Logging {
             return; // another SLF4J binding was chosen by the embedding application
         }
         var url = Logging.class.getResource("logback-configure.xml");
+        // Only what this configuration reports counts: earlier statuses of the context (e.g. an
+        // embedding application's appenders) are not this configuration's problems.
+        long since = System.currentTimeMillis();
         context.reset();
         context.putProperty("FORMAT", format.name().toLowerCase(java.util.Locale.ROOT));
         context.putProperty("TARGET", server ? "System.out" : "System.err");
@@ -33,8 +36,8 @@ public final class Logging {
         } catch (JoranException e) {
             throw new IllegalStateException("the bundled logging configuration is invalid", e);
         }
-        var problems = new StatusUtil(context).getHighestLevel(0);
-        if (problems >= Status.WARN) {
+        var problems = new StatusUtil(context).getHighestLevel(since);
+        if (problems >= Status.ERROR) {
             new StatusPrinter2().print(context);
             throw new IllegalStateException("the bundled logging configuration is invalid (details above)");
         }

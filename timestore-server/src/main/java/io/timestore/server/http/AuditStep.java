@@ -75,6 +75,33 @@ public final class AuditStep {
         finish(ctx, audit, failed, problem);
     }
 
+    /**
+     * Runs a platform route (tenant administration): authenticated like any other, but acting on
+     * the platform rather than on one tenant, so no tenant is resolved from X-Tenant-ID; the
+     * handler must require {@code tenant:admin}. The event goes to the platform partition.
+     */
+    void runPlatform(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
+        RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
+        var audit = events.begin(origin(ctx, request), operation);
+        Problems.Problem problem = null;
+        boolean failed = false;
+        try {
+            var principal = gate.authenticate(ctx);
+            audit.authenticated(principal);
+            var security = gate.platform(principal, request);
+            audit.admittedToPlatform(security);
+            org.slf4j.MDC.put("actor", principal.subject());
+            if (operation.mutation()) {
+                idempotencyKey(ctx).ifPresent(audit::idempotencyKey);
+            }
+            handler.handle(ctx, security, audit);
+        } catch (Exception failure) {
+            failed = true;
+            problem = problems.handle(failure, ctx);
+        }
+        finish(ctx, audit, failed, problem);
+    }
+
     /** Records the event of a request no route matched (404/405): it resolves no tenant. */
     void recordUnmatched(Context ctx, Problems.Problem problem) {
         RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);

@@ -36,6 +36,19 @@ public final class Gate {
         return tenants.resolve(principal, headerValues(ctx, "X-Tenant-ID"), request.requestId(), request.trace().traceId());
     }
 
+    /**
+     * The context of a platform request: the principal acts on the platform, not on a tenant it
+     * names; its own tenant claim (or "platform") fills the context's tenant slot. Whether it may
+     * act at all is the authorizer's {@code tenant:admin} decision, which only JWT platform
+     * operators pass.
+     */
+    public SecurityContext platform(Principal principal, RequestContext request) {
+        var home = principal.tenantClaim().orElse(PLATFORM);
+        return new SecurityContext(principal, home, request.requestId(), request.trace().traceId(), false, java.util.Optional.empty());
+    }
+
+    private static final io.timestore.security.TenantId PLATFORM = new io.timestore.security.TenantId("platform");
+
     private static SignedRequestInput signedInput(Context ctx) {
         var headers = new LinkedHashMap<String, List<String>>();
         for (var name : Collections.list(ctx.req().getHeaderNames())) {

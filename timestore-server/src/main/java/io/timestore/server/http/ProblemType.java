@@ -16,6 +16,7 @@ public enum ProblemType {
     PAYLOAD_TOO_LARGE("payload_too_large", 413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415, "Unsupported media type"),
     IDEMPOTENCY_KEY_REUSED("idempotency_key_reused", 422, "Idempotency-Key reused for a different request"),
+    FIELD_TYPE_CONFLICT("field_type_conflict", 422, "Field type conflict"),
     PRECONDITION_REQUIRED("precondition_required", 428, "Precondition required"),
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),

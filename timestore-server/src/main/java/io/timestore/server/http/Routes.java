@@ -36,6 +36,14 @@ public final class Routes {
         add(method, path, ctx -> auditStep.run(ctx, operation, gate, handler), false);
     }
 
+    /**
+     * Registers a platform route (tenant administration): authenticated and audited like every
+     * API route, but not bound to a tenant the caller names; see {@link AuditStep#runPlatform}.
+     */
+    public void platform(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
+        add(method, path, ctx -> auditStep.runPlatform(ctx, operation, gate, handler), false);
+    }
+
     /** Registers a GET on one of {@link #OPERATIONAL_PATHS}; anything else is a programming error. */
     public void operational(String path, Handler handler) {
         if (!OPERATIONAL_PATHS.contains(path)) {

@@ -126,7 +126,7 @@ public final class SigningKeyRoutes implements RouteGroup {
         if (roles.isEmpty() && scopes.isEmpty()) {
             errors.add(FieldError.at("/roles", "a key needs at least one role or scope, or it could do nothing"));
         }
-        var expiresAt = now.plus(defaultTtl);
+        var expiresAt = now.plus(defaultTtl).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         if (body.has("expires_at")) {
             try {
                 expiresAt = Instant.parse(body.get("expires_at").asText());

@@ -124,7 +124,7 @@ public final class TokenRoutes implements RouteGroup {
                 permission(list.get(i), "/permissions/" + i, errors).ifPresent(granted::add);
             }
         }
-        var expiresAt = now.plus(defaultTtl);
+        var expiresAt = now.plus(defaultTtl).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         var expires = body.get("expires_at");
         if (expires != null) {
             try {

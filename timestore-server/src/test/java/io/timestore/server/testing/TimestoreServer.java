@@ -27,11 +27,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class TimestoreServer implements BeforeAllCallback, AfterAllCallback {
     private UnaryOperator<Settings> customize = UnaryOperator.identity();
+    private java.time.InstantSource clock = java.time.InstantSource.system();
     private final List<RouteGroup> extraRoutes = new ArrayList<>();
     private SharedPostgres postgres;
     private String database;
     private Timestore timestore;
     private Api api;
+    private Path dataDir;
 
     public static TimestoreServer create() {
         return new TimestoreServer();
@@ -41,6 +43,12 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
     public TimestoreServer with(UnaryOperator<Settings> change) {
         var previous = customize;
         customize = s -> change.apply(previous.apply(s));
+        return this;
+    }
+
+    /** Runs the server on {@code testClock}. */
+    public TimestoreServer withClock(java.time.InstantSource testClock) {
+        this.clock = testClock;
         return this;
     }
 
@@ -54,7 +62,8 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
     public void beforeAll(ExtensionContext context) {
         postgres = SharedPostgres.in(context);
         database = postgres.createDatabase(context.getRequiredTestClass().getSimpleName());
-        timestore = Timestore.start(customize.apply(settingsFor(postgres, database, tempDir())), extraRoutes);
+        dataDir = tempDir();
+        timestore = Timestore.start(customize.apply(settingsFor(postgres, database, dataDir)), extraRoutes, clock);
         api = new Api(timestore.baseUri());
     }
 
@@ -123,6 +132,11 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
 
     public String database() {
         return database;
+    }
+
+    /** The server's data directory (where its development issuer key lives). */
+    public Path dataDir() {
+        return dataDir;
     }
 
     private static Path tempDir() {

@@ -1,0 +1,167 @@
+package io.timestore.server.datasets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.timestore.security.SecurityContext;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.Resource;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.http.Conflict;
+import io.timestore.server.http.Cursors;
+import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Pages;
+import io.timestore.server.http.Permissions;
+import io.timestore.server.http.ProblemType;
+import io.timestore.server.http.RouteGroup;
+import io.timestore.server.http.Routes;
+import java.util.List;
+
+/**
+ * {@code /storage/v1/datasets}: create ({@code dataset:admin} on the tenant), list and get
+ * ({@code dataset:read}; a listing shows only the datasets the caller may read), PATCH with
+ * {@code If-Match} and DELETE ({@code dataset:admin} on the dataset).
+ */
+public final class DatasetRoutes implements RouteGroup {
+    static final String BASE = "/storage/v1/datasets";
+    private static final ApiOperation CREATE = ApiOperation.mutation("dataset:admin", "datasets", "dataset");
+    private static final ApiOperation LIST = ApiOperation.read("dataset:read", "datasets", "dataset");
+    private static final ApiOperation GET = ApiOperation.read("dataset:read", "datasets", "dataset");
+    private static final ApiOperation PATCH = ApiOperation.mutation("dataset:admin", "datasets", "dataset");
+    private static final ApiOperation DELETE = ApiOperation.mutation("dataset:admin", "datasets", "dataset");
+
+    private final DatasetService service;
+    private final Permissions permissions;
+    private final JsonBodies bodies;
+    private final Cursors cursors;
+
+    public DatasetRoutes(DatasetService service, Permissions permissions, JsonBodies bodies, Cursors cursors) {
+        this.service = service;
+        this.permissions = permissions;
+        this.bodies = bodies;
+        this.cursors = cursors;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.api(HandlerType.POST, BASE, CREATE, this::create);
+        routes.api(HandlerType.GET, BASE, LIST, this::list);
+        routes.api(HandlerType.GET, BASE + "/{dataset}", GET, this::get);
+        routes.api(HandlerType.PATCH, BASE + "/{dataset}", PATCH, this::patch);
+        routes.api(HandlerType.DELETE, BASE + "/{dataset}", DELETE, this::delete);
+    }
+
+    /** The validated {@code {dataset}} path parameter; 400 when it cannot be a dataset id. */
+    public static String datasetId(Context ctx) {
+        var id = ctx.pathParam("dataset");
+        if (!Dataset.validId(id)) {
+            throw new InvalidRequest("dataset id must match ^[a-z0-9][a-z0-9_.-]{0,127}$",
+                    List.of(FieldError.at("/dataset", "not a dataset id")));
+        }
+        return id;
+    }
+
+    private void create(Context ctx, SecurityContext security, RequestAudit audit) {
+        permissions.require(security, Action.DATASET_ADMIN, Resource.tenant(security.tenant()), RouteKind.OTHER);
+        var body = bodies.object(ctx);
+        var request = DatasetJson.parseCreate(body);
+        var created = service.create(security, audit, request.id(), request.metadata());
+        ctx.status(201).header("Location", BASE + "/" + created.id()).header("ETag", etag(created)).json(DatasetJson.toJson(created));
+    }
+
+    private void list(Context ctx, SecurityContext security, RequestAudit audit) {
+        int limit = Pages.limit(ctx);
+        var scope = "datasets:" + security.tenant().value();
+        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c).getFirst()).orElse("");
+        var page = service.page(security, after, limit + 1);
+        var items = bodies.mapper().createArrayNode();
+        int shown = 0;
+        for (var dataset : page.subList(0, Math.min(limit, page.size()))) {
+            if (service.allowed(security, dataset.resource(), Action.DATASET_READ)) {
+                items.add(DatasetJson.toJson(dataset));
+                shown++;
+            }
+        }
+        var body = bodies.mapper().createObjectNode();
+        body.set("items", items);
+        if (page.size() > limit) {
+            body.put("next_cursor", cursors.encode(scope, List.of(page.get(limit - 1).id())));
+        }
+        audit.detail("returned", shown);
+        ctx.json(body);
+    }
+
+    private void get(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = datasetId(ctx);
+        audit.dataset(id);
+        var dataset = service.authorize(security, id, Action.DATASET_READ, RouteKind.OTHER);
+        ctx.header("ETag", etag(dataset)).json(DatasetJson.toJson(dataset));
+    }
+
+    private void patch(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = datasetId(ctx);
+        audit.dataset(id);
+        long expected = ifMatch(ctx);
+        var patch = DatasetJson.parsePatch(mergePatch(ctx));
+        var updated = service.update(security, audit, id, expected, patch::applyTo);
+        ctx.header("ETag", etag(updated)).json(DatasetJson.toJson(updated));
+    }
+
+    private void delete(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = datasetId(ctx);
+        service.delete(security, audit, id);
+        ctx.status(204);
+    }
+
+    /** The revision in {@code If-Match}: {@code 3} or {@code "3"} (the ETag we send). */
+    private static long ifMatch(Context ctx) {
+        var value = ctx.header("If-Match");
+        if (value == null || value.isBlank()) {
+            throw new Conflict(ProblemType.PRECONDITION_REQUIRED,
+                    "PATCH needs If-Match with the dataset's current revision (its ETag)");
+        }
+        var bare = value.strip();
+        if (bare.startsWith("W/")) {
+            bare = bare.substring(2);
+        }
+        if (bare.length() >= 2 && bare.startsWith("\"") && bare.endsWith("\"")) {
+            bare = bare.substring(1, bare.length() - 1);
+        }
+        try {
+            long revision = Long.parseLong(bare);
+            if (revision >= 1) {
+                return revision;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new InvalidRequest("If-Match must be one revision such as \"3\" (the ETag of the dataset), got " + value,
+                List.of(FieldError.at("/If-Match", "expected a revision")));
+    }
+
+    /** A merge-patch body: {@code application/merge-patch+json} or {@code application/json}. */
+    private JsonNode mergePatch(Context ctx) {
+        var contentType = ctx.contentType();
+        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/merge-patch+json")) {
+            try {
+                var body = bodies.mapper().readTree(ctx.bodyAsBytes());
+                if (body != null && body.isObject()) {
+                    return body;
+                }
+            } catch (java.io.IOException e) {
+                throw new InvalidRequest("the body is not valid JSON");
+            }
+            throw new InvalidRequest("the body must be a JSON object");
+        }
+        return bodies.object(ctx);
+    }
+
+    static String etag(Dataset dataset) {
+        return "\"" + dataset.revision() + "\"";
+    }
+}

@@ -1,0 +1,135 @@
+package io.timestore.server.datasets;
+
+import io.timestore.security.SecurityContext;
+import io.timestore.security.TenantId;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.Resource;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.db.Transactions;
+import io.timestore.server.http.Conflict;
+import io.timestore.server.http.Forbidden;
+import io.timestore.server.http.NotFound;
+import io.timestore.server.http.Permissions;
+import io.timestore.server.http.ProblemType;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * A tenant's datasets: create, read, change (optimistically, by revision) and delete, each change
+ * committing its audit event with it (G4). Also the one place other features (points, refresh)
+ * resolve a dataset and check the caller's permission on it. A dataset of another tenant is
+ * invisible (row-level security) and so gives the same 404 as a missing one. Thread-safe.
+ */
+public final class DatasetService {
+    private final Transactions transactions;
+    private final DatasetStore store;
+    private final Permissions permissions;
+
+    public DatasetService(Transactions transactions, DatasetStore store, Permissions permissions) {
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.store = Objects.requireNonNull(store, "store");
+        this.permissions = Objects.requireNonNull(permissions, "permissions");
+    }
+
+    /** Creates a dataset at revision 1; 409 when the tenant already has one with this id. */
+    public Dataset create(SecurityContext security, RequestAudit audit, String id, DatasetStore.Metadata metadata) {
+        audit.dataset(id);
+        return transactions.inTenant(security.tenant(), connection -> {
+            var created = store.insert(connection, security.tenant(), id, metadata, security.principal().subject())
+                    .orElseThrow(() -> new Conflict(ProblemType.CONFLICT, "dataset '%s' already exists".formatted(id)));
+            audit.revision(null, created.revision());
+            audit.commit(connection, 201);
+            return created;
+        });
+    }
+
+    /**
+     * The dataset {@code id} of the caller's tenant, once the caller is allowed {@code action} on it.
+     *
+     * @throws NotFound  when the tenant has no such dataset
+     * @throws Forbidden when the caller may not
+     */
+    public Dataset authorize(SecurityContext security, String id, Action action, RouteKind route) {
+        var dataset = transactions.inTenant(security.tenant(), connection -> store.find(connection, security.tenant(), id))
+                .orElseThrow(() -> missing(id));
+        permissions.require(security, action, dataset.resource(), route);
+        return dataset;
+    }
+
+    /** A page of the tenant's datasets by id, after {@code afterId} ("" for the first page). */
+    public List<Dataset> page(SecurityContext security, String afterId, int limit) {
+        return transactions.inTenant(security.tenant(), connection -> store.page(connection, security.tenant(), afterId, limit));
+    }
+
+    /** Whether the caller may do {@code action} on {@code dataset}, without failing. */
+    public boolean allowed(SecurityContext security, Resource.Dataset dataset, Action action) {
+        try {
+            permissions.require(security, action, dataset, RouteKind.OTHER);
+            return true;
+        } catch (Forbidden | NotFound denied) {
+            return false;
+        }
+    }
+
+    /**
+     * Applies {@code change} to the dataset if it is still at {@code expectedRevision}.
+     *
+     * @throws Conflict 412 {@code precondition_failed} when the revision moved on
+     */
+    public Dataset update(SecurityContext security, RequestAudit audit, String id, long expectedRevision,
+                          UnaryOperator<DatasetStore.Metadata> change) {
+        audit.dataset(id);
+        return transactions.inTenant(security.tenant(), connection -> {
+            var current = lockAdministered(connection, security, id);
+            if (current.revision() != expectedRevision) {
+                throw new Conflict(ProblemType.PRECONDITION_FAILED, "If-Match names revision %d but dataset '%s' is at revision %d"
+                        .formatted(expectedRevision, id, current.revision()));
+            }
+            var metadata = change.apply(new DatasetStore.Metadata(current.description(), current.labels(),
+                    current.access(), current.retentionDays()));
+            var updated = store.update(connection, current, metadata, security.principal().subject())
+                    .orElseThrow(() -> new IllegalStateException("dataset row locked but not updated"));
+            audit.revision(current.revision(), updated.revision());
+            audit.commit(connection, 200);
+            return updated;
+        });
+    }
+
+    /** Deletes the dataset with its series, points and refresh runs. */
+    public void delete(SecurityContext security, RequestAudit audit, String id) {
+        audit.dataset(id);
+        transactions.inTenant(security.tenant(), connection -> {
+            var current = lockAdministered(connection, security, id);
+            long points = store.delete(connection, security.tenant(), id);
+            audit.revision(current.revision(), null).detail("points_deleted", points);
+            audit.commit(connection, 204);
+            return null;
+        });
+    }
+
+    /**
+     * Inside a writing transaction: keeps the dataset from being deleted until the transaction
+     * ends (concurrent writers do not block each other).
+     *
+     * @throws NotFound when the dataset no longer exists
+     */
+    public void hold(Connection connection, TenantId tenant, String id) throws SQLException {
+        if (!store.hold(connection, tenant, id)) {
+            throw missing(id);
+        }
+    }
+
+    private Dataset lockAdministered(Connection connection, SecurityContext security, String id) throws SQLException {
+        var current = store.findForUpdate(connection, security.tenant(), id).orElseThrow(() -> missing(id));
+        permissions.require(security, Action.DATASET_ADMIN, current.resource(), RouteKind.OTHER);
+        return current;
+    }
+
+    private static NotFound missing(String id) {
+        return new NotFound("no dataset '%s' in this tenant".formatted(id));
+    }
+}

@@ -1,0 +1,44 @@
+package io.timestore.server.points;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Limits and schedules of the data plane.
+ *
+ * @param maxBodyBytes         largest request body as sent (before decompression); larger is 413
+ * @param maxDecompressedBytes largest body after {@code Content-Encoding: gzip} is undone; larger is
+ *                             413, found without inflating more than this many bytes
+ * @param maxPointsPerWrite    most points (line-protocol lines or JSON items) in one write
+ * @param maxPointsPerQuery    most points one query may return (raw page size and aggregate buckets)
+ * @param retentionInterval    how often the retention job looks for expired points
+ * @param retentionBatch       most points one retention delete statement removes
+ */
+public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int maxPointsPerWrite, int maxPointsPerQuery,
+                             Duration retentionInterval, int retentionBatch) {
+    public PointsSettings {
+        Objects.requireNonNull(retentionInterval, "retentionInterval");
+        positive(maxBodyBytes, "maxBodyBytes");
+        positive(maxDecompressedBytes, "maxDecompressedBytes");
+        positive(maxPointsPerWrite, "maxPointsPerWrite");
+        positive(maxPointsPerQuery, "maxPointsPerQuery");
+        positive(retentionBatch, "retentionBatch");
+        if (maxDecompressedBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxDecompressedBytes must be below 2 GiB, got " + maxDecompressedBytes);
+        }
+        if (retentionInterval.isNegative() || retentionInterval.isZero()) {
+            throw new IllegalArgumentException("retentionInterval must be positive, got " + retentionInterval);
+        }
+    }
+
+    /** 10 MiB bodies, 64 MiB decompressed, 100,000 points per write and per query, retention hourly. */
+    public static PointsSettings defaults() {
+        return new PointsSettings(10L << 20, 64L << 20, 100_000, 100_000, Duration.ofHours(1), 10_000);
+    }
+
+    private static void positive(long value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+    }
+}

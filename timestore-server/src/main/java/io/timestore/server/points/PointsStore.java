@@ -1,0 +1,321 @@
+package io.timestore.server.points;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.timestore.security.TenantId;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+
+/**
+ * The points tables (V6__points.sql), written in a handful of statements per batch whatever its
+ * size: the batch travels as arrays ({@code unnest}) into plain INSERTs, so row-level security
+ * checks every row (COPY FROM is refused on RLS tables) without a round trip per point.
+ * Runs inside the caller's tenant transaction. Thread-safe (stateless).
+ */
+final class PointsStore {
+    private static final String FIND_FIELD_TYPES = """
+            SELECT u.ord, mf.type
+            FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS u(measurement, field, ord)
+            JOIN measurement_fields mf
+              ON mf.tenant_id = ? AND mf.dataset_id = ? AND mf.measurement = u.measurement AND mf.field = u.field
+            """;
+    private static final String INSERT_FIELD_TYPES = """
+            INSERT INTO measurement_fields (tenant_id, dataset_id, measurement, field, type)
+            SELECT ?, ?, u.measurement, u.field, u.type FROM unnest(?::text[], ?::text[], ?::text[]) AS u(measurement, field, type)
+            ON CONFLICT DO NOTHING
+            """;
+    private static final String FIND_SERIES = """
+            SELECT u.ord, s.id
+            FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS u(measurement, tags, field, ord)
+            JOIN series s ON s.tenant_id = ? AND s.dataset_id = ? AND s.measurement = u.measurement
+                         AND s.tags = u.tags::jsonb AND s.field = u.field
+            """;
+    private static final String INSERT_SERIES = """
+            INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
+            SELECT ?, ?, u.measurement, u.tags::jsonb, u.field, u.type
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS u(measurement, tags, field, type)
+            ON CONFLICT DO NOTHING
+            """;
+    // One statement per value column; a series has one type, so a replaced value stays in its column.
+    private static final String INSERT_POINTS = """
+            INSERT INTO points (tenant_id, dataset_id, series_id, ts_ns, %1$s)
+            SELECT ?, ?, u.series_id, u.ts_ns, u.value FROM unnest(?::bigint[], ?::bigint[], ?::%2$s[]) AS u(series_id, ts_ns, value)
+            ON CONFLICT (tenant_id, dataset_id, series_id, ts_ns) DO UPDATE SET %1$s = EXCLUDED.%1$s
+            """;
+
+    /** A stored field type that differs from the one written; {@code index} is the first point writing it. */
+    record StoredTypeConflict(String measurement, String field, FieldType stored, FieldType written, int index) {
+        String message() {
+            return "field '%s' of measurement '%s' is %s in this dataset; the write has %s"
+                    .formatted(field, measurement, stored, written);
+        }
+    }
+
+    /** What a write stored: points (one per field value) and distinct series touched. */
+    record Written(int points, int series) {}
+
+    private record FieldKey(String measurement, String field) {}
+
+    private record SeriesKey(String measurement, String tags, String field) {}
+
+    /** Conflicts between the batch's field types and the dataset's; records new fields' types. */
+    List<StoredTypeConflict> fixFieldTypes(Connection connection, TenantId tenant, String dataset, List<Point> points)
+            throws SQLException {
+        var written = new LinkedHashMap<FieldKey, FieldType>();
+        var firstIndex = new HashMap<FieldKey, Integer>();
+        for (int i = 0; i < points.size(); i++) {
+            for (var field : points.get(i).fields()) {
+                var key = new FieldKey(points.get(i).measurement(), field.key());
+                if (written.putIfAbsent(key, field.type()) == null) {
+                    firstIndex.put(key, i);
+                }
+            }
+        }
+        var keys = new ArrayList<>(written.keySet());
+        var stored = findFieldTypes(connection, tenant, dataset, keys);
+        if (stored.size() < keys.size()) {
+            insertFieldTypes(connection, tenant, dataset, written);
+            stored = findFieldTypes(connection, tenant, dataset, keys);
+        }
+        var conflicts = new ArrayList<StoredTypeConflict>();
+        for (int i = 0; i < keys.size(); i++) {
+            var key = keys.get(i);
+            var type = stored.get(i);
+            if (type != null && type != written.get(key)) {
+                conflicts.add(new StoredTypeConflict(key.measurement(), key.field(), type, written.get(key), firstIndex.get(key)));
+            }
+        }
+        return conflicts;
+    }
+
+    /** Stores the points (last write wins per series, field and timestamp). */
+    Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points) throws SQLException {
+        var tagJson = new IdentityHashMap<List<Tag>, String>();
+        var seriesOf = new LinkedHashMap<SeriesKey, FieldType>();
+        for (var point : points) {
+            var tags = tagJson.computeIfAbsent(point.tags(), PointsStore::tagsJson);
+            for (var field : point.fields()) {
+                seriesOf.putIfAbsent(new SeriesKey(point.measurement(), tags, field.key()), field.type());
+            }
+        }
+        var ids = seriesIds(connection, tenant, dataset, seriesOf);
+        var columns = new ValueColumns();
+        var seen = new HashSet<SeriesTime>();
+        // Backwards, so the last value written for a series and timestamp is the one kept.
+        for (int p = points.size() - 1; p >= 0; p--) {
+            var point = points.get(p);
+            var tags = tagJson.get(point.tags());
+            for (var field : point.fields()) {
+                long series = ids.get(new SeriesKey(point.measurement(), tags, field.key()));
+                if (seen.add(new SeriesTime(series, point.timestampNanos()))) {
+                    columns.add(series, point.timestampNanos(), field.value());
+                }
+            }
+        }
+        columns.insert(connection, tenant, dataset);
+        return new Written(seen.size(), seriesOf.size());
+    }
+
+    private record SeriesTime(long series, long time) {}
+
+    private Map<SeriesKey, Long> seriesIds(Connection connection, TenantId tenant, String dataset,
+                                           Map<SeriesKey, FieldType> wanted) throws SQLException {
+        var keys = new ArrayList<>(wanted.keySet());
+        var found = findSeries(connection, tenant, dataset, keys);
+        if (found.size() < keys.size()) {
+            insertSeries(connection, tenant, dataset, wanted);
+            found = findSeries(connection, tenant, dataset, keys);
+        }
+        var ids = new HashMap<SeriesKey, Long>(keys.size() * 2);
+        found.forEach((ordinal, id) -> ids.put(keys.get(ordinal), id));
+        return ids;
+    }
+
+    private static Map<Integer, FieldType> findFieldTypes(Connection connection, TenantId tenant, String dataset,
+                                                          List<FieldKey> keys) throws SQLException {
+        try (var statement = connection.prepareStatement(FIND_FIELD_TYPES)) {
+            statement.setArray(1, texts(connection, keys.stream().map(FieldKey::measurement).toArray(String[]::new)));
+            statement.setArray(2, texts(connection, keys.stream().map(FieldKey::field).toArray(String[]::new)));
+            statement.setString(3, tenant.value());
+            statement.setString(4, dataset);
+            var types = new HashMap<Integer, FieldType>();
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    types.put((int) rows.getLong(1) - 1, FieldType.fromLowercaseName(rows.getString(2)));
+                }
+            }
+            return types;
+        }
+    }
+
+    private static void insertFieldTypes(Connection connection, TenantId tenant, String dataset,
+                                         Map<FieldKey, FieldType> types) throws SQLException {
+        try (var statement = connection.prepareStatement(INSERT_FIELD_TYPES)) {
+            statement.setString(1, tenant.value());
+            statement.setString(2, dataset);
+            statement.setArray(3, texts(connection, types.keySet().stream().map(FieldKey::measurement).toArray(String[]::new)));
+            statement.setArray(4, texts(connection, types.keySet().stream().map(FieldKey::field).toArray(String[]::new)));
+            statement.setArray(5, texts(connection, types.values().stream().map(FieldType::lowercaseName).toArray(String[]::new)));
+            statement.executeUpdate();
+        }
+    }
+
+    private static Map<Integer, Long> findSeries(Connection connection, TenantId tenant, String dataset,
+                                                 List<SeriesKey> keys) throws SQLException {
+        try (var statement = connection.prepareStatement(FIND_SERIES)) {
+            statement.setArray(1, texts(connection, keys.stream().map(SeriesKey::measurement).toArray(String[]::new)));
+            statement.setArray(2, texts(connection, keys.stream().map(SeriesKey::tags).toArray(String[]::new)));
+            statement.setArray(3, texts(connection, keys.stream().map(SeriesKey::field).toArray(String[]::new)));
+            statement.setString(4, tenant.value());
+            statement.setString(5, dataset);
+            var ids = new HashMap<Integer, Long>();
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    ids.put((int) rows.getLong(1) - 1, rows.getLong(2));
+                }
+            }
+            return ids;
+        }
+    }
+
+    private static void insertSeries(Connection connection, TenantId tenant, String dataset,
+                                     Map<SeriesKey, FieldType> series) throws SQLException {
+        try (var statement = connection.prepareStatement(INSERT_SERIES)) {
+            statement.setString(1, tenant.value());
+            statement.setString(2, dataset);
+            statement.setArray(3, texts(connection, series.keySet().stream().map(SeriesKey::measurement).toArray(String[]::new)));
+            statement.setArray(4, texts(connection, series.keySet().stream().map(SeriesKey::tags).toArray(String[]::new)));
+            statement.setArray(5, texts(connection, series.keySet().stream().map(SeriesKey::field).toArray(String[]::new)));
+            statement.setArray(6, texts(connection, series.values().stream().map(FieldType::lowercaseName).toArray(String[]::new)));
+            statement.executeUpdate();
+        }
+    }
+
+    /** The tag set as a JSON object, keys in sorted order (the point's tags already are). */
+    static String tagsJson(List<Tag> tags) {
+        var json = new StringBuilder(16 + tags.size() * 24).append('{');
+        for (int i = 0; i < tags.size(); i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            quote(json, tags.get(i).key());
+            json.append(':');
+            quote(json, tags.get(i).value());
+        }
+        return json.append('}').toString();
+    }
+
+    private static void quote(StringBuilder json, String text) {
+        json.append('"').append(JsonStringEncoder.getInstance().quoteAsString(text)).append('"');
+    }
+
+    static Array texts(Connection connection, String[] values) throws SQLException {
+        return connection.unwrap(PGConnection.class).createArrayOf("text", values);
+    }
+
+    /** The batch's values split by storage column, as parallel primitive arrays. */
+    private static final class ValueColumns {
+        private final Column floats = new Column("f", "float8");
+        private final Column integers = new Column("i", "bigint");
+        private final Column booleans = new Column("b", "boolean");
+        private final Column strings = new Column("s", "text");
+
+        void add(long series, long time, FieldValue value) {
+            switch (value) {
+                case FieldValue.FloatValue v -> floats.add(series, time, v.value());
+                case FieldValue.IntegerValue v -> integers.add(series, time, v.value());
+                case FieldValue.UnsignedValue v -> integers.add(series, time, v.bits());
+                case FieldValue.BooleanValue v -> booleans.add(series, time, v.value());
+                case FieldValue.StringValue v -> strings.add(series, time, v.value());
+            }
+        }
+
+        void insert(Connection connection, TenantId tenant, String dataset) throws SQLException {
+            for (var column : List.of(floats, integers, booleans, strings)) {
+                column.insert(connection, tenant, dataset);
+            }
+        }
+    }
+
+    private static final class Column {
+        private final String name;
+        private final String sqlType;
+        private final LongList series = new LongList();
+        private final LongList times = new LongList();
+        private final List<Object> values = new ArrayList<>();
+
+        Column(String name, String sqlType) {
+            this.name = name;
+            this.sqlType = sqlType;
+        }
+
+        void add(long seriesId, long time, Object value) {
+            series.add(seriesId);
+            times.add(time);
+            values.add(value);
+        }
+
+        void insert(Connection connection, TenantId tenant, String dataset) throws SQLException {
+            if (values.isEmpty()) {
+                return;
+            }
+            var pg = connection.unwrap(PGConnection.class);
+            try (var statement = connection.prepareStatement(INSERT_POINTS.formatted(name, sqlType))) {
+                statement.setString(1, tenant.value());
+                statement.setString(2, dataset);
+                statement.setArray(3, pg.createArrayOf("int8", series.toArray()));
+                statement.setArray(4, pg.createArrayOf("int8", times.toArray()));
+                statement.setArray(5, pg.createArrayOf(pgElement(), primitive()));
+                statement.executeUpdate();
+            }
+        }
+
+        private String pgElement() {
+            return switch (sqlType) {
+                case "bigint" -> "int8";
+                case "boolean" -> "bool";
+                default -> sqlType;
+            };
+        }
+
+        private Object primitive() {
+            return switch (sqlType) {
+                case "float8" -> values.stream().mapToDouble(v -> (Double) v).toArray();
+                case "bigint" -> values.stream().mapToLong(v -> (Long) v).toArray();
+                case "boolean" -> {
+                    var array = new boolean[values.size()];
+                    for (int i = 0; i < array.length; i++) {
+                        array[i] = (Boolean) values.get(i);
+                    }
+                    yield array;
+                }
+                default -> values.toArray(String[]::new);
+            };
+        }
+    }
+
+    /** A growable long[]: no boxing for the two columns every point has. */
+    private static final class LongList {
+        private long[] values = new long[256];
+        private int size;
+
+        void add(long value) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = value;
+        }
+
+        long[] toArray() {
+            return java.util.Arrays.copyOf(values, size);
+        }
+    }
+}

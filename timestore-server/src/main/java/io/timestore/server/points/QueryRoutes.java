@@ -1,0 +1,242 @@
+package io.timestore.server.points;
+
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.timestore.security.SecurityContext;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.Dataset;
+import io.timestore.server.datasets.DatasetRoutes;
+import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.http.Cursors;
+import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.http.Pages;
+import io.timestore.server.http.RouteGroup;
+import io.timestore.server.http.Routes;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reading points ({@code dataset:read}, a query route for the legacy global query scope):
+ * {@code GET .../query} (raw points, or aggregates with {@code step} and {@code agg}) and
+ * {@code GET .../series}. Points older than the dataset's retention are never returned.
+ */
+public final class QueryRoutes implements RouteGroup {
+    private static final ApiOperation QUERY = ApiOperation.read("dataset:read", "points", "dataset");
+    private static final ApiOperation SERIES = ApiOperation.read("dataset:read", "points", "dataset");
+    private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
+            "epoch", "step", "agg");
+    private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
+    private static final Pattern STEP = Pattern.compile("([1-9][0-9]{0,9})(ns|us|ms|s|m|h|d|w)");
+    private static final long NANOS_PER_DAY = 86_400_000_000_000L;
+
+    private final DatasetService datasets;
+    private final QueryService queries;
+    private final Cursors cursors;
+    private final PointsSettings settings;
+    private final InstantSource clock;
+
+    public QueryRoutes(DatasetService datasets, QueryService queries, Cursors cursors, PointsSettings settings,
+                       InstantSource clock) {
+        this.datasets = datasets;
+        this.queries = queries;
+        this.cursors = cursors;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, this::query);
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/series", SERIES, this::series);
+    }
+
+    private void query(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = DatasetRoutes.datasetId(ctx);
+        audit.dataset(id);
+        var dataset = datasets.authorize(security, id, Action.DATASET_READ, RouteKind.QUERY);
+        var filter = filter(ctx, QUERY_PARAMETERS);
+        long now = now();
+        var range = range(ctx, dataset, now);
+        boolean epochNanos = epochNanos(ctx);
+        var step = optional(ctx, "step");
+        var agg = optional(ctx, "agg");
+        if (step.isPresent() != agg.isPresent()) {
+            throw new InvalidRequest("step and agg go together: give both for aggregates, neither for raw points",
+                    List.of(FieldError.at(step.isPresent() ? "/agg" : "/step", "required with " + (step.isPresent() ? "step" : "agg"))));
+        }
+        byte[] body;
+        if (step.isPresent()) {
+            body = aggregate(ctx, security, id, filter, range, step.get(), agg.get(), epochNanos, audit);
+        } else {
+            body = raw(ctx, security, id, filter, range, epochNanos, audit);
+        }
+        ctx.contentType("application/json").result(body);
+    }
+
+    private byte[] raw(Context ctx, SecurityContext security, String id, SeriesFilter filter, QueryStore.TimeRange range,
+                       boolean epochNanos, RequestAudit audit) {
+        int limit = limit(ctx);
+        var scope = "query:%s:%s:%s:%d:%d".formatted(security.tenant().value(), id, filter.canonical(), range.start(), range.end());
+        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c))
+                .map(p -> new QueryService.Position(Long.parseLong(p.get(0)), Long.parseLong(p.get(1))))
+                .orElse(new QueryService.Position(0, Long.MIN_VALUE));
+        var page = queries.raw(security, id, filter, range, after, limit, epochNanos,
+                last -> cursors.encode(scope, List.of(Long.toString(last.series()), Long.toString(last.time()))));
+        audit.detail("points", page.points());
+        return page.json();
+    }
+
+    private byte[] aggregate(Context ctx, SecurityContext security, String id, SeriesFilter filter,
+                             QueryStore.TimeRange range, String stepText, String aggText, boolean epochNanos,
+                             RequestAudit audit) {
+        if (ctx.queryParam("cursor") != null || ctx.queryParam("limit") != null) {
+            throw new InvalidRequest("aggregate queries take no limit or cursor; they are bounded by the time range and step");
+        }
+        long step = step(stepText);
+        var aggregate = Aggregate.find(aggText).orElseThrow(() -> new InvalidRequest(
+                "agg must be one of avg, min, max, sum, count, first, last",
+                List.of(FieldError.at("/agg", "unknown aggregate " + aggText))));
+        if (ctx.queryParam("start") == null) {
+            throw new InvalidRequest("aggregate queries need start", List.of(FieldError.at("/start", "required with step")));
+        }
+        long buckets = buckets(range, step);
+        if (buckets > settings.maxPointsPerQuery()) {
+            throw new InvalidRequest("%d steps of %s from start to end exceed the limit of %d points per query"
+                    .formatted(buckets, stepText, settings.maxPointsPerQuery()), List.of(FieldError.at("/step", "too small for the range")));
+        }
+        audit.detail("agg", aggregate.name().toLowerCase(java.util.Locale.ROOT)).detail("step", stepText);
+        return queries.aggregate(security, id, filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
+    }
+
+    private static long buckets(QueryStore.TimeRange range, long step) {
+        if (range.end() <= range.start()) {
+            return 0;
+        }
+        try {
+            return (Math.subtractExact(range.end(), range.start()) - 1) / step + 1;
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private void series(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = DatasetRoutes.datasetId(ctx);
+        audit.dataset(id);
+        datasets.authorize(security, id, Action.DATASET_READ, RouteKind.QUERY);
+        var filter = filter(ctx, SERIES_PARAMETERS);
+        int limit = Pages.limit(ctx);
+        var scope = "series:%s:%s:%s".formatted(security.tenant().value(), id, filter.canonical());
+        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c)).orElse(List.of("", "{}"));
+        var body = queries.series(security, id, filter, after.get(0), after.get(1), limit,
+                (measurement, tags) -> cursors.encode(scope, List.of(measurement, tags)));
+        ctx.contentType("application/json").result(body);
+    }
+
+    private static SeriesFilter filter(Context ctx, Set<String> known) {
+        var tags = new HashMap<String, String>();
+        for (Map.Entry<String, List<String>> parameter : ctx.queryParamMap().entrySet()) {
+            var name = parameter.getKey();
+            if (name.startsWith("tag.") && name.length() > 4) {
+                tags.put(name.substring(4), single(parameter.getValue(), name));
+            } else if (!known.contains(name)) {
+                throw new InvalidRequest("unknown query parameter " + name,
+                        List.of(FieldError.at("/" + name, "expected one of " + new java.util.TreeSet<>(known) + " or tag.<key>")));
+            }
+        }
+        return new SeriesFilter(optional(ctx, "measurement"), optional(ctx, "field"), tags);
+    }
+
+    /** [start, end): the request's bounds, with start raised to the dataset's retention horizon. */
+    private QueryStore.TimeRange range(Context ctx, Dataset dataset, long now) {
+        long start = time(ctx, "start").orElse(Long.MIN_VALUE);
+        long end = time(ctx, "end").orElse(ctx.queryParam("step") != null ? now : Long.MAX_VALUE);
+        if (start >= end) {
+            throw new InvalidRequest("start must be before end", List.of(FieldError.at("/start", "not before end")));
+        }
+        if (dataset.retentionDays().isPresent()) {
+            start = Math.max(start, now - dataset.retentionDays().getAsInt() * NANOS_PER_DAY);
+        }
+        return new QueryStore.TimeRange(start, Math.max(start, end));
+    }
+
+    private static Optional<Long> time(Context ctx, String name) {
+        return optional(ctx, name).map(text -> Times.parse(text).orElseThrow(() -> new InvalidRequest(
+                "%s must be RFC 3339 (up to 9 fractional digits) or int64 nanoseconds, got '%s'".formatted(name, text),
+                List.of(FieldError.at("/" + name, "not a time")))));
+    }
+
+    private int limit(Context ctx) {
+        var text = optional(ctx, "limit");
+        if (text.isEmpty()) {
+            return settings.maxPointsPerQuery();
+        }
+        try {
+            int limit = Integer.parseInt(text.get());
+            if (limit >= 1 && limit <= settings.maxPointsPerQuery()) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new InvalidRequest("limit must be an integer from 1 to %d (the most points per query)".formatted(settings.maxPointsPerQuery()),
+                List.of(FieldError.at("/limit", "expected 1-" + settings.maxPointsPerQuery())));
+    }
+
+    private static boolean epochNanos(Context ctx) {
+        var epoch = optional(ctx, "epoch");
+        if (epoch.isPresent() && !epoch.get().equals("ns")) {
+            throw new InvalidRequest("epoch must be ns (times as int64 nanoseconds) or absent (RFC 3339)",
+                    List.of(FieldError.at("/epoch", "expected ns")));
+        }
+        return epoch.isPresent();
+    }
+
+    static long step(String text) {
+        var matcher = STEP.matcher(text);
+        if (!matcher.matches()) {
+            throw new InvalidRequest("step must be a positive duration such as 10s, 1m or 1h (units ns, us, ms, s, m, h, d, w)",
+                    List.of(FieldError.at("/step", "not a duration")));
+        }
+        long unit = switch (matcher.group(2)) {
+            case "ns" -> 1L;
+            case "us" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            case "h" -> 3_600_000_000_000L;
+            case "d" -> NANOS_PER_DAY;
+            default -> 7 * NANOS_PER_DAY;
+        };
+        try {
+            return Math.multiplyExact(Long.parseLong(matcher.group(1)), unit);
+        } catch (ArithmeticException e) {
+            throw new InvalidRequest("step is too large", List.of(FieldError.at("/step", "too large")));
+        }
+    }
+
+    private static Optional<String> optional(Context ctx, String name) {
+        var values = ctx.queryParams(name);
+        return values.isEmpty() ? Optional.empty() : Optional.of(single(values, name));
+    }
+
+    private static String single(List<String> values, String name) {
+        if (values.size() != 1) {
+            throw new InvalidRequest(name + " must be given at most once");
+        }
+        return values.getFirst();
+    }
+
+    private long now() {
+        var instant = clock.instant();
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    }
+}

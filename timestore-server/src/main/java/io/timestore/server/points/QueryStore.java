@@ -1,0 +1,150 @@
+package io.timestore.server.points;
+
+import io.timestore.security.TenantId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reading points (V6__points.sql) inside the caller's tenant transaction. Rows are handed to a
+ * sink one at a time from a server-side cursor (fetch size), never collected into a list.
+ */
+final class QueryStore {
+    private static final int FETCH_SIZE = 5_000;
+    private static final String SERIES_FILTER = """
+            s.tenant_id = ? AND s.dataset_id = ?
+            AND (?::text IS NULL OR s.measurement = ?) AND (?::text IS NULL OR s.field = ?) AND s.tags @> ?::jsonb
+            """;
+    private static final String RAW = """
+            SELECT s.id, s.measurement, s.tags::text, s.field, s.type, p.ts_ns, p.f, p.i, p.b, p.s
+            FROM series s
+            JOIN points p ON p.tenant_id = s.tenant_id AND p.dataset_id = s.dataset_id AND p.series_id = s.id
+            WHERE %s AND p.ts_ns >= ? AND p.ts_ns < ? AND (s.id, p.ts_ns) > (?, ?)
+            ORDER BY s.id, p.ts_ns
+            LIMIT ?
+            """.formatted(SERIES_FILTER);
+    private static final String SERIES = """
+            SELECT s.id, s.measurement, s.tags::text, s.field, s.type FROM series s
+            WHERE %s AND (NOT ? OR s.type IN ('float', 'integer', 'unsigned'))
+            ORDER BY s.id LIMIT ?
+            """.formatted(SERIES_FILTER);
+    private static final String AGGREGATE = """
+            SELECT p.ts_ns - (((p.ts_ns %% ?) + ?) %% ?) AS bucket, %s
+            FROM points p
+            WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.ts_ns >= ? AND p.ts_ns < ?
+            GROUP BY bucket ORDER BY bucket
+            """;
+    private static final String SERIES_PAGE = """
+            SELECT s.measurement, s.tags::text, jsonb_object_agg(s.field, s.type)::text
+            FROM series s
+            WHERE %s AND (s.measurement, s.tags) > (?, ?::jsonb)
+            GROUP BY s.measurement, s.tags
+            ORDER BY s.measurement, s.tags
+            LIMIT ?
+            """.formatted(SERIES_FILTER);
+    private static final String UNSIGNED = "(p.i::numeric + CASE WHEN p.i < 0 THEN 18446744073709551616 ELSE 0 END)";
+
+    /** One series: a field of a measurement with one tag set ({@code tags} as JSON text). */
+    record Series(long id, String measurement, String tags, String field, FieldType type) {}
+
+    /** A half-open time range in nanoseconds: start inclusive, end exclusive. */
+    record TimeRange(long start, long end) {}
+
+    /** Receives rows in order; returns false to stop early. */
+    @FunctionalInterface
+    interface RowSink {
+        boolean accept(ResultSet row) throws SQLException;
+    }
+
+    void raw(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
+             long afterSeries, long afterTime, int limit, RowSink sink) throws SQLException {
+        try (var statement = connection.prepareStatement(RAW)) {
+            int next = bindFilter(statement, 1, tenant, dataset, filter);
+            statement.setLong(next, range.start());
+            statement.setLong(next + 1, range.end());
+            statement.setLong(next + 2, afterSeries);
+            statement.setLong(next + 3, afterTime);
+            statement.setInt(next + 4, limit);
+            stream(statement, sink);
+        }
+    }
+
+    /** The series the filter selects, by id, at most {@code limit}. */
+    List<Series> series(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, boolean numericOnly,
+                        int limit) throws SQLException {
+        try (var statement = connection.prepareStatement(SERIES)) {
+            int next = bindFilter(statement, 1, tenant, dataset, filter);
+            statement.setBoolean(next, numericOnly);
+            statement.setInt(next + 1, limit);
+            var series = new ArrayList<Series>();
+            stream(statement, row -> series.add(new Series(row.getLong(1), row.getString(2), row.getString(3),
+                    row.getString(4), FieldType.fromLowercaseName(row.getString(5)))));
+            return series;
+        }
+    }
+
+    /** The buckets of one series: (bucket start, aggregated value) in time order. */
+    void aggregate(Connection connection, TenantId tenant, String dataset, Series series, TimeRange range, long stepNanos,
+                   Aggregate aggregate, RowSink sink) throws SQLException {
+        var sql = AGGREGATE.formatted(aggregate.sql(valueOf(series.type())));
+        try (var statement = connection.prepareStatement(sql)) {
+            statement.setLong(1, stepNanos);
+            statement.setLong(2, stepNanos);
+            statement.setLong(3, stepNanos);
+            statement.setString(4, tenant.value());
+            statement.setString(5, dataset);
+            statement.setLong(6, series.id());
+            statement.setLong(7, range.start());
+            statement.setLong(8, range.end());
+            stream(statement, sink);
+        }
+    }
+
+    /** Series grouped by measurement and tag set, after the given position, with their fields' types. */
+    void seriesPage(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, String afterMeasurement,
+                    String afterTags, int limit, RowSink sink) throws SQLException {
+        try (var statement = connection.prepareStatement(SERIES_PAGE)) {
+            int next = bindFilter(statement, 1, tenant, dataset, filter);
+            statement.setString(next, afterMeasurement);
+            statement.setString(next + 1, afterTags);
+            statement.setInt(next + 2, limit);
+            stream(statement, sink);
+        }
+    }
+
+    private static String valueOf(FieldType type) {
+        return switch (type) {
+            case FLOAT -> "p.f";
+            case INTEGER -> "p.i";
+            case UNSIGNED -> UNSIGNED;
+            case BOOLEAN -> "p.b";
+            case STRING -> "p.s";
+        };
+    }
+
+    private static int bindFilter(PreparedStatement statement, int first, TenantId tenant, String dataset,
+                                  SeriesFilter filter) throws SQLException {
+        statement.setString(first, tenant.value());
+        statement.setString(first + 1, dataset);
+        statement.setString(first + 2, filter.measurement().orElse(null));
+        statement.setString(first + 3, filter.measurement().orElse(null));
+        statement.setString(first + 4, filter.field().orElse(null));
+        statement.setString(first + 5, filter.field().orElse(null));
+        statement.setString(first + 6, filter.tagsJson());
+        return first + 7;
+    }
+
+    private static void stream(PreparedStatement statement, RowSink sink) throws SQLException {
+        statement.setFetchSize(FETCH_SIZE);
+        try (var rows = statement.executeQuery()) {
+            while (rows.next()) {
+                if (!sink.accept(rows)) {
+                    return;
+                }
+            }
+        }
+    }
+}

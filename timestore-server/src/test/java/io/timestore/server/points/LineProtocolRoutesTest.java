@@ -1,0 +1,264 @@
+package io.timestore.server.points;
+
+import static io.timestore.server.testing.Tokens.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.influxdb.client.InfluxDBClientFactory;
+import com.influxdb.client.domain.WritePrecision;
+import com.influxdb.exceptions.InfluxException;
+import io.timestore.server.testing.ApiResponse;
+import io.timestore.server.testing.AuditLog;
+import io.timestore.server.testing.TimestoreServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@code POST /api/v2/write} over real HTTP: InfluxDB compatibility, limits, errors and isolation. */
+class LineProtocolRoutesTest {
+    @RegisterExtension
+    static final TimestoreServer server = TimestoreServer.create();
+    private static final AtomicInteger datasets = new AtomicInteger();
+    private static AuditLog audit;
+
+    @BeforeAll
+    static void setUp() {
+        server.tenant("acme").tenant("globex");
+        audit = new AuditLog(server);
+    }
+
+    static String[] as(String tenant, String role) {
+        return bearer(server.tokens().user(tenant, role));
+    }
+
+    static String newDataset(String tenant) {
+        var id = "lp-" + datasets.incrementAndGet();
+        var response = server.api().postJson("/storage/v1/datasets", "{\"id\": \"%s\"}".formatted(id), as(tenant, "tenant-admin"));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return id;
+    }
+
+    static ApiResponse write(String query, byte[] body, String... headers) {
+        var request = server.api().request("/api/v2/write?" + query, headers)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return server.api().send(request);
+    }
+
+    static ApiResponse write(String tenant, String dataset, String lines) {
+        return write("org=%s&bucket=%s".formatted(tenant, dataset), lines.getBytes(StandardCharsets.UTF_8), as(tenant, "writer"));
+    }
+
+    static long count(String tenant, String dataset) {
+        try (var connection = server.postgres().superuser(server.database());
+             var statement = connection.prepareStatement("SELECT count(*) FROM points WHERE tenant_id = ? AND dataset_id = ?")) {
+            statement.setString(1, tenant);
+            statement.setString(2, dataset);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static JsonNode query(String tenant, String dataset, String parameters) {
+        var response = server.api().get("/storage/v1/datasets/%s/query?epoch=ns&%s".formatted(dataset, parameters), as(tenant, "reader"));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.json();
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        var out = new ByteArrayOutputStream();
+        try (var gzip = new GZIPOutputStream(out)) {
+            gzip.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void line_protocol_is_written_with_its_types_and_answered_204_with_one_audit_event() {
+        var dataset = newDataset("acme");
+
+        var response = write("acme", dataset, """
+                cpu,host=a,region=eu\\ west usage=0.5,cores=4i,big=18446744073709551615u,up=t,name="x\\"y" 1700000000000000001
+                # a comment
+                cpu,host=a,region=eu\\ west usage=0.75 1700000000000000002
+                """);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
+        var result = query("acme", dataset, "measurement=cpu&tag.region=eu%20west").toString();
+        assertThat(result).contains("\"field\":\"usage\",\"type\":\"float\",\"points\":[[1700000000000000001,0.5],[1700000000000000002,0.75]]");
+        assertThat(result).contains("[1700000000000000001,18446744073709551615]", "[1700000000000000001,4]", "[1700000000000000001,true]",
+                "[1700000000000000001,\"x\\\"y\"]");
+        assertThat(audit.eventsFor(response.requestId())).singleElement()
+                .satisfies(event -> assertThat(event.at("/details/points").asLong()).isEqualTo(6));
+    }
+
+    @Test
+    void precision_scales_timestamps_and_a_missing_timestamp_gets_the_server_time() {
+        var dataset = newDataset("acme");
+        long before = System.currentTimeMillis() * 1_000_000L;
+
+        var seconds = write("org=acme&bucket=%s&precision=s".formatted(dataset), "m v=1 1700000000".getBytes(), as("acme", "writer"));
+        var now = write("acme", dataset, "n v=1");
+
+        assertThat(seconds.statusCode()).isEqualTo(204);
+        assertThat(now.statusCode()).isEqualTo(204);
+        assertThat(query("acme", dataset, "measurement=m").at("/series/0/points/0/0").asLong()).isEqualTo(1_700_000_000_000_000_000L);
+        assertThat(query("acme", dataset, "measurement=n").at("/series/0/points/0/0").asLong()).isBetween(before, before + 60_000_000_000L);
+        assertThat(write("org=acme&bucket=%s&precision=h".formatted(dataset), "m v=1".getBytes(), as("acme", "writer")).statusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void bad_lines_are_400_naming_their_line_numbers_and_nothing_is_written() {
+        var dataset = newDataset("acme");
+
+        var response = write("acme", dataset, "good v=1 1\nbad line\ngood v=2 2\nworse v= 3\n");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.json().get("code").asText()).isEqualTo("invalid_request");
+        assertThat(response.json().get("errors").findValuesAsText("line")).containsExactly("2", "4");
+        assertThat(response.header("X-Influx-Error")).isNotBlank();
+        assertThat(count("acme", dataset)).isZero();
+    }
+
+    @Test
+    void a_type_conflict_is_422_and_writes_nothing() {
+        var dataset = newDataset("acme");
+        assertThat(write("acme", dataset, "m v=1i 1").statusCode()).isEqualTo(204);
+
+        var stored = write("acme", dataset, "m ok=true 2\nm v=1.5 3");
+        var inBody = write("acme", dataset, "n x=1 1\nn x=\"s\" 2");
+
+        assertThat(stored.statusCode()).isEqualTo(422);
+        assertThat(stored.json().get("code").asText()).isEqualTo("field_type_conflict");
+        assertThat(stored.json().at("/errors/0/line").asInt()).isEqualTo(2);
+        assertThat(inBody.statusCode()).isEqualTo(422);
+        assertThat(count("acme", dataset)).isEqualTo(1);
+    }
+
+    @Test
+    void gzip_bodies_are_inflated_and_a_gzip_bomb_is_413_without_being_inflated() throws IOException {
+        var dataset = newDataset("acme");
+        var lines = "m v=1 1\nm v=2 2\n".getBytes(StandardCharsets.UTF_8);
+
+        var gzipped = write("org=acme&bucket=" + dataset, gzip(lines), headers(as("acme", "writer"), "Content-Encoding", "gzip"));
+        var bomb = write("org=acme&bucket=" + dataset, gzip(new byte[80 << 20]), headers(as("acme", "writer"), "Content-Encoding", "gzip"));
+        var notGzip = write("org=acme&bucket=" + dataset, lines, headers(as("acme", "writer"), "Content-Encoding", "gzip"));
+
+        assertThat(gzipped.statusCode()).as(gzipped.body()).isEqualTo(204);
+        assertThat(bomb.statusCode()).isEqualTo(413);
+        assertThat(bomb.json().get("code").asText()).isEqualTo("payload_too_large");
+        assertThat(notGzip.statusCode()).isEqualTo(400);
+        assertThat(count("acme", dataset)).isEqualTo(2);
+    }
+
+    private static String[] headers(String[] base, String name, String value) {
+        var all = java.util.Arrays.copyOf(base, base.length + 2);
+        all[base.length] = name;
+        all[base.length + 1] = value;
+        return all;
+    }
+
+    @Test
+    void an_org_other_than_the_callers_tenant_or_a_missing_bucket_is_404_and_writes_nothing() {
+        var acmeDataset = newDataset("acme");
+
+        var foreignOrg = write("org=acme&bucket=" + acmeDataset, "m v=1 1".getBytes(), as("globex", "writer"));
+        var missingBucket = write("acme", "no-such-bucket", "m v=1 1");
+        var noOrg = write("bucket=" + acmeDataset, "m v=1 1".getBytes(), as("acme", "writer"));
+
+        assertThat(foreignOrg.statusCode()).isEqualTo(404);
+        assertThat(missingBucket.statusCode()).isEqualTo(404);
+        assertThat(noOrg.statusCode()).isEqualTo(400);
+        assertThat(count("acme", acmeDataset)).isZero();
+        assertThat(audit.eventsFor(foreignOrg.requestId())).hasSize(1);
+    }
+
+    @Test
+    void a_reader_cannot_write_and_a_token_for_another_dataset_cannot_either() {
+        var dataset = newDataset("acme");
+        var token = server.api().postJson("/admin/v1/tokens", """
+                {"name": "elsewhere", "permissions": [{"action": "dataset:write", "datasets": ["elsewhere"]}]}
+                """, as("acme", "tenant-admin")).json().get("token").asText();
+
+        var byReader = write("org=acme&bucket=" + dataset, "m v=1 1".getBytes(), as("acme", "reader"));
+        var byToken = write("org=acme&bucket=" + dataset, "m v=1 1".getBytes(), "Authorization", "Token " + token);
+
+        assertThat(byReader.statusCode()).isEqualTo(403);
+        assertThat(byReader.json().get("missing_role").asText()).isNotBlank();
+        assertThat(byToken.statusCode()).isEqualTo(403);
+        assertThat(count("acme", dataset)).isZero();
+    }
+
+    @Test
+    void the_official_influxdb_client_writes_points_that_read_back_exactly() {
+        var dataset = newDataset("acme");
+        var token = server.api().postJson("/admin/v1/tokens", """
+                {"name": "influx-client", "permissions": [{"action": "dataset:write", "datasets": ["%s"]}]}
+                """.formatted(dataset), as("acme", "tenant-admin")).json().get("token").asText();
+
+        try (var client = InfluxDBClientFactory.create(server.api().base().toString(), token.toCharArray(), "acme", dataset)) {
+            var writes = client.getWriteApiBlocking();
+            writes.writeRecord(WritePrecision.NS, "weather,station=s1 temp=21.5,count=7i,total=18446744073709551615u 1700000000123456789");
+            writes.writePoint(com.influxdb.client.write.Point.measurement("weather").addTag("station", "s2")
+                    .addField("temp", -3.25).time(1_700_000_000_000_000_001L, WritePrecision.NS));
+            assertThatThrownBy(() -> writes.writeRecord(WritePrecision.NS, "weather temp="))
+                    .isInstanceOf(InfluxException.class)
+                    .satisfies(e -> {
+                        assertThat(((InfluxException) e).status()).isEqualTo(400);
+                        assertThat(e.getMessage()).contains("line protocol");
+                    });
+        }
+
+        var result = query("acme", dataset, "measurement=weather").toString();
+        assertThat(result).contains("\"station\":\"s1\"}", "[1700000000123456789,21.5]", "[1700000000123456789,7]",
+                "[1700000000123456789,18446744073709551615]", "[1700000000000000001,-3.25]");
+    }
+
+    @Test
+    void a_sample_of_the_conformance_corpus_behaves_over_http_as_influxdb_2() throws IOException {
+        List<JsonNode> cases;
+        try (InputStream in = getClass().getResourceAsStream("/conformance/lineprotocol/corpus.json")) {
+            cases = new ArrayList<>();
+            new ObjectMapper().readTree(in).forEach(cases::add);
+        }
+        int checked = 0;
+        for (int i = 0; i < cases.size(); i += 4) {
+            var testCase = cases.get(i);
+            if (!testCase.path("v2_normative").asBoolean()) {
+                continue;
+            }
+            var dataset = newDataset("acme");
+            var body = Base64.getDecoder().decode(testCase.get("input_base64").asText());
+            var precision = testCase.path("precision").asText("ns");
+            var response = write("org=acme&bucket=%s&precision=%s".formatted(dataset, precision), body, as("acme", "writer"));
+            if (testCase.get("valid").asBoolean()) {
+                assertThat(response.statusCode()).as(testCase.get("id").asText() + " " + response.body()).isIn(204, 422);
+                if (response.statusCode() == 204 && testCase.has("points") && testCase.get("points").size() > 0) {
+                    assertThat(count("acme", dataset)).as(testCase.get("id").asText()).isPositive();
+                }
+            } else {
+                assertThat(response.statusCode()).as(testCase.get("id").asText()).isIn(400, 413);
+                assertThat(count("acme", dataset)).as(testCase.get("id").asText()).isZero();
+            }
+            checked++;
+        }
+        assertThat(checked).isGreaterThan(50);
+    }
+}
