@@ -42,6 +42,7 @@ import io.timestore.server.http.RequestIds;
 import io.timestore.server.http.Route;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.identity.DevIssuer;
+import io.timestore.server.idempotency.IdempotencyKeys;
 import io.timestore.server.identity.KeyFiles;
 import io.timestore.server.ops.AuditCommitMetrics;
 import io.timestore.server.ops.Metrics;
@@ -165,7 +166,7 @@ public final class Timestore implements AutoCloseable {
                     new SealingMetrics(metrics.registry())).start();
             closeOnFailure.addFirst(sequencer);
             var problems = new Problems(json);
-            var auditStep = new AuditStep(auditEvents, recorder, problems,
+            var auditStep = new AuditStep(auditEvents, recorder, new IdempotencyKeys(transactions, json, clock), problems,
                     new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry());
 
             // Identity.

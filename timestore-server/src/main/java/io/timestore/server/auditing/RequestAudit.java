@@ -48,6 +48,7 @@ public final class RequestAudit {
     private String idempotencyKey;
     private Severity minimumSeverity = Severity.INFO;
     private UUID committedEventId;
+    private boolean replayed;
 
     RequestAudit(Origin origin, ApiOperation operation, AuditEvents events) {
         this.origin = Objects.requireNonNull(origin, "origin");
@@ -150,6 +151,18 @@ public final class RequestAudit {
         var event = events.event(this, status, null, null);
         events.sink().append(java.util.List.of(event));
         committedEventId = event.eventId();
+    }
+
+    /**
+     * Called by the audit step when the request was answered from its Idempotency-Key: it is the
+     * retry of a request that already has its one event, so none is recorded (G5).
+     */
+    public void replayed() {
+        this.replayed = true;
+    }
+
+    public boolean isReplay() {
+        return replayed;
     }
 
     public boolean committed() {

@@ -9,6 +9,8 @@ import io.timestore.audit.AuditUnavailable;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.security.SecurityContext;
+import io.timestore.server.idempotency.IdempotencyKeys;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -31,14 +33,17 @@ public final class AuditStep {
     }
 
     private final AuditEvents events;
+    private final IdempotencyKeys idempotency;
     private final AuditRecorder recorder;
     private final Problems problems;
     private final Settings settings;
     private final Timer waitTimer;
     private final MeterRegistry registry;
 
-    public AuditStep(AuditEvents events, AuditRecorder recorder, Problems problems, Settings settings, MeterRegistry registry) {
+    public AuditStep(AuditEvents events, AuditRecorder recorder, IdempotencyKeys idempotency, Problems problems,
+                     Settings settings, MeterRegistry registry) {
         this.events = Objects.requireNonNull(events, "events");
+        this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
         this.recorder = Objects.requireNonNull(recorder, "recorder");
         this.problems = Objects.requireNonNull(problems, "problems");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -57,6 +62,7 @@ public final class AuditStep {
         var audit = events.begin(origin(ctx, request), operation);
         Problems.Problem problem = null;
         boolean failed = false;
+        java.util.Optional<HeldKey> held = java.util.Optional.empty();
         try {
             var principal = gate.authenticate(ctx);
             audit.authenticated(principal);
@@ -64,15 +70,95 @@ public final class AuditStep {
             audit.admitted(security);
             org.slf4j.MDC.put("tenant", security.tenant().value());
             org.slf4j.MDC.put("actor", principal.subject());
-            if (operation.mutation()) {
-                idempotencyKey(ctx).ifPresent(audit::idempotencyKey);
-            }
-            handler.handle(ctx, security, audit);
+            held = handleOnce(ctx, operation, security, audit, handler);
+        } catch (HandlerFailure failure) {
+            failed = true;
+            held = java.util.Optional.of(failure.held);
+            problem = problems.handle((Exception) failure.getCause(), ctx);
         } catch (Exception failure) {
             failed = true;
             problem = problems.handle(failure, ctx);
         }
         finish(ctx, audit, failed, problem);
+        held.ifPresent(key -> releaseOrStore(ctx, key));
+    }
+
+    /**
+     * Runs the handler, unless the request is a mutation whose Idempotency-Key was already used
+     * by this principal: then the stored response is sent again and the handler does not run.
+     * Returns the key this request now holds, to store its response under.
+     */
+    private java.util.Optional<HeldKey> handleOnce(Context ctx, ApiOperation operation, SecurityContext security,
+                                                   RequestAudit audit, SecuredHandler handler) throws Exception {
+        var key = operation.mutation() ? idempotencyKey(ctx) : java.util.Optional.<String>empty();
+        if (key.isEmpty()) {
+            handler.handle(ctx, security, audit);
+            return java.util.Optional.empty();
+        }
+        audit.idempotencyKey(key.get());
+        var claim = idempotency.claim(security, key.get(), fingerprint(ctx));
+        if (claim instanceof IdempotencyKeys.Claim.Replayed replayed) {
+            audit.replayed();
+            var response = replayed.response();
+            response.headers().forEach(ctx::header);
+            response.contentType().ifPresent(ctx::contentType);
+            ctx.header("Idempotent-Replayed", "true");
+            ctx.status(response.status()).result(response.body());
+            return java.util.Optional.empty();
+        }
+        var held = new HeldKey(security, key.get());
+        try {
+            handler.handle(ctx, security, audit);
+        } catch (Exception failure) {
+            // The failure is answered as usual; its response is stored (or the key released) after.
+            throw new HandlerFailure(failure, held);
+        }
+        return java.util.Optional.of(held);
+    }
+
+    /** A key this request holds until its response is known. */
+    private record HeldKey(SecurityContext security, String key) {}
+
+    /** Carries the held key past the handler's failure, so the failure response is stored too. */
+    private static final class HandlerFailure extends Exception {
+        private final transient HeldKey held;
+
+        HandlerFailure(Exception cause, HeldKey held) {
+            super(cause);
+            this.held = held;
+        }
+    }
+
+    private void releaseOrStore(Context ctx, HeldKey held) {
+        try {
+            var body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            var headers = new java.util.TreeMap<String, String>();
+            for (var name : java.util.List.of("Location", "ETag")) {
+                var value = ctx.res().getHeader(name);
+                if (value != null) {
+                    headers.put(name, value);
+                }
+            }
+            idempotency.complete(held.security(), held.key(), ctx.statusCode(), ctx.res().getContentType(), headers, body);
+        } catch (RuntimeException e) {
+            // The response stands; a retry with this key will be told the first is still in flight
+            // until the key expires, which is the safe answer when its outcome was not recorded.
+            org.slf4j.LoggerFactory.getLogger(AuditStep.class).error("could not store the idempotent response: {}", e.getMessage());
+        }
+    }
+
+    private static byte[] fingerprint(Context ctx) {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (var part : new String[] {ctx.method().name(), ctx.path(), String.valueOf(ctx.queryString()),
+                    String.valueOf(ctx.contentType())}) {
+                digest.update(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+            return digest.digest(ctx.bodyAsBytes());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
     }
 
     /**
@@ -85,21 +171,24 @@ public final class AuditStep {
         var audit = events.begin(origin(ctx, request), operation);
         Problems.Problem problem = null;
         boolean failed = false;
+        java.util.Optional<HeldKey> held = java.util.Optional.empty();
         try {
             var principal = gate.authenticate(ctx);
             audit.authenticated(principal);
             var security = gate.platform(principal, request);
             audit.admittedToPlatform(security);
             org.slf4j.MDC.put("actor", principal.subject());
-            if (operation.mutation()) {
-                idempotencyKey(ctx).ifPresent(audit::idempotencyKey);
-            }
-            handler.handle(ctx, security, audit);
+            held = handleOnce(ctx, operation, security, audit, handler);
+        } catch (HandlerFailure failure) {
+            failed = true;
+            held = java.util.Optional.of(failure.held);
+            problem = problems.handle((Exception) failure.getCause(), ctx);
         } catch (Exception failure) {
             failed = true;
             problem = problems.handle(failure, ctx);
         }
         finish(ctx, audit, failed, problem);
+        held.ifPresent(key -> releaseOrStore(ctx, key));
     }
 
     /** Records the event of a request no route matched (404/405): it resolves no tenant. */
@@ -116,6 +205,9 @@ public final class AuditStep {
         // A mutation that committed its event and then returned normally is done; after a failure
         // the event is recorded here with the same id, so if the transaction did commit after all,
         // the store keeps the committed one (exactly one event per request either way).
+        if (audit.isReplay()) {
+            return;
+        }
         if (audit.committed() && !failed) {
             countEvent("succeeded");
             return;
