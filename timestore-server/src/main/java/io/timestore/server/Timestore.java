@@ -10,7 +10,9 @@ import io.timestore.audit.CheckpointStore;
 import io.timestore.audit.SupportView;
 import io.timestore.audit.CheckpointKeys;
 import io.timestore.audit.CheckpointSigner;
+import io.timestore.audit.Retention;
 import io.timestore.audit.Sequencer;
+import io.timestore.server.retention.AuditRetentionJob;
 import io.timestore.audit.GroupCommitRecorder;
 import io.timestore.audit.PostgresAuditSink;
 import io.timestore.audit.Redactor;
@@ -44,7 +46,16 @@ import io.timestore.server.http.RouteGroup;
 import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.idempotency.IdempotencyKeys;
 import io.timestore.server.identity.KeyFiles;
+import io.opentelemetry.api.OpenTelemetry;
+import io.timestore.server.db.Transactions;
+import io.timestore.server.http.SecurityTelemetry;
 import io.timestore.server.ops.AuditCommitMetrics;
+import io.timestore.server.ops.AuditPipelineMetrics;
+import io.timestore.server.ops.AuthMetrics;
+import io.timestore.server.ops.TenantLabels;
+import io.timestore.server.ops.Tracing;
+import io.timestore.server.points.PointsMetrics;
+import io.timestore.server.refresh.RefreshMetrics;
 import io.timestore.server.ops.Metrics;
 import io.timestore.server.ops.SealingMetrics;
 import io.timestore.server.ops.OperationsRoutes;
@@ -54,6 +65,8 @@ import io.timestore.server.points.PointsRoutes;
 import io.timestore.server.points.PointsService;
 import io.timestore.server.points.PointsSettings;
 import io.timestore.server.points.QueryRoutes;
+import io.timestore.server.shares.ShareRoutes;
+import io.timestore.server.shares.ShareService;
 import io.timestore.server.points.QueryService;
 import io.timestore.server.refresh.RefreshRoutes;
 import io.timestore.server.refresh.RefreshService;
@@ -95,17 +108,23 @@ public final class Timestore implements AutoCloseable {
     private final Database database;
     private final GroupCommitRecorder auditRecorder;
     private final Sequencer sequencer;
+    private final AuditRetentionJob retentionJob;
     private final LastUsedBatcher lastUsed;
     private final PointsRetention retention;
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
     private final String host;
+    private final Tracing tracing;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
-                      LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host) {
+                      AuditRetentionJob retentionJob,
+                      LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
+                      Tracing tracing) {
+        this.tracing = tracing;
         this.metrics = metrics;
         this.sequencer = sequencer;
+        this.retentionJob = retentionJob;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
@@ -133,6 +152,20 @@ public final class Timestore implements AutoCloseable {
 
     /** Starts a server reading time from {@code clock} (tests pin or move time with it). */
     public static Timestore start(Settings settings, List<RouteGroup> additionalRoutes, InstantSource clock) {
+        return start(settings, additionalRoutes, clock, Tracing.from(settings.telemetry(), Version.current()));
+    }
+
+    /**
+     * Starts a server whose spans go to {@code openTelemetry} (owned by the caller, e.g. an SDK
+     * with an in-memory exporter in tests) whatever {@code tracing.otlp-endpoint} says.
+     */
+    public static Timestore start(Settings settings, List<RouteGroup> additionalRoutes, InstantSource clock,
+                                  OpenTelemetry openTelemetry) {
+        return start(settings, additionalRoutes, clock, Tracing.using(openTelemetry));
+    }
+
+    private static Timestore start(Settings settings, List<RouteGroup> additionalRoutes, InstantSource clock,
+                                   Tracing tracing) {
         var version = Version.current();
         var random = new SecureRandom();
         var json = jsonMapper();
@@ -142,12 +175,16 @@ public final class Timestore implements AutoCloseable {
         var masterKey = masterKey(settings, keyFiles);
 
         var metrics = new Metrics(version);
+        var tracer = tracing.tracer();
+        var tenantLabels = new TenantLabels(settings.telemetry());
         var closeOnFailure = new ArrayList<AutoCloseable>();
+        closeOnFailure.add(tracing);
         closeOnFailure.add(metrics);
         try {
             var database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
             closeOnFailure.add(database);
-            var transactions = database.transactions();
+            // Counts statements refused by row-level security; spans each transaction of a traced request.
+            var transactions = new Transactions(database.runtimeDataSource(), metrics.registry(), tracer);
 
             // Audit first: every route below is born audited.
             var auditSink = new PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
@@ -155,9 +192,8 @@ public final class Timestore implements AutoCloseable {
             var recorder = new GroupCommitRecorder(auditSink, auditSettings.queueCapacity(), auditSettings.maxBatch(),
                     new AuditCommitMetrics(metrics.registry()));
             closeOnFailure.addFirst(recorder);
-            io.micrometer.core.instrument.Gauge.builder("timestore.audit.queue.depth", recorder, GroupCommitRecorder::queueDepth)
-                    .description("Audit events waiting for a group commit").register(metrics.registry());
             var auditEvents = new AuditEvents(auditSink, new Redactor(auditSettings.redaction()));
+            AuditPipelineMetrics.bind(metrics.registry(), recorder, auditEvents);
             var checkpointKeyPair = checkpointKeys(settings, keyFiles);
             var sequencer = new Sequencer(database.runtimeDataSource(), new AuditJson(),
                     new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), clock,
@@ -165,9 +201,14 @@ public final class Timestore implements AutoCloseable {
                             auditSettings.checkpointInterval(), Duration.ofSeconds(5)),
                     new SealingMetrics(metrics.registry())).start();
             closeOnFailure.addFirst(sequencer);
+            var retentionJob = new AuditRetentionJob(
+                    new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock), 5_000),
+                    database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
+                    metrics.registry()).start(auditSettings.retentionInterval());
+            closeOnFailure.addFirst(retentionJob);
             var problems = new Problems(json);
             var auditStep = new AuditStep(auditEvents, recorder, new IdempotencyKeys(transactions, json, clock), problems,
-                    new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry());
+                    new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry(), tracer);
 
             // Identity.
             var auth = settings.auth();
@@ -180,15 +221,20 @@ public final class Timestore implements AutoCloseable {
             closeOnFailure.addFirst(lastUsed);
             var apiTokens = new ApiTokens(masterKey.derive("api-token-pepper"), random);
             var signingKeys = SigningKeyRecords.create(transactions, masterKey.derive("signing-key-encryption"), random, json, clock);
+            var jwtVerifier = new JwtVerifier(auth.jwt(extraIssuers), clock);
+            AuthMetrics.bind(metrics.registry(), jwtVerifier);
             var authenticator = new Authenticator(
-                    new JwtVerifier(auth.jwt(extraIssuers), clock),
+                    jwtVerifier,
                     new ApiTokenAuthenticator(apiTokens, tokenRecords, lastUsed, clock),
                     new SignedRequestVerifier(signingKeys, new NonceRecords(transactions, clock), clock, auth.signedRequestWindow()));
             var tenantStatuses = new TenantStatuses(transactions, clock, Duration.ofSeconds(1));
-            var gate = new Gate(authenticator, new TenantResolver(tenantStatuses));
+            var gate = new Gate(authenticator, new TenantResolver(tenantStatuses),
+                    auth.authorization().mode() == io.timestore.security.authz.AuthMode.LEGACY
+                            && auth.authorization().unauthenticatedIngest(),
+                    new SecurityTelemetry(metrics.registry(), tracer));
 
             // Features.
-            var permissions = new Permissions(new Authorizer(auth.authorization()), metrics.registry());
+            var permissions = new Permissions(new Authorizer(auth.authorization()), metrics.registry(), tracer);
             var bodies = new JsonBodies(json);
             var cursors = new Cursors(masterKey.derive("cursor-signing"));
             List<ReadinessCheck> readiness = List.of(
@@ -202,26 +248,31 @@ public final class Timestore implements AutoCloseable {
             groups.add(new SigningKeyRoutes(new SigningKeyService(transactions, signingKeys, random, clock), permissions,
                     bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
             var pointsSettings = PointsSettings.defaults();
+            var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
-            groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets), bodies, pointsSettings, clock));
-            groups.add(new QueryRoutes(datasets, new QueryService(transactions, json.getFactory()), cursors, pointsSettings, clock));
+            groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics), bodies, pointsSettings, clock));
+            var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);
+            groups.add(new ShareRoutes(shares, bodies));
+            groups.add(new QueryRoutes(datasets, shares, new QueryService(transactions, json.getFactory(), pointsMetrics), cursors,
+                    pointsSettings, clock));
             groups.add(new AuditRoutes(transactions, permissions, cursors, json,
                     new SupportView(masterKey.derive("support-pseudonyms")),
                     new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(checkpointKeyPair.getPublic()),
                             AuditVerification.KeyTrust.CONFIGURED_AND_STORED),
                     new CheckpointStore(database.runtimeDataSource())));
-            groups.add(new RefreshRoutes(new RefreshService(transactions, datasets), datasets, bodies, cursors, clock));
+            groups.add(new RefreshRoutes(new RefreshService(transactions, datasets,
+                    new RefreshMetrics(metrics.registry(), tenantLabels, clock, settings.telemetry().perTenantLimit())), datasets, bodies, cursors, clock));
             var retention = new PointsRetention(database.runtimeDataSource(), transactions, pointsSettings, clock).start();
             closeOnFailure.addFirst(retention);
             groups.addAll(additionalRoutes);
 
             var http = HttpServer.start(settings.http(),
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
-                            auditStep, gate),
+                            auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, lastUsed, retention, http, devIssuer,
-                    settings.http().host());
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, lastUsed, retention, http, devIssuer,
+                    settings.http().host(), tracing);
             log.atInfo()
                     .addKeyValue("version", version)
                     .addKeyValue("host", settings.http().host())
@@ -265,6 +316,11 @@ public final class Timestore implements AutoCloseable {
         return metrics.registry();
     }
 
+    /** The audit retention job, e.g. to purge at once. */
+    public AuditRetentionJob retention() {
+        return retentionJob;
+    }
+
     /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
     public Sequencer sequencer() {
         return sequencer;
@@ -286,6 +342,7 @@ public final class Timestore implements AutoCloseable {
             try {
                 auditRecorder.close(Duration.ofSeconds(5));
                 sequencer.close();
+                retentionJob.close();
                 lastUsed.close();
                 retention.close();
             } finally {
@@ -293,6 +350,7 @@ public final class Timestore implements AutoCloseable {
                     database.close();
                 } finally {
                     metrics.close();
+                    tracing.close();
                     log.info("shutdown complete");
                 }
             }

@@ -48,6 +48,8 @@ public final class JwtVerifier {
     private final Map<String, IssuerKeys> issuers;
     private final ClaimRules rules;
     private final TokenCache cache;
+    private final java.util.concurrent.atomic.LongAdder cacheHits = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder cacheMisses = new java.util.concurrent.atomic.LongAdder();
 
     /** A verifier whose JWKS sources share one {@link HttpClient} that never follows redirects. */
     public JwtVerifier(JwtSettings settings, InstantSource clock) {
@@ -94,8 +96,10 @@ public final class JwtVerifier {
         TokenCache.Digest digest = TokenCache.Digest.of(token);
         Optional<Principal> cached = cache.find(digest, now);
         if (cached.isPresent()) {
+            cacheHits.increment();
             return cached.get();
         }
+        cacheMisses.increment();
         ClaimRules.Verified verified = verifyUncached(token, now);
         cache.put(digest, verified.principal(), verified.validUntil(), now);
         return verified.principal();
@@ -198,5 +202,15 @@ public final class JwtVerifier {
     /** How many verified tokens are cached; for tests and metrics. */
     public int cachedTokens() {
         return cache.size();
+    }
+
+    /** Verifications answered from the cache since start; for metrics. */
+    public long cacheHits() {
+        return cacheHits.sum();
+    }
+
+    /** Verifications that missed the cache (and were verified in full, or refused) since start; for metrics. */
+    public long cacheMisses() {
+        return cacheMisses.sum();
     }
 }

@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.AuditJson;
 import io.timestore.audit.AuditVerification;
 import io.timestore.audit.CheckpointStore;
-import io.timestore.audit.Seal;
-import io.timestore.audit.ChainHash;
 import io.timestore.audit.Severity;
 import io.timestore.audit.SupportView;
 import io.timestore.security.Principal;
@@ -29,11 +26,9 @@ import io.timestore.server.http.Routes;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -56,7 +51,7 @@ public final class AuditRoutes implements RouteGroup {
     private final Permissions permissions;
     private final Cursors cursors;
     private final ObjectMapper json;
-    private final AuditJson auditJson = new AuditJson();
+    private final StoredEvents rendering = new StoredEvents();
     private final SupportView supportView;
     private final AuditVerification verification;
     private final CheckpointStore checkpoints;
@@ -214,15 +209,7 @@ public final class AuditRoutes implements RouteGroup {
     }
 
     private ObjectNode render(AuditEventStore.Row row, AuditView view) {
-        var event = auditJson.read(row.eventJson());
-        if (row.seal().isPresent()) {
-            var seal = row.seal().get();
-            event = event.withSeal(new Seal(seal.seq(), ChainHash.of(seal.prevHash()), ChainHash.of(seal.hash())));
-        }
-        if (view == AuditView.REDACTED) {
-            event = supportView.view(event);
-        }
-        return auditJson.toJson(event);
+        return view == AuditView.REDACTED ? rendering.viewed(row, supportView::view) : rendering.full(row);
     }
 
     private void export(Context ctx, RequestAudit audit, List<String> partitions, EventFilter filter, AuditView view,
@@ -231,22 +218,9 @@ public final class AuditRoutes implements RouteGroup {
         audit.commitNow(200);
         ctx.status(200).contentType(ndjson ? NDJSON : CSV + "; charset=utf-8");
         var out = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8);
-        if (!ndjson) {
-            out.write(CsvRows.HEADER);
-        }
-        read(partitions, connection -> {
-            store.stream(connection, partitions, filter, Optional.empty(), 0, row -> write(out, render(row, view), ndjson));
-            return null;
-        });
-        out.flush();
-    }
-
-    private void write(Writer out, ObjectNode event, boolean ndjson) {
-        try {
-            out.write(ndjson ? event.toString() + "\n" : CsvRows.row(event));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        new AuditExport(transactions).export(partitions, filter,
+                ndjson ? AuditExport.Format.NDJSON : AuditExport.Format.CSV,
+                view == AuditView.REDACTED ? Optional.of(supportView::view) : Optional.empty(), out);
     }
 
     private com.fasterxml.jackson.databind.JsonNode readTree(String text) {
@@ -257,7 +231,4 @@ public final class AuditRoutes implements RouteGroup {
         }
     }
 
-    static String hex(byte[] bytes) {
-        return HexFormat.of().formatHex(bytes);
-    }
 }

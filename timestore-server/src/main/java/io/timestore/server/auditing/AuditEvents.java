@@ -96,7 +96,14 @@ public final class AuditEvents {
     }
 
     private static AuditEvent.Actor actor(RequestAudit audit) {
-        return audit.principal().map(AuditEvents::actor).orElseGet(AuditEvent.Actor::anonymous);
+        var actor = audit.principal().map(AuditEvents::actor).orElseGet(AuditEvent.Actor::anonymous);
+        // A credential admitted only by a legacy rule is recorded as legacy, whatever proved it:
+        // operators find every request strict mode would refuse by actor.auth_method = legacy.
+        if (audit.legacyRule().isPresent()) {
+            return new AuditEvent.Actor(actor.id(), actor.type(), actor.roles(), actor.scopes(), actor.groups(),
+                    AuthMethod.LEGACY.label());
+        }
+        return actor;
     }
 
     static AuditEvent.Actor actor(Principal principal) {

@@ -7,6 +7,7 @@ import io.timestore.audit.AuditEvent;
 import io.timestore.audit.Severity;
 import io.timestore.security.Principal;
 import io.timestore.security.SecurityContext;
+import io.timestore.security.authz.LegacyRule;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.Objects;
@@ -49,6 +50,7 @@ public final class RequestAudit {
     private Severity minimumSeverity = Severity.INFO;
     private UUID committedEventId;
     private boolean replayed;
+    private LegacyRule legacyRule;
 
     RequestAudit(Origin origin, ApiOperation operation, AuditEvents events) {
         this.origin = Objects.requireNonNull(origin, "origin");
@@ -97,6 +99,21 @@ public final class RequestAudit {
             minimumSeverity = severity;
         }
         return this;
+    }
+
+    /**
+     * Marks the request as admitted only by a legacy-mode rule (DESIGN.md §6): the event's
+     * {@code actor.auth_method} becomes {@code legacy} and {@code details.legacy_rule} names the rule.
+     */
+    public RequestAudit legacy(LegacyRule rule) {
+        this.legacyRule = Objects.requireNonNull(rule, "rule");
+        details.put("legacy_rule", rule.label());
+        return this;
+    }
+
+    /** The legacy rule that admitted the request, if one did. */
+    public Optional<LegacyRule> legacyRule() {
+        return Optional.ofNullable(legacyRule);
     }
 
     /** Called by the audit step once the credential is verified, even if tenant resolution then fails. */

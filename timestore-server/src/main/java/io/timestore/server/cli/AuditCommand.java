@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code timestore audit ...}: work on the audit trail from the command line. */
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify the audit trail.",
-        subcommands = {AuditCommand.Verify.class})
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify, export and purge the audit trail.",
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class, AuditCommand.Purge.class})
 final class AuditCommand implements Runnable {
     @ParentCommand
     Main main;
@@ -67,6 +67,116 @@ final class AuditCommand implements Runnable {
                 report.partitions().forEach(result -> partitions.add(result.toJson()));
                 main.out().println(json.writerWithDefaultPrettyPrinter().writeValueAsString(body));
                 return report.ok() ? 0 : CHAIN_BROKEN;
+            }
+        }
+    }
+
+    /**
+     * Runs the retention purge now (or, with {@code --dry-run}, reports what it would remove),
+     * honouring each tenant's retention and legal hold. Prints one JSON report.
+     */
+    @Command(name = "purge", mixinStandardHelpOptions = true,
+            description = "Remove audit events past their tenant's retention (anchored so the rest still verifies).")
+    static final class Purge implements Callable<Integer> {
+        @ParentCommand
+        AuditCommand audit;
+
+        @Mixin
+        CommonOptions common;
+
+        @Option(names = "--tenant", paramLabel = "TENANT", split = ",", description = "only these partitions; default: all")
+        List<String> tenants = List.of();
+
+        @Option(names = "--dry-run", description = "report what would be purged; change nothing")
+        boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            var main = audit.main;
+            var settings = SettingsLoader.load(common.flags(), common.configFile(), main.environment());
+            Logging.configure(settings.logFormat(), false);
+            var keys = Timestore.checkpointKeys(settings, new KeyFiles(settings.dataDir()));
+            var registry = new SimpleMeterRegistry();
+            try (var database = Database.open(settings.database(), settings.dataDir(), registry)) {
+                var clock = java.time.InstantSource.system();
+                var sink = new io.timestore.audit.PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
+                try (var job = new io.timestore.server.retention.AuditRetentionJob(
+                        new io.timestore.audit.Retention(database.retentionDataSource(),
+                                new io.timestore.audit.CheckpointSigner(keys, clock), 5_000),
+                        database.runtimeDataSource(), database.transactions(), sink, settings.audit().retentionDays(), clock,
+                        registry)) {
+                    var outcomes = job.run(dryRun, tenants.toArray(String[]::new));
+                    if (outcomes.isEmpty()) {
+                        main.out().println("{\"ok\": false, \"reason\": \"another instance is purging right now\"}");
+                        return 1;
+                    }
+                    var json = new ObjectMapper();
+                    var body = json.createObjectNode().put("dry_run", dryRun);
+                    var items = body.putArray("partitions");
+                    outcomes.get().forEach(o -> items.addObject().put("tenant_id", o.partition()).put("cutoff", o.cutoff().toString())
+                            .put("from_seq", o.fromSeq()).put("through_seq", o.throughSeq()).put("events", o.events()));
+                    main.out().println(json.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+                    return 0;
+                }
+            }
+        }
+    }
+
+    /**
+     * Streams a tenant's events (newest first) to stdout as NDJSON or CSV, from a database cursor,
+     * so any range exports in flat memory. Works next to a running server.
+     */
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a tenant's audit events as NDJSON or CSV.")
+    static final class Export implements Callable<Integer> {
+        @ParentCommand
+        AuditCommand audit;
+
+        @Mixin
+        CommonOptions common;
+
+        @Option(names = "--tenant", required = true, paramLabel = "TENANT", description = "the partition (a tenant id, or _platform)")
+        String tenant;
+
+        @Option(names = "--from", paramLabel = "TIME", description = "inclusive start, RFC 3339")
+        String from;
+
+        @Option(names = "--to", paramLabel = "TIME", description = "exclusive end, RFC 3339")
+        String to;
+
+        @Option(names = "--format", paramLabel = "FORMAT", description = "ndjson (default) or csv")
+        String format = "ndjson";
+
+        @Override
+        public Integer call() throws Exception {
+            var main = audit.main;
+            var settings = SettingsLoader.load(common.flags(), common.configFile(), main.environment());
+            Logging.configure(settings.logFormat(), false);
+            if (!tenant.equals(io.timestore.audit.AuditEvent.PLATFORM_PARTITION) && io.timestore.security.TenantId.parse(tenant).isEmpty()) {
+                throw new io.timestore.server.config.InvalidSettings("--tenant", "'%s' is not a tenant id or _platform".formatted(tenant));
+            }
+            var kind = switch (format.toLowerCase(java.util.Locale.ROOT)) {
+                case "ndjson" -> io.timestore.server.auditapi.AuditExport.Format.NDJSON;
+                case "csv" -> io.timestore.server.auditapi.AuditExport.Format.CSV;
+                default -> throw new io.timestore.server.config.InvalidSettings("--format", "must be ndjson or csv");
+            };
+            var start = time("--from", from);
+            var end = time("--to", to);
+            try (var database = Database.open(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+                var out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(main.out(), java.nio.charset.StandardCharsets.UTF_8));
+                new io.timestore.server.auditapi.AuditExport(database.transactions())
+                        .export(List.of(tenant), start, end, kind, java.util.Optional.empty(), out);
+                return 0;
+            }
+        }
+
+        private static java.util.Optional<java.time.Instant> time(String option, String value) {
+            if (value == null) {
+                return java.util.Optional.empty();
+            }
+            try {
+                return java.util.Optional.of(java.time.Instant.parse(value));
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new io.timestore.server.config.InvalidSettings(option, "'%s' must be an RFC 3339 time".formatted(value));
             }
         }
     }

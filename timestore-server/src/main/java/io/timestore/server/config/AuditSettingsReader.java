@@ -33,6 +33,8 @@ final class AuditSettingsReader {
                 values.duration(SettingKey.AUDIT_SEAL_INTERVAL),
                 values.intBetween(SettingKey.AUDIT_CHECKPOINT_EVERY, 1, 100_000_000),
                 values.duration(SettingKey.AUDIT_CHECKPOINT_INTERVAL),
+                values.intBetween(SettingKey.AUDIT_RETENTION_DAYS, 1, 36_500),
+                values.duration(SettingKey.AUDIT_RETENTION_INTERVAL),
                 values.optional(SettingKey.AUDIT_SIGNING_KEY).map(Path::of));
     }
 }

@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param ownerPassword   its password (external databases)
  * @param runtimeUser     role that serves requests
  * @param runtimePassword its password (external databases)
+ * @param retentionUser   the only role that may delete audit history (the retention job's)
+ * @param retentionPassword its password (external databases)
  * @param poolSize        maximum runtime connections
  * @param connectTimeout  how long to wait for a connection before failing
  */
@@ -25,6 +27,8 @@ public record DatabaseSettings(
         Secret ownerPassword,
         String runtimeUser,
         Secret runtimePassword,
+        String retentionUser,
+        Secret retentionPassword,
         int poolSize,
         Duration connectTimeout) {
 
@@ -34,6 +38,8 @@ public record DatabaseSettings(
         Objects.requireNonNull(ownerPassword, "ownerPassword");
         Objects.requireNonNull(runtimeUser, "runtimeUser");
         Objects.requireNonNull(runtimePassword, "runtimePassword");
+        Objects.requireNonNull(retentionUser, "retentionUser");
+        Objects.requireNonNull(retentionPassword, "retentionPassword");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
     }
 

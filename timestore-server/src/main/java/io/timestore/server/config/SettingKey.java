@@ -21,6 +21,8 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey DB_PASSWORD = secret("database.password", "TIMESTORE_DB_PASSWORD");
     static final SettingKey DB_RUNTIME_USER = of("database.runtime-user", "TIMESTORE_DB_RUNTIME_USER", "timestore_app");
     static final SettingKey DB_RUNTIME_PASSWORD = secret("database.runtime-password", "TIMESTORE_DB_RUNTIME_PASSWORD");
+    static final SettingKey DB_RETENTION_USER = of("database.retention-user", "TIMESTORE_DB_RETENTION_USER", "timestore_retention");
+    static final SettingKey DB_RETENTION_PASSWORD = secret("database.retention-password", "TIMESTORE_DB_RETENTION_PASSWORD");
     static final SettingKey DB_POOL_SIZE = of("database.pool-size", "TIMESTORE_DB_POOL_SIZE", "16");
     static final SettingKey DB_CONNECT_TIMEOUT = of("database.connect-timeout", "TIMESTORE_DB_CONNECT_TIMEOUT", "5s");
     static final SettingKey LOG_FORMAT = of("log.format", "TIMESTORE_LOG_FORMAT", "json");
@@ -59,11 +61,18 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUDIT_SEAL_INTERVAL = of("audit.seal-interval", null, "200ms");
     static final SettingKey AUDIT_CHECKPOINT_EVERY = of("audit.checkpoint-every", null, "1000");
     static final SettingKey AUDIT_CHECKPOINT_INTERVAL = of("audit.checkpoint-interval", null, "60s");
+    static final SettingKey AUDIT_RETENTION_DAYS = of("audit.retention-days", "TIMESTORE_AUDIT_RETENTION_DAYS", "365");
+    static final SettingKey AUDIT_RETENTION_INTERVAL = of("audit.retention-interval", null, "1h");
     static final SettingKey AUDIT_SIGNING_KEY = of("audit.signing-key-file", "TIMESTORE_AUDIT_SIGNING_KEY_FILE", null);
+
+    static final SettingKey METRICS_PER_TENANT = of("metrics.per-tenant", "TIMESTORE_METRICS_PER_TENANT", "false");
+    static final SettingKey METRICS_PER_TENANT_LIMIT = of("metrics.per-tenant-limit", null, "100");
+    static final SettingKey TRACING_OTLP_ENDPOINT = of("tracing.otlp-endpoint", "TIMESTORE_OTLP_ENDPOINT", null);
+    static final SettingKey TRACING_SERVICE_NAME = of("tracing.service-name", "OTEL_SERVICE_NAME", "timestore");
 
     static final List<SettingKey> ALL = List.of(
             DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT,
-            DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
+            DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             LOG_FORMAT, MASTER_KEY,
             AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
             AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
@@ -71,7 +80,8 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             SIGNED_WINDOW,
             AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
-            AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_SIGNING_KEY);
+            AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY,
+            METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);
 
     private static SettingKey of(String key, String env, String defaultValue) {
         return new SettingKey(key, Optional.ofNullable(env), Optional.ofNullable(defaultValue), false, Kind.SCALAR);

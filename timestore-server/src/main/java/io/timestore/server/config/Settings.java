@@ -15,9 +15,11 @@ import java.util.Optional;
  *                  embedded, required with an external database
  * @param auth      identity: trusted issuers, the dev issuer, API token and signed-request rules
  * @param audit     the audit trail: durability wait, redaction, sealing and checkpoints
+ * @param telemetry metrics labels and tracing
  */
 public record Settings(Path dataDir, HttpSettings http, DatabaseSettings database, LogFormat logFormat,
-                       Optional<MasterKey> masterKey, AuthSettings auth, AuditSettings audit) {
+                       Optional<MasterKey> masterKey, AuthSettings auth, AuditSettings audit,
+                       TelemetrySettings telemetry) {
     public Settings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(http, "http");
@@ -26,25 +28,30 @@ public record Settings(Path dataDir, HttpSettings http, DatabaseSettings databas
         Objects.requireNonNull(masterKey, "masterKey");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(telemetry, "telemetry");
     }
 
     public Settings withHttp(HttpSettings replacement) {
-        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit);
+        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit, telemetry);
     }
 
     public Settings withDatabase(DatabaseSettings replacement) {
-        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit);
+        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit, telemetry);
     }
 
     public Settings withAuth(AuthSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit);
+        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit, telemetry);
     }
 
     public Settings withAudit(AuditSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement);
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement, telemetry);
     }
 
     public Settings withMasterKey(MasterKey replacement) {
-        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit);
+        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit, telemetry);
+    }
+
+    public Settings withTelemetry(TelemetrySettings replacement) {
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, replacement);
     }
 }

@@ -57,12 +57,15 @@ public final class SettingsLoader {
                         Secret.ofNullable(values.raw(SettingKey.DB_PASSWORD).orElse(null)),
                         values.identifier(SettingKey.DB_RUNTIME_USER),
                         Secret.ofNullable(values.raw(SettingKey.DB_RUNTIME_PASSWORD).orElse(null)),
+                        values.identifier(SettingKey.DB_RETENTION_USER),
+                        Secret.ofNullable(values.raw(SettingKey.DB_RETENTION_PASSWORD).orElse(null)),
                         values.intBetween(SettingKey.DB_POOL_SIZE, 1, 1000),
                         values.duration(SettingKey.DB_CONNECT_TIMEOUT)),
                 values.logFormat(SettingKey.LOG_FORMAT),
                 values.secretBytes(SettingKey.MASTER_KEY, 32).map(MasterKey::new),
                 AuthSettingsReader.read(values),
-                AuditSettingsReader.read(values));
+                AuditSettingsReader.read(values),
+                TelemetrySettingsReader.read(values));
     }
 
     /** Reads the YAML file into dotted keys, refusing keys Timestore does not know. */

@@ -54,9 +54,19 @@ public final class DatasetService {
      * @throws Forbidden when the caller may not
      */
     public Dataset authorize(SecurityContext security, String id, Action action, RouteKind route) {
-        var dataset = transactions.inTenant(security.tenant(), connection -> store.find(connection, security.tenant(), id))
-                .orElseThrow(() -> missing(id));
+        var dataset = find(security, id);
         permissions.require(security, action, dataset.resource(), route);
+        return dataset;
+    }
+
+    /**
+     * As {@link #authorize(SecurityContext, String, Action, RouteKind)}, and marks {@code audit}
+     * when only a legacy-mode rule admitted the request (ingestion and query routes), so the event
+     * says {@code auth_method: legacy} and the request is counted.
+     */
+    public Dataset authorize(SecurityContext security, RequestAudit audit, String id, Action action, RouteKind route) {
+        var dataset = find(security, id);
+        permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
         return dataset;
     }
 
@@ -121,6 +131,11 @@ public final class DatasetService {
         if (!store.hold(connection, tenant, id)) {
             throw missing(id);
         }
+    }
+
+    private Dataset find(SecurityContext security, String id) {
+        return transactions.inTenant(security.tenant(), connection -> store.find(connection, security.tenant(), id))
+                .orElseThrow(() -> missing(id));
     }
 
     private Dataset lockAdministered(Connection connection, SecurityContext security, String id) throws SQLException {

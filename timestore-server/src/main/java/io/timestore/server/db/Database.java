@@ -27,12 +27,15 @@ public final class Database implements AutoCloseable {
     private final Optional<EmbeddedDatabase> embedded;
     private final DatabaseTarget target;
     private final HikariDataSource pool;
+    private final HikariDataSource retentionPool;
     private final Transactions transactions;
 
-    private Database(Optional<EmbeddedDatabase> embedded, DatabaseTarget target, HikariDataSource pool) {
+    private Database(Optional<EmbeddedDatabase> embedded, DatabaseTarget target, HikariDataSource pool,
+                     HikariDataSource retentionPool) {
         this.embedded = embedded;
         this.target = target;
         this.pool = pool;
+        this.retentionPool = retentionPool;
         this.transactions = new Transactions(pool);
     }
 
@@ -49,7 +52,12 @@ public final class Database implements AutoCloseable {
             migrate(target);
             RuntimeRole.verify(target);
             var pool = openPool(target, settings, registry);
-            return new Database(embedded, target, pool);
+            try {
+                return new Database(embedded, target, pool, retentionPool(target, settings));
+            } catch (RuntimeException e) {
+                pool.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
@@ -80,6 +88,14 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * Connections as the retention role, the only one that may delete audit history. Used by the
+     * audit retention job alone; two connections at most.
+     */
+    public DataSource retentionDataSource() {
+        return retentionPool;
+    }
+
     public Transactions transactions() {
         return transactions;
     }
@@ -95,13 +111,14 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        retentionPool.close();
         pool.close();
         embedded.ifPresent(EmbeddedDatabase::close);
     }
 
     private static DatabaseTarget externalTarget(DatabaseSettings settings) {
         var target = new DatabaseTarget(settings.url().orElseThrow(), settings.ownerUser(), settings.ownerPassword(),
-                settings.runtimeUser(), settings.runtimePassword(), "external PostgreSQL");
+                settings.runtimeUser(), settings.runtimePassword(), settings.retentionUser(), settings.retentionPassword(), "external PostgreSQL");
         DriverManager.setLoginTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()));
         try (var connection = DriverManager.getConnection(target.jdbcUrl(), target.ownerUser(),
                 target.ownerPassword().reveal().orElse(""))) {
@@ -150,6 +167,22 @@ public final class Database implements AutoCloseable {
             throw new InvalidSettings("database.runtime-user", "cannot connect to %s as %s: %s"
                     .formatted(target.maskedUrl(), target.runtimeUser(), firstLine(e.getMessage())), e);
         }
+    }
+
+    private static HikariDataSource retentionPool(DatabaseTarget target, DatabaseSettings settings) {
+        var config = new HikariConfig();
+        config.setPoolName("timestore-retention");
+        config.setJdbcUrl(target.jdbcUrl());
+        config.setUsername(target.retentionUser());
+        target.retentionPassword().reveal().ifPresent(config::setPassword);
+        config.setMaximumPoolSize(2);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        // Connect lazily: the retention job runs rarely, and a missing role should not stop the
+        // server from serving; the job reports it when it runs.
+        config.setInitializationFailTimeout(-1);
+        config.addDataSourceProperty("ApplicationName", "timestore-retention");
+        return new HikariDataSource(config);
     }
 
     private static String firstLine(String message) {

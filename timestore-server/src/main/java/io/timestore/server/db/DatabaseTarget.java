@@ -12,10 +12,13 @@ import java.util.Objects;
  * @param ownerPassword   may be {@link Secret#none()} (embedded: local trust authentication)
  * @param runtimeUser     serves requests; owns nothing; subject to row-level security
  * @param runtimePassword may be {@link Secret#none()}
+ * @param retentionUser   the audit retention job's role, the only one that may delete audit history
+ * @param retentionPassword may be {@link Secret#none()}
  * @param kind            "embedded" or "external", for the startup log line
  */
 public record DatabaseTarget(
-        String jdbcUrl, String ownerUser, Secret ownerPassword, String runtimeUser, Secret runtimePassword, String kind) {
+        String jdbcUrl, String ownerUser, Secret ownerPassword, String runtimeUser, Secret runtimePassword,
+        String retentionUser, Secret retentionPassword, String kind) {
 
     public DatabaseTarget {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -23,6 +26,8 @@ public record DatabaseTarget(
         Objects.requireNonNull(ownerPassword, "ownerPassword");
         Objects.requireNonNull(runtimeUser, "runtimeUser");
         Objects.requireNonNull(runtimePassword, "runtimePassword");
+        Objects.requireNonNull(retentionUser, "retentionUser");
+        Objects.requireNonNull(retentionPassword, "retentionPassword");
         Objects.requireNonNull(kind, "kind");
     }
 

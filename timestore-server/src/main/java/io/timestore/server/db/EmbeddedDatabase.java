@@ -47,8 +47,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
         var directory = dataDir.resolve("postgres").toAbsolutePath();
         var database = attachToRunning(directory).orElseGet(() -> start(directory));
         try (var superuser = DriverManager.getConnection(database.jdbcUrl("postgres"), SUPERUSER, "")) {
-            Roles.ensureRoles(superuser, settings.ownerUser(), settings.runtimeUser());
-            Roles.ensureDatabase(superuser, DATABASE, settings.ownerUser(), settings.runtimeUser());
+            Roles.ensureRoles(superuser, settings.ownerUser(), settings.runtimeUser(), settings.retentionUser());
+            Roles.ensureDatabase(superuser, DATABASE, settings.ownerUser(), settings.runtimeUser(), settings.retentionUser());
         } catch (SQLException e) {
             database.close();
             throw new IllegalStateException("cannot prepare the embedded database in " + directory + ": " + e.getMessage(), e);
@@ -101,7 +101,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** The owner and runtime roles on the {@code timestore} database; local trust authentication. */
     public DatabaseTarget target(DatabaseSettings settings) {
         return new DatabaseTarget(jdbcUrl(DATABASE), settings.ownerUser(), Secret.none(), settings.runtimeUser(),
-                Secret.none(), "embedded PostgreSQL in " + directory);
+                Secret.none(), settings.retentionUser(), Secret.none(), "embedded PostgreSQL in " + directory);
     }
 
     /** A superuser connection URL user name; embedded clusters use local trust authentication. */

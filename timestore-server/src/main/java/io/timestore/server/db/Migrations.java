@@ -16,7 +16,8 @@ public final class Migrations {
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword().reveal().orElse(""))
                 .locations("classpath:db/migration")
                 .javaMigrations(new AuditTrailMigration())
-                .placeholders(Map.of("runtime_role", target.runtimeUser(), "owner_role", target.ownerUser()))
+                .placeholders(Map.of("runtime_role", target.runtimeUser(), "owner_role", target.ownerUser(),
+                        "retention_role", target.retentionUser()))
                 .cleanDisabled(true)
                 .validateMigrationNaming(true)
                 .load()

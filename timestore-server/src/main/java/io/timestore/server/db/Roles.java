@@ -17,14 +17,16 @@ public final class Roles {
 
     private Roles() {}
 
-    public static void ensureRoles(Connection superuser, String ownerRole, String runtimeRole) throws SQLException {
+    public static void ensureRoles(Connection superuser, String ownerRole, String runtimeRole, String retentionRole)
+            throws SQLException {
         ensureRole(superuser, ownerRole);
         ensureRole(superuser, runtimeRole);
+        ensureRole(superuser, retentionRole);
     }
 
     /** Creates {@code database} owned by the owner role if it does not exist, then grants access. */
-    public static void ensureDatabase(Connection superuser, String database, String ownerRole, String runtimeRole)
-            throws SQLException {
+    public static void ensureDatabase(Connection superuser, String database, String ownerRole, String runtimeRole,
+                                      String retentionRole) throws SQLException {
         boolean exists;
         try (var statement = superuser.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
             statement.setString(1, database);
@@ -38,7 +40,7 @@ public final class Roles {
                         .formatted(quote(database), quote(ownerRole)));
             }
         }
-        grantDatabaseAccess(superuser, database, runtimeRole);
+        grantDatabaseAccess(superuser, database, runtimeRole, retentionRole);
     }
 
     /**
@@ -46,10 +48,12 @@ public final class Roles {
      * created, gets them here: nobody but the runtime role may connect (besides owner and
      * superusers), and it may create temporary tables for staged bulk ingestion.
      */
-    public static void grantDatabaseAccess(Connection superuser, String database, String runtimeRole) throws SQLException {
+    public static void grantDatabaseAccess(Connection superuser, String database, String runtimeRole, String retentionRole)
+            throws SQLException {
         try (var statement = superuser.createStatement()) {
             statement.execute("REVOKE ALL ON DATABASE %s FROM PUBLIC".formatted(quote(database)));
             statement.execute("GRANT CONNECT, TEMPORARY ON DATABASE %s TO %s".formatted(quote(database), quote(runtimeRole)));
+            statement.execute("GRANT CONNECT ON DATABASE %s TO %s".formatted(quote(database), quote(retentionRole)));
         }
     }
 

@@ -6,8 +6,20 @@ import io.timestore.server.http.Unavailable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import java.util.Locale;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The only way tenant data is touched: one transaction, the tenant set for that transaction
@@ -20,10 +32,27 @@ import javax.sql.DataSource;
 public final class Transactions {
     private static final String SET_TENANT = "SELECT set_config('app.tenant_id', ?, true), set_config('app.platform', 'off', true)";
     private static final String SET_PLATFORM = "SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)";
+    private static final Logger log = LoggerFactory.getLogger(Transactions.class);
+    /** PostgreSQL's insufficient_privilege, which a row-level security policy raises on a refused row. */
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
     private final DataSource dataSource;
+    private final Counter rlsViolations;
+    private final Tracer tracer;
 
     public Transactions(DataSource dataSource) {
+        this(dataSource, new SimpleMeterRegistry(), TracerProvider.noop().get("timestore"));
+    }
+
+    /**
+     * As above, counting statements refused by row-level security
+     * ({@code timestore_rls_violations_total}) and, inside a traced request, one span per transaction.
+     */
+    public Transactions(DataSource dataSource, MeterRegistry registry, Tracer tracer) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.tracer = Objects.requireNonNull(tracer, "tracer");
+        this.rlsViolations = Counter.builder("timestore.rls.violations")
+                .description("Statements refused by a row-level security policy: always a bug to investigate")
+                .register(registry);
     }
 
     /**
@@ -34,7 +63,7 @@ public final class Transactions {
      */
     public <T> T inTenant(TenantId tenant, TenantWork<T> work) {
         Objects.requireNonNull(tenant, "tenant");
-        return inTransaction(connection -> {
+        return inTransaction("tenant", connection -> {
             try (var statement = connection.prepareStatement(SET_TENANT)) {
                 statement.setString(1, tenant.value());
                 statement.execute();
@@ -50,7 +79,7 @@ public final class Transactions {
      * principal is a platform operator.
      */
     public <T> T asPlatform(TenantWork<T> work) {
-        return inTransaction(connection -> {
+        return inTransaction("platform", connection -> {
             try (var statement = connection.prepareStatement(SET_PLATFORM)) {
                 statement.execute();
             }
@@ -63,13 +92,32 @@ public final class Transactions {
      * no rows, even if some earlier misbehaving work left a session-level value behind.
      */
     public <T> T withoutTenant(TenantWork<T> work) {
-        return inTransaction(connection -> {
+        return inTransaction("no_tenant", connection -> {
             try (var statement = connection.prepareStatement(SET_TENANT)) {
                 statement.setString(1, "");
                 statement.execute();
             }
             return work.run(connection);
         });
+    }
+
+    private <T> T inTransaction(String scope, TenantWork<T> work) {
+        // Only transactions of a traced request get a span: background work would start a trace each.
+        if (!Span.current().getSpanContext().isValid()) {
+            return inTransaction(work);
+        }
+        var span = tracer.spanBuilder("db.transaction").setSpanKind(SpanKind.CLIENT)
+                .setAttribute("db.system.name", "postgresql")
+                .setAttribute("timestore.db.scope", scope)
+                .startSpan();
+        try (var ignored = span.makeCurrent()) {
+            return inTransaction(work);
+        } catch (RuntimeException | Error e) {
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     private <T> T inTransaction(TenantWork<T> work) {
@@ -86,6 +134,7 @@ public final class Transactions {
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
+                countIfRefusedByRowSecurity(e);
                 rollbackQuietly(connection, e);
                 throw e;
             }
@@ -93,6 +142,22 @@ public final class Transactions {
             throw new Unavailable(ProblemType.DATABASE_UNAVAILABLE, "the database is not reachable; retry later", e);
         } catch (SQLException e) {
             throw new DatabaseFailure(e);
+        }
+    }
+
+    /**
+     * A statement a row-level security policy refused means application code tried to touch
+     * another tenant's rows (or the platform's without saying so): the policy held, but it is a bug.
+     */
+    private void countIfRefusedByRowSecurity(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && INSUFFICIENT_PRIVILEGE.equals(sql.getSQLState())
+                    && sql.getMessage() != null && sql.getMessage().toLowerCase(Locale.ROOT).contains("row-level security")) {
+                rlsViolations.increment();
+                log.error("row-level security refused a statement (request_id={}): {}",
+                        Objects.requireNonNullElse(MDC.get("request_id"), "-"), sql.getMessage());
+                return;
+            }
         }
     }
 

@@ -39,9 +39,18 @@ public final class AuditStep {
     private final Settings settings;
     private final Timer waitTimer;
     private final MeterRegistry registry;
+    private final io.opentelemetry.api.trace.Tracer tracer;
 
     public AuditStep(AuditEvents events, AuditRecorder recorder, IdempotencyKeys idempotency, Problems problems,
                      Settings settings, MeterRegistry registry) {
+        this(events, recorder, idempotency, problems, settings, registry,
+                io.opentelemetry.api.trace.TracerProvider.noop().get("timestore"));
+    }
+
+    /** As above, with an {@code audit wait} span for the time a response waits for its event. */
+    public AuditStep(AuditEvents events, AuditRecorder recorder, IdempotencyKeys idempotency, Problems problems,
+                     Settings settings, MeterRegistry registry, io.opentelemetry.api.trace.Tracer tracer) {
+        this.tracer = Objects.requireNonNull(tracer, "tracer");
         this.events = Objects.requireNonNull(events, "events");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
         this.recorder = Objects.requireNonNull(recorder, "recorder");
@@ -64,7 +73,7 @@ public final class AuditStep {
         boolean failed = false;
         java.util.Optional<HeldKey> held = java.util.Optional.empty();
         try {
-            var principal = gate.authenticate(ctx);
+            var principal = gate.authenticate(ctx, operation);
             audit.authenticated(principal);
             var security = gate.resolve(ctx, principal, request);
             audit.admitted(security);
@@ -205,11 +214,14 @@ public final class AuditStep {
         // A mutation that committed its event and then returned normally is done; after a failure
         // the event is recorded here with the same id, so if the transaction did commit after all,
         // the store keeps the committed one (exactly one event per request either way).
+        audit.legacyRule().ifPresent(rule -> countLegacy(ctx, rule));
         if (audit.isReplay()) {
             return;
         }
         if (audit.committed() && !failed) {
             countEvent("succeeded");
+            // Durable already, with the work's transaction: the wait is nil, and the span says so.
+            tracer.spanBuilder("audit wait").setAttribute("timestore.audit.path", "with_transaction").startSpan().end();
             return;
         }
         int status = ctx.statusCode();
@@ -217,6 +229,7 @@ public final class AuditStep {
             return;
         }
         long started = System.nanoTime();
+        var span = tracer.spanBuilder("audit wait").setAttribute("timestore.audit.path", "group_commit").startSpan();
         try {
             var event = events.event(audit, status, problem == null ? null : problem.code(),
                     problem == null ? null : problem.detail());
@@ -225,10 +238,20 @@ public final class AuditStep {
         } catch (AuditUnavailable unavailable) {
             Counter.builder("timestore.audit.write.failures").description("Events that could not be made durable")
                     .register(registry).increment();
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "audit_unavailable");
             problems.auditUnavailable(ctx, unavailable);
         } finally {
             waitTimer.record(Duration.ofNanos(System.nanoTime() - started));
+            span.end();
         }
+    }
+
+    /** {@code timestore_legacy_requests_total{route,rule}}: what switching to strict mode would refuse. */
+    private void countLegacy(Context ctx, io.timestore.security.authz.LegacyRule rule) {
+        var endpoint = ctx.endpoints().matchedHttpEndpoint();
+        Counter.builder("timestore.legacy.requests").description("Requests admitted only by a legacy-mode rule")
+                .tag("route", endpoint == null ? "unmatched" : endpoint.path).tag("rule", rule.label())
+                .register(registry).increment();
     }
 
     private void countEvent(String result) {

@@ -6,7 +6,9 @@ import io.timestore.security.CredentialRequest;
 import io.timestore.security.Principal;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantResolver;
+import io.timestore.security.authz.LegacyPrincipals;
 import io.timestore.security.signed.SignedRequestInput;
+import io.timestore.server.auditing.ApiOperation;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,22 +20,59 @@ import java.util.Objects;
  * before any handler runs. Adapts Javalin's request to the security library's neutral types.
  */
 public final class Gate {
+    /** The action of exactly the ingestion routes (JSON points and line protocol), DESIGN.md §8. */
+    private static final String INGEST_ACTION = "dataset:write";
+
     private final Authenticator authenticator;
     private final TenantResolver tenants;
+    private final boolean anonymousIngest;
+    private final SecurityTelemetry telemetry;
 
     public Gate(Authenticator authenticator, TenantResolver tenants) {
+        this(authenticator, tenants, false);
+    }
+
+    /**
+     * @param anonymousIngest {@code auth.mode=legacy} with {@code auth.legacy.unauthenticated-ingest=true}:
+     *                        an ingestion request without credentials is admitted as
+     *                        {@link LegacyPrincipals#anonymous()} (tenant from X-Tenant-ID); the
+     *                        authorizer then decides it under the legacy ingestion rule
+     */
+    public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest) {
+        this(authenticator, tenants, anonymousIngest, SecurityTelemetry.none());
+    }
+
+    /** As above, with spans for authentication and tenant resolution and a count of refusals. */
+    public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest, SecurityTelemetry telemetry) {
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.tenants = Objects.requireNonNull(tenants, "tenants");
+        this.anonymousIngest = anonymousIngest;
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
     /** Who is calling; throws {@link io.timestore.security.AuthenticationFailure} when nobody valid is. */
     public Principal authenticate(Context ctx) {
-        return authenticator.authenticate(new CredentialRequest(headerValues(ctx, "Authorization"), () -> signedInput(ctx)));
+        return telemetry.authenticate(ctx, () ->
+                authenticator.authenticate(new CredentialRequest(headerValues(ctx, "Authorization"), () -> signedInput(ctx))));
+    }
+
+    /**
+     * Who is calling a route of {@code operation}: as {@link #authenticate(Context)}, except that an
+     * ingestion request carrying no Authorization header at all is the legacy anonymous principal
+     * when unauthenticated ingestion is enabled. A request that sends a credential is always held
+     * to it: a bad credential is 401, never a fallback to anonymous.
+     */
+    public Principal authenticate(Context ctx, ApiOperation operation) {
+        if (anonymousIngest && INGEST_ACTION.equals(operation.action()) && headerValues(ctx, "Authorization").isEmpty()) {
+            return LegacyPrincipals.anonymous();
+        }
+        return authenticate(ctx);
     }
 
     /** The security context for {@code principal}: its one tenant, checked against X-Tenant-ID and the directory. */
     public SecurityContext resolve(Context ctx, Principal principal, RequestContext request) {
-        return tenants.resolve(principal, headerValues(ctx, "X-Tenant-ID"), request.requestId(), request.trace().traceId());
+        return telemetry.resolveTenant(ctx, () ->
+                tenants.resolve(principal, headerValues(ctx, "X-Tenant-ID"), request.requestId(), request.trace().traceId()));
     }
 
     /**

@@ -21,6 +21,13 @@ final class HttpMetrics {
                 .register(registry);
     }
 
+    /** {@code timestore_audit_route_coverage_ratio}: audited API routes over all non-operational routes served. */
+    void routeCoverage(double ratio) {
+        Gauge.builder("timestore.audit.route.coverage.ratio", () -> ratio)
+                .description("Share of the non-operational routes served that run through the audit step; must be 1")
+                .register(registry);
+    }
+
     void started() {
         inFlight.incrementAndGet();
     }

@@ -3,6 +3,13 @@ package io.timestore.server.http;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.timestore.server.config.HttpSettings;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -26,6 +33,19 @@ import org.slf4j.MDC;
 public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     private static final Logger accessLog = LoggerFactory.getLogger("io.timestore.access");
+    private static final String SPAN = "timestore.span";
+    private static final String SCOPE = "timestore.span.scope";
+    private static final TextMapGetter<Context> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Context ctx) {
+            return ctx.headerMap().keySet();
+        }
+
+        @Override
+        public String get(Context ctx, String key) {
+            return ctx == null ? null : ctx.header(key);
+        }
+    };
 
     private final Javalin javalin;
     private final List<Route> routes;
@@ -35,10 +55,15 @@ public final class HttpServer implements AutoCloseable {
         this.routes = routes;
     }
 
-    /** What every request needs besides its route: ids, time, errors, metrics. */
+    /**
+     * What every request needs besides its route: ids, time, errors, metrics, and the tracer of
+     * the request's server span ({@code tracing} false: no spans, Timestore's own trace context).
+     */
     public record Collaborators(Problems problems, RequestIds requestIds, InstantSource clock,
-                                RandomGenerator random, MeterRegistry registry, AuditStep auditStep, Gate gate) {
+                                RandomGenerator random, MeterRegistry registry, AuditStep auditStep, Gate gate,
+                                Tracer tracer, boolean tracing) {
         public Collaborators {
+            Objects.requireNonNull(tracer, "tracer");
             Objects.requireNonNull(auditStep, "auditStep");
             Objects.requireNonNull(gate, "gate");
             Objects.requireNonNull(problems, "problems");
@@ -69,6 +94,7 @@ public final class HttpServer implements AutoCloseable {
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
             var routes = new Routes(config.routes, with.auditStep(), with.gate());
             config.routes.before(ctx -> begin(ctx, with, metrics));
+            config.routes.beforeMatched(HttpServer::matched);
             config.routes.after(ctx -> finish(ctx, with, metrics));
             config.routes.exception(Exception.class, (failure, ctx) -> with.problems().handle(failure, ctx));
             // A request no route matched still gets a problem and, being an API request, its one
@@ -89,7 +115,33 @@ public final class HttpServer implements AutoCloseable {
             registered[0] = routes;
         });
         javalin.start();
-        return new HttpServer(javalin, registered[0].registered());
+        var routes = registered[0].registered();
+        metrics.routeCoverage(auditedShare(javalin, routes));
+        return new HttpServer(javalin, routes);
+    }
+
+    /**
+     * Of the endpoints Javalin actually serves outside the operational paths, the share that was
+     * registered as an API route (so runs through the audit step): 1 unless a handler was added
+     * around {@link Routes}, which would be a request without its audit event (G3).
+     */
+    private static double auditedShare(Javalin javalin, List<Route> routes) {
+        var audited = routes.stream().filter(route -> !route.operational())
+                .map(route -> route.method() + " " + route.path()).collect(java.util.stream.Collectors.toSet());
+        var served = javalin.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(endpoint -> endpoint.method.isHttpMethod())
+                .filter(endpoint -> !Routes.OPERATIONAL_PATHS.contains(endpoint.path))
+                .map(endpoint -> endpoint.method.name() + " " + endpoint.path)
+                .toList();
+        if (served.isEmpty()) {
+            return 1.0;
+        }
+        var unaudited = served.stream().filter(endpoint -> !audited.contains(endpoint)).toList();
+        if (!unaudited.isEmpty()) {
+            log.error("routes served without the audit step (G3): {}", unaudited);
+        }
+        return served.stream().filter(audited::contains).count() / (double) served.size();
     }
 
     /** The bound port (useful with port 0). */
@@ -117,7 +169,7 @@ public final class HttpServer implements AutoCloseable {
         var request = new RequestContext(
                 with.requestIds().accept(ctx.header("X-Request-ID")),
                 with.requestIds().next(),
-                TraceContext.continueOrStart(ctx.header("traceparent"), with.random()),
+                with.tracing() ? startSpan(ctx, with.tracer()) : TraceContext.continueOrStart(ctx.header("traceparent"), with.random()),
                 with.clock().instant(),
                 System.nanoTime());
         ctx.attribute(RequestContext.ATTRIBUTE, request);
@@ -126,6 +178,58 @@ public final class HttpServer implements AutoCloseable {
         MDC.put("request_id", request.requestId());
         MDC.put("trace_id", request.trace().traceId());
         metrics.started();
+    }
+
+    /**
+     * Starts the request's server span, continuing a valid incoming traceparent, and makes it
+     * current for the handler's thread; the trace context echoed and logged is the span's own.
+     */
+    private static TraceContext startSpan(Context ctx, Tracer tracer) {
+        var parent = W3CTraceContextPropagator.getInstance()
+                .extract(io.opentelemetry.context.Context.root(), ctx, HEADERS);
+        var span = tracer.spanBuilder(ctx.method().name())
+                .setParent(parent)
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute("http.request.method", ctx.method().name())
+                .setAttribute("url.path", ctx.path())
+                .startSpan();
+        ctx.attribute(SPAN, span);
+        ctx.attribute(SCOPE, span.makeCurrent());
+        var context = span.getSpanContext();
+        return new TraceContext(context.getTraceId(), context.getSpanId(), context.isSampled());
+    }
+
+    /** Once a route matched: its template goes into the MDC (every later log line) and the span name. */
+    private static void matched(Context ctx) {
+        var endpoint = ctx.endpoints().matchedHttpEndpoint();
+        if (endpoint == null) {
+            return;
+        }
+        MDC.put("route", endpoint.path);
+        Span span = ctx.attribute(SPAN);
+        if (span != null) {
+            span.updateName(ctx.method().name() + " " + endpoint.path);
+            span.setAttribute("http.route", endpoint.path);
+        }
+    }
+
+    private static void endSpan(Context ctx, String route, int status) {
+        Scope scope = ctx.attribute(SCOPE);
+        if (scope != null) {
+            scope.close();
+        }
+        Span span = ctx.attribute(SPAN);
+        if (span == null) {
+            return;
+        }
+        span.setAttribute("http.response.status_code", status);
+        if (route.equals("unmatched")) {
+            span.updateName(ctx.method().name());
+        }
+        if (status >= 500) {
+            span.setStatus(StatusCode.ERROR);
+        }
+        span.end();
     }
 
     private static void finish(Context ctx, Collaborators with, HttpMetrics metrics) {
@@ -139,6 +243,7 @@ public final class HttpServer implements AutoCloseable {
         int status = ctx.statusCode();
         metrics.finished(ctx.method().name(), route, status, duration);
         MDC.put("route", route);
+        endSpan(ctx, route, status);
         accessLog.atInfo()
                 .addKeyValue("method", ctx.method().name())
                 .addKeyValue("path", ctx.path())

@@ -10,6 +10,9 @@ import io.timestore.security.authz.Decision;
 import io.timestore.security.authz.Resource;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.security.AuthenticationFailure;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -24,10 +27,21 @@ public final class Permissions {
     private final Authorizer authorizer;
     private final MeterRegistry registry;
     private final Timer latency;
+    private final Counter errors;
+    private final Tracer tracer;
 
     public Permissions(Authorizer authorizer, MeterRegistry registry) {
+        this(authorizer, registry, TracerProvider.noop().get("timestore"));
+    }
+
+    /** As above, with an {@code authorize} span around every decision. */
+    public Permissions(Authorizer authorizer, MeterRegistry registry, Tracer tracer) {
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.tracer = Objects.requireNonNull(tracer, "tracer");
+        this.errors = Counter.builder("timestore.authz.errors")
+                .description("Authorization decisions that failed with an error instead of allowing or denying")
+                .register(registry);
         this.latency = Timer.builder("timestore.authz.decision.duration")
                 .description("Time to reach an authorization decision")
                 .publishPercentileHistogram()
@@ -51,11 +65,19 @@ public final class Permissions {
      */
     public Decision.Allowed require(SecurityContext security, Action action, Resource resource, RouteKind route) {
         long started = System.nanoTime();
+        var span = tracer.spanBuilder("authorize").setAttribute("timestore.action", action.label()).startSpan();
         Decision decision;
         try {
             decision = authorizer.decide(security, action, resource, route);
+            span.setAttribute("timestore.authz.result", decision.allowed() ? "allowed" : "denied");
+        } catch (RuntimeException error) {
+            // A policy that cannot be evaluated refuses (the exception becomes a 500), and is counted.
+            errors.increment();
+            span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
+            throw error;
         } finally {
             latency.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            span.end();
         }
         Counter.builder("timestore.authz.decisions")
                 .description("Authorization decisions by action and result")

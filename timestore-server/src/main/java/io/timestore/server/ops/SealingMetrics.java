@@ -22,10 +22,9 @@ public final class SealingMetrics implements Sequencer.Observer {
     private final AtomicLong checkpointAgeMillis = new AtomicLong();
     private final Counter sealed;
     private final Counter checkpoints;
-    private final MeterRegistry registry;
+    private final Counter failures;
 
     public SealingMetrics(MeterRegistry registry) {
-        this.registry = registry;
         Gauge.builder("timestore.audit.sequencer.leader", leader, AtomicLong::get)
                 .description("1 while this instance is the audit sequencer").register(registry);
         Gauge.builder("timestore.audit.unsealed.events", unsealed, AtomicLong::get)
@@ -36,6 +35,8 @@ public final class SealingMetrics implements Sequencer.Observer {
                 .description("Age of the oldest tenant's latest checkpoint").register(registry);
         this.sealed = Counter.builder("timestore.audit.sealed.events").description("Audit events sealed").register(registry);
         this.checkpoints = Counter.builder("timestore.audit.checkpoints").description("Checkpoints signed").register(registry);
+        this.failures = Counter.builder("timestore.audit.sequencer.failures").description("Sealing rounds that failed")
+                .register(registry);
     }
 
     @Override
@@ -63,8 +64,7 @@ public final class SealingMetrics implements Sequencer.Observer {
 
     @Override
     public void failed(String what, Exception cause) {
-        Counter.builder("timestore.audit.sequencer.failures").description("Sealing rounds that failed")
-                .register(registry).increment();
+        failures.increment();
         log.error("audit sequencer: {} failed: {}", what, cause.getMessage());
     }
 }

@@ -56,7 +56,7 @@ public final class PointsRoutes implements RouteGroup {
     private void writeJson(Context ctx, SecurityContext security, RequestAudit audit) {
         var id = io.timestore.server.datasets.DatasetRoutes.datasetId(ctx);
         audit.dataset(id);
-        datasets.authorize(security, id, Action.DATASET_WRITE, RouteKind.INGEST);
+        datasets.authorize(security, audit, id, Action.DATASET_WRITE, RouteKind.INGEST);
         if (ctx.bodyAsBytes().length > settings.maxBodyBytes()) {
             throw new InvalidRequest(ProblemType.PAYLOAD_TOO_LARGE, "the body exceeds %d bytes".formatted(settings.maxBodyBytes()));
         }
@@ -99,7 +99,7 @@ public final class PointsRoutes implements RouteGroup {
         }
         audit.dataset(bucket);
         var precision = precision(ctx);
-        datasets.authorize(security, bucket, Action.DATASET_WRITE, RouteKind.INGEST);
+        datasets.authorize(security, audit, bucket, Action.DATASET_WRITE, RouteKind.INGEST);
         var body = BoundedBody.decode(ctx.bodyAsBytes(), ctx.header("Content-Encoding"), settings.maxBodyBytes(),
                 settings.maxDecompressedBytes());
         var batch = parse(body, precision);

@@ -25,17 +25,23 @@ public final class PointsService {
     private final Transactions transactions;
     private final DatasetService datasets;
     private final PointsStore store = new PointsStore();
+    private final PointsMetrics metrics;
 
     public PointsService(Transactions transactions, DatasetService datasets) {
+        this(transactions, datasets, PointsMetrics.none());
+    }
+
+    public PointsService(Transactions transactions, DatasetService datasets, PointsMetrics metrics) {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.datasets = Objects.requireNonNull(datasets, "datasets");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /** Stores {@code batch} in {@code dataset} and commits the audit event with {@code status}. */
     void write(SecurityContext security, RequestAudit audit, String dataset, Batch batch, Locator locate, int status) {
         refuseInternalConflicts(batch, locate);
         var tenant = security.tenant();
-        transactions.inTenant(tenant, connection -> {
+        var committed = transactions.inTenant(tenant, connection -> {
             datasets.hold(connection, tenant, dataset);
             var conflicts = store.fixFieldTypes(connection, tenant, dataset, batch.points());
             if (!conflicts.isEmpty()) {
@@ -49,6 +55,7 @@ public final class PointsService {
             audit.commit(connection, status);
             return written;
         });
+        metrics.written(tenant, committed.points());
     }
 
     private static void refuseInternalConflicts(Batch batch, Locator locate) {

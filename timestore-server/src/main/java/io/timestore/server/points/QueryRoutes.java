@@ -3,11 +3,11 @@ package io.timestore.server.points;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
+import io.timestore.security.TenantId;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
-import io.timestore.server.datasets.Dataset;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.http.Cursors;
@@ -16,11 +16,13 @@ import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import io.timestore.server.shares.ShareService;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -28,10 +30,15 @@ import java.util.regex.Pattern;
  * Reading points ({@code dataset:read}, a query route for the legacy global query scope):
  * {@code GET .../query} (raw points, or aggregates with {@code step} and {@code agg}) and
  * {@code GET .../series}. Points older than the dataset's retention are never returned.
+ *
+ * <p>The same two reads of another tenant's dataset shared with the caller's tenant (BR-003):
+ * {@code GET /storage/v1/shared/{owner}/datasets/{dataset}/query} and {@code .../series}, allowed
+ * when the share exists and the caller holds its scope (never by the legacy global query scope).
  */
 public final class QueryRoutes implements RouteGroup {
     private static final ApiOperation QUERY = ApiOperation.read("dataset:read", "points", "dataset");
     private static final ApiOperation SERIES = ApiOperation.read("dataset:read", "points", "dataset");
+    private static final String SHARED = "/storage/v1/shared/{owner}/datasets/{dataset}";
     private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
             "epoch", "step", "agg");
     private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
@@ -39,14 +46,16 @@ public final class QueryRoutes implements RouteGroup {
     private static final long NANOS_PER_DAY = 86_400_000_000_000L;
 
     private final DatasetService datasets;
+    private final ShareService shares;
     private final QueryService queries;
     private final Cursors cursors;
     private final PointsSettings settings;
     private final InstantSource clock;
 
-    public QueryRoutes(DatasetService datasets, QueryService queries, Cursors cursors, PointsSettings settings,
-                       InstantSource clock) {
+    public QueryRoutes(DatasetService datasets, ShareService shares, QueryService queries, Cursors cursors,
+                       PointsSettings settings, InstantSource clock) {
         this.datasets = datasets;
+        this.shares = shares;
         this.queries = queries;
         this.cursors = cursors;
         this.settings = settings;
@@ -57,15 +66,38 @@ public final class QueryRoutes implements RouteGroup {
     public void register(Routes routes) {
         routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, this::query);
         routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/series", SERIES, this::series);
+        routes.api(HandlerType.GET, SHARED + "/query", QUERY, (ctx, security, audit) -> query(ctx, security, audit, shared(ctx, security, audit)));
+        routes.api(HandlerType.GET, SHARED + "/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, shared(ctx, security, audit)));
+    }
+
+    /** The dataset a read targets: the caller's own, or another tenant's through a share. */
+    private record Target(TenantId owner, String dataset, OptionalInt retentionDays, String cursorKey) {}
+
+    private Target own(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = DatasetRoutes.datasetId(ctx);
+        audit.dataset(id);
+        var dataset = datasets.authorize(security, audit, id, Action.DATASET_READ, RouteKind.QUERY);
+        return new Target(security.tenant(), id, dataset.retentionDays(), security.tenant().value() + ":" + id);
+    }
+
+    private Target shared(Context ctx, SecurityContext security, RequestAudit audit) {
+        var owner = TenantId.parse(ctx.pathParam("owner")).orElseThrow(() -> new InvalidRequest(
+                "owner must be a tenant id matching ^[a-z0-9][a-z0-9-]{1,62}$", List.of(FieldError.at("/owner", "not a tenant id"))));
+        var id = DatasetRoutes.datasetId(ctx);
+        audit.dataset(id).detail("owner_tenant", owner.value());
+        var shared = shares.authorizeRead(security, owner, id);
+        return new Target(owner, id, shared.retentionDays(),
+                security.tenant().value() + ":shared:" + owner.value() + ":" + id);
     }
 
     private void query(Context ctx, SecurityContext security, RequestAudit audit) {
-        var id = DatasetRoutes.datasetId(ctx);
-        audit.dataset(id);
-        var dataset = datasets.authorize(security, id, Action.DATASET_READ, RouteKind.QUERY);
+        query(ctx, security, audit, own(ctx, security, audit));
+    }
+
+    private void query(Context ctx, SecurityContext security, RequestAudit audit, Target target) {
         var filter = filter(ctx, QUERY_PARAMETERS);
         long now = now();
-        var range = range(ctx, dataset, now);
+        var range = range(ctx, target.retentionDays(), now);
         boolean epochNanos = epochNanos(ctx);
         var step = optional(ctx, "step");
         var agg = optional(ctx, "agg");
@@ -75,27 +107,27 @@ public final class QueryRoutes implements RouteGroup {
         }
         byte[] body;
         if (step.isPresent()) {
-            body = aggregate(ctx, security, id, filter, range, step.get(), agg.get(), epochNanos, audit);
+            body = aggregate(ctx, security, target, filter, range, step.get(), agg.get(), epochNanos, audit);
         } else {
-            body = raw(ctx, security, id, filter, range, epochNanos, audit);
+            body = raw(ctx, security, target, filter, range, epochNanos, audit);
         }
         ctx.contentType("application/json").result(body);
     }
 
-    private byte[] raw(Context ctx, SecurityContext security, String id, SeriesFilter filter, QueryStore.TimeRange range,
+    private byte[] raw(Context ctx, SecurityContext security, Target target, SeriesFilter filter, QueryStore.TimeRange range,
                        boolean epochNanos, RequestAudit audit) {
         int limit = limit(ctx);
-        var scope = "query:%s:%s:%s:%d:%d".formatted(security.tenant().value(), id, filter.canonical(), range.start(), range.end());
+        var scope = "query:%s:%s:%d:%d".formatted(target.cursorKey(), filter.canonical(), range.start(), range.end());
         var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c))
                 .map(p -> new QueryService.Position(Long.parseLong(p.get(0)), Long.parseLong(p.get(1))))
                 .orElse(new QueryService.Position(0, Long.MIN_VALUE));
-        var page = queries.raw(security, id, filter, range, after, limit, epochNanos,
+        var page = queries.raw(security, target.owner(), target.dataset(), filter, range, after, limit, epochNanos,
                 last -> cursors.encode(scope, List.of(Long.toString(last.series()), Long.toString(last.time()))));
         audit.detail("points", page.points());
         return page.json();
     }
 
-    private byte[] aggregate(Context ctx, SecurityContext security, String id, SeriesFilter filter,
+    private byte[] aggregate(Context ctx, SecurityContext security, Target target, SeriesFilter filter,
                              QueryStore.TimeRange range, String stepText, String aggText, boolean epochNanos,
                              RequestAudit audit) {
         if (ctx.queryParam("cursor") != null || ctx.queryParam("limit") != null) {
@@ -114,7 +146,7 @@ public final class QueryRoutes implements RouteGroup {
                     .formatted(buckets, stepText, settings.maxPointsPerQuery()), List.of(FieldError.at("/step", "too small for the range")));
         }
         audit.detail("agg", aggregate.name().toLowerCase(java.util.Locale.ROOT)).detail("step", stepText);
-        return queries.aggregate(security, id, filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
+        return queries.aggregate(security, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
     }
 
     private static long buckets(QueryStore.TimeRange range, long step) {
@@ -129,14 +161,15 @@ public final class QueryRoutes implements RouteGroup {
     }
 
     private void series(Context ctx, SecurityContext security, RequestAudit audit) {
-        var id = DatasetRoutes.datasetId(ctx);
-        audit.dataset(id);
-        datasets.authorize(security, id, Action.DATASET_READ, RouteKind.QUERY);
+        series(ctx, security, audit, own(ctx, security, audit));
+    }
+
+    private void series(Context ctx, SecurityContext security, RequestAudit audit, Target target) {
         var filter = filter(ctx, SERIES_PARAMETERS);
         int limit = Pages.limit(ctx);
-        var scope = "series:%s:%s:%s".formatted(security.tenant().value(), id, filter.canonical());
+        var scope = "series:%s:%s".formatted(target.cursorKey(), filter.canonical());
         var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c)).orElse(List.of("", "{}"));
-        var body = queries.series(security, id, filter, after.get(0), after.get(1), limit,
+        var body = queries.series(security, target.owner(), target.dataset(), filter, after.get(0), after.get(1), limit,
                 (measurement, tags) -> cursors.encode(scope, List.of(measurement, tags)));
         ctx.contentType("application/json").result(body);
     }
@@ -156,14 +189,14 @@ public final class QueryRoutes implements RouteGroup {
     }
 
     /** [start, end): the request's bounds, with start raised to the dataset's retention horizon. */
-    private QueryStore.TimeRange range(Context ctx, Dataset dataset, long now) {
+    private QueryStore.TimeRange range(Context ctx, OptionalInt retentionDays, long now) {
         long start = time(ctx, "start").orElse(Long.MIN_VALUE);
         long end = time(ctx, "end").orElse(ctx.queryParam("step") != null ? now : Long.MAX_VALUE);
         if (start >= end) {
             throw new InvalidRequest("start must be before end", List.of(FieldError.at("/start", "not before end")));
         }
-        if (dataset.retentionDays().isPresent()) {
-            start = Math.max(start, now - dataset.retentionDays().getAsInt() * NANOS_PER_DAY);
+        if (retentionDays.isPresent()) {
+            start = Math.max(start, now - retentionDays.getAsInt() * NANOS_PER_DAY);
         }
         return new QueryStore.TimeRange(start, Math.max(start, end));
     }

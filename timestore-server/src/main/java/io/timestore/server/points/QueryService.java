@@ -3,6 +3,7 @@ package io.timestore.server.points;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.timestore.security.SecurityContext;
+import io.timestore.security.TenantId;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.InvalidRequest;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,10 @@ import java.util.function.Function;
  * Runs queries and writes their JSON as the rows arrive from the database cursor: no list of
  * points is built. The encoded response is held until the request's audit event is durable (G4:
  * nothing is acknowledged before), so its size is bounded by {@link PointsSettings#maxPointsPerQuery()}.
+ *
+ * <p>Every query runs in the caller's tenant transaction and reads the dataset of {@code owner}:
+ * the caller's own tenant, or the owner of a dataset shared with it, whose rows row-level
+ * security shows the caller only while the share exists.
  */
 public final class QueryService {
     /** Where a raw page ends: the last (series, time) returned, when more follow. */
@@ -31,20 +36,26 @@ public final class QueryService {
     private final Transactions transactions;
     private final JsonFactory json;
     private final QueryStore store = new QueryStore();
+    private final PointsMetrics metrics;
 
     public QueryService(Transactions transactions, JsonFactory json) {
+        this(transactions, json, PointsMetrics.none());
+    }
+
+    public QueryService(Transactions transactions, JsonFactory json, PointsMetrics metrics) {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.json = Objects.requireNonNull(json, "json");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /** Raw points by (series, time) after {@code after}, at most {@code limit}; {@code next_cursor} when more follow. */
-    RawPage raw(SecurityContext security, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+    RawPage raw(SecurityContext security, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                 Position after, int limit, boolean epochNanos, Function<Position, String> cursor) {
-        return transactions.inTenant(security.tenant(), connection -> {
+        return metrics.queryTimer("raw").record(() -> transactions.inTenant(security.tenant(), connection -> {
             var out = new ByteArrayOutputStream();
             try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
                 var page = new RawSink(writer, limit);
-                store.raw(connection, security.tenant(), dataset, filter, range, after.series(), after.time(), limit + 1, page);
+                store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
                 writer.finish();
                 if (page.more) {
                     writer.generator.writeStringField("next_cursor", cursor.apply(page.last));
@@ -54,20 +65,20 @@ public final class QueryService {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }));
     }
 
     /** Aggregates per series and step; 400 once more than {@code maxPoints} buckets would be returned. */
-    byte[] aggregate(SecurityContext security, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+    byte[] aggregate(SecurityContext security, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                      long stepNanos, Aggregate aggregate, int maxPoints, boolean epochNanos) {
-        return transactions.inTenant(security.tenant(), connection -> {
+        return metrics.queryTimer("aggregate").record(() -> transactions.inTenant(security.tenant(), connection -> {
             var out = new ByteArrayOutputStream();
             try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
                 int[] total = {0};
-                for (var series : store.series(connection, security.tenant(), dataset, filter, aggregate.numericOnly(), maxPoints + 1)) {
+                for (var series : store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1)) {
                     var resultType = aggregate.resultType(series.type());
                     boolean[] opened = {false};
-                    store.aggregate(connection, security.tenant(), dataset, series, range, stepNanos, aggregate, row -> {
+                    store.aggregate(connection, owner, dataset, series, range, stepNanos, aggregate, row -> {
                         if (++total[0] > maxPoints) {
                             throw tooMany(maxPoints);
                         }
@@ -86,13 +97,13 @@ public final class QueryService {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }));
     }
 
     /** A page of series (measurement, tags, fields with types) after the given position, as {"items", "next_cursor"?}. */
-    byte[] series(SecurityContext security, String dataset, SeriesFilter filter, String afterMeasurement,
+    byte[] series(SecurityContext security, TenantId owner, String dataset, SeriesFilter filter, String afterMeasurement,
                   String afterTags, int limit, BiFunction<String, String, String> cursor) {
-        return transactions.inTenant(security.tenant(), connection -> {
+        return metrics.queryTimer("series").record(() -> transactions.inTenant(security.tenant(), connection -> {
             var out = new ByteArrayOutputStream();
             try (var generator = json.createGenerator(out)) {
                 generator.writeStartObject();
@@ -100,7 +111,7 @@ public final class QueryService {
                 String[] last = new String[2];
                 int[] count = {0};
                 boolean[] more = {false};
-                store.seriesPage(connection, security.tenant(), dataset, filter, afterMeasurement, afterTags, limit + 1, row -> {
+                store.seriesPage(connection, owner, dataset, filter, afterMeasurement, afterTags, limit + 1, row -> {
                     if (count[0] == limit) {
                         more[0] = true;
                         return false;
@@ -120,7 +131,7 @@ public final class QueryService {
                 throw new UncheckedIOException(e);
             }
             return out.toByteArray();
-        });
+        }));
     }
 
     private static void writeSeriesItem(JsonGenerator generator, String measurement, String tags, String fields) {

@@ -28,17 +28,25 @@ public final class RefreshService {
     private final Transactions transactions;
     private final DatasetService datasets;
     private final RefreshStore store = new RefreshStore();
+    private final RefreshMetrics metrics;
 
     public RefreshService(Transactions transactions, DatasetService datasets) {
+        this(transactions, datasets, new RefreshMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                new io.timestore.server.ops.TenantLabels(io.timestore.server.config.TelemetrySettings.off()),
+                java.time.InstantSource.system(), 1));
+    }
+
+    public RefreshService(Transactions transactions, DatasetService datasets, RefreshMetrics metrics) {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.datasets = Objects.requireNonNull(datasets, "datasets");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     Reported report(SecurityContext security, RequestAudit audit, String dataset, RefreshStore.Report report) {
         var tenant = security.tenant();
         var actor = security.principal().subject();
         audit.detail("run_id", report.runId()).detail("state", report.state().label());
-        return transactions.inTenant(tenant, connection -> {
+        var reported = transactions.inTenant(tenant, connection -> {
             datasets.hold(connection, tenant, dataset);
             var existing = store.findForUpdate(connection, tenant, dataset, report.runId());
             if (existing.isEmpty()) {
@@ -51,6 +59,11 @@ public final class RefreshService {
             }
             return transition(connection, security, audit, dataset, existing.orElseThrow(), report);
         });
+        var run = reported.run();
+        if (run.state() == RefreshState.SUCCEEDED && run.watermark().isPresent()) {
+            metrics.succeeded(tenant, dataset, run.watermark().getAsLong());
+        }
+        return reported;
     }
 
     private Reported transition(Connection connection, SecurityContext security, RequestAudit audit, String dataset,

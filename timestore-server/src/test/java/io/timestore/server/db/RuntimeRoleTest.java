@@ -71,7 +71,7 @@ class RuntimeRoleTest {
         }
         var settings = TimestoreServer.settingsFor(server.postgres(), database, dataDir);
         var careless = settings.withDatabase(new DatabaseSettings(settings.database().url(), SharedPostgres.OWNER,
-                settings.database().ownerPassword(), "careless_runtime", settings.database().runtimePassword(), 2,
+                settings.database().ownerPassword(), "careless_runtime", settings.database().runtimePassword(), settings.database().retentionUser(), settings.database().retentionPassword(), 2,
                 settings.database().connectTimeout()));
 
         assertThatThrownBy(() -> Timestore.start(careless, List.of()))
@@ -85,7 +85,7 @@ class RuntimeRoleTest {
         var database = server.postgres().createDatabase("ownerasruntime");
         var settings = TimestoreServer.settingsFor(server.postgres(), database, dataDir);
         var sameRole = settings.withDatabase(new DatabaseSettings(settings.database().url(), SharedPostgres.OWNER,
-                settings.database().ownerPassword(), SharedPostgres.OWNER, settings.database().runtimePassword(), 2,
+                settings.database().ownerPassword(), SharedPostgres.OWNER, settings.database().runtimePassword(), settings.database().retentionUser(), settings.database().retentionPassword(), 2,
                 settings.database().connectTimeout()));
 
         assertThatThrownBy(() -> Timestore.start(sameRole, List.of()))

@@ -90,4 +90,26 @@ class TransactionsTest {
         })).isInstanceOf(DatabaseFailure.class)
                 .hasMessage("database error (SQLState 42P01)");
     }
+
+    @Test
+    void a_statement_refused_by_row_level_security_is_counted_and_logged_with_the_request_id() {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var counted = new Transactions(pool, registry, io.opentelemetry.api.trace.TracerProvider.noop().get("test"));
+        org.slf4j.MDC.put("request_id", "req-rls-1");
+        try (var logs = io.timestore.server.testing.CapturedLogs.capture()) {
+            // Writing a row of another tenant than the transaction's: the policy's WITH CHECK refuses it.
+            assertThatThrownBy(() -> counted.inTenant(new TenantId("acme"), connection -> {
+                try (var statement = connection.prepareStatement(
+                        "INSERT INTO tenants (id, name, created_by, updated_by) VALUES ('globex', 'G', 't', 't')")) {
+                    return statement.executeUpdate();
+                }
+            })).isInstanceOf(DatabaseFailure.class);
+
+            assertThat(registry.get("timestore.rls.violations").counter().count()).isEqualTo(1);
+            assertThat(logs.lines()).anySatisfy(line -> assertThat(line)
+                    .startsWith("ERROR").contains("row-level security").contains("req-rls-1"));
+        } finally {
+            org.slf4j.MDC.remove("request_id");
+        }
+    }
 }

@@ -14,7 +14,7 @@ class ReadinessTest {
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create().with(settings -> settings.withDatabase(
             new DatabaseSettings(settings.database().url(), settings.database().ownerUser(), settings.database().ownerPassword(),
-                    settings.database().runtimeUser(), settings.database().runtimePassword(), 4, Duration.ofSeconds(1))));
+                    settings.database().runtimeUser(), settings.database().runtimePassword(), settings.database().retentionUser(), settings.database().retentionPassword(), 4, Duration.ofSeconds(1))));
 
     private void allowConnections(boolean allowed) throws SQLException {
         try (var superuser = server.postgres().superuser("postgres"); var statement = superuser.createStatement()) {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class SharedPostgres implements AutoCloseable {
     public static final String OWNER = "timestore_owner";
     public static final String RUNTIME = "timestore_app";
+    public static final String RETENTION = "timestore_retention";
     private static final String TEMPLATE = "timestore_template";
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedPostgres.class);
 
@@ -38,14 +39,22 @@ public final class SharedPostgres implements AutoCloseable {
                 .computeIfAbsent(SharedPostgres.class, key -> start(), SharedPostgres.class);
     }
 
+    /**
+     * A cluster of its own, for test engines without JUnit Jupiter's root store (jqwik); the
+     * caller closes it.
+     */
+    public static SharedPostgres standalone() {
+        return start();
+    }
+
     private static SharedPostgres start() {
         try {
             var directory = Files.createTempDirectory("timestore-test-pg");
             var cluster = EmbeddedDatabase.start(directory);
             var shared = new SharedPostgres(cluster);
             try (var superuser = shared.superuser("postgres")) {
-                Roles.ensureRoles(superuser, OWNER, RUNTIME);
-                Roles.ensureDatabase(superuser, TEMPLATE, OWNER, RUNTIME);
+                Roles.ensureRoles(superuser, OWNER, RUNTIME, RETENTION);
+                Roles.ensureDatabase(superuser, TEMPLATE, OWNER, RUNTIME, RETENTION);
             }
             Migrations.migrate(shared.target(TEMPLATE));
             return shared;
@@ -65,7 +74,7 @@ public final class SharedPostgres implements AutoCloseable {
         }
         try (var superuser = superuser("postgres"); var statement = superuser.createStatement()) {
             statement.execute("CREATE DATABASE \"%s\" TEMPLATE %s OWNER %s".formatted(name, TEMPLATE, OWNER));
-            Roles.grantDatabaseAccess(superuser, name, RUNTIME);
+            Roles.grantDatabaseAccess(superuser, name, RUNTIME, RETENTION);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot clone the template into " + name, e);
         }
@@ -81,7 +90,8 @@ public final class SharedPostgres implements AutoCloseable {
     }
 
     public DatabaseTarget target(String database) {
-        return new DatabaseTarget(jdbcUrl(database), OWNER, Secret.none(), RUNTIME, Secret.none(), "shared test PostgreSQL");
+        return new DatabaseTarget(jdbcUrl(database), OWNER, Secret.none(), RUNTIME, Secret.none(), RETENTION, Secret.none(),
+                "shared test PostgreSQL");
     }
 
     /** A superuser connection; for test set-up and for tampering that no server role could do. */

@@ -29,6 +29,7 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
     private UnaryOperator<Settings> customize = UnaryOperator.identity();
     private java.time.InstantSource clock = java.time.InstantSource.system();
     private final List<RouteGroup> extraRoutes = new ArrayList<>();
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private SharedPostgres postgres;
     private String database;
     private Timestore timestore;
@@ -52,6 +53,12 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
         return this;
     }
 
+    /** Sends the server's spans to {@code sdk} (e.g. an SDK with an in-memory exporter). */
+    public TimestoreServer withOpenTelemetry(io.opentelemetry.api.OpenTelemetry sdk) {
+        this.openTelemetry = sdk;
+        return this;
+    }
+
     /** Adds routes that exist only in this test, to exercise server mechanics. */
     public TimestoreServer withRoutes(RouteGroup group) {
         extraRoutes.add(group);
@@ -60,11 +67,28 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        postgres = SharedPostgres.in(context);
-        database = postgres.createDatabase(context.getRequiredTestClass().getSimpleName());
+        start(SharedPostgres.in(context), context.getRequiredTestClass().getSimpleName());
+    }
+
+    /**
+     * Starts the server on its own database of {@code cluster}, outside JUnit Jupiter's lifecycle
+     * (jqwik properties call it from {@code @BeforeContainer}); {@link #stop()} ends it.
+     */
+    public TimestoreServer start(SharedPostgres cluster, String name) {
+        postgres = cluster;
+        database = postgres.createDatabase(name);
         dataDir = tempDir();
-        timestore = Timestore.start(customize.apply(settingsFor(postgres, database, dataDir)), extraRoutes, clock);
+        var settings = customize.apply(settingsFor(postgres, database, dataDir));
+        timestore = openTelemetry == null
+                ? Timestore.start(settings, extraRoutes, clock)
+                : Timestore.start(settings, extraRoutes, clock, openTelemetry);
         api = new Api(timestore.baseUri());
+        return this;
+    }
+
+    /** Stops a server started with {@link #start(SharedPostgres, String)}. */
+    public void stop() {
+        afterAll(null);
     }
 
     @Override

@@ -1,0 +1,161 @@
+package io.timestore.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.AuditJson;
+import io.timestore.audit.Details;
+import io.timestore.audit.Severity;
+import io.timestore.security.TenantId;
+import io.timestore.server.Timestore;
+import io.timestore.server.config.SettingsLoader;
+import io.timestore.server.identity.DevIssuer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The audit query load of issue 7: {@code --events} events (default 20,000,000) of which half
+ * belong to one tenant and the rest to nine others, then through HTTP as that tenant's auditor:
+ * the p50/p95 of a filtered first page of 100, of a deep page reached by following cursors, and
+ * the NDJSON export rate. Events are generated in SQL (same indexes, same row-level security as
+ * served ones); their JSON is a real event with per-row ids and times. Results on stdout.
+ */
+public final class AuditQueryLoad {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private URI base;
+    private String auditor;
+
+    public static void main(String[] args) throws Exception {
+        long events = 20_000_000;
+        int runs = 200;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--events" -> events = Long.parseLong(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        new AuditQueryLoad().run(events, runs);
+    }
+
+    private void run(long events, int runs) throws Exception {
+        System.out.printf("machine: %d cores, %s, JDK %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.arch"), System.getProperty("java.version"));
+        var dataDir = Files.createTempDirectory("timestore-audit-bench");
+        var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString()), Optional.empty(),
+                Map.of("TIMESTORE_DEV_ISSUER", "on"));
+        try (var server = Timestore.start(settings, List.of())) {
+            base = server.baseUri();
+            var superuser = server.database().target().jdbcUrl() + "?user=postgres";
+            auditor = "Bearer " + server.devIssuer().orElseThrow().mint(new DevIssuer.Grant("auditor", Optional.of(new TenantId("big")),
+                    List.of("auditor"), List.of(), Duration.ofMinutes(15)));
+            fill(superuser, events);
+            measurePages(runs);
+            measureExport();
+        }
+    }
+
+    private static void fill(String superuserUrl, long events) throws Exception {
+        var template = new AuditJson().write(new AuditEvent(UUID.randomUUID(), "big", Instant.parse("2026-01-01T00:00:00Z"),
+                "req", null, new AuditEvent.Actor("user-1", AuditEvent.ActorType.USER, List.of("reader"), List.of(), List.of(), "jwt"),
+                new AuditEvent.Operation("dataset:read", "points", "dataset", "ds-1", "ds-1"),
+                new AuditEvent.Outcome(AuditEvent.Result.SUCCEEDED, 200, null), null,
+                new AuditEvent.Request("GET", "/storage/v1/datasets/ds-1/query", "127.0.0.1", "bench"),
+                Details.of(JSON.createObjectNode().put("points", 100)), Severity.INFO, null));
+        long started = System.nanoTime();
+        try (var connection = DriverManager.getConnection(superuserUrl)) {
+            var statement = connection.prepareStatement("""
+                    INSERT INTO tenants (id, name, created_by, updated_by)
+                    SELECT t, t, 'bench', 'bench' FROM unnest(ARRAY['big','t1','t2','t3','t4','t5','t6','t7','t8','t9']) AS t
+                    ON CONFLICT DO NOTHING
+                    """);
+            statement.execute();
+            long chunk = 1_000_000;
+            for (long from = 0; from < events; from += chunk) {
+                try (var insert = connection.prepareStatement("""
+                        INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action,
+                                                  component, resource_type, resource_id, dataset_id, result, status, severity, event)
+                        SELECT tenant, id, at, 'req-' || i, 'user-' || (i % 1000), 'jwt', 'dataset:read',
+                               (ARRAY['points', 'datasets', 'tokens', 'audit'])[1 + i % 4], 'dataset', 'ds-' || (i % 500),
+                               'ds-' || (i % 500), 'succeeded', 200, 'info',
+                               jsonb_set(jsonb_set(jsonb_set(jsonb_set(?::jsonb,
+                                   '{event_id}', to_jsonb(id::text)), '{tenant_id}', to_jsonb(tenant)),
+                                   '{occurred_at}', to_jsonb(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))),
+                                   '{request_id}', to_jsonb('req-' || i))
+                        FROM (SELECT i, gen_random_uuid() AS id,
+                                     CASE WHEN i % 2 = 0 THEN 'big' ELSE 't' || (1 + i % 9) END AS tenant,
+                                     timestamptz '2026-01-01' + make_interval(secs => i / 10.0) AS at
+                              FROM generate_series(?::bigint, ?::bigint) AS i) generated
+                        """)) {
+                    insert.setString(1, template);
+                    insert.setLong(2, from);
+                    insert.setLong(3, Math.min(events, from + chunk) - 1);
+                    insert.executeUpdate();
+                }
+                System.out.printf("  %,d events inserted (%.0f s)%n", Math.min(events, from + chunk), (System.nanoTime() - started) / 1e9);
+            }
+            connection.createStatement().execute("ANALYZE audit_events");
+        }
+        System.out.printf("filled %,d events in %.0f s%n", events, (System.nanoTime() - started) / 1e9);
+    }
+
+    private HttpResponse<String> get(String pathAndQuery, String accept) throws Exception {
+        var response = http.send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).header("Authorization", auditor)
+                .header("Accept", accept).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(pathAndQuery + " -> " + response.statusCode() + " " + response.body());
+        }
+        return response;
+    }
+
+    private void measurePages(int runs) throws Exception {
+        var first = "/api/audit/v1alpha1/events?component=points&limit=100";
+        var cursor = "";
+        for (int page = 0; page < 50; page++) {
+            var body = JSON.readTree(get(first + cursor, "application/json").body());
+            cursor = "&cursor=" + body.get("next_cursor").asText();
+        }
+        var deep = first + cursor;
+        for (int warm = 0; warm < 20; warm++) {
+            get(first, "application/json");
+            get(deep, "application/json");
+        }
+        report("first page of 100, component filter", first, runs);
+        report("deep page (51st) by cursor, component filter", deep, runs);
+        report("first page of 100, actor filter", "/api/audit/v1alpha1/events?actor=user-42&limit=100", runs);
+    }
+
+    private void report(String what, String pathAndQuery, int runs) throws Exception {
+        var nanos = new ArrayList<Long>();
+        for (int i = 0; i < runs; i++) {
+            long started = System.nanoTime();
+            get(pathAndQuery, "application/json");
+            nanos.add(System.nanoTime() - started);
+        }
+        nanos.sort(Long::compare);
+        System.out.printf("%s: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms over %d requests%n", what,
+                nanos.get(nanos.size() / 2) / 1e6, nanos.get((int) (nanos.size() * 0.95)) / 1e6,
+                nanos.get((int) (nanos.size() * 0.99)) / 1e6, runs);
+    }
+
+    private void measureExport() throws Exception {
+        long started = System.nanoTime();
+        var response = http.send(HttpRequest.newBuilder(base.resolve("/api/audit/v1alpha1/events?from=2026-01-01T00:00:00Z&to=2026-01-04T00:00:00Z"))
+                .header("Authorization", auditor).header("Accept", "application/x-ndjson").GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        long lines = response.body().count();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("NDJSON export: %,d events in %.1f s = %,.0f events/s%n", lines, seconds, lines / seconds);
+    }
+}

@@ -1,0 +1,180 @@
+package io.timestore.server.retention;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.AuditSink;
+import io.timestore.audit.Details;
+import io.timestore.audit.EventIds;
+import io.timestore.audit.Retention;
+import io.timestore.audit.Severity;
+import io.timestore.server.db.Transactions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Purges audit events past their tenant's retention (default {@code audit.retention-days}, a
+ * tenant may have its own; a tenant under legal hold is never purged). Runs on a schedule on one
+ * instance at a time (a PostgreSQL advisory lock), and each purge is itself recorded as an audit
+ * event in the purged partition, after the purge boundary so it is kept.
+ */
+public final class AuditRetentionJob implements AutoCloseable {
+    /** The advisory lock that makes one instance the purger. */
+    static final long LEADER_LOCK = 0x7473_7265_7465_6e74L;
+    private static final Logger log = LoggerFactory.getLogger(AuditRetentionJob.class);
+    private static final String POLICIES = "SELECT id, audit_retention_days, legal_hold FROM tenants";
+
+    /** One partition's retention: its days, and whether a legal hold stops purging. */
+    public record Policy(int retentionDays, boolean legalHold) {}
+
+    /** What a run did (or, dry, would do) for one partition. */
+    public record Outcome(String partition, Instant cutoff, long fromSeq, long throughSeq, long events, boolean dryRun) {}
+
+    private final Retention retention;
+    private final DataSource runtime;
+    private final Transactions transactions;
+    private final AuditSink sink;
+    private final int defaultDays;
+    private final InstantSource clock;
+    private final Counter purged;
+    private final AtomicLong lastRun = new AtomicLong();
+    private final ScheduledExecutorService schedule =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("audit-retention").daemon().factory());
+
+    public AuditRetentionJob(Retention retention, DataSource runtime, Transactions transactions, AuditSink sink,
+                             int defaultDays, InstantSource clock, MeterRegistry registry) {
+        this.retention = retention;
+        this.runtime = runtime;
+        this.transactions = transactions;
+        this.sink = sink;
+        this.defaultDays = defaultDays;
+        this.clock = clock;
+        this.purged = Counter.builder("timestore.audit.purged").description("Audit events removed by retention")
+                .register(registry);
+        Gauge.builder("timestore.audit.purge.last.run.timestamp.seconds", lastRun, AtomicLong::get)
+                .description("When the retention job last completed a run (Unix seconds)").register(registry);
+    }
+
+    /** Runs every {@code interval}, the first time after one interval. */
+    public AuditRetentionJob start(Duration interval) {
+        schedule.scheduleWithFixedDelay(() -> {
+            try {
+                run(false);
+            } catch (RuntimeException e) {
+                log.error("audit retention run failed: {}", e.getMessage());
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /**
+     * One run over every partition (or only {@code partitions} when given). Returns nothing when
+     * another instance holds the purger lock.
+     */
+    public Optional<List<Outcome>> run(boolean dryRun, String... partitions) {
+        try (var connection = runtime.getConnection()) {
+            try (var lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                lock.setLong(1, LEADER_LOCK);
+                try (var rows = lock.executeQuery()) {
+                    rows.next();
+                    if (!rows.getBoolean(1)) {
+                        return Optional.empty();
+                    }
+                }
+            }
+            try {
+                return Optional.of(runAsLeader(dryRun, partitions));
+            } finally {
+                try (var unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    unlock.setLong(1, LEADER_LOCK);
+                    unlock.execute();
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("audit retention could not take its lock (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
+    private List<Outcome> runAsLeader(boolean dryRun, String... only) {
+        var policies = policies();
+        var outcomes = new ArrayList<Outcome>();
+        var partitions = only.length > 0 ? List.of(only) : retention.partitions();
+        var now = clock.instant();
+        for (var partition : partitions) {
+            var policy = policies.getOrDefault(partition, new Policy(defaultDays, false));
+            if (policy.legalHold()) {
+                log.info("audit retention: {} is under legal hold; nothing purged", partition);
+                continue;
+            }
+            var cutoff = now.minus(Duration.ofDays(policy.retentionDays()));
+            if (dryRun) {
+                retention.plan(partition, cutoff).ifPresent(plan -> outcomes.add(
+                        new Outcome(partition, cutoff, plan.fromSeq(), plan.throughSeq(), plan.events(), true)));
+                continue;
+            }
+            retention.purge(partition, cutoff).ifPresent(done -> {
+                purged.increment(done.eventsDeleted());
+                record(partition, done);
+                outcomes.add(new Outcome(partition, cutoff, done.plan().fromSeq(), done.plan().throughSeq(),
+                        done.eventsDeleted(), false));
+            });
+        }
+        if (!dryRun) {
+            lastRun.set(clock.instant().getEpochSecond());
+        }
+        return outcomes;
+    }
+
+    private Map<String, Policy> policies() {
+        return transactions.asPlatform(connection -> {
+            var policies = new HashMap<String, Policy>();
+            try (var rows = connection.createStatement().executeQuery(POLICIES)) {
+                while (rows.next()) {
+                    int days = rows.getInt("audit_retention_days");
+                    boolean tenantDefault = rows.wasNull();
+                    policies.put(rows.getString("id"), new Policy(tenantDefault ? defaultDays : days, rows.getBoolean("legal_hold")));
+                }
+            }
+            return policies;
+        });
+    }
+
+    /** The purge is itself audited, in the partition it purged, after the boundary. */
+    private void record(String partition, Retention.Purged done) {
+        var details = JsonNodeFactory.instance.objectNode()
+                .put("from_seq", done.plan().fromSeq())
+                .put("through_seq", done.plan().throughSeq())
+                .put("events_deleted", done.eventsDeleted())
+                .put("cutoff", done.plan().cutoff().toString())
+                .put("anchor_key_id", done.anchor().keyId());
+        var uid = UUID.randomUUID().toString();
+        var event = new AuditEvent(EventIds.forRequest(partition, uid), partition, clock.instant(), uid, null,
+                new AuditEvent.Actor("timestore-retention", AuditEvent.ActorType.SYSTEM, List.of(), List.of(), List.of(), "internal"),
+                new AuditEvent.Operation("audit:purge", "audit", "audit_partition", partition, null),
+                new AuditEvent.Outcome(AuditEvent.Result.SUCCEEDED, 200, null), null,
+                new AuditEvent.Request("JOB", "/jobs/audit-retention", null, null), Details.of(details), Severity.INFO, null);
+        sink.append(List.of(event));
+        log.info("audit retention purged {} event(s) of {} through seq {}", done.eventsDeleted(), partition, done.plan().throughSeq());
+    }
+
+    @Override
+    public void close() {
+        schedule.shutdownNow();
+    }
+}

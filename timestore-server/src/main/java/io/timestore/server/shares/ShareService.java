@@ -1,0 +1,124 @@
+package io.timestore.server.shares;
+
+import io.timestore.security.SecurityContext;
+import io.timestore.security.TenantDirectory;
+import io.timestore.security.TenantId;
+import io.timestore.security.TenantStatus;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.db.Transactions;
+import io.timestore.server.http.Conflict;
+import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.http.NotFound;
+import io.timestore.server.http.Permissions;
+import io.timestore.server.http.ProblemType;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * Read-only shares of a dataset with other tenants (BR-003). The owner's tenant admins make,
+ * list and revoke them ({@code dataset:admin} on the dataset); a grantee's caller reads through
+ * one when the share exists and the caller holds its scope. Row-level security enforces the
+ * same share at the database (V10__dataset_shares.sql). Thread-safe.
+ */
+public final class ShareService {
+    /** What a grantee may read through a share: the owner's dataset and its retention. */
+    public record SharedDataset(TenantId owner, String dataset, OptionalInt retentionDays) {}
+
+    /** A share to make: the grantee and what the share must carry. */
+    public record Request(TenantId grantee, String scope, String rationale, String owner) {
+        public Request {
+            Objects.requireNonNull(grantee, "grantee");
+            Objects.requireNonNull(scope, "scope");
+            Objects.requireNonNull(rationale, "rationale");
+            Objects.requireNonNull(owner, "owner");
+        }
+    }
+
+    private final Transactions transactions;
+    private final DatasetService datasets;
+    private final Permissions permissions;
+    private final TenantDirectory tenants;
+    private final ShareStore store = new ShareStore();
+
+    public ShareService(Transactions transactions, DatasetService datasets, Permissions permissions, TenantDirectory tenants) {
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.datasets = Objects.requireNonNull(datasets, "datasets");
+        this.permissions = Objects.requireNonNull(permissions, "permissions");
+        this.tenants = Objects.requireNonNull(tenants, "tenants");
+    }
+
+    /**
+     * Shares {@code dataset} with the request's grantee and commits the audit event with it.
+     *
+     * @throws InvalidRequest 400 when the grantee is the caller's own tenant or no active tenant
+     * @throws Conflict       409 when the dataset is already shared with the grantee
+     */
+    public Share create(SecurityContext security, RequestAudit audit, String dataset, Request request) {
+        datasets.authorize(security, dataset, Action.DATASET_ADMIN, RouteKind.OTHER);
+        if (request.grantee().equals(security.tenant())) {
+            throw new InvalidRequest("a dataset cannot be shared with its own tenant",
+                    List.of(FieldError.at("/tenant", "the owner's own tenant")));
+        }
+        if (tenants.status(request.grantee()) != TenantStatus.ACTIVE) {
+            throw new InvalidRequest("tenant '%s' is unknown or disabled".formatted(request.grantee().value()),
+                    List.of(FieldError.at("/tenant", "not an active tenant")));
+        }
+        audit.resource(security.tenant().value() + "/" + dataset + "/shares/" + request.grantee().value())
+                .detail("grantee", request.grantee().value()).detail("scope", request.scope());
+        return transactions.inTenant(security.tenant(), connection -> {
+            datasets.hold(connection, security.tenant(), dataset);
+            var created = store.insert(connection, security.tenant(), dataset, request, security.principal().subject()).orElseThrow(() -> new Conflict(ProblemType.CONFLICT,
+                    "dataset '%s' is already shared with tenant '%s'; revoke the share to change it"
+                            .formatted(dataset, request.grantee().value())));
+            audit.commit(connection, 201);
+            return created;
+        });
+    }
+
+    /** The shares of {@code dataset}, by grantee. */
+    public List<Share> list(SecurityContext security, String dataset) {
+        datasets.authorize(security, dataset, Action.DATASET_ADMIN, RouteKind.OTHER);
+        return transactions.inTenant(security.tenant(), connection -> store.list(connection, security.tenant(), dataset));
+    }
+
+    /**
+     * Revokes the share of {@code dataset} with {@code grantee}; reads through it stop at once.
+     *
+     * @throws NotFound when there is no such share
+     */
+    public void revoke(SecurityContext security, RequestAudit audit, String dataset, TenantId grantee) {
+        datasets.authorize(security, dataset, Action.DATASET_ADMIN, RouteKind.OTHER);
+        audit.resource(security.tenant().value() + "/" + dataset + "/shares/" + grantee.value())
+                .detail("grantee", grantee.value());
+        transactions.inTenant(security.tenant(), connection -> {
+            if (!store.delete(connection, security.tenant(), dataset, grantee)) {
+                throw new NotFound("dataset '%s' is not shared with tenant '%s'".formatted(dataset, grantee.value()));
+            }
+            audit.commit(connection, 204);
+            return null;
+        });
+    }
+
+    /**
+     * The owner's dataset, once the caller's tenant holds a share of it and the caller its scope.
+     * Looked up in the caller's own transaction, where row-level security shows only shares made
+     * to its tenant: no share and no dataset look the same (404), so names do not leak.
+     *
+     * @throws NotFound  when {@code owner} has not shared {@code dataset} with the caller's tenant
+     * @throws io.timestore.server.http.Forbidden when the caller lacks the share's scope
+     */
+    public SharedDataset authorizeRead(SecurityContext security, TenantId owner, String dataset) {
+        var readable = transactions.inTenant(security.tenant(),
+                        connection -> store.findReadable(connection, owner, dataset, security.tenant()))
+                .orElseThrow(() -> new NotFound("no dataset '%s' shared by tenant '%s' with this tenant"
+                        .formatted(dataset, owner.value())));
+        // Never a query route: the legacy global query scope does not reach across tenants.
+        permissions.require(security, Action.DATASET_READ, readable.share().readResource(), RouteKind.OTHER);
+        return new SharedDataset(owner, dataset, readable.retentionDays());
+    }
+}
