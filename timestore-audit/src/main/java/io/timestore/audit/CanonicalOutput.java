@@ -131,7 +131,17 @@ final class CanonicalOutput {
 
     /** A non-negative or negative integer known to be exactly representable (|v| < 2^53). */
     CanonicalOutput integer(long v) {
-        return ascii(Long.toString(v));
+        if (v < 0 || v >= 1_000_000_000L) {
+            return ascii(Long.toString(v));
+        }
+        // Small non-negative values (HTTP statuses): the digits of Long.toString without the String.
+        int digits = 1;
+        for (long rest = v / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        ensure(digits);
+        decimal(v, digits);
+        return this;
     }
 
     CanonicalOutput number(double d) {

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Sealing.</b> Each partition is sealed in transactions on the platform path. One transaction
  * takes the partition's transaction-scoped advisory lock (so two sequencers that both believe they
  * lead — during the seconds of a takeover — serialise instead of forking the chain), reads the
- * head, takes up to {@code batchSize} pending events in arrival order, seals them with
- * {@link Chain}, inserts the seals, deletes the pending rows and, when due, inserts a checkpoint.
+ * head, takes (deletes and reads, in one statement) up to {@code batchSize} pending events in
+ * arrival order, seals them with {@link Chain}, inserts the seals and, when due, inserts a checkpoint.
  * The primary key {@code (tenant_id, seq)} is the last line of defence against a fork.
  *
  * <p>An event that cannot be parsed stops its partition (reported through
@@ -59,10 +59,19 @@ public final class Sequencer implements AutoCloseable {
             FROM audit_pending GROUP BY tenant_id ORDER BY min(arrival)
             """;
     private static final String HEAD = "SELECT seq, hash FROM audit_seals WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1";
+    // Takes the batch off the queue and reads its events in one statement: the pending rows are
+    // deleted here and RETURNING hands back exactly the rows removed, in arrival order. A
+    // rolled-back step puts them back.
     private static final String TAKE = """
-            SELECT p.event_id, e.event::text FROM audit_pending p
-            JOIN audit_events e ON e.tenant_id = p.tenant_id AND e.event_id = p.event_id
-            WHERE p.tenant_id = ? ORDER BY p.arrival LIMIT ?
+            WITH taken AS (
+                DELETE FROM audit_pending
+                WHERE tenant_id = ? AND event_id IN (
+                    SELECT event_id FROM audit_pending WHERE tenant_id = ? ORDER BY arrival LIMIT ?)
+                RETURNING event_id, arrival
+            )
+            SELECT t.event_id, e.event::text FROM taken t
+            JOIN audit_events e ON e.tenant_id = ? AND e.event_id = t.event_id
+            ORDER BY t.arrival
             """;
     // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings.
     private static final String INSERT_SEALS = """
@@ -70,7 +79,6 @@ public final class Sequencer implements AutoCloseable {
             SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash
             FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash)
             """;
-    private static final String DELETE_PENDING = "DELETE FROM audit_pending WHERE tenant_id = ? AND event_id = ANY (?::uuid[])";
     // Partitions whose chain moved past their last periodic checkpoint: found once on taking the lead.
     // A loose index scan over audit_seals' primary key, so it costs one probe per partition, not per event.
     private static final String UNSIGNED = """
@@ -358,7 +366,9 @@ public final class Sequencer implements AutoCloseable {
 
     private List<AuditEvent> take(Statements sql, String tenant) throws SQLException {
         sql.take.setString(1, tenant);
-        sql.take.setInt(2, settings.batchSize());
+        sql.take.setString(2, tenant);
+        sql.take.setInt(3, settings.batchSize());
+        sql.take.setString(4, tenant);
         List<AuditEvent> events = new ArrayList<>();
         try (var rows = sql.take.executeQuery()) {
             while (rows.next()) {
@@ -392,18 +402,14 @@ public final class Sequencer implements AutoCloseable {
             prevs[i] = seal.prevHash().toBytes();
             hashes[i] = seal.hash().toBytes();
         }
-        var idArray = connection.createArrayOf("uuid", ids);
         sql.insertSeals.setString(1, tenant);
         sql.insertSeals.setArray(2, connection.createArrayOf("bigint", seqs));
-        sql.insertSeals.setArray(3, idArray);
+        sql.insertSeals.setArray(3, connection.createArrayOf("uuid", ids));
         sql.insertSeals.setArray(4, connection.createArrayOf("bytea", prevs));
         sql.insertSeals.setArray(5, connection.createArrayOf("bytea", hashes));
-        sql.insertSeals.executeUpdate();
-        sql.deletePending.setString(1, tenant);
-        sql.deletePending.setArray(2, idArray);
-        int deleted = sql.deletePending.executeUpdate();
-        if (deleted != n) {
-            throw new IllegalStateException("expected to take %d pending events of %s, removed %d".formatted(n, tenant, deleted));
+        int inserted = sql.insertSeals.executeUpdate();
+        if (inserted != n) {
+            throw new IllegalStateException("expected to seal %d events of %s, inserted %d seals".formatted(n, tenant, inserted));
         }
     }
 
@@ -552,19 +558,17 @@ public final class Sequencer implements AutoCloseable {
         final PreparedStatement head;
         final PreparedStatement take;
         final PreparedStatement insertSeals;
-        final PreparedStatement deletePending;
 
         Statements(Connection connection) throws SQLException {
             lockPartition = connection.prepareStatement(LOCK_PARTITION);
             head = connection.prepareStatement(HEAD);
             take = connection.prepareStatement(TAKE);
             insertSeals = connection.prepareStatement(INSERT_SEALS);
-            deletePending = connection.prepareStatement(DELETE_PENDING);
         }
 
         @Override
         public void close() throws SQLException {
-            for (var statement : List.of(lockPartition, head, take, insertSeals, deletePending)) {
+            for (var statement : List.of(lockPartition, head, take, insertSeals)) {
                 statement.close();
             }
         }

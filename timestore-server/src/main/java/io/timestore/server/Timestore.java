@@ -63,7 +63,6 @@ import io.timestore.server.ops.ReadinessCheck;
 import io.timestore.server.points.PointsRetention;
 import io.timestore.server.points.PointsRoutes;
 import io.timestore.server.points.PointsService;
-import io.timestore.server.points.PointsSettings;
 import io.timestore.server.points.QueryRoutes;
 import io.timestore.server.shares.ShareRoutes;
 import io.timestore.server.shares.ShareService;
@@ -247,7 +246,7 @@ public final class Timestore implements AutoCloseable {
                     cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
             groups.add(new SigningKeyRoutes(new SigningKeyService(transactions, signingKeys, random, clock), permissions,
                     bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
-            var pointsSettings = PointsSettings.defaults();
+            var pointsSettings = settings.points();
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));

@@ -44,7 +44,7 @@ class GracefulShutdownTest {
             throw new IllegalStateException(e);
         }
         var settings = TimestoreServer.settingsFor(postgres, database, dataDir);
-        settings = settings.withHttp(new HttpSettings("127.0.0.1", 0, shutdownTimeout));
+        settings = settings.withHttp(new HttpSettings("127.0.0.1", 0, shutdownTimeout, settings.http().maxRequestBytes()));
         return Timestore.start(settings, List.of(routes -> routes.api(HandlerType.GET, "/test/slow",
                 ApiOperation.read("dataset:read", "test", "dataset"), (ctx, security, audit) -> {
                     entered.countDown();

@@ -12,4 +12,9 @@ interface IssuerKeys {
      *         {@code key_source_unavailable}; never returns null
      */
     KeySet.VerificationKey find(String kid, JWSAlgorithm algorithm);
+
+    /** How many times the keys were fetched from their source (JWKS refreshes); 0 for configured keys. */
+    default long fetches() {
+        return 0;
+    }
 }

@@ -204,6 +204,15 @@ public final class JwtVerifier {
         return cache.size();
     }
 
+    /** JWKS documents fetched (refreshes, including refetches for unknown key ids) since start; for metrics. */
+    public long jwksFetches() {
+        long total = 0;
+        for (IssuerKeys keys : issuers.values()) {
+            total += keys.fetches();
+        }
+        return total;
+    }
+
     /** Verifications answered from the cache since start; for metrics. */
     public long cacheHits() {
         return cacheHits.sum();

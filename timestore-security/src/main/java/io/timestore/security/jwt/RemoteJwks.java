@@ -38,6 +38,7 @@ final class RemoteJwks implements IssuerKeys {
     private final ReentrantLock fetchLock = new ReentrantLock();
     private volatile KeySet current;
     private volatile Instant lastAttempt;
+    private final java.util.concurrent.atomic.LongAdder fetches = new java.util.concurrent.atomic.LongAdder();
 
     RemoteJwks(KeySource.Jwks source, HttpClient http, InstantSource clock) {
         this.source = source;
@@ -92,7 +93,13 @@ final class RemoteJwks implements IssuerKeys {
         }
     }
 
+    @Override
+    public long fetches() {
+        return fetches.sum();
+    }
+
     private KeySet fetch(Instant now) throws IOException, InterruptedException, ParseException {
+        fetches.increment();
         var request = HttpRequest.newBuilder(source.url())
                 .timeout(source.timeout())
                 .header("Accept", "application/jwk-set+json, application/json")

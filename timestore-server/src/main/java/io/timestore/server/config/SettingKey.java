@@ -65,6 +65,12 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUDIT_RETENTION_INTERVAL = of("audit.retention-interval", null, "1h");
     static final SettingKey AUDIT_SIGNING_KEY = of("audit.signing-key-file", "TIMESTORE_AUDIT_SIGNING_KEY_FILE", null);
 
+    static final SettingKey POINTS_MAX_BODY = of("points.max-body-bytes", "TIMESTORE_POINTS_MAX_BODY_BYTES", "10485760");
+    static final SettingKey POINTS_MAX_DECOMPRESSED = of("points.max-decompressed-bytes", null, "67108864");
+    static final SettingKey POINTS_MAX_PER_WRITE = of("points.max-points-per-write", null, "100000");
+    static final SettingKey POINTS_MAX_PER_QUERY = of("points.max-points-per-query", "TIMESTORE_POINTS_MAX_PER_QUERY", "100000");
+    static final SettingKey POINTS_RETENTION_INTERVAL = of("points.retention-interval", null, "1h");
+
     static final SettingKey METRICS_PER_TENANT = of("metrics.per-tenant", "TIMESTORE_METRICS_PER_TENANT", "false");
     static final SettingKey METRICS_PER_TENANT_LIMIT = of("metrics.per-tenant-limit", null, "100");
     static final SettingKey TRACING_OTLP_ENDPOINT = of("tracing.otlp-endpoint", "TIMESTORE_OTLP_ENDPOINT", null);
@@ -81,6 +87,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY,
+            POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);
 
     private static SettingKey of(String key, String env, String defaultValue) {

@@ -3,6 +3,7 @@ package io.timestore.server.config;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import io.timestore.server.points.PointsSettings;
 
 /**
  * The whole configuration, built and validated once at startup by {@link SettingsLoader}.
@@ -16,10 +17,11 @@ import java.util.Optional;
  * @param auth      identity: trusted issuers, the dev issuer, API token and signed-request rules
  * @param audit     the audit trail: durability wait, redaction, sealing and checkpoints
  * @param telemetry metrics labels and tracing
+ * @param points    data-plane limits: body sizes, points per write and per query, points retention
  */
 public record Settings(Path dataDir, HttpSettings http, DatabaseSettings database, LogFormat logFormat,
                        Optional<MasterKey> masterKey, AuthSettings auth, AuditSettings audit,
-                       TelemetrySettings telemetry) {
+                       TelemetrySettings telemetry, PointsSettings points) {
     public Settings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(http, "http");
@@ -29,29 +31,30 @@ public record Settings(Path dataDir, HttpSettings http, DatabaseSettings databas
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(telemetry, "telemetry");
+        Objects.requireNonNull(points, "points");
     }
 
     public Settings withHttp(HttpSettings replacement) {
-        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit, telemetry);
+        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit, telemetry, points);
     }
 
     public Settings withDatabase(DatabaseSettings replacement) {
-        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit, telemetry);
+        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit, telemetry, points);
     }
 
     public Settings withAuth(AuthSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit, telemetry);
+        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit, telemetry, points);
     }
 
     public Settings withAudit(AuditSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement, telemetry);
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement, telemetry, points);
     }
 
     public Settings withMasterKey(MasterKey replacement) {
-        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit, telemetry);
+        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit, telemetry, points);
     }
 
     public Settings withTelemetry(TelemetrySettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, replacement);
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, replacement, points);
     }
 }

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import io.timestore.server.points.PointsSettings;
 
 /**
  * Builds {@link Settings} from four layers, highest first: command-line flags, {@code TIMESTORE_*}
@@ -50,7 +51,8 @@ public final class SettingsLoader {
         return new Settings(
                 values.path(SettingKey.DATA_DIR),
                 new HttpSettings(values.host(SettingKey.HOST), values.port(SettingKey.PORT),
-                        values.duration(SettingKey.SHUTDOWN_TIMEOUT)),
+                        values.duration(SettingKey.SHUTDOWN_TIMEOUT),
+                        values.intBetween(SettingKey.POINTS_MAX_BODY, 1024, Integer.MAX_VALUE - 8)),
                 new DatabaseSettings(
                         values.jdbcUrl(SettingKey.DB_URL),
                         values.identifier(SettingKey.DB_USER),
@@ -65,7 +67,21 @@ public final class SettingsLoader {
                 values.secretBytes(SettingKey.MASTER_KEY, 32).map(MasterKey::new),
                 AuthSettingsReader.read(values),
                 AuditSettingsReader.read(values),
-                TelemetrySettingsReader.read(values));
+                TelemetrySettingsReader.read(values),
+                points(values));
+    }
+
+    private static PointsSettings points(Values values) {
+        var body = values.intBetween(SettingKey.POINTS_MAX_BODY, 1024, Integer.MAX_VALUE - 8);
+        var decompressed = values.intBetween(SettingKey.POINTS_MAX_DECOMPRESSED, 1024, Integer.MAX_VALUE - 8);
+        if (decompressed < body) {
+            throw values.invalidValue(SettingKey.POINTS_MAX_DECOMPRESSED, "must be at least points.max-body-bytes (" + body + ")");
+        }
+        return new PointsSettings(body, decompressed,
+                values.intBetween(SettingKey.POINTS_MAX_PER_WRITE, 1, 10_000_000),
+                values.intBetween(SettingKey.POINTS_MAX_PER_QUERY, 1, 10_000_000),
+                values.duration(SettingKey.POINTS_RETENTION_INTERVAL),
+                PointsSettings.defaults().retentionBatch());
     }
 
     /** Reads the YAML file into dotted keys, refusing keys Timestore does not know. */

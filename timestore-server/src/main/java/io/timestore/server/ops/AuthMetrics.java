@@ -20,6 +20,9 @@ public final class AuthMetrics {
         FunctionCounter.builder("timestore.auth.token.cache", jwt, JwtVerifier::cacheMisses)
                 .description("JWT verifications by whether the verified-token cache answered them")
                 .tag("result", "miss").register(registry);
+        FunctionCounter.builder("timestore.auth.jwks.fetches", jwt, JwtVerifier::jwksFetches)
+                .description("JWKS documents fetched from identity providers (refreshes and unknown-kid refetches)")
+                .register(registry);
         Gauge.builder("timestore.auth.token.cache.entries", jwt, JwtVerifier::cachedTokens)
                 .description("Verified JWTs held in the cache until they expire").register(registry);
     }

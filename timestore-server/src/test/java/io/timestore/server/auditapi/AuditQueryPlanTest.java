@@ -26,17 +26,20 @@ class AuditQueryPlanTest {
 
     @BeforeAll
     static void manyEvents() throws SQLException {
+        server.tenant("acme");
         try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
             // 60,000 events over three tenants, shaped like real ones in the indexed columns.
             statement.execute("""
                     INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action,
                                               component, resource_type, resource_id, dataset_id, result, status, severity, event)
-                    SELECT (ARRAY['acme', 'globex', 'initech'])[1 + i % 3], gen_random_uuid(),
-                           now() - make_interval(secs => i), 'req-' || i, 'user-' || (i % 50), 'jwt',
+                    SELECT tenant, id, at, 'req-' || i, 'user-' || (i % 50), 'jwt',
                            (ARRAY['dataset:read', 'dataset:write', 'token:manage'])[1 + i % 3],
                            (ARRAY['points', 'datasets', 'tokens', 'audit'])[1 + i % 4], 'dataset', 'ds-' || (i % 200),
-                           'ds-' || (i % 200), (ARRAY['succeeded', 'failed', 'denied'])[1 + i % 3], 200, 'info', '{}'
-                    FROM generate_series(1, 60000) AS i
+                           'ds-' || (i % 200), (ARRAY['succeeded', 'failed', 'denied'])[1 + i % 3], 200, 'info',
+                           jsonb_build_object('event_id', id, 'tenant_id', tenant, 'occurred_at', at, 'request_id', 'req-' || i)
+                    FROM (SELECT i, (ARRAY['acme', 'globex', 'initech'])[1 + i % 3] AS tenant, gen_random_uuid() AS id,
+                                 now() - make_interval(secs => i) AS at
+                          FROM generate_series(1, 60000) AS i) generated
                     """);
             statement.execute("ANALYZE audit_events");
         }
@@ -81,6 +84,33 @@ class AuditQueryPlanTest {
                         .allSatisfy(scan -> assertThat(scan).isIn("Index Scan", "Index Only Scan", "Bitmap Heap Scan"));
             }
         }
+    }
+
+    @Test
+    void paging_through_twenty_thousand_events_returns_each_once_newest_first() throws Exception {
+        var auditor = io.timestore.server.testing.Tokens.bearer(server.tokens().user("acme", "auditor"));
+        var ids = new java.util.HashSet<String>();
+        var times = new java.util.ArrayList<Instant>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            var page = server.api().get("/api/audit/v1alpha1/events?limit=1000"
+                    + (cursor == null ? "" : "&cursor=" + cursor), auditor);
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            for (var event : page.json().get("items")) {
+                if (event.path("request_id").asText().startsWith("req-")) {
+                    assertThat(ids.add(event.get("event_id").asText())).as("each event once").isTrue();
+                    times.add(Instant.parse(event.get("occurred_at").asText()));
+                }
+            }
+            cursor = page.json().has("next_cursor") ? page.json().get("next_cursor").asText() : null;
+            pages++;
+        } while (cursor != null);
+
+        // 60,000 generated events, a third of them acme's.
+        assertThat(ids).hasSize(20_000);
+        assertThat(times).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(pages).isGreaterThanOrEqualTo(20);
     }
 
     /** The node types of every scan of audit_events in an EXPLAIN (FORMAT JSON) tree. */

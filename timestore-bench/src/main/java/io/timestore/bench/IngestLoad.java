@@ -1,0 +1,559 @@
+package io.timestore.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.security.TenantId;
+import io.timestore.server.Timestore;
+import io.timestore.server.config.SettingsLoader;
+import io.timestore.server.identity.DevIssuer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.postgresql.PGConnection;
+
+/**
+ * The HTTP load generator of issues 4 and 6: starts a real Timestore (embedded PostgreSQL, fsync
+ * on) in this JVM and measures, in one run,
+ * <ol>
+ *   <li>line-protocol ingestion through {@code POST /api/v2/write} (API token, row-level security
+ *       on) with {@code --writers} concurrent writers and {@code --batch}-line bodies, against a
+ *       binary COPY of the same rows into an unprotected table of the same shape in the same
+ *       cluster, and the heap after GC before and after;</li>
+ *   <li>an aggregate query (24 h at 1 min, avg over 8,640 points at 10 s) through HTTP against the
+ *       same SQL run directly as the superuser;</li>
+ *   <li>the audit wait of a read route under paced (open-loop) load, from the server's
+ *       {@code timestore_audit_wait_seconds} histogram.</li>
+ * </ol>
+ * Options: {@code --points N} (default 10,000,000), {@code --batch N} (5,000), {@code --writers N}
+ * (4), {@code --series N} (1,000), {@code --query-runs N} (300), {@code --rate N[,N...]} (2,000 req/s, one paced run per rate),
+ * {@code --audit-seconds N} (30), {@code --phases ingest,copy,query,audit} (all), {@code --set.<setting> value} (a
+ * server setting, for experiments).
+ * The results go to standard output; see docs/benchmarks.md.
+ */
+public final class IngestLoad {
+    private static final String TENANT = "bench";
+    private static final String DATASET = "cpu";
+    private static final long T0_NS = Instant.parse("2025-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, String> options;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private Timestore server;
+    private URI base;
+    private String apiToken;
+    private String superuserUrl;
+
+    private IngestLoad(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        new IngestLoad(options).run();
+        System.exit(0);
+    }
+
+    private long option(String name, long fallback) {
+        return Long.parseLong(options.getOrDefault(name, Long.toString(fallback)).replace("_", ""));
+    }
+
+    private boolean phase(String name) {
+        return Arrays.asList(options.getOrDefault("phases", "ingest,copy,query,audit").split(",")).contains(name);
+    }
+
+    private void run() throws Exception {
+        printMachine();
+        Path dataDir = Files.createTempDirectory("timestore-bench");
+        Map<String, String> flags = new LinkedHashMap<>(Map.of("server.port", "0", "data-dir", dataDir.toString()));
+        options.forEach((k, v) -> {
+            if (k.startsWith("set.")) { // --set.database.pool-size 32: a server setting for an experiment
+                flags.put(k.substring(4), v);
+            }
+        });
+        System.out.println("server settings: " + flags);
+        var settings = SettingsLoader.load(flags, Optional.empty(), Map.of("TIMESTORE_DEV_ISSUER", "on"));
+        long started = System.nanoTime();
+        server = Timestore.start(settings, List.of());
+        System.out.printf("server started in %.1f s on port %d, data dir %s%n", (System.nanoTime() - started) / 1e9,
+                server.port(), dataDir);
+        base = server.baseUri();
+        String jdbc = server.database().target().jdbcUrl();
+        superuserUrl = jdbc + (jdbc.contains("?") ? "&" : "?") + "user=postgres";
+        try {
+            setUp();
+            if (phase("ingest")) {
+                ingest();
+            }
+            if (phase("copy")) {
+                copy();
+            }
+            if (phase("query")) {
+                query();
+            }
+            if (phase("audit")) {
+                for (String rate : options.getOrDefault("rate", "2000").split(",")) {
+                    auditWait(Integer.parseInt(rate.trim()));
+                }
+            }
+            System.out.printf("load average at the end: %.2f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        } finally {
+            server.close();
+        }
+    }
+
+    private static void printMachine() {
+        System.out.printf("load average at the start: %.2f (other processes share this machine)%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf("date %s, %d processors, %s %s (%s), max heap %d MiB%n", Instant.now(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.runtime.version"), System.getProperty("os.arch"),
+                Runtime.getRuntime().maxMemory() >> 20);
+    }
+
+    // ---------------------------------------------------------------- set-up
+
+    private void setUp() throws Exception {
+        DevIssuer issuer = server.devIssuer().orElseThrow();
+        String operator = issuer.mint(new DevIssuer.Grant("operator", Optional.of(new TenantId("operators")),
+                List.of("platform-operator"), List.of(), Duration.ofMinutes(15)));
+        expect(201, post("/admin/v1/tenants", "{\"id\": \"" + TENANT + "\", \"name\": \"Bench\"}", "Bearer " + operator));
+        String admin = issuer.mint(new DevIssuer.Grant("admin@" + TENANT, Optional.of(new TenantId(TENANT)),
+                List.of("tenant-admin"), List.of(), Duration.ofMinutes(15)));
+        expect(201, post("/storage/v1/datasets", "{\"id\": \"" + DATASET + "\"}", "Bearer " + admin));
+        var token = expect(201, post("/admin/v1/tokens", """
+                {"name": "bench", "permissions": [{"action": "dataset:write"}, {"action": "dataset:read"}]}
+                """, "Bearer " + admin));
+        apiToken = JSON.readTree(token.body()).get("token").asText();
+        System.out.println("tenant, dataset and API token created");
+    }
+
+    private HttpResponse<String> post(String path, String body, String authorization) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", authorization)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> expect(int status, HttpResponse<String> response) {
+        if (response.statusCode() != status) {
+            throw new IllegalStateException("%s answered %d: %s".formatted(response.uri(), response.statusCode(), response.body()));
+        }
+        return response;
+    }
+
+    // ---------------------------------------------------------------- ingestion
+
+    /** Point k: series k % series, time T0 + (k / series) seconds, value (k % 1000) / 8. */
+    private static long timeOf(long k, int series) {
+        return T0_NS + (k / series) * 1_000_000_000L;
+    }
+
+    private static byte[] lines(long from, int count, int series) {
+        var out = new StringBuilder(count * 64);
+        for (long k = from; k < from + count; k++) {
+            out.append("cpu,host=h").append(k % series).append(",region=eu-west-1 usage=")
+                    .append((k % 1000) / 8.0).append(' ').append(timeOf(k, series)).append('\n');
+        }
+        return out.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private void ingest() throws Exception {
+        long points = option("points", 10_000_000);
+        int batch = (int) option("batch", 5_000);
+        int writers = (int) option("writers", 4);
+        int series = (int) option("series", 1_000);
+        long batches = points / batch;
+        URI write = base.resolve("/api/v2/write?org=%s&bucket=%s&precision=ns".formatted(TENANT, DATASET));
+        // A warm-up outside the measured series: JIT, pools, series creation.
+        for (int i = 0; i < 20; i++) {
+            expectWrite(sendWrite(write, lines(-(long) (i + 1) * batch - 1_000_000_000L, batch, series)));
+        }
+        long heapBefore = heapAfterGc();
+        System.out.printf("ingest: %,d points, %,d-line batches, %d writers, %,d series; heap after GC at start %.1f MiB%n",
+                points, batch, writers, series, heapBefore / 1048576.0);
+        var next = new AtomicLong();
+        var done = new AtomicLong();
+        var latencies = new ConcurrentLinkedQueue<Long>();
+        var failures = new ConcurrentLinkedQueue<Throwable>();
+        var finished = new CountDownLatch(writers);
+        long started = System.nanoTime();
+        for (int w = 0; w < writers; w++) {
+            Thread.ofPlatform().name("writer-" + w).start(() -> {
+                try {
+                    for (long b; (b = next.getAndIncrement()) < batches; ) {
+                        byte[] body = lines(b * batch, batch, series);
+                        long t = System.nanoTime();
+                        expectWrite(sendWrite(write, body));
+                        latencies.add(System.nanoTime() - t);
+                        done.addAndGet(batch);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                    next.set(batches);
+                } finally {
+                    finished.countDown();
+                }
+            });
+        }
+        long reported = 0;
+        long lastTime = started;
+        long lastDone = 0;
+        while (!finished.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            long now = System.nanoTime();
+            long d = done.get();
+            if (d - reported >= 1_000_000) {
+                reported = d;
+                System.out.printf("  %,d points after %.1f s: %,.0f points/s since last report%n", d, (now - started) / 1e9,
+                        (d - lastDone) / ((now - lastTime) / 1e9));
+                lastTime = now;
+                lastDone = d;
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("a writer failed", failures.peek());
+        }
+        long heapAfter = heapAfterGc();
+        System.out.printf("RESULT ingest-http: %,d points in %.1f s = %,.0f points/s; batch latency median %.1f ms, p95 %.1f ms%n",
+                done.get(), seconds, done.get() / seconds, percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.95) / 1e6);
+        System.out.printf("RESULT heap-after-gc: start %.1f MiB, end %.1f MiB%n", heapBefore / 1048576.0, heapAfter / 1048576.0);
+        ingestRate = done.get() / seconds;
+        System.out.printf("  rows in points: %,d%n", countRows("SELECT count(*) FROM points WHERE tenant_id = 'bench'"));
+    }
+
+    private double ingestRate = Double.NaN;
+
+    private HttpResponse<String> sendWrite(URI write, byte[] body) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(write).header("Authorization", "Token " + apiToken)
+                .header("Content-Type", "text/plain; charset=utf-8").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void expectWrite(HttpResponse<String> response) {
+        if (response.statusCode() != 204) {
+            throw new IllegalStateException("write answered %d: %s".formatted(response.statusCode(), response.body()));
+        }
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        var memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    // ---------------------------------------------------------------- raw COPY baseline
+
+    private Connection superuser() throws SQLException {
+        return DriverManager.getConnection(superuserUrl);
+    }
+
+    private long countRows(String sql) throws SQLException {
+        try (var c = superuser(); var s = c.createStatement(); var rows = s.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    private void copy() throws Exception {
+        long points = option("points", 10_000_000);
+        int batch = (int) option("batch", 5_000);
+        int writers = (int) option("writers", 4);
+        int series = (int) option("series", 1_000);
+        long batches = points / batch;
+        try (var c = superuser(); var s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS bench_scratch CASCADE");
+            s.execute("CREATE SCHEMA bench_scratch");
+            // The shape of points (V6__points.sql) without row-level security.
+            s.execute("""
+                    CREATE TABLE bench_scratch.points (
+                        tenant_id text NOT NULL, dataset_id text NOT NULL, series_id bigint NOT NULL, ts_ns bigint NOT NULL,
+                        f float8, i bigint, b boolean, s text,
+                        PRIMARY KEY (tenant_id, dataset_id, series_id, ts_ns))
+                    """);
+        }
+        var next = new AtomicLong();
+        var done = new AtomicLong();
+        var failures = new ConcurrentLinkedQueue<Throwable>();
+        var finished = new CountDownLatch(writers);
+        long started = System.nanoTime();
+        for (int w = 0; w < writers; w++) {
+            Thread.ofPlatform().name("copier-" + w).start(() -> {
+                try (var c = superuser()) {
+                    var copier = c.unwrap(PGConnection.class).getCopyAPI();
+                    for (long b; (b = next.getAndIncrement()) < batches; ) {
+                        byte[] body = binaryRows(b * batch, batch, series);
+                        long n = copier.copyIn("COPY bench_scratch.points FROM STDIN (FORMAT binary)", new ByteArrayInputStream(body));
+                        done.addAndGet(n);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                    next.set(batches);
+                } finally {
+                    finished.countDown();
+                }
+            });
+        }
+        finished.await();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("a copier failed", failures.peek());
+        }
+        double rate = done.get() / seconds;
+        System.out.printf("RESULT copy-binary: %,d rows in %.1f s = %,.0f rows/s (%d connections, %,d-row COPY per transaction)%n",
+                done.get(), seconds, rate, writers, batch);
+        if (!Double.isNaN(ingestRate)) {
+            System.out.printf("RESULT ingest-ratio: HTTP line protocol / binary COPY = %.2fx%n", ingestRate / rate);
+        }
+    }
+
+    /** The rows of {@link #lines} in PostgreSQL's binary COPY format. */
+    private static byte[] binaryRows(long from, int count, int series) {
+        byte[] tenant = TENANT.getBytes(StandardCharsets.US_ASCII);
+        byte[] dataset = DATASET.getBytes(StandardCharsets.US_ASCII);
+        var out = ByteBuffer.allocate(19 + count * (2 + 4 + tenant.length + 4 + dataset.length + 12 + 12 + 12 + 4 * 3) + 2);
+        out.put("PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1)).putInt(0).putInt(0);
+        for (long k = from; k < from + count; k++) {
+            out.putShort((short) 8);
+            out.putInt(tenant.length).put(tenant);
+            out.putInt(dataset.length).put(dataset);
+            out.putInt(8).putLong(k % series + 1);
+            out.putInt(8).putLong(timeOf(k, series));
+            out.putInt(8).putDouble((k % 1000) / 8.0);
+            out.putInt(-1).putInt(-1).putInt(-1);
+        }
+        out.putShort((short) -1);
+        return Arrays.copyOf(out.array(), out.position());
+    }
+
+    // ---------------------------------------------------------------- query latency
+
+    private void query() throws Exception {
+        int runs = (int) option("query-runs", 300);
+        long day = 86_400L * 1_000_000_000L;
+        long start = T0_NS - 10 * day; // a day of its own, before the ingestion data
+        var body = new StringBuilder();
+        for (int i = 0; i < 8_640; i++) {
+            body.append("q,host=query value=").append(Math.sin(i / 100.0) * 50 + 50).append(' ')
+                    .append(start + i * 10_000_000_000L).append('\n');
+        }
+        expectWrite(sendWrite(base.resolve("/api/v2/write?org=%s&bucket=%s&precision=ns".formatted(TENANT, DATASET)),
+                body.toString().getBytes(StandardCharsets.US_ASCII)));
+        long seriesId;
+        try (var c = superuser(); var s = c.prepareStatement(
+                "SELECT id FROM series WHERE tenant_id = ? AND dataset_id = ? AND measurement = 'q' AND field = 'value'")) {
+            s.setString(1, TENANT);
+            s.setString(2, DATASET);
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                seriesId = rows.getLong(1);
+            }
+        }
+        long end = start + day;
+        long step = 60_000_000_000L;
+        URI uri = base.resolve("/storage/v1/datasets/%s/query?measurement=q&field=value&tag.host=query&start=%d&end=%d&step=1m&agg=avg"
+                .formatted(DATASET, start, end));
+        var request = HttpRequest.newBuilder(uri).header("Authorization", "Token " + apiToken).GET().build();
+        // The server's aggregate statement (QueryStore.AGGREGATE with avg over a float series).
+        String sql = """
+                SELECT p.ts_ns - (((p.ts_ns % ?) + ?) % ?) AS bucket, avg(p.f)::float8
+                FROM points p
+                WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.ts_ns >= ? AND p.ts_ns < ?
+                GROUP BY bucket ORDER BY bucket
+                """;
+        List<Long> http = new ArrayList<>();
+        List<Long> direct = new ArrayList<>();
+        try (var c = superuser(); var s = c.prepareStatement(sql)) {
+            for (int i = 0; i < 100 + runs; i++) {
+                long t = System.nanoTime();
+                int rowsSeen = 0;
+                s.setLong(1, step);
+                s.setLong(2, step);
+                s.setLong(3, step);
+                s.setString(4, TENANT);
+                s.setString(5, DATASET);
+                s.setLong(6, seriesId);
+                s.setLong(7, start);
+                s.setLong(8, end);
+                try (var rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        rows.getLong(1);
+                        rows.getDouble(2);
+                        rowsSeen++;
+                    }
+                }
+                long sqlTime = System.nanoTime() - t;
+                t = System.nanoTime();
+                var response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                long httpTime = System.nanoTime() - t;
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("query answered " + response.statusCode() + ": " + new String(response.body()));
+                }
+                if (i == 0) {
+                    JsonNode json = JSON.readTree(response.body());
+                    int points = json.get("series").get(0).get("points").size();
+                    System.out.printf("query: %d windows over HTTP, %d rows over JDBC, %d bytes of JSON%n", points, rowsSeen,
+                            response.body().length);
+                }
+                if (i >= 100) { // the first 100 pairs warm both paths
+                    direct.add(sqlTime);
+                    http.add(httpTime);
+                }
+            }
+        }
+        double hm = percentile(http, 0.5) / 1e6;
+        double sm = percentile(direct, 0.5) / 1e6;
+        System.out.printf("RESULT query-http: %d runs, median %.2f ms, p95 %.2f ms%n", runs, hm, percentile(http, 0.95) / 1e6);
+        System.out.printf("RESULT query-sql: %d runs, median %.2f ms, p95 %.2f ms%n", runs, sm, percentile(direct, 0.95) / 1e6);
+        System.out.printf("RESULT query-ratio: median HTTP / median SQL = %.2fx%n", hm / sm);
+    }
+
+    // ---------------------------------------------------------------- audit wait under paced load
+
+    private void auditWait(int rate) throws Exception {
+        int seconds = (int) option("audit-seconds", 30);
+        // A cheap read route: one minute of raw points of one series.
+        URI uri = base.resolve("/storage/v1/datasets/%s/query?measurement=cpu&field=usage&tag.host=h1&tag.region=eu-west-1&start=%d&end=%d"
+                .formatted(DATASET, T0_NS, T0_NS + 60_000_000_000L));
+        var request = HttpRequest.newBuilder(uri).header("Authorization", "Token " + apiToken).GET().build();
+        for (int i = 0; i < 2_000; i++) { // warm-up, closed loop
+            expect(200, client.send(request, HttpResponse.BodyHandlers.ofString()));
+        }
+        var before = auditWaitBuckets();
+        long total = (long) rate * seconds;
+        long interval = 1_000_000_000L / rate;
+        var inFlight = new Semaphore(4_000);
+        var latencies = new ConcurrentLinkedQueue<Long>();
+        var errors = new AtomicLong();
+        var skipped = new AtomicLong();
+        var completed = new CountDownLatch((int) total);
+        long started = System.nanoTime();
+        for (long i = 0; i < total; i++) {
+            long due = started + i * interval;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            if (!inFlight.tryAcquire()) {
+                skipped.incrementAndGet();
+                completed.countDown();
+                continue;
+            }
+            client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+                latencies.add(System.nanoTime() - due); // from the scheduled time: no coordinated omission
+                if (failure != null || response.statusCode() != 200) {
+                    errors.incrementAndGet();
+                }
+                inFlight.release();
+                completed.countDown();
+            });
+        }
+        long sent = System.nanoTime();
+        completed.await();
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        var after = auditWaitBuckets();
+        long answered = latencies.size();
+        System.out.printf("audit: paced %,d req/s for %d s: %,d sent in %.1f s, %,d answered (%,d errors, %,d skipped at the in-flight cap) "
+                        + "in %.1f s = %,.0f req/s achieved%n", rate, seconds, total - skipped.get(), (sent - started) / 1e9, answered,
+                errors.get(), skipped.get(), elapsed, answered / elapsed);
+        System.out.printf("RESULT audit-client-latency: median %.2f ms, p95 %.2f ms, p99 %.2f ms (from scheduled send)%n",
+                percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.95) / 1e6, percentile(latencies, 0.99) / 1e6);
+        var delta = new TreeMap<Double, Double>();
+        after.forEach((le, count) -> delta.put(le, count - before.getOrDefault(le, 0.0)));
+        double count = delta.getOrDefault(Double.POSITIVE_INFINITY, 0.0);
+        System.out.printf("RESULT audit-wait: %,.0f observations, median %.3f ms, p95 %.3f ms, p99 %.3f ms "
+                        + "(timestore_audit_wait_seconds, linear within buckets)%n", count,
+                bucketQuantile(delta, 0.5) * 1e3, bucketQuantile(delta, 0.95) * 1e3, bucketQuantile(delta, 0.99) * 1e3);
+        System.out.println("  buckets (le ms: count) " + bucketSummary(delta));
+    }
+
+    /** Cumulative counts of {@code timestore_audit_wait_seconds_bucket} by upper bound, summed over labels. */
+    private Map<Double, Double> auditWaitBuckets() throws IOException, InterruptedException {
+        var response = expect(200, client.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()));
+        var buckets = new TreeMap<Double, Double>();
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith("timestore_audit_wait_seconds_bucket{")) {
+                int le = line.indexOf("le=\"") + 4;
+                String bound = line.substring(le, line.indexOf('"', le));
+                double upper = bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound);
+                double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                buckets.merge(upper, value, Double::sum);
+            }
+        }
+        if (buckets.isEmpty()) {
+            throw new IllegalStateException("no timestore_audit_wait_seconds histogram in /metrics");
+        }
+        return buckets;
+    }
+
+    private static double bucketQuantile(TreeMap<Double, Double> cumulative, double q) {
+        double total = cumulative.lastEntry().getValue();
+        double rank = q * total;
+        double lower = 0;
+        double below = 0;
+        for (var e : cumulative.entrySet()) {
+            if (e.getValue() >= rank) {
+                if (e.getKey().isInfinite()) {
+                    return lower;
+                }
+                double inBucket = e.getValue() - below;
+                return inBucket == 0 ? e.getKey() : lower + (e.getKey() - lower) * (rank - below) / inBucket;
+            }
+            lower = e.getKey();
+            below = e.getValue();
+        }
+        return lower;
+    }
+
+    private static String bucketSummary(TreeMap<Double, Double> cumulative) {
+        var out = new StringBuilder();
+        double previous = 0;
+        for (var e : cumulative.entrySet()) {
+            if (e.getValue() > previous) {
+                out.append(e.getKey().isInfinite() ? "+Inf" : "%.3f".formatted(e.getKey() * 1e3)).append(": ")
+                        .append("%.0f".formatted(e.getValue() - previous)).append("  ");
+                previous = e.getValue();
+            }
+        }
+        return out.toString();
+    }
+
+    private static double percentile(java.util.Collection<Long> values, double q) {
+        long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+    }
+}
