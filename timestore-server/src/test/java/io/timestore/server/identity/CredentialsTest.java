@@ -168,6 +168,46 @@ class CredentialsTest {
     }
 
     @Test
+    @Order(7)
+    void using_a_token_records_its_last_use_without_a_write_per_request() {
+        var token = createToken("acme", """
+                {"name": "last-used", "permissions": [{"action": "dataset:read"}]}
+                """);
+        var id = token.substring(4, 28);
+        for (int i = 0; i < 3; i++) {
+            server.api().get("/admin/v1/tokens", "Authorization", "Token " + token);
+        }
+
+        Await.until("the batched last-use time is written", Duration.ofSeconds(20), () -> {
+            var list = server.api().get("/admin/v1/tokens", admin("acme"));
+            for (var item : list.json().get("items")) {
+                if (item.get("id").asText().equals(id) && item.has("last_used_at")) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    @Test
+    @Order(8)
+    void signing_key_secrets_are_stored_encrypted_and_bound_to_their_row() throws SQLException {
+        var key = createSigningKey();
+
+        try (var superuser = server.postgres().superuser(server.database());
+             var statement = superuser.prepareStatement("SELECT secret FROM signing_keys WHERE id = ?")) {
+            statement.setString(1, key.id());
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                var stored = rows.getBytes(1);
+                assertThat(stored).hasSize(1 + 12 + 32 + 16);
+                assertThat(stored[0]).as("format version").isEqualTo((byte) 1);
+                assertThat(java.util.HexFormat.of().formatHex(stored)).doesNotContain(java.util.HexFormat.of().formatHex(key.secret()));
+            }
+        }
+    }
+
+    @Test
     @Order(10)
     void a_signed_request_is_accepted_once_and_its_replay_refused() {
         var key = createSigningKey();
