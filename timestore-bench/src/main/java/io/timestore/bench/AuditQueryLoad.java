@@ -39,28 +39,36 @@ public final class AuditQueryLoad {
     public static void main(String[] args) throws Exception {
         long events = 20_000_000;
         int runs = 200;
+        String dataDir = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events" -> events = Long.parseLong(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
+                // Reuse a data directory an earlier run filled (its PostgreSQL keeps the events).
+                case "--data-dir" -> dataDir = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        new AuditQueryLoad().run(events, runs);
+        new AuditQueryLoad().run(events, runs, Optional.ofNullable(dataDir).map(java.nio.file.Path::of));
     }
 
-    private void run(long events, int runs) throws Exception {
+    private void run(long events, int runs, Optional<java.nio.file.Path> reuse) throws Exception {
         System.out.printf("machine: %d cores, %s, JDK %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.arch"), System.getProperty("java.version"));
-        var dataDir = Files.createTempDirectory("timestore-audit-bench");
+        var dataDir = reuse.isPresent() ? reuse.get() : Files.createTempDirectory("timestore-audit-bench");
         var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString()), Optional.empty(),
                 Map.of("TIMESTORE_DEV_ISSUER", "on"));
         try (var server = Timestore.start(settings, List.of())) {
             base = server.baseUri();
             var superuser = server.database().target().jdbcUrl() + "?user=postgres";
+            if (reuse.isEmpty()) {
+                fill(superuser, events);
+            } else {
+                System.out.printf("reusing the events already in %s%n", dataDir);
+            }
+            // Minted after the fill: a development token lives at most 15 minutes.
             auditor = "Bearer " + server.devIssuer().orElseThrow().mint(new DevIssuer.Grant("auditor", Optional.of(new TenantId("big")),
                     List.of("auditor"), List.of(), Duration.ofMinutes(15)));
-            fill(superuser, events);
             measurePages(runs);
             measureExport();
         }

@@ -67,18 +67,35 @@ public final class AuditStep {
 
     /** Runs {@code handler} for one request of {@code operation}, admitted by {@code gate}. */
     void run(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
-        RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
-        var audit = events.begin(origin(ctx, request), operation);
-        Problems.Problem problem = null;
-        boolean failed = false;
-        java.util.Optional<HeldKey> held = java.util.Optional.empty();
-        try {
+        execute(ctx, operation, handler, (request, audit) -> {
             var principal = gate.authenticate(ctx, operation);
             audit.authenticated(principal);
             var security = gate.resolve(ctx, principal, request);
             audit.admitted(security);
             org.slf4j.MDC.put("tenant", security.tenant().value());
             org.slf4j.MDC.put("actor", principal.subject());
+            return security;
+        });
+    }
+
+    /** How a kind of route admits a request: who calls, and in which context it may act. */
+    @FunctionalInterface
+    private interface Admission {
+        SecurityContext admit(RequestContext request, RequestAudit audit) throws Exception;
+    }
+
+    /**
+     * The one sequence every API route shares: admit, run once (idempotency), turn failures into
+     * problems, make the event durable, then store or release the idempotency key.
+     */
+    private void execute(Context ctx, ApiOperation operation, SecuredHandler handler, Admission admission) {
+        RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
+        var audit = events.begin(origin(ctx, request), operation);
+        Problems.Problem problem = null;
+        boolean failed = false;
+        java.util.Optional<HeldKey> held = java.util.Optional.empty();
+        try {
+            var security = admission.admit(request, audit);
             held = handleOnce(ctx, operation, security, audit, handler);
         } catch (HandlerFailure failure) {
             failed = true;
@@ -176,28 +193,14 @@ public final class AuditStep {
      * handler must require {@code tenant:admin}. The event goes to the platform partition.
      */
     void runPlatform(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
-        RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
-        var audit = events.begin(origin(ctx, request), operation);
-        Problems.Problem problem = null;
-        boolean failed = false;
-        java.util.Optional<HeldKey> held = java.util.Optional.empty();
-        try {
+        execute(ctx, operation, handler, (request, audit) -> {
             var principal = gate.authenticate(ctx);
             audit.authenticated(principal);
             var security = gate.platform(principal, request);
             audit.admittedToPlatform(security);
             org.slf4j.MDC.put("actor", principal.subject());
-            held = handleOnce(ctx, operation, security, audit, handler);
-        } catch (HandlerFailure failure) {
-            failed = true;
-            held = java.util.Optional.of(failure.held);
-            problem = problems.handle((Exception) failure.getCause(), ctx);
-        } catch (Exception failure) {
-            failed = true;
-            problem = problems.handle(failure, ctx);
-        }
-        finish(ctx, audit, failed, problem);
-        held.ifPresent(key -> releaseOrStore(ctx, key));
+            return security;
+        });
     }
 
     /** Records the event of a request no route matched (404/405): it resolves no tenant. */
