@@ -186,7 +186,7 @@ public final class Timestore implements AutoCloseable {
             var transactions = new Transactions(database.runtimeDataSource(), metrics.registry(), tracer);
 
             // Audit first: every route below is born audited.
-            var auditSink = new PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
+            var auditSink = new PostgresAuditSink(database.auditDataSource(), new AuditJson());
             var auditSettings = settings.audit();
             var recorder = new GroupCommitRecorder(auditSink, auditSettings.queueCapacity(), auditSettings.maxBatch(),
                     new AuditCommitMetrics(metrics.registry()));

@@ -28,14 +28,16 @@ public final class Database implements AutoCloseable {
     private final DatabaseTarget target;
     private final HikariDataSource pool;
     private final HikariDataSource retentionPool;
+    private final HikariDataSource auditPool;
     private final Transactions transactions;
 
     private Database(Optional<EmbeddedDatabase> embedded, DatabaseTarget target, HikariDataSource pool,
-                     HikariDataSource retentionPool) {
+                     HikariDataSource retentionPool, HikariDataSource auditPool) {
         this.embedded = embedded;
         this.target = target;
         this.pool = pool;
         this.retentionPool = retentionPool;
+        this.auditPool = auditPool;
         this.transactions = new Transactions(pool);
     }
 
@@ -53,7 +55,7 @@ public final class Database implements AutoCloseable {
             RuntimeRole.verify(target);
             var pool = openPool(target, settings, registry);
             try {
-                return new Database(embedded, target, pool, retentionPool(target, settings));
+                return new Database(embedded, target, pool, retentionPool(target, settings), auditPool(target, settings));
             } catch (RuntimeException e) {
                 pool.close();
                 throw e;
@@ -96,6 +98,15 @@ public final class Database implements AutoCloseable {
         return retentionPool;
     }
 
+    /**
+     * Runtime-role connections reserved for the audit group-commit writer. Kept apart from the
+     * request pool on purpose: under load, hundreds of requests queue for request connections,
+     * and the one thread that makes their audit events durable must never wait behind them.
+     */
+    public DataSource auditDataSource() {
+        return auditPool;
+    }
+
     public Transactions transactions() {
         return transactions;
     }
@@ -112,6 +123,7 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         retentionPool.close();
+        auditPool.close();
         pool.close();
         embedded.ifPresent(EmbeddedDatabase::close);
     }
@@ -167,6 +179,21 @@ public final class Database implements AutoCloseable {
             throw new InvalidSettings("database.runtime-user", "cannot connect to %s as %s: %s"
                     .formatted(target.maskedUrl(), target.runtimeUser(), firstLine(e.getMessage())), e);
         }
+    }
+
+    private static HikariDataSource auditPool(DatabaseTarget target, DatabaseSettings settings) {
+        var config = new HikariConfig();
+        config.setPoolName("timestore-audit");
+        config.setJdbcUrl(target.jdbcUrl());
+        config.setUsername(target.runtimeUser());
+        target.runtimePassword().reveal().ifPresent(config::setPassword);
+        config.setMaximumPoolSize(2);
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
+        config.addDataSourceProperty("ApplicationName", "timestore-audit");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        return new HikariDataSource(config);
     }
 
     private static HikariDataSource retentionPool(DatabaseTarget target, DatabaseSettings settings) {
