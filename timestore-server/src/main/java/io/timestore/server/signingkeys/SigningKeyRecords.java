@@ -6,6 +6,7 @@ import io.timestore.security.TenantId;
 import io.timestore.security.signed.SigningKey;
 import io.timestore.security.signed.SigningKeyStore;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.http.CreationPages;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -46,7 +47,7 @@ public final class SigningKeyRecords implements SigningKeyStore {
 
     /** A key as listed: never its secret. */
     public record Listed(String id, String name, Set<String> roles, Set<String> scopes, Instant expiresAt,
-                         Instant createdAt, String createdBy, Optional<Instant> revokedAt) {}
+                         Instant createdAt, String createdBy, Optional<Instant> revokedAt) implements CreationPages.Item {}
 
     private final Transactions transactions;
     private final SecretBox box;

@@ -7,11 +7,11 @@ import io.timestore.security.Principal;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.http.CreationPages;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
-import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
@@ -72,29 +72,22 @@ public final class SigningKeyRoutes implements RouteGroup {
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, LIST.action());
-        int limit = Pages.limit(ctx);
-        var scope = "signing-keys:" + security.tenant().value();
-        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c));
-        var page = service.list(security, after.map(p -> Instant.parse(p.get(0))), after.map(p -> p.get(1)), limit + 1);
-        var items = bodies.mapper().createArrayNode();
-        page.stream().limit(limit).forEach(key -> {
-            var item = items.addObject().put("id", key.id()).put("name", key.name());
-            var roles = item.putArray("roles");
-            key.roles().forEach(roles::add);
-            var scopes = item.putArray("scopes");
-            key.scopes().forEach(scopes::add);
-            item.put("expires_at", key.expiresAt().toString()).put("created_at", key.createdAt().toString())
-                    .put("created_by", key.createdBy());
-            key.revokedAt().ifPresent(at -> item.put("revoked_at", at.toString()));
-        });
-        var body = bodies.mapper().createObjectNode();
-        body.set("items", items);
-        if (page.size() > limit) {
-            var last = page.get(limit - 1);
-            body.put("next_cursor", cursors.encode(scope, List.of(last.createdAt().toString(), last.id())));
-        }
-        audit.detail("returned", Math.min(page.size(), limit));
-        ctx.json(body);
+        var page = CreationPages.read(ctx, cursors, bodies.mapper(), "signing-keys:" + security.tenant().value(),
+                (afterCreatedAt, afterId, limit) -> service.list(security, afterCreatedAt, afterId, limit), this::keyJson);
+        audit.detail("returned", page.returned());
+        ctx.json(page.body());
+    }
+
+    private com.fasterxml.jackson.databind.node.ObjectNode keyJson(SigningKeyRecords.Listed key) {
+        var item = bodies.mapper().createObjectNode().put("id", key.id()).put("name", key.name());
+        var roles = item.putArray("roles");
+        key.roles().forEach(roles::add);
+        var scopes = item.putArray("scopes");
+        key.scopes().forEach(scopes::add);
+        item.put("expires_at", key.expiresAt().toString()).put("created_at", key.createdAt().toString())
+                .put("created_by", key.createdBy());
+        key.revokedAt().ifPresent(at -> item.put("revoked_at", at.toString()));
+        return item;
     }
 
     private void revoke(Context ctx, SecurityContext security, RequestAudit audit) {

@@ -8,6 +8,7 @@ import io.timestore.security.TokenPermission;
 import io.timestore.security.tokens.ApiTokenStore;
 import io.timestore.security.tokens.StoredApiToken;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.http.CreationPages;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -54,7 +55,7 @@ public final class TokenRecords implements ApiTokenStore {
     /** A token as listed: everything but the hash. */
     public record Listed(String id, String name, List<TokenPermission> permissions, Instant expiresAt, Instant createdAt,
                          String createdBy, Optional<Instant> revokedAt, Optional<String> revokedBy,
-                         Optional<Instant> lastUsedAt) {}
+                         Optional<Instant> lastUsedAt) implements CreationPages.Item {}
 
     private final Transactions transactions;
     private final ObjectMapper json;
