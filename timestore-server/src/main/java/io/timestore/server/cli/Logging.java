@@ -42,4 +42,14 @@ public final class Logging {
             throw new IllegalStateException("the bundled logging configuration is invalid (details above)");
         }
     }
+
+    /**
+     * Writes out every queued line and stops logging: the last step before the process exits,
+     * since lines are written by a background thread (see logback-levels.xml).
+     */
+    public static void stop() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.stop();
+        }
+    }
 }

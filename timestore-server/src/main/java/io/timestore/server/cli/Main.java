@@ -28,6 +28,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         int code = run(args, System.out, System.err, System.getenv());
+        Logging.stop();
         System.exit(code);
     }
 

@@ -37,6 +37,7 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 timestore.close();
             } finally {
+                Logging.stop();
                 stopped.countDown();
             }
         }, "timestore-shutdown"));

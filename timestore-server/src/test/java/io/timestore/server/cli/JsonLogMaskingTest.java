@@ -2,6 +2,7 @@ package io.timestore.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
@@ -35,7 +36,8 @@ class JsonLogMaskingTest {
         configurator.doConfigure(Logging.class.getResource("logback-configure.xml"));
         assertThat(new ch.qos.logback.core.status.StatusUtil(context).getHighestLevel(0))
                 .as("the shipped configuration loads without warnings").isLessThan(ch.qos.logback.core.status.Status.WARN);
-        var appender = (OutputStreamAppender<ILoggingEvent>) context.getLogger("ROOT").getAppender("CONSOLE");
+        var async = (AsyncAppender) context.getLogger("ROOT").getAppender("ASYNC");
+        var appender = (OutputStreamAppender<ILoggingEvent>) async.getAppender("CONSOLE");
         encoder = (ch.qos.logback.core.encoder.Encoder<ILoggingEvent>) appender.getEncoder();
     }
 
