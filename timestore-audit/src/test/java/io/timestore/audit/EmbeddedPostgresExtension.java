@@ -75,7 +75,9 @@ public final class EmbeddedPostgresExtension implements ParameterResolver {
                  var statement = owner.createStatement()) {
                 statement.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC");
                 statement.execute("GRANT USAGE ON SCHEMA public TO " + RUNTIME);
-                statement.execute(AuditSchema.script(RUNTIME));
+                for (int version = 1; version <= AuditSchema.LATEST; version++) {
+                    statement.execute(AuditSchema.script(version, RUNTIME));
+                }
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot apply the audit schema", e);
             }

@@ -15,7 +15,7 @@ public final class Migrations {
         return Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword().reveal().orElse(""))
                 .locations("classpath:db/migration")
-                .javaMigrations(new AuditTrailMigration())
+                .javaMigrations(AuditTrailMigration.all().toArray(org.flywaydb.core.api.migration.JavaMigration[]::new))
                 .placeholders(Map.of("runtime_role", target.runtimeUser(), "owner_role", target.ownerUser(),
                         "retention_role", target.retentionUser()))
                 .cleanDisabled(true)
