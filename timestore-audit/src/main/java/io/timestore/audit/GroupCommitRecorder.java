@@ -17,8 +17,14 @@ import org.slf4j.LoggerFactory;
  * Group commit: concurrent {@link #record} calls are queued and written by one writer thread in
  * shared transactions of up to {@code maxBatch} events, so a thousand concurrent requests cost a
  * handful of commits rather than a thousand (a single-row durable commit costs as much as a
- * hundred-row one). The writer never waits to fill a batch: it takes whatever is queued when the
+ * hundred-row one). A writer never waits to fill a batch: it takes whatever is queued when its
  * previous commit finished, so an idle system commits each event at once.
+ *
+ * <p>With more than one writer, commits overlap: an event that arrives while one writer waits for
+ * its commit's WAL flush is taken by another writer at once instead of waiting a whole commit for
+ * its turn, which roughly halves the wait at moderate load (PostgreSQL flushes overlapping commits
+ * together). Order between writers does not matter: the sequencer seals events in the order their
+ * transactions become visible, as it does for events committed with their mutations.
  *
  * <p>Fail-closed: when the queue is full, the store fails, or the recorder is closing, the stage
  * completes exceptionally with {@link AuditUnavailable}; the caller then answers 503. Thread-safe.
@@ -48,7 +54,7 @@ public final class GroupCommitRecorder implements AuditRecorder, AutoCloseable {
     private final Observer observer;
     private final BlockingQueue<Pending> queue;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread writer;
+    private final List<Thread> writers;
     private volatile boolean lastCommitFailed;
 
     /**
@@ -57,15 +63,27 @@ public final class GroupCommitRecorder implements AuditRecorder, AutoCloseable {
      * @param maxBatch      the most events one commit carries
      */
     public GroupCommitRecorder(AuditSink sink, int queueCapacity, int maxBatch, Observer observer) {
+        this(sink, queueCapacity, maxBatch, 1, observer);
+    }
+
+    /**
+     * @param writers how many commits may be in progress at once; the sink needs that many
+     *                connections (more writers than connections only queue inside the pool)
+     */
+    public GroupCommitRecorder(AuditSink sink, int queueCapacity, int maxBatch, int writers, Observer observer) {
         this.sink = Objects.requireNonNull(sink, "sink");
-        if (queueCapacity < 1 || maxBatch < 1) {
-            throw new IllegalArgumentException("queueCapacity and maxBatch must be positive (found %d, %d)"
-                    .formatted(queueCapacity, maxBatch));
+        if (queueCapacity < 1 || maxBatch < 1 || writers < 1) {
+            throw new IllegalArgumentException("queueCapacity, maxBatch and writers must be positive (found %d, %d, %d)"
+                    .formatted(queueCapacity, maxBatch, writers));
         }
         this.maxBatch = maxBatch;
         this.observer = Objects.requireNonNull(observer, "observer");
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        this.writer = Thread.ofPlatform().name("audit-group-commit").daemon().start(this::writeLoop);
+        var started = new ArrayList<Thread>(writers);
+        for (int i = 0; i < writers; i++) {
+            started.add(Thread.ofPlatform().name("audit-group-commit-" + i).daemon().start(this::writeLoop));
+        }
+        this.writers = List.copyOf(started);
     }
 
     @Override
@@ -147,12 +165,15 @@ public final class GroupCommitRecorder implements AuditRecorder, AutoCloseable {
         if (closed.getAndSet(true)) {
             return;
         }
+        long deadline = System.nanoTime() + drain.toNanos();
         try {
-            writer.join(drain);
+            for (var writer : writers) {
+                writer.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        writer.interrupt();
+        writers.forEach(Thread::interrupt);
         failAll(new AuditUnavailable("audit recorder closed"));
     }
 

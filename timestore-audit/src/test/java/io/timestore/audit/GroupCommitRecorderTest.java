@@ -12,6 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Group commit against a real, durable PostgreSQL (fsync and synchronous_commit on). */
 @ExtendWith(EmbeddedPostgresExtension.class)
@@ -36,10 +38,11 @@ class GroupCommitRecorderTest {
         }
     }
 
-    @Test
-    void two_hundred_concurrent_records_are_all_durable_and_share_far_fewer_commits(AuditDatabase db) throws Exception {
+    @ParameterizedTest(name = "{0} writer(s)")
+    @ValueSource(ints = {1, 2})
+    void two_hundred_concurrent_records_are_all_durable_and_share_far_fewer_commits(int writers, AuditDatabase db) throws Exception {
         var observer = new Counting();
-        try (var recorder = new GroupCommitRecorder(new PostgresAuditSink(db.runtime(), json), 1000, 100, observer);
+        try (var recorder = new GroupCommitRecorder(new PostgresAuditSink(db.runtime(), json), 1000, 100, writers, observer);
              var callers = Executors.newVirtualThreadPerTaskExecutor()) {
             var start = new CountDownLatch(1);
             List<CompletableFuture<Recorded>> waits = new ArrayList<>();

@@ -189,7 +189,7 @@ public final class Timestore implements AutoCloseable {
             var auditSink = new PostgresAuditSink(database.auditDataSource(), new AuditJson());
             var auditSettings = settings.audit();
             var recorder = new GroupCommitRecorder(auditSink, auditSettings.queueCapacity(), auditSettings.maxBatch(),
-                    new AuditCommitMetrics(metrics.registry()));
+                    Database.AUDIT_CONNECTIONS, new AuditCommitMetrics(metrics.registry()));
             closeOnFailure.addFirst(recorder);
             var auditEvents = new AuditEvents(auditSink, new Redactor(auditSettings.redaction()));
             AuditPipelineMetrics.bind(metrics.registry(), recorder, auditEvents);

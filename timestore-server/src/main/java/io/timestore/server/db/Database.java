@@ -98,8 +98,11 @@ public final class Database implements AutoCloseable {
         return retentionPool;
     }
 
+    /** Connections of the audit pool: one per group-commit writer, whose commits overlap. */
+    public static final int AUDIT_CONNECTIONS = 2;
+
     /**
-     * Runtime-role connections reserved for the audit group-commit writer. Kept apart from the
+     * Runtime-role connections reserved for the audit group-commit writers. Kept apart from the
      * request pool on purpose: under load, hundreds of requests queue for request connections,
      * and the one thread that makes their audit events durable must never wait behind them.
      */
@@ -187,8 +190,8 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(target.jdbcUrl());
         config.setUsername(target.runtimeUser());
         target.runtimePassword().reveal().ifPresent(config::setPassword);
-        config.setMaximumPoolSize(2);
-        config.setMinimumIdle(1);
+        config.setMaximumPoolSize(AUDIT_CONNECTIONS);
+        config.setMinimumIdle(AUDIT_CONNECTIONS);
         config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
         config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
         config.addDataSourceProperty("ApplicationName", "timestore-audit");
