@@ -58,7 +58,16 @@ public final class Sequencer implements AutoCloseable {
             SELECT tenant_id, count(*), extract(epoch FROM clock_timestamp() - min(recorded_at))
             FROM audit_pending GROUP BY tenant_id ORDER BY min(arrival)
             """;
-    private static final String HEAD = "SELECT seq, hash FROM audit_seals WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1";
+    // The newest seal, or the purge anchor when retention removed every seal of the partition (the
+    // chain then continues from the anchor, as the verifier expects). Read on taking the lead and
+    // after a failed step only: the leader keeps its partitions' heads in memory (see heads).
+    private static final String HEAD = """
+            SELECT seq, hash FROM (
+                (SELECT seq, hash FROM audit_seals WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1)
+                UNION ALL
+                (SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND kind = 'purge_anchor' ORDER BY seq DESC LIMIT 1)
+            ) newest ORDER BY seq DESC LIMIT 1
+            """;
     // Takes the batch off the queue and reads its events in one statement: the pending rows are
     // deleted here and RETURNING hands back exactly the rows removed, in arrival order. A
     // rolled-back step puts them back.
@@ -178,6 +187,14 @@ public final class Sequencer implements AutoCloseable {
     private final BlockingQueue<CompletableFuture<Round>> requests = new LinkedBlockingQueue<>();
     /** Per partition: when its oldest event not covered by a checkpoint was sealed (leader state). */
     private final Map<String, Instant> unsignedSince = new HashMap<>();
+    /**
+     * Per partition: its chain head as of this leader's last committed step (leader state). Reading
+     * it from audit_seals every round cost a query per partition per round, and a slow one while
+     * the table's statistics lag its growth. A stale entry (another instance sealed during a
+     * takeover) cannot fork the chain: its next seq collides with the primary key, the step rolls
+     * back, and the entry is dropped and read again.
+     */
+    private final Map<String, ChainHead> heads = new HashMap<>();
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean leader;
@@ -329,7 +346,10 @@ public final class Sequencer implements AutoCloseable {
             sql.lockPartition.setInt(1, PARTITION_LOCK_CLASS);
             sql.lockPartition.setString(2, tenant);
             sql.lockPartition.execute();
-            ChainHead head = head(sql, tenant);
+            ChainHead head = heads.get(tenant);
+            if (head == null) {
+                head = head(sql, tenant);
+            }
             List<AuditEvent> events = take(sql, tenant);
             if (!events.isEmpty()) {
                 var batch = chain.seal(head, events);
@@ -339,6 +359,7 @@ public final class Sequencer implements AutoCloseable {
             }
             Checkpoint checkpoint = checkpointIfDue(connection, tenant, head);
             connection.commit();
+            heads.put(tenant, head);
             if (!events.isEmpty()) {
                 observer.sealed(tenant, events.size(), Duration.ofNanos(System.nanoTime() - started));
             }
@@ -351,6 +372,7 @@ public final class Sequencer implements AutoCloseable {
             return new Step(events.size(), checkpoint != null);
         } catch (SQLException | RuntimeException e) {
             rollback(connection);
+            heads.remove(tenant);
             observer.failed("sealing partition " + tenant, e);
             log.warn("audit sealing of partition {} failed: {}", tenant, e.getMessage());
             return new Step(0, false);
@@ -359,6 +381,7 @@ public final class Sequencer implements AutoCloseable {
 
     private static ChainHead head(Statements sql, String tenant) throws SQLException {
         sql.head.setString(1, tenant);
+        sql.head.setString(2, tenant);
         try (var rows = sql.head.executeQuery()) {
             return rows.next() ? new ChainHead(tenant, rows.getLong(1), ChainHash.of(rows.getBytes(2))) : ChainHead.genesis(tenant);
         }
@@ -489,6 +512,7 @@ public final class Sequencer implements AutoCloseable {
     /** After taking the lead: every chain signed short of its head gets a checkpoint within the interval. */
     private void recoverUnsigned() throws SQLException {
         unsignedSince.clear();
+        heads.clear();
         Instant now = clock.instant();
         try (var connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
@@ -510,6 +534,7 @@ public final class Sequencer implements AutoCloseable {
         closeQuietly(leaderConnection);
         leaderConnection = null;
         unsignedSince.clear();
+        heads.clear();
         if (was) {
             observer.leadership(false);
         }

@@ -126,6 +126,60 @@ class SequencerTest {
     }
 
     @Test
+    void a_head_another_sequencer_moved_on_is_read_again_instead_of_forking_the_chain(AuditDatabase db) throws SQLException {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var events = Events.events("acme", 6);
+        var observer = new Recording();
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), observer)) {
+            sink.append(events.subList(0, 3));
+            Sequencers.round(sequencer);
+            // What a second sequencer that believed it led would leave behind: a seal at seq 4.
+            try (var owner = db.owner().getConnection(); var statement = owner.prepareStatement("""
+                    INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash)
+                    VALUES ('acme', 4, gen_random_uuid(), decode(repeat('00', 32), 'hex'), decode(repeat('11', 32), 'hex'))
+                    """)) {
+                owner.createStatement().execute("SELECT set_config('app.platform', 'on', false)");
+                statement.execute();
+            }
+            sink.append(events.subList(3, 6));
+
+            var collided = Sequencers.round(sequencer);
+            var retried = Sequencers.round(sequencer);
+
+            assertThat(collided.sealed()).as("the remembered head collides with seq 4 and the step rolls back").isZero();
+            assertThat(observer.failures).singleElement().asString().contains("sealing partition acme");
+            assertThat(retried.sealed()).isEqualTo(3);
+        }
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'acme'")).isEqualTo(7);
+        assertThat(db.count("SELECT min(seq) FROM audit_seals WHERE tenant_id = 'acme' AND seq > 4")).isEqualTo(5);
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'acme' AND seq = 5 AND prev_hash = decode(repeat('11', 32), 'hex')"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void after_retention_removed_every_seal_a_new_leader_continues_the_chain_from_the_purge_anchor(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var events = Events.events("acme", 5);
+        sink.append(events.subList(0, 3));
+        try (var first = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), new Recording())) {
+            Sequencers.round(first);
+        }
+        var retention = new Retention(db.owner(), new CheckpointSigner(Sequencers.KEY, new TickingClock(Events.T0)), 100);
+        var purged = retention.purge("acme", Events.T0.plus(Duration.ofDays(1))).orElseThrow();
+        assertThat(purged.plan().throughSeq()).isEqualTo(3);
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'acme'")).isZero();
+
+        sink.append(events.subList(3, 5));
+        try (var second = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), new Recording())) {
+            assertThat(Sequencers.round(second).sealed()).isEqualTo(2);
+        }
+
+        assertThat(db.count("SELECT min(seq) FROM audit_seals WHERE tenant_id = 'acme'")).isEqualTo(4);
+        var result = verification(db).verify("acme");
+        assertThat(result.ok()).as(result.toString()).isTrue();
+    }
+
+    @Test
     void only_one_of_two_instances_leads_and_the_other_takes_over_when_the_leaders_connection_dies(AuditDatabase db) throws SQLException {
         var sink = new PostgresAuditSink(db.runtime(), json);
         sink.append(Events.events("acme", 5));
