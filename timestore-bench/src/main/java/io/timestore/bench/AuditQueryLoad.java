@@ -44,7 +44,8 @@ public final class AuditQueryLoad {
             switch (args[i]) {
                 case "--events" -> events = Long.parseLong(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
-                // Reuse a data directory an earlier run filled (its PostgreSQL keeps the events).
+                // A data directory an earlier run filled is reused (its PostgreSQL keeps the
+                // events); a new or empty one is filled and kept for later runs.
                 case "--data-dir" -> dataDir = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -56,12 +57,13 @@ public final class AuditQueryLoad {
         System.out.printf("machine: %d cores, %s, JDK %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.arch"), System.getProperty("java.version"));
         var dataDir = reuse.isPresent() ? reuse.get() : Files.createTempDirectory("timestore-audit-bench");
+        boolean filled = Files.isDirectory(dataDir.resolve("postgres"));
         var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString()), Optional.empty(),
                 Map.of("TIMESTORE_DEV_ISSUER", "on"));
         try (var server = Timestore.start(settings, List.of())) {
             base = server.baseUri();
             var superuser = server.database().target().jdbcUrl() + "?user=postgres";
-            if (reuse.isEmpty()) {
+            if (!filled) {
                 fill(superuser, events);
             } else {
                 System.out.printf("reusing the events already in %s%n", dataDir);

@@ -49,9 +49,13 @@ public final class AuditExport {
         var written = new AtomicLong();
         io.timestore.server.db.TenantWork<Void> work = connection -> {
             store.stream(connection, partitions, filter, Optional.empty(), 0, row -> {
-                var rendered = view.isPresent() ? rendering.viewed(row, view.get()) : rendering.full(row);
                 try {
-                    out.write(format == Format.NDJSON ? rendered.toString() + "\n" : CsvRows.row(rendered));
+                    if (format == Format.NDJSON) {
+                        out.write(view.isPresent() ? rendering.viewed(row, view.get()).toString() : rendering.fullText(row));
+                        out.write('\n');
+                    } else {
+                        out.write(CsvRows.row(view.isPresent() ? rendering.viewed(row, view.get()) : rendering.full(row)));
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -92,7 +92,13 @@ public final class AuditRoutes implements RouteGroup {
                 .map(p -> new AuditEventStore.Position(Instant.parse(p.get(0)), UUID.fromString(p.get(1))));
         var page = read(partitions, connection -> store.page(connection, partitions, filter, after, limit + 1));
         var items = json.createArrayNode();
-        page.stream().limit(limit).forEach(row -> items.add(render(row, view)));
+        page.stream().limit(limit).forEach(row -> {
+            if (view == AuditView.REDACTED) {
+                items.add(rendering.viewed(row, supportView::view));
+            } else {
+                items.addRawValue(new com.fasterxml.jackson.databind.util.RawValue(rendering.fullText(row)));
+            }
+        });
         var body = json.createObjectNode();
         body.set("items", items);
         if (page.size() > limit) {

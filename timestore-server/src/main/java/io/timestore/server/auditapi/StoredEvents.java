@@ -25,21 +25,32 @@ final class StoredEvents {
     private static final HexFormat HEX = HexFormat.of();
     private final AuditJson json = new AuditJson();
 
+    /** The full view as JSON text: the stored members copied in the contract's order, then the seal. */
+    String fullText(AuditEventStore.Row row) {
+        var stored = row.eventJson();
+        var members = StoredJsonMembers.of(stored);
+        var out = new StringBuilder(stored.length() + 200).append('{');
+        for (int i = 0; i < ORDER.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            if (!members.appendMember(out, ORDER.get(i))) {
+                out.append('"').append(ORDER.get(i)).append("\":null");
+            }
+        }
+        row.seal().ifPresent(seal -> out.append(",\"seq\":").append(seal.seq())
+                .append(",\"prev_hash\":\"").append(HEX.formatHex(seal.prevHash()))
+                .append("\",\"hash\":\"").append(HEX.formatHex(seal.hash())).append('"'));
+        return out.append('}').toString();
+    }
+
+    /** The full view as a tree, for callers that add to it or read fields from it. */
     ObjectNode full(AuditEventStore.Row row) {
-        ObjectNode stored;
         try {
-            stored = (ObjectNode) MAPPER.readTree(row.eventJson());
+            return (ObjectNode) MAPPER.readTree(fullText(row));
         } catch (IOException e) {
             throw new UncheckedIOException("a stored audit event is not JSON", e);
         }
-        var out = MAPPER.createObjectNode();
-        for (var member : ORDER) {
-            out.set(member, stored.get(member));
-        }
-        row.seal().ifPresent(seal -> out.put("seq", seal.seq())
-                .put("prev_hash", HEX.formatHex(seal.prevHash()))
-                .put("hash", HEX.formatHex(seal.hash())));
-        return out;
     }
 
     ObjectNode viewed(AuditEventStore.Row row, UnaryOperator<AuditEvent> view) {
