@@ -40,6 +40,23 @@ class ChainVerifierTest {
     }
 
     @Test
+    void in_a_chain_chainenough_to_be_hashed_in_parallel_blocks_the_lowest_changed_seq_is_reported() {
+        var chain = new ArrayList<>(Events.sealed(TENANT, 10_000));
+        var signed = checkpointsAt(chain, 4096, 10_000);
+        assertThat(verifier.verify(TENANT, chain.iterator(), signed).verifiedThroughSeq()).isEqualTo(10_000);
+        for (int seq : new int[] {9_000, 5_000, 4_097}) {
+            AuditEvent original = chain.get(seq - 1);
+            chain.set(seq - 1, original.withDetails(Details.of(original.details().toJson().put("points", -1))));
+        }
+
+        var result = verifier.verify(TENANT, chain.iterator(), signed);
+
+        assertFailure(result, 4_097, Reason.HASH_MISMATCH);
+        assertThat(result.verifiedThroughSeq()).isEqualTo(4_096);
+        assertThat(result.signedThroughSeq()).isEqualTo(4_096);
+    }
+
+    @Test
     void a_deleted_row_is_a_gap_at_the_missing_seq() {
         rows.remove(6);
 
