@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,8 @@ public final class Sequencer implements AutoCloseable {
     /** The first key of the per-partition transaction lock; the second is {@code hashtext(tenant_id)}. */
     static final int PARTITION_LOCK_CLASS = 0x74736175;
 
+    /** Batches smaller than this are parsed on the sequencer's own thread: forking costs more. */
+    private static final int PARALLEL_PARSE_FROM = 256;
     private static final String TRY_LEAD = "SELECT pg_try_advisory_lock(?)";
     private static final String LOCK_PARTITION = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
     private static final String BACKLOG = """
@@ -392,24 +396,39 @@ public final class Sequencer implements AutoCloseable {
         sql.take.setString(2, tenant);
         sql.take.setInt(3, settings.batchSize());
         sql.take.setString(4, tenant);
-        List<AuditEvent> events = new ArrayList<>();
+        var ids = new ArrayList<UUID>();
+        var texts = new ArrayList<String>();
         try (var rows = sql.take.executeQuery()) {
             while (rows.next()) {
-                UUID eventId = rows.getObject(1, UUID.class);
-                AuditEvent event;
-                try {
-                    event = json.read(rows.getString(2));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException("event %s of %s is not a valid event document: %s"
-                            .formatted(eventId, tenant, e.getMessage()), e);
-                }
-                if (!event.eventId().equals(eventId) || !event.tenantId().equals(tenant) || event.isSealed()) {
-                    throw new IllegalStateException("event %s of %s does not match its row (id, tenant or seal)".formatted(eventId, tenant));
-                }
-                events.add(event);
+                ids.add(rows.getObject(1, UUID.class));
+                texts.add(rows.getString(2));
             }
         }
-        return events;
+        // Parsing the stored documents was most of the sequencer's CPU; they are independent, so a
+        // large batch is parsed on every core. Hashing them into the chain stays sequential.
+        int n = texts.size();
+        var parsed = new AuditEvent[n];
+        var invalid = new IllegalArgumentException[n];
+        var indexes = IntStream.range(0, n);
+        (n >= PARALLEL_PARSE_FROM ? indexes.parallel() : indexes).forEach(i -> {
+            try {
+                parsed[i] = json.read(texts.get(i));
+            } catch (IllegalArgumentException e) {
+                invalid[i] = e;
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            UUID eventId = ids.get(i);
+            if (invalid[i] != null) {
+                throw new IllegalStateException("event %s of %s is not a valid event document: %s"
+                        .formatted(eventId, tenant, invalid[i].getMessage()), invalid[i]);
+            }
+            AuditEvent event = parsed[i];
+            if (!event.eventId().equals(eventId) || !event.tenantId().equals(tenant) || event.isSealed()) {
+                throw new IllegalStateException("event %s of %s does not match its row (id, tenant or seal)".formatted(eventId, tenant));
+            }
+        }
+        return Arrays.asList(parsed);
     }
 
     private static void insertSeals(Connection connection, Statements sql, String tenant, List<AuditEvent> sealed) throws SQLException {
