@@ -45,6 +45,8 @@ public final class PostgresAuditSink implements AuditSink {
             RETURNING event_id
             """;
 
+    private record StoredKey(String tenantId, UUID eventId) {}
+
     private final DataSource dataSource;
     private final AuditJson json;
 
@@ -88,14 +90,15 @@ public final class PostgresAuditSink implements AuditSink {
         for (var event : events) {
             byTenant.computeIfAbsent(event.tenantId(), t -> new ArrayList<>()).add(event);
         }
-        var inserted = new HashSet<UUID>();
+        // Keyed like the table, by tenant and event_id: two tenants may hold the same event_id.
+        var inserted = new HashSet<StoredKey>();
         for (var group : byTenant.entrySet()) {
             bindTenant(connection, group.getKey());
             try (var statement = connection.prepareStatement(INSERT)) {
                 bind(connection, statement, group.getKey(), group.getValue());
                 try (var rows = statement.executeQuery()) {
                     while (rows.next()) {
-                        inserted.add(rows.getObject(1, UUID.class));
+                        inserted.add(new StoredKey(group.getKey(), rows.getObject(1, UUID.class)));
                     }
                 }
             }
@@ -103,7 +106,8 @@ public final class PostgresAuditSink implements AuditSink {
         var recorded = new ArrayList<Recorded>(events.size());
         for (var event : events) {
             // An event_id twice in one batch is stored once; the later copies are its duplicates.
-            recorded.add(new Recorded(event.eventId(), !inserted.remove(event.eventId())));
+            boolean stored = inserted.remove(new StoredKey(event.tenantId(), event.eventId()));
+            recorded.add(new Recorded(event.eventId(), !stored));
         }
         return List.copyOf(recorded);
     }

@@ -408,12 +408,14 @@ public final class Sequencer implements AutoCloseable {
         // large batch is parsed on every core. Hashing them into the chain stays sequential.
         int n = texts.size();
         var parsed = new AuditEvent[n];
-        var invalid = new IllegalArgumentException[n];
+        // Any failure is kept with its event (a date the fast path cannot check fails in
+        // Instant.parse with a DateTimeParseException, for one), so the earliest one is reported.
+        var invalid = new RuntimeException[n];
         var indexes = IntStream.range(0, n);
         (n >= PARALLEL_PARSE_FROM ? indexes.parallel() : indexes).forEach(i -> {
             try {
                 parsed[i] = json.read(texts.get(i));
-            } catch (IllegalArgumentException e) {
+            } catch (RuntimeException e) {
                 invalid[i] = e;
             }
         });

@@ -28,6 +28,21 @@ class PostgresAuditSinkTest {
     }
 
     @Test
+    void two_tenants_may_store_the_same_event_id_in_one_batch_and_neither_is_a_duplicate(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var acme = Events.event("acme", 1);
+        var globex = new AuditEvent(acme.eventId(), "globex", acme.occurredAt(), acme.requestId(), acme.traceId(), acme.actor(),
+                acme.operation(), acme.outcome(), acme.revision(), acme.request(), acme.details(), acme.severity(), null);
+
+        var recorded = sink.append(List.of(acme, globex, acme));
+
+        assertThat(recorded).containsExactly(new Recorded(acme.eventId(), false), new Recorded(acme.eventId(), false),
+                new Recorded(acme.eventId(), true));
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", acme.eventId())).isEqualTo(2);
+        assertThat(db.count("SELECT count(*) FROM audit_pending WHERE event_id = ?", acme.eventId())).isEqualTo(2);
+    }
+
+    @Test
     void one_batch_may_hold_events_of_several_tenants_and_the_platform_partition_each_stored_in_its_own_partition(AuditDatabase db) {
         var sink = new PostgresAuditSink(db.runtime(), json);
         var batch = List.of(Events.event("acme", 1), Events.event("globex", 2), Events.event(AuditEvent.PLATFORM_PARTITION, 3),

@@ -66,23 +66,52 @@ final class KeepAliveClient implements AutoCloseable {
         idle.forEach(Connection::close);
     }
 
+    /** The connection was closed before any byte of the response arrived. */
+    private static final class StaleConnection extends EOFException {
+        StaleConnection() {
+            super("connection closed before the response");
+        }
+    }
+
     private final class Connection {
         private Socket socket;
         private InputStream in;
         private OutputStream out;
 
         int exchange(byte[] request) throws IOException {
+            boolean reused = socket != null;
             try {
-                if (socket == null) {
-                    open();
+                return send(request);
+            } catch (StaleConnection e) {
+                close();
+                if (!reused) {
+                    throw e;
                 }
-                out.write(request);
-                out.flush();
-                return readResponse();
-            } catch (IOException e) {
+                // The server closed this idle keep-alive connection before the request reached it.
+                try {
+                    return send(request);
+                } catch (IOException | RuntimeException retry) {
+                    close();
+                    throw retry;
+                }
+            } catch (IOException | RuntimeException e) {
+                // Whatever was left half-read must not be parsed as the next response.
                 close();
                 throw e;
             }
+        }
+
+        private int send(byte[] request) throws IOException {
+            if (socket == null) {
+                open();
+            }
+            out.write(request);
+            out.flush();
+            int first = in.read();
+            if (first < 0) {
+                throw new StaleConnection();
+            }
+            return readResponse((char) first);
         }
 
         private void open() throws IOException {
@@ -93,8 +122,8 @@ final class KeepAliveClient implements AutoCloseable {
             out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
         }
 
-        private int readResponse() throws IOException {
-            String statusLine = line();
+        private int readResponse(char first) throws IOException {
+            String statusLine = first + line();
             if (!statusLine.startsWith("HTTP/1.1 ") || statusLine.length() < 12) {
                 throw new IOException("not an HTTP/1.1 status line: " + statusLine);
             }
@@ -109,7 +138,8 @@ final class KeepAliveClient implements AutoCloseable {
                 switch (name) {
                     case "content-length" -> length = Long.parseLong(value);
                     case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                    case "connection" -> closing = value.equalsIgnoreCase("close");
+                    case "connection" -> closing = java.util.Arrays.stream(value.split(","))
+                            .anyMatch(token -> token.strip().equalsIgnoreCase("close"));
                     default -> { }
                 }
             }
@@ -122,6 +152,10 @@ final class KeepAliveClient implements AutoCloseable {
                 while (!line().isEmpty()) { } // trailers
             } else if (length > 0) {
                 skip(length);
+            } else if (length < 0 && status != 204 && status != 304) {
+                // No framing: the body runs to the end of the connection.
+                while (in.read() >= 0) { }
+                closing = true;
             }
             if (closing) {
                 close();

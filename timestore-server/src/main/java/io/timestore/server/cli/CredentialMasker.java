@@ -9,8 +9,8 @@ import tools.jackson.core.TokenStreamContext;
  * Masks credential-shaped text in every string value of a JSON log line, and in the message and
  * key-value pairs of a text line ({@link MaskedConverter}) (G7): the credential after an
  * {@code Authorization} scheme ({@code Bearer}, {@code Token}, {@code TS1-HMAC-SHA256}, up to the
- * next space or quote), API tokens ({@code tsk_...}) and compact JWS/JWT ({@code eyJ...x.y.z})
- * become {@code ****}.
+ * next space), API tokens ({@code tsk_...}) and compact JWS/JWT ({@code eyJ...x.y.z}) become
+ * {@code ****}. In a text line that can take a closing quote with it: masking errs that way.
  *
  * <p>Every pattern needs a literal its value must contain, so a value is first checked for those
  * literals with plain {@code String.contains} and only a value holding one is run through the
@@ -22,7 +22,7 @@ public final class CredentialMasker implements ValueMasker {
     static final String MASK = "****";
     private static final List<String> TRIGGERS = List.of("Bearer ", "Token ", "TS1-HMAC-SHA256 ", "tsk_", "eyJ");
     private static final List<Pattern> PATTERNS = List.of(
-            Pattern.compile("(?<=\\b(?:Bearer|Token|TS1-HMAC-SHA256) )[^\\s\"]+"),
+            Pattern.compile("(?<=\\b(?:Bearer|Token|TS1-HMAC-SHA256) )\\S+"),
             Pattern.compile("\\btsk_[A-Za-z0-9_\\-]+"),
             Pattern.compile("\\beyJ[A-Za-z0-9_\\-]*\\.[A-Za-z0-9_\\-]*\\.[A-Za-z0-9_\\-]*"));
 

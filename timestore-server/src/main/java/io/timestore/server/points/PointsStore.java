@@ -41,19 +41,20 @@ final class PointsStore {
             SELECT ?, ?, u.measurement, u.field, u.type FROM unnest(?::text[], ?::text[], ?::text[]) AS u(measurement, field, type)
             ON CONFLICT DO NOTHING
             """;
-    // tags_key (V12) is the stored tags' canonical text: comparing text lets the probe use the
-    // whole unique index under row-level security, where jsonb's = (not leakproof) could not.
-    // OFFSET 0 keeps the keys' text computed once, outside the probe: inlined, the jsonb casts
-    // (not leakproof either) would push the comparison out of the index again.
+    // tags_digest (V12) is md5 of the stored tags' canonical text: comparing text lets the probe
+    // use the index under row-level security, where jsonb's = (not leakproof) could not; the tags
+    // are then compared on the one row found, so a digest collision cannot confuse two series.
+    // OFFSET 0 keeps the keys computed once, outside the probe: inlined, the jsonb casts (not
+    // leakproof either) would push the comparison out of the index again.
     private static final String FIND_SERIES = """
             SELECT u.ord, s.id
-            FROM (SELECT k.measurement, k.tags::jsonb::text AS tags_key, k.field, k.ord
+            FROM (SELECT k.measurement, k.tags::jsonb AS tags, md5(k.tags::jsonb::text) AS tags_digest, k.field, k.ord
                   FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS k(measurement, tags, field, ord)
                   OFFSET 0) u
             CROSS JOIN LATERAL (
                 SELECT x.id FROM series x
                 WHERE x.tenant_id = ? AND x.dataset_id = ? AND x.measurement = u.measurement
-                  AND x.tags_key = u.tags_key AND x.field = u.field
+                  AND x.tags_digest = u.tags_digest AND x.field = u.field AND x.tags = u.tags
                 LIMIT 1
             ) s
             """;

@@ -51,8 +51,20 @@ class TextLogMaskingTest {
                 new KeyValuePair("token", API_TOKEN), new KeyValuePair("header", "TS1-HMAC-SHA256 Credential=k1,Signature=abc"));
 
         assertThat(line).doesNotContain(API_TOKEN).doesNotContain(JWT).doesNotContain("c2VjcmV0").doesNotContain("Credential=k1")
-                .contains("Bearer ****").contains("Token ****").contains("token=\"****\"").contains("header=\"TS1-HMAC-SHA256 ****\"")
+                .contains("Bearer ****").contains("Token ****").contains("token=\"****\"").contains("header=\"TS1-HMAC-SHA256 ****")
                 .contains("[r-1]");
+    }
+
+    @Test
+    void an_exception_message_and_stack_trace_are_masked_too() {
+        var logger = context.getLogger("io.timestore.test");
+        var event = new LoggingEvent(TextLogMaskingTest.class.getName(), logger, Level.ERROR, "request failed",
+                new IllegalStateException("upstream refused Bearer " + JWT), null);
+        event.setMDCPropertyMap(Map.of());
+
+        var line = new String(encoder.encode(event), StandardCharsets.UTF_8);
+
+        assertThat(line).contains("IllegalStateException: upstream refused Bearer ****").doesNotContain(JWT);
     }
 
     @Test
