@@ -92,6 +92,33 @@ class PointsRoutesTest {
     }
 
     @Test
+    void a_tag_value_whose_escaped_text_is_longer_than_an_index_entry_may_be_still_writes_and_reads_back() throws Exception {
+        dataset("acme", "{\"id\": \"escapes\"}");
+        // 1,800 varied characters (so compression cannot shrink them), a fifth of them quotes,
+        // backslashes or control characters: about 1.8 KB as jsonb but about 3 KB as escaped
+        // text, more than a btree entry may hold (about 2.7 KB).
+        var alphabet = "abcdefghijklmnopqrstuvwxyz\"\\\u0001\u0002\u0003\u0004";
+        var value = new StringBuilder();
+        long state = 42;
+        for (int i = 0; i < 1_800; i++) {
+            state = state * 6364136223846793005L + 1442695040888963407L;
+            value.append(alphabet.charAt((int) ((state >>> 33) % alphabet.length())));
+        }
+        var tag = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(value.toString());
+        var body = "{\"points\": [{\"measurement\": \"m\", \"tags\": {\"q\": " + tag + "}, \"fields\": {\"v\": 1}, \"time\": 1}]}";
+
+        var first = write("acme", "escapes", body);
+        var again = write("acme", "escapes", body.replace("\"v\": 1", "\"v\": 2"));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(204);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(204);
+        var series = query("acme", "escapes", "epoch=ns").json().get("series");
+        assertThat(series).hasSize(1);
+        assertThat(series.get(0).at("/tags/q").asText()).isEqualTo(value.toString());
+        assertThat(series.get(0).get("points").toString()).isEqualTo("[[1,2]]");
+    }
+
+    @Test
     void writing_the_same_series_field_and_time_again_replaces_the_value() {
         dataset("acme", "{\"id\": \"replace\"}");
         write("acme", "replace", "{\"points\": [{\"measurement\": \"m\", \"fields\": {\"v\": 1}, \"time\": 10}]}");
