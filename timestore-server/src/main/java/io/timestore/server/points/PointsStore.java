@@ -21,8 +21,8 @@ import org.postgresql.PGConnection;
  * Runs inside the caller's tenant transaction. Thread-safe (stateless).
  */
 final class PointsStore {
-    // Lookups by key are written as LATERAL probes of a unique index, one per key of the batch
-    // (LIMIT 1 on a unique key keeps the planner from flattening the probe back into a join).
+    // Lookups by key are written as LATERAL index probes, one per key of the batch (LIMIT 1, as a
+    // key matches at most one row, keeps the planner from flattening the probe back into a join).
     // As plain joins, a table without statistics yet (a new dataset's first minute, until
     // autovacuum analyses it) was estimated at one row per (tenant, dataset), and the planner put
     // it on the outside of a nested loop that rescanned the whole key array for every stored row:
