@@ -48,12 +48,46 @@ public final class Chain {
         return new SealedBatch(List.copyOf(sealed), new ChainHead(head.tenantId(), seq, prev));
     }
 
+    /**
+     * Seals events given as their canonical bytes, in list order, after {@code head}: the same
+     * seals {@link #seal} gives the events those bytes were encoded from. The sequencer's path — it
+     * hashes the bytes the writer queued and never parses the events; the caller vouches that the
+     * bytes belong to {@code head}'s tenant (the verifier, which re-encodes the stored events,
+     * reports any that do not match their event).
+     *
+     * @return one seal per element (seq {@code head.seq + 1} onwards) and the new head
+     */
+    public SealedContent sealCanonical(ChainHead head, List<byte[]> canonical) {
+        Objects.requireNonNull(head, "head");
+        List<Seal> seals = new ArrayList<>(canonical.size());
+        long seq = head.seq();
+        ChainHash prev = head.hash();
+        for (byte[] content : canonical) {
+            ChainHash hash = ChainHash.of(hash(prev, content, content.length));
+            seals.add(new Seal(++seq, prev, hash));
+            prev = hash;
+        }
+        return new SealedContent(List.copyOf(seals), new ChainHead(head.tenantId(), seq, prev));
+    }
+
     /** {@code SHA-256(prev || canonical_bytes(event))}; the returned array is fresh. */
     byte[] hash(ChainHash prev, AuditEvent event) {
         encoding.write(event);
+        return hash(prev, encoding.buffer(), encoding.length());
+    }
+
+    private byte[] hash(ChainHash prev, byte[] content, int length) {
         prev.updateDigest(sha256);
-        sha256.update(encoding.buffer(), 0, encoding.length());
+        sha256.update(content, 0, length);
         return sha256.digest();
+    }
+
+    /** The result of {@link #sealCanonical}: one seal per element, in order, and the chain's new head. */
+    public record SealedContent(List<Seal> seals, ChainHead head) {
+        public SealedContent {
+            seals = List.copyOf(seals);
+            Objects.requireNonNull(head, "head");
+        }
     }
 
     /** The result of {@link #seal}: the sealed events and the chain's new head. */

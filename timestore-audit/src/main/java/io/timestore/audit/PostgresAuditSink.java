@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,8 @@ import javax.sql.DataSource;
  * therefore under row-level security: before writing a tenant's events the transaction's
  * {@code app.tenant_id} is set to that tenant (the platform partition is written on the explicit
  * platform path, {@code app.platform = 'on'}). Every stored event also enters the sequencer's
- * queue ({@code audit_pending}) in the same transaction. Thread-safe.
+ * queue ({@code audit_pending}) in the same transaction, with its canonical bytes
+ * ({@link CanonicalEncoding}), which the sequencer hashes into the chain. Thread-safe.
  */
 public final class PostgresAuditSink implements AuditSink {
     private static final String SET_TENANT =
@@ -26,22 +28,28 @@ public final class PostgresAuditSink implements AuditSink {
     // One statement per tenant and batch: the events as parallel arrays, and the queue rows of
     // those that were new (a retried event_id is skipped and reported as a duplicate). A JDBC
     // batch of two single-row statements per event cost about twice the database CPU per event.
+    // The queue row carries the event's canonical bytes (schema version 3), so the sequencer
+    // hashes them without reading the event back; `input` holds each event_id once (see bind).
     private static final String INSERT = """
-            WITH inserted AS (
+            WITH input AS (
+                SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                                     ?::text[], ?::text[], ?::text[], ?::int4[], ?::text[], ?::text[], ?::bytea[])
+                     WITH ORDINALITY AS e (event_id, occurred_at, request_id, actor_id, auth_method, action, component,
+                                           resource_type, resource_id, dataset_id, result, status, severity, event,
+                                           canonical, position)
+            ), inserted AS (
                 INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action,
                                           component, resource_type, resource_id, dataset_id, result, status, severity, event)
                 SELECT ?, e.event_id, e.occurred_at::timestamptz, e.request_id, e.actor_id, e.auth_method, e.action,
                        e.component, e.resource_type, e.resource_id, e.dataset_id, e.result, e.status, e.severity, e.event::jsonb
-                FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                            ?::text[], ?::text[], ?::text[], ?::int4[], ?::text[], ?::text[])
-                     WITH ORDINALITY AS e (event_id, occurred_at, request_id, actor_id, auth_method, action, component,
-                                           resource_type, resource_id, dataset_id, result, status, severity, event, position)
+                FROM input e
                 ORDER BY e.position
                 ON CONFLICT (tenant_id, event_id) DO NOTHING
                 RETURNING tenant_id, event_id
             )
-            INSERT INTO audit_pending (tenant_id, event_id)
-            SELECT tenant_id, event_id FROM inserted
+            INSERT INTO audit_pending (tenant_id, event_id, canonical)
+            SELECT i.tenant_id, i.event_id, e.canonical FROM inserted i JOIN input e ON e.event_id = i.event_id
+            ORDER BY e.position
             RETURNING event_id
             """;
 
@@ -86,9 +94,14 @@ public final class PostgresAuditSink implements AuditSink {
 
     /** Writes events tenant by tenant, each under its own row-level-security context. */
     private List<Recorded> appendGrouped(Connection connection, List<AuditEvent> events) throws SQLException {
+        // Each (tenant, event_id) once: a later copy in the same batch is a duplicate of the first,
+        // and the queue rows are matched to their input by event_id.
         var byTenant = new LinkedHashMap<String, List<AuditEvent>>();
+        var distinct = new HashSet<StoredKey>();
         for (var event : events) {
-            byTenant.computeIfAbsent(event.tenantId(), t -> new ArrayList<>()).add(event);
+            if (distinct.add(new StoredKey(event.tenantId(), event.eventId()))) {
+                byTenant.computeIfAbsent(event.tenantId(), t -> new ArrayList<>()).add(event);
+            }
         }
         // Keyed like the table, by tenant and event_id: two tenants may hold the same event_id.
         var inserted = new HashSet<StoredKey>();
@@ -131,6 +144,8 @@ public final class PostgresAuditSink implements AuditSink {
         var ids = new UUID[n];
         var columns = new String[12][n];
         var statuses = new Integer[n];
+        var canonical = new byte[n][];
+        var encoding = new CanonicalEncoding();
         for (int i = 0; i < n; i++) {
             var event = events.get(i);
             ids[i] = event.eventId();
@@ -147,14 +162,17 @@ public final class PostgresAuditSink implements AuditSink {
             statuses[i] = event.outcome().status();
             columns[10][i] = Labels.of(event.severity());
             columns[11][i] = json.write(event.withSeal(null));
+            encoding.write(event);
+            canonical[i] = Arrays.copyOf(encoding.buffer(), encoding.length());
         }
-        statement.setString(1, tenantId);
-        statement.setArray(2, connection.createArrayOf("uuid", ids));
+        statement.setArray(1, connection.createArrayOf("uuid", ids));
         for (int column = 0; column < 10; column++) {
-            statement.setArray(3 + column, connection.createArrayOf("text", columns[column]));
+            statement.setArray(2 + column, connection.createArrayOf("text", columns[column]));
         }
-        statement.setArray(13, connection.createArrayOf("int4", statuses));
-        statement.setArray(14, connection.createArrayOf("text", columns[10]));
-        statement.setArray(15, connection.createArrayOf("text", columns[11]));
+        statement.setArray(12, connection.createArrayOf("int4", statuses));
+        statement.setArray(13, connection.createArrayOf("text", columns[10]));
+        statement.setArray(14, connection.createArrayOf("text", columns[11]));
+        statement.setArray(15, connection.createArrayOf("bytea", canonical));
+        statement.setString(16, tenantId);
     }
 }

@@ -1,5 +1,6 @@
 package io.timestore.audit;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -8,6 +9,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,8 +43,13 @@ import org.slf4j.LoggerFactory;
  * arrival order, seals them with {@link Chain}, inserts the seals and, when due, inserts a checkpoint.
  * The primary key {@code (tenant_id, seq)} is the last line of defence against a fork.
  *
- * <p>An event that cannot be parsed stops its partition (reported through
- * {@link Observer#failed}) rather than being skipped: skipping would seal a history without it.
+ * <p>What is hashed is the canonical bytes the writer queued with each event ({@link PostgresAuditSink},
+ * audit schema version 3); the events themselves are not read back. Rows queued by an older
+ * writer carry no bytes; their events are read, checked against their row and encoded here.
+ *
+ * <p>A queued entry that is not in canonical form, or an older entry whose event cannot be parsed,
+ * stops its partition (reported through {@link Observer#failed}) rather than being skipped:
+ * skipping would seal a history without it.
  *
  * <p>Thread-safe. Owns one platform thread, started by {@link #start()}, stopped by {@link #close()}.
  */
@@ -57,7 +64,12 @@ public final class Sequencer implements AutoCloseable {
     /** Batches smaller than this are parsed on the sequencer's own thread: forking costs more. */
     private static final int PARALLEL_PARSE_FROM = 256;
     private static final String TRY_LEAD = "SELECT pg_try_advisory_lock(?)";
-    private static final String LOCK_PARTITION = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
+    // With the lock, for the step's transaction: no bitmap scans. The queue's statistics lag its
+    // churn (a burst of 100,000 queued events was planned as 36 rows), and the planner then read
+    // every queued row of the partition through a bitmap scan and sorted them to take the oldest
+    // batch, several times the cost of walking the arrival index, which it picks once bitmaps are off.
+    private static final String LOCK_PARTITION =
+            "SELECT pg_advisory_xact_lock(?, hashtext(?)), set_config('enable_bitmapscan', 'off', true)";
     private static final String BACKLOG = """
             SELECT tenant_id, count(*), extract(epoch FROM clock_timestamp() - min(recorded_at))
             FROM audit_pending GROUP BY tenant_id ORDER BY min(arrival)
@@ -72,20 +84,21 @@ public final class Sequencer implements AutoCloseable {
                 (SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND kind = 'purge_anchor' ORDER BY seq DESC LIMIT 1)
             ) newest ORDER BY seq DESC LIMIT 1
             """;
-    // Takes the batch off the queue and reads its events in one statement: the pending rows are
-    // deleted here and RETURNING hands back exactly the rows removed, in arrival order. A
+    // Takes the batch off the queue in one statement: the pending rows are deleted here (found by
+    // ctid, so each is visited once rather than probed again through the primary key) and RETURNING
+    // hands back exactly the rows removed, with the canonical bytes their writer queued. A
     // rolled-back step puts them back.
     private static final String TAKE = """
-            WITH taken AS (
-                DELETE FROM audit_pending
-                WHERE tenant_id = ? AND event_id IN (
-                    SELECT event_id FROM audit_pending WHERE tenant_id = ? ORDER BY arrival LIMIT ?)
-                RETURNING event_id, arrival
-            )
-            SELECT t.event_id, e.event::text FROM taken t
-            JOIN audit_events e ON e.tenant_id = ? AND e.event_id = t.event_id
-            ORDER BY t.arrival
+            DELETE FROM audit_pending
+            WHERE tenant_id = ? AND ctid = ANY (ARRAY (
+                SELECT ctid FROM audit_pending WHERE tenant_id = ? ORDER BY arrival LIMIT ?))
+            RETURNING arrival, event_id, canonical
             """;
+    // Rows queued before audit schema version 3 carry no bytes: their events are read and encoded.
+    private static final String EVENTS_WITHOUT_BYTES = """
+            SELECT event_id, event::text FROM audit_events WHERE tenant_id = ? AND event_id = ANY (?)
+            """;
+    private static final byte[] CANONICAL_PREFIX = (CanonicalEncoding.VERSION + "\n").getBytes(StandardCharsets.US_ASCII);
     // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings.
     private static final String INSERT_SEALS = """
             INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash)
@@ -289,10 +302,12 @@ public final class Sequencer implements AutoCloseable {
         }
         long sealed = 0;
         int checkpoints = 0;
-        try (var connection = dataSource.getConnection()) {
+        // Sealing runs on the connection that holds the lead: if it dies, the lead and the work
+        // end together, and its statements stay prepared (binary results) from round to round.
+        Connection connection = leaderConnection;
+        try {
             connection.setAutoCommit(false);
-            var statements = new Statements(connection);
-            try (statements) {
+            try (var statements = new Statements(connection)) {
                 Map<String, Long> backlog = backlog(connection);
                 // Round robin over partitions, one batch each per pass, so a busy tenant cannot
                 // starve the others; a pass that left nothing behind ends the round.
@@ -311,7 +326,9 @@ public final class Sequencer implements AutoCloseable {
                     partitions = again;
                 }
             }
+            connection.setAutoCommit(true);
         } catch (SQLException e) {
+            rollback(connection);
             observer.failed("sealing round", e);
             log.warn("audit sealing round failed (SQLState {}): {}", e.getSQLState(), e.getMessage());
         }
@@ -354,18 +371,18 @@ public final class Sequencer implements AutoCloseable {
             if (head == null) {
                 head = head(sql, tenant);
             }
-            List<AuditEvent> events = take(sql, tenant);
-            if (!events.isEmpty()) {
-                var batch = chain.seal(head, events);
-                insertSeals(connection, sql, tenant, batch.events());
+            Taken taken = take(sql, tenant);
+            if (taken.size() > 0) {
+                var batch = chain.sealCanonical(head, taken.canonical());
+                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals());
                 head = batch.head();
                 unsignedSince.putIfAbsent(tenant, clock.instant());
             }
             Checkpoint checkpoint = checkpointIfDue(connection, tenant, head);
             connection.commit();
             heads.put(tenant, head);
-            if (!events.isEmpty()) {
-                observer.sealed(tenant, events.size(), Duration.ofNanos(System.nanoTime() - started));
+            if (taken.size() > 0) {
+                observer.sealed(tenant, taken.size(), Duration.ofNanos(System.nanoTime() - started));
             }
             if (checkpoint != null) {
                 unsignedSince.remove(tenant);
@@ -373,7 +390,7 @@ public final class Sequencer implements AutoCloseable {
             } else if (head.isGenesis()) {
                 unsignedSince.remove(tenant);
             }
-            return new Step(events.size(), checkpoint != null);
+            return new Step(taken.size(), checkpoint != null);
         } catch (SQLException | RuntimeException e) {
             rollback(connection);
             heads.remove(tenant);
@@ -391,25 +408,78 @@ public final class Sequencer implements AutoCloseable {
         }
     }
 
-    private List<AuditEvent> take(Statements sql, String tenant) throws SQLException {
+    /** A batch taken off the queue: event ids and their canonical bytes, in arrival order. */
+    private record Taken(List<UUID> eventIds, List<byte[]> canonical) {
+        int size() {
+            return eventIds.size();
+        }
+    }
+
+    private record Queued(long arrival, UUID eventId, byte[] canonical) {}
+
+    private Taken take(Statements sql, String tenant) throws SQLException {
         sql.take.setString(1, tenant);
         sql.take.setString(2, tenant);
         sql.take.setInt(3, settings.batchSize());
-        sql.take.setString(4, tenant);
+        var queued = new ArrayList<Queued>();
+        try (var rows = sql.take.executeQuery()) {
+            while (rows.next()) {
+                queued.add(new Queued(rows.getLong(1), rows.getObject(2, UUID.class), rows.getBytes(3)));
+            }
+        }
+        // Sorted here rather than in the statement: sorting the rows with their bytes made
+        // PostgreSQL spill a 10,000-event batch to disk.
+        queued.sort(Comparator.comparingLong(Queued::arrival));
+        var ids = new ArrayList<UUID>(queued.size());
+        var canonical = new ArrayList<byte[]>(queued.size());
+        List<UUID> withoutBytes = new ArrayList<>();
+        for (Queued entry : queued) {
+            byte[] bytes = entry.canonical();
+            if (bytes == null) {
+                withoutBytes.add(entry.eventId());
+            } else if (!Arrays.equals(bytes, 0, Math.min(bytes.length, CANONICAL_PREFIX.length), CANONICAL_PREFIX, 0, CANONICAL_PREFIX.length)) {
+                throw new IllegalStateException("event %s of %s is queued without the canonical form %s"
+                        .formatted(entry.eventId(), tenant, CanonicalEncoding.VERSION));
+            }
+            ids.add(entry.eventId());
+            canonical.add(bytes);
+        }
+        if (!withoutBytes.isEmpty()) {
+            Map<UUID, byte[]> encoded = encodeStored(sql, tenant, withoutBytes);
+            // A queue row whose event is gone (only an owner editing the tables can do that) leaves
+            // the queue unsealed, as before version 3; the verifier reads the chain from the events.
+            for (int i = ids.size() - 1; i >= 0; i--) {
+                if (canonical.get(i) == null) {
+                    byte[] bytes = encoded.get(ids.get(i));
+                    if (bytes == null) {
+                        ids.remove(i);
+                        canonical.remove(i);
+                    } else {
+                        canonical.set(i, bytes);
+                    }
+                }
+            }
+        }
+        return new Taken(ids, canonical);
+    }
+
+    /** Reads, checks and encodes the stored events of queue rows that carry no canonical bytes. */
+    private Map<UUID, byte[]> encodeStored(Statements sql, String tenant, List<UUID> eventIds) throws SQLException {
+        sql.eventsWithoutBytes.setString(1, tenant);
+        sql.eventsWithoutBytes.setArray(2, sql.eventsWithoutBytes.getConnection().createArrayOf("uuid", eventIds.toArray()));
         var ids = new ArrayList<UUID>();
         var texts = new ArrayList<String>();
-        try (var rows = sql.take.executeQuery()) {
+        try (var rows = sql.eventsWithoutBytes.executeQuery()) {
             while (rows.next()) {
                 ids.add(rows.getObject(1, UUID.class));
                 texts.add(rows.getString(2));
             }
         }
-        // Parsing the stored documents was most of the sequencer's CPU; they are independent, so a
-        // large batch is parsed on every core. Hashing them into the chain stays sequential.
+        // Parsing is the costly part and the documents are independent: a large batch is parsed
+        // on every core. Any failure is kept with its event (a date the fast path cannot check
+        // fails in Instant.parse with a DateTimeParseException, for one), so the earliest is reported.
         int n = texts.size();
         var parsed = new AuditEvent[n];
-        // Any failure is kept with its event (a date the fast path cannot check fails in
-        // Instant.parse with a DateTimeParseException, for one), so the earliest one is reported.
         var invalid = new RuntimeException[n];
         var indexes = IntStream.range(0, n);
         (n >= PARALLEL_PARSE_FROM ? indexes.parallel() : indexes).forEach(i -> {
@@ -419,6 +489,7 @@ public final class Sequencer implements AutoCloseable {
                 invalid[i] = e;
             }
         });
+        Map<UUID, byte[]> encoded = new HashMap<>();
         for (int i = 0; i < n; i++) {
             UUID eventId = ids.get(i);
             if (invalid[i] != null) {
@@ -429,26 +500,26 @@ public final class Sequencer implements AutoCloseable {
             if (!event.eventId().equals(eventId) || !event.tenantId().equals(tenant) || event.isSealed()) {
                 throw new IllegalStateException("event %s of %s does not match its row (id, tenant or seal)".formatted(eventId, tenant));
             }
+            encoded.put(eventId, CanonicalEncoding.encode(event));
         }
-        return Arrays.asList(parsed);
+        return encoded;
     }
 
-    private static void insertSeals(Connection connection, Statements sql, String tenant, List<AuditEvent> sealed) throws SQLException {
-        int n = sealed.size();
+    private static void insertSeals(Connection connection, Statements sql, String tenant, List<UUID> eventIds, List<Seal> seals)
+            throws SQLException {
+        int n = seals.size();
         Long[] seqs = new Long[n];
-        UUID[] ids = new UUID[n];
         byte[][] prevs = new byte[n][];
         byte[][] hashes = new byte[n][];
         for (int i = 0; i < n; i++) {
-            Seal seal = sealed.get(i).seal();
+            Seal seal = seals.get(i);
             seqs[i] = seal.seq();
-            ids[i] = sealed.get(i).eventId();
             prevs[i] = seal.prevHash().toBytes();
             hashes[i] = seal.hash().toBytes();
         }
         sql.insertSeals.setString(1, tenant);
         sql.insertSeals.setArray(2, connection.createArrayOf("bigint", seqs));
-        sql.insertSeals.setArray(3, connection.createArrayOf("uuid", ids));
+        sql.insertSeals.setArray(3, connection.createArrayOf("uuid", eventIds.toArray()));
         sql.insertSeals.setArray(4, connection.createArrayOf("bytea", prevs));
         sql.insertSeals.setArray(5, connection.createArrayOf("bytea", hashes));
         int inserted = sql.insertSeals.executeUpdate();
@@ -535,9 +606,9 @@ public final class Sequencer implements AutoCloseable {
         unsignedSince.clear();
         heads.clear();
         Instant now = clock.instant();
-        try (var connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            connection.setReadOnly(true);
+        var connection = leaderConnection;
+        connection.setAutoCommit(false);
+        try {
             PlatformPath.enter(connection);
             try (var statement = connection.prepareStatement(UNSIGNED);
                  var rows = statement.executeQuery()) {
@@ -546,6 +617,9 @@ public final class Sequencer implements AutoCloseable {
                 }
             }
             connection.commit();
+        } finally {
+            rollback(connection);
+            connection.setAutoCommit(true);
         }
     }
 
@@ -603,18 +677,20 @@ public final class Sequencer implements AutoCloseable {
         final PreparedStatement lockPartition;
         final PreparedStatement head;
         final PreparedStatement take;
+        final PreparedStatement eventsWithoutBytes;
         final PreparedStatement insertSeals;
 
         Statements(Connection connection) throws SQLException {
             lockPartition = connection.prepareStatement(LOCK_PARTITION);
             head = connection.prepareStatement(HEAD);
             take = connection.prepareStatement(TAKE);
+            eventsWithoutBytes = connection.prepareStatement(EVENTS_WITHOUT_BYTES);
             insertSeals = connection.prepareStatement(INSERT_SEALS);
         }
 
         @Override
         public void close() throws SQLException {
-            for (var statement : List.of(lockPartition, head, take, insertSeals)) {
+            for (var statement : List.of(lockPartition, head, take, eventsWithoutBytes, insertSeals)) {
                 statement.close();
             }
         }

@@ -33,6 +33,18 @@ class ChainTest {
     }
 
     @Test
+    void sealing_canonical_bytes_gives_the_seals_of_the_events_they_were_encoded_from() {
+        var events = Events.events("acme", 7);
+        var head = chain.seal(ChainHead.genesis("acme"), events.subList(0, 2)).head();
+
+        var fromEvents = chain.seal(head, events.subList(2, 7));
+        var fromBytes = chain.sealCanonical(head, events.subList(2, 7).stream().map(CanonicalEncoding::encode).toList());
+
+        assertThat(fromBytes.seals()).isEqualTo(fromEvents.events().stream().map(AuditEvent::seal).toList());
+        assertThat(fromBytes.head()).isEqualTo(fromEvents.head());
+    }
+
+    @Test
     void a_later_batch_continues_from_the_head_as_if_sealed_in_one_go() {
         var events = Events.events("acme", 6);
         var first = chain.seal(ChainHead.genesis("acme"), events.subList(0, 2));

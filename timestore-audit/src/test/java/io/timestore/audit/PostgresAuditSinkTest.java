@@ -70,6 +70,22 @@ class PostgresAuditSinkTest {
     }
 
     @Test
+    void the_queued_canonical_bytes_are_those_of_the_stored_json_for_hostile_strings_odd_numbers_and_nested_details(AuditDatabase db) {
+        // The sequencer hashes the queued bytes and the verifier re-encodes the stored jsonb: they
+        // must agree for every event, whatever PostgreSQL's jsonb does to numbers, keys and strings.
+        var events = ArbitraryEvents.events().sampleStream().limit(400).toList();
+        new PostgresAuditSink(db.runtime(), json).append(events);
+        var stored = new StoredText(db);
+
+        for (var event : events) {
+            byte[] queued = db.bytes("SELECT canonical FROM audit_pending WHERE tenant_id = ? AND event_id = ?",
+                    event.tenantId(), event.eventId());
+            var fromJsonb = json.read(stored.event(event.tenantId(), event.eventId().toString()));
+            assertThat(queued).as("event %s", event.eventId()).isEqualTo(CanonicalEncoding.encode(fromJsonb));
+        }
+    }
+
+    @Test
     void an_event_appended_inside_the_callers_transaction_disappears_when_the_caller_rolls_back(AuditDatabase db) throws SQLException {
         var sink = new PostgresAuditSink(db.runtime(), json);
         var rolledBack = Events.event("acme", 1);

@@ -222,6 +222,57 @@ class SequencerTest {
     }
 
     @Test
+    void queue_entries_without_canonical_bytes_from_before_schema_version_3_are_sealed_from_their_stored_events(AuditDatabase db) {
+        new PostgresAuditSink(db.runtime(), json).append(Events.events("acme", 12));
+        db.asOwner("UPDATE audit_pending SET canonical = NULL WHERE tenant_id = 'acme' AND arrival % 2 = 0");
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(5, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(12);
+        }
+        var result = verification(db).verify("acme");
+        assertThat(result.ok()).as(result.message()).isTrue();
+        assertThat(result.verifiedThroughSeq()).isEqualTo(12);
+    }
+
+    @Test
+    void a_queue_entry_whose_bytes_are_not_in_canonical_form_stops_its_partition_but_not_the_others(AuditDatabase db) {
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        sink.append(List.of(Events.event("globex", 1)));
+        var event = Events.event("acme", 2);
+        sink.append(List.of(event));
+        db.asOwner("UPDATE audit_pending SET canonical = convert_to('{\"not\": \"canonical\"}', 'UTF8') WHERE event_id = ?",
+                event.eventId());
+        var observer = new Recording();
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), observer)) {
+            assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(1);
+        }
+        assertThat(observer.failures).anySatisfy(f -> assertThat(f).contains("acme").contains(event.eventId().toString()));
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'acme'")).isZero();
+        assertThat(db.count("SELECT count(*) FROM audit_pending WHERE tenant_id = 'acme'")).isEqualTo(1);
+    }
+
+    @Test
+    void an_event_edited_in_its_table_while_it_waited_to_be_sealed_fails_verification_at_its_seq(AuditDatabase db) {
+        // The chain seals the bytes queued when the event was recorded, not the row as it is at
+        // sealing time, so an edit made in between is caught like an edit made after sealing.
+        var events = Events.events("acme", 5);
+        new PostgresAuditSink(db.runtime(), json).append(events);
+        db.asOwner("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
+        db.asOwner("UPDATE audit_events SET event = jsonb_set(event, '{outcome,status}', '202') WHERE event_id = ?",
+                events.get(2).eventId());
+        db.asOwner("UPDATE audit_events SET status = 202 WHERE event_id = ?", events.get(2).eventId());
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(5);
+        }
+        var result = verification(db).verify("acme");
+        assertThat(result.ok()).as(result.message()).isFalse();
+        assertThat(result.firstBadSeq()).isEqualTo(3);
+        assertThat(result.reason()).isEqualTo(VerificationResult.Reason.HASH_MISMATCH);
+    }
+
+    @Test
     void a_closed_sequencer_gives_up_the_lead_and_refuses_further_rounds(AuditDatabase db) {
         var first = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), new Recording());
         assertThat(Sequencers.round(first).leader()).isTrue();

@@ -1,0 +1,13 @@
+-- Version 3: each queue row carries the canonical bytes of its event, computed when it was stored.
+--
+-- The sequencer used to read every event back from audit_events (a join and jsonb output per
+-- event) and parse it again only to recompute bytes the writer already had; that was nearly all
+-- of a sealing round. Now it hashes the queued bytes. The verifier still recomputes the bytes
+-- from the stored JSON, so it remains the authority: queued bytes that disagree with their event,
+-- whether through a bug or through an edit of audit_events before sealing, seal a hash that the
+-- stored event no longer matches and are reported at that seq (before, an edit made while the
+-- event waited was sealed in unnoticed).
+--
+-- Rows queued before this version have no bytes (NULL); the sequencer reads their events as it
+-- always did.
+ALTER TABLE audit_pending ADD COLUMN canonical bytea;
