@@ -128,6 +128,7 @@ public final class IngestLoad {
             System.out.printf("load average at the end: %.2f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         } finally {
             server.close();
+            ScratchDirectory.delete(dataDir);
         }
     }
 
@@ -394,8 +395,12 @@ public final class IngestLoad {
                 """;
         List<Long> http = new ArrayList<>();
         List<Long> direct = new ArrayList<>();
+        Map<String, Double> before = Map.of();
         try (var c = superuser(); var s = c.prepareStatement(sql)) {
             for (int i = 0; i < 100 + runs; i++) {
+                if (i == 100) {
+                    before = timerSums();
+                }
                 long t = System.nanoTime();
                 int rowsSeen = 0;
                 s.setLong(1, step);
@@ -437,6 +442,33 @@ public final class IngestLoad {
         System.out.printf("RESULT query-http: %d runs, median %.2f ms, p95 %.2f ms%n", runs, hm, percentile(http, 0.95) / 1e6);
         System.out.printf("RESULT query-sql: %d runs, median %.2f ms, p95 %.2f ms%n", runs, sm, percentile(direct, 0.95) / 1e6);
         System.out.printf("RESULT query-ratio: median HTTP / median SQL = %.2fx%n", hm / sm);
+        // Where the server spent the route's time, from its own timers over the measured runs
+        // (means, so they do not add up to the medians above exactly).
+        var after = timerSums();
+        for (String timer : List.of("timestore_http_server_requests_seconds", "timestore_query_duration_seconds",
+                "timestore_audit_wait_seconds", "timestore_audit_group_commit_duration_seconds")) {
+            double count = after.getOrDefault(timer + "_count", 0.0) - before.getOrDefault(timer + "_count", 0.0);
+            double sum = after.getOrDefault(timer + "_sum", 0.0) - before.getOrDefault(timer + "_sum", 0.0);
+            System.out.printf("  server %s: %.0f observations, mean %.3f ms%n", timer, count, count == 0 ? 0 : sum / count * 1e3);
+        }
+    }
+
+    /**
+     * {@code _sum} and {@code _count} of every timer in /metrics, summed over label sets, except
+     * the requests of /metrics itself (the scrape records its own request).
+     */
+    private Map<String, Double> timerSums() throws IOException, InterruptedException {
+        var response = expect(200, client.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()));
+        var sums = new TreeMap<String, Double>();
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith("#") || line.contains("/metrics") || !(line.contains("_seconds_sum") || line.contains("_seconds_count"))) {
+                continue;
+            }
+            int end = line.indexOf('{') >= 0 ? line.indexOf('{') : line.indexOf(' ');
+            sums.merge(line.substring(0, end), Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+        }
+        return sums;
     }
 
     // ---------------------------------------------------------------- audit wait under paced load

@@ -66,6 +66,7 @@ public final class SealingLoad {
         }
         System.out.printf("load average at the end: %.2f%n", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 .getSystemLoadAverage());
+        ScratchDirectory.delete(dataDir);
         System.exit(0);
     }
 }

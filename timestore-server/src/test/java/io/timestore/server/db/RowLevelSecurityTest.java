@@ -138,6 +138,27 @@ class RowLevelSecurityTest {
     }
 
     @Test
+    void every_policy_reads_the_tenant_setting_once_per_statement_not_once_per_row() throws SQLException {
+        // current_setting outside a scalar subquery runs for every row a policy checks (V14).
+        try (var owner = postgres.superuser(database);
+             var rows = owner.createStatement().executeQuery("""
+                     SELECT tablename || '.' || policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '')
+                     FROM pg_policies WHERE schemaname = 'public'
+                     """)) {
+            var checked = new ArrayList<String>();
+            while (rows.next()) {
+                String conditions = rows.getString(2);
+                assertThat(conditions).as(rows.getString(1)).contains("current_setting(");
+                assertThat(conditions.split("current_setting\\(", -1)).as(rows.getString(1))
+                        .hasSize(conditions.split("SELECT current_setting\\(", -1).length);
+                checked.add(rows.getString(1));
+            }
+            assertThat(checked).contains("points.tenant_rows", "points.shared_reads", "audit_events.tenant_rows",
+                    "audit_events.platform_rows", "tenants.platform_manages_tenants");
+        }
+    }
+
+    @Test
     void audit_history_is_append_only_even_for_a_tenants_own_rows() {
         assertThatThrownBy(() -> transactions.inTenant(new TenantId("acme"), connection ->
                 connection.createStatement().executeUpdate("UPDATE audit_events SET status = 200")))

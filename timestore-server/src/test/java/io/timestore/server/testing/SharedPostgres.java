@@ -5,9 +5,7 @@ import io.timestore.server.db.DatabaseTarget;
 import io.timestore.server.db.EmbeddedDatabase;
 import io.timestore.server.db.Migrations;
 import io.timestore.server.db.Roles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -29,8 +27,11 @@ public final class SharedPostgres implements AutoCloseable {
     private final EmbeddedDatabase cluster;
     private final AtomicInteger databases = new AtomicInteger();
 
-    private SharedPostgres(EmbeddedDatabase cluster) {
+    private final Path directory;
+
+    private SharedPostgres(EmbeddedDatabase cluster, Path directory) {
         this.cluster = cluster;
+        this.directory = directory;
     }
 
     /** The JVM-wide instance, kept in JUnit's root store and closed when the run ends. */
@@ -48,18 +49,16 @@ public final class SharedPostgres implements AutoCloseable {
     }
 
     private static SharedPostgres start() {
+        var directory = Directories.temporary("timestore-test-pg");
         try {
-            var directory = Files.createTempDirectory("timestore-test-pg");
             var cluster = EmbeddedDatabase.start(directory);
-            var shared = new SharedPostgres(cluster);
+            var shared = new SharedPostgres(cluster, directory);
             try (var superuser = shared.superuser("postgres")) {
                 Roles.ensureRoles(superuser, OWNER, RUNTIME, RETENTION);
                 Roles.ensureDatabase(superuser, TEMPLATE, OWNER, RUNTIME, RETENTION);
             }
             Migrations.migrate(shared.target(TEMPLATE));
             return shared;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare the shared test database", e);
         }
@@ -112,5 +111,6 @@ public final class SharedPostgres implements AutoCloseable {
     @Override
     public void close() {
         cluster.close();
+        Directories.delete(directory);
     }
 }

@@ -96,6 +96,7 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
         if (timestore != null) {
             timestore.close();
         }
+        Directories.delete(dataDir);
     }
 
     /**
@@ -164,10 +165,6 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
     }
 
     private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("timestore-test-data");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Directories.temporary("timestore-test-data");
     }
 }
