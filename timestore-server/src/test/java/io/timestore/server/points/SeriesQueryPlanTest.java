@@ -1,0 +1,112 @@
+package io.timestore.server.points;
+
+import static io.timestore.server.testing.Tokens.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.security.TenantId;
+import io.timestore.server.db.TenantWork;
+import io.timestore.server.testing.TimestoreServer;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A query's tag filter finds its series through series_tags' index under row-level security (V16),
+ * instead of comparing the tags of every series of the dataset: with thousands of series, as the
+ * runtime role in a tenant transaction, exactly as the query route runs it.
+ */
+class SeriesQueryPlanTest {
+    @RegisterExtension
+    static final TimestoreServer server = TimestoreServer.create();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int HOSTS = 3_000;
+
+    @BeforeAll
+    static void manySeries() throws SQLException {
+        server.tenant("acme");
+        var admin = bearer(server.tokens().user("acme", "tenant-admin"));
+        assertThat(server.api().postJson("/storage/v1/datasets", "{\"id\": \"fleet\"}", admin).statusCode()).isEqualTo(201);
+        var lines = new StringBuilder();
+        for (int host = 0; host < HOSTS; host++) {
+            lines.append("cpu,host=h").append(host).append(",region=r").append(host % 3).append(" usage=1 1000\n");
+        }
+        var written = server.api().send(server.api().request("/api/v2/write?org=acme&bucket=fleet&precision=ns",
+                        bearer(server.tokens().user("acme", "writer")))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(lines.toString())).build());
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+        try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
+            statement.execute("ANALYZE series");
+            statement.execute("ANALYZE series_tags");
+        }
+    }
+
+    private static SeriesFilter tags(Map<String, String> tags) {
+        return new SeriesFilter(Optional.of("cpu"), Optional.of("usage"), tags);
+    }
+
+    private static <T> T inAcme(TenantWork<T> work) {
+        return server.timestore().database().transactions().inTenant(new TenantId("acme"), work);
+    }
+
+    @Test
+    void the_write_path_records_every_tag_of_every_new_series() throws SQLException {
+        try (var superuser = server.postgres().superuser(server.database());
+             var rows = superuser.createStatement().executeQuery(
+                     "SELECT count(*) FROM series_tags WHERE tenant_id = 'acme' AND dataset_id = 'fleet'")) {
+            rows.next();
+            assertThat(rows.getLong(1)).isEqualTo(2L * HOSTS);
+        }
+    }
+
+    @Test
+    void a_tag_filter_selects_exactly_the_matching_series() {
+        var store = new QueryStore();
+        var one = inAcme(connection -> store.series(connection, new TenantId("acme"), "fleet", tags(Map.of("host", "h17")), false, 10));
+        var region = inAcme(connection -> store.series(connection, new TenantId("acme"), "fleet",
+                tags(Map.of("region", "r1", "host", "h4")), false, 10));
+        var none = inAcme(connection -> store.series(connection, new TenantId("acme"), "fleet",
+                tags(Map.of("region", "r0", "host", "h4")), false, 10));
+
+        assertThat(one).singleElement().satisfies(s -> assertThat(s.tags()).isEqualTo("{\"host\": \"h17\", \"region\": \"r2\"}"));
+        assertThat(region).singleElement().satisfies(s -> assertThat(s.tags()).contains("\"h4\""));
+        assertThat(none).isEmpty();
+    }
+
+    @Test
+    void a_tag_filter_is_served_by_the_series_tags_index_not_by_reading_every_series() throws Exception {
+        for (var filter : List.of(Map.of("host", "h17"), Map.of("host", "h17", "region", "r2"))) {
+            String plan = inAcme(connection -> {
+                try (var explain = new QueryStore().prepareSeries(connection, "EXPLAIN (FORMAT JSON) ", new TenantId("acme"), "fleet",
+                        tags(filter), false, 10);
+                     var rows = explain.executeQuery()) {
+                    rows.next();
+                    return rows.getString(1);
+                }
+            });
+            var scans = new ArrayList<String>();
+            collectScans(JSON.readTree(plan), scans);
+            assertThat(scans).as(plan).anyMatch(scan -> scan.endsWith(":series_tags_by_digest"))
+                    .noneMatch(scan -> scan.startsWith("Seq Scan:"));
+        }
+    }
+
+    /** "node type:relation:index" of every scan node in an EXPLAIN (FORMAT JSON) plan. */
+    private static void collectScans(JsonNode node, List<String> scans) {
+        if (node.isArray()) {
+            node.forEach(child -> collectScans(child, scans));
+            return;
+        }
+        if (node.has("Relation Name") || node.has("Index Name")) {
+            scans.add(node.path("Node Type").asText() + ":" + node.path("Relation Name").asText() + ":"
+                    + node.path("Index Name").asText());
+        }
+        node.forEach(child -> collectScans(child, scans));
+    }
+}
