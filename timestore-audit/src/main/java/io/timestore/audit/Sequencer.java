@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * audit schema version 3); the events themselves are not read back. Rows queued by an older
  * writer carry no bytes; their events are read, checked against their row and encoded here.
  *
- * <p>A queued entry that is not in canonical form, or an older entry whose event cannot be parsed,
- * stops its partition (reported through {@link Observer#failed}) rather than being skipped:
- * skipping would seal a history without it.
+ * <p>A queued entry whose bytes are not in canonical form or do not name its event id and tenant,
+ * or an older entry whose event cannot be parsed, stops its partition
+ * (reported through {@link Observer#failed}) rather than being skipped: skipping would seal a
+ * history without it, and sealing it would break the chain for good.
  *
  * <p>Thread-safe. Owns one platform thread, started by {@link #start()}, stopped by {@link #close()}.
  */
@@ -64,6 +65,7 @@ public final class Sequencer implements AutoCloseable {
     /** Batches smaller than this are parsed on the sequencer's own thread: forking costs more. */
     private static final int PARALLEL_PARSE_FROM = 256;
     private static final String TRY_LEAD = "SELECT pg_try_advisory_lock(?)";
+    private static final String RELEASE_LEAD = "SELECT pg_advisory_unlock(?)";
     // With the lock, for the step's transaction: no bitmap scans. The queue's statistics lag its
     // churn (a burst of 100,000 queued events was planned as 36 rows), and the planner then read
     // every queued row of the partition through a bitmap scan and sorted them to take the oldest
@@ -326,11 +328,17 @@ public final class Sequencer implements AutoCloseable {
                     partitions = again;
                 }
             }
-            connection.setAutoCommit(true);
         } catch (SQLException e) {
             rollback(connection);
             observer.failed("sealing round", e);
             log.warn("audit sealing round failed (SQLState {}): {}", e.getSQLState(), e.getMessage());
+        } finally {
+            // Between rounds the lead connection idles outside any transaction, whatever happened.
+            try {
+                connection.setAutoCommit(true);
+            } catch (SQLException broken) {
+                // The connection is gone; the next round's validity check steps down.
+            }
         }
         return new Round(true, sealed, checkpoints);
     }
@@ -433,21 +441,22 @@ public final class Sequencer implements AutoCloseable {
         var ids = new ArrayList<UUID>(queued.size());
         var canonical = new ArrayList<byte[]>(queued.size());
         List<UUID> withoutBytes = new ArrayList<>();
+        String tenantMember = member("tenant_id", tenant);
         for (Queued entry : queued) {
             byte[] bytes = entry.canonical();
             if (bytes == null) {
                 withoutBytes.add(entry.eventId());
-            } else if (!Arrays.equals(bytes, 0, Math.min(bytes.length, CANONICAL_PREFIX.length), CANONICAL_PREFIX, 0, CANONICAL_PREFIX.length)) {
-                throw new IllegalStateException("event %s of %s is queued without the canonical form %s"
-                        .formatted(entry.eventId(), tenant, CanonicalEncoding.VERSION));
+            } else {
+                checkQueued(entry, bytes, tenant, tenantMember);
             }
             ids.add(entry.eventId());
             canonical.add(bytes);
         }
         if (!withoutBytes.isEmpty()) {
             Map<UUID, byte[]> encoded = encodeStored(sql, tenant, withoutBytes);
-            // A queue row whose event is gone (only an owner editing the tables can do that) leaves
-            // the queue unsealed, as before version 3; the verifier reads the chain from the events.
+            // A row queued before version 3 whose event is gone (only an owner editing the tables can
+            // do that) leaves the queue unsealed, as it always did; rows with bytes are refused
+            // instead (checkQueued).
             for (int i = ids.size() - 1; i >= 0; i--) {
                 if (canonical.get(i) == null) {
                     byte[] bytes = encoded.get(ids.get(i));
@@ -461,6 +470,37 @@ public final class Sequencer implements AutoCloseable {
             }
         }
         return new Taken(ids, canonical);
+    }
+
+    /**
+     * Refuses a queued entry whose bytes cannot be its event's: no canonical prefix, or no member
+     * naming its id and tenant. Only a writer other than {@link PostgresAuditSink}, or a bug, makes
+     * such an entry, and a seal cannot be taken back, so the partition stops and says why.
+     *
+     * <p>Whether the event itself is stored is not probed here (10,000 index lookups per batch):
+     * a queue entry whose event is missing is sealed, and the verifier reports that seq as a
+     * malformed event, as it reports an event deleted after sealing.
+     */
+    private static void checkQueued(Queued entry, byte[] bytes, String tenant, String tenantMember) {
+        String problem = null;
+        if (!Arrays.equals(bytes, 0, Math.min(bytes.length, CANONICAL_PREFIX.length), CANONICAL_PREFIX, 0, CANONICAL_PREFIX.length)) {
+            problem = "is queued without the canonical form " + CanonicalEncoding.VERSION;
+        } else {
+            // One byte per char, so an ASCII member matches exactly where its bytes are; indexOf on
+            // such a string is the JDK's vectorised search.
+            String text = new String(bytes, StandardCharsets.ISO_8859_1);
+            if (!text.contains(member("event_id", entry.eventId().toString())) || !text.contains(tenantMember)) {
+                problem = "is queued with the canonical bytes of another event";
+            }
+        }
+        if (problem != null) {
+            throw new IllegalStateException("event %s of %s %s".formatted(entry.eventId(), tenant, problem));
+        }
+    }
+
+    /** {@code "name":"value"} as the canonical form writes a member whose value needs no escaping. */
+    private static String member(String name, String value) {
+        return "\"" + name + "\":\"" + value + "\"";
     }
 
     /** Reads, checks and encodes the stored events of queue rows that carry no canonical bytes. */
@@ -626,12 +666,36 @@ public final class Sequencer implements AutoCloseable {
     private void stepDown() {
         boolean was = leader;
         leader = false;
+        releaseLead(leaderConnection);
         closeQuietly(leaderConnection);
         leaderConnection = null;
         unsignedSince.clear();
         heads.clear();
         if (was) {
             observer.leadership(false);
+        }
+    }
+
+    /**
+     * Gives the session lock back before the connection goes: a pooled connection is not closed
+     * but returned to its pool, and would otherwise keep the lead for whoever borrows it next,
+     * so no sequencer could lead until the pool retired it. A dead connection has lost the lock
+     * with its session already.
+     */
+    private static void releaseLead(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // Not in a transaction, or broken: the unlock below tells.
+        }
+        try (var statement = connection.prepareStatement(RELEASE_LEAD)) {
+            statement.setLong(1, LEADER_LOCK);
+            statement.execute();
+        } catch (SQLException broken) {
+            // The session is gone, and its lock with it.
         }
     }
 

@@ -253,6 +253,56 @@ class SequencerTest {
     }
 
     @Test
+    void a_queue_entry_carrying_another_events_bytes_stops_its_partition_and_the_next_partition_is_still_sealed(AuditDatabase db) {
+        // The broken partition comes first in arrival order: the step after the failed one still runs.
+        var sink = new PostgresAuditSink(db.runtime(), json);
+        var swapped = Events.events("initech", 2);
+        sink.append(swapped);
+        sink.append(List.of(Events.event("globex", 3)));
+        db.asOwner("UPDATE audit_pending SET canonical = ? WHERE event_id = ?",
+                CanonicalEncoding.encode(swapped.get(1)), swapped.get(0).eventId());
+        var observer = new Recording();
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), observer)) {
+            assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(1);
+        }
+        assertThat(observer.failures).anySatisfy(f -> assertThat(f).contains(swapped.get(0).eventId().toString())
+                .contains("another event"));
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'initech'")).isZero();
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'globex'")).isEqualTo(1);
+    }
+
+    @Test
+    void a_queued_event_deleted_before_sealing_is_sealed_and_reported_by_the_verifier_at_its_seq(AuditDatabase db) {
+        var events = Events.events("acme", 3);
+        new PostgresAuditSink(db.runtime(), json).append(events);
+        db.asOwner("DELETE FROM audit_events WHERE tenant_id = 'acme' AND event_id = ?", events.get(1).eventId());
+
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(3);
+        }
+        var result = verification(db).verify("acme");
+        assertThat(result.ok()).as(result.message()).isFalse();
+        assertThat(result.firstBadSeq()).as(result.message()).isEqualTo(2);
+        assertThat(result.reason()).as(result.message()).isEqualTo(VerificationResult.Reason.MALFORMED_EVENT);
+    }
+
+    @Test
+    void a_leader_that_steps_down_gives_the_lock_back_even_when_its_connection_goes_back_to_a_pool(AuditDatabase db) {
+        // A pool does not close a connection it is given back, so neither does the session lock end.
+        var pooled = new KeepSessionsOpen(db.runtime());
+        new PostgresAuditSink(db.runtime(), json).append(List.of(Events.event("acme", 1)));
+        try (var first = Sequencers.start(pooled, clock, Sequencers.settings(100, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            assertThat(Sequencers.round(first).leader()).isTrue();
+        }
+        try (var second = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            assertThat(Sequencers.round(second).leader()).isTrue();
+        } finally {
+            pooled.closeAll();
+        }
+    }
+
+    @Test
     void an_event_edited_in_its_table_while_it_waited_to_be_sealed_fails_verification_at_its_seq(AuditDatabase db) {
         // The chain seals the bytes queued when the event was recorded, not the row as it is at
         // sealing time, so an edit made in between is caught like an edit made after sealing.
