@@ -10,10 +10,12 @@
 -- still checks `tags @> filter` on the series it found, so two tags with the same digest cannot
 -- mix up two series.
 --
--- Rows are written with their series (PointsStore, same statement) and go with them (foreign key,
--- ON DELETE CASCADE). The backfill below runs with the policy of series lifted for this
--- transaction only: as the owner, under FORCE ROW LEVEL SECURITY and with no tenant set, the
--- migration would otherwise see no series at all.
+-- Rows are written by a trigger on series (whoever inserts a series, an older server instance
+-- still running during an upgrade included) and go with their series (foreign key, ON DELETE
+-- CASCADE). The trigger function runs as the inserting role, under its row-level security. The
+-- backfill below runs with the policy of series lifted for this transaction only: as the owner,
+-- under FORCE ROW LEVEL SECURITY and with no tenant set, the migration would otherwise see no
+-- series at all; the migration's exclusive lock on series keeps anyone else out meanwhile.
 
 CREATE TABLE series_tags (
     tenant_id  text   NOT NULL,
@@ -24,12 +26,23 @@ CREATE TABLE series_tags (
     digest     text   GENERATED ALWAYS AS (md5(key) || md5(value)) STORED,
     PRIMARY KEY (series_id, key)
 );
-CREATE INDEX series_tags_by_digest ON series_tags (tenant_id, dataset_id, digest, series_id);
 
 ALTER TABLE series NO FORCE ROW LEVEL SECURITY;
 INSERT INTO series_tags (tenant_id, dataset_id, series_id, key, value)
 SELECT s.tenant_id, s.dataset_id, s.id, t.key, t.value FROM series s CROSS JOIN LATERAL jsonb_each_text(s.tags) t;
 ALTER TABLE series FORCE ROW LEVEL SECURITY;
+CREATE INDEX series_tags_by_digest ON series_tags (tenant_id, dataset_id, digest, series_id);
+
+CREATE FUNCTION series_tags_of_new_series() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO series_tags (tenant_id, dataset_id, series_id, key, value)
+    SELECT n.tenant_id, n.dataset_id, n.id, t.key, t.value FROM new_series n CROSS JOIN LATERAL jsonb_each_text(n.tags) t;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER series_tags_of_new_series AFTER INSERT ON series
+    REFERENCING NEW TABLE AS new_series
+    FOR EACH STATEMENT EXECUTE FUNCTION series_tags_of_new_series();
 
 ALTER TABLE series_tags ENABLE ROW LEVEL SECURITY;
 ALTER TABLE series_tags FORCE ROW LEVEL SECURITY;

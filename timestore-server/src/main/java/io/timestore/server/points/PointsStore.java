@@ -58,17 +58,12 @@ final class PointsStore {
                 LIMIT 1
             ) s
             """;
-    // A new series comes with one series_tags row per tag (V16), which query tag filters use.
+    // A trigger on series adds each new series' series_tags rows (V16), which query tag filters use.
     private static final String INSERT_SERIES = """
-            WITH inserted AS (
-                INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
-                SELECT ?, ?, u.measurement, u.tags::jsonb, u.field, u.type
-                FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS u(measurement, tags, field, type)
-                ON CONFLICT DO NOTHING
-                RETURNING tenant_id, dataset_id, id, tags
-            )
-            INSERT INTO series_tags (tenant_id, dataset_id, series_id, key, value)
-            SELECT i.tenant_id, i.dataset_id, i.id, t.key, t.value FROM inserted i CROSS JOIN LATERAL jsonb_each_text(i.tags) t
+            INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
+            SELECT ?, ?, u.measurement, u.tags::jsonb, u.field, u.type
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS u(measurement, tags, field, type)
+            ON CONFLICT DO NOTHING
             """;
     // One statement per value column; a series has one type, so a replaced value stays in its column.
     private static final String INSERT_POINTS = """

@@ -66,6 +66,24 @@ class SeriesQueryPlanTest {
     }
 
     @Test
+    void a_series_inserted_by_any_writer_gets_its_tag_rows_from_the_trigger() {
+        // As an older server instance without series_tags would insert it, during an upgrade.
+        inAcme(connection -> {
+            try (var insert = connection.prepareStatement("""
+                    INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
+                    VALUES ('acme', 'fleet', 'mem', '{"host": "x1", "rack": "r9"}', 'used', 'float')
+                    """)) {
+                return insert.executeUpdate();
+            }
+        });
+
+        var found = inAcme(connection -> new QueryStore().series(connection, new TenantId("acme"), "fleet",
+                new SeriesFilter(Optional.empty(), Optional.empty(), Map.of("rack", "r9")), false, 10));
+
+        assertThat(found).singleElement().satisfies(s -> assertThat(s.measurement()).isEqualTo("mem"));
+    }
+
+    @Test
     void a_tag_filter_selects_exactly_the_matching_series() {
         var store = new QueryStore();
         var one = inAcme(connection -> store.series(connection, new TenantId("acme"), "fleet", tags(Map.of("host", "h17")), false, 10));

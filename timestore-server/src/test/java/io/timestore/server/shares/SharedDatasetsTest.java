@@ -101,6 +101,25 @@ class SharedDatasetsTest {
     }
 
     @Test
+    void a_grantee_filters_the_shared_dataset_by_tag() {
+        created(server.api().postJson("/storage/v1/datasets", "{\"id\": \"tagged\"}", admin("acme")));
+        var written = server.api().postJson("/storage/v1/datasets/tagged/points", """
+                {"points": [{"measurement": "cpu", "tags": {"host": "a"}, "fields": {"v": 1}, "time": 6},
+                            {"measurement": "cpu", "tags": {"host": "b"}, "fields": {"v": 2}, "time": 6}]}
+                """, admin("acme"));
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+        created(share("tagged", "globex"));
+
+        var query = server.api().get("/storage/v1/shared/acme/datasets/tagged/query?epoch=ns&tag.host=b", grantee());
+
+        assertThat(query.statusCode()).as(query.body()).isEqualTo(200);
+        assertThat(query.json().get("series")).as(query.body()).singleElement().satisfies(series -> {
+            assertThat(series.at("/tags/host").asText()).isEqualTo("b");
+            assertThat(series.at("/points").toString()).isEqualTo("[[6,2]]");
+        });
+    }
+
+    @Test
     void a_grantee_caller_without_the_scope_is_refused_naming_it() {
         var reader = sharedQuery("acme", "metrics", bearer(server.tokens().user("globex", "tenant-admin")));
 
@@ -165,11 +184,12 @@ class SharedDatasetsTest {
         int deleted = transactions.inTenant(globex, connection -> connection.createStatement()
                 .executeUpdate("DELETE FROM points WHERE tenant_id = 'acme'"));
 
-        // "revoked" is shared too until its own test revokes it; "secret" never is.
+        // "revoked" is shared too until its own test revokes it, "tagged" once its test shares it;
+        // "secret" never is.
         assertThat(visible).contains("acme/metrics").doesNotContain("acme/secret")
-                .allSatisfy(row -> assertThat(row).isIn("acme/metrics", "acme/revoked"));
-        assertThat(datasets).isBetween(1L, 2L);
-        assertThat(shares).isBetween(1L, 2L);
+                .allSatisfy(row -> assertThat(row).isIn("acme/metrics", "acme/revoked", "acme/tagged"));
+        assertThat(datasets).isBetween(1L, 3L);
+        assertThat(shares).isBetween(1L, 3L);
         assertThat(updated).isZero();
         assertThat(deleted).isZero();
         assertThatThrownBy(() -> transactions.inTenant(globex, connection -> connection.createStatement().executeUpdate(

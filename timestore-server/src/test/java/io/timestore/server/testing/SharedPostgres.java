@@ -50,17 +50,23 @@ public final class SharedPostgres implements AutoCloseable {
 
     private static SharedPostgres start() {
         var directory = Directories.temporary("timestore-test-pg");
+        SharedPostgres shared = null;
         try {
-            var cluster = EmbeddedDatabase.start(directory);
-            var shared = new SharedPostgres(cluster, directory);
+            shared = new SharedPostgres(EmbeddedDatabase.start(directory), directory);
             try (var superuser = shared.superuser("postgres")) {
                 Roles.ensureRoles(superuser, OWNER, RUNTIME, RETENTION);
                 Roles.ensureDatabase(superuser, TEMPLATE, OWNER, RUNTIME, RETENTION);
             }
             Migrations.migrate(shared.target(TEMPLATE));
             return shared;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot prepare the shared test database", e);
+        } catch (SQLException | RuntimeException e) {
+            // Stop the cluster and remove its files: nothing else would, once start-up failed.
+            if (shared != null) {
+                shared.close();
+            } else {
+                Directories.delete(directory);
+            }
+            throw e instanceof SQLException ? new IllegalStateException("cannot prepare the shared test database", e) : (RuntimeException) e;
         }
     }
 
