@@ -2,6 +2,7 @@ package io.timestore.server.db;
 
 import java.util.Map;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -12,12 +13,18 @@ public final class Migrations {
     private Migrations() {}
 
     public static MigrateResult migrate(DatabaseTarget target) {
+        return migrate(target, MigrationVersion.LATEST);
+    }
+
+    /** Migrates up to {@code version} only: tests of a migration start from the schema before it. */
+    static MigrateResult migrate(DatabaseTarget target, MigrationVersion version) {
         return Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword().reveal().orElse(""))
                 .locations("classpath:db/migration")
                 .javaMigrations(AuditTrailMigration.all().toArray(org.flywaydb.core.api.migration.JavaMigration[]::new))
                 .placeholders(Map.of("runtime_role", target.runtimeUser(), "owner_role", target.ownerUser(),
                         "retention_role", target.retentionUser()))
+                .target(version)
                 .cleanDisabled(true)
                 .validateMigrationNaming(true)
                 .load()
