@@ -1,9 +1,11 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditJson;
+import io.timestore.audit.GroupCommitRecorder;
 import io.timestore.audit.PostgresAuditSink;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.SettingsLoader;
+import io.timestore.server.db.Database;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.sql.SQLException;
@@ -18,8 +20,9 @@ import javax.sql.DataSource;
  * The floor under the audit wait of a lone request (issues 4 and 6): on a real Timestore
  * (embedded PostgreSQL, fsync and synchronous_commit on) with nothing else running, times
  * {@link PostgresAuditSink#append} of one event at a time — what the group commit does when a
- * single request waits — against a database round trip and an empty transaction on the same
- * pool. {@code --events N} (default 5,000 measured, after 1,000 of warm-up).
+ * single request waits — on the runtime pool, on the server's audit pool, and through a
+ * {@link GroupCommitRecorder} with the server's writers; then a database round trip and an empty
+ * transaction. {@code --events N} (default 5,000 measured each, after 1,000 of warm-up).
  */
 public final class AuditCommitLatency {
     private AuditCommitLatency() {}
@@ -42,6 +45,19 @@ public final class AuditCommitLatency {
                 took[i] = System.nanoTime() - started;
             }
             report("one event appended and committed (durable)", Arrays.copyOfRange(took, 1_000, took.length));
+            // The same through the server's own audit pool, and through a group-commit recorder on
+            // it with the server's number of writers: what a lone request's audit wait consists of.
+            var auditSink = new PostgresAuditSink(server.database().auditDataSource(), new AuditJson());
+            var more = AuditBenchEvents.events("latency-pool", measured);
+            int[] next = {0};
+            report("the same on the audit pool", time(measured, () -> auditSink.append(List.of(more.get(next[0]++)))));
+            var grouped = AuditBenchEvents.events("latency-grouped", measured);
+            try (var recorder = new GroupCommitRecorder(auditSink, 1_000, 100, Database.AUDIT_CONNECTIONS,
+                    GroupCommitRecorder.Observer.NONE)) {
+                int[] i = {0};
+                report("the same through a group-commit recorder, waiting for it", time(measured, () ->
+                        recorder.record(grouped.get(i[0]++)).toCompletableFuture().join()));
+            }
             report("set_config in a transaction, then an empty commit", time(measured, () -> {
                 try (var connection = pool.getConnection()) {
                     connection.setAutoCommit(false);
