@@ -69,6 +69,9 @@ public final class PostgresAuditSink implements AuditSink {
             return List.of();
         }
         try (var connection = dataSource.getConnection()) {
+            // An explicit transaction, not autocommit: the driver may send a Sync in the middle of
+            // a long multi-statement execution (to avoid filling both socket buffers), which would
+            // commit an implicit transaction half way and drop the tenant setting of the rest.
             connection.setAutoCommit(false);
             try {
                 var recorded = appendGrouped(connection, events);
@@ -92,7 +95,11 @@ public final class PostgresAuditSink implements AuditSink {
         }
     }
 
-    /** Writes events tenant by tenant, each under its own row-level-security context. */
+    /**
+     * Writes events tenant by tenant, each under its own row-level-security context, as one
+     * multi-statement execution (per tenant the setting of its context, then its INSERT): with the
+     * transaction's BEGIN, a single round trip for a batch of any number of tenants.
+     */
     private List<Recorded> appendGrouped(Connection connection, List<AuditEvent> events) throws SQLException {
         // Each (tenant, event_id) once: a later copy in the same batch is a duplicate of the first,
         // and the queue rows are matched to their input by event_id.
@@ -103,17 +110,31 @@ public final class PostgresAuditSink implements AuditSink {
                 byTenant.computeIfAbsent(event.tenantId(), t -> new ArrayList<>()).add(event);
             }
         }
+        var sql = new StringBuilder();
+        for (var tenant : byTenant.keySet()) {
+            sql.append(AuditEvent.PLATFORM_PARTITION.equals(tenant) ? SET_PLATFORM : SET_TENANT).append(";\n").append(INSERT).append(";\n");
+        }
         // Keyed like the table, by tenant and event_id: two tenants may hold the same event_id.
         var inserted = new HashSet<StoredKey>();
-        for (var group : byTenant.entrySet()) {
-            bindTenant(connection, group.getKey());
-            try (var statement = connection.prepareStatement(INSERT)) {
-                bind(connection, statement, group.getKey(), group.getValue());
-                try (var rows = statement.executeQuery()) {
+        try (var statement = connection.prepareStatement(sql.toString())) {
+            int parameter = 1;
+            for (var group : byTenant.entrySet()) {
+                if (!AuditEvent.PLATFORM_PARTITION.equals(group.getKey())) {
+                    statement.setString(parameter++, group.getKey());
+                }
+                parameter = bind(connection, statement, parameter, group.getKey(), group.getValue());
+            }
+            statement.execute(); // the first group's setting; each group's INSERT result follows its setting
+            for (var tenant : byTenant.keySet()) {
+                if (!statement.getMoreResults()) {
+                    throw new IllegalStateException("the INSERT of tenant %s returned no rows result".formatted(tenant));
+                }
+                try (var rows = statement.getResultSet()) {
                     while (rows.next()) {
-                        inserted.add(new StoredKey(group.getKey(), rows.getObject(1, UUID.class)));
+                        inserted.add(new StoredKey(tenant, rows.getObject(1, UUID.class)));
                     }
                 }
+                statement.getMoreResults(); // on to the next group's setting
             }
         }
         var recorded = new ArrayList<Recorded>(events.size());
@@ -125,20 +146,8 @@ public final class PostgresAuditSink implements AuditSink {
         return List.copyOf(recorded);
     }
 
-    private static void bindTenant(Connection connection, String tenantId) throws SQLException {
-        if (AuditEvent.PLATFORM_PARTITION.equals(tenantId)) {
-            try (var statement = connection.prepareStatement(SET_PLATFORM)) {
-                statement.execute();
-            }
-        } else {
-            try (var statement = connection.prepareStatement(SET_TENANT)) {
-                statement.setString(1, tenantId);
-                statement.execute();
-            }
-        }
-    }
-
-    private void bind(Connection connection, PreparedStatement statement, String tenantId, List<AuditEvent> events)
+    /** Binds one group's INSERT from parameter {@code first}; returns the index after its last parameter. */
+    private int bind(Connection connection, PreparedStatement statement, int first, String tenantId, List<AuditEvent> events)
             throws SQLException {
         int n = events.size();
         var ids = new UUID[n];
@@ -165,14 +174,15 @@ public final class PostgresAuditSink implements AuditSink {
             encoding.write(event);
             canonical[i] = Arrays.copyOf(encoding.buffer(), encoding.length());
         }
-        statement.setArray(1, connection.createArrayOf("uuid", ids));
+        statement.setArray(first, connection.createArrayOf("uuid", ids));
         for (int column = 0; column < 10; column++) {
-            statement.setArray(2 + column, connection.createArrayOf("text", columns[column]));
+            statement.setArray(first + 1 + column, connection.createArrayOf("text", columns[column]));
         }
-        statement.setArray(12, connection.createArrayOf("int4", statuses));
-        statement.setArray(13, connection.createArrayOf("text", columns[10]));
-        statement.setArray(14, connection.createArrayOf("text", columns[11]));
-        statement.setArray(15, connection.createArrayOf("bytea", canonical));
-        statement.setString(16, tenantId);
+        statement.setArray(first + 11, connection.createArrayOf("int4", statuses));
+        statement.setArray(first + 12, connection.createArrayOf("text", columns[10]));
+        statement.setArray(first + 13, connection.createArrayOf("text", columns[11]));
+        statement.setArray(first + 14, connection.createArrayOf("bytea", canonical));
+        statement.setString(first + 15, tenantId);
+        return first + 16;
     }
 }

@@ -17,16 +17,32 @@ import javax.sql.DataSource;
  */
 final class KeepSessionsOpen implements DataSource {
     private final DataSource sessions;
+    private final boolean single;
     private final List<Connection> opened = new CopyOnWriteArrayList<>();
 
     KeepSessionsOpen(DataSource sessions) {
+        this(sessions, false);
+    }
+
+    private KeepSessionsOpen(DataSource sessions, boolean single) {
         this.sessions = sessions;
+        this.single = single;
+    }
+
+    /** Hands out one and the same session every time, like a pool of one connection. */
+    static KeepSessionsOpen oneSession(DataSource sessions) {
+        return new KeepSessionsOpen(sessions, true);
     }
 
     @Override
-    public Connection getConnection() throws SQLException {
-        Connection session = sessions.getConnection();
-        opened.add(session);
+    public synchronized Connection getConnection() throws SQLException {
+        Connection session;
+        if (single && !opened.isEmpty()) {
+            session = opened.getFirst();
+        } else {
+            session = sessions.getConnection();
+            opened.add(session);
+        }
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, arguments) -> {
                     if (method.getName().equals("close")) {

@@ -59,6 +59,49 @@ class PostgresAuditSinkTest {
     }
 
     @Test
+    void a_batch_is_stored_whole_or_not_at_all_when_the_insert_of_one_of_its_tenants_is_refused(AuditDatabase db) {
+        // The batch is one implicit transaction: a later tenant's failure takes the earlier ones with it.
+        db.asOwner("ALTER TABLE audit_events ADD CONSTRAINT refuse_for_test CHECK (tenant_id <> 'refused')");
+        try {
+            var sink = new PostgresAuditSink(db.runtime(), json);
+            var accepted = Events.event("acme", 41);
+            var refused = Events.event("refused", 42);
+
+            var error = assertThrows(AuditUnavailable.class, () -> sink.append(List.of(accepted, refused)));
+
+            assertThat(error).hasMessageContaining("23514"); // check_violation
+            assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", accepted.eventId())).isZero();
+            assertThat(db.count("SELECT count(*) FROM audit_pending WHERE event_id = ?", accepted.eventId())).isZero();
+        } finally {
+            db.asOwner("ALTER TABLE audit_events DROP CONSTRAINT refuse_for_test");
+        }
+    }
+
+    @Test
+    void a_group_commit_is_committed_and_leaves_no_tenant_or_platform_setting_on_its_connection(AuditDatabase db) throws SQLException {
+        var session = KeepSessionsOpen.oneSession(db.runtime());
+        try {
+            var batch = List.of(Events.event("acme", 51), Events.event(AuditEvent.PLATFORM_PARTITION, 52));
+
+            new PostgresAuditSink(session, json).append(batch);
+
+            try (var connection = session.getConnection();
+                 var settings = connection.prepareStatement(
+                         "SELECT coalesce(current_setting('app.tenant_id', true), ''), coalesce(current_setting('app.platform', true), '')");
+                 var rows = settings.executeQuery()) {
+                rows.next();
+                assertThat(rows.getString(1)).isEmpty();
+                assertThat(rows.getString(2)).isIn("", "off");
+            }
+            for (var event : batch) { // read by another session: committed
+                assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", event.eventId())).isEqualTo(1);
+            }
+        } finally {
+            session.closeAll();
+        }
+    }
+
+    @Test
     void the_stored_json_reads_back_as_the_same_unsealed_event(AuditDatabase db) {
         var sink = new PostgresAuditSink(db.runtime(), json);
         var event = Events.event("acme", 5);

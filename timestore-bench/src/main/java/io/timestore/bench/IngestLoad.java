@@ -72,6 +72,7 @@ public final class IngestLoad {
     private URI base;
     private String apiToken;
     private String superuserUrl;
+    private CpuUsage cpu;
 
     private IngestLoad(Map<String, String> options) {
         this.options = options;
@@ -110,6 +111,7 @@ public final class IngestLoad {
         System.out.printf("server started in %.1f s on port %d, data dir %s%n", (System.nanoTime() - started) / 1e9,
                 server.port(), dataDir);
         base = server.baseUri();
+        cpu = new CpuUsage(dataDir.resolve("postgres"));
         String jdbc = server.database().target().jdbcUrl();
         superuserUrl = jdbc + (jdbc.contains("?") ? "&" : "?") + "user=postgres";
         try {
@@ -503,7 +505,7 @@ public final class IngestLoad {
                 .formatted(DATASET, T0_NS, T0_NS + 60_000_000_000L);
         try (var http = new KeepAliveClient(base, (int) option("connections", 256))) {
             byte[] request = http.get(target, "Authorization: Token " + apiToken);
-            warmUp(http, request, (int) option("audit-warmup-seconds", 30));
+            warmUp(http, request, (int) option("audit-warmup-seconds", 30), cpu);
             paced(http, request, rate, seconds);
         }
     }
@@ -513,7 +515,8 @@ public final class IngestLoad {
      * compiling the request path (on 2 shared cores C2 still took a quarter of the CPU 40 s into a
      * run after a 2,000-request warm-up), so the paced run measures the server, not its warm-up.
      */
-    private static void warmUp(KeepAliveClient http, byte[] request, int seconds) throws InterruptedException {
+    private static void warmUp(KeepAliveClient http, byte[] request, int seconds, CpuUsage cpu) throws InterruptedException {
+        var cpuBefore = cpu.sample();
         long until = System.nanoTime() + seconds * 1_000_000_000L;
         var failures = new AtomicLong();
         var done = new AtomicLong();
@@ -538,10 +541,12 @@ public final class IngestLoad {
             thread.join();
         }
         System.out.printf("audit warm-up: %,d requests in %d s closed loop (%,d not 200)%n", done.get(), seconds, failures.get());
+        System.out.println("RESULT audit-warmup-cpu per request: " + cpuBefore.perRequest(cpu.sample(), done.get()));
     }
 
     private void paced(KeepAliveClient http, byte[] request, int rate, int seconds) throws Exception {
         var before = auditWaitBuckets();
+        var cpuBefore = cpu.sample();
         long total = (long) rate * seconds;
         long interval = 1_000_000_000L / rate;
         var inFlight = new Semaphore(4_000);
@@ -578,6 +583,7 @@ public final class IngestLoad {
         long sent = System.nanoTime();
         completed.await();
         double elapsed = (System.nanoTime() - started) / 1e9;
+        var cpuAfter = cpu.sample();
         var after = auditWaitBuckets();
         long answered = latencies.size();
         System.out.printf("audit: paced %,d req/s for %d s: %,d sent in %.1f s, %,d answered (%,d errors, %,d skipped at the in-flight cap) "
@@ -592,6 +598,7 @@ public final class IngestLoad {
                         + "(timestore_audit_wait_seconds, linear within buckets)%n", count,
                 bucketQuantile(delta, 0.5) * 1e3, bucketQuantile(delta, 0.95) * 1e3, bucketQuantile(delta, 0.99) * 1e3);
         System.out.println("  buckets (le ms: count) " + bucketSummary(delta));
+        System.out.println("RESULT audit-cpu per answered request: " + cpuBefore.perRequest(cpuAfter, answered));
     }
 
     /** Cumulative counts of {@code timestore_audit_wait_seconds_bucket} by upper bound, summed over labels. */
