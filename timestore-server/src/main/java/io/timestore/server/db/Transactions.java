@@ -4,6 +4,8 @@ import io.timestore.security.TenantId;
 import io.timestore.server.http.ProblemType;
 import io.timestore.server.http.Unavailable;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import io.micrometer.core.instrument.Counter;
@@ -84,6 +86,39 @@ public final class Transactions {
                 statement.execute();
             }
             return work.run(connection);
+        });
+    }
+
+    /** Binds the parameters of one statement. */
+    @FunctionalInterface
+    public interface Parameters {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /** Reads the rows of one statement. */
+    @FunctionalInterface
+    public interface Rows<T> {
+        T read(ResultSet rows) throws SQLException;
+    }
+
+    /**
+     * One SELECT as platform work (as {@link #asPlatform}), sent in one execution with the
+     * platform setting, so the driver puts the transaction's BEGIN, the setting and the statement
+     * in a single round trip before the COMMIT. For the lookups on every request's path (an API
+     * token by id). The setting takes no parameters: the statement's are numbered from 1.
+     */
+    public <T> T selectAsPlatform(String sql, Parameters parameters, Rows<T> rows) {
+        return inTransaction("platform", connection -> {
+            try (var statement = connection.prepareStatement(SET_PLATFORM + ";\n" + sql)) {
+                parameters.bind(statement);
+                statement.execute(); // the setting's own row comes first
+                if (!statement.getMoreResults()) {
+                    throw new IllegalStateException("the statement after the platform setting returned no rows");
+                }
+                try (var result = statement.getResultSet()) {
+                    return rows.read(result);
+                }
+            }
         });
     }
 

@@ -69,22 +69,17 @@ public final class SigningKeyRecords implements SigningKeyStore {
 
     @Override
     public Optional<SigningKey> find(String keyId) {
-        return transactions.asPlatform(connection -> {
-            try (var statement = connection.prepareStatement(FIND)) {
-                statement.setString(1, keyId);
-                try (var rows = statement.executeQuery()) {
-                    if (!rows.next()) {
-                        return Optional.empty();
-                    }
-                    var tenant = rows.getString("tenant_id");
-                    var secret = box.open(rows.getBytes("secret"), associatedData(keyId, tenant));
-                    // An expired key is as unusable as a revoked one.
-                    boolean unusable = rows.getTimestamp("revoked_at") != null
-                            || !rows.getTimestamp("expires_at").toInstant().isAfter(clock.instant());
-                    return Optional.of(new SigningKey(keyId, new TenantId(tenant), secret,
-                            names(rows.getString("roles")), names(rows.getString("scopes")), unusable));
-                }
+        return transactions.selectAsPlatform(FIND, statement -> statement.setString(1, keyId), rows -> {
+            if (!rows.next()) {
+                return Optional.empty();
             }
+            var tenant = rows.getString("tenant_id");
+            var secret = box.open(rows.getBytes("secret"), associatedData(keyId, tenant));
+            // An expired key is as unusable as a revoked one.
+            boolean unusable = rows.getTimestamp("revoked_at") != null
+                    || !rows.getTimestamp("expires_at").toInstant().isAfter(clock.instant());
+            return Optional.of(new SigningKey(keyId, new TenantId(tenant), secret,
+                    names(rows.getString("roles")), names(rows.getString("scopes")), unusable));
         });
     }
 

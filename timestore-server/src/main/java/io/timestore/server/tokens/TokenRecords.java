@@ -67,18 +67,13 @@ public final class TokenRecords implements ApiTokenStore {
 
     @Override
     public Optional<StoredApiToken> find(String tokenId) {
-        return transactions.asPlatform(connection -> {
-            try (var statement = connection.prepareStatement(FIND)) {
-                statement.setString(1, tokenId);
-                try (var rows = statement.executeQuery()) {
-                    if (!rows.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new StoredApiToken(rows.getString("id"), new TenantId(rows.getString("tenant_id")),
-                            rows.getString("name"), rows.getBytes("hash"), permissions(rows.getString("permissions")),
-                            rows.getTimestamp("expires_at").toInstant(), rows.getTimestamp("revoked_at") != null));
-                }
+        return transactions.selectAsPlatform(FIND, statement -> statement.setString(1, tokenId), rows -> {
+            if (!rows.next()) {
+                return Optional.empty();
             }
+            return Optional.of(new StoredApiToken(rows.getString("id"), new TenantId(rows.getString("tenant_id")),
+                    rows.getString("name"), rows.getBytes("hash"), permissions(rows.getString("permissions")),
+                    rows.getTimestamp("expires_at").toInstant(), rows.getTimestamp("revoked_at") != null));
         });
     }
 

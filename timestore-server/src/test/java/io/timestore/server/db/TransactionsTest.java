@@ -54,6 +54,26 @@ class TransactionsTest {
     }
 
     @Test
+    void a_platform_select_runs_under_the_platform_setting_and_leaves_no_setting_on_its_connection() {
+        var seen = transactions.selectAsPlatform(
+                "SELECT current_setting('app.platform', true), coalesce(current_setting('app.tenant_id', true), ''), ?::text",
+                statement -> statement.setString(1, "bound"),
+                rows -> {
+                    rows.next();
+                    return rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getString(3);
+                });
+
+        assertThat(seen).isEqualTo("on||bound");
+        var next = transactions.withoutTenant(connection -> {
+            try (var rows = connection.createStatement().executeQuery("SELECT current_setting('app.platform', true)")) {
+                rows.next();
+                return rows.getString(1);
+            }
+        });
+        assertThat(next).isEqualTo("off");
+    }
+
+    @Test
     void a_connection_returned_to_the_pool_carries_no_tenant_into_its_next_use() {
         transactions.inTenant(new TenantId("acme"), TransactionsTest::currentTenant);
 
