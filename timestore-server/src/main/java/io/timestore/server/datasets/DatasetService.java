@@ -70,6 +70,18 @@ public final class DatasetService {
         return dataset;
     }
 
+    /**
+     * As {@link #authorize(SecurityContext, RequestAudit, String, Action, RouteKind)}, inside the
+     * caller's tenant transaction {@code connection}, for a read that wants the decision and its
+     * rows from one transaction.
+     */
+    public Dataset authorize(Connection connection, SecurityContext security, RequestAudit audit, String id, Action action,
+                             RouteKind route) throws SQLException {
+        var dataset = store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id));
+        permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
+        return dataset;
+    }
+
     /** A page of the tenant's datasets by id, after {@code afterId} ("" for the first page). */
     public List<Dataset> page(SecurityContext security, String afterId, int limit) {
         return transactions.inTenant(security.tenant(), connection -> store.page(connection, security.tenant(), afterId, limit));

@@ -17,6 +17,8 @@ import io.timestore.server.http.Pages;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import io.timestore.server.shares.ShareService;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
@@ -64,8 +66,8 @@ public final class QueryRoutes implements RouteGroup {
 
     @Override
     public void register(Routes routes) {
-        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, this::query);
-        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/series", SERIES, this::series);
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, (ctx, security, audit) -> query(ctx, security, audit, own(ctx, security, audit)));
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, own(ctx, security, audit)));
         routes.api(HandlerType.GET, SHARED + "/query", QUERY, (ctx, security, audit) -> query(ctx, security, audit, shared(ctx, security, audit)));
         routes.api(HandlerType.GET, SHARED + "/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, shared(ctx, security, audit)));
     }
@@ -73,28 +75,39 @@ public final class QueryRoutes implements RouteGroup {
     /** The dataset a read targets: the caller's own, or another tenant's through a share. */
     private record Target(TenantId owner, String dataset, OptionalInt retentionDays, String cursorKey) {}
 
-    private Target own(Context ctx, SecurityContext security, RequestAudit audit) {
-        var id = DatasetRoutes.datasetId(ctx);
-        audit.dataset(id);
-        var dataset = datasets.authorize(security, audit, id, Action.DATASET_READ, RouteKind.QUERY);
-        return new Target(security.tenant(), id, dataset.retentionDays(), security.tenant().value() + ":" + id);
+    /** Finds and authorizes the target inside the read's own transaction (one transaction per read). */
+    @FunctionalInterface
+    private interface TargetLookup {
+        Target find(Connection connection) throws SQLException;
     }
 
-    private Target shared(Context ctx, SecurityContext security, RequestAudit audit) {
+    private TargetLookup own(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = DatasetRoutes.datasetId(ctx);
+        audit.dataset(id);
+        return connection -> {
+            var dataset = datasets.authorize(connection, security, audit, id, Action.DATASET_READ, RouteKind.QUERY);
+            return new Target(security.tenant(), id, dataset.retentionDays(), security.tenant().value() + ":" + id);
+        };
+    }
+
+    private TargetLookup shared(Context ctx, SecurityContext security, RequestAudit audit) {
         var owner = TenantId.parse(ctx.pathParam("owner")).orElseThrow(() -> new InvalidRequest(
                 "owner must be a tenant id matching ^[a-z0-9][a-z0-9-]{1,62}$", List.of(FieldError.at("/owner", "not a tenant id"))));
         var id = DatasetRoutes.datasetId(ctx);
         audit.dataset(id).detail("owner_tenant", owner.value());
-        var shared = shares.authorizeRead(security, owner, id);
-        return new Target(owner, id, shared.retentionDays(),
-                security.tenant().value() + ":shared:" + owner.value() + ":" + id);
+        return connection -> {
+            var shared = shares.authorizeRead(connection, security, owner, id);
+            return new Target(owner, id, shared.retentionDays(), security.tenant().value() + ":shared:" + owner.value() + ":" + id);
+        };
     }
 
-    private void query(Context ctx, SecurityContext security, RequestAudit audit) {
-        query(ctx, security, audit, own(ctx, security, audit));
+    private void query(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
+        var kind = ctx.queryParam("step") != null ? "aggregate" : "raw";
+        var body = queries.read(security, kind, connection -> query(connection, ctx, audit, lookup.find(connection)));
+        ctx.contentType("application/json").result(body);
     }
 
-    private void query(Context ctx, SecurityContext security, RequestAudit audit, Target target) {
+    private byte[] query(Connection connection, Context ctx, RequestAudit audit, Target target) throws SQLException {
         var filter = filter(ctx, QUERY_PARAMETERS);
         long now = now();
         var range = range(ctx, target.retentionDays(), now);
@@ -105,31 +118,28 @@ public final class QueryRoutes implements RouteGroup {
             throw new InvalidRequest("step and agg go together: give both for aggregates, neither for raw points",
                     List.of(FieldError.at(step.isPresent() ? "/agg" : "/step", "required with " + (step.isPresent() ? "step" : "agg"))));
         }
-        byte[] body;
         if (step.isPresent()) {
-            body = aggregate(ctx, security, target, filter, range, step.get(), agg.get(), epochNanos, audit);
-        } else {
-            body = raw(ctx, security, target, filter, range, epochNanos, audit);
+            return aggregate(connection, ctx, target, filter, range, step.get(), agg.get(), epochNanos, audit);
         }
-        ctx.contentType("application/json").result(body);
+        return raw(connection, ctx, target, filter, range, epochNanos, audit);
     }
 
-    private byte[] raw(Context ctx, SecurityContext security, Target target, SeriesFilter filter, QueryStore.TimeRange range,
-                       boolean epochNanos, RequestAudit audit) {
+    private byte[] raw(Connection connection, Context ctx, Target target, SeriesFilter filter, QueryStore.TimeRange range,
+                       boolean epochNanos, RequestAudit audit) throws SQLException {
         int limit = limit(ctx);
         var scope = "query:%s:%s:%d:%d".formatted(target.cursorKey(), filter.canonical(), range.start(), range.end());
         var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c))
                 .map(p -> new QueryService.Position(Long.parseLong(p.get(0)), Long.parseLong(p.get(1))))
                 .orElse(new QueryService.Position(0, Long.MIN_VALUE));
-        var page = queries.raw(security, target.owner(), target.dataset(), filter, range, after, limit, epochNanos,
+        var page = queries.raw(connection, target.owner(), target.dataset(), filter, range, after, limit, epochNanos,
                 last -> cursors.encode(scope, List.of(Long.toString(last.series()), Long.toString(last.time()))));
         audit.detail("points", page.points());
         return page.json();
     }
 
-    private byte[] aggregate(Context ctx, SecurityContext security, Target target, SeriesFilter filter,
+    private byte[] aggregate(Connection connection, Context ctx, Target target, SeriesFilter filter,
                              QueryStore.TimeRange range, String stepText, String aggText, boolean epochNanos,
-                             RequestAudit audit) {
+                             RequestAudit audit) throws SQLException {
         if (ctx.queryParam("cursor") != null || ctx.queryParam("limit") != null) {
             throw new InvalidRequest("aggregate queries take no limit or cursor; they are bounded by the time range and step");
         }
@@ -146,7 +156,7 @@ public final class QueryRoutes implements RouteGroup {
                     .formatted(buckets, stepText, settings.maxPointsPerQuery()), List.of(FieldError.at("/step", "too small for the range")));
         }
         audit.detail("agg", aggregate.name().toLowerCase(java.util.Locale.ROOT)).detail("step", stepText);
-        return queries.aggregate(security, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
+        return queries.aggregate(connection, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
     }
 
     private static long buckets(QueryStore.TimeRange range, long step) {
@@ -160,17 +170,16 @@ public final class QueryRoutes implements RouteGroup {
         }
     }
 
-    private void series(Context ctx, SecurityContext security, RequestAudit audit) {
-        series(ctx, security, audit, own(ctx, security, audit));
-    }
-
-    private void series(Context ctx, SecurityContext security, RequestAudit audit, Target target) {
-        var filter = filter(ctx, SERIES_PARAMETERS);
-        int limit = Pages.limit(ctx);
-        var scope = "series:%s:%s".formatted(target.cursorKey(), filter.canonical());
-        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c)).orElse(List.of("", "{}"));
-        var body = queries.series(security, target.owner(), target.dataset(), filter, after.get(0), after.get(1), limit,
-                (measurement, tags) -> cursors.encode(scope, List.of(measurement, tags)));
+    private void series(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
+        var body = queries.read(security, "series", connection -> {
+            var target = lookup.find(connection);
+            var filter = filter(ctx, SERIES_PARAMETERS);
+            int limit = Pages.limit(ctx);
+            var scope = "series:%s:%s".formatted(target.cursorKey(), filter.canonical());
+            var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c)).orElse(List.of("", "{}"));
+            return queries.series(connection, target.owner(), target.dataset(), filter, after.get(0), after.get(1), limit,
+                    (measurement, tags) -> cursors.encode(scope, List.of(measurement, tags)));
+        });
         ctx.contentType("application/json").result(body);
     }
 

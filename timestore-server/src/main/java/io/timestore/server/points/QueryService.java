@@ -4,12 +4,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
+import io.timestore.server.db.TenantWork;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.InvalidRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Objects;
@@ -22,7 +24,7 @@ import java.util.function.Function;
  * points is built. The encoded response is held until the request's audit event is durable (G4:
  * nothing is acknowledged before), so its size is bounded by {@link PointsSettings#maxPointsPerQuery()}.
  *
- * <p>Every query runs in the caller's tenant transaction and reads the dataset of {@code owner}:
+ * <p>Every query runs in the caller's tenant transaction ({@link #read}) and reads the dataset of {@code owner}:
  * the caller's own tenant, or the owner of a dataset shared with it, whose rows row-level
  * security shows the caller only while the share exists.
  */
@@ -48,90 +50,94 @@ public final class QueryService {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
+    /**
+     * Runs one read in the caller's tenant transaction, timed as a query of {@code kind}: the
+     * route resolves and authorizes the dataset and then queries it in the same transaction, so a
+     * read costs one transaction, and the decision and the rows come from one consistent moment
+     * (a dataset deleted in between cannot be read).
+     */
+    <T> T read(SecurityContext security, String kind, TenantWork<T> work) {
+        return metrics.queryTimer(kind).record(() -> transactions.inTenant(security.tenant(), work));
+    }
+
     /** Raw points by (series, time) after {@code after}, at most {@code limit}; {@code next_cursor} when more follow. */
-    RawPage raw(SecurityContext security, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
-                Position after, int limit, boolean epochNanos, Function<Position, String> cursor) {
-        return metrics.queryTimer("raw").record(() -> transactions.inTenant(security.tenant(), connection -> {
-            var out = new ByteArrayOutputStream();
-            try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
-                var page = new RawSink(writer, limit);
-                store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
-                writer.finish();
-                if (page.more) {
-                    writer.generator.writeStringField("next_cursor", cursor.apply(page.last));
-                }
-                writer.close();
-                return new RawPage(out.toByteArray(), page.count, page.more ? Optional.of(page.last) : Optional.empty());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    RawPage raw(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+                Position after, int limit, boolean epochNanos, Function<Position, String> cursor) throws SQLException {
+        var out = new ByteArrayOutputStream();
+        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
+            var page = new RawSink(writer, limit);
+            store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
+            writer.finish();
+            if (page.more) {
+                writer.generator.writeStringField("next_cursor", cursor.apply(page.last));
             }
-        }));
+            writer.close();
+            return new RawPage(out.toByteArray(), page.count, page.more ? Optional.of(page.last) : Optional.empty());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Aggregates per series and step; 400 once more than {@code maxPoints} buckets would be returned. */
-    byte[] aggregate(SecurityContext security, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
-                     long stepNanos, Aggregate aggregate, int maxPoints, boolean epochNanos) {
-        return metrics.queryTimer("aggregate").record(() -> transactions.inTenant(security.tenant(), connection -> {
-            var out = new ByteArrayOutputStream();
-            try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
-                int[] total = {0};
-                for (var series : store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1)) {
-                    var resultType = aggregate.resultType(series.type());
-                    boolean[] opened = {false};
-                    store.aggregate(connection, owner, dataset, series, range, stepNanos, aggregate, row -> {
-                        if (++total[0] > maxPoints) {
-                            throw tooMany(maxPoints);
-                        }
-                        if (!opened[0]) {
-                            writer.startSeries(series.measurement(), series.tags(), series.field(), resultType);
-                            opened[0] = true;
-                        }
-                        writer.point(row.getLong(1), row.getObject(2), resultType);
-                        return true;
-                    });
-                    writer.endSeriesIfOpen();
-                }
-                writer.finish();
-                writer.close();
-                return out.toByteArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+                     long stepNanos, Aggregate aggregate, int maxPoints, boolean epochNanos) throws SQLException {
+        var out = new ByteArrayOutputStream();
+        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
+            int[] total = {0};
+            for (var series : store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1)) {
+                var resultType = aggregate.resultType(series.type());
+                boolean[] opened = {false};
+                store.aggregate(connection, owner, dataset, series, range, stepNanos, aggregate, row -> {
+                    if (++total[0] > maxPoints) {
+                        throw tooMany(maxPoints);
+                    }
+                    if (!opened[0]) {
+                        writer.startSeries(series.measurement(), series.tags(), series.field(), resultType);
+                        opened[0] = true;
+                    }
+                    writer.point(row.getLong(1), row.getObject(2), resultType);
+                    return true;
+                });
+                writer.endSeriesIfOpen();
             }
-        }));
+            writer.finish();
+            writer.close();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A page of series (measurement, tags, fields with types) after the given position, as {"items", "next_cursor"?}. */
-    byte[] series(SecurityContext security, TenantId owner, String dataset, SeriesFilter filter, String afterMeasurement,
-                  String afterTags, int limit, BiFunction<String, String, String> cursor) {
-        return metrics.queryTimer("series").record(() -> transactions.inTenant(security.tenant(), connection -> {
-            var out = new ByteArrayOutputStream();
-            try (var generator = json.createGenerator(out)) {
-                generator.writeStartObject();
-                generator.writeArrayFieldStart("items");
-                String[] last = new String[2];
-                int[] count = {0};
-                boolean[] more = {false};
-                store.seriesPage(connection, owner, dataset, filter, afterMeasurement, afterTags, limit + 1, row -> {
-                    if (count[0] == limit) {
-                        more[0] = true;
-                        return false;
-                    }
-                    count[0]++;
-                    last[0] = row.getString(1);
-                    last[1] = row.getString(2);
-                    writeSeriesItem(generator, last[0], last[1], row.getString(3));
-                    return true;
-                });
-                generator.writeEndArray();
-                if (more[0]) {
-                    generator.writeStringField("next_cursor", cursor.apply(last[0], last[1]));
+    byte[] series(Connection connection, TenantId owner, String dataset, SeriesFilter filter, String afterMeasurement,
+                  String afterTags, int limit, BiFunction<String, String, String> cursor) throws SQLException {
+        var out = new ByteArrayOutputStream();
+        try (var generator = json.createGenerator(out)) {
+            generator.writeStartObject();
+            generator.writeArrayFieldStart("items");
+            String[] last = new String[2];
+            int[] count = {0};
+            boolean[] more = {false};
+            store.seriesPage(connection, owner, dataset, filter, afterMeasurement, afterTags, limit + 1, row -> {
+                if (count[0] == limit) {
+                    more[0] = true;
+                    return false;
                 }
-                generator.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                count[0]++;
+                last[0] = row.getString(1);
+                last[1] = row.getString(2);
+                writeSeriesItem(generator, last[0], last[1], row.getString(3));
+                return true;
+            });
+            generator.writeEndArray();
+            if (more[0]) {
+                generator.writeStringField("next_cursor", cursor.apply(last[0], last[1]));
             }
-            return out.toByteArray();
-        }));
+            generator.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private static void writeSeriesItem(JsonGenerator generator, String measurement, String tags, String fields) {

@@ -15,6 +15,8 @@ import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.NotFound;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.ProblemType;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -106,15 +108,15 @@ public final class ShareService {
 
     /**
      * The owner's dataset, once the caller's tenant holds a share of it and the caller its scope.
-     * Looked up in the caller's own transaction, where row-level security shows only shares made
+     * Looked up in the caller's own tenant transaction {@code connection}, where row-level security shows only shares made
      * to its tenant: no share and no dataset look the same (404), so names do not leak.
      *
      * @throws NotFound  when {@code owner} has not shared {@code dataset} with the caller's tenant
      * @throws io.timestore.server.http.Forbidden when the caller lacks the share's scope
      */
-    public SharedDataset authorizeRead(SecurityContext security, TenantId owner, String dataset) {
-        var readable = transactions.inTenant(security.tenant(),
-                        connection -> store.findReadable(connection, owner, dataset, security.tenant()))
+    public SharedDataset authorizeRead(Connection connection, SecurityContext security, TenantId owner, String dataset)
+            throws SQLException {
+        var readable = store.findReadable(connection, owner, dataset, security.tenant())
                 .orElseThrow(() -> new NotFound("no dataset '%s' shared by tenant '%s' with this tenant"
                         .formatted(dataset, owner.value())));
         // Never a query route: the legacy global query scope does not reach across tenants.
