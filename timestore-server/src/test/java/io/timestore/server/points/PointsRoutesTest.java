@@ -132,6 +132,27 @@ class PointsRoutesTest {
     }
 
     @Test
+    void a_batch_replacing_one_stored_point_among_new_ones_stores_the_new_ones_and_replaces_that_one() {
+        // New points go in with a plain INSERT; the stored one makes it fail, and the upsert takes over.
+        dataset("acme", "{\"id\": \"mixed\"}");
+        write("acme", "mixed", "{\"points\": [{\"measurement\": \"m\", \"fields\": {\"v\": 1}, \"time\": 20}]}");
+
+        var again = write("acme", "mixed", """
+                {"points": [{"measurement": "m", "fields": {"v": 5}, "time": 10},
+                            {"measurement": "m", "fields": {"v": 6, "f": 1.5}, "time": 20},
+                            {"measurement": "m", "fields": {"v": 7}, "time": 30}]}
+                """);
+
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(204);
+        assertThat(query("acme", "mixed", "epoch=ns&field=v").json().at("/series/0/points").toString())
+                .isEqualTo("[[10,5],[20,6],[30,7]]");
+        assertThat(query("acme", "mixed", "epoch=ns&field=f").json().at("/series/0/points").toString()).isEqualTo("[[20,1.5]]");
+        assertThat(count("acme", "mixed")).isEqualTo(4);
+        assertThat(audit.eventsFor(again.requestId())).singleElement()
+                .satisfies(event -> assertThat(event.at("/details/points").asInt()).isEqualTo(4));
+    }
+
+    @Test
     void a_field_type_differing_from_the_stored_one_is_422_and_the_batch_writes_nothing() {
         dataset("acme", "{\"id\": \"conflict\"}");
         write("acme", "conflict", "{\"points\": [{\"measurement\": \"m\", \"tags\": {\"h\": \"1\"}, \"fields\": {\"v\": 1}, \"time\": 1}]}");
