@@ -54,10 +54,11 @@ public final class QueryService {
      * Runs one read in the caller's tenant transaction, timed as a query of {@code kind}: the
      * route resolves and authorizes the dataset and then queries it in the same transaction, so a
      * read costs one transaction, and the decision and the rows come from one consistent moment
-     * (a dataset deleted in between cannot be read).
+     * (a dataset deleted in between cannot be read). Its statements run on their generic plans
+     * ({@link Transactions#inTenantWithGenericPlans}).
      */
     <T> T read(SecurityContext security, String kind, TenantWork<T> work) {
-        return metrics.queryTimer(kind).record(() -> transactions.inTenant(security.tenant(), work));
+        return metrics.queryTimer(kind).record(() -> transactions.inTenantWithGenericPlans(security.tenant(), work));
     }
 
     /** Raw points by (series, time) after {@code after}, at most {@code limit}; {@code next_cursor} when more follow. */

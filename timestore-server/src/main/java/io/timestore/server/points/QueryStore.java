@@ -17,11 +17,15 @@ final class QueryStore {
     // Tag equality goes through series_tags (V16): text equality on its digest is leakproof, so
     // the index finds the candidate series under row-level security, where the jsonb containment
     // below (not leakproof) could only be checked series by series. Containment stays as the exact
-    // check on the candidates. One IN per tag, placed at `%s` by withFilter.
-    private static final String SERIES_FILTER = """
-            s.tenant_id = ? AND s.dataset_id = ?
-            AND (?::text IS NULL OR s.measurement = ?) AND (?::text IS NULL OR s.field = ?) AND s.tags @> ?::jsonb %s
-            """;
+    // check on the candidates. One IN per tag, added by withFilter.
+    //
+    // The condition names only what the filter gives (no `? IS NULL OR ...`): each shape of filter
+    // is its own statement, so its generic plan (QueryService plans reads generically) can use the
+    // index of every column it constrains.
+    private static final String SERIES_FILTER = "s.tenant_id = ? AND s.dataset_id = ?";
+    private static final String MEASUREMENT_FILTER = " AND s.measurement = ?";
+    private static final String FIELD_FILTER = " AND s.field = ?";
+    private static final String TAGS_FILTER = " AND s.tags @> ?::jsonb";
     private static final String TAG_FILTER = """
             AND s.id IN (SELECT t.series_id FROM series_tags t
                          WHERE t.tenant_id = ? AND t.dataset_id = ? AND t.digest = md5(?) || md5(?))
@@ -69,7 +73,7 @@ final class QueryStore {
 
     void raw(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
              long afterSeries, long afterTime, int limit, RowSink sink) throws SQLException {
-        try (var statement = connection.prepareStatement(withFilter(RAW, filter))) {
+        try (var statement = connection.prepareStatement(rawStatement(filter))) {
             int next = bindFilter(statement, 1, tenant, dataset, filter);
             statement.setLong(next, range.start());
             statement.setLong(next + 1, range.end());
@@ -78,6 +82,11 @@ final class QueryStore {
             statement.setInt(next + 4, limit);
             stream(statement, sink);
         }
+    }
+
+    /** The raw-points statement for {@code filter}, with its {@code ?} placeholders (for the query-plan test). */
+    static String rawStatement(SeriesFilter filter) {
+        return withFilter(RAW, filter);
     }
 
     /** The series the filter selects, by id, at most {@code limit}. */
@@ -144,12 +153,16 @@ final class QueryStore {
                                   SeriesFilter filter) throws SQLException {
         statement.setString(first, tenant.value());
         statement.setString(first + 1, dataset);
-        statement.setString(first + 2, filter.measurement().orElse(null));
-        statement.setString(first + 3, filter.measurement().orElse(null));
-        statement.setString(first + 4, filter.field().orElse(null));
-        statement.setString(first + 5, filter.field().orElse(null));
-        statement.setString(first + 6, filter.tagsJson());
-        int next = first + 7;
+        int next = first + 2;
+        if (filter.measurement().isPresent()) {
+            statement.setString(next++, filter.measurement().get());
+        }
+        if (filter.field().isPresent()) {
+            statement.setString(next++, filter.field().get());
+        }
+        if (!filter.tags().isEmpty()) {
+            statement.setString(next++, filter.tagsJson());
+        }
         for (var tag : filter.tags().entrySet()) {
             statement.setString(next, tenant.value());
             statement.setString(next + 1, dataset);
@@ -162,7 +175,13 @@ final class QueryStore {
 
     /** {@code statement} with the series condition of {@code filter}: one tag lookup per tag it names. */
     private static String withFilter(String statement, SeriesFilter filter) {
-        return statement.formatted(SERIES_FILTER.formatted(TAG_FILTER.repeat(filter.tags().size())));
+        var condition = new StringBuilder(SERIES_FILTER);
+        filter.measurement().ifPresent(measurement -> condition.append(MEASUREMENT_FILTER));
+        filter.field().ifPresent(field -> condition.append(FIELD_FILTER));
+        if (!filter.tags().isEmpty()) {
+            condition.append(TAGS_FILTER).append(" ").append(TAG_FILTER.repeat(filter.tags().size()));
+        }
+        return statement.formatted(condition);
     }
 
     private static void stream(PreparedStatement statement, RowSink sink) throws SQLException {

@@ -115,6 +115,66 @@ class SeriesQueryPlanTest {
         }
     }
 
+    @Test
+    void reads_execute_on_generic_plans_instead_of_being_planned_again_for_every_request() {
+        // As QueryService runs them: seven executions on one connection, the driver prepares the
+        // statement on the server from the fifth; PostgreSQL would plan the first five custom.
+        var store = new QueryStore();
+        var range = new QueryStore.TimeRange(0, Long.MAX_VALUE);
+        var plans = server.timestore().database().transactions().inTenantWithGenericPlans(new TenantId("acme"), connection -> {
+            for (int i = 0; i < 7; i++) {
+                store.raw(connection, new TenantId("acme"), "fleet", tags(Map.of("host", "h" + i)), range, 0, Long.MIN_VALUE, 10,
+                        row -> true);
+            }
+            try (var rows = connection.createStatement().executeQuery(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%JOIN points p%'")) {
+                assertThat(rows.next()).isTrue();
+                return List.of(rows.getLong(1), rows.getLong(2));
+            }
+        });
+
+        assertThat(plans.get(0)).as("generic plans").isPositive();
+        assertThat(plans.get(1)).as("custom plans").isZero();
+    }
+
+    @Test
+    void the_generic_plan_of_a_raw_read_finds_series_and_points_through_their_indexes() throws Exception {
+        var range = List.<Object>of(0L, Long.MAX_VALUE, 0L, Long.MIN_VALUE, 10);
+        var byTag = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet", "host", "h17"));
+        byTag.addAll(range);
+        var byMeasurement = new ArrayList<Object>(List.of("acme", "fleet", "cpu"));
+        byMeasurement.addAll(range);
+        var cases = Map.of(tags(Map.of("host", "h17")), byTag, new SeriesFilter(Optional.of("cpu"), Optional.empty(), Map.of()),
+                byMeasurement);
+        for (var entry : cases.entrySet()) {
+            // The statement with $n placeholders, prepared by SQL and explained as its generic plan.
+            var sql = new StringBuilder();
+            int parameter = 0;
+            for (char c : QueryStore.rawStatement(entry.getKey()).toCharArray()) {
+                sql.append(c == '?' ? "$" + ++parameter : String.valueOf(c));
+            }
+            var values = entry.getValue().stream()
+                    .map(v -> v instanceof String text ? "'" + text.replace("'", "''") + "'" : v.toString())
+                    .collect(java.util.stream.Collectors.joining(", "));
+            String plan = server.timestore().database().transactions().inTenantWithGenericPlans(new TenantId("acme"), connection -> {
+                try (var statement = connection.createStatement()) {
+                    statement.execute("PREPARE raw_read AS " + sql);
+                    try (var rows = statement.executeQuery("EXPLAIN (FORMAT JSON) EXECUTE raw_read(" + values + ")")) {
+                        rows.next();
+                        var text = rows.getString(1);
+                        statement.execute("DEALLOCATE raw_read");
+                        return text;
+                    }
+                }
+            });
+            var scans = new ArrayList<String>();
+            collectScans(JSON.readTree(plan), scans);
+            assertThat(plan).as("a generic plan shows its parameters").contains("$1");
+            assertThat(scans).as(plan).anyMatch(scan -> scan.endsWith(":points:points_pkey"))
+                    .noneMatch(scan -> scan.startsWith("Seq Scan:"));
+        }
+    }
+
     /** "node type:relation:index" of every scan node in an EXPLAIN (FORMAT JSON) plan. */
     private static void collectScans(JsonNode node, List<String> scans) {
         if (node.isArray()) {
