@@ -66,14 +66,7 @@ public final class Transactions {
      *                     reason the client cannot fix
      */
     public <T> T inTenant(TenantId tenant, TenantWork<T> work) {
-        Objects.requireNonNull(tenant, "tenant");
-        return inTransaction("tenant", connection -> {
-            try (var statement = connection.prepareStatement(SET_TENANT)) {
-                statement.setString(1, tenant.value());
-                statement.execute();
-            }
-            return work.run(connection);
-        });
+        return inTenant(tenant, SET_TENANT, work);
     }
 
     /**
@@ -87,9 +80,14 @@ public final class Transactions {
      * plan can use the indexes.
      */
     public <T> T inTenantWithGenericPlans(TenantId tenant, TenantWork<T> work) {
+        return inTenant(tenant, SET_TENANT_GENERIC_PLANS, work);
+    }
+
+    /** {@code setting}: one of the SET_TENANT statements, its one parameter the tenant. */
+    private <T> T inTenant(TenantId tenant, String setting, TenantWork<T> work) {
         Objects.requireNonNull(tenant, "tenant");
         return inTransaction("tenant", connection -> {
-            try (var statement = connection.prepareStatement(SET_TENANT_GENERIC_PLANS)) {
+            try (var statement = connection.prepareStatement(setting)) {
                 statement.setString(1, tenant.value());
                 statement.execute();
             }
