@@ -8,7 +8,9 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -52,6 +54,9 @@ public final class PostgresAuditSink implements AuditSink {
             ORDER BY e.position
             RETURNING event_id
             """;
+
+    // 17 parameters per tenant: an execution stays far below the protocol's 65,535.
+    private static final int TENANTS_PER_EXECUTION = 1_000;
 
     private record StoredKey(String tenantId, UUID eventId) {}
 
@@ -98,7 +103,8 @@ public final class PostgresAuditSink implements AuditSink {
     /**
      * Writes events tenant by tenant, each under its own row-level-security context, as one
      * multi-statement execution (per tenant the setting of its context, then its INSERT): with the
-     * transaction's BEGIN, a single round trip for a batch of any number of tenants.
+     * transaction's BEGIN, a single round trip for a batch of up to {@link #TENANTS_PER_EXECUTION}
+     * tenants, one more per further such number.
      */
     private List<Recorded> appendGrouped(Connection connection, List<AuditEvent> events) throws SQLException {
         // Each (tenant, event_id) once: a later copy in the same batch is a duplicate of the first,
@@ -110,32 +116,11 @@ public final class PostgresAuditSink implements AuditSink {
                 byTenant.computeIfAbsent(event.tenantId(), t -> new ArrayList<>()).add(event);
             }
         }
-        var sql = new StringBuilder();
-        for (var tenant : byTenant.keySet()) {
-            sql.append(AuditEvent.PLATFORM_PARTITION.equals(tenant) ? SET_PLATFORM : SET_TENANT).append(";\n").append(INSERT).append(";\n");
-        }
         // Keyed like the table, by tenant and event_id: two tenants may hold the same event_id.
         var inserted = new HashSet<StoredKey>();
-        try (var statement = connection.prepareStatement(sql.toString())) {
-            int parameter = 1;
-            for (var group : byTenant.entrySet()) {
-                if (!AuditEvent.PLATFORM_PARTITION.equals(group.getKey())) {
-                    statement.setString(parameter++, group.getKey());
-                }
-                parameter = bind(connection, statement, parameter, group.getKey(), group.getValue());
-            }
-            statement.execute(); // the first group's setting; each group's INSERT result follows its setting
-            for (var tenant : byTenant.keySet()) {
-                if (!statement.getMoreResults()) {
-                    throw new IllegalStateException("the INSERT of tenant %s returned no rows result".formatted(tenant));
-                }
-                try (var rows = statement.getResultSet()) {
-                    while (rows.next()) {
-                        inserted.add(new StoredKey(tenant, rows.getObject(1, UUID.class)));
-                    }
-                }
-                statement.getMoreResults(); // on to the next group's setting
-            }
+        var groups = List.copyOf(byTenant.entrySet());
+        for (int from = 0; from < groups.size(); from += TENANTS_PER_EXECUTION) {
+            insert(connection, groups.subList(from, Math.min(groups.size(), from + TENANTS_PER_EXECUTION)), inserted);
         }
         var recorded = new ArrayList<Recorded>(events.size());
         for (var event : events) {
@@ -144,6 +129,37 @@ public final class PostgresAuditSink implements AuditSink {
             recorded.add(new Recorded(event.eventId(), !stored));
         }
         return List.copyOf(recorded);
+    }
+
+    /** One execution: each group's setting and INSERT; adds the (tenant, event_id) of every row stored. */
+    private void insert(Connection connection, List<Map.Entry<String, List<AuditEvent>>> groups, Set<StoredKey> inserted)
+            throws SQLException {
+        var sql = new StringBuilder();
+        for (var group : groups) {
+            sql.append(AuditEvent.PLATFORM_PARTITION.equals(group.getKey()) ? SET_PLATFORM : SET_TENANT).append(";\n")
+                    .append(INSERT).append(";\n");
+        }
+        try (var statement = connection.prepareStatement(sql.toString())) {
+            int parameter = 1;
+            for (var group : groups) {
+                if (!AuditEvent.PLATFORM_PARTITION.equals(group.getKey())) {
+                    statement.setString(parameter++, group.getKey());
+                }
+                parameter = bind(connection, statement, parameter, group.getKey(), group.getValue());
+            }
+            statement.execute(); // the first group's setting; each group's INSERT result follows its setting
+            for (var group : groups) {
+                if (!statement.getMoreResults()) {
+                    throw new SQLException("the INSERT of tenant %s returned no rows".formatted(group.getKey()));
+                }
+                try (var rows = statement.getResultSet()) {
+                    while (rows.next()) {
+                        inserted.add(new StoredKey(group.getKey(), rows.getObject(1, UUID.class)));
+                    }
+                }
+                statement.getMoreResults(); // on to the next group's setting
+            }
+        }
     }
 
     /** Binds one group's INSERT from parameter {@code first}; returns the index after its last parameter. */

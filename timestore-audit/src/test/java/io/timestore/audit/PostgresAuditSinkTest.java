@@ -60,18 +60,23 @@ class PostgresAuditSinkTest {
 
     @Test
     void a_batch_is_stored_whole_or_not_at_all_when_the_insert_of_one_of_its_tenants_is_refused(AuditDatabase db) {
-        // The batch is one implicit transaction: a later tenant's failure takes the earlier ones with it.
+        // 150 tenants: enough statements (a setting and an INSERT each) that the driver sends a Sync
+        // in the middle of the execution, which would commit the first half under autocommit. The
+        // batch's explicit transaction keeps it whole: the last tenant's failure takes all back.
         db.asOwner("ALTER TABLE audit_events ADD CONSTRAINT refuse_for_test CHECK (tenant_id <> 'refused')");
         try {
             var sink = new PostgresAuditSink(db.runtime(), json);
-            var accepted = Events.event("acme", 41);
-            var refused = Events.event("refused", 42);
+            var batch = new java.util.ArrayList<AuditEvent>();
+            for (int i = 0; i < 150; i++) {
+                batch.add(Events.event("tenant-" + i, 1000 + i));
+            }
+            batch.add(Events.event("refused", 42));
 
-            var error = assertThrows(AuditUnavailable.class, () -> sink.append(List.of(accepted, refused)));
+            var error = assertThrows(AuditUnavailable.class, () -> sink.append(batch));
 
             assertThat(error).hasMessageContaining("23514"); // check_violation
-            assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", accepted.eventId())).isZero();
-            assertThat(db.count("SELECT count(*) FROM audit_pending WHERE event_id = ?", accepted.eventId())).isZero();
+            assertThat(db.count("SELECT count(*) FROM audit_events WHERE tenant_id LIKE 'tenant-%'")).isZero();
+            assertThat(db.count("SELECT count(*) FROM audit_pending WHERE tenant_id LIKE 'tenant-%'")).isZero();
         } finally {
             db.asOwner("ALTER TABLE audit_events DROP CONSTRAINT refuse_for_test");
         }

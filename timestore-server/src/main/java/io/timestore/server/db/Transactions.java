@@ -76,8 +76,8 @@ public final class Transactions {
      * to plan and well under one to run: left to choose, PostgreSQL kept re-planning them on every
      * request whenever the statistics made the generic plan's estimate look dearer than the custom
      * one, and the cheap read then cost about 3 ms of database CPU instead of 1. Only for statements
-     * whose SQL names exactly the conditions in use (no {@code ? IS NULL OR ...}), so the generic
-     * plan can use the indexes.
+     * whose SQL names exactly the conditions in use on indexed columns (no {@code ? IS NULL OR ...}
+     * there), so the generic plan can use the indexes.
      */
     public <T> T inTenantWithGenericPlans(TenantId tenant, TenantWork<T> work) {
         return inTenant(tenant, SET_TENANT_GENERIC_PLANS, work);
@@ -126,7 +126,9 @@ public final class Transactions {
      * One SELECT as platform work (as {@link #asPlatform}), sent in one execution with the
      * platform setting, so the driver puts the transaction's BEGIN, the setting and the statement
      * in a single round trip before the COMMIT. For the lookups on every request's path (an API
-     * token by id). The setting takes no parameters: the statement's are numbered from 1.
+     * token by id). {@code sql} must be exactly one SELECT (a second statement would run with
+     * platform rights and its result be ignored). The setting takes no parameters: the statement's
+     * are numbered from 1.
      */
     public <T> T selectAsPlatform(String sql, Parameters parameters, Rows<T> rows) {
         return inTransaction("platform", connection -> {

@@ -50,7 +50,7 @@ public final class PointsMetrics {
     /** Times one query of {@code kind}. */
     Timer queryTimer(String kind) {
         return Timer.builder("timestore.query.duration")
-                .description("Time of a read's transaction: the dataset lookup and authorization, the query and its encoding, by kind")
+                .description("Time of a successful read's transaction: the dataset lookup and authorization, the query and its encoding, by kind")
                 .tag("kind", kind)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))

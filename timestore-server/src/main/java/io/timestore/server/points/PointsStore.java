@@ -70,6 +70,7 @@ final class PointsStore {
     // insertion costs a second index probe and a second WAL record per row (50,000 new rows took
     // about 1.6x as long with it on the development machine). A write that replaces a stored point
     // meets a unique violation, and the column is written again, under a savepoint, as an upsert.
+    // Small columns go straight to the upsert.
     private static final String APPEND_POINTS = """
             INSERT INTO points (tenant_id, dataset_id, series_id, ts_ns, %1$s)
             SELECT ?, ?, u.series_id, u.ts_ns, u.value FROM unnest(?::bigint[], ?::bigint[], ?::%2$s[]) AS u(series_id, ts_ns, value)
@@ -78,6 +79,8 @@ final class PointsStore {
             ON CONFLICT (tenant_id, dataset_id, series_id, ts_ns) DO UPDATE SET %1$s = EXCLUDED.%1$s
             """;
     private static final String UNIQUE_VIOLATION = "23505";
+    // Below this, the SAVEPOINT's own round trip costs more than the upsert's extra work saves.
+    private static final int APPEND_FIRST_MIN_POINTS = 64;
 
     /** A stored field type that differs from the one written; {@code index} is the first point writing it. */
     record StoredTypeConflict(String measurement, String field, FieldType stored, FieldType written, int index) {
@@ -295,6 +298,11 @@ final class PointsStore {
             if (values.isEmpty()) {
                 return;
             }
+            if (values.size() < APPEND_FIRST_MIN_POINTS) {
+                write(connection, UPSERT_POINTS, tenant, dataset);
+                return;
+            }
+            // Not released: it ends with the transaction (at most one per value column).
             var savepoint = connection.setSavepoint();
             try {
                 write(connection, APPEND_POINTS, tenant, dataset);

@@ -64,13 +64,37 @@ class TransactionsTest {
                 });
 
         assertThat(seen).isEqualTo("on||bound");
-        var next = transactions.withoutTenant(connection -> {
-            try (var rows = connection.createStatement().executeQuery("SELECT current_setting('app.platform', true)")) {
+        assertThat(settingOnThePooledConnection("app.platform")).isIn(null, "");
+    }
+
+    @Test
+    void generic_plans_are_forced_for_their_transaction_alone() {
+        var inside = transactions.inTenantWithGenericPlans(new TenantId("acme"), connection -> {
+            try (var rows = connection.createStatement().executeQuery("SELECT current_setting('plan_cache_mode')")) {
                 rows.next();
                 return rows.getString(1);
             }
         });
-        assertThat(next).isEqualTo("off");
+
+        assertThat(inside).isEqualTo("force_generic_plan");
+        assertThat(settingOnThePooledConnection("plan_cache_mode")).isEqualTo("auto");
+    }
+
+    /**
+     * The setting as the one pooled session shows it outside any of our transactions (nothing set
+     * first). Not for app.tenant_id: a test below leaves it at session level on purpose.
+     */
+    private static String settingOnThePooledConnection(String name) {
+        try (var connection = pool.getConnection();
+             var statement = connection.prepareStatement("SELECT current_setting(?, true)")) {
+            statement.setString(1, name);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -133,23 +134,27 @@ class PointsRoutesTest {
 
     @Test
     void a_batch_replacing_one_stored_point_among_new_ones_stores_the_new_ones_and_replaces_that_one() {
-        // New points go in with a plain INSERT; the stored one makes it fail, and the upsert takes over.
+        // 100 values of v: appended with a plain INSERT, which meets the stored point and gives way
+        // to the upsert; the one value of f goes straight to the upsert.
         dataset("acme", "{\"id\": \"mixed\"}");
         write("acme", "mixed", "{\"points\": [{\"measurement\": \"m\", \"fields\": {\"v\": 1}, \"time\": 20}]}");
+        var points = new StringJoiner(", ", "{\"points\": [", "]}");
+        for (int t = 0; t < 100; t++) {
+            var fields = t == 20 ? "{\"v\": 1020, \"f\": 1.5}" : "{\"v\": " + (1000 + t) + "}";
+            points.add("{\"measurement\": \"m\", \"fields\": " + fields + ", \"time\": " + t + "}");
+        }
 
-        var again = write("acme", "mixed", """
-                {"points": [{"measurement": "m", "fields": {"v": 5}, "time": 10},
-                            {"measurement": "m", "fields": {"v": 6, "f": 1.5}, "time": 20},
-                            {"measurement": "m", "fields": {"v": 7}, "time": 30}]}
-                """);
+        var again = write("acme", "mixed", points.toString());
 
         assertThat(again.statusCode()).as(again.body()).isEqualTo(204);
-        assertThat(query("acme", "mixed", "epoch=ns&field=v").json().at("/series/0/points").toString())
-                .isEqualTo("[[10,5],[20,6],[30,7]]");
+        var v = query("acme", "mixed", "epoch=ns&field=v").json().at("/series/0/points");
+        assertThat(v.size()).isEqualTo(100);
+        assertThat(v.get(20).toString()).isEqualTo("[20,1020]");
+        assertThat(v.get(99).toString()).isEqualTo("[99,1099]");
         assertThat(query("acme", "mixed", "epoch=ns&field=f").json().at("/series/0/points").toString()).isEqualTo("[[20,1.5]]");
-        assertThat(count("acme", "mixed")).isEqualTo(4);
+        assertThat(count("acme", "mixed")).isEqualTo(101);
         assertThat(audit.eventsFor(again.requestId())).singleElement()
-                .satisfies(event -> assertThat(event.at("/details/points").asInt()).isEqualTo(4));
+                .satisfies(event -> assertThat(event.at("/details/points").asInt()).isEqualTo(101));
     }
 
     @Test
