@@ -11,9 +11,11 @@ import java.nio.file.Files;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
 /**
@@ -22,13 +24,39 @@ import javax.sql.DataSource;
  * {@link PostgresAuditSink#append} of one event at a time — what the group commit does when a
  * single request waits — on the runtime pool, on the server's audit pool, and through a
  * {@link GroupCommitRecorder} with the server's writers; then a database round trip and an empty
- * transaction. {@code --events N} (default 5,000 measured each, after 1,000 of warm-up).
+ * transaction. {@code --events N} (default 5,000 measured each, after 1,000 of warm-up);
+ * {@code --pause-ms N} (default 0) waits that long before each timed step, untimed, as a lone
+ * request arriving every few milliseconds leaves the machine idle between its commits;
+ * {@code --pause-mode idle|spin} (default idle) parks the thread or keeps its CPU busy meanwhile.
  */
 public final class AuditCommitLatency {
+    /** What happens between two timed steps, untimed: nothing, idling, or spinning on this thread. */
+    private record Pause(long nanos, boolean spin) {
+        void take() {
+            if (nanos == 0) {
+                return;
+            }
+            if (!spin) {
+                LockSupport.parkNanos(nanos);
+                return;
+            }
+            long until = System.nanoTime() + nanos;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     private AuditCommitLatency() {}
 
     public static void main(String[] args) throws Exception {
-        int measured = args.length > 1 && args[0].equals("--events") ? Integer.parseInt(args[1]) : 5_000;
+        var options = new HashMap<String, String>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        int measured = Integer.parseInt(options.getOrDefault("--events", "5000"));
+        var pause = new Pause(Long.parseLong(options.getOrDefault("--pause-ms", "0")) * 1_000_000L,
+                options.getOrDefault("--pause-mode", "idle").equals("spin"));
         var dataDir = Files.createTempDirectory("timestore-commit");
         System.out.printf("load average at the start: %.2f; date %s, %d processors%n",
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Instant.now(),
@@ -40,6 +68,7 @@ public final class AuditCommitLatency {
             var events = AuditBenchEvents.events("latency", 1_000 + measured);
             long[] took = new long[1_000 + measured];
             for (int i = 0; i < took.length; i++) {
+                pause.take();
                 long started = System.nanoTime();
                 sink.append(List.of(events.get(i)));
                 took[i] = System.nanoTime() - started;
@@ -50,15 +79,15 @@ public final class AuditCommitLatency {
             var auditSink = new PostgresAuditSink(server.database().auditDataSource(), new AuditJson());
             var more = AuditBenchEvents.events("latency-pool", measured);
             int[] next = {0};
-            report("the same on the audit pool", time(measured, () -> auditSink.append(List.of(more.get(next[0]++)))));
+            report("the same on the audit pool", time(measured, pause, () -> auditSink.append(List.of(more.get(next[0]++)))));
             var grouped = AuditBenchEvents.events("latency-grouped", measured);
             try (var recorder = new GroupCommitRecorder(auditSink, 1_000, 100, Database.AUDIT_CONNECTIONS,
                     GroupCommitRecorder.Observer.NONE)) {
                 int[] i = {0};
-                report("the same through a group-commit recorder, waiting for it", time(measured, () ->
+                report("the same through a group-commit recorder, waiting for it", time(measured, pause, () ->
                         recorder.record(grouped.get(i[0]++)).toCompletableFuture().join()));
             }
-            report("set_config in a transaction, then an empty commit", time(measured, () -> {
+            report("set_config in a transaction, then an empty commit", time(measured, pause, () -> {
                 try (var connection = pool.getConnection()) {
                     connection.setAutoCommit(false);
                     setTenant(connection);
@@ -67,7 +96,7 @@ public final class AuditCommitLatency {
             }));
             try (var connection = pool.getConnection()) {
                 connection.setAutoCommit(false);
-                report("one round trip (set_config)", time(measured, () -> setTenant(connection)));
+                report("one round trip (set_config)", time(measured, pause, () -> setTenant(connection)));
                 connection.commit();
             }
         } finally {
@@ -80,9 +109,10 @@ public final class AuditCommitLatency {
         void run() throws SQLException;
     }
 
-    private static long[] time(int times, Step step) throws SQLException {
+    private static long[] time(int times, Pause pause, Step step) throws SQLException {
         long[] took = new long[times];
         for (int i = 0; i < times; i++) {
+            pause.take();
             long started = System.nanoTime();
             step.run();
             took[i] = System.nanoTime() - started;
