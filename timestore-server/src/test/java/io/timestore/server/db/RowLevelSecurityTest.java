@@ -107,6 +107,36 @@ class RowLevelSecurityTest {
     }
 
     @Test
+    void a_series_tag_cannot_name_another_tenants_series() throws SQLException {
+        long globexSeries;
+        try (var owner = postgres.superuser(database); var statement = owner.createStatement()) {
+            statement.execute("""
+                    INSERT INTO datasets (tenant_id, id, created_by, updated_by)
+                    VALUES ('acme', 'tags', 'test', 'test'), ('globex', 'tags', 'test', 'test')
+                    """);
+            try (var rows = statement.executeQuery("""
+                    INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
+                    VALUES ('globex', 'tags', 'cpu', '{"host": "g"}', 'usage', 'float') RETURNING id
+                    """)) {
+                rows.next();
+                globexSeries = rows.getLong(1);
+            }
+        }
+
+        // The row carries acme's own tenant (the policy admits it) but globex's series id and the
+        // key of globex's own tag: refused by the foreign key, not as a duplicate of globex's row,
+        // so acme learns nothing of globex's tags.
+        assertThatThrownBy(() -> transactions.inTenant(new TenantId("acme"), connection -> {
+            try (var statement = connection.prepareStatement(
+                    "INSERT INTO series_tags (tenant_id, dataset_id, series_id, key, value) VALUES ('acme', 'tags', ?, 'host', 'g')")) {
+                statement.setLong(1, globexSeries);
+                return statement.executeUpdate();
+            }
+        })).isInstanceOf(DatabaseFailure.class)
+                .satisfies(e -> assertThat(((DatabaseFailure) e).sqlState()).isEqualTo("23503"));
+    }
+
+    @Test
     void the_runtime_role_cannot_turn_row_level_security_off() {
         assertThatThrownBy(() -> transactions.inTenant(new TenantId("acme"), connection ->
                 connection.createStatement().execute("ALTER TABLE tenants DISABLE ROW LEVEL SECURITY")))
@@ -134,6 +164,29 @@ class RowLevelSecurityTest {
                 checked.add(rows.getString(1));
             }
             assertThat(checked).contains("tenants", "audit_events", "audit_seals", "audit_pending", "audit_checkpoints");
+        }
+    }
+
+    @Test
+    void every_unique_key_of_a_tenant_table_is_scoped_by_tenant_except_ids_the_server_generates() throws SQLException {
+        // A unique check runs without row-level security: a key without tenant_id would let a
+        // refused insert tell one tenant what another holds. Ids are exempt where the server
+        // draws them (random token and key ids, identity columns), never a caller.
+        var serverGenerated = List.of("api_tokens_pkey", "signing_keys_pkey", "series_pkey", "dataset_shares_revision_key");
+        try (var owner = postgres.superuser(database);
+             var rows = owner.createStatement().executeQuery("""
+                     SELECT i.indexrelid::regclass::text
+                     FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                     WHERE i.indisunique AND c.relnamespace = 'public'::regnamespace
+                       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')
+                       AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                                       WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND a.attnum = ANY (i.indkey))
+                     """)) {
+            var unscoped = new ArrayList<String>();
+            while (rows.next()) {
+                unscoped.add(rows.getString(1));
+            }
+            assertThat(unscoped).isSubsetOf(serverGenerated);
         }
     }
 
