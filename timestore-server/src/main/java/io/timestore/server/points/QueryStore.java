@@ -40,9 +40,10 @@ final class QueryStore {
             """;
     private static final String SERIES = """
             SELECT s.id, s.measurement, s.tags::text, s.field, s.type FROM series s
-            WHERE %s AND (NOT ? OR s.type IN ('float', 'integer', 'unsigned'))
+            WHERE %s
             ORDER BY s.id LIMIT ?
             """;
+    private static final String NUMERIC_FILTER = " AND s.type IN ('float', 'integer', 'unsigned')";
     private static final String AGGREGATE = """
             SELECT p.ts_ns - (((p.ts_ns %% ?) + ?) %% ?) AS bucket, %s
             FROM points p
@@ -103,10 +104,9 @@ final class QueryStore {
     /** The statement of {@link #series}, bound; {@code prefix} goes in front (an EXPLAIN, in the query-plan test). */
     PreparedStatement prepareSeries(Connection connection, String prefix, TenantId tenant, String dataset, SeriesFilter filter,
                                     boolean numericOnly, int limit) throws SQLException {
-        var statement = connection.prepareStatement(prefix + withFilter(SERIES, filter));
+        var statement = connection.prepareStatement(prefix + withFilter(SERIES, filter, numericOnly ? NUMERIC_FILTER : ""));
         int next = bindFilter(statement, 1, tenant, dataset, filter);
-        statement.setBoolean(next, numericOnly);
-        statement.setInt(next + 1, limit);
+        statement.setInt(next, limit);
         return statement;
     }
 
@@ -175,7 +175,11 @@ final class QueryStore {
 
     /** {@code statement} with the series condition of {@code filter}: one tag lookup per tag it names. */
     private static String withFilter(String statement, SeriesFilter filter) {
-        var condition = new StringBuilder(SERIES_FILTER);
+        return withFilter(statement, filter, "");
+    }
+
+    private static String withFilter(String statement, SeriesFilter filter, String extraCondition) {
+        var condition = new StringBuilder(SERIES_FILTER).append(extraCondition);
         filter.measurement().ifPresent(measurement -> condition.append(MEASUREMENT_FILTER));
         filter.field().ifPresent(field -> condition.append(FIELD_FILTER));
         if (!filter.tags().isEmpty()) {

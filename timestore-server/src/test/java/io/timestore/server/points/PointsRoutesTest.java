@@ -269,6 +269,29 @@ class PointsRoutesTest {
         assertThat(query("acme", "agg", "step=1ns&agg=avg&start=0&end=9000000000000").statusCode()).isEqualTo(400);
     }
 
+    @Test
+    void numeric_aggregates_skip_boolean_and_string_fields_while_count_first_and_last_include_them() {
+        dataset("acme", "{\"id\": \"kinds\"}");
+        var body = """
+                {"points": [{"measurement": "m", "fields": {"v": 1.5, "on": true, "note": "a"}, "time": 1704067200000000000},
+                            {"measurement": "m", "fields": {"v": 2.5, "on": false, "note": "b"}, "time": 1704067210000000000}]}
+                """;
+        assertThat(write("acme", "kinds", body).statusCode()).isEqualTo(204);
+        var range = "measurement=m&start=2024-01-01T00:00:00Z&end=2024-01-01T00:01:00Z&step=1m";
+
+        assertThat(fields(query("acme", "kinds", range + "&agg=sum"))).containsExactly("v");
+        assertThat(fields(query("acme", "kinds", range + "&agg=avg"))).containsExactly("v");
+        assertThat(fields(query("acme", "kinds", range + "&agg=count"))).containsExactlyInAnyOrder("v", "on", "note");
+        assertThat(fields(query("acme", "kinds", range + "&agg=last"))).containsExactlyInAnyOrder("v", "on", "note");
+    }
+
+    private static List<String> fields(ApiResponse response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        var fields = new ArrayList<String>();
+        response.json().get("series").forEach(series -> fields.add(series.get("field").asText()));
+        return fields;
+    }
+
     private static String points(ApiResponse response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.json().at("/series/0/points").toString();
