@@ -208,6 +208,7 @@ public final class IngestLoad {
         long heapBefore = heapAfterGc();
         System.out.printf("ingest: %,d points, %,d-line batches, %d writers, %,d series; heap after GC at start %.1f MiB%n",
                 points, batch, writers, series, heapBefore / 1048576.0);
+        var cpuBefore = cpu.sample();
         var next = new AtomicLong();
         var done = new AtomicLong();
         var latencies = new ConcurrentLinkedQueue<Long>();
@@ -247,9 +248,12 @@ public final class IngestLoad {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        var cpuAfter = cpu.sample();
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a writer failed", failures.peek());
         }
+        // CPU time varies far less between runs on this machine than throughput does.
+        System.out.println("RESULT ingest-cpu per 1,000 points: " + cpuBefore.perRequest(cpuAfter, done.get() / 1_000));
         long heapAfter = heapAfterGc();
         System.out.printf("RESULT ingest-http: %,d points in %.1f s = %,.0f points/s; batch latency median %.1f ms, p95 %.1f ms%n",
                 done.get(), seconds, done.get() / seconds, percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.95) / 1e6);

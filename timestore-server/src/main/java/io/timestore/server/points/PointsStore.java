@@ -199,6 +199,11 @@ final class PointsStore {
         }
     }
 
+    /** The series probe of a write, with its {@code ?} placeholders (for the query-plan test). */
+    static String findSeriesStatement() {
+        return FIND_SERIES;
+    }
+
     private static Map<Integer, Long> findSeries(Connection connection, TenantId tenant, String dataset,
                                                  List<SeriesKey> keys) throws SQLException {
         try (var statement = connection.prepareStatement(FIND_SERIES)) {
