@@ -38,7 +38,7 @@ final class LineReader {
     private final Precision precision;
     private final long defaultTime;
     private final Text text = new Text();
-    private final SeriesCache seriesCache = new SeriesCache();
+    private final SeriesCache seriesCache;
 
     private int[] tagBounds = new int[4 * 16]; // keyStart, keyEnd, valueStart, valueEnd per tag
     private int tagCount;
@@ -52,6 +52,7 @@ final class LineReader {
 
     LineReader(byte[] body, Precision precision, long defaultTimeNanos) {
         this.b = body;
+        this.seriesCache = SeriesCache.forBody(body.length);
         this.precision = precision;
         this.defaultTime = precision.truncate(defaultTimeNanos);
     }

@@ -44,6 +44,25 @@ class LineProtocolParserTest {
     }
 
     @Test
+    void every_line_of_a_batch_interleaving_many_series_gets_its_own_series() {
+        // More series than the series cache has slots, interleaved, so lines hit, miss and evict.
+        int series = 5_000;
+        var body = IntStream.range(0, 3 * series)
+                .mapToObj(i -> "m%d,host=h%d,rack=r%d v=%di %d".formatted(i % 7, i % series, i % series % 13, i, i))
+                .collect(Collectors.joining("\n"));
+
+        var points = parse(body).points();
+
+        assertThat(points).hasSize(3 * series);
+        for (int i = 0; i < points.size(); i++) {
+            var point = points.get(i);
+            assertThat(point.measurement()).isEqualTo("m" + i % 7);
+            assertThat(point.tags()).containsExactly(new Tag("host", "h" + i % series), new Tag("rack", "r" + i % series % 13));
+            assertThat(point.timestampNanos()).isEqualTo(i);
+        }
+    }
+
+    @Test
     void a_line_with_every_field_type_gives_one_point_with_sorted_tags_and_fields_in_line_order() {
         Batch batch = parse("cpu,zone=b,host=h\\ 1 f=1.5,i=-3i,u=18446744073709551615u,b=T,s=\"a \\\"q\\\" \\\\ \\n\" 1700000000000000001\n");
 
