@@ -55,7 +55,7 @@ import org.postgresql.PGConnection;
  * <p>Options: {@code --points N} (default 10,000,000), {@code --batch N} (5,000), {@code --writers N}
  * (4), {@code --series N} (1,000), {@code --query-runs N} (300), {@code --rate N[,N...]} (2,000 req/s, one paced run per rate),
  * {@code --audit-seconds N} (30), {@code --audit-warmup-seconds N} (30), {@code --connections N} (256 keep-alive
- * connections of the paced run), {@code --phases ingest,copy,query,audit} (all), {@code --set.<setting> value} (a
+ * connections of the paced run), {@code --audit-path P} (the paced run's route instead of the cheap read), {@code --phases ingest,copy,query,audit} (all), {@code --set.<setting> value} (a
  * server setting, for experiments).
  * The results go to standard output; see docs/benchmarks.md.
  */
@@ -504,9 +504,12 @@ public final class IngestLoad {
 
     private void auditWait(int rate) throws Exception {
         int seconds = (int) option("audit-seconds", 30);
-        // A cheap read route: one minute of raw points of one series.
-        String target = "/storage/v1/datasets/%s/query?measurement=cpu&field=usage&tag.host=h1&tag.region=eu-west-1&start=%d&end=%d"
-                .formatted(DATASET, T0_NS, T0_NS + 60_000_000_000L);
+        // A cheap read route: one minute of raw points of one series. --audit-path replaces it,
+        // e.g. with /healthz (no credentials, database or audit) to see what the HTTP exchange
+        // alone costs, load generator included.
+        String target = options.getOrDefault("audit-path",
+                "/storage/v1/datasets/%s/query?measurement=cpu&field=usage&tag.host=h1&tag.region=eu-west-1&start=%d&end=%d"
+                        .formatted(DATASET, T0_NS, T0_NS + 60_000_000_000L));
         try (var http = new KeepAliveClient(base, (int) option("connections", 256))) {
             byte[] request = http.get(target, "Authorization: Token " + apiToken);
             warmUp(http, request, (int) option("audit-warmup-seconds", 30), cpu);
