@@ -20,6 +20,7 @@ import io.timestore.server.http.Permissions;
 import io.timestore.server.http.ProblemType;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -78,22 +79,44 @@ public final class DatasetRoutes implements RouteGroup {
         int limit = Pages.limit(ctx);
         var scope = "datasets:" + security.tenant().value();
         var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c).getFirst()).orElse("");
-        var page = service.page(security, after, limit + 1);
+        var shown = readablePage(security, after, limit);
         var items = bodies.mapper().createArrayNode();
-        int shown = 0;
-        for (var dataset : page.subList(0, Math.min(limit, page.size()))) {
-            if (service.allowed(security, dataset.resource(), Action.DATASET_READ)) {
-                items.add(DatasetJson.toJson(dataset));
-                shown++;
-            }
+        for (var dataset : shown.subList(0, Math.min(limit, shown.size()))) {
+            items.add(DatasetJson.toJson(dataset));
         }
         var body = bodies.mapper().createObjectNode();
         body.set("items", items);
-        if (page.size() > limit) {
-            body.put("next_cursor", cursors.encode(scope, List.of(page.get(limit - 1).id())));
+        if (shown.size() > limit) {
+            body.put("next_cursor", cursors.encode(scope, List.of(shown.get(limit - 1).id())));
         }
-        audit.detail("returned", shown);
+        audit.detail("returned", items.size());
         ctx.json(body);
+    }
+
+    /**
+     * Up to {@code limit + 1} datasets after {@code after} that the caller may read, reading past
+     * those it may not. A page and its cursor are made of readable datasets only: a cursor names
+     * its last item (it is signed, not encrypted), so it must never name a dataset the caller
+     * could not see, and no page is empty while more readable datasets follow.
+     */
+    private List<Dataset> readablePage(SecurityContext security, String after, int limit) {
+        var readable = new ArrayList<Dataset>(limit + 1);
+        String position = after;
+        while (true) {
+            var batch = service.page(security, position, limit + 1);
+            for (var dataset : batch) {
+                if (service.allowed(security, dataset.resource(), Action.DATASET_READ)) {
+                    readable.add(dataset);
+                    if (readable.size() > limit) {
+                        return readable;
+                    }
+                }
+            }
+            if (batch.size() <= limit) {
+                return readable;
+            }
+            position = batch.getLast().id();
+        }
     }
 
     private void get(Context ctx, SecurityContext security, RequestAudit audit) {

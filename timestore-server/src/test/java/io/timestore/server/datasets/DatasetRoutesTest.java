@@ -7,6 +7,10 @@ import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.AuditLog;
 import io.timestore.server.testing.TimestoreServer;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -156,6 +160,35 @@ class DatasetRoutesTest {
         assertThat(asReader.json().get("items").findValuesAsText("id")).contains("open-list").doesNotContain("secret-list");
         assertThat(asFinance.json().get("items").findValuesAsText("id")).contains("secret-list").doesNotContain("open-list");
         assertThat(audit.eventsFor(asReader.requestId())).hasSize(1);
+    }
+
+    @Test
+    void listing_pages_and_their_cursors_are_made_of_readable_datasets_only() {
+        server.tenant("umbrella");
+        for (var id : new String[] {"a-open", "b-secret", "c-secret", "d-open"}) {
+            create("umbrella", id.endsWith("secret")
+                    ? "{\"id\": \"%s\", \"access\": {\"read\": {\"roles\": [\"finance\"]}}}".formatted(id)
+                    : "{\"id\": \"%s\"}".formatted(id));
+        }
+
+        var pages = new ArrayList<List<String>>();
+        var cursors = new ArrayList<String>();
+        var page = server.api().get("/storage/v1/datasets?limit=1", reader("umbrella"));
+        while (true) {
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            pages.add(page.json().get("items").findValuesAsText("id"));
+            if (!page.json().has("next_cursor")) {
+                break;
+            }
+            cursors.add(page.json().get("next_cursor").asText());
+            page = server.api().get("/storage/v1/datasets?limit=1&cursor=" + cursors.getLast(), reader("umbrella"));
+        }
+
+        assertThat(pages).containsExactly(List.of("a-open"), List.of("d-open"));
+        // A cursor's position is readable text (signed, not encrypted): it names a shown dataset.
+        assertThat(cursors).singleElement().satisfies(cursor -> assertThat(
+                new String(Base64.getUrlDecoder().decode(cursor.substring(0, cursor.indexOf('.'))), StandardCharsets.UTF_8))
+                .endsWith("a-open").doesNotContain("secret"));
     }
 
     @Test
