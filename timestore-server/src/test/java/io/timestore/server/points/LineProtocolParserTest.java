@@ -11,6 +11,7 @@ import io.timestore.server.points.FieldValue.StringValue;
 import io.timestore.server.points.FieldValue.UnsignedValue;
 import io.timestore.server.points.LineProtocolException.Reason;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -45,21 +46,29 @@ class LineProtocolParserTest {
 
     @Test
     void every_line_of_a_batch_interleaving_many_series_gets_its_own_series() {
-        // More series than the series cache has slots, interleaved, so lines hit, miss and evict.
-        int series = 5_000;
-        var body = IntStream.range(0, 3 * series)
-                .mapToObj(i -> "m%d,host=h%d,rack=r%d v=%di %d".formatted(i % 7, i % series, i % series % 13, i, i))
+        // 1,000 series five times over (the cache holds them: repeats hit), then 5,000 series
+        // three times over (more than its 4,096 slots: lines miss, collide and evict).
+        var series = new ArrayList<Integer>();
+        IntStream.range(0, 5_000).forEach(i -> series.add(i % 1_000));
+        IntStream.range(0, 15_000).forEach(i -> series.add(1_000 + i % 5_000));
+        var body = IntStream.range(0, series.size())
+                .mapToObj(i -> "m%d,host=h%d,rack=r%d v=%di %d".formatted(series.get(i) % 7, series.get(i), series.get(i) % 13, i, i))
                 .collect(Collectors.joining("\n"));
 
         var points = parse(body).points();
 
-        assertThat(points).hasSize(3 * series);
+        assertThat(points).hasSize(series.size());
         for (int i = 0; i < points.size(); i++) {
+            int s = series.get(i);
             var point = points.get(i);
-            assertThat(point.measurement()).isEqualTo("m" + i % 7);
-            assertThat(point.tags()).containsExactly(new Tag("host", "h" + i % series), new Tag("rack", "r" + i % series % 13));
+            assertThat(point.measurement()).isEqualTo("m" + s % 7);
+            assertThat(point.tags()).containsExactly(new Tag("host", "h" + s), new Tag("rack", "r" + s % 13));
             assertThat(point.timestampNanos()).isEqualTo(i);
         }
+        // A cache hit hands out the series' tag list itself: most repeats of the first 1,000
+        // series share it with the point 1,000 lines before (a few lose their slot to a collision).
+        long shared = IntStream.range(1_000, 5_000).filter(i -> points.get(i).tags() == points.get(i - 1_000).tags()).count();
+        assertThat(shared).isGreaterThan(2_000);
     }
 
     @Test

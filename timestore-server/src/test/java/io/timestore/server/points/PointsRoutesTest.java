@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -279,17 +281,22 @@ class PointsRoutesTest {
         assertThat(write("acme", "kinds", body).statusCode()).isEqualTo(204);
         var range = "measurement=m&start=2024-01-01T00:00:00Z&end=2024-01-01T00:01:00Z&step=1m";
 
-        assertThat(fields(query("acme", "kinds", range + "&agg=sum"))).containsExactly("v");
-        assertThat(fields(query("acme", "kinds", range + "&agg=avg"))).containsExactly("v");
-        assertThat(fields(query("acme", "kinds", range + "&agg=count"))).containsExactlyInAnyOrder("v", "on", "note");
-        assertThat(fields(query("acme", "kinds", range + "&agg=last"))).containsExactlyInAnyOrder("v", "on", "note");
+        assertThat(byField(query("acme", "kinds", range + "&agg=sum"))).isEqualTo(Map.of("v", "4.0"));
+        assertThat(byField(query("acme", "kinds", range + "&agg=avg"))).isEqualTo(Map.of("v", "2.0"));
+        assertThat(byField(query("acme", "kinds", range + "&agg=count"))).isEqualTo(Map.of("v", "2", "on", "2", "note", "2"));
+        assertThat(byField(query("acme", "kinds", range + "&agg=first"))).isEqualTo(Map.of("v", "1.5", "on", "true", "note", "a"));
+        assertThat(byField(query("acme", "kinds", range + "&agg=last"))).isEqualTo(Map.of("v", "2.5", "on", "false", "note", "b"));
     }
 
-    private static List<String> fields(ApiResponse response) {
+    /** The one window's value of each series, by field. */
+    private static Map<String, String> byField(ApiResponse response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        var fields = new ArrayList<String>();
-        response.json().get("series").forEach(series -> fields.add(series.get("field").asText()));
-        return fields;
+        var values = new HashMap<String, String>();
+        response.json().get("series").forEach(series -> {
+            assertThat(series.get("points")).as(series.toString()).hasSize(1);
+            values.put(series.get("field").asText(), series.at("/points/0/1").asText());
+        });
+        return values;
     }
 
     private static String points(ApiResponse response) {

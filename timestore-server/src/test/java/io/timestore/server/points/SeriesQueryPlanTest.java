@@ -32,6 +32,10 @@ class SeriesQueryPlanTest {
 
     @BeforeAll
     static void manySeries() throws SQLException {
+        try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
+            // The first probe plan below must be made without statistics: no analysis behind our back.
+            statement.execute("ALTER TABLE series SET (autovacuum_enabled = false)");
+        }
         server.tenant("acme");
         var admin = bearer(server.tokens().user("acme", "tenant-admin"));
         assertThat(server.api().postJson("/storage/v1/datasets", "{\"id\": \"fleet\"}", admin).statusCode()).isEqualTo(201);
@@ -43,7 +47,7 @@ class SeriesQueryPlanTest {
                         bearer(server.tokens().user("acme", "writer")))
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(lines.toString())).build());
         assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
-        probePlanBeforeAnalyze = seriesProbePlan();
+        probePlanBeforeAnalyze = seriesProbePlan(false);
         try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
             statement.execute("ANALYZE series");
             statement.execute("ANALYZE series_tags");
@@ -184,38 +188,60 @@ class SeriesQueryPlanTest {
         // starts with (tenant_id, dataset_id) tempts the planner into walking every series of the
         // dataset for each key under the probe's LIMIT 1: V17 once added one, and PostgreSQL CPU
         // per ingested point went from 8 to 45 us. A new table is probed before autovacuum has
-        // analysed it, so the plan is checked both ways.
-        for (var plan : List.of(probePlanBeforeAnalyze, seriesProbePlan())) {
+        // analysed it, and the driver's prepared statement may run on a generic plan, so the plan
+        // is checked all three ways.
+        var plans = Map.of("without statistics, custom", probePlanBeforeAnalyze, "analysed, custom", seriesProbePlan(false),
+                "analysed, generic", seriesProbePlan(true));
+        plans.forEach((kind, plan) -> {
             var scans = new ArrayList<String>();
-            collectScans(JSON.readTree(plan), scans);
-            assertThat(scans).as(plan).filteredOn(scan -> scan.contains(":series:")).isNotEmpty()
+            collectScans(readTree(plan), scans);
+            assertThat(scans).as(kind + ": " + plan).filteredOn(scan -> scan.contains(":series:")).isNotEmpty()
                     .allMatch(scan -> scan.endsWith(":series:series_by_tags_digest"));
+        });
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
-    private static String seriesProbePlan() {
-        int keys = 1_000;
-        var measurements = new String[keys];
-        var tagSets = new String[keys];
-        var fields = new String[keys];
-        for (int i = 0; i < keys; i++) {
-            measurements[i] = "cpu";
-            tagSets[i] = "{\"host\": \"h%d\", \"region\": \"r%d\"}".formatted(i, i % 3);
-            fields[i] = "usage";
+    /** EXPLAIN of the write's series probe for 1,000 keys, as the runtime role in acme's transaction. */
+    private static String seriesProbePlan(boolean generic) {
+        var keys = new ArrayList<String>();
+        for (int i = 0; i < 1_000; i++) {
+            keys.add("{\"host\": \"h%d\", \"region\": \"r%d\"}".formatted(i, i % 3));
+        }
+        String measurements = textArray(java.util.Collections.nCopies(keys.size(), "cpu"));
+        String fields = textArray(java.util.Collections.nCopies(keys.size(), "usage"));
+        // The statement with $n placeholders, prepared by SQL so EXPLAIN EXECUTE shows the plan
+        // PostgreSQL would run it with: generic when forced, else custom for these values.
+        var sql = new StringBuilder();
+        int parameter = 0;
+        for (char c : PointsStore.findSeriesStatement().toCharArray()) {
+            sql.append(c == '?' ? "$" + ++parameter : String.valueOf(c));
         }
         return inAcme(connection -> {
-            try (var explain = connection.prepareStatement("EXPLAIN (FORMAT JSON) " + PointsStore.findSeriesStatement())) {
-                explain.setArray(1, connection.createArrayOf("text", measurements));
-                explain.setArray(2, connection.createArrayOf("text", tagSets));
-                explain.setArray(3, connection.createArrayOf("text", fields));
-                explain.setString(4, "acme");
-                explain.setString(5, "fleet");
-                try (var rows = explain.executeQuery()) {
+            try (var statement = connection.createStatement()) {
+                statement.execute("SET LOCAL plan_cache_mode = " + (generic ? "force_generic_plan" : "force_custom_plan"));
+                statement.execute("PREPARE series_probe AS " + sql);
+                try (var rows = statement.executeQuery("EXPLAIN (FORMAT JSON) EXECUTE series_probe(%s, %s, %s, 'acme', 'fleet')"
+                        .formatted(measurements, textArray(keys), fields))) {
                     rows.next();
-                    return rows.getString(1);
+                    var plan = rows.getString(1);
+                    statement.execute("DEALLOCATE series_probe");
+                    return plan;
                 }
             }
         });
+    }
+
+    /** A text[] literal for SQL: ARRAY['a', 'b'] with quotes doubled. */
+    private static String textArray(List<String> values) {
+        return values.stream().map(v -> "'" + v.replace("'", "''") + "'")
+                .collect(java.util.stream.Collectors.joining(", ", "ARRAY[", "]::text[]"));
     }
 
     /** "node type:relation:index" of every scan node in an EXPLAIN (FORMAT JSON) plan. */
