@@ -55,7 +55,8 @@ import org.postgresql.PGConnection;
  * <p>Options: {@code --points N} (default 10,000,000), {@code --batch N} (5,000), {@code --writers N}
  * (4), {@code --series N} (1,000), {@code --query-runs N} (300), {@code --rate N[,N...]} (2,000 req/s, one paced run per rate),
  * {@code --audit-seconds N} (30), {@code --audit-warmup-seconds N} (30), {@code --connections N} (256 keep-alive
- * connections of the paced run), {@code --audit-path P} (the paced run's route instead of the cheap read), {@code --phases ingest,copy,query,audit} (all), {@code --set.<setting> value} (a
+ * connections of the paced run), {@code --audit-path P} (the paced run's route instead of the cheap read),
+ * {@code --many-series-runs N} (50 aggregates over every ingested series, after the query phase when ingesting), {@code --phases ingest,copy,query,audit} (all), {@code --set.<setting> value} (a
  * server setting, for experiments).
  * The results go to standard output; see docs/benchmarks.md.
  */
@@ -125,6 +126,9 @@ public final class IngestLoad {
             if (phase("query")) {
                 settle();
                 query();
+                if (phase("ingest")) {
+                    queryManySeries();
+                }
             }
             if (phase("audit")) {
                 settle();
@@ -462,6 +466,36 @@ public final class IngestLoad {
             double sum = after.getOrDefault(timer + "_sum", 0.0) - before.getOrDefault(timer + "_sum", 0.0);
             System.out.printf("  server %s: %.0f observations, mean %.3f ms%n", timer, count, count == 0 ? 0 : sum / count * 1e3);
         }
+    }
+
+    /**
+     * An aggregate over every ingested series at once (the first minute of the ingested data at a
+     * one-minute step: 1,000 series of 60 points each by default), through HTTP: what a dashboard
+     * panel grouping all hosts asks for.
+     */
+    private void queryManySeries() throws Exception {
+        int runs = (int) option("many-series-runs", 50);
+        URI uri = base.resolve("/storage/v1/datasets/%s/query?measurement=cpu&field=usage&start=%d&end=%d&step=1m&agg=avg"
+                .formatted(DATASET, T0_NS, T0_NS + 60_000_000_000L));
+        var request = HttpRequest.newBuilder(uri).header("Authorization", "Token " + apiToken).GET().build();
+        List<Long> http = new ArrayList<>();
+        int seriesSeen = 0;
+        for (int i = 0; i < 10 + runs; i++) {
+            long t = System.nanoTime();
+            var response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            long took = System.nanoTime() - t;
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("query answered " + response.statusCode() + ": " + new String(response.body()));
+            }
+            if (i == 0) {
+                seriesSeen = JSON.readTree(response.body()).get("series").size();
+            }
+            if (i >= 10) { // the first 10 warm the path
+                http.add(took);
+            }
+        }
+        System.out.printf("RESULT query-many-series: %d series, %d runs, median %.2f ms, p95 %.2f ms%n", seriesSeen, runs,
+                percentile(http, 0.5) / 1e6, percentile(http, 0.95) / 1e6);
     }
 
     /**

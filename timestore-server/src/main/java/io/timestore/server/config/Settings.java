@@ -57,4 +57,8 @@ public record Settings(Path dataDir, HttpSettings http, DatabaseSettings databas
     public Settings withTelemetry(TelemetrySettings replacement) {
         return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, replacement, points);
     }
+
+    public Settings withPoints(PointsSettings replacement) {
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, telemetry, replacement);
+    }
 }

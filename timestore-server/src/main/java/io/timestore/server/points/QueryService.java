@@ -15,6 +15,10 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -84,26 +88,39 @@ public final class QueryService {
         }
     }
 
-    /** Aggregates per series and step; 400 once more than {@code maxPoints} buckets would be returned. */
+    /**
+     * Aggregates per series and step; 400 once more than {@code maxPoints} buckets would be
+     * returned. One statement per field type among the selected series, their cursors merged by
+     * series id, so series come out in id order as in a raw query.
+     */
     byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                      long stepNanos, Aggregate aggregate, int maxPoints, boolean epochNanos) throws SQLException {
+        var selected = store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1);
+        var byId = new HashMap<Long, QueryStore.Series>();
+        var byType = new EnumMap<FieldType, List<QueryStore.Series>>(FieldType.class);
+        for (var series : selected) {
+            byId.put(series.id(), series);
+            byType.computeIfAbsent(series.type(), type -> new ArrayList<>()).add(series);
+        }
         var out = new ByteArrayOutputStream();
+        var cursors = new ArrayList<QueryStore.AggregateRows>(byType.size());
         try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
-            int[] total = {0};
-            for (var series : store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1)) {
+            for (var ofOneType : byType.values()) {
+                var cursor = store.openAggregate(connection, owner, dataset, ofOneType, range, stepNanos, aggregate);
+                cursors.add(cursor);
+                cursor.next();
+            }
+            int total = 0;
+            for (var cursor = lowestSeries(cursors); cursor != null; cursor = lowestSeries(cursors)) {
+                var series = byId.get(cursor.series());
                 var resultType = aggregate.resultType(series.type());
-                boolean[] opened = {false};
-                store.aggregate(connection, owner, dataset, series, range, stepNanos, aggregate, row -> {
-                    if (++total[0] > maxPoints) {
+                writer.startSeries(series.measurement(), series.tags(), series.field(), resultType);
+                do {
+                    if (++total > maxPoints) {
                         throw tooMany(maxPoints);
                     }
-                    if (!opened[0]) {
-                        writer.startSeries(series.measurement(), series.tags(), series.field(), resultType);
-                        opened[0] = true;
-                    }
-                    writer.point(row.getLong(1), row.getObject(2), resultType);
-                    return true;
-                });
+                    writer.point(cursor.bucket(), cursor.value(), resultType);
+                } while (cursor.next() && cursor.series() == series.id());
                 writer.endSeriesIfOpen();
             }
             writer.finish();
@@ -111,7 +128,22 @@ public final class QueryService {
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            for (var cursor : cursors) {
+                cursor.close();
+            }
         }
+    }
+
+    /** The cursor whose current row has the lowest series id, or null when all are done. */
+    private static QueryStore.AggregateRows lowestSeries(List<QueryStore.AggregateRows> cursors) throws SQLException {
+        QueryStore.AggregateRows lowest = null;
+        for (var cursor : cursors) {
+            if (cursor.hasRow() && (lowest == null || cursor.series() < lowest.series())) {
+                lowest = cursor;
+            }
+        }
+        return lowest;
     }
 
     /** A page of series (measurement, tags, fields with types) after the given position, as {"items", "next_cursor"?}. */
