@@ -90,60 +90,111 @@ public final class QueryService {
 
     /**
      * Aggregates per series and step; 400 once more than {@code maxPoints} buckets would be
-     * returned. One statement per field type among the selected series, their cursors merged by
-     * series id, so series come out in id order as in a raw query.
+     * returned. Series are read in chunks of consecutive ids that cannot together return more than
+     * {@code maxPoints}, so a query that ends in 400 stops reading after the chunk that crossed the
+     * limit; within a chunk, one statement per field type, their cursors merged by series id, so
+     * series come out in id order as in a raw query.
      */
     byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                      long stepNanos, Aggregate aggregate, int maxPoints, boolean epochNanos) throws SQLException {
         var selected = store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1);
-        var byId = new HashMap<Long, QueryStore.Series>();
-        var byType = new EnumMap<FieldType, List<QueryStore.Series>>(FieldType.class);
-        for (var series : selected) {
-            byId.put(series.id(), series);
-            byType.computeIfAbsent(series.type(), type -> new ArrayList<>()).add(series);
-        }
+        int chunk = seriesPerChunk(range, stepNanos, maxPoints);
         var out = new ByteArrayOutputStream();
-        var cursors = new ArrayList<QueryStore.AggregateRows>(byType.size());
         try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
-            for (var ofOneType : byType.values()) {
-                var cursor = store.openAggregate(connection, owner, dataset, ofOneType, range, stepNanos, aggregate);
-                cursors.add(cursor);
-                cursor.next();
-            }
-            int total = 0;
-            for (var cursor = lowestSeries(cursors); cursor != null; cursor = lowestSeries(cursors)) {
-                var series = byId.get(cursor.series());
-                var resultType = aggregate.resultType(series.type());
-                writer.startSeries(series.measurement(), series.tags(), series.field(), resultType);
-                do {
-                    if (++total > maxPoints) {
-                        throw tooMany(maxPoints);
-                    }
-                    writer.point(cursor.bucket(), cursor.value(), resultType);
-                } while (cursor.next() && cursor.series() == series.id());
-                writer.endSeriesIfOpen();
+            int written = 0;
+            for (int from = 0; from < selected.size(); from += chunk) {
+                var series = selected.subList(from, Math.min(selected.size(), from + chunk));
+                written = aggregateChunk(connection, owner, dataset, series, range, stepNanos, aggregate, maxPoints, written, writer);
             }
             writer.finish();
             writer.close();
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            for (var cursor : cursors) {
-                cursor.close();
-            }
         }
     }
 
-    /** The cursor whose current row has the lowest series id, or null when all are done. */
-    private static QueryStore.AggregateRows lowestSeries(List<QueryStore.AggregateRows> cursors) throws SQLException {
-        QueryStore.AggregateRows lowest = null;
-        for (var cursor : cursors) {
-            if (cursor.hasRow() && (lowest == null || cursor.series() < lowest.series())) {
-                lowest = cursor;
+    /** How many series' buckets fit the limit whatever their data: windows are aligned to the epoch, not to start. */
+    static int seriesPerChunk(QueryStore.TimeRange range, long stepNanos, int maxPoints) {
+        if (range.end() <= range.start()) {
+            return Integer.MAX_VALUE;
+        }
+        try {
+            long windows = (Math.subtractExact(range.end(), range.start()) - 1) / stepNanos + 2;
+            return (int) Math.max(1, maxPoints / windows);
+        } catch (ArithmeticException e) {
+            return 1;
+        }
+    }
+
+    /** Writes the buckets of {@code series} (consecutive ids); returns the points written so far. */
+    private int aggregateChunk(Connection connection, TenantId owner, String dataset, List<QueryStore.Series> series,
+                               QueryStore.TimeRange range, long stepNanos, Aggregate aggregate, int maxPoints, int written,
+                               SeriesWriter writer) throws SQLException {
+        var byId = new HashMap<Long, QueryStore.Series>();
+        var byType = new EnumMap<FieldType, List<QueryStore.Series>>(FieldType.class);
+        for (var one : series) {
+            byId.put(one.id(), one);
+            byType.computeIfAbsent(one.type(), type -> new ArrayList<>()).add(one);
+        }
+        try (var cursors = new OpenCursors()) {
+            for (var ofOneType : byType.values()) {
+                cursors.add(store.openAggregate(connection, owner, dataset, ofOneType, range, stepNanos, aggregate)).next();
+            }
+            for (var cursor = cursors.lowestSeries(); cursor != null; cursor = cursors.lowestSeries()) {
+                var current = byId.get(cursor.series());
+                var resultType = aggregate.resultType(current.type());
+                writer.startSeries(current.measurement(), current.tags(), current.field(), resultType);
+                do {
+                    if (++written > maxPoints) {
+                        throw tooMany(maxPoints);
+                    }
+                    writer.point(cursor.bucket(), cursor.value(), resultType);
+                } while (cursor.next() && cursor.series() == current.id());
+                writer.endSeriesIfOpen();
+            }
+            return written;
+        }
+    }
+
+    /** The aggregate cursors of one chunk; closing closes them all, a failure in one not hiding the others. */
+    private static final class OpenCursors implements AutoCloseable {
+        private final List<QueryStore.AggregateRows> cursors = new ArrayList<>();
+
+        QueryStore.AggregateRows add(QueryStore.AggregateRows cursor) {
+            cursors.add(cursor);
+            return cursor;
+        }
+
+        /** The cursor whose current row has the lowest series id, or null when all are done. */
+        QueryStore.AggregateRows lowestSeries() throws SQLException {
+            QueryStore.AggregateRows lowest = null;
+            for (var cursor : cursors) {
+                if (cursor.hasRow() && (lowest == null || cursor.series() < lowest.series())) {
+                    lowest = cursor;
+                }
+            }
+            return lowest;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            SQLException first = null;
+            for (var cursor : cursors) {
+                try {
+                    cursor.close();
+                } catch (SQLException e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
             }
         }
-        return lowest;
     }
 
     /** A page of series (measurement, tags, fields with types) after the given position, as {"items", "next_cursor"?}. */

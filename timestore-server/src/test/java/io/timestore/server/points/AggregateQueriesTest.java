@@ -37,6 +37,8 @@ class AggregateQueriesTest {
                         minute % 2 == 0, 1_704_067_200_000_000_000L + minute * 60_000_000_000L));
             }
         }
+        // A string series (a type of its own) with a point a day later only: outside every range below.
+        lines.append("m,host=h4 note=\"late\" %d\n".formatted(1_704_153_600_000_000_000L));
         var written = server.api().send(server.api().request("/api/v2/write?org=acme&bucket=fleet&precision=ns",
                         bearer(server.tokens().user("acme", "writer")))
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(lines.toString())).build());
@@ -48,13 +50,14 @@ class AggregateQueriesTest {
                 bearer(server.tokens().user("acme", "reader")));
     }
 
-    /** "host field type: value, value, ..." of each series, in response order. */
+    /** "host field type: [time] value, ..." of each series, in response order ({@code &epoch=ns} shows the time). */
     private static List<String> series(ApiResponse response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         var out = new ArrayList<String>();
         for (JsonNode series : response.json().get("series")) {
             var values = new ArrayList<String>();
-            series.get("points").forEach(point -> values.add(point.get(1).asText()));
+            series.get("points").forEach(point -> values.add(point.get(0).isNumber()
+                    ? "%s@%s".formatted(point.get(1).asText(), minuteOf(point.get(0).asLong())) : point.get(1).asText()));
             out.add("%s %s %s: %s".formatted(series.at("/tags/host").asText(), series.get("field").asText(),
                     series.get("type").asText(), String.join(", ", values)));
         }
@@ -70,6 +73,10 @@ class AggregateQueriesTest {
         assertThat(lasts).containsExactly("h1 up boolean: false", "h2 up boolean: false", "h3 up boolean: false");
     }
 
+    private static String minuteOf(long nanos) {
+        return "m" + (nanos - 1_704_067_200_000_000_000L) / 60_000_000_000L;
+    }
+
     @Test
     void numeric_aggregates_over_many_series_keep_each_series_exact() {
         var sums = series(query("end=2024-01-01T00:02:00Z&step=2m&agg=sum"));
@@ -77,6 +84,42 @@ class AggregateQueriesTest {
         // Minutes 0 and 1 of each host: v = 10h + m + .5, n = 100h + m (integers stay exact).
         assertThat(sums).containsExactly("h1 v float: 22.0", "h1 n integer: 201", "h2 v float: 42.0", "h2 n integer: 401",
                 "h3 v float: 62.0", "h3 n integer: 601");
+    }
+
+    @Test
+    void several_buckets_of_several_series_in_one_statement_are_cut_at_each_series() {
+        // Six numeric series of two buckets: exactly the limit of 12 points. Two minutes at one
+        // minute make three windows at most, so four series go per chunk: the floats and the
+        // integers of h1 and h2 each share one statement, and h3's come in a second chunk.
+        var counts = series(query("end=2024-01-01T00:02:00Z&step=1m&agg=count&epoch=ns&field=n"));
+        var sums = series(query("end=2024-01-01T00:02:00Z&step=1m&agg=sum&epoch=ns"));
+
+        assertThat(counts).containsExactly("h1 n integer: 1@m0, 1@m1", "h2 n integer: 1@m0, 1@m1", "h3 n integer: 1@m0, 1@m1");
+        assertThat(sums).containsExactly("h1 v float: 10.5@m0, 11.5@m1", "h1 n integer: 100@m0, 101@m1",
+                "h2 v float: 20.5@m0, 21.5@m1", "h2 n integer: 200@m0, 201@m1", "h3 v float: 30.5@m0, 31.5@m1",
+                "h3 n integer: 300@m0, 301@m1");
+    }
+
+    @Test
+    void a_field_type_whose_series_have_no_points_in_the_range_adds_nothing() {
+        // The string series is selected (count takes every type) but its statement finds no rows.
+        var alone = series(query("end=2024-01-01T00:01:00Z&step=1m&agg=count&field=note"));
+        var withOthers = series(query("end=2024-01-01T00:01:00Z&step=1m&agg=count"));
+
+        assertThat(alone).isEmpty();
+        assertThat(withOthers).hasSize(9).noneMatch(series -> series.contains("note"));
+    }
+
+    @Test
+    void a_chunk_holds_as_many_series_as_the_limit_allows_for_their_windows() {
+        long minute = 60_000_000_000L;
+        var twoMinutes = new QueryStore.TimeRange(0, 2 * minute);
+
+        assertThat(QueryService.seriesPerChunk(twoMinutes, minute, 12)).isEqualTo(4);
+        assertThat(QueryService.seriesPerChunk(new QueryStore.TimeRange(7, 7 + minute), minute, 12)).isEqualTo(6);
+        assertThat(QueryService.seriesPerChunk(new QueryStore.TimeRange(0, 100 * minute), minute, 12)).isEqualTo(1);
+        assertThat(QueryService.seriesPerChunk(new QueryStore.TimeRange(5, 5), minute, 12)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(QueryService.seriesPerChunk(new QueryStore.TimeRange(Long.MIN_VALUE, Long.MAX_VALUE), 1, 12)).isEqualTo(1);
     }
 
     @Test
