@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.TimestoreServer;
+import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +23,7 @@ class AggregateQueriesTest {
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create().with(settings -> settings.withPoints(
-            new PointsSettings(10L << 20, 64L << 20, 100_000, MAX_POINTS, java.time.Duration.ofHours(1), 10_000)));
+            new PointsSettings(10L << 20, 64L << 20, 100_000, MAX_POINTS, Duration.ofHours(1), 10_000)));
 
     @BeforeAll
     static void data() {
@@ -41,7 +43,7 @@ class AggregateQueriesTest {
         lines.append("m,host=h4 note=\"late\" %d\n".formatted(1_704_153_600_000_000_000L));
         var written = server.api().send(server.api().request("/api/v2/write?org=acme&bucket=fleet&precision=ns",
                         bearer(server.tokens().user("acme", "writer")))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(lines.toString())).build());
+                .POST(HttpRequest.BodyPublishers.ofString(lines.toString())).build());
         assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
     }
 

@@ -8,11 +8,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.security.TenantId;
 import io.timestore.server.db.TenantWork;
 import io.timestore.server.testing.TimestoreServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,7 +50,7 @@ class SeriesQueryPlanTest {
         }
         var written = server.api().send(server.api().request("/api/v2/write?org=acme&bucket=fleet&precision=ns",
                         bearer(server.tokens().user("acme", "writer")))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(lines.toString())).build());
+                .POST(HttpRequest.BodyPublishers.ofString(lines.toString())).build());
         assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
         probePlanBeforeAnalyze = seriesProbePlan(false);
         try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
@@ -155,14 +160,10 @@ class SeriesQueryPlanTest {
                 byMeasurement);
         for (var entry : cases.entrySet()) {
             // The statement with $n placeholders, prepared by SQL and explained as its generic plan.
-            var sql = new StringBuilder();
-            int parameter = 0;
-            for (char c : QueryStore.rawStatement(entry.getKey()).toCharArray()) {
-                sql.append(c == '?' ? "$" + ++parameter : String.valueOf(c));
-            }
+            var sql = numbered(QueryStore.rawStatement(entry.getKey()));
             var values = entry.getValue().stream()
                     .map(v -> v instanceof String text ? "'" + text.replace("'", "''") + "'" : v.toString())
-                    .collect(java.util.stream.Collectors.joining(", "));
+                    .collect(Collectors.joining(", "));
             String plan = server.timestore().database().transactions().inTenantWithGenericPlans(new TenantId("acme"), connection -> {
                 try (var statement = connection.createStatement()) {
                     statement.execute("PREPARE raw_read AS " + sql);
@@ -203,8 +204,8 @@ class SeriesQueryPlanTest {
     private static JsonNode readTree(String json) {
         try {
             return JSON.readTree(json);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -214,15 +215,11 @@ class SeriesQueryPlanTest {
         for (int i = 0; i < 1_000; i++) {
             keys.add("{\"host\": \"h%d\", \"region\": \"r%d\"}".formatted(i, i % 3));
         }
-        String measurements = textArray(java.util.Collections.nCopies(keys.size(), "cpu"));
-        String fields = textArray(java.util.Collections.nCopies(keys.size(), "usage"));
+        String measurements = textArray(Collections.nCopies(keys.size(), "cpu"));
+        String fields = textArray(Collections.nCopies(keys.size(), "usage"));
         // The statement with $n placeholders, prepared by SQL so EXPLAIN EXECUTE shows the plan
         // PostgreSQL would run it with: generic when forced, else custom for these values.
-        var sql = new StringBuilder();
-        int parameter = 0;
-        for (char c : PointsStore.findSeriesStatement().toCharArray()) {
-            sql.append(c == '?' ? "$" + ++parameter : String.valueOf(c));
-        }
+        var sql = numbered(PointsStore.findSeriesStatement());
         return inAcme(connection -> {
             try (var statement = connection.createStatement()) {
                 statement.execute("SET LOCAL plan_cache_mode = " + (generic ? "force_generic_plan" : "force_custom_plan"));
@@ -238,10 +235,20 @@ class SeriesQueryPlanTest {
         });
     }
 
+    /** {@code sql} with its JDBC {@code ?} placeholders numbered {@code $1, $2, ...}, for PREPARE. */
+    private static String numbered(String sql) {
+        var out = new StringBuilder();
+        int parameter = 0;
+        for (char c : sql.toCharArray()) {
+            out.append(c == '?' ? "$" + ++parameter : String.valueOf(c));
+        }
+        return out.toString();
+    }
+
     /** A text[] literal for SQL: ARRAY['a', 'b'] with quotes doubled. */
     private static String textArray(List<String> values) {
         return values.stream().map(v -> "'" + v.replace("'", "''") + "'")
-                .collect(java.util.stream.Collectors.joining(", ", "ARRAY[", "]::text[]"));
+                .collect(Collectors.joining(", ", "ARRAY[", "]::text[]"));
     }
 
     /** "node type:relation:index" of every scan node in an EXPLAIN (FORMAT JSON) plan. */
