@@ -29,6 +29,9 @@ import java.util.Set;
  *       is allowed for a caller holding the global query scope, marked
  *       {@link LegacyRule#GLOBAL_QUERY_SCOPE}.</li>
  * </ol>
+ *
+ * <p>{@link #decideTokenGrant} and {@link #decideKeyGrant} decide what a caller may put into a
+ * credential it creates: never more than it may do, or holds, itself.
  */
 public final class Authorizer {
     private final AuthorizationSettings settings;
@@ -86,6 +89,72 @@ public final class Authorizer {
             return Decision.Allowed.LEGACY_QUERY;
         }
         return decision;
+    }
+
+    /**
+     * Whether {@code minter} may put {@code action} on {@code resource} into an API token it creates
+     * (docs/authorization.md, "Minting credentials"): a token carries only what its creator may do
+     * itself. For a permission naming a dataset, {@code resource} is that dataset as it is now (its
+     * access block decides); for an all-datasets permission, and for the tenant-level actions, it is
+     * the tenant (the tenant defaults decide). An audit action also needs at least the audit view API
+     * tokens get ({@link AuthorizationPolicy#apiTokenAuditView()}).
+     *
+     * <p>Pure and thread-safe like {@link #decide}. A denial names what the minter is missing.
+     *
+     * @throws IllegalArgumentException for {@code token:manage} and {@code tenant:admin}, which no
+     *                                  token carries, and for a tenant-only action on a dataset
+     */
+    public Decision decideTokenGrant(SecurityContext minter, Action action, Resource resource) {
+        if (action == Action.TOKEN_MANAGE || action == Action.TENANT_ADMIN) {
+            throw new IllegalArgumentException(action.label() + " is never granted to an API token");
+        }
+        Decision own = decide(minter, action, resource, RouteKind.OTHER);
+        if (own instanceof Decision.Denied denied) {
+            return new Decision.Denied(denied.reason(), "a token carries only what its creator may do, and "
+                    + denied.detail(), denied.missingRole(), denied.missingScope());
+        }
+        if (action.isAudit() && tokenAudit.auditView().equals(Optional.of(AuditView.FULL))
+                && own instanceof Decision.Allowed allowed && allowed.auditView().equals(Optional.of(AuditView.REDACTED))) {
+            return grants.fullAuditDenial(action);
+        }
+        return own;
+    }
+
+    /**
+     * Whether {@code minter} may give a signing key {@code roles} and {@code scopes}: only those it
+     * holds itself, on this request (docs/authorization.md, "Minting credentials"). Holding is
+     * literal — a role is held when the minter's JWT or signing key carries it, not when the minter
+     * could do what the role grants — because a role also reaches every dataset whose access block
+     * names it, now or later: a key whose roles and scopes are a subset of its creator's can never do
+     * more than its creator could with the roles it had, whatever the blocks say. An API token holds
+     * no roles or scopes; a platform operator acting on another tenant holds none of that tenant's.
+     *
+     * @throws IllegalArgumentException when {@code roles} contains the platform role, which a
+     *                                  signing key never carries
+     */
+    public Decision decideKeyGrant(SecurityContext minter, Set<String> roles, Set<String> scopes) {
+        Objects.requireNonNull(minter, "minter");
+        if (roles.contains(Principal.PLATFORM_OPERATOR_ROLE)) {
+            throw new IllegalArgumentException("a signing key never carries the " + Principal.PLATFORM_OPERATOR_ROLE + " role");
+        }
+        Principal principal = minter.principal();
+        boolean holds = principal.authMethod() == AuthMethod.JWT || principal.authMethod() == AuthMethod.SIGNED_REQUEST;
+        boolean foreign = minter.actingAsPlatformOperator();
+        for (String role : roles) {
+            if (!holds || foreign || !principal.hasRole(role)) {
+                return new Decision.Denied(Decision.Reason.ROLE_OR_SCOPE_MISSING,
+                        "a signing key carries only roles its creator holds; the caller does not hold role " + role,
+                        Optional.of(role), Optional.empty());
+            }
+        }
+        for (String scope : scopes) {
+            if (!holds || foreign || !principal.hasScope(scope)) {
+                return new Decision.Denied(Decision.Reason.ROLE_OR_SCOPE_MISSING,
+                        "a signing key carries only scopes its creator holds; the caller does not hold scope " + scope,
+                        Optional.empty(), Optional.of(scope));
+            }
+        }
+        return Decision.Allowed.PLAIN;
     }
 
     private Decision rolesAndScopes(SecurityContext context, Principal principal, Action action, Resource resource) {

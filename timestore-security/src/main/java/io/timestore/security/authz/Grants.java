@@ -2,6 +2,7 @@ package io.timestore.security.authz;
 
 import io.timestore.security.Principal;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -21,12 +22,16 @@ final class Grants {
     private final Decision.Denied[] defaultDenials = new Decision.Denied[Action.values().length];
     private final Decision.Denied[] tokenDenials = new Decision.Denied[Action.values().length];
     private final Decision.Denied[] foreignDenials = new Decision.Denied[Action.values().length];
+    private final Decision.Denied[] fullAuditDenials = new Decision.Denied[Action.values().length];
 
     Grants(AuthorizationPolicy policy) {
         policy.roles().forEach((role, actions) -> roles.put(role, new Grant(mask(actions),
                 !policy.redactedAuditRoles().contains(role), isPlatformRole(role))));
         policy.scopes().forEach((scope, actions) -> scopes.put(scope, new Grant(mask(actions), true, false)));
         adminOverrideRoles = Set.copyOf(policy.datasetAdminOverrideRoles());
+        // Roles a full-view denial must not name: the redacted ones, and the platform role (no tenant's to hold).
+        var notFull = new HashSet<>(policy.redactedAuditRoles());
+        notFull.add(Principal.PLATFORM_OPERATOR_ROLE);
         for (Action action : Action.values()) {
             Optional<String> role = first(policy.roles(), action);
             Optional<String> scope = first(policy.scopes(), action);
@@ -39,6 +44,10 @@ final class Grants {
                     "a platform operator acting on another tenant holds only platform-wide authority there; "
                             + action.label() + " needs a credential of that tenant",
                     Optional.empty(), Optional.empty());
+            Optional<String> fullRole = first(policy.roles(), action, notFull);
+            fullAuditDenials[action.ordinal()] = new Decision.Denied(Decision.Reason.ROLE_OR_SCOPE_MISSING,
+                    "API tokens get the full audit view; granting " + action.label() + " to one requires the full view, "
+                            + "from " + describe(fullRole, scope), fullRole, scope);
         }
     }
 
@@ -114,6 +123,11 @@ final class Grants {
         return foreignDenials[action.ordinal()];
     }
 
+    /** For an audit action: the denial of a caller who sees only the redacted view (names a full-view grant). */
+    Decision.Denied fullAuditDenial(Action action) {
+        return fullAuditDenials[action.ordinal()];
+    }
+
     static long mask(Set<Action> actions) {
         long mask = 0;
         for (Action action : actions) {
@@ -123,8 +137,12 @@ final class Grants {
     }
 
     private static Optional<String> first(Map<String, Set<Action>> grants, Action action) {
+        return first(grants, action, Set.of());
+    }
+
+    private static Optional<String> first(Map<String, Set<Action>> grants, Action action, Set<String> except) {
         for (var entry : grants.entrySet()) {
-            if (entry.getValue().contains(action)) {
+            if (entry.getValue().contains(action) && !except.contains(entry.getKey())) {
                 return Optional.of(entry.getKey());
             }
         }
