@@ -242,13 +242,13 @@ public final class Timestore implements AutoCloseable {
             var groups = new ArrayList<RouteGroup>();
             groups.add(new OperationsRoutes(metrics, readiness, json, version));
             groups.add(new TenantRoutes(new TenantService(transactions, tenantStatuses), permissions, bodies, cursors));
-            groups.add(new TokenRoutes(new TokenService(transactions, tokenRecords, apiTokens, clock), permissions, bodies,
-                    cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
-            groups.add(new SigningKeyRoutes(new SigningKeyService(transactions, signingKeys, random, clock), permissions,
-                    bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
+            var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
+            groups.add(new TokenRoutes(new TokenService(transactions, tokenRecords, apiTokens, datasets, permissions, clock),
+                    permissions, bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
+            groups.add(new SigningKeyRoutes(new SigningKeyService(transactions, signingKeys, permissions, random, clock),
+                    permissions, bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
             var pointsSettings = settings.points();
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
-            var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
             groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics), bodies, pointsSettings, clock));
             var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);

@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -80,6 +81,16 @@ public final class DatasetService {
         var dataset = store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id));
         permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
         return dataset;
+    }
+
+    /**
+     * Inside the caller's tenant transaction {@code connection}: the dataset {@code id} as it is now,
+     * kept from changing or being deleted until the transaction ends. For a grant decided on the
+     * dataset's access block (an API token naming it): the grant then commits before any change to
+     * the block, never after it on a decision the change has made stale. Empty when it does not exist.
+     */
+    public Optional<Dataset> findForGrant(Connection connection, TenantId tenant, String id) throws SQLException {
+        return store.findForShare(connection, tenant, id);
     }
 
     /** A page of the tenant's datasets by id, after {@code afterId} ("" for the first page). */

@@ -31,6 +31,8 @@ public final class DatasetStore {
             RETURNING %s""".formatted(COLUMNS);
     private static final String FIND = "SELECT " + COLUMNS + " FROM datasets WHERE tenant_id = ? AND id = ?";
     private static final String FIND_FOR_UPDATE = FIND + " FOR UPDATE";
+    // SHARE: a change to the row (its access block) or its deletion waits until the transaction ends.
+    private static final String FIND_FOR_SHARE = FIND + " FOR SHARE";
     // KEY SHARE: concurrent writers do not block each other or a PATCH, but a DELETE waits for
     // them, so no point lands in a dataset that is being deleted.
     private static final String HOLD = "SELECT revision FROM datasets WHERE tenant_id = ? AND id = ? FOR KEY SHARE";
@@ -80,6 +82,10 @@ public final class DatasetStore {
 
     Optional<Dataset> findForUpdate(Connection connection, TenantId tenant, String id) throws SQLException {
         return select(connection, FIND_FOR_UPDATE, tenant, id);
+    }
+
+    Optional<Dataset> findForShare(Connection connection, TenantId tenant, String id) throws SQLException {
+        return select(connection, FIND_FOR_SHARE, tenant, id);
     }
 
     /** Locks the dataset against deletion until the transaction ends; false when it does not exist. */

@@ -15,6 +15,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The server's side of authorization: asks the {@link Authorizer} (a pure function of context,
@@ -88,6 +89,30 @@ public final class Permissions {
             case Decision.Allowed allowed -> allowed;
             case Decision.Denied denied -> throw refusal(denied);
         };
+    }
+
+    /**
+     * Requires that the caller may put {@code action} on {@code resource} into an API token it
+     * creates: only what it may do itself ({@link Authorizer#decideTokenGrant}).
+     *
+     * @throws Forbidden 403 naming the role or scope the caller would need
+     */
+    public void requireTokenGrant(SecurityContext security, Action action, Resource resource) {
+        if (authorizer.decideTokenGrant(security, action, resource) instanceof Decision.Denied denied) {
+            throw refusal(denied);
+        }
+    }
+
+    /**
+     * Requires that the caller holds every role and scope it gives a signing key
+     * ({@link Authorizer#decideKeyGrant}).
+     *
+     * @throws Forbidden 403 naming the first role or scope the caller does not hold
+     */
+    public void requireKeyGrant(SecurityContext security, Set<String> roles, Set<String> scopes) {
+        if (authorizer.decideKeyGrant(security, roles, scopes) instanceof Decision.Denied denied) {
+            throw refusal(denied);
+        }
     }
 
     private static RuntimeException refusal(Decision.Denied denied) {

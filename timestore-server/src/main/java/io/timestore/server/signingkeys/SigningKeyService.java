@@ -4,6 +4,7 @@ import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.NotFound;
+import io.timestore.server.http.Permissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -20,12 +21,15 @@ import java.util.Set;
 public final class SigningKeyService {
     private final Transactions transactions;
     private final SigningKeyRecords records;
+    private final Permissions permissions;
     private final SecureRandom random;
     private final InstantSource clock;
 
-    public SigningKeyService(Transactions transactions, SigningKeyRecords records, SecureRandom random, InstantSource clock) {
+    public SigningKeyService(Transactions transactions, SigningKeyRecords records, Permissions permissions,
+                             SecureRandom random, InstantSource clock) {
         this.transactions = transactions;
         this.records = records;
+        this.permissions = permissions;
         this.random = random;
         this.clock = clock;
     }
@@ -41,14 +45,23 @@ public final class SigningKeyService {
         }
     }
 
+    /**
+     * Creates a key carrying only roles and scopes the caller holds itself (docs/authorization.md,
+     * "Minting credentials").
+     *
+     * @throws io.timestore.server.http.Forbidden 403 naming the first role or scope the caller does not hold
+     */
     public Created create(SecurityContext security, RequestAudit audit, NewKey request) {
+        // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.
+        audit.detail("name", request.name()).detail("roles", String.join(",", request.roles()))
+                .detail("scopes", String.join(",", request.scopes())).detail("expires_at", request.expiresAt().toString());
+        permissions.requireKeyGrant(security, request.roles(), request.scopes());
         var idBytes = new byte[12];
         random.nextBytes(idBytes);
         var id = "hk_" + HexFormat.of().formatHex(idBytes);
         var secret = new byte[32];
         random.nextBytes(secret);
-        audit.resource(id).detail("name", request.name()).detail("roles", String.join(",", request.roles()))
-                .detail("scopes", String.join(",", request.scopes())).detail("expires_at", request.expiresAt().toString());
+        audit.resource(id);
         var createdAt = transactions.inTenant(security.tenant(), connection -> {
             var created = records.insert(connection, security.tenant(), id, request.name(), secret, request.roles(),
                     request.scopes(), request.expiresAt(), security.principal().subject());

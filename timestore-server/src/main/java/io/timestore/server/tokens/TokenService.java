@@ -2,14 +2,25 @@ package io.timestore.server.tokens;
 
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TokenPermission;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.Resource;
 import io.timestore.security.tokens.ApiTokens;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.NotFound;
+import io.timestore.server.http.Permissions;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Creating, listing and revoking a tenant's API tokens. The secret exists only in the response
@@ -19,12 +30,17 @@ public final class TokenService {
     private final Transactions transactions;
     private final TokenRecords records;
     private final ApiTokens tokens;
+    private final DatasetService datasets;
+    private final Permissions permissions;
     private final InstantSource clock;
 
-    public TokenService(Transactions transactions, TokenRecords records, ApiTokens tokens, InstantSource clock) {
+    public TokenService(Transactions transactions, TokenRecords records, ApiTokens tokens, DatasetService datasets,
+                        Permissions permissions, InstantSource clock) {
         this.transactions = transactions;
         this.records = records;
         this.tokens = tokens;
+        this.datasets = datasets;
+        this.permissions = permissions;
         this.clock = clock;
     }
 
@@ -40,19 +56,64 @@ public final class TokenService {
         }
     }
 
+    /**
+     * Creates a token carrying only what the caller may do itself (docs/authorization.md, "Minting
+     * credentials"), decided in the transaction that stores it.
+     *
+     * @throws InvalidRequest 400 when a permission names a dataset the tenant does not have
+     * @throws io.timestore.server.http.Forbidden 403 when the caller may not do what a permission grants
+     */
     public Created create(SecurityContext security, RequestAudit audit, NewToken request) {
-        var minted = tokens.mint();
-        audit.resource(minted.id())
-                .detail("name", request.name())
+        // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.
+        audit.detail("name", request.name())
                 .detail("permissions", records.permissionsJson(request.permissions()))
                 .detail("expires_at", request.expiresAt().toString());
+        var minted = tokens.mint();
         var createdAt = transactions.inTenant(security.tenant(), connection -> {
+            requireGrantable(connection, security, request.permissions());
+            audit.resource(minted.id());
             var created = records.insert(connection, security.tenant(), minted.id(), request.name(), minted.hash(),
                     request.permissions(), request.expiresAt(), security.principal().subject());
             audit.commit(connection, 201);
             return created;
         });
         return new Created(minted.id(), request.name(), minted.token(), request.permissions(), request.expiresAt(), createdAt);
+    }
+
+    /**
+     * A permission naming datasets is decided on each of them as it is now (its access block), read
+     * so that the block cannot change before this transaction commits; they must exist, or the block
+     * a later dataset of that name gets could not have been decided. An all-datasets permission, and
+     * one for a tenant-level action, is decided on the tenant: the tenant defaults.
+     */
+    private void requireGrantable(Connection connection, SecurityContext security, List<TokenPermission> requested)
+            throws SQLException {
+        var grants = new ArrayList<Map.Entry<Action, Resource>>();
+        var missing = new ArrayList<FieldError>();
+        for (int i = 0; i < requested.size(); i++) {
+            var permission = requested.get(i);
+            var action = Action.parse(permission.action())
+                    .orElseThrow(() -> new IllegalArgumentException("unvalidated action " + permission.action()));
+            if (!action.datasetScoped() || permission.datasets().isEmpty()) {
+                grants.add(Map.entry(action, Resource.tenant(security.tenant())));
+                continue;
+            }
+            for (var name : new TreeSet<>(permission.datasets().get())) {
+                var dataset = datasets.findForGrant(connection, security.tenant(), name);
+                if (dataset.isEmpty()) {
+                    missing.add(FieldError.at("/permissions/%d/datasets".formatted(i),
+                            "no dataset '%s' in this tenant; a token names only existing datasets".formatted(name)));
+                } else {
+                    grants.add(Map.entry(action, dataset.get().resource()));
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new InvalidRequest("the token names datasets that do not exist", missing);
+        }
+        for (var grant : grants) {
+            permissions.requireTokenGrant(security, grant.getKey(), grant.getValue());
+        }
     }
 
     public List<TokenRecords.Listed> list(SecurityContext security, Optional<Instant> afterCreatedAt,

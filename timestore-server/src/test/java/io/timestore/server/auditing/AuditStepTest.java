@@ -20,6 +20,9 @@ class AuditStepTest {
     static void tenants() {
         server.tenant("acme").tenant("globex");
         audit = new AuditLog(server);
+        // Tokens name only existing datasets.
+        var cpu = server.api().postJson("/storage/v1/datasets", "{\"id\": \"cpu\"}", bearer(server.tokens().user("acme", "tenant-admin")));
+        assertThat(cpu.statusCode()).as(cpu.body()).isEqualTo(201);
     }
 
     private static String tokenBody(String name) {

@@ -34,7 +34,9 @@ class AuthorizationMatrixTest {
      * platform operator with / without X-Tenant-ID: acme; lq = JWT holding only the legacy global
      * query scope timestore.query; la = no credentials but X-Tenant-ID: acme (legacy ingestion);
      * shr = acme JWT holding the share's scope globex.gdata.read. Listing datasets answers 200 to
-     * every caller of the tenant: the list holds only the datasets the caller may read.
+     * every caller of the tenant: the list holds only the datasets the caller may read. Minting
+     * gives only what the minter holds (docs/authorization.md, "Minting credentials"): the new
+     * signing key carries role tenant-admin, which s-ad (scope timestore.admin) does not hold.
      */
     static final String MATRIX = """
             route                                                      | anon rdr wrt rtw aud sup adm s-r s-w s-rw s-au s-ad tok+ tok- other op+ op- lq      la      shr
@@ -45,7 +47,7 @@ class AuthorizationMatrixTest {
             POST /admin/v1/tokens                                      | 401  403 403 403 403 403 201 403 403 403  403  201  403  403  201   403 401 403     401     403
             GET /admin/v1/tokens                                       | 401  403 403 403 403 403 200 403 403 403  403  200  403  403  200   403 401 403     401     403
             DELETE /admin/v1/tokens/{id}                               | 401  403 403 403 403 403 204 403 403 403  403  204  403  403  404   403 401 403     401     403
-            POST /admin/v1/signing-keys                                | 401  403 403 403 403 403 201 403 403 403  403  201  403  403  201   403 401 403     401     403
+            POST /admin/v1/signing-keys                                | 401  403 403 403 403 403 201 403 403 403  403  403  403  403  201   403 401 403     401     403
             GET /admin/v1/signing-keys                                 | 401  403 403 403 403 403 200 403 403 403  403  200  403  403  200   403 401 403     401     403
             DELETE /admin/v1/signing-keys/{id}                         | 401  403 403 403 403 403 204 403 403 403  403  204  403  403  404   403 401 403     401     403
             POST /storage/v1/datasets                                  | 401  403 403 403 403 403 201 403 403 403  403  201  201  403  201   403 401 403     401     403

@@ -38,12 +38,12 @@ final class MatrixCalls {
             Map.entry("PATCH /admin/v1/tenants/{tenant}", f -> Call.json("PATCH", "/admin/v1/tenants/target",
                     "{\"name\": \"Target\"}", null)),
             Map.entry("POST /admin/v1/tokens", f -> Call.json("POST", "/admin/v1/tokens",
-                    "{\"name\": \"%s\", \"permissions\": [{\"action\": \"dataset:admin\", \"datasets\": [\"cpu\"]}]}"
+                    "{\"name\": \"%s\", \"permissions\": [{\"action\": \"dataset:admin\"}]}"
                             .formatted(f.fresh("minted")), null)),
             Map.entry("GET /admin/v1/tokens", f -> Call.get("/admin/v1/tokens", null)),
             Map.entry("DELETE /admin/v1/tokens/{id}", f -> Call.delete("/admin/v1/tokens/" + f.freshTokenId(), null)),
             Map.entry("POST /admin/v1/signing-keys", f -> Call.json("POST", "/admin/v1/signing-keys",
-                    "{\"name\": \"%s\", \"roles\": [\"reader\"]}".formatted(f.fresh("key")), null)),
+                    "{\"name\": \"%s\", \"roles\": [\"tenant-admin\"]}".formatted(f.fresh("key")), null)),
             Map.entry("GET /admin/v1/signing-keys", f -> Call.get("/admin/v1/signing-keys", null)),
             Map.entry("DELETE /admin/v1/signing-keys/{id}", f -> Call.delete("/admin/v1/signing-keys/" + f.freshSigningKeyId(), null)),
             Map.entry("POST /storage/v1/datasets", f -> Call.json("POST", "/storage/v1/datasets",

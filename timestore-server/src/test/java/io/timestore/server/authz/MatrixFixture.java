@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The data the authorization matrix runs on, made through the API as the owners would: tenant
- * {@code acme} with dataset {@code cpu}, tenant {@code globex} with dataset {@code gdata} shared
- * with {@code acme}, and the credentials of every caller column.
+ * {@code acme} with datasets {@code cpu}, {@code elsewhere} and {@code gdata} (tokens name only
+ * existing datasets: the {@code tok-} token names elsewhere, a shared read's {@code tok+} token
+ * gdata), tenant {@code globex} with dataset {@code gdata} shared with {@code acme}, and the
+ * credentials of every caller column.
  */
 final class MatrixFixture {
     static final String SHARE_SCOPE = "globex.gdata.read";
@@ -32,6 +34,10 @@ final class MatrixFixture {
     MatrixFixture(TimestoreServer server) {
         this.server = server;
         dataset("acme", "cpu");
+        dataset("acme", "elsewhere");
+        // acme's own gdata, so the tok+ token of a shared read can name the dataset it targets: a
+        // token naming acme's gdata must still not read globex's gdata through the share.
+        dataset("acme", "gdata");
         expect(server.api().postJson("/storage/v1/datasets/cpu/points",
                 "{\"points\": [{\"measurement\": \"m\", \"fields\": {\"v\": 1}, \"time\": 1}]}", admin("acme")), 204);
         dataset("globex", "gdata");
@@ -84,7 +90,7 @@ final class MatrixFixture {
 
     String freshSigningKeyId() {
         var response = expect(server.api().postJson("/admin/v1/signing-keys",
-                "{\"name\": \"%s\", \"roles\": [\"reader\"]}".formatted(fresh("k")), admin("acme")), 201);
+                "{\"name\": \"%s\", \"roles\": [\"tenant-admin\"]}".formatted(fresh("k")), admin("acme")), 201);
         return response.json().get("id").asText();
     }
 

@@ -50,6 +50,11 @@ class CredentialsTest {
         logs = CapturedLogs.capture();
         server.tenant("acme").tenant("globex").tenant("dormant");
         audit = new AuditLog(server);
+        // Tokens name only existing datasets.
+        for (var dataset : List.of("cpu", "mem")) {
+            var created = server.api().postJson("/storage/v1/datasets", "{\"id\": \"%s\"}".formatted(dataset), admin("acme"));
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        }
     }
 
     @AfterAll

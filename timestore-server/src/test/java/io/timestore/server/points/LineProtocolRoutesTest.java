@@ -193,9 +193,10 @@ class LineProtocolRoutesTest {
     @Test
     void a_reader_cannot_write_and_a_token_for_another_dataset_cannot_either() {
         var dataset = newDataset("acme");
+        var elsewhere = newDataset("acme");
         var token = server.api().postJson("/admin/v1/tokens", """
-                {"name": "elsewhere", "permissions": [{"action": "dataset:write", "datasets": ["elsewhere"]}]}
-                """, as("acme", "tenant-admin")).json().get("token").asText();
+                {"name": "elsewhere", "permissions": [{"action": "dataset:write", "datasets": ["%s"]}]}
+                """.formatted(elsewhere), as("acme", "tenant-admin")).json().get("token").asText();
 
         var byReader = write("org=acme&bucket=" + dataset, "m v=1 1".getBytes(), as("acme", "reader"));
         var byToken = write("org=acme&bucket=" + dataset, "m v=1 1".getBytes(), "Authorization", "Token " + token);

@@ -214,6 +214,7 @@ class PointsRoutesTest {
     @Test
     void a_reader_cannot_write_a_writer_can_and_a_token_for_another_dataset_cannot() {
         dataset("acme", "{\"id\": \"guarded\"}");
+        dataset("acme", "{\"id\": \"other\"}");
         var points = "{\"points\": [{\"measurement\": \"m\", \"fields\": {\"v\": 1}, \"time\": 1}]}";
         var token = server.api().postJson("/admin/v1/tokens", """
                 {"name": "other", "permissions": [{"action": "dataset:write", "datasets": ["other"]}]}
