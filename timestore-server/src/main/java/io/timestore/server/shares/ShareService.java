@@ -59,9 +59,15 @@ public final class ShareService {
      *
      * @throws InvalidRequest 400 when the grantee is the caller's own tenant or no active tenant
      * @throws Conflict       409 when the dataset is already shared with the grantee
+     * @throws io.timestore.server.http.Forbidden 403 when the caller may not administer the dataset, or
+     *                        may not read it (a share gives only what its creator may do itself)
      */
     public Share create(SecurityContext security, RequestAudit audit, String dataset, Request request) {
         datasets.authorize(security, dataset, Action.DATASET_ADMIN, RouteKind.OTHER);
+        // A share grants read: like a credential, it carries only what its creator may do itself. A
+        // dataset admin the read block excludes (a tenant admin, by the admin override) must not hand
+        // the data to callers of another tenant, whom it may well control.
+        datasets.authorize(security, dataset, Action.DATASET_READ, RouteKind.OTHER);
         if (request.grantee().equals(security.tenant())) {
             throw new InvalidRequest("a dataset cannot be shared with its own tenant",
                     List.of(FieldError.at("/tenant", "the owner's own tenant")));

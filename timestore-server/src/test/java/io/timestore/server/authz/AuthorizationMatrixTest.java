@@ -36,7 +36,8 @@ class AuthorizationMatrixTest {
      * shr = acme JWT holding the share's scope globex.gdata.read. Listing datasets answers 200 to
      * every caller of the tenant: the list holds only the datasets the caller may read. Minting
      * gives only what the minter holds (docs/authorization.md, "Minting credentials"): the new
-     * signing key carries role tenant-admin, which s-ad (scope timestore.admin) does not hold.
+     * signing key carries role tenant-admin, which s-ad (scope timestore.admin) does not hold, and a
+     * share grants read, which s-ad may not do.
      */
     static final String MATRIX = """
             route                                                      | anon rdr wrt rtw aud sup adm s-r s-w s-rw s-au s-ad tok+ tok- other op+ op- lq      la      shr
@@ -56,7 +57,7 @@ class AuthorizationMatrixTest {
             PATCH /storage/v1/datasets/{dataset}                       | 401  403 403 403 403 403 200 403 403 403  403  200  200  403  404   403 401 403     401     403
             DELETE /storage/v1/datasets/{dataset}                      | 401  403 403 403 403 403 204 403 403 403  403  204  204  403  404   403 401 403     401     403
             GET /storage/v1/datasets/{dataset}/shares                  | 401  403 403 403 403 403 200 403 403 403  403  200  200  403  404   403 401 403     401     403
-            POST /storage/v1/datasets/{dataset}/shares                 | 401  403 403 403 403 403 201 403 403 403  403  201  201  403  404   403 401 403     401     403
+            POST /storage/v1/datasets/{dataset}/shares                 | 401  403 403 403 403 403 201 403 403 403  403  403  201  403  404   403 401 403     401     403
             DELETE /storage/v1/datasets/{dataset}/shares/{tenant}      | 401  403 403 403 403 403 204 403 403 403  403  204  204  403  404   403 401 403     401     403
             POST /storage/v1/datasets/{dataset}/points                 | 401  403 204 204 403 403 204 403 204 403  403  403  204  403  404   403 401 403     401/204 403
             POST /api/v2/write                                         | 401  403 204 204 403 403 204 403 204 403  403  403  204  403  404   403 401 403     401/204 403

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Issue 15 item 1: a credential never carries more than its creator could do when it was made
  * (docs/authorization.md, "Minting credentials"). Tenant {@code acme} has {@code payroll}, whose
  * {@code read} block admits only role {@code finance}, and {@code cpu} on the tenant defaults. A
- * plain tenant admin may not read payroll, so it may not mint a token or a signing key that
- * reads it; a tenant admin whose JWT also says {@code finance} may.
+ * plain tenant admin may not read payroll, so it may not mint a token, a signing key or a share
+ * that reads it; a tenant admin whose JWT also says {@code finance} may.
  */
 class CredentialMintingTest {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
@@ -175,6 +175,20 @@ class CredentialMintingTest {
         assertThat(audit.eventsFor(minted.requestId())).singleElement()
                 .satisfies(event -> assertThat(event.at("/outcome/status").asInt()).isEqualTo(400));
         assertThat(server.api().get("/admin/v1/tokens", admin()).body()).doesNotContain("\"future\"");
+    }
+
+    @Test
+    void a_tenant_admin_a_read_block_excludes_cannot_share_the_dataset() {
+        var share = """
+                {"tenant": "globex", "scope": "acme.payroll.read", "rationale": "r", "owner": "o"}
+                """;
+
+        var byAdmin = server.api().postJson("/storage/v1/datasets/payroll/shares", share, admin());
+        var byFinanceAdmin = server.api().postJson("/storage/v1/datasets/payroll/shares", share,
+                bearer(server.tokens().user("acme", "tenant-admin", "finance")));
+
+        assertDeniedOnce(byAdmin, "finance");
+        assertThat(byFinanceAdmin.statusCode()).as(byFinanceAdmin.body()).isEqualTo(201);
     }
 
     private static void assertDeniedOnce(ApiResponse response, String missingRole) {
