@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,9 +65,28 @@ class SignedRequestDocumentationTest {
         }
     }
 
+    /**
+     * The example's secret, decoded as the document tells client authors to: it is shown exactly as
+     * {@code POST /admin/v1/signing-keys} returns secrets, base64url without padding.
+     */
+    private byte[] secret() {
+        String shown = block("secret");
+        assertThat(shown).as("base64url without padding, as the API returns it").matches("[A-Za-z0-9_-]{43}");
+        return Base64.getUrlDecoder().decode(shown);
+    }
+
+    @Test
+    void the_example_secret_has_the_form_the_api_returns_and_decodes_to_the_bytes_the_text_names() {
+        byte[] secret = secret();
+
+        assertThat(secret).hasSize(32);
+        assertThat(doc).contains("`" + HexFormat.of().formatHex(secret) + "`");
+        assertThat(Base64.getUrlEncoder().withoutPadding().encodeToString(secret)).isEqualTo(block("secret"));
+    }
+
     @Test
     void worked_example_in_the_documentation_is_reproduced_byte_for_byte() {
-        byte[] secret = HexFormat.of().parseHex(block("secret-hex"));
+        byte[] secret = secret();
         HttpRequest request = HttpRequest.parse(block("request"));
         String authorization = request.headers().get("Authorization").getFirst();
         SignedAuthorization parsed = SignedAuthorization.parse(authorization.substring(CanonicalRequest.ALGORITHM.length() + 1));
@@ -84,10 +104,10 @@ class SignedRequestDocumentationTest {
 
     @Test
     void worked_example_request_is_accepted_by_the_verifier_two_minutes_later() {
-        byte[] secret = HexFormat.of().parseHex(block("secret-hex"));
+        byte[] secret = secret();
         HttpRequest request = HttpRequest.parse(block("request"));
         String authorization = request.headers().get("Authorization").getFirst();
-        var key = new SigningKey("ts1-example-key", new TenantId("acme"), secret, Set.of(), Set.of(), false);
+        var key = new SigningKey("hk_5f0c9a1e2b3d4c6e8f7a9b1c", new TenantId("acme"), secret, Set.of(), Set.of(), false);
         var verifier = new SignedRequestVerifier(id -> Optional.of(key).filter(k -> k.keyId().equals(id)),
                 new SignedRequests.InMemoryNonces(), new MutableClock(Instant.parse("2026-01-15T12:02:00Z")),
                 SignedRequestVerifier.DEFAULT_WINDOW);

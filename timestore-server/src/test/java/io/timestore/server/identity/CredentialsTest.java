@@ -330,6 +330,7 @@ class CredentialsTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         var secret = response.json().get("secret").asText();
         secretsUsed.add(secret);
+        assertThat(secret).as("base64url of 32 bytes without padding, as docs/signed-requests.md says").matches("[A-Za-z0-9_-]{43}");
         return new Key(response.json().get("id").asText(), Base64.getUrlDecoder().decode(secret));
     }
 
