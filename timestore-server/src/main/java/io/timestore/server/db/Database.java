@@ -66,14 +66,18 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Opens only the owner connection path and migrates, for {@code timestore migrate}. */
+    /**
+     * Opens only the owner connection path and migrates, for {@code timestore migrate}. Reports the
+     * schema version reached, also when nothing was left to apply.
+     */
     public static MigrationReport migrateOnly(DatabaseSettings settings, Path dataDir) {
         var embedded = settings.embedded() ? Optional.of(EmbeddedDatabase.open(dataDir, settings)) : Optional.<EmbeddedDatabase>empty();
         try {
             var target = embedded.map(e -> e.target(settings)).orElseGet(() -> externalTarget(settings));
             var result = migrate(target);
             RuntimeRole.verify(target);
-            return new MigrationReport(target.maskedUrl(), result.migrationsExecuted, result.targetSchemaVersion);
+            var version = schemaVersion(target).orElse("(none)");
+            return new MigrationReport(target.maskedUrl(), result.migrationsExecuted, version);
         } finally {
             embedded.ifPresent(EmbeddedDatabase::close);
         }
@@ -158,6 +162,15 @@ public final class Database implements AutoCloseable {
             return result;
         } catch (FlywayException e) {
             throw new InvalidSettings("database.user", "migrating %s as %s failed: %s"
+                    .formatted(target.maskedUrl(), target.ownerUser(), firstLine(e.getMessage())), e);
+        }
+    }
+
+    private static Optional<String> schemaVersion(DatabaseTarget target) {
+        try {
+            return Migrations.currentVersion(target);
+        } catch (FlywayException e) {
+            throw new InvalidSettings("database.user", "reading the schema version of %s as %s failed: %s"
                     .formatted(target.maskedUrl(), target.ownerUser(), firstLine(e.getMessage())), e);
         }
     }
