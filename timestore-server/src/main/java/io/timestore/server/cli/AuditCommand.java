@@ -56,8 +56,8 @@ final class AuditCommand implements Runnable {
             var main = audit.main;
             var settings = SettingsLoader.load(common.flags(), common.configFile(), main.environment());
             Logging.configure(settings.logFormat(), false);
-            var key = Timestore.checkpointKeys(settings, new KeyFiles(settings.dataDir())).getPublic();
-            try (var database = Database.open(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+            try (var database = Database.openExisting(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+                var key = Timestore.checkpointKeys(settings, new KeyFiles(settings.dataDir())).getPublic();
                 var verification = new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(key),
                         trustDatabaseKeys ? AuditVerification.KeyTrust.CONFIGURED_AND_STORED : AuditVerification.KeyTrust.CONFIGURED_ONLY);
                 var report = tenants.isEmpty() ? verification.verifyAll() : verification.verify(tenants);
@@ -95,9 +95,9 @@ final class AuditCommand implements Runnable {
             var main = audit.main;
             var settings = SettingsLoader.load(common.flags(), common.configFile(), main.environment());
             Logging.configure(settings.logFormat(), false);
-            var keys = Timestore.checkpointKeys(settings, new KeyFiles(settings.dataDir()));
             var registry = new SimpleMeterRegistry();
-            try (var database = Database.open(settings.database(), settings.dataDir(), registry)) {
+            try (var database = Database.openExisting(settings.database(), settings.dataDir(), registry)) {
+                var keys = Timestore.checkpointKeys(settings, new KeyFiles(settings.dataDir()));
                 var clock = java.time.InstantSource.system();
                 var sink = new io.timestore.audit.PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
                 try (var job = new io.timestore.server.retention.AuditRetentionJob(
@@ -161,7 +161,7 @@ final class AuditCommand implements Runnable {
             };
             var start = time("--from", from);
             var end = time("--to", to);
-            try (var database = Database.open(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+            try (var database = Database.openExisting(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
                 var out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(main.out(), java.nio.charset.StandardCharsets.UTF_8));
                 new io.timestore.server.auditapi.AuditExport(database.transactions())
                         .export(List.of(tenant), start, end, kind, java.util.Optional.empty(), out);

@@ -9,6 +9,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,5 +98,27 @@ class CliTest {
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("--colour");
+    }
+
+    @Test
+    void commands_that_read_existing_data_refuse_a_data_dir_without_a_database_and_create_nothing() throws IOException {
+        var empty = Files.createDirectories(dir.resolve("empty"));
+        var missing = dir.resolve("missing");
+
+        for (var command : List.of(List.of("audit", "verify"), List.of("audit", "export", "--tenant", "acme"),
+                List.of("audit", "purge", "--dry-run"), List.of("migrate"))) {
+            for (var dataDir : List.of(empty, missing)) {
+                var args = new ArrayList<>(command);
+                args.addAll(List.of("--data-dir", dataDir.toString()));
+
+                var result = run(Map.of(), args.toArray(String[]::new));
+
+                assertThat(result.exitCode()).as("%s: %s", args, result.err()).isEqualTo(2);
+                assertThat(result.out()).isEmpty();
+                assertThat(result.err()).contains("data-dir").contains("no Timestore database in " + dataDir.toAbsolutePath());
+            }
+        }
+        assertThat(missing).doesNotExist();
+        assertThat(empty).isEmptyDirectory();
     }
 }
