@@ -52,6 +52,7 @@ import io.timestore.server.http.SecurityTelemetry;
 import io.timestore.server.ops.AuditCommitMetrics;
 import io.timestore.server.ops.AuditPipelineMetrics;
 import io.timestore.server.ops.AuthMetrics;
+import io.timestore.server.ops.BoundedReadiness;
 import io.timestore.server.ops.TenantLabels;
 import io.timestore.server.ops.Tracing;
 import io.timestore.server.points.PointsMetrics;
@@ -102,6 +103,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Timestore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Timestore.class);
+    /** How long /readyz waits for the database to answer before it reports it down: probes give up after 1 s. */
+    private static final Duration READINESS_PATIENCE = Duration.ofMillis(500);
 
     private final Metrics metrics;
     private final Database database;
@@ -237,7 +240,7 @@ public final class Timestore implements AutoCloseable {
             var bodies = new JsonBodies(json);
             var cursors = new Cursors(masterKey.derive("cursor-signing"));
             List<ReadinessCheck> readiness = List.of(
-                    new DatabaseReadiness(database, settings.database().connectTimeout()),
+                    new BoundedReadiness(new DatabaseReadiness(database, settings.database().connectTimeout()), READINESS_PATIENCE),
                     new AuditReadiness(recorder));
             var groups = new ArrayList<RouteGroup>();
             groups.add(new OperationsRoutes(metrics, readiness, json, version));
