@@ -122,8 +122,20 @@ public final class AuditVerification {
 
     /** Verifies every partition that has events or checkpoints. */
     public Report verifyAll() {
+        return new Report(partitions(dataSource).stream().map(this::verify).toList());
+    }
+
+    /**
+     * The partitions the audit trail knows: those with events or checkpoints, ordered by id. A
+     * tenant that never had an event has none; asking to verify, export or purge it is a mistake
+     * to report, not an empty success.
+     *
+     * @param dataSource connections as the runtime role
+     * @throws AuditUnavailable if the database cannot be read
+     */
+    public static List<String> partitions(DataSource dataSource) {
         List<String> partitions = new ArrayList<>();
-        try (var connection = readOnly()) {
+        try (var connection = readOnly(dataSource)) {
             try (var statement = connection.prepareStatement(PARTITIONS);
                  var rows = statement.executeQuery()) {
                 while (rows.next()) {
@@ -134,7 +146,7 @@ public final class AuditVerification {
         } catch (SQLException e) {
             throw unavailable("cannot list audit partitions", e);
         }
-        return new Report(partitions.stream().map(this::verify).toList());
+        return List.copyOf(partitions);
     }
 
     /** Verifies the given partitions (tenant ids or {@code _platform}), in the given order. */
@@ -250,6 +262,10 @@ public final class AuditVerification {
     }
 
     private Connection readOnly() throws SQLException {
+        return readOnly(dataSource);
+    }
+
+    private static Connection readOnly(DataSource dataSource) throws SQLException {
         Connection connection = dataSource.getConnection();
         try {
             connection.setAutoCommit(false);

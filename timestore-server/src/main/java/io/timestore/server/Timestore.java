@@ -52,6 +52,7 @@ import io.timestore.server.http.SecurityTelemetry;
 import io.timestore.server.ops.AuditCommitMetrics;
 import io.timestore.server.ops.AuditPipelineMetrics;
 import io.timestore.server.ops.AuthMetrics;
+import io.timestore.server.ops.BoundedReadiness;
 import io.timestore.server.ops.TenantLabels;
 import io.timestore.server.ops.Tracing;
 import io.timestore.server.points.PointsMetrics;
@@ -102,6 +103,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Timestore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Timestore.class);
+    private static final String CHECKPOINT_KEY_FILE = "audit-checkpoint.key";
+    /** How long /readyz waits for the database to answer before it reports it down: probes give up after 1 s. */
+    private static final Duration READINESS_PATIENCE = Duration.ofMillis(500);
 
     private final Metrics metrics;
     private final Database database;
@@ -237,7 +241,7 @@ public final class Timestore implements AutoCloseable {
             var bodies = new JsonBodies(json);
             var cursors = new Cursors(masterKey.derive("cursor-signing"));
             List<ReadinessCheck> readiness = List.of(
-                    new DatabaseReadiness(database, settings.database().connectTimeout()),
+                    new BoundedReadiness(new DatabaseReadiness(database, settings.database().connectTimeout()), READINESS_PATIENCE),
                     new AuditReadiness(recorder));
             var groups = new ArrayList<RouteGroup>();
             groups.add(new OperationsRoutes(metrics, readiness, json, version));
@@ -388,6 +392,24 @@ public final class Timestore implements AutoCloseable {
      * embedded database generated into the data directory on first start.
      */
     public static KeyPair checkpointKeys(Settings settings, KeyFiles keyFiles) {
+        return checkpointKeys(settings, () -> keyFiles.readOrCreate(CHECKPOINT_KEY_FILE,
+                () -> CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom()))));
+    }
+
+    /**
+     * The checkpoint key a server made or was configured with, for commands that verify or sign
+     * with it ({@code audit verify|purge}): never generated here, since a new key would verify
+     * nothing the server signed.
+     *
+     * @throws InvalidSettings when the data directory has no checkpoint key
+     */
+    public static KeyPair existingCheckpointKeys(Settings settings, KeyFiles keyFiles) {
+        return checkpointKeys(settings, () -> keyFiles.read(CHECKPOINT_KEY_FILE).orElseThrow(() -> new InvalidSettings(
+                "data-dir", "no audit checkpoint key at %s; pass --data-dir naming the server's data directory, or set audit.signing-key-file"
+                        .formatted(keyFiles.path(CHECKPOINT_KEY_FILE).toAbsolutePath().normalize()))));
+    }
+
+    private static KeyPair checkpointKeys(Settings settings, java.util.function.Supplier<String> embeddedKey) {
         var configured = settings.audit().signingKeyFile();
         if (configured.isPresent()) {
             try {
@@ -401,8 +423,7 @@ public final class Timestore implements AutoCloseable {
             throw new InvalidSettings("audit.signing-key-file",
                     "required with an external database: the checkpoint key must be the same on every instance");
         }
-        return CheckpointKeys.fromFileText(keyFiles.readOrCreate("audit-checkpoint.key",
-                () -> CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom()))));
+        return CheckpointKeys.fromFileText(embeddedKey.get());
     }
 
     private static void prepareDataDir(Path dataDir, boolean needed) {

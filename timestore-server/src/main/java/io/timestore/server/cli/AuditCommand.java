@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.timestore.audit.AuditJson;
 import io.timestore.audit.AuditVerification;
 import io.timestore.server.Timestore;
+import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.SettingsLoader;
 import io.timestore.server.db.Database;
 import io.timestore.server.identity.KeyFiles;
@@ -28,9 +29,23 @@ final class AuditCommand implements Runnable {
     }
 
     /**
+     * Every partition named with {@code --tenant} must be one the audit trail knows: verifying or
+     * exporting a misspelt tenant must not end in an empty success ("ok", 0 events).
+     */
+    static void requireKnownPartitions(Database database, List<String> named) {
+        var known = AuditVerification.partitions(database.runtimeDataSource());
+        var unknown = named.stream().filter(partition -> !known.contains(partition)).toList();
+        if (!unknown.isEmpty()) {
+            throw new InvalidSettings("--tenant", "no audit partition '%s': the audit trail has no events or checkpoints for it"
+                    .formatted(String.join("', '", unknown)));
+        }
+    }
+
+    /**
      * Recomputes every hash chain (or one tenant's) and checks every checkpoint signature against
      * the configured checkpoint key and the keys published in the database. Prints one JSON
-     * report; exit code 0 when everything verifies, 3 when a chain does not.
+     * report; exit code 0 when everything verifies, 3 when a chain does not, 2 when the data
+     * directory has no database or checkpoint key, or {@code --tenant} names no partition.
      */
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Recompute the audit hash chains and check the checkpoint signatures; exit 3 if one fails.")
@@ -56,8 +71,9 @@ final class AuditCommand implements Runnable {
             var main = audit.main;
             var settings = SettingsLoader.load(common.flags(), common.configFile(), main.environment());
             Logging.configure(settings.logFormat(), false);
-            var key = Timestore.checkpointKeys(settings, new KeyFiles(settings.dataDir())).getPublic();
-            try (var database = Database.open(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+            try (var database = Database.openExisting(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+                var key = Timestore.existingCheckpointKeys(settings, new KeyFiles(settings.dataDir())).getPublic();
+                requireKnownPartitions(database, tenants);
                 var verification = new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(key),
                         trustDatabaseKeys ? AuditVerification.KeyTrust.CONFIGURED_AND_STORED : AuditVerification.KeyTrust.CONFIGURED_ONLY);
                 var report = tenants.isEmpty() ? verification.verifyAll() : verification.verify(tenants);
@@ -95,9 +111,10 @@ final class AuditCommand implements Runnable {
             var main = audit.main;
             var settings = SettingsLoader.load(common.flags(), common.configFile(), main.environment());
             Logging.configure(settings.logFormat(), false);
-            var keys = Timestore.checkpointKeys(settings, new KeyFiles(settings.dataDir()));
             var registry = new SimpleMeterRegistry();
-            try (var database = Database.open(settings.database(), settings.dataDir(), registry)) {
+            try (var database = Database.openExisting(settings.database(), settings.dataDir(), registry)) {
+                var keys = Timestore.existingCheckpointKeys(settings, new KeyFiles(settings.dataDir()));
+                requireKnownPartitions(database, tenants);
                 var clock = java.time.InstantSource.system();
                 var sink = new io.timestore.audit.PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
                 try (var job = new io.timestore.server.retention.AuditRetentionJob(
@@ -161,7 +178,8 @@ final class AuditCommand implements Runnable {
             };
             var start = time("--from", from);
             var end = time("--to", to);
-            try (var database = Database.open(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+            try (var database = Database.openExisting(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
+                requireKnownPartitions(database, List.of(tenant));
                 var out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(main.out(), java.nio.charset.StandardCharsets.UTF_8));
                 new io.timestore.server.auditapi.AuditExport(database.transactions())
                         .export(List.of(tenant), start, end, kind, java.util.Optional.empty(), out);

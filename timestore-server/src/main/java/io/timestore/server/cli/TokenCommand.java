@@ -2,6 +2,7 @@ package io.timestore.server.cli;
 
 import io.timestore.security.TenantId;
 import io.timestore.server.config.InvalidSettings;
+import io.timestore.server.config.Settings;
 import io.timestore.server.config.SettingsLoader;
 import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.identity.KeyFiles;
@@ -17,8 +18,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * Mints a short-lived JWT from the development issuer whose key lives in the data directory. It
- * only reads (or creates) that key file, so it works whether or not a server is running, and it
- * prints the token and nothing else on stdout.
+ * only reads that key file, which the server created on its first start, so it works whether or
+ * not the server is running; it never creates one. It prints the token and nothing else on stdout.
  */
 @Command(name = "token", mixinStandardHelpOptions = true,
         description = "Print a development JWT (embedded mode only) signed by the key in the data directory.")
@@ -64,10 +65,23 @@ final class TokenCommand implements Callable<Integer> {
             allRoles.add("platform-operator");
         }
         var lifetime = parseTtl(ttl);
-        var issuer = DevIssuer.load(new KeyFiles(settings.dataDir()), settings.auth().audience(), settings.auth().claims(),
-                InstantSource.system());
+        var issuer = existingIssuer(settings);
         main.out().println(issuer.mint(new DevIssuer.Grant(subject, Optional.of(tenantId), allRoles, scopes, lifetime)));
         return 0;
+    }
+
+    /**
+     * The issuer whose key the server created in its data directory. A new key would sign tokens
+     * that no server trusts (401 key_unknown), so none is made here: without a key, the data
+     * directory is not the server's, and the message says how to name the right one.
+     */
+    private static DevIssuer existingIssuer(Settings settings) {
+        var files = new KeyFiles(settings.dataDir());
+        return DevIssuer.loadExisting(files, settings.auth().audience(), settings.auth().claims(), InstantSource.system())
+                .orElseThrow(() -> new InvalidSettings("data-dir", ("no development issuer key in %s, so %s is not the data "
+                        + "directory of a server that runs with the development issuer; pass --data-dir (or "
+                        + "TIMESTORE_DATA_DIR) naming the running server's data directory").formatted(
+                        DevIssuer.keyFile(files).toAbsolutePath().normalize(), settings.dataDir().toAbsolutePath().normalize())));
     }
 
     private static Duration parseTtl(String text) {

@@ -42,15 +42,39 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Opens the configured database: starts the embedded one if no URL is set, migrates, checks
-     * that the runtime role cannot bypass row-level security, and opens the runtime pool.
+     * Opens the configured database for the server: starts the embedded one if no URL is set
+     * (creating it on first start, refusing a data directory another process owns), migrates,
+     * checks that the runtime role cannot bypass row-level security, and opens the runtime pool.
      *
      * @throws InvalidSettings when the database cannot be reached or its roles are unsafe
      */
     public static Database open(DatabaseSettings settings, Path dataDir, MeterRegistry registry) {
-        var embedded = settings.embedded() ? Optional.of(EmbeddedDatabase.open(dataDir, settings)) : Optional.<EmbeddedDatabase>empty();
+        return open(settings, registry, settings.embedded()
+                ? Optional.of(EmbeddedDatabase.serve(dataDir, settings)) : Optional.empty(), false);
+    }
+
+    /**
+     * Opens an existing database for a command that reads it ({@code audit ...}): the embedded
+     * one of {@code dataDir} (the running server's, never stopped here) or the external one,
+     * which must already hold the schema. Creates no cluster, database or schema; brings an
+     * existing schema up to date as {@link #open} does.
+     *
+     * @throws InvalidSettings when there is no such database
+     */
+    public static Database openExisting(DatabaseSettings settings, Path dataDir, MeterRegistry registry) {
+        return open(settings, registry, settings.embedded()
+                ? Optional.of(EmbeddedDatabase.existing(dataDir, settings)) : Optional.empty(), true);
+    }
+
+    private static Database open(DatabaseSettings settings, MeterRegistry registry, Optional<EmbeddedDatabase> embedded,
+                                 boolean existingSchema) {
         try {
             var target = embedded.map(e -> e.target(settings)).orElseGet(() -> externalTarget(settings));
+            if (existingSchema && schemaVersion(target).isEmpty()) {
+                throw new InvalidSettings(embedded.isPresent() ? "data-dir" : "database.url", ("no Timestore database in %s "
+                        + "(no schema: no migration was ever applied); this command only reads an existing one")
+                        .formatted(target.maskedUrl()));
+            }
             migrate(target);
             RuntimeRole.verify(target);
             var pool = openPool(target, settings, registry);
@@ -66,14 +90,20 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Opens only the owner connection path and migrates, for {@code timestore migrate}. */
+    /**
+     * Migrates as the owner role only, for {@code timestore migrate}: an external database may be
+     * empty (this is how it gets its schema), but an embedded one must exist, since only
+     * {@code serve} creates a data directory's cluster. Reports the schema version reached, also
+     * when nothing was left to apply.
+     */
     public static MigrationReport migrateOnly(DatabaseSettings settings, Path dataDir) {
-        var embedded = settings.embedded() ? Optional.of(EmbeddedDatabase.open(dataDir, settings)) : Optional.<EmbeddedDatabase>empty();
+        var embedded = settings.embedded() ? Optional.of(EmbeddedDatabase.existing(dataDir, settings)) : Optional.<EmbeddedDatabase>empty();
         try {
             var target = embedded.map(e -> e.target(settings)).orElseGet(() -> externalTarget(settings));
             var result = migrate(target);
             RuntimeRole.verify(target);
-            return new MigrationReport(target.maskedUrl(), result.migrationsExecuted, result.targetSchemaVersion);
+            var version = schemaVersion(target).orElse("(none)");
+            return new MigrationReport(target.maskedUrl(), result.migrationsExecuted, version);
         } finally {
             embedded.ifPresent(EmbeddedDatabase::close);
         }
@@ -158,6 +188,15 @@ public final class Database implements AutoCloseable {
             return result;
         } catch (FlywayException e) {
             throw new InvalidSettings("database.user", "migrating %s as %s failed: %s"
+                    .formatted(target.maskedUrl(), target.ownerUser(), firstLine(e.getMessage())), e);
+        }
+    }
+
+    private static Optional<String> schemaVersion(DatabaseTarget target) {
+        try {
+            return Migrations.currentVersion(target);
+        } catch (FlywayException e) {
+            throw new InvalidSettings("database.user", "reading the schema version of %s as %s failed: %s"
                     .formatted(target.maskedUrl(), target.ownerUser(), firstLine(e.getMessage())), e);
         }
     }

@@ -3,7 +3,6 @@ package io.timestore.server.db;
 import io.timestore.server.config.DatabaseSettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.Secret;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,9 +10,8 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,69 +19,92 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL 17 running from the binaries jar, with its files under {@code <data-dir>/postgres}
  * so data survives restarts and a new user needs nothing but a JDK.
  *
- * <p>When another Timestore process already runs the cluster on this data directory (a CLI
- * command next to a running server), this attaches to it instead of starting a second one.
- * When a cluster is left running by a process that died (SIGKILL), it is stopped and restarted
- * cleanly so this process owns its lifecycle.
+ * <p>One process owns a data directory's cluster at a time ({@link OwnerLock}): the server that
+ * runs on it, or a command run while no server does. The owner alone starts and stops
+ * PostgreSQL. A second server on an owned data directory is refused; a command uses the owner's
+ * PostgreSQL and never stops it. A cluster left running by an owner that died is stopped by the
+ * next owner and started afresh. A server restarts its PostgreSQL when it dies ({@link Supervisor}).
  */
 public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
     static final String DATABASE = "timestore";
-    private static final String OWNER_FILE = "timestore-owner.pid";
     private static final String SUPERUSER = "postgres";
 
-    private final Optional<EmbeddedPostgres> owned;
+    private final Optional<OwnedCluster> owned;
     private final int port;
     private final Path directory;
 
-    private EmbeddedDatabase(Optional<EmbeddedPostgres> owned, int port, Path directory) {
+    private EmbeddedDatabase(Optional<OwnedCluster> owned, int port, Path directory) {
         this.owned = owned;
         this.port = port;
         this.directory = directory;
     }
 
-    /** Starts (or attaches to) the cluster under {@code dataDir} and prepares roles and database. */
-    public static EmbeddedDatabase open(Path dataDir, DatabaseSettings settings) {
-        var directory = dataDir.resolve("postgres").toAbsolutePath();
-        var database = attachToRunning(directory).orElseGet(() -> start(directory));
-        try (var superuser = DriverManager.getConnection(database.jdbcUrl("postgres"), SUPERUSER, "")) {
-            Roles.ensureRoles(superuser, settings.ownerUser(), settings.runtimeUser(), settings.retentionUser());
-            Roles.ensureDatabase(superuser, DATABASE, settings.ownerUser(), settings.runtimeUser(), settings.retentionUser());
-        } catch (SQLException e) {
+    /**
+     * For {@code serve}: takes {@code dataDir}'s cluster (creating it on first start, with roles
+     * and database) and keeps it running until closed.
+     *
+     * @throws InvalidSettings ({@code data-dir}) when another live process owns the data directory,
+     *                         or PostgreSQL cannot be started there
+     */
+    public static EmbeddedDatabase serve(Path dataDir, DatabaseSettings settings) {
+        var cluster = clusterOf(dataDir);
+        var database = switch (claim(dataDir)) {
+            case OwnerLock.Held held -> throw new InvalidSettings("data-dir", ("%s is in use by %s, which runs its embedded "
+                    + "PostgreSQL; stop that process first, or give this server another --data-dir").formatted(
+                    dataDir.toAbsolutePath().normalize(), held.owner()));
+            case OwnerLock.Acquired acquired -> own(cluster, acquired.lock());
+        };
+        try {
+            prepare(database, settings);
+            database.owned.orElseThrow().supervise();
+            return database;
+        } catch (RuntimeException e) {
             database.close();
-            throw new IllegalStateException("cannot prepare the embedded database in " + directory + ": " + e.getMessage(), e);
+            throw e;
         }
-        return database;
     }
 
-    /** Starts a fresh cluster for tests or tools, durable settings applied. */
-    public static EmbeddedDatabase start(Path directory) {
-        try {
-            Files.createDirectories(directory);
-            stopOrphanedPostmaster(directory);
-            var postgres = EmbeddedPostgres.builder()
-                    .setDataDirectory(directory)
-                    .setCleanDataDirectory(false)
-                    .setRegisterShutdownHook(false)
-                    .setPGStartupWait(Duration.ofSeconds(60))
-                    // zonky passes -F (fsync off) and synchronous_commit=off: a commit the caller
-                    // was told about must survive a power cut, so both are turned back on.
-                    .setServerConfig("fsync", "on")
-                    .setServerConfig("synchronous_commit", "on")
-                    .setServerConfig("full_page_writes", "on")
-                    .setServerConfig("listen_addresses", "localhost")
-                    .setServerConfig("max_connections", "200")
-                    .setServerConfig("logging_collector", "on")
-                    .setServerConfig("log_directory", "log")
-                    .start();
-            recordOwner(directory);
-            log.info("embedded PostgreSQL started in {} on port {}", directory, postgres.getPort());
-            return new EmbeddedDatabase(Optional.of(postgres), postgres.getPort(), directory);
-        } catch (IOException e) {
-            throw new InvalidSettings("data-dir", "cannot start embedded PostgreSQL in %s: %s".formatted(directory, e.getMessage()), e);
-        } catch (IllegalStateException e) {
-            throw new InvalidSettings("data-dir", "cannot start embedded PostgreSQL in %s: %s".formatted(directory, e.getMessage()), e);
+    /**
+     * For commands ({@code migrate}, {@code audit ...}): {@code dataDir}'s existing cluster. When a
+     * live process owns it, its PostgreSQL is used as it is and never stopped here; otherwise this
+     * process owns it until closed. Nothing is created: no cluster, no role, no database.
+     *
+     * @throws InvalidSettings ({@code data-dir}) when the data directory holds no Timestore database
+     */
+    public static EmbeddedDatabase existing(Path dataDir, DatabaseSettings settings) {
+        var cluster = clusterOf(dataDir);
+        if (!Files.isRegularFile(cluster.resolve("PG_VERSION"))) {
+            throw noDatabase(dataDir, cluster + " holds no PostgreSQL cluster");
         }
+        var database = switch (claim(dataDir)) {
+            case OwnerLock.Held held -> attach(cluster, held, settings.connectTimeout());
+            case OwnerLock.Acquired acquired -> own(cluster, acquired.lock());
+        };
+        try (var superuser = DriverManager.getConnection(database.jdbcUrl("postgres"), SUPERUSER, "");
+             var statement = superuser.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            statement.setString(1, DATABASE);
+            try (var rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    throw noDatabase(dataDir, "its PostgreSQL has no '" + DATABASE + "' database");
+                }
+            }
+            return database;
+        } catch (SQLException | RuntimeException e) {
+            database.close();
+            throw e instanceof SQLException sql
+                    ? new IllegalStateException("cannot read the embedded database in " + cluster + ": " + sql.getMessage(), sql)
+                    : (RuntimeException) e;
+        }
+    }
+
+    /** Starts a cluster under {@code dataDir} owned by this process, for tests and tools; no roles, no supervision. */
+    public static EmbeddedDatabase start(Path dataDir) {
+        return switch (claim(dataDir)) {
+            case OwnerLock.Held held -> throw new InvalidSettings("data-dir", "%s is in use by %s"
+                    .formatted(dataDir.toAbsolutePath().normalize(), held.owner()));
+            case OwnerLock.Acquired acquired -> own(clusterOf(dataDir), acquired.lock());
+        };
     }
 
     public int port() {
@@ -109,84 +130,70 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return SUPERUSER;
     }
 
-    /** Stops the cluster if this process started it; an attached cluster keeps running. */
+    /** Stops the cluster if this process owns it; another owner's cluster keeps running. */
     @Override
     public void close() {
         if (owned.isPresent()) {
             try {
                 owned.get().close();
-                log.info("embedded PostgreSQL stopped");
             } catch (IOException e) {
                 throw new UncheckedIOException("stopping embedded PostgreSQL in " + directory, e);
             }
         }
     }
 
+    private static Path clusterOf(Path dataDir) {
+        return dataDir.resolve("postgres").toAbsolutePath().normalize();
+    }
+
+    private static OwnerLock.Claim claim(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            return OwnerLock.claim(dataDir);
+        } catch (IOException e) {
+            throw new InvalidSettings("data-dir", "cannot lock %s: %s".formatted(dataDir.resolve(OwnerLock.LOCK_FILE), e.getMessage()), e);
+        }
+    }
+
+    private static EmbeddedDatabase own(Path cluster, OwnerLock lock) {
+        try {
+            var owned = OwnedCluster.start(cluster, lock);
+            return new EmbeddedDatabase(Optional.of(owned), owned.port(), cluster);
+        } catch (IOException | IllegalStateException e) {
+            throw new InvalidSettings("data-dir", "cannot start embedded PostgreSQL in %s: %s".formatted(cluster, e.getMessage()), e);
+        }
+    }
+
     /**
-     * A cluster whose postmaster is alive and whose owner process (another Timestore, or this JVM)
-     * is alive belongs to a running Timestore: attach to its port (line 4 of postmaster.pid).
+     * Uses the PostgreSQL that {@code owner} runs, on the port its pid file names. While the owner
+     * is restarting it (see {@link Supervisor}) there is none for a moment: wait up to
+     * {@code patience} for it.
      */
-    private static Optional<EmbeddedDatabase> attachToRunning(Path directory) {
-        var pidFile = directory.resolve("postmaster.pid");
-        var postmaster = livePostmaster(pidFile);
-        if (postmaster.isEmpty() || !ownerAlive(directory)) {
-            return Optional.empty();
+    private static EmbeddedDatabase attach(Path cluster, OwnerLock.Held owner, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        var postmaster = Postmaster.running(cluster);
+        while (postmaster.isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            postmaster = Postmaster.running(cluster);
         }
-        log.info("attaching to the embedded PostgreSQL already running in {} on port {}", directory, postmaster.get().port());
-        return Optional.of(new EmbeddedDatabase(Optional.empty(), postmaster.get().port(), directory));
+        var running = postmaster.orElseThrow(() -> new IllegalStateException(
+                "%s owns %s but runs no PostgreSQL there; try again once it does".formatted(owner.owner(), cluster)));
+        log.info("using the embedded PostgreSQL of {} in {} on port {}", owner.owner(), cluster, running.port());
+        return new EmbeddedDatabase(Optional.empty(), running.port(), cluster);
     }
 
-    /** A postmaster left running by a process that was killed: stop it so this one can own the cluster. */
-    private static void stopOrphanedPostmaster(Path directory) {
-        var postmaster = livePostmaster(directory.resolve("postmaster.pid"));
-        if (postmaster.isEmpty()) {
-            return;
-        }
-        if (ownerAlive(directory)) {
-            throw new IllegalStateException("another process is running PostgreSQL in " + directory);
-        }
-        log.warn("stopping embedded PostgreSQL (pid {}) left running by a previous process", postmaster.get().pid());
-        ProcessHandle.of(postmaster.get().pid()).ifPresent(process -> {
-            // SIGTERM is PostgreSQL's smart shutdown; the dead process's sessions are already gone.
-            process.destroy();
-            try {
-                process.onExit().get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("orphaned PostgreSQL (pid %d) did not stop".formatted(postmaster.get().pid()), e);
-            }
-        });
-    }
-
-    private record Postmaster(long pid, int port) {}
-
-    private static Optional<Postmaster> livePostmaster(Path pidFile) {
-        if (!Files.isRegularFile(pidFile)) {
-            return Optional.empty();
-        }
-        try {
-            List<String> lines = Files.readAllLines(pidFile);
-            if (lines.size() < 4) {
-                return Optional.empty();
-            }
-            long pid = Long.parseLong(lines.get(0).trim());
-            int port = Integer.parseInt(lines.get(3).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(p -> new Postmaster(pid, port));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
+    private static void prepare(EmbeddedDatabase database, DatabaseSettings settings) {
+        try (var superuser = DriverManager.getConnection(database.jdbcUrl("postgres"), SUPERUSER, "")) {
+            Roles.ensureRoles(superuser, settings.ownerUser(), settings.runtimeUser(), settings.retentionUser());
+            Roles.ensureDatabase(superuser, DATABASE, settings.ownerUser(), settings.runtimeUser(), settings.retentionUser());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the embedded database in " + database.directory + ": " + e.getMessage(), e);
         }
     }
 
-    /** True when the process that started the cluster (recorded in the owner file) is still alive. */
-    private static boolean ownerAlive(Path directory) {
-        try {
-            var owner = Long.parseLong(Files.readString(directory.resolve(OWNER_FILE)).trim());
-            return ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
-    }
-
-    private static void recordOwner(Path directory) throws IOException {
-        Files.writeString(directory.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
+    private static InvalidSettings noDatabase(Path dataDir, String why) {
+        return new InvalidSettings("data-dir", ("no Timestore database in %s (%s); this command only reads an existing one: "
+                + "pass --data-dir naming the data directory of a server that has run, or --db-url").formatted(
+                dataDir.toAbsolutePath().normalize(), why));
     }
 }

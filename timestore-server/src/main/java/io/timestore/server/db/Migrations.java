@@ -1,7 +1,9 @@
 package io.timestore.server.db;
 
 import java.util.Map;
+import java.util.Optional;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
 
@@ -18,6 +20,20 @@ public final class Migrations {
 
     /** Migrates up to {@code version} only: tests of a migration start from the schema before it. */
     static MigrateResult migrate(DatabaseTarget target, MigrationVersion version) {
+        return flyway(target, version).migrate();
+    }
+
+    /**
+     * The version of the newest migration applied to the database, or empty when it has no
+     * schema yet. Flyway's migrate result names a version only when it applied something.
+     */
+    public static Optional<String> currentVersion(DatabaseTarget target) {
+        return Optional.ofNullable(flyway(target, MigrationVersion.LATEST).info().current())
+                .map(MigrationInfo::getVersion)
+                .map(MigrationVersion::getVersion);
+    }
+
+    private static Flyway flyway(DatabaseTarget target, MigrationVersion version) {
         return Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword().reveal().orElse(""))
                 .locations("classpath:db/migration")
@@ -27,7 +43,6 @@ public final class Migrations {
                 .target(version)
                 .cleanDisabled(true)
                 .validateMigrationNaming(true)
-                .load()
-                .migrate();
+                .load();
     }
 }

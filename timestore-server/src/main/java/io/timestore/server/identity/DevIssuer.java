@@ -47,9 +47,25 @@ public final class DevIssuer {
         this.clock = clock;
     }
 
-    /** Loads the issuer's key from the data directory, creating it on first use. */
+    /** Loads the issuer's key from the data directory, creating it on first use (the server). */
     public static DevIssuer load(KeyFiles files, String audience, ClaimNames claimNames, InstantSource clock) {
-        var text = files.readOrCreate(KEY_FILE, DevIssuer::generate);
+        return parse(files, files.readOrCreate(KEY_FILE, DevIssuer::generate), audience, claimNames, clock);
+    }
+
+    /**
+     * The issuer whose key a server created in the data directory ({@code timestore token}), or
+     * empty when there is no key: a new one would sign tokens no server trusts.
+     */
+    public static Optional<DevIssuer> loadExisting(KeyFiles files, String audience, ClaimNames claimNames, InstantSource clock) {
+        return files.read(KEY_FILE).map(text -> parse(files, text, audience, claimNames, clock));
+    }
+
+    /** Where the key lives, for messages. */
+    public static java.nio.file.Path keyFile(KeyFiles files) {
+        return files.path(KEY_FILE);
+    }
+
+    private static DevIssuer parse(KeyFiles files, String text, String audience, ClaimNames claimNames, InstantSource clock) {
         try {
             return new DevIssuer(ECKey.parse(text), audience, claimNames, clock);
         } catch (ParseException e) {

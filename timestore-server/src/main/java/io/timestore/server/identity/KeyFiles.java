@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -42,6 +43,19 @@ public final class KeyFiles {
             return Files.readString(file).strip();
         } catch (IOException | UnsupportedOperationException e) {
             throw new InvalidSettings("data-dir", "cannot read or create key file %s (%s)".formatted(file, e.getClass().getSimpleName()));
+        }
+    }
+
+    /**
+     * The content of {@code name} if it exists; never creates it. For commands that must work
+     * with the keys a server made, not with new ones that nothing else trusts.
+     */
+    public Optional<String> read(String name) {
+        var file = directory.resolve(name);
+        try {
+            return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+        } catch (IOException e) {
+            throw new InvalidSettings("data-dir", "cannot read key file %s (%s)".formatted(file, e.getClass().getSimpleName()));
         }
     }
 

@@ -97,4 +97,19 @@ class AuditCommandTest {
         assertThat(report.get("dry_run").asBoolean()).isTrue();
         assertThat(report.get("partitions")).as("nothing is older than 365 days").isEmpty();
     }
+
+    @Test
+    void verify_export_and_purge_refuse_a_tenant_the_audit_trail_has_no_partition_for() {
+        for (var args : java.util.List.of(
+                new String[] {"audit", "verify", "--tenant", "nosuch"},
+                new String[] {"audit", "verify", "--tenant", "acme,nosuch"},
+                new String[] {"audit", "export", "--tenant", "nosuch"},
+                new String[] {"audit", "purge", "--tenant", "nosuch", "--dry-run"})) {
+            var result = run(args);
+
+            assertThat(result.exitCode()).as("%s: %s", String.join(" ", args), result.err()).isEqualTo(2);
+            assertThat(result.out()).isEmpty();
+            assertThat(result.err()).contains("--tenant").contains("'nosuch'");
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.timestore.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timestore.server.testing.CliProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -9,6 +10,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,5 +100,47 @@ class CliTest {
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("--colour");
+    }
+
+    @Test
+    void commands_that_read_existing_data_refuse_a_data_dir_without_a_database_and_create_nothing() throws IOException {
+        var empty = Files.createDirectories(dir.resolve("empty"));
+        var missing = dir.resolve("missing");
+
+        for (var command : List.of(List.of("audit", "verify"), List.of("audit", "export", "--tenant", "acme"),
+                List.of("audit", "purge", "--dry-run"), List.of("migrate"))) {
+            for (var dataDir : List.of(empty, missing)) {
+                var args = new ArrayList<>(command);
+                args.addAll(List.of("--data-dir", dataDir.toString()));
+
+                var result = run(Map.of(), args.toArray(String[]::new));
+
+                assertThat(result.exitCode()).as("%s: %s", args, result.err()).isEqualTo(2);
+                assertThat(result.out()).isEmpty();
+                assertThat(result.err()).contains("data-dir").contains("no Timestore database in " + dataDir.toAbsolutePath());
+            }
+        }
+        assertThat(missing).doesNotExist();
+        assertThat(empty).isEmptyDirectory();
+    }
+
+    @Test
+    void token_refuses_a_data_dir_without_the_development_issuer_key_and_creates_none() {
+        var result = run(Map.of(), "token", "--data-dir", dir.toString(), "--sub", "alice", "--tenant", "acme");
+
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.err()).contains("--data-dir").contains("no development issuer key");
+        assertThat(dir.resolve("keys")).doesNotExist();
+    }
+
+    @Test
+    void token_without_data_dir_where_no_server_keeps_its_data_fails_naming_data_dir_and_creates_nothing() {
+        var result = CliProcess.run(dir, Duration.ofSeconds(60), "token", "--sub", "alice", "--tenant", "acme");
+
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.err()).contains("--data-dir").contains(dir.resolve("data").toString());
+        assertThat(dir.resolve("data")).doesNotExist();
     }
 }

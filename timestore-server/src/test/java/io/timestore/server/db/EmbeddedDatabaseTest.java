@@ -65,17 +65,30 @@ class EmbeddedDatabaseTest {
     }
 
     @Test
-    void the_migrate_command_attaches_to_the_cluster_of_a_running_server() throws Exception {
+    void the_migrate_command_uses_the_cluster_of_a_running_server_and_reports_its_schema_version() throws Exception {
         try (var running = startEmbedded()) {
             var out = new ByteArrayOutputStream();
             int code = Main.run(new String[] {"migrate", "--data-dir", dataDir.toString()},
                     new PrintStream(out, true, StandardCharsets.UTF_8), System.err, Map.of());
 
             assertThat(code).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("0 migration(s) applied");
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("0 migration(s) applied")
+                    .contains("schema version " + schemaVersion(running) + "\n");
             assertThat(running.database().reachable(java.time.Duration.ofSeconds(2))).as("server's cluster still up").isTrue();
         }
         assertThat(Files.exists(dataDir.resolve("postgres/postmaster.pid"))).isFalse();
+    }
+
+    /** The version of the newest migration applied, as Flyway recorded it. */
+    private static String schemaVersion(Timestore timestore) throws SQLException {
+        var target = timestore.database().target();
+        try (var owner = java.sql.DriverManager.getConnection(target.jdbcUrl(), target.ownerUser(), "");
+             var rows = owner.createStatement().executeQuery(
+                     "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank DESC LIMIT 1")) {
+            rows.next();
+            return rows.getString(1);
+        }
     }
 
     /** When the baseline migration ran: unchanged across restarts unless the cluster was re-created. */

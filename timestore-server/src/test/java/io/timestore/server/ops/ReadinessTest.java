@@ -3,12 +3,17 @@ package io.timestore.server.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.server.config.DatabaseSettings;
+import io.timestore.server.testing.Api;
 import io.timestore.server.testing.Await;
+import io.timestore.server.testing.Postmaster;
+import io.timestore.server.testing.ServerProcess;
 import io.timestore.server.testing.TimestoreServer;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReadinessTest {
     @RegisterExtension
@@ -42,5 +47,32 @@ class ReadinessTest {
         }
 
         Await.until("readyz is 200 again", Duration.ofSeconds(20), () -> server.api().get("/readyz").statusCode() == 200);
+    }
+
+    /**
+     * A hung database (every PostgreSQL process SIGSTOPped) answers nothing, so only a check that
+     * bounds its own wait can answer: the pool's connect and validation timeouts (5 s each by
+     * default) are far longer than a probe's patience. The client gives up after 3 s.
+     */
+    @Test
+    void readyz_answers_503_at_once_while_the_embedded_database_hangs_and_200_after_it_resumes(@TempDir Path dataDir)
+            throws Exception {
+        try (var process = ServerProcess.serve(dataDir)) {
+            var api = new Api(process.awaitListening(Duration.ofSeconds(90)));
+            assertThat(api.get("/readyz").statusCode()).isEqualTo(200);
+            var postgres = Postmaster.withDescendants(Postmaster.of(dataDir));
+
+            Postmaster.signal("STOP", postgres);
+            try {
+                var hung = api.send(api.request("/readyz").timeout(Duration.ofSeconds(3)).GET().build());
+
+                assertThat(hung.statusCode()).isEqualTo(503);
+                assertThat(hung.json().at("/checks/database").asText()).isEqualTo("down");
+            } finally {
+                Postmaster.signal("CONT", postgres);
+            }
+
+            Await.until("readyz is 200 again", Duration.ofSeconds(30), () -> api.get("/readyz").statusCode() == 200);
+        }
     }
 }

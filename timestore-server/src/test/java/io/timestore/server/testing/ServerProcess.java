@@ -24,7 +24,9 @@ public final class ServerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Process process;
     private final List<String> stdout = new CopyOnWriteArrayList<>();
+    private final List<String> stderr = new CopyOnWriteArrayList<>();
     private final Thread reader;
+    private final Thread errorReader;
 
     private ServerProcess(Process process) {
         this.process = process;
@@ -33,6 +35,17 @@ public final class ServerProcess implements AutoCloseable {
                 lines.lines().forEach(stdout::add);
             } catch (IOException | UncheckedIOException e) {
                 stdout.add("{\"msg\":\"(test harness: stdout closed: " + e.getMessage() + ")\"}");
+            }
+        });
+        // Kept for assertions and still shown in the test's output, as an inherited stderr was.
+        this.errorReader = Thread.ofPlatform().daemon().start(() -> {
+            try (var lines = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                lines.lines().forEach(line -> {
+                    stderr.add(line);
+                    System.err.println(line);
+                });
+            } catch (IOException | UncheckedIOException e) {
+                stderr.add("(test harness: stderr closed: " + e.getMessage() + ")");
             }
         });
     }
@@ -45,7 +58,7 @@ public final class ServerProcess implements AutoCloseable {
                 "io.timestore.server.cli.Main", "serve", "--port", "0", "--data-dir", dataDir.toString()));
         command.addAll(List.of(extraArgs));
         try {
-            var process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            var process = new ProcessBuilder(command).start();
             return new ServerProcess(process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -87,6 +100,26 @@ public final class ServerProcess implements AutoCloseable {
 
     public List<String> stdout() {
         return List.copyOf(stdout);
+    }
+
+    /** What the process wrote to stderr so far (complete once {@link #awaitExit} returned). */
+    public List<String> stderr() {
+        return List.copyOf(stderr);
+    }
+
+    /** The server's process id, e.g. to tell it from the owner a data directory names. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Waits for the process to exit on its own and returns its exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("server still running after " + timeout + " (stdout: " + stdout + ", stderr: " + stderr + ")");
+        }
+        reader.join(Duration.ofSeconds(10));
+        errorReader.join(Duration.ofSeconds(10));
+        return process.exitValue();
     }
 
     /** Sends SIGTERM and waits for the exit code. */
