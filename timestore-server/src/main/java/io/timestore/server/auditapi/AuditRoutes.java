@@ -15,9 +15,11 @@ import io.timestore.security.authz.AuditView;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Forbidden;
 import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.NotFound;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
@@ -27,7 +29,6 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -78,7 +79,8 @@ public final class AuditRoutes implements RouteGroup {
 
     private void events(Context ctx, SecurityContext security, RequestAudit audit) throws IOException {
         var view = view(security, LIST.action());
-        var partitions = partitions(ctx, security, audit);
+        var selection = partitions(ctx, security, audit);
+        var partitions = selection.names();
         var filter = EventFilter.parse(ctx);
         audit.detail("filters", json.valueToTree(filter.equals())).detail("partitions", String.join(",", partitions));
         var accept = Optional.ofNullable(ctx.header("Accept")).orElse("application/json");
@@ -87,9 +89,9 @@ public final class AuditRoutes implements RouteGroup {
             return;
         }
         int limit = Pages.limit(ctx);
-        var scope = "audit-events:" + String.join(",", partitions) + ":" + filter;
-        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c))
-                .map(p -> new AuditEventStore.Position(Instant.parse(p.get(0)), UUID.fromString(p.get(1))));
+        var scope = filter.boundTo(CursorScope.of(Listing.AUDIT_EVENTS, security.tenant().value())
+                .with("tenant", selection.requested()));
+        var after = cursors.after(ctx, scope, position -> new AuditEventStore.Position(position.instant(), position.uuid()));
         var page = read(partitions, connection -> store.page(connection, partitions, filter, after, limit + 1));
         var items = json.createArrayNode();
         page.stream().limit(limit).forEach(row -> {
@@ -103,7 +105,7 @@ public final class AuditRoutes implements RouteGroup {
         body.set("items", items);
         if (page.size() > limit) {
             var last = page.get(limit - 1);
-            body.put("next_cursor", cursors.encode(scope, List.of(last.occurredAt().toString(), last.eventId().toString())));
+            body.put("next_cursor", cursors.encode(scope, position -> position.instant(last.occurredAt()).uuid(last.eventId())));
         }
         audit.detail("returned", Math.min(limit, page.size()));
         ctx.json(body);
@@ -111,7 +113,7 @@ public final class AuditRoutes implements RouteGroup {
 
     private void event(Context ctx, SecurityContext security, RequestAudit audit) {
         var view = view(security, GET.action());
-        var partitions = partitions(ctx, security, audit);
+        var partitions = partitions(ctx, security, audit).names();
         UUID id;
         try {
             id = UUID.fromString(ctx.pathParam("event_id"));
@@ -153,7 +155,7 @@ public final class AuditRoutes implements RouteGroup {
 
     private void verify(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, GET.action());
-        var partitions = partitions(ctx, security, audit);
+        var partitions = partitions(ctx, security, audit).names();
         var report = verification.verify(partitions);
         var body = json.createObjectNode().put("ok", report.ok());
         var tenants = body.putArray("tenants");
@@ -167,10 +169,17 @@ public final class AuditRoutes implements RouteGroup {
     }
 
     /**
+     * The partitions a request reads, and how it asked for them: {@code requested} is what a cursor
+     * is bound to ({@code *} stays {@code *}, so a tenant's first event between two pages does not
+     * invalidate the cursor), {@code names} what {@code *} stood for when the request was made.
+     */
+    private record Partitions(List<String> names, String requested) {}
+
+    /**
      * The partitions this request reads: the caller's tenant, or for a platform operator the
      * tenants it names ({@code tenant=a&tenant=b}, {@code tenant=a,b}, or {@code *} for all).
      */
-    private List<String> partitions(Context ctx, SecurityContext security, RequestAudit audit) {
+    private Partitions partitions(Context ctx, SecurityContext security, RequestAudit audit) {
         var named = new ArrayList<String>();
         ctx.queryParams("tenant").forEach(value -> {
             for (var part : value.split(",")) {
@@ -180,7 +189,7 @@ public final class AuditRoutes implements RouteGroup {
             }
         });
         if (named.isEmpty() || (named.size() == 1 && named.getFirst().equals(security.tenant().value()))) {
-            return List.of(security.tenant().value());
+            return new Partitions(List.of(security.tenant().value()), security.tenant().value());
         }
         if (!security.principal().hasRole(Principal.PLATFORM_OPERATOR_ROLE)
                 || security.principal().authMethod() != io.timestore.security.AuthMethod.JWT) {
@@ -189,7 +198,7 @@ public final class AuditRoutes implements RouteGroup {
         }
         audit.atLeast(Severity.SECURITY);
         if (named.contains("*")) {
-            return transactions.asPlatform(connection -> {
+            return new Partitions(transactions.asPlatform(connection -> {
                 var all = new ArrayList<String>();
                 try (var rows = connection.createStatement().executeQuery("SELECT DISTINCT tenant_id FROM audit_events ORDER BY 1")) {
                     while (rows.next()) {
@@ -197,14 +206,15 @@ public final class AuditRoutes implements RouteGroup {
                     }
                 }
                 return all;
-            });
+            }), "*");
         }
         for (var partition : named) {
             if (!partition.equals(AuditEvent.PLATFORM_PARTITION) && io.timestore.security.TenantId.parse(partition).isEmpty()) {
                 throw new InvalidRequest("tenant must list tenant ids, _platform or *");
             }
         }
-        return named.stream().distinct().sorted().toList();
+        var names = named.stream().distinct().sorted().toList();
+        return new Partitions(names, String.join(",", names));
     }
 
     private <T> T read(List<String> partitions, io.timestore.server.db.TenantWork<T> work) {
