@@ -19,6 +19,7 @@ import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Forbidden;
 import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.NotFound;
 import io.timestore.server.http.Pages;
@@ -30,6 +31,7 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -40,7 +42,9 @@ import java.util.UUID;
  * chain verification. Callers see their own tenant only; the {@code support} view masks details,
  * client addresses and user agents and pseudonymises actors; platform operators may name other
  * partitions with {@code tenant} (a list, or {@code *}), and such reads are audited as
- * {@code security} events. Every read here is itself an audit event (component {@code audit}).
+ * {@code security} events. An operator needs no X-Tenant-ID here: without it the request acts on
+ * the platform and resolves to {@code _platform}. Every read here is itself an audit event
+ * (component {@code audit}).
  */
 public final class AuditRoutes implements RouteGroup {
     private static final ApiOperation LIST = ApiOperation.read("audit:list", "audit", "audit_event");
@@ -71,10 +75,11 @@ public final class AuditRoutes implements RouteGroup {
 
     @Override
     public void register(Routes routes) {
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/events", LIST, this::events);
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/events/{event_id}", GET, this::event);
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/checkpoints", GET, this::checkpoints);
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/verify", GET, this::verify);
+        // A platform operator reads without X-Tenant-ID: its request then resolves to _platform.
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/events", LIST, this::events);
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/events/{event_id}", GET, this::event);
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/checkpoints", GET, this::checkpoints);
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/verify", GET, this::verify);
     }
 
     private void events(Context ctx, SecurityContext security, RequestAudit audit) throws IOException {
@@ -89,7 +94,7 @@ public final class AuditRoutes implements RouteGroup {
             return;
         }
         int limit = Pages.limit(ctx);
-        var scope = filter.boundTo(CursorScope.of(Listing.AUDIT_EVENTS, security.tenant().value())
+        var scope = filter.boundTo(CursorScope.of(Listing.AUDIT_EVENTS, audit.partition())
                 .with("tenant", selection.requested()));
         var after = cursors.after(ctx, scope, position -> new AuditEventStore.Position(position.instant(), position.uuid()));
         var page = read(partitions, connection -> store.page(connection, partitions, filter, after, limit + 1));
@@ -136,20 +141,44 @@ public final class AuditRoutes implements RouteGroup {
         ctx.json(found);
     }
 
+    /** Where a checkpoint page continues: after this checkpoint in (seq, key_id, kind) descending order. */
+    private record CheckpointKey(long seq, String keyId, String kind) {
+        static final Comparator<CheckpointKey> NEWEST_FIRST = Comparator
+                .comparingLong(CheckpointKey::seq).thenComparing(CheckpointKey::keyId).thenComparing(CheckpointKey::kind)
+                .reversed();
+
+        static CheckpointKey of(CheckpointStore.Stored stored) {
+            return new CheckpointKey(stored.checkpoint().seq(), stored.checkpoint().keyId(), stored.kind().label());
+        }
+    }
+
     private void checkpoints(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, GET.action());
-        var partition = security.tenant().value();
+        var partitions = partitions(ctx, security, audit).names();
+        if (partitions.size() != 1) {
+            throw new InvalidRequest("checkpoints are listed for one partition at a time",
+                    List.of(FieldError.at("/tenant", "name one tenant id or _platform")));
+        }
+        var partition = partitions.getFirst();
+        int limit = Pages.limit(ctx);
+        var scope = CursorScope.of(Listing.CHECKPOINTS, audit.partition()).with("tenant", partition);
+        var after = cursors.after(ctx, scope, position -> new CheckpointKey(position.int64(), position.text(), position.text()));
         var body = json.createObjectNode();
         var keys = body.putArray("public_keys");
         checkpoints.publicKeys().forEach((keyId, key) -> keys.addObject().put("key_id", keyId).put("algorithm", "Ed25519")
                 .put("public_key", java.util.Base64.getEncoder().encodeToString(key.getEncoded())));
+        var page = checkpoints.checkpoints(partition).stream()
+                .filter(stored -> after.map(a -> CheckpointKey.NEWEST_FIRST.compare(CheckpointKey.of(stored), a) > 0).orElse(true))
+                .sorted(Comparator.comparing(CheckpointKey::of, CheckpointKey.NEWEST_FIRST))
+                .limit(limit + 1L)
+                .toList();
         var items = body.putArray("items");
-        var stored = checkpoints.checkpoints(partition);
-        for (int i = stored.size() - 1; i >= 0 && items.size() < Pages.limit(ctx); i--) {
-            var item = stored.get(i).checkpoint().toJson();
-            item.put("kind", stored.get(i).kind().label());
-            items.add(item);
+        page.stream().limit(limit).forEach(stored -> items.add(stored.checkpoint().toJson().put("kind", stored.kind().label())));
+        if (page.size() > limit) {
+            var last = CheckpointKey.of(page.get(limit - 1));
+            body.put("next_cursor", cursors.encode(scope, position -> position.int64(last.seq()).text(last.keyId()).text(last.kind())));
         }
+        audit.detail("returned", Math.min(limit, page.size()));
         ctx.json(body);
     }
 
@@ -176,10 +205,13 @@ public final class AuditRoutes implements RouteGroup {
     private record Partitions(List<String> names, String requested) {}
 
     /**
-     * The partitions this request reads: the caller's tenant, or for a platform operator the
-     * tenants it names ({@code tenant=a&tenant=b}, {@code tenant=a,b}, or {@code *} for all).
+     * The partitions this request reads: the caller's own (the partition its own event goes to:
+     * its tenant, or {@code _platform} for an operator that named no tenant with X-Tenant-ID), or
+     * for a platform operator the partitions it names ({@code tenant=a&tenant=b},
+     * {@code tenant=a,b}, {@code _platform}, or {@code *} for all).
      */
     private Partitions partitions(Context ctx, SecurityContext security, RequestAudit audit) {
+        var own = audit.partition();
         var named = new ArrayList<String>();
         ctx.queryParams("tenant").forEach(value -> {
             for (var part : value.split(",")) {
@@ -188,8 +220,8 @@ public final class AuditRoutes implements RouteGroup {
                 }
             }
         });
-        if (named.isEmpty() || (named.size() == 1 && named.getFirst().equals(security.tenant().value()))) {
-            return new Partitions(List.of(security.tenant().value()), security.tenant().value());
+        if (named.isEmpty() || (named.size() == 1 && named.getFirst().equals(own))) {
+            return new Partitions(List.of(own), own);
         }
         if (!security.principal().hasRole(Principal.PLATFORM_OPERATOR_ROLE)
                 || security.principal().authMethod() != io.timestore.security.AuthMethod.JWT) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.TimestoreServer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PaginationCursorsTest {
     @RegisterExtension
-    static final TimestoreServer server = TimestoreServer.create();
+    static final TimestoreServer server = TimestoreServer.create()
+            .with(s -> s.withAudit(s.audit().withCheckpoints(1, Duration.ofHours(1))));
 
     /** Path of the first page of a listing with limit 1 -> who reads it. */
     private static final Map<String, String[]> LISTINGS = new LinkedHashMap<>();
@@ -51,6 +53,9 @@ class PaginationCursorsTest {
                 """, bearer(server.tokens().user("acme", "writer")));
         assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
         server.timestore().sequencer().sealNow().get(30, TimeUnit.SECONDS);
+        // A second checkpoint of acme: one checkpoint per sealed batch.
+        assertThat(server.api().get("/admin/v1/tokens", admin).statusCode()).isEqualTo(200);
+        server.timestore().sequencer().sealNow().get(30, TimeUnit.SECONDS);
 
         LISTINGS.put("/storage/v1/datasets?limit=1", admin);
         LISTINGS.put("/admin/v1/tokens?limit=1", admin);
@@ -60,6 +65,7 @@ class PaginationCursorsTest {
         LISTINGS.put("/storage/v1/datasets/cpu/refresh-runs?limit=1", bearer(server.tokens().scoped("acme", "storage.read.refresh")));
         LISTINGS.put("/storage/v1/datasets/cpu/series?limit=1&field=usage", admin);
         LISTINGS.put("/storage/v1/datasets/cpu/query?limit=1&field=usage&start=0&end=100", admin);
+        LISTINGS.put("/api/audit/v1alpha1/checkpoints?limit=1", auditor("acme"));
     }
 
     private static String[] admin(String tenant) {
@@ -198,5 +204,26 @@ class PaginationCursorsTest {
         assertThat(last.statusCode()).as(last.body()).isEqualTo(200);
         assertThat(last.json().at("/series/0/points")).hasSize(1);
         assertThat(last.json().has("next_cursor")).isFalse();
+    }
+
+    @Test
+    void audit_checkpoints_page_newest_first_each_once() {
+        var seen = new ArrayList<String>();
+        var seqs = new ArrayList<Long>();
+        String cursor = null;
+        do {
+            var page = server.api().get("/api/audit/v1alpha1/checkpoints?limit=1" + (cursor == null ? "" : "&cursor=" + cursor),
+                    auditor("acme"));
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            page.json().get("items").forEach(item -> {
+                assertThat(item.get("tenant_id").asText()).isEqualTo("acme");
+                seen.add(item.get("seq").asText() + "/" + item.get("key_id").asText() + "/" + item.get("kind").asText());
+                seqs.add(item.get("seq").asLong());
+            });
+            cursor = page.json().has("next_cursor") ? page.json().get("next_cursor").asText() : null;
+        } while (cursor != null);
+
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(2).doesNotHaveDuplicates();
+        assertThat(seqs).isSortedAccordingTo(java.util.Comparator.reverseOrder());
     }
 }
