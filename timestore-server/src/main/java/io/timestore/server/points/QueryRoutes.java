@@ -8,6 +8,7 @@ import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.config.Durations;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.http.CursorScope;
@@ -21,6 +22,7 @@ import io.timestore.server.http.Routes;
 import io.timestore.server.shares.ShareService;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reading points ({@code dataset:read}, a query route for the legacy global query scope):
@@ -46,7 +47,6 @@ public final class QueryRoutes implements RouteGroup {
     private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
             "epoch", "step", "agg");
     private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
-    private static final Pattern STEP = Pattern.compile("([1-9][0-9]{0,9})(ns|us|ms|s|m|h|d|w)");
     private static final long NANOS_PER_DAY = 86_400_000_000_000L;
 
     private final DatasetService datasets;
@@ -256,24 +256,20 @@ public final class QueryRoutes implements RouteGroup {
         return epoch.isPresent();
     }
 
+    /** The step in nanoseconds: a positive duration in the one duration syntax ({@link Durations}). */
     static long step(String text) {
-        var matcher = STEP.matcher(text);
-        if (!matcher.matches()) {
-            throw new InvalidRequest("step must be a positive duration such as 10s, 1m or 1h (units ns, us, ms, s, m, h, d, w)",
-                    List.of(FieldError.at("/step", "not a duration")));
-        }
-        long unit = switch (matcher.group(2)) {
-            case "ns" -> 1L;
-            case "us" -> 1_000L;
-            case "ms" -> 1_000_000L;
-            case "s" -> 1_000_000_000L;
-            case "m" -> 60_000_000_000L;
-            case "h" -> 3_600_000_000_000L;
-            case "d" -> NANOS_PER_DAY;
-            default -> 7 * NANOS_PER_DAY;
-        };
+        Duration step;
         try {
-            return Math.multiplyExact(Long.parseLong(matcher.group(1)), unit);
+            step = Durations.parse(text);
+        } catch (Durations.NotADuration e) {
+            throw new InvalidRequest("step " + e.getMessage(), List.of(FieldError.at("/step", "not a duration")));
+        }
+        if (step.isNegative() || step.isZero()) {
+            throw new InvalidRequest("step must be positive, got '%s'".formatted(text.strip()),
+                    List.of(FieldError.at("/step", "not positive")));
+        }
+        try {
+            return step.toNanos();
         } catch (ArithmeticException e) {
             throw new InvalidRequest("step is too large", List.of(FieldError.at("/step", "too large")));
         }
