@@ -25,6 +25,11 @@ import java.util.Optional;
  *       {@code tenant_forbidden} (403) with the same message, so existence does not leak.</li>
  * </ol>
  *
+ * <p>Routes that act on the platform as a whole resolve no tenant: tenant administration always,
+ * and audit reads when {@link #actsOnPlatform} says so. Such a request resolves to the platform
+ * partition ({@code _platform} in the audit trail) instead — still exactly one scope (G1) — and
+ * only a platform operator's JWT gets there.
+ *
  * <p>Thread-safe if its {@link TenantDirectory} is. Never returns {@code null}; every refusal is an
  * {@link AuthenticationFailure}.
  */
@@ -69,6 +74,21 @@ public final class TenantResolver {
             throw new AuthenticationFailure(Reason.TENANT_FORBIDDEN, "the tenant is unknown or disabled");
         }
         return new SecurityContext(principal, tenant, requestId, traceId, actingAsOperator, header);
+    }
+
+    /**
+     * Whether a request to a route that platform operators may also call on the platform as a
+     * whole (the audit reads) acts on the platform instead of a tenant: exactly when the caller is
+     * a platform operator (role {@value Principal#PLATFORM_OPERATOR_ROLE} from a JWT) and sends no
+     * {@code X-Tenant-ID}. Anyone else, and an operator naming a tenant, is resolved by
+     * {@link #resolve}, which still refuses a request without a tenant ({@code tenant_missing}).
+     *
+     * @param principal          the authenticated caller
+     * @param tenantHeaderValues every {@code X-Tenant-ID} value as received (empty when absent)
+     */
+    public boolean actsOnPlatform(Principal principal, List<String> tenantHeaderValues) {
+        Objects.requireNonNull(principal, "principal");
+        return isPlatformOperator(principal) && (tenantHeaderValues == null || tenantHeaderValues.isEmpty());
     }
 
     private static boolean isPlatformOperator(Principal principal) {

@@ -114,4 +114,26 @@ class TenantResolverTest {
     void legacy_principal_takes_the_tenant_from_the_header() {
         assertThat(resolve(legacy(), List.of("globex")).tenant()).isEqualTo(new TenantId("globex"));
     }
+
+    @Test
+    void only_a_platform_operator_jwt_naming_no_tenant_acts_on_the_platform() {
+        assertThat(resolver.actsOnPlatform(user("acme", "platform-operator"), List.of())).isTrue();
+        assertThat(resolver.actsOnPlatform(user(null, "platform-operator"), List.of())).isTrue();
+
+        assertThat(resolver.actsOnPlatform(user("acme", "platform-operator"), List.of("globex"))).isFalse();
+        assertThat(resolver.actsOnPlatform(user("acme", "platform-operator"), List.of("ACME"))).as("left to resolve").isFalse();
+        assertThat(resolver.actsOnPlatform(user("acme", "auditor"), List.of())).isFalse();
+        assertThat(resolver.actsOnPlatform(user(null, "auditor"), List.of())).isFalse();
+        assertThat(resolver.actsOnPlatform(signingKey("acme", "platform-operator"), List.of())).isFalse();
+        assertThat(resolver.actsOnPlatform(legacy(), List.of())).isFalse();
+    }
+
+    @Test
+    void a_caller_that_does_not_act_on_the_platform_and_names_no_tenant_is_still_refused() {
+        var auditorWithoutTenant = user(null, "auditor");
+
+        assertThat(resolver.actsOnPlatform(auditorWithoutTenant, List.of())).isFalse();
+        var failure = assertThrows(AuthenticationFailure.class, () -> resolve(auditorWithoutTenant, List.of()));
+        assertThat(failure.reason()).isEqualTo(Reason.TENANT_MISSING);
+    }
 }

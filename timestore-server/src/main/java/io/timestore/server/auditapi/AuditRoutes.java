@@ -15,9 +15,12 @@ import io.timestore.security.authz.AuditView;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Forbidden;
 import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.NotFound;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
@@ -27,8 +30,8 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,7 +42,9 @@ import java.util.UUID;
  * chain verification. Callers see their own tenant only; the {@code support} view masks details,
  * client addresses and user agents and pseudonymises actors; platform operators may name other
  * partitions with {@code tenant} (a list, or {@code *}), and such reads are audited as
- * {@code security} events. Every read here is itself an audit event (component {@code audit}).
+ * {@code security} events. An operator needs no X-Tenant-ID here: without it the request acts on
+ * the platform and resolves to {@code _platform}. Every read here is itself an audit event
+ * (component {@code audit}).
  */
 public final class AuditRoutes implements RouteGroup {
     private static final ApiOperation LIST = ApiOperation.read("audit:list", "audit", "audit_event");
@@ -70,15 +75,17 @@ public final class AuditRoutes implements RouteGroup {
 
     @Override
     public void register(Routes routes) {
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/events", LIST, this::events);
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/events/{event_id}", GET, this::event);
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/checkpoints", GET, this::checkpoints);
-        routes.api(HandlerType.GET, "/api/audit/v1alpha1/verify", GET, this::verify);
+        // A platform operator reads without X-Tenant-ID: its request then resolves to _platform.
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/events", LIST, this::events);
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/events/{event_id}", GET, this::event);
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/checkpoints", GET, this::checkpoints);
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/verify", GET, this::verify);
     }
 
     private void events(Context ctx, SecurityContext security, RequestAudit audit) throws IOException {
         var view = view(security, LIST.action());
-        var partitions = partitions(ctx, security, audit);
+        var selection = partitions(ctx, security, audit);
+        var partitions = selection.names();
         var filter = EventFilter.parse(ctx);
         audit.detail("filters", json.valueToTree(filter.equals())).detail("partitions", String.join(",", partitions));
         var accept = Optional.ofNullable(ctx.header("Accept")).orElse("application/json");
@@ -87,9 +94,9 @@ public final class AuditRoutes implements RouteGroup {
             return;
         }
         int limit = Pages.limit(ctx);
-        var scope = "audit-events:" + String.join(",", partitions) + ":" + filter;
-        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c))
-                .map(p -> new AuditEventStore.Position(Instant.parse(p.get(0)), UUID.fromString(p.get(1))));
+        var scope = filter.boundTo(CursorScope.of(Listing.AUDIT_EVENTS, audit.partition())
+                .with("tenant", selection.requested()));
+        var after = cursors.after(ctx, scope, position -> new AuditEventStore.Position(position.instant(), position.uuid()));
         var page = read(partitions, connection -> store.page(connection, partitions, filter, after, limit + 1));
         var items = json.createArrayNode();
         page.stream().limit(limit).forEach(row -> {
@@ -103,7 +110,7 @@ public final class AuditRoutes implements RouteGroup {
         body.set("items", items);
         if (page.size() > limit) {
             var last = page.get(limit - 1);
-            body.put("next_cursor", cursors.encode(scope, List.of(last.occurredAt().toString(), last.eventId().toString())));
+            body.put("next_cursor", cursors.encode(scope, position -> position.instant(last.occurredAt()).uuid(last.eventId())));
         }
         audit.detail("returned", Math.min(limit, page.size()));
         ctx.json(body);
@@ -111,7 +118,7 @@ public final class AuditRoutes implements RouteGroup {
 
     private void event(Context ctx, SecurityContext security, RequestAudit audit) {
         var view = view(security, GET.action());
-        var partitions = partitions(ctx, security, audit);
+        var partitions = partitions(ctx, security, audit).names();
         UUID id;
         try {
             id = UUID.fromString(ctx.pathParam("event_id"));
@@ -134,26 +141,50 @@ public final class AuditRoutes implements RouteGroup {
         ctx.json(found);
     }
 
+    /** Where a checkpoint page continues: after this checkpoint in (seq, key_id, kind) descending order. */
+    private record CheckpointKey(long seq, String keyId, String kind) {
+        static final Comparator<CheckpointKey> NEWEST_FIRST = Comparator
+                .comparingLong(CheckpointKey::seq).thenComparing(CheckpointKey::keyId).thenComparing(CheckpointKey::kind)
+                .reversed();
+
+        static CheckpointKey of(CheckpointStore.Stored stored) {
+            return new CheckpointKey(stored.checkpoint().seq(), stored.checkpoint().keyId(), stored.kind().label());
+        }
+    }
+
     private void checkpoints(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, GET.action());
-        var partition = security.tenant().value();
+        var partitions = partitions(ctx, security, audit).names();
+        if (partitions.size() != 1) {
+            throw new InvalidRequest("checkpoints are listed for one partition at a time",
+                    List.of(FieldError.at("/tenant", "name one tenant id or _platform")));
+        }
+        var partition = partitions.getFirst();
+        int limit = Pages.limit(ctx);
+        var scope = CursorScope.of(Listing.CHECKPOINTS, audit.partition()).with("tenant", partition);
+        var after = cursors.after(ctx, scope, position -> new CheckpointKey(position.int64(), position.text(), position.text()));
         var body = json.createObjectNode();
         var keys = body.putArray("public_keys");
         checkpoints.publicKeys().forEach((keyId, key) -> keys.addObject().put("key_id", keyId).put("algorithm", "Ed25519")
                 .put("public_key", java.util.Base64.getEncoder().encodeToString(key.getEncoded())));
+        var page = checkpoints.checkpoints(partition).stream()
+                .filter(stored -> after.map(a -> CheckpointKey.NEWEST_FIRST.compare(CheckpointKey.of(stored), a) > 0).orElse(true))
+                .sorted(Comparator.comparing(CheckpointKey::of, CheckpointKey.NEWEST_FIRST))
+                .limit(limit + 1L)
+                .toList();
         var items = body.putArray("items");
-        var stored = checkpoints.checkpoints(partition);
-        for (int i = stored.size() - 1; i >= 0 && items.size() < Pages.limit(ctx); i--) {
-            var item = stored.get(i).checkpoint().toJson();
-            item.put("kind", stored.get(i).kind().label());
-            items.add(item);
+        page.stream().limit(limit).forEach(stored -> items.add(stored.checkpoint().toJson().put("kind", stored.kind().label())));
+        if (page.size() > limit) {
+            var last = CheckpointKey.of(page.get(limit - 1));
+            body.put("next_cursor", cursors.encode(scope, position -> position.int64(last.seq()).text(last.keyId()).text(last.kind())));
         }
+        audit.detail("returned", Math.min(limit, page.size()));
         ctx.json(body);
     }
 
     private void verify(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, GET.action());
-        var partitions = partitions(ctx, security, audit);
+        var partitions = partitions(ctx, security, audit).names();
         var report = verification.verify(partitions);
         var body = json.createObjectNode().put("ok", report.ok());
         var tenants = body.putArray("tenants");
@@ -167,10 +198,20 @@ public final class AuditRoutes implements RouteGroup {
     }
 
     /**
-     * The partitions this request reads: the caller's tenant, or for a platform operator the
-     * tenants it names ({@code tenant=a&tenant=b}, {@code tenant=a,b}, or {@code *} for all).
+     * The partitions a request reads, and how it asked for them: {@code requested} is what a cursor
+     * is bound to ({@code *} stays {@code *}, so a tenant's first event between two pages does not
+     * invalidate the cursor), {@code names} what {@code *} stood for when the request was made.
      */
-    private List<String> partitions(Context ctx, SecurityContext security, RequestAudit audit) {
+    private record Partitions(List<String> names, String requested) {}
+
+    /**
+     * The partitions this request reads: the caller's own (the partition its own event goes to:
+     * its tenant, or {@code _platform} for an operator that named no tenant with X-Tenant-ID), or
+     * for a platform operator the partitions it names ({@code tenant=a&tenant=b},
+     * {@code tenant=a,b}, {@code _platform}, or {@code *} for all).
+     */
+    private Partitions partitions(Context ctx, SecurityContext security, RequestAudit audit) {
+        var own = audit.partition();
         var named = new ArrayList<String>();
         ctx.queryParams("tenant").forEach(value -> {
             for (var part : value.split(",")) {
@@ -179,8 +220,8 @@ public final class AuditRoutes implements RouteGroup {
                 }
             }
         });
-        if (named.isEmpty() || (named.size() == 1 && named.getFirst().equals(security.tenant().value()))) {
-            return List.of(security.tenant().value());
+        if (named.isEmpty() || (named.size() == 1 && named.getFirst().equals(own))) {
+            return new Partitions(List.of(own), own);
         }
         if (!security.principal().hasRole(Principal.PLATFORM_OPERATOR_ROLE)
                 || security.principal().authMethod() != io.timestore.security.AuthMethod.JWT) {
@@ -189,7 +230,7 @@ public final class AuditRoutes implements RouteGroup {
         }
         audit.atLeast(Severity.SECURITY);
         if (named.contains("*")) {
-            return transactions.asPlatform(connection -> {
+            return new Partitions(transactions.asPlatform(connection -> {
                 var all = new ArrayList<String>();
                 try (var rows = connection.createStatement().executeQuery("SELECT DISTINCT tenant_id FROM audit_events ORDER BY 1")) {
                     while (rows.next()) {
@@ -197,14 +238,15 @@ public final class AuditRoutes implements RouteGroup {
                     }
                 }
                 return all;
-            });
+            }), "*");
         }
         for (var partition : named) {
             if (!partition.equals(AuditEvent.PLATFORM_PARTITION) && io.timestore.security.TenantId.parse(partition).isEmpty()) {
                 throw new InvalidRequest("tenant must list tenant ids, _platform or *");
             }
         }
-        return named.stream().distinct().sorted().toList();
+        var names = named.stream().distinct().sorted().toList();
+        return new Partitions(names, String.join(",", names));
     }
 
     private <T> T read(List<String> partitions, io.timestore.server.db.TenantWork<T> work) {

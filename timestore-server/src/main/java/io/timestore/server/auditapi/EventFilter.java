@@ -1,9 +1,11 @@
 package io.timestore.server.auditapi;
 
 import io.javalin.http.Context;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The filters of {@code GET /api/audit/v1alpha1/events}, parsed and checked: unknown parameters
@@ -63,6 +66,16 @@ record EventFilter(Optional<Instant> from, Optional<Instant> to, Map<String, Str
             throw new InvalidRequest("the audit query is invalid", errors);
         }
         return new EventFilter(from, to, equals);
+    }
+
+    /** {@code scope} bound to this filter too: each bound and exact match that was given, in a fixed order. */
+    CursorScope boundTo(CursorScope scope) {
+        var bound = scope.with("from", from.map(DateTimeFormatter.ISO_INSTANT::format))
+                .with("to", to.map(DateTimeFormatter.ISO_INSTANT::format));
+        for (var match : new TreeMap<>(equals).entrySet()) {
+            bound = bound.with(match.getKey(), match.getValue());
+        }
+        return bound;
     }
 
     private static String oneOf(String value, Set<String> allowed, String name, List<FieldError> errors) {

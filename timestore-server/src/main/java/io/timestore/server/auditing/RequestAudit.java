@@ -230,8 +230,12 @@ public final class RequestAudit {
         return minimumSeverity;
     }
 
-    /** The partition the event belongs to: the resolved tenant, else the platform partition. */
-    String partition() {
+    /**
+     * The partition the event belongs to: the resolved tenant, or the platform partition for a
+     * request admitted to the platform (or that resolved no tenant). It is also the partition an
+     * audit read reads when it names none: a caller's own.
+     */
+    public String partition() {
         if (platformScope) {
             return AuditEvent.PLATFORM_PARTITION;
         }

@@ -1,6 +1,7 @@
 package io.timestore.server.cli;
 
 import io.timestore.security.TenantId;
+import io.timestore.server.config.Durations;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.Settings;
 import io.timestore.server.config.SettingsLoader;
@@ -42,11 +43,16 @@ final class TokenCommand implements Callable<Integer> {
     @Option(names = "--scopes", paramLabel = "SCOPES", split = ",", description = "comma-separated OAuth scopes")
     List<String> scopes = List.of();
 
-    @Option(names = "--ttl", paramLabel = "DURATION", description = "lifetime, at most 15m (default 15m)")
-    String ttl = "15m";
+    @Option(names = "--ttl", paramLabel = "DURATION",
+            description = "lifetime such as 90s or 10m (the duration syntax of docs/configuration.md); at most 15m,"
+                    + " or auth.user-max-lifetime when lower, which is also the default")
+    String ttl;
 
     @Option(names = "--platform-operator", description = "add the platform-operator role (home tenant 'platform' unless --tenant)")
     boolean platformOperator;
+
+    /** JWT times are whole seconds: a shorter token would expire as it is issued. */
+    private static final Duration MIN_TTL = Duration.ofSeconds(1);
 
     @Override
     public Integer call() {
@@ -64,7 +70,7 @@ final class TokenCommand implements Callable<Integer> {
         if (platformOperator && !allRoles.contains("platform-operator")) {
             allRoles.add("platform-operator");
         }
-        var lifetime = parseTtl(ttl);
+        var lifetime = lifetime(settings.auth().userMaxLifetime());
         var issuer = existingIssuer(settings);
         main.out().println(issuer.mint(new DevIssuer.Grant(subject, Optional.of(tenantId), allRoles, scopes, lifetime)));
         return 0;
@@ -84,16 +90,31 @@ final class TokenCommand implements Callable<Integer> {
                         DevIssuer.keyFile(files).toAbsolutePath().normalize(), settings.dataDir().toAbsolutePath().normalize())));
     }
 
-    private static Duration parseTtl(String text) {
-        var matcher = java.util.regex.Pattern.compile("(\\d+)(s|m)").matcher(text.trim());
-        if (!matcher.matches()) {
-            throw new InvalidSettings("--ttl", "'%s' must look like 90s or 15m".formatted(text));
+    /**
+     * The token's lifetime: {@code --ttl}, or the maximum when absent. The maximum is what the
+     * server accepts of a user token ({@code auth.user-max-lifetime}), never more than the
+     * development issuer's own 15m.
+     */
+    private Duration lifetime(Duration userMaxLifetime) {
+        var max = userMaxLifetime.compareTo(DevIssuer.MAX_TTL) < 0 ? userMaxLifetime : DevIssuer.MAX_TTL;
+        if (ttl == null) {
+            return max;
         }
-        var duration = matcher.group(2).equals("s") ? Duration.ofSeconds(Long.parseLong(matcher.group(1)))
-                : Duration.ofMinutes(Long.parseLong(matcher.group(1)));
-        if (duration.isZero() || duration.compareTo(DevIssuer.MAX_TTL) > 0) {
-            throw new InvalidSettings("--ttl", "'%s' must be between 1s and 15m".formatted(text));
+        Duration requested;
+        try {
+            requested = Durations.parse(ttl);
+        } catch (Durations.NotADuration e) {
+            throw new InvalidSettings("--ttl", e.getMessage());
         }
-        return duration;
+        var shown = ttl.strip();
+        if (requested.compareTo(max) > 0) {
+            throw new InvalidSettings("--ttl", "%s exceeds the maximum %s for user tokens%s".formatted(shown,
+                    Durations.format(max), max.equals(userMaxLifetime) && max.compareTo(DevIssuer.MAX_TTL) < 0
+                            ? " (auth.user-max-lifetime)" : ""));
+        }
+        if (requested.compareTo(MIN_TTL) < 0) {
+            throw new InvalidSettings("--ttl", "%s is below the minimum %s".formatted(shown, Durations.format(MIN_TTL)));
+        }
+        return requested;
     }
 }

@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import io.timestore.server.points.PointsSettings;
 
 /**
@@ -29,7 +28,6 @@ import io.timestore.server.points.PointsSettings;
  * <p>This is the only class that reads the process environment.
  */
 public final class SettingsLoader {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private SettingsLoader() {}
@@ -234,24 +232,11 @@ public final class SettingsLoader {
 
         Duration duration(SettingKey key) {
             var source = required(key);
-            var text = source.value().trim();
-            var matcher = DURATION.matcher(text);
             Duration value;
-            if (matcher.matches()) {
-                long amount = Long.parseLong(matcher.group(1));
-                value = switch (matcher.group(2)) {
-                    case "ms" -> Duration.ofMillis(amount);
-                    case "s" -> Duration.ofSeconds(amount);
-                    case "m" -> Duration.ofMinutes(amount);
-                    case "h" -> Duration.ofHours(amount);
-                    default -> Duration.ofDays(amount);
-                };
-            } else {
-                try {
-                    value = Duration.parse(text);
-                } catch (RuntimeException e) {
-                    throw invalid(key, source, "must be a duration such as 500ms, 10s, 5m, 1h or PT10S");
-                }
+            try {
+                value = Durations.parse(source.value());
+            } catch (Durations.NotADuration e) {
+                throw invalid(key, source, e.rule());
             }
             if (value.isNegative() || value.isZero()) {
                 throw invalid(key, source, "must be a positive duration");

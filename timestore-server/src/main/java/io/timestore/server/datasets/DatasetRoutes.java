@@ -11,10 +11,13 @@ import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.http.Conflict;
+import io.timestore.server.http.CursorPosition;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.ProblemType;
@@ -77,8 +80,8 @@ public final class DatasetRoutes implements RouteGroup {
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
         int limit = Pages.limit(ctx);
-        var scope = "datasets:" + security.tenant().value();
-        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c).getFirst()).orElse("");
+        var scope = CursorScope.of(Listing.DATASETS, security.tenant().value());
+        var after = cursors.after(ctx, scope, CursorPosition.Reader::text).orElse("");
         var shown = readablePage(security, after, limit);
         var items = bodies.mapper().createArrayNode();
         for (var dataset : shown.subList(0, Math.min(limit, shown.size()))) {
@@ -87,7 +90,8 @@ public final class DatasetRoutes implements RouteGroup {
         var body = bodies.mapper().createObjectNode();
         body.set("items", items);
         if (shown.size() > limit) {
-            body.put("next_cursor", cursors.encode(scope, List.of(shown.get(limit - 1).id())));
+            var last = shown.get(limit - 1);
+            body.put("next_cursor", cursors.encode(scope, position -> position.text(last.id())));
         }
         audit.detail("returned", items.size());
         ctx.json(body);

@@ -203,6 +203,30 @@ public final class AuditStep {
         });
     }
 
+    /**
+     * Runs a route that platform operators may call on the platform as a whole (the audit reads):
+     * a platform operator's JWT without X-Tenant-ID is admitted as on a platform route — its
+     * request resolves to the platform partition, where its event goes — and any other request as
+     * on a tenant route, so a caller that is not an operator and resolves no tenant is refused (G1).
+     */
+    void runTenantOrPlatform(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
+        execute(ctx, operation, handler, (request, audit) -> {
+            var principal = gate.authenticate(ctx);
+            audit.authenticated(principal);
+            SecurityContext security;
+            if (gate.actsOnPlatform(ctx, principal)) {
+                security = gate.platform(principal, request);
+                audit.admittedToPlatform(security);
+            } else {
+                security = gate.resolve(ctx, principal, request);
+                audit.admitted(security);
+                org.slf4j.MDC.put("tenant", security.tenant().value());
+            }
+            org.slf4j.MDC.put("actor", principal.subject());
+            return security;
+        });
+    }
+
     /** Records the event of a request no route matched (404/405): it resolves no tenant. */
     void recordUnmatched(Context ctx, Problems.Problem problem) {
         RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);

@@ -32,20 +32,23 @@ public final class CreationPages {
 
     private CreationPages() {}
 
+    /** The position of a cursor: the last item's (created_at, id). */
+    private record Position(Instant createdAt, String id) {}
+
     /** The page the request's {@code limit} and {@code cursor} ask for, in list {@code scope}. */
-    public static <T extends Item> Page read(Context ctx, Cursors cursors, ObjectMapper json, String scope,
+    public static <T extends Item> Page read(Context ctx, Cursors cursors, ObjectMapper json, CursorScope scope,
                                              Fetch<T> fetch, Function<T, JsonNode> render) {
         int limit = Pages.limit(ctx);
-        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c));
+        var after = cursors.after(ctx, scope, position -> new Position(position.instant(), position.text()));
         // One more than asked: its presence says whether a next page exists.
-        var page = fetch.page(after.map(p -> Instant.parse(p.get(0))), after.map(p -> p.get(1)), limit + 1);
+        var page = fetch.page(after.map(Position::createdAt), after.map(Position::id), limit + 1);
         var items = json.createArrayNode();
         page.stream().limit(limit).forEach(item -> items.add(render.apply(item)));
         var body = json.createObjectNode();
         body.set("items", items);
         if (page.size() > limit) {
             var last = page.get(limit - 1);
-            body.put("next_cursor", cursors.encode(scope, List.of(last.createdAt().toString(), last.id())));
+            body.put("next_cursor", cursors.encode(scope, position -> position.instant(last.createdAt()).text(last.id())));
         }
         return new Page(body, Math.min(page.size(), limit));
     }

@@ -76,6 +76,14 @@ public final class Gate {
     }
 
     /**
+     * Whether a request to a route platform operators may call on the platform as a whole acts on
+     * the platform: a platform operator's JWT without X-Tenant-ID ({@link TenantResolver#actsOnPlatform}).
+     */
+    public boolean actsOnPlatform(Context ctx, Principal principal) {
+        return tenants.actsOnPlatform(principal, headerValues(ctx, "X-Tenant-ID"));
+    }
+
+    /**
      * The context of a platform request: the principal acts on the platform, not on a tenant it
      * names; its own tenant claim (or "platform") fills the context's tenant slot. Whether it may
      * act at all is the authorizer's {@code tenant:admin} decision, which only JWT platform

@@ -6,6 +6,7 @@ package io.timestore.server.http;
  */
 public enum ProblemType {
     INVALID_REQUEST("invalid_request", 400, "Invalid request"),
+    INVALID_CURSOR("invalid_cursor", 400, "Invalid cursor"),
     FORBIDDEN("forbidden", 403, "Forbidden"),
     NOT_FOUND("not_found", 404, "Not found"),
     METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),

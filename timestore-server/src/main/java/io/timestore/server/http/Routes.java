@@ -44,6 +44,16 @@ public final class Routes {
         add(method, path, ctx -> auditStep.runPlatform(ctx, operation, gate, handler), false);
     }
 
+    /**
+     * Registers a route of the audit trail's reads: a platform operator (JWT) that names no tenant
+     * with X-Tenant-ID acts on the platform, as on {@link #platform} routes, and its event goes to
+     * the platform partition; everyone else, and an operator naming a tenant, as on {@link #api}
+     * routes. See {@link AuditStep#runTenantOrPlatform}.
+     */
+    public void tenantOrPlatform(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
+        add(method, path, ctx -> auditStep.runTenantOrPlatform(ctx, operation, gate, handler), false);
+    }
+
     /** Registers a GET on one of {@link #OPERATIONAL_PATHS}; anything else is a programming error. */
     public void operational(String path, Handler handler) {
         if (!OPERATIONAL_PATHS.contains(path)) {

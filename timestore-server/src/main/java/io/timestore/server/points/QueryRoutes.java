@@ -8,17 +8,21 @@ import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.config.Durations;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import io.timestore.server.shares.ShareService;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reading points ({@code dataset:read}, a query route for the legacy global query scope):
@@ -44,7 +47,6 @@ public final class QueryRoutes implements RouteGroup {
     private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
             "epoch", "step", "agg");
     private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
-    private static final Pattern STEP = Pattern.compile("([1-9][0-9]{0,9})(ns|us|ms|s|m|h|d|w)");
     private static final long NANOS_PER_DAY = 86_400_000_000_000L;
 
     private final DatasetService datasets;
@@ -73,7 +75,12 @@ public final class QueryRoutes implements RouteGroup {
     }
 
     /** The dataset a read targets: the caller's own, or another tenant's through a share. */
-    private record Target(TenantId owner, String dataset, OptionalInt retentionDays, String cursorKey) {}
+    private record Target(TenantId owner, String dataset, OptionalInt retentionDays) {
+        /** The scope of a cursor of {@code listing} over this dataset, issued to the caller's tenant. */
+        CursorScope scope(Listing listing, SecurityContext security) {
+            return CursorScope.of(listing, security.tenant().value()).with("owner", owner.value()).with("dataset", dataset);
+        }
+    }
 
     /** Finds and authorizes the target inside the read's own transaction (one transaction per read). */
     @FunctionalInterface
@@ -86,7 +93,7 @@ public final class QueryRoutes implements RouteGroup {
         audit.dataset(id);
         return connection -> {
             var dataset = datasets.authorize(connection, security, audit, id, Action.DATASET_READ, RouteKind.QUERY);
-            return new Target(security.tenant(), id, dataset.retentionDays(), security.tenant().value() + ":" + id);
+            return new Target(security.tenant(), id, dataset.retentionDays());
         };
     }
 
@@ -97,17 +104,18 @@ public final class QueryRoutes implements RouteGroup {
         audit.dataset(id).detail("owner_tenant", owner.value());
         return connection -> {
             var shared = shares.authorizeRead(connection, security, owner, id);
-            return new Target(owner, id, shared.retentionDays(), security.tenant().value() + ":shared:" + owner.value() + ":" + id);
+            return new Target(owner, id, shared.retentionDays());
         };
     }
 
     private void query(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
         var kind = ctx.queryParam("step") != null ? "aggregate" : "raw";
-        var body = queries.read(security, kind, connection -> query(connection, ctx, audit, lookup.find(connection)));
+        var body = queries.read(security, kind, connection -> query(connection, ctx, security, audit, lookup.find(connection)));
         ctx.contentType("application/json").result(body);
     }
 
-    private byte[] query(Connection connection, Context ctx, RequestAudit audit, Target target) throws SQLException {
+    private byte[] query(Connection connection, Context ctx, SecurityContext security, RequestAudit audit, Target target)
+            throws SQLException {
         var filter = filter(ctx, QUERY_PARAMETERS);
         long now = now();
         var range = range(ctx, target.retentionDays(), now);
@@ -121,18 +129,24 @@ public final class QueryRoutes implements RouteGroup {
         if (step.isPresent()) {
             return aggregate(connection, ctx, target, filter, range, step.get(), agg.get(), epochNanos, audit);
         }
-        return raw(connection, ctx, target, filter, range, epochNanos, audit);
+        var scope = filter.boundTo(target.scope(Listing.RAW_POINTS, security))
+                .with("start", time(ctx, "start").map(String::valueOf))
+                .with("end", time(ctx, "end").map(String::valueOf));
+        return raw(connection, ctx, target, filter, range, scope, epochNanos, audit);
     }
 
+    /**
+     * One page of raw points. The cursor is bound to the request's own {@code start} and {@code end}
+     * (as nanoseconds), not to the range after the retention horizon raised its start: the horizon
+     * moves with the clock, and a cursor must stay valid from one page to the next.
+     */
     private byte[] raw(Connection connection, Context ctx, Target target, SeriesFilter filter, QueryStore.TimeRange range,
-                       boolean epochNanos, RequestAudit audit) throws SQLException {
+                       CursorScope scope, boolean epochNanos, RequestAudit audit) throws SQLException {
         int limit = limit(ctx);
-        var scope = "query:%s:%s:%d:%d".formatted(target.cursorKey(), filter.canonical(), range.start(), range.end());
-        var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c))
-                .map(p -> new QueryService.Position(Long.parseLong(p.get(0)), Long.parseLong(p.get(1))))
+        var after = cursors.after(ctx, scope, position -> new QueryService.Position(position.int64(), position.int64()))
                 .orElse(new QueryService.Position(0, Long.MIN_VALUE));
         var page = queries.raw(connection, target.owner(), target.dataset(), filter, range, after, limit, epochNanos,
-                last -> cursors.encode(scope, List.of(Long.toString(last.series()), Long.toString(last.time()))));
+                last -> cursors.encode(scope, position -> position.int64(last.series()).int64(last.time())));
         audit.detail("points", page.points());
         return page.json();
     }
@@ -175,10 +189,10 @@ public final class QueryRoutes implements RouteGroup {
             var target = lookup.find(connection);
             var filter = filter(ctx, SERIES_PARAMETERS);
             int limit = Pages.limit(ctx);
-            var scope = "series:%s:%s".formatted(target.cursorKey(), filter.canonical());
-            var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c)).orElse(List.of("", "{}"));
+            var scope = filter.boundTo(target.scope(Listing.SERIES, security));
+            var after = cursors.after(ctx, scope, position -> List.of(position.text(), position.text())).orElse(List.of("", "{}"));
             return queries.series(connection, target.owner(), target.dataset(), filter, after.get(0), after.get(1), limit,
-                    (measurement, tags) -> cursors.encode(scope, List.of(measurement, tags)));
+                    (measurement, tags) -> cursors.encode(scope, position -> position.text(measurement).text(tags)));
         });
         ctx.contentType("application/json").result(body);
     }
@@ -242,24 +256,20 @@ public final class QueryRoutes implements RouteGroup {
         return epoch.isPresent();
     }
 
+    /** The step in nanoseconds: a positive duration in the one duration syntax ({@link Durations}). */
     static long step(String text) {
-        var matcher = STEP.matcher(text);
-        if (!matcher.matches()) {
-            throw new InvalidRequest("step must be a positive duration such as 10s, 1m or 1h (units ns, us, ms, s, m, h, d, w)",
-                    List.of(FieldError.at("/step", "not a duration")));
-        }
-        long unit = switch (matcher.group(2)) {
-            case "ns" -> 1L;
-            case "us" -> 1_000L;
-            case "ms" -> 1_000_000L;
-            case "s" -> 1_000_000_000L;
-            case "m" -> 60_000_000_000L;
-            case "h" -> 3_600_000_000_000L;
-            case "d" -> NANOS_PER_DAY;
-            default -> 7 * NANOS_PER_DAY;
-        };
+        Duration step;
         try {
-            return Math.multiplyExact(Long.parseLong(matcher.group(1)), unit);
+            step = Durations.parse(text);
+        } catch (Durations.NotADuration e) {
+            throw new InvalidRequest("step " + e.getMessage(), List.of(FieldError.at("/step", "not a duration")));
+        }
+        if (step.isNegative() || step.isZero()) {
+            throw new InvalidRequest("step must be positive, got '%s'".formatted(text.strip()),
+                    List.of(FieldError.at("/step", "not positive")));
+        }
+        try {
+            return step.toNanos();
         } catch (ArithmeticException e) {
             throw new InvalidRequest("step is too large", List.of(FieldError.at("/step", "too large")));
         }

@@ -1,5 +1,6 @@
 package io.timestore.server.points;
 
+import io.timestore.server.http.CursorScope;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,8 +21,12 @@ record SeriesFilter(Optional<String> measurement, Optional<String> field, Map<St
         return PointsStore.tagsJson(list);
     }
 
-    /** A stable text of the filter, binding a cursor to the query it was made for. */
-    String canonical() {
-        return measurement.orElse("") + "\u001e" + field.orElse("") + "\u001e" + tagsJson();
+    /** {@code scope} bound to this filter too: measurement, field and each tag by key, as given. */
+    CursorScope boundTo(CursorScope scope) {
+        var bound = scope.with("measurement", measurement).with("field", field);
+        for (var tag : tags.entrySet()) {
+            bound = bound.with("tag." + tag.getKey(), tag.getValue());
+        }
+        return bound;
     }
 }

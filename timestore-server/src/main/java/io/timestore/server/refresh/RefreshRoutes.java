@@ -11,10 +11,13 @@ import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.http.CursorPosition;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
@@ -92,15 +95,16 @@ public final class RefreshRoutes implements RouteGroup {
         audit.dataset(id);
         datasets.authorize(security, id, Action.REFRESH_READ, RouteKind.OTHER);
         int limit = Pages.limit(ctx);
-        var scope = "refresh-runs:%s:%s".formatted(security.tenant().value(), id);
-        long before = Pages.cursor(ctx).map(c -> Long.parseLong(cursors.decode(scope, c).getFirst())).orElse(Long.MAX_VALUE);
+        var scope = CursorScope.of(Listing.REFRESH_RUNS, security.tenant().value()).with("dataset", id);
+        long before = cursors.after(ctx, scope, CursorPosition.Reader::int64).orElse(Long.MAX_VALUE);
         var page = service.runs(security, id, before, limit + 1);
         var items = bodies.mapper().createArrayNode();
         page.stream().limit(limit).forEach(run -> items.add(runJson(run)));
         var body = bodies.mapper().createObjectNode();
         body.set("items", items);
         if (page.size() > limit) {
-            body.put("next_cursor", cursors.encode(scope, List.of(Long.toString(page.get(limit - 1).seq()))));
+            long last = page.get(limit - 1).seq();
+            body.put("next_cursor", cursors.encode(scope, position -> position.int64(last)));
         }
         audit.detail("returned", Math.min(limit, page.size()));
         ctx.json(body);

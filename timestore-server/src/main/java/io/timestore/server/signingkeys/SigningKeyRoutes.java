@@ -8,10 +8,12 @@ import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.http.CreationPages;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
@@ -72,7 +74,7 @@ public final class SigningKeyRoutes implements RouteGroup {
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, LIST.action());
-        var page = CreationPages.read(ctx, cursors, bodies.mapper(), "signing-keys:" + security.tenant().value(),
+        var page = CreationPages.read(ctx, cursors, bodies.mapper(), CursorScope.of(Listing.SIGNING_KEYS, security.tenant().value()),
                 (afterCreatedAt, afterId, limit) -> service.list(security, afterCreatedAt, afterId, limit), this::keyJson);
         audit.detail("returned", page.returned());
         ctx.json(page.body());

@@ -4,14 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.timestore.audit.AuditEvent;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.http.CursorPosition;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.RouteGroup;
@@ -70,14 +74,17 @@ public final class TenantRoutes implements RouteGroup {
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, READ.action());
         int limit = Pages.limit(ctx);
-        var after = Pages.cursor(ctx).map(c -> cursors.decode("tenants", c).getFirst()).orElse("");
+        // The list is platform-wide: its cursors belong to the platform, not to an operator's home tenant.
+        var scope = CursorScope.of(Listing.TENANTS, AuditEvent.PLATFORM_PARTITION);
+        var after = cursors.after(ctx, scope, CursorPosition.Reader::text).orElse("");
         var page = service.list(after, limit + 1);
         var items = bodies.mapper().createArrayNode();
         page.stream().limit(limit).forEach(t -> items.add(json(t)));
         var body = bodies.mapper().createObjectNode();
         body.set("items", items);
         if (page.size() > limit) {
-            body.put("next_cursor", cursors.encode("tenants", List.of(page.get(limit - 1).id().value())));
+            var last = page.get(limit - 1).id().value();
+            body.put("next_cursor", cursors.encode(scope, position -> position.text(last)));
         }
         ctx.json(body);
     }

@@ -9,10 +9,12 @@ import io.timestore.security.TokenPermission;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.http.CreationPages;
+import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Listing;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
@@ -77,7 +79,7 @@ public final class TokenRoutes implements RouteGroup {
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, LIST.action());
-        var page = CreationPages.read(ctx, cursors, bodies.mapper(), "tokens:" + security.tenant().value(),
+        var page = CreationPages.read(ctx, cursors, bodies.mapper(), CursorScope.of(Listing.API_TOKENS, security.tenant().value()),
                 (afterCreatedAt, afterId, limit) -> service.list(security, afterCreatedAt, afterId, limit), this::tokenJson);
         audit.detail("returned", page.returned());
         ctx.json(page.body());

@@ -176,4 +176,74 @@ class AuditApiTest {
         assertThat(audit.eventsFor(ndjson.requestId())).singleElement()
                 .satisfies(e -> assertThat(e.at("/details/export").asText()).isEqualTo("ndjson"));
     }
+
+    @Test
+    void an_operator_reads_every_audit_route_without_x_tenant_id_and_such_reads_are_recorded_in_the_platform_partition() {
+        var operator = bearer(server.tokens().platformOperator());
+        var acmeEvent = as("acme", "auditor", "?component=tokens&limit=1").json().at("/items/0/event_id").asText();
+
+        var all = server.api().get("/api/audit/v1alpha1/events?tenant=*&limit=1000", operator);
+        var one = server.api().get("/api/audit/v1alpha1/events/" + acmeEvent + "?tenant=acme", operator);
+        var checkpoints = server.api().get("/api/audit/v1alpha1/checkpoints?tenant=acme", operator);
+        var verify = server.api().get("/api/audit/v1alpha1/verify?tenant=acme,globex", operator);
+
+        assertThat(all.statusCode()).as(all.body()).isEqualTo(200);
+        var tenants = new HashSet<String>();
+        all.json().get("items").forEach(e -> tenants.add(e.get("tenant_id").asText()));
+        assertThat(tenants).contains("acme", "globex");
+        assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
+        assertThat(one.json().get("tenant_id").asText()).isEqualTo("acme");
+        assertThat(checkpoints.statusCode()).as(checkpoints.body()).isEqualTo(200);
+        checkpoints.json().get("items").forEach(c -> assertThat(c.get("tenant_id").asText()).isEqualTo("acme"));
+        assertThat(verify.statusCode()).as(verify.body()).isEqualTo(200);
+        assertThat(verify.json().get("tenants").findValuesAsText("tenant_id")).containsExactly("acme", "globex");
+        for (var read : List.of(all, one, checkpoints, verify)) {
+            assertThat(audit.eventsFor(read.requestId())).singleElement().satisfies(e -> {
+                assertThat(e.get("tenant_id").asText()).isEqualTo("_platform");
+                assertThat(e.at("/actor/id").asText()).isEqualTo("operator");
+            });
+        }
+        assertThat(audit.eventsFor(all.requestId()).getFirst().get("severity").asText()).isEqualTo("security");
+    }
+
+    @Test
+    void an_operator_that_names_no_partition_reads_its_own_the_platform_partition() {
+        var operator = bearer(server.tokens().platformOperator());
+        var first = server.api().get("/api/audit/v1alpha1/verify", operator);
+
+        var own = server.api().get("/api/audit/v1alpha1/events?limit=1000", operator);
+        var acmeEvent = as("acme", "auditor", "?component=tokens&limit=1").json().at("/items/0/event_id").asText();
+        var elsewhere = server.api().get("/api/audit/v1alpha1/events/" + acmeEvent, operator);
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(first.json().get("tenants").findValuesAsText("tenant_id")).containsExactly("_platform");
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        assertThat(own.json().get("items")).allSatisfy(e -> assertThat(e.get("tenant_id").asText()).isEqualTo("_platform"));
+        assertThat(own.json().get("items").findValuesAsText("request_id")).contains(first.requestId());
+        assertThat(elsewhere.statusCode()).as("an acme event is not in _platform").isEqualTo(404);
+    }
+
+    @Test
+    void an_operator_naming_a_tenant_with_x_tenant_id_still_reads_that_tenant() {
+        var response = server.api().get("/api/audit/v1alpha1/events?limit=5",
+                headers(bearer(server.tokens().platformOperator()), new String[] {"X-Tenant-ID", "acme"}));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.json().get("items")).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.get("tenant_id").asText()).isEqualTo("acme"));
+        assertThat(audit.eventsFor(response.requestId())).singleElement()
+                .satisfies(e -> assertThat(e.get("tenant_id").asText()).isEqualTo("acme"));
+    }
+
+    @Test
+    void checkpoints_name_one_partition_at_a_time_and_tenant_callers_only_their_own() {
+        var operator = bearer(server.tokens().platformOperator());
+
+        var several = server.api().get("/api/audit/v1alpha1/checkpoints?tenant=acme,globex", operator);
+        var foreign = server.api().get("/api/audit/v1alpha1/checkpoints?tenant=globex", bearer(server.tokens().user("acme", "auditor")));
+
+        assertThat(several.statusCode()).as(several.body()).isEqualTo(400);
+        assertThat(several.json().at("/errors/0/pointer").asText()).isEqualTo("/tenant");
+        assertThat(foreign.statusCode()).as(foreign.body()).isEqualTo(403);
+    }
 }

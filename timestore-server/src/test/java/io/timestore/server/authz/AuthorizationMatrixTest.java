@@ -31,8 +31,9 @@ class AuthorizationMatrixTest {
      * (read, write, refresh.write, audit.read, admin of timestore.*); tok+ = API token with the
      * route's action on the target (named dataset, or all datasets for tenant routes); tok- = API
      * token whose permissions name another dataset; other = globex's tenant-admin; op+ / op- =
-     * platform operator with / without X-Tenant-ID: acme; lq = JWT holding only the legacy global
-     * query scope timestore.query; la = no credentials but X-Tenant-ID: acme (legacy ingestion);
+     * platform operator with / without X-Tenant-ID: acme (without it, audit reads act on the
+     * platform and read _platform, where acme's event is not found); lq = JWT holding only the
+     * legacy global query scope timestore.query; la = no credentials but X-Tenant-ID: acme (legacy ingestion);
      * shr = acme JWT holding the share's scope globex.gdata.read. Listing datasets answers 200 to
      * every caller of the tenant: the list holds only the datasets the caller may read. Minting
      * gives only what the minter holds (docs/authorization.md, "Minting credentials"): the new
@@ -68,10 +69,10 @@ class AuthorizationMatrixTest {
             POST /storage-internal/v1/datasets/{dataset}/refresh-state | 401  403 403 201 403 403 201 403 403 201  403  403  201  403  404   403 401 403     401     403
             GET /storage/v1/datasets/{dataset}/refresh-state           | 401  200 200 200 403 403 200 200 403 403  403  403  200  403  404   403 401 403     401     403
             GET /storage/v1/datasets/{dataset}/refresh-runs            | 401  200 200 200 403 403 200 200 403 403  403  403  200  403  404   403 401 403     401     403
-            GET /api/audit/v1alpha1/events                             | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 401 403     401     403
-            GET /api/audit/v1alpha1/events/{event_id}                  | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  404   200 401 403     401     403
-            GET /api/audit/v1alpha1/checkpoints                        | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 401 403     401     403
-            GET /api/audit/v1alpha1/verify                             | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 401 403     401     403
+            GET /api/audit/v1alpha1/events                             | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
+            GET /api/audit/v1alpha1/events/{event_id}                  | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  404   200 404 403     401     403
+            GET /api/audit/v1alpha1/checkpoints                        | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
+            GET /api/audit/v1alpha1/verify                             | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
             """;
 
     @RegisterExtension

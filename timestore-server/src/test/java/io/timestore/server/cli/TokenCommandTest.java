@@ -2,11 +2,15 @@ package io.timestore.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.server.testing.TimestoreServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,5 +70,53 @@ class TokenCommandTest {
         assertThat(tooLong.err()).contains("--ttl");
         assertThat(badTenant.exitCode()).as(badTenant.err()).isEqualTo(2);
         assertThat(badTenant.err()).contains("--tenant");
+    }
+
+    private static Map<String, String> onServer() {
+        return Map.of("TIMESTORE_DEV_ISSUER", "on", "TIMESTORE_DATA_DIR", server.dataDir().toString());
+    }
+
+    private static long lifetimeSeconds(String jwt) {
+        JsonNode claims;
+        try {
+            claims = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(jwt.strip().split("\\.")[1]));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return claims.get("exp").asLong() - claims.get("iat").asLong();
+    }
+
+    @Test
+    void ttl_takes_the_one_duration_syntax_and_a_refusal_states_the_actual_rule() {
+        var hour = run(onServer(), "token", "--sub", "a", "--tenant", "acme", "--ttl", "1h");
+        var notOne = run(onServer(), "token", "--sub", "a", "--tenant", "acme", "--ttl", "10 minutes");
+        var zero = run(onServer(), "token", "--sub", "a", "--tenant", "acme", "--ttl", "0s");
+        var iso = run(onServer(), "token", "--sub", "a", "--tenant", "acme", "--ttl", "PT10M");
+        var seconds = run(onServer(), "token", "--sub", "a", "--tenant", "acme", "--ttl", "900s");
+
+        assertThat(hour.exitCode()).isEqualTo(2);
+        assertThat(hour.err()).contains("--ttl: 1h exceeds the maximum 15m for user tokens").doesNotContain("must look like");
+        assertThat(notOne.exitCode()).isEqualTo(2);
+        assertThat(notOne.err()).contains("--ttl: '10 minutes' is not a duration", "ns, us, ms, s, m, h, d, w");
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(zero.err()).contains("--ttl: 0s is below the minimum 1s");
+        assertThat(iso.exitCode()).as(iso.err()).isZero();
+        assertThat(lifetimeSeconds(iso.out())).isEqualTo(600);
+        assertThat(seconds.exitCode()).as(seconds.err()).isZero();
+        assertThat(lifetimeSeconds(seconds.out())).isEqualTo(900);
+    }
+
+    @Test
+    void a_lower_configured_user_token_lifetime_is_the_maximum_and_the_default() throws Exception {
+        var config = elsewhere.resolve("timestore.yaml");
+        Files.writeString(config, "auth:\n  user-max-lifetime: 5m\n");
+
+        var tooLong = run(onServer(), "token", "--config", config.toString(), "--sub", "a", "--tenant", "acme", "--ttl", "10m");
+        var byDefault = run(onServer(), "token", "--config", config.toString(), "--sub", "a", "--tenant", "acme");
+
+        assertThat(tooLong.exitCode()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("--ttl: 10m exceeds the maximum 5m for user tokens (auth.user-max-lifetime)");
+        assertThat(byDefault.exitCode()).as(byDefault.err()).isZero();
+        assertThat(lifetimeSeconds(byDefault.out())).isEqualTo(300);
     }
 }

@@ -94,6 +94,31 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void every_duration_setting_takes_the_one_syntax_from_file_and_environment() throws IOException {
+        var weeks = SettingsLoader.load(Map.of(), Optional.of(yaml("audit:\n  retention-interval: 1w\n")), Map.of());
+        var micros = SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_SHUTDOWN_TIMEOUT", "2500000us"));
+        var hours = SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_SHUTDOWN_TIMEOUT", "1h"));
+
+        assertThat(weeks.audit().retentionInterval()).isEqualTo(Duration.ofDays(7));
+        assertThat(micros.http().shutdownTimeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(hours.http().shutdownTimeout()).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void a_value_that_is_no_duration_is_refused_with_the_syntax_and_a_non_positive_one_with_the_rule() {
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_SHUTDOWN_TIMEOUT", "5 minutes")))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("server.shutdown-timeout")
+                .hasMessageContaining("'5 minutes'")
+                .hasMessageContaining("is not a duration")
+                .hasMessageContaining("ns, us, ms, s, m, h, d, w");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_SHUTDOWN_TIMEOUT", "0s")))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("server.shutdown-timeout")
+                .hasMessageContaining("must be a positive duration");
+    }
+
+    @Test
     void an_unknown_key_in_the_file_is_refused_by_name() throws IOException {
         var file = yaml("server:\n  prot: 8080\n");
 

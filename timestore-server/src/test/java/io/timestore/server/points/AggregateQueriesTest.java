@@ -134,4 +134,19 @@ class AggregateQueriesTest {
         assertThat(allSeries.statusCode()).isEqualTo(400);
         assertThat(allSeries.json().get("detail").asText()).contains("more than " + MAX_POINTS + " points");
     }
+
+    @Test
+    void step_takes_the_one_duration_syntax_and_says_so_when_it_is_not_one() {
+        var iso = series(query("end=2024-01-01T00:04:00Z&step=PT2M&agg=count&tag.host=h1"));
+        var minutes = series(query("end=2024-01-01T00:04:00Z&step=2m&agg=count&tag.host=h1"));
+        var seconds = series(query("end=2024-01-01T00:04:00Z&step=120s&agg=count&tag.host=h1"));
+        var notOne = query("end=2024-01-01T00:04:00Z&step=2minutes&agg=count");
+        var zero = query("end=2024-01-01T00:04:00Z&step=0s&agg=count");
+
+        assertThat(iso).isEqualTo(minutes).isEqualTo(seconds).isNotEmpty();
+        assertThat(notOne.statusCode()).isEqualTo(400);
+        assertThat(notOne.json().get("detail").asText()).contains("'2minutes' is not a duration", "ns, us, ms, s, m, h, d, w");
+        assertThat(zero.statusCode()).isEqualTo(400);
+        assertThat(zero.json().get("detail").asText()).contains("step must be positive");
+    }
 }
