@@ -33,7 +33,8 @@ import org.slf4j.MDC;
  *
  * <p>Clients are held to limits ({@link ConnectionGuard}): a request head must arrive within the
  * header timeout, an idle connection closes after the idle timeout, one address may hold a
- * bounded number of connections.
+ * bounded number of connections. A request answered before its body was read still lets the
+ * client read the answer ({@link BodyDrain}).
  *
  * <p>Stopping is graceful: the connector stops accepting, in-flight requests get up to the
  * configured shutdown timeout to finish, then the server stops.
@@ -94,13 +95,13 @@ public final class HttpServer implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.jetty.modifyServer(server -> {
                 server.setStopTimeout(settings.shutdownTimeout().toMillis());
-                server.setHandler(new GracefulHandler());
+                server.setHandler(new GracefulHandler(new BodyDrain()));
                 server.setErrorHandler(new ProtocolErrors(with.registry()));
             });
             // Room for an 8 KiB bearer token plus ordinary headers; larger blocks are a 431 problem.
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
             config.jetty.addConnector((server, http) -> connector(server, http, settings, with.registry()));
-            var routes = new Routes(config.routes, with.auditStep(), with.gate());
+            var routes = new Routes(config.routes, with.auditStep(), with.gate(), settings.maxRequestBytes());
             config.routes.before(ctx -> begin(ctx, with, metrics));
             config.routes.beforeMatched(HttpServer::matched);
             config.routes.after(ctx -> finish(ctx, with, metrics));
