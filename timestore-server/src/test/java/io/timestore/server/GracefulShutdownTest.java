@@ -77,6 +77,7 @@ class GracefulShutdownTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("finished");
         stopping.get(20, TimeUnit.SECONDS);
+        assertThat(timestore.drainedCleanly()).as("every in-flight request finished").isTrue();
     }
 
     @Test
@@ -93,6 +94,7 @@ class GracefulShutdownTest {
         timestore.close();
 
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+        assertThat(timestore.drainedCleanly()).as("a request was cut off").isFalse();
         neverReleased.countDown();
     }
 }

@@ -178,15 +178,26 @@ public final class HttpServer implements AutoCloseable {
         return routes;
     }
 
-    /** Stops accepting, waits up to the shutdown timeout for in-flight requests, then stops. */
-    @Override
-    public void close() {
+    /**
+     * Stops accepting, waits up to the shutdown timeout for in-flight requests, then stops.
+     *
+     * @return true when every in-flight request finished in time; false when some were cut off
+     */
+    public boolean stop() {
         try {
             javalin.stop();
+            return true;
         } catch (RuntimeException e) {
             // Jetty gave up waiting for in-flight requests: they are cut off, which the bound promised.
             log.warn("in-flight requests did not finish within the shutdown timeout; stopped anyway ({})", e.getMessage());
+            return false;
         }
+    }
+
+    /** As {@link #stop()}, for try-with-resources. */
+    @Override
+    public void close() {
+        stop();
     }
 
     private static void begin(Context ctx, Collaborators with, HttpMetrics metrics) {
