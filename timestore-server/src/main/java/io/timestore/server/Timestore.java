@@ -119,6 +119,7 @@ public final class Timestore implements AutoCloseable {
     private final String host;
     private final Tracing tracing;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
                       AuditRetentionJob retentionJob,
@@ -340,7 +341,7 @@ public final class Timestore implements AutoCloseable {
         }
         log.info("shutting down: draining in-flight requests");
         try {
-            http.close();
+            drained = http.stop();
         } finally {
             try {
                 auditRecorder.close(Duration.ofSeconds(5));
@@ -358,6 +359,14 @@ public final class Timestore implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * After {@link #close()} returned: whether every in-flight request finished within the
+     * shutdown timeout. False before {@code close()}, and when requests were cut off.
+     */
+    public boolean drainedCleanly() {
+        return drained;
     }
 
     static ObjectMapper jsonMapper() {

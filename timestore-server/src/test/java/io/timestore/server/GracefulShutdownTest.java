@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.javalin.http.HandlerType;
 import io.timestore.server.auditing.ApiOperation;
-import io.timestore.server.config.HttpSettings;
 import io.timestore.server.testing.Api;
 import io.timestore.server.testing.SharedPostgres;
 import io.timestore.server.testing.TimestoreServer;
@@ -44,7 +43,7 @@ class GracefulShutdownTest {
             throw new IllegalStateException(e);
         }
         var settings = TimestoreServer.settingsFor(postgres, database, dataDir);
-        settings = settings.withHttp(new HttpSettings("127.0.0.1", 0, shutdownTimeout, settings.http().maxRequestBytes()));
+        settings = settings.withHttp(settings.http().withShutdownTimeout(shutdownTimeout));
         return Timestore.start(settings, List.of(routes -> routes.api(HandlerType.GET, "/test/slow",
                 ApiOperation.read("dataset:read", "test", "dataset"), (ctx, security, audit) -> {
                     entered.countDown();
@@ -78,6 +77,7 @@ class GracefulShutdownTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("finished");
         stopping.get(20, TimeUnit.SECONDS);
+        assertThat(timestore.drainedCleanly()).as("every in-flight request finished").isTrue();
     }
 
     @Test
@@ -94,6 +94,7 @@ class GracefulShutdownTest {
         timestore.close();
 
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+        assertThat(timestore.drainedCleanly()).as("a request was cut off").isFalse();
         neverReleased.countDown();
     }
 }

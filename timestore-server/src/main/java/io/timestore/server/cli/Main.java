@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code timestore} command line. Exit codes: 0 success, 1 failure while running,
- * 2 invalid usage or configuration (the message names the setting and the problem).
+ * 2 invalid usage or configuration (the message names the setting and the problem). {@code serve}
+ * runs until SIGTERM or SIGINT and then exits 0 after a clean stop, 1 when in-flight requests
+ * were cut off at the shutdown timeout.
  */
 @Command(name = "timestore", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Multi-tenant time-series dataset service with a tamper-evident audit trail.",

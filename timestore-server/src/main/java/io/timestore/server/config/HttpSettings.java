@@ -6,14 +6,38 @@ import java.util.Objects;
 /**
  * The HTTP listener.
  *
- * @param host            interface to bind, e.g. {@code 127.0.0.1}
- * @param port            TCP port; 0 picks a free one (the chosen port is logged and printed)
- * @param shutdownTimeout how long in-flight requests may run on after a stop signal
- * @param maxRequestBytes largest request body read (as sent); larger is 413 {@code payload_too_large}
+ * @param host                    interface to bind, e.g. {@code 127.0.0.1}
+ * @param port                    TCP port; 0 picks a free one (the chosen port is logged and printed)
+ * @param shutdownTimeout         how long in-flight requests may run on after a stop signal
+ * @param maxRequestBytes         largest request body read (as sent); larger is 413 {@code payload_too_large}
+ * @param headerTimeout           how long a request head (request line and headers) may take to
+ *                                arrive, from its first byte; a slower one has its connection closed
+ * @param idleTimeout             how long a connection may see no bytes in either direction before
+ *                                it is closed (an idle keep-alive connection, a stalled body)
+ * @param maxConnectionsPerSource most connections open at once from one client address; more are
+ *                                closed as soon as they are accepted
  */
-public record HttpSettings(String host, int port, Duration shutdownTimeout, long maxRequestBytes) {
+public record HttpSettings(String host, int port, Duration shutdownTimeout, long maxRequestBytes,
+                           Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource) {
     public HttpSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(headerTimeout, "headerTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (maxConnectionsPerSource < 1) {
+            throw new IllegalArgumentException("maxConnectionsPerSource must be at least 1, found " + maxConnectionsPerSource);
+        }
+    }
+
+    public HttpSettings withShutdownTimeout(Duration replacement) {
+        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource);
+    }
+
+    public HttpSettings withTimeouts(Duration header, Duration idle) {
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource);
+    }
+
+    public HttpSettings withMaxConnectionsPerSource(int replacement) {
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement);
     }
 }

@@ -16,6 +16,9 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey HOST = of("server.host", "TIMESTORE_HOST", "127.0.0.1");
     static final SettingKey PORT = of("server.port", "TIMESTORE_PORT", "8080");
     static final SettingKey SHUTDOWN_TIMEOUT = of("server.shutdown-timeout", "TIMESTORE_SHUTDOWN_TIMEOUT", "10s");
+    static final SettingKey HEADER_TIMEOUT = of("server.header-timeout", "TIMESTORE_HEADER_TIMEOUT", "10s");
+    static final SettingKey IDLE_TIMEOUT = of("server.idle-timeout", "TIMESTORE_IDLE_TIMEOUT", "30s");
+    static final SettingKey MAX_CONNECTIONS_PER_SOURCE = of("server.max-connections-per-source", "TIMESTORE_MAX_CONNECTIONS_PER_SOURCE", "512");
     static final SettingKey DB_URL = of("database.url", "TIMESTORE_DB_URL", null);
     static final SettingKey DB_USER = of("database.user", "TIMESTORE_DB_USER", "timestore_owner");
     static final SettingKey DB_PASSWORD = secret("database.password", "TIMESTORE_DB_PASSWORD");
@@ -77,7 +80,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey TRACING_SERVICE_NAME = of("tracing.service-name", "OTEL_SERVICE_NAME", "timestore");
 
     static final List<SettingKey> ALL = List.of(
-            DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT,
+            DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_SOURCE,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             LOG_FORMAT, MASTER_KEY,
             AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,

@@ -48,9 +48,7 @@ public final class SettingsLoader {
         var values = new Values(flags, env, fileValues, file);
         return new Settings(
                 values.path(SettingKey.DATA_DIR),
-                new HttpSettings(values.host(SettingKey.HOST), values.port(SettingKey.PORT),
-                        values.duration(SettingKey.SHUTDOWN_TIMEOUT),
-                        values.intBetween(SettingKey.POINTS_MAX_BODY, 1024, Integer.MAX_VALUE - 8)),
+                http(values),
                 new DatabaseSettings(
                         values.jdbcUrl(SettingKey.DB_URL),
                         values.identifier(SettingKey.DB_USER),
@@ -67,6 +65,15 @@ public final class SettingsLoader {
                 AuditSettingsReader.read(values),
                 TelemetrySettingsReader.read(values),
                 points(values));
+    }
+
+    private static HttpSettings http(Values values) {
+        return new HttpSettings(values.host(SettingKey.HOST), values.port(SettingKey.PORT),
+                values.duration(SettingKey.SHUTDOWN_TIMEOUT),
+                values.intBetween(SettingKey.POINTS_MAX_BODY, 1024, Integer.MAX_VALUE - 8),
+                values.durationAtMost(SettingKey.HEADER_TIMEOUT, Duration.ofMinutes(10), "10m"),
+                values.durationAtMost(SettingKey.IDLE_TIMEOUT, Duration.ofHours(1), "1h"),
+                values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000));
     }
 
     private static PointsSettings points(Values values) {
@@ -240,6 +247,15 @@ public final class SettingsLoader {
             }
             if (value.isNegative() || value.isZero()) {
                 throw invalid(key, source, "must be a positive duration");
+            }
+            return value;
+        }
+
+        /** A positive duration no longer than {@code max} (written {@code maxText} in the rule). */
+        Duration durationAtMost(SettingKey key, Duration max, String maxText) {
+            var value = duration(key);
+            if (value.compareTo(max) > 0) {
+                throw invalid(key, required(key), "must be a positive duration of at most " + maxText);
             }
             return value;
         }

@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +30,11 @@ import org.slf4j.MDC;
  * Jetty on virtual threads, through Javalin. Around every request: a request id and trace
  * context (echoed as {@code X-Request-ID} and {@code traceparent}), the logging MDC, one access
  * log line, metrics, and RFC 9457 errors for anything that goes wrong, unmatched paths included.
+ *
+ * <p>Clients are held to limits ({@link ConnectionGuard}): a request head must arrive within the
+ * header timeout, an idle connection closes after the idle timeout, one address may hold a
+ * bounded number of connections. A request answered before its body was read still lets the
+ * client read the answer ({@link BodyDrain}).
  *
  * <p>Stopping is graceful: the connector stops accepting, in-flight requests get up to the
  * configured shutdown timeout to finish, then the server stops.
@@ -84,16 +93,15 @@ public final class HttpServer implements AutoCloseable {
             config.http.generateEtags = false;
             config.http.maxRequestSize = settings.maxRequestBytes();
             config.http.prefer405over404 = true;
-            config.jetty.host = settings.host();
-            config.jetty.port = settings.port();
             config.jetty.modifyServer(server -> {
                 server.setStopTimeout(settings.shutdownTimeout().toMillis());
-                server.setHandler(new GracefulHandler());
+                server.setHandler(new GracefulHandler(new BodyDrain()));
                 server.setErrorHandler(new ProtocolErrors(with.registry()));
             });
             // Room for an 8 KiB bearer token plus ordinary headers; larger blocks are a 431 problem.
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
-            var routes = new Routes(config.routes, with.auditStep(), with.gate());
+            config.jetty.addConnector((server, http) -> connector(server, http, settings, with.registry()));
+            var routes = new Routes(config.routes, with.auditStep(), with.gate(), settings.maxRequestBytes());
             config.routes.before(ctx -> begin(ctx, with, metrics));
             config.routes.beforeMatched(HttpServer::matched);
             config.routes.after(ctx -> finish(ctx, with, metrics));
@@ -119,6 +127,21 @@ public final class HttpServer implements AutoCloseable {
         var routes = registered[0].registered();
         metrics.routeCoverage(auditedShare(javalin, routes));
         return new HttpServer(javalin, routes);
+    }
+
+    /**
+     * The one listener: HTTP/1.1 whose idle connections close after the idle timeout, and whose
+     * clients are held to the header timeout and the per-source connection cap.
+     */
+    private static ServerConnector connector(Server server, HttpConfiguration http, HttpSettings settings,
+                                             MeterRegistry registry) {
+        var connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        connector.setIdleTimeout(settings.idleTimeout().toMillis());
+        connector.addEventListener(new ConnectionGuard(connector.getScheduler(), settings.headerTimeout(),
+                settings.maxConnectionsPerSource(), registry));
+        return connector;
     }
 
     /**
@@ -155,15 +178,26 @@ public final class HttpServer implements AutoCloseable {
         return routes;
     }
 
-    /** Stops accepting, waits up to the shutdown timeout for in-flight requests, then stops. */
-    @Override
-    public void close() {
+    /**
+     * Stops accepting, waits up to the shutdown timeout for in-flight requests, then stops.
+     *
+     * @return true when every in-flight request finished in time; false when some were cut off
+     */
+    public boolean stop() {
         try {
             javalin.stop();
+            return true;
         } catch (RuntimeException e) {
             // Jetty gave up waiting for in-flight requests: they are cut off, which the bound promised.
             log.warn("in-flight requests did not finish within the shutdown timeout; stopped anyway ({})", e.getMessage());
+            return false;
         }
+    }
+
+    /** As {@link #stop()}, for try-with-resources. */
+    @Override
+    public void close() {
+        stop();
     }
 
     private static void begin(Context ctx, Collaborators with, HttpMetrics metrics) {

@@ -20,12 +20,14 @@ public final class Routes {
     private final RoutesConfig javalin;
     private final AuditStep auditStep;
     private final Gate gate;
+    private final long maxRequestBytes;
     private final List<Route> registered = new ArrayList<>();
 
-    Routes(RoutesConfig javalin, AuditStep auditStep, Gate gate) {
+    Routes(RoutesConfig javalin, AuditStep auditStep, Gate gate, long maxRequestBytes) {
         this.javalin = javalin;
         this.auditStep = auditStep;
         this.gate = gate;
+        this.maxRequestBytes = maxRequestBytes;
     }
 
     /**
@@ -33,7 +35,7 @@ public final class Routes {
      * handled, and leaves exactly one audit event, whatever its outcome.
      */
     public void api(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
-        add(method, path, ctx -> auditStep.run(ctx, operation, gate, handler), false);
+        add(method, path, ctx -> auditStep.run(ctx, operation, gate, withinDeclaredLimit(handler)), false);
     }
 
     /**
@@ -41,7 +43,23 @@ public final class Routes {
      * API route, but not bound to a tenant the caller names; see {@link AuditStep#runPlatform}.
      */
     public void platform(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
-        add(method, path, ctx -> auditStep.runPlatform(ctx, operation, gate, handler), false);
+        add(method, path, ctx -> auditStep.runPlatform(ctx, operation, gate, withinDeclaredLimit(handler)), false);
+    }
+
+    /**
+     * Refuses a body whose Content-Length is over the limit before anything reads it: the 413
+     * goes out at once, and a client waiting for {@code 100 Continue} never sends the body. A
+     * body without a declared length (chunked) is held to the limit while it is read.
+     */
+    private SecuredHandler withinDeclaredLimit(SecuredHandler handler) {
+        return (ctx, security, audit) -> {
+            long declared = ctx.req().getContentLengthLong();
+            if (declared > maxRequestBytes) {
+                throw new InvalidRequest(ProblemType.PAYLOAD_TOO_LARGE,
+                        "the body has %d bytes; at most %d are accepted".formatted(declared, maxRequestBytes));
+            }
+            handler.handle(ctx, security, audit);
+        };
     }
 
     /**

@@ -119,6 +119,42 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void slow_client_limits_default_to_10s_head_30s_idle_and_512_connections_per_source() throws IOException {
+        var defaults = SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).http();
+        var fromFile = SettingsLoader.load(Map.of(), Optional.of(yaml("""
+                server:
+                  header-timeout: 2s
+                  idle-timeout: 1m
+                  max-connections-per-source: 20
+                """)), Map.of()).http();
+        var fromEnv = SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_HEADER_TIMEOUT", "500ms",
+                "TIMESTORE_IDLE_TIMEOUT", "5s", "TIMESTORE_MAX_CONNECTIONS_PER_SOURCE", "3")).http();
+
+        assertThat(defaults.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.maxConnectionsPerSource()).isEqualTo(512);
+        assertThat(fromFile).extracting(HttpSettings::headerTimeout, HttpSettings::idleTimeout, HttpSettings::maxConnectionsPerSource)
+                .containsExactly(Duration.ofSeconds(2), Duration.ofMinutes(1), 20);
+        assertThat(fromEnv).extracting(HttpSettings::headerTimeout, HttpSettings::idleTimeout, HttpSettings::maxConnectionsPerSource)
+                .containsExactly(Duration.ofMillis(500), Duration.ofSeconds(5), 3);
+    }
+
+    @Test
+    void slow_client_limits_out_of_range_are_refused_with_their_rule() {
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("server.header-timeout", "0s"), Optional.empty(), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("server.header-timeout").hasMessageContaining("positive duration");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("server.header-timeout", "1h"), Optional.empty(), Map.of()))
+                .hasMessage("invalid configuration: server.header-timeout: '1h' (from command line) must be a positive duration of at most 10m");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_IDLE_TIMEOUT", "2h")))
+                .hasMessage("invalid configuration: server.idle-timeout: '2h' (from TIMESTORE_IDLE_TIMEOUT) must be a positive duration of at most 1h");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("server.idle-timeout", "forever"), Optional.empty(), Map.of()))
+                .hasMessageContaining("server.idle-timeout").hasMessageContaining("duration");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("server.max-connections-per-source", "0"), Optional.empty(), Map.of()))
+                .hasMessage("invalid configuration: server.max-connections-per-source: '0' (from command line) must be between 1 and 1000000");
+    }
+
+    @Test
     void an_unknown_key_in_the_file_is_refused_by_name() throws IOException {
         var file = yaml("server:\n  prot: 8080\n");
 
