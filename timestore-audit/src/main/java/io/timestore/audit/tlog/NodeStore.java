@@ -1,0 +1,19 @@
+package io.timestore.audit.tlog;
+
+import java.util.List;
+
+/**
+ * A log's node storage: {@link NodeReader} plus writing the nodes that {@link CompactRange#append}
+ * reports as complete. A PostgreSQL implementation keeps one row per node keyed by
+ * {@code (tenant_id, level, idx)}, written in the sealing transaction, readable and insertable by
+ * the runtime role only (no UPDATE, no DELETE).
+ */
+public interface NodeStore extends NodeReader {
+    /**
+     * Stores {@code nodes}. Writing a node that is already stored with the same hash is a no-op (a
+     * retried seal); with a different hash it is refused, and nothing of this call is stored.
+     *
+     * @throws NodeConflict if a node is already stored with a different hash
+     */
+    void write(List<Node> nodes);
+}
