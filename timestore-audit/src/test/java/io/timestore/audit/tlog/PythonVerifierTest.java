@@ -150,6 +150,23 @@ class PythonVerifierTest {
         assertThat(verifyConsistency(vkey, old, write(log.checkpoint(20).toString()), good).stderr()).contains("other tree sizes");
     }
 
+    @Test
+    void the_documented_example_verifies_with_the_documented_commands() throws IOException {
+        Map<String, String> examples = TlogDoc.examples();
+        String vkey = examples.get("verifier-key");
+        Path receipt = write(examples.get("receipt"));
+        Path old = write(examples.get("checkpoint-1") + "\n");
+        Path current = write(examples.get("checkpoint-3") + "\n");
+        Path proof = write(examples.get("consistency"));
+
+        Python.Result receiptResult = verifyReceipt(vkey, receipt);
+        Python.Result consistencyResult = verifyConsistency(vkey, old, current, proof);
+
+        assertThat(receiptResult.exitCode()).as(receiptResult.stderr()).isZero();
+        assertThat(receiptResult.stdout()).isEqualTo("valid: event e76a3960-ddfe-8ceb-82d2-40106413cfd4 is entry 1 of the 3 in the signed checkpoint\n");
+        assertThat(consistencyResult.exitCode()).as(consistencyResult.stderr()).isZero();
+    }
+
     private Python.Result verifyReceipt(String vkey, Path receipt) {
         return python.run(List.of(SCRIPT.toString(), "--key", vkey, receipt.toString()));
     }
