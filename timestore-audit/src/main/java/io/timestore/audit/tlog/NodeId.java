@@ -12,7 +12,8 @@ package io.timestore.audit.tlog;
  * </pre>
  *
  * @param level 0 to 62
- * @param index non-negative, small enough that the covered leaves stay below 2^63
+ * @param index non-negative, small enough that the covered leaves lie below {@code Long.MAX_VALUE},
+ *              the largest tree size
  */
 public record NodeId(int level, long index) {
     /** The highest level a tree of fewer than 2^63 leaves can hold a node at. */
@@ -22,7 +23,7 @@ public record NodeId(int level, long index) {
         if (level < 0 || level > MAX_LEVEL) {
             throw new IllegalArgumentException("a node level is 0 to %d (found %d)".formatted(MAX_LEVEL, level));
         }
-        if (index < 0 || index > (Long.MAX_VALUE >>> level)) {
+        if (index < 0 || index >= (Long.MAX_VALUE >>> level)) {
             throw new IllegalArgumentException("node index %d is out of range for level %d".formatted(index, level));
         }
     }
@@ -45,7 +46,7 @@ public record NodeId(int level, long index) {
         return index << level;
     }
 
-    /** One past the last leaf the node covers (may exceed a tree's size for an incomplete node). */
+    /** One past the last leaf the node covers (exceeds a tree's size if the node is incomplete in it). */
     public long end() {
         return (index + 1) << level;
     }
