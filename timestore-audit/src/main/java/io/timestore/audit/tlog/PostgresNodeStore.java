@@ -1,0 +1,129 @@
+package io.timestore.audit.tlog;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One partition's {@link NodeStore} in the table {@code audit_tree_nodes} ({@link #schema}), inside
+ * the caller's transaction: the caller has set the transaction's {@code app.tenant_id} to the
+ * partition, or {@code app.platform} to {@code on} (the sequencer), so row-level security applies.
+ * A read is one statement, whatever the number of nodes; a write is one statement.
+ *
+ * <p>{@link #write} inserts with {@code ON CONFLICT DO NOTHING} and, in the same statement, finds
+ * stored nodes whose hash differs: it then throws {@link NodeConflict}, and the caller must roll
+ * the transaction back (as on any failure in a sealing transaction). Not thread-safe: one
+ * transaction, one thread.
+ */
+public final class PostgresNodeStore implements NodeStore {
+    private static final Pattern ROLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    // tenant_id is repeated although RLS filters on it: the planner can then use the primary key,
+    // and the query stays correct if a policy were ever dropped.
+    private static final String READ = """
+            SELECT t.hash
+            FROM unnest(?::int2[], ?::int8[]) WITH ORDINALITY AS n(level, idx, position)
+            LEFT JOIN audit_tree_nodes t ON t.tenant_id = ? AND t.level = n.level AND t.idx = n.idx
+            ORDER BY n.position
+            """;
+    // The outer SELECT sees the table as it was before this statement's INSERT: exactly the nodes
+    // that were stored already, of which it returns those stored with another hash.
+    private static final String WRITE = """
+            WITH input AS (
+                SELECT * FROM unnest(?::int2[], ?::int8[], ?::bytea[]) AS n(level, idx, hash)
+            ), inserted AS (
+                INSERT INTO audit_tree_nodes (tenant_id, level, idx, hash)
+                SELECT ?, level, idx, hash FROM input
+                ON CONFLICT (tenant_id, level, idx) DO NOTHING
+                RETURNING level, idx
+            )
+            SELECT i.level, i.idx FROM input i
+            JOIN audit_tree_nodes t ON t.tenant_id = ? AND t.level = i.level AND t.idx = i.idx
+            WHERE t.hash <> i.hash
+            LIMIT 1
+            """;
+
+    private final Connection transaction;
+    private final String tenantId;
+
+    /** The store of partition {@code tenantId}, working in {@code transaction}. */
+    public PostgresNodeStore(Connection transaction, String tenantId) {
+        this.transaction = Objects.requireNonNull(transaction, "transaction");
+        this.tenantId = Objects.requireNonNull(tenantId, "tenantId");
+    }
+
+    /**
+     * The DDL of {@code audit_tree_nodes}, with the runtime role filled in: to apply once as the
+     * schema's owner, after the audit schema (it uses version 1's append-only trigger function).
+     */
+    public static String schema(String runtimeRole) {
+        if (!ROLE.matcher(runtimeRole).matches()) {
+            throw new IllegalArgumentException("runtime role must be a plain lower-case identifier");
+        }
+        try (InputStream in = PostgresNodeStore.class.getResourceAsStream("tree-nodes.sql")) {
+            if (in == null) {
+                throw new IllegalStateException("tree-nodes.sql is missing from the audit library");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${runtime_role}", runtimeRole);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public List<TreeHash> read(List<NodeId> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        try (var statement = transaction.prepareStatement(READ)) {
+            statement.setArray(1, levels(ids.stream().map(NodeId::level).toList()));
+            statement.setArray(2, transaction.createArrayOf("int8", ids.stream().map(NodeId::index).toArray()));
+            statement.setString(3, tenantId);
+            List<TreeHash> hashes = new ArrayList<>(ids.size());
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    byte[] hash = rows.getBytes(1);
+                    if (hash == null) {
+                        throw new MissingNodes(ids.get(hashes.size()));
+                    }
+                    hashes.add(TreeHash.of(hash));
+                }
+            }
+            return hashes;
+        } catch (SQLException e) {
+            throw new NodeStoreUnavailable("reading tree nodes failed (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
+    @Override
+    public void write(List<Node> nodes) {
+        if (nodes.isEmpty()) {
+            return;
+        }
+        try (var statement = transaction.prepareStatement(WRITE)) {
+            statement.setArray(1, levels(nodes.stream().map(n -> n.id().level()).toList()));
+            statement.setArray(2, transaction.createArrayOf("int8", nodes.stream().map(n -> n.id().index()).toArray()));
+            statement.setArray(3, transaction.createArrayOf("bytea", nodes.stream().map(n -> n.hash().toBytes()).toArray(byte[][]::new)));
+            statement.setString(4, tenantId);
+            statement.setString(5, tenantId);
+            try (var rows = statement.executeQuery()) {
+                if (rows.next()) {
+                    throw new NodeConflict(new NodeId(rows.getInt(1), rows.getLong(2)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new NodeStoreUnavailable("writing tree nodes failed (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
+    private Array levels(List<Integer> levels) throws SQLException {
+        return transaction.createArrayOf("int2", levels.stream().map(Integer::shortValue).toArray());
+    }
+}

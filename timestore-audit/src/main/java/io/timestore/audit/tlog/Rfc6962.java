@@ -1,0 +1,49 @@
+package io.timestore.audit.tlog;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The Merkle tree hashing of RFC 6962 §2.1 (kept by RFC 9162 §2.1.1) with SHA-256:
+ * <pre>
+ *   empty tree root  = SHA-256("")
+ *   leaf hash        = SHA-256(0x00 || leaf bytes)
+ *   interior node    = SHA-256(0x01 || left || right)
+ * </pre>
+ * The distinct prefixes keep a leaf from ever being mistaken for an interior node (second
+ * preimages). Stateless and thread-safe: each call uses its own digest.
+ */
+public final class Rfc6962 {
+    private static final byte LEAF_PREFIX = 0x00;
+    private static final byte NODE_PREFIX = 0x01;
+
+    /** The root of the tree with no leaves. */
+    public static final TreeHash EMPTY_ROOT = TreeHash.wrap(sha256().digest());
+
+    private Rfc6962() {}
+
+    /** The hash of a leaf whose bytes are {@code data}. */
+    public static TreeHash leafHash(byte[] data) {
+        MessageDigest digest = sha256();
+        digest.update(LEAF_PREFIX);
+        digest.update(data);
+        return TreeHash.wrap(digest.digest());
+    }
+
+    /** The hash of the interior node whose children are {@code left} and {@code right}. */
+    public static TreeHash nodeHash(TreeHash left, TreeHash right) {
+        MessageDigest digest = sha256();
+        digest.update(NODE_PREFIX);
+        left.updateDigest(digest);
+        right.updateDigest(digest);
+        return TreeHash.wrap(digest.digest());
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
+    }
+}

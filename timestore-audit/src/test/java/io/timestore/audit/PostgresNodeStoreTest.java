@@ -1,0 +1,150 @@
+package io.timestore.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.timestore.audit.tlog.CompactRange;
+import io.timestore.audit.tlog.InMemoryNodeStore;
+import io.timestore.audit.tlog.MissingNodes;
+import io.timestore.audit.tlog.Node;
+import io.timestore.audit.tlog.NodeConflict;
+import io.timestore.audit.tlog.NodeId;
+import io.timestore.audit.tlog.NodeStoreUnavailable;
+import io.timestore.audit.tlog.PostgresNodeStore;
+import io.timestore.audit.tlog.Rfc6962;
+import io.timestore.audit.tlog.TreeHash;
+import io.timestore.audit.tlog.TreeProofs;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The tree-node table of {@code io.timestore.audit.tlog} against a real PostgreSQL, as the runtime
+ * role under row-level security: proofs from it equal those from memory, a partition sees only its
+ * own nodes, and stored nodes cannot change.
+ */
+@ExtendWith(EmbeddedPostgresExtension.class)
+class PostgresNodeStoreTest {
+
+    private static List<Node> nodesOf(int leaves, String salt) {
+        List<TreeHash> hashes = new ArrayList<>();
+        for (int i = 0; i < leaves; i++) {
+            hashes.add(Rfc6962.leafHash((salt + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        return CompactRange.empty().appendAll(hashes).completed();
+    }
+
+    private static void createTable(AuditDatabase db) {
+        try (Connection owner = db.owner().getConnection(); var statement = owner.createStatement()) {
+            statement.execute(PostgresNodeStore.schema(EmbeddedPostgresExtension.RUNTIME));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create audit_tree_nodes", e);
+        }
+    }
+
+    /** Runs {@code work} as the runtime role in a transaction of {@code tenant}; commits if it returns. */
+    private static <T> T inTenant(AuditDatabase db, String tenant, Function<PostgresNodeStore, T> work) {
+        return inTransaction(db, tenant, tenant, work);
+    }
+
+    /** {@link #inTenant} with a store for partition {@code storeTenant} in a transaction of {@code tenant}. */
+    private static <T> T inTransaction(AuditDatabase db, String tenant, String storeTenant, Function<PostgresNodeStore, T> work) {
+        try (Connection connection = db.runtime().getConnection()) {
+            connection.setAutoCommit(false);
+            try (var set = connection.prepareStatement("SELECT set_config('app.tenant_id', ?, true)")) {
+                set.setString(1, tenant);
+                set.execute();
+            }
+            try {
+                T result = work.apply(new PostgresNodeStore(connection, storeTenant));
+                connection.commit();
+                return result;
+            } catch (RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void proofs_and_roots_from_the_table_equal_those_from_memory(AuditDatabase db) {
+        createTable(db);
+        List<Node> nodes = nodesOf(300, "event ");
+        var memory = new InMemoryNodeStore();
+        memory.write(nodes);
+
+        inTenant(db, "acme", store -> {
+            store.write(nodes.subList(0, 100));
+            store.write(nodes.subList(100, nodes.size()));
+            return null;
+        });
+
+        inTenant(db, "acme", store -> {
+            var fromTable = new TreeProofs(store);
+            var fromMemory = new TreeProofs(memory);
+            for (long size : new long[] {1, 2, 3, 150, 256, 299, 300}) {
+                assertThat(fromTable.root(size)).isEqualTo(fromMemory.root(size));
+                assertThat(fromTable.inclusion(size / 2, size)).isEqualTo(fromMemory.inclusion(size / 2, size));
+                assertThat(fromTable.consistency(1 + size / 3, size)).isEqualTo(fromMemory.consistency(1 + size / 3, size));
+            }
+            assertThat(CompactRange.read(store, 300)).isEqualTo(CompactRange.read(memory, 300));
+            return null;
+        });
+        assertThat(db.count("SELECT count(*) FROM audit_tree_nodes WHERE tenant_id = 'acme'")).isEqualTo(2 * 300 - Integer.bitCount(300));
+    }
+
+    @Test
+    void a_partition_sees_and_writes_only_its_own_nodes(AuditDatabase db) {
+        createTable(db);
+        List<Node> nodes = nodesOf(4, "acme ");
+        inTenant(db, "acme", store -> {
+            store.write(nodes);
+            return null;
+        });
+
+        var missing = assertThrows(MissingNodes.class, () -> inTenant(db, "globex", store -> store.read(List.of(NodeId.leaf(0)))));
+        // A globex transaction cannot write into acme's partition: the policy's WITH CHECK refuses it.
+        var refused = assertThrows(NodeStoreUnavailable.class, () -> inTransaction(db, "globex", "acme", store -> {
+            store.write(nodesOf(8, "globex ").subList(4, 8));
+            return null;
+        }));
+        var hidden = assertThrows(MissingNodes.class, () -> inTransaction(db, "globex", "acme", store -> store.read(List.of(NodeId.leaf(0)))));
+
+        assertThat(missing.first()).isEqualTo(NodeId.leaf(0));
+        assertThat(refused).hasMessageContaining("SQLState 42501");
+        assertThat(hidden.first()).isEqualTo(NodeId.leaf(0));
+    }
+
+    @Test
+    void a_stored_node_cannot_change_and_rewriting_the_same_hash_is_a_no_op(AuditDatabase db) {
+        createTable(db);
+        List<Node> nodes = nodesOf(2, "acme ");
+        inTenant(db, "acme", store -> {
+            store.write(nodes);
+            return null;
+        });
+        TreeHash other = Rfc6962.leafHash(new byte[] {42});
+
+        inTenant(db, "acme", store -> {
+            store.write(nodes);
+            return null;
+        });
+        var conflict = assertThrows(NodeConflict.class, () -> inTenant(db, "acme", store -> {
+            store.write(List.of(new Node(NodeId.leaf(2), other), new Node(NodeId.leaf(1), other)));
+            return null;
+        }));
+        var update = assertThrows(IllegalStateException.class,
+                () -> db.asOwner("UPDATE audit_tree_nodes SET hash = ? WHERE level = 0 AND idx = 0", (Object) other.toBytes()));
+
+        assertThat(conflict).hasMessage("node at level 0, index 1 is already stored with a different hash");
+        assertThat(db.count("SELECT count(*) FROM audit_tree_nodes")).isEqualTo(3); // leaf 2 rolled back with the conflict
+        assertThat(update.getCause()).hasMessageContaining("append-only");
+    }
+}
