@@ -192,9 +192,11 @@ class SequencerTest {
             terminateLeaderSession(db);
             sink.append(List.of(Events.event("acme", 5)));
 
+            // A follower retries the lead on its own every leaderRetry, so the round that seals the
+            // new event may be one of its own rather than the one asked for here: count the seals.
             var takeover = Sequencers.round(second);
             assertThat(takeover.leader()).isTrue();
-            assertThat(takeover.sealed()).isEqualTo(1);
+            assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'acme'")).isEqualTo(6);
             assertThat(Sequencers.round(first).leader()).as("the old leader finds the lock taken").isFalse();
         }
         assertThat(verification(db).verify("acme").ok()).isTrue();
