@@ -142,16 +142,24 @@ public final class RequestAudit {
     }
 
     /**
+     * As {@link #commit(Connection, Reply)}, for a reply without a body ({@code 204}).
+     */
+    public void commit(Connection transaction, int status) {
+        commit(transaction, Reply.empty(status));
+    }
+
+    /**
      * Inserts this request's success event into {@code transaction}, so it commits or rolls back
-     * with the mutation. Call it last in the transaction's work, with the status the client will get.
+     * with the mutation. Call it last in the transaction's work, with exactly the reply the client
+     * will get.
      *
      * @throws io.timestore.audit.AuditUnavailable when the insert fails; the transaction must roll back
      */
-    public void commit(Connection transaction, int status) {
+    public void commit(Connection transaction, Reply reply) {
         if (committedEventId != null) {
             throw new IllegalStateException("the audit event of request " + origin.requestId() + " is already committed");
         }
-        var event = events.event(this, status, null, null);
+        var event = events.event(this, reply.status(), null, null);
         events.sink().append(transaction, event);
         committedEventId = event.eventId();
     }

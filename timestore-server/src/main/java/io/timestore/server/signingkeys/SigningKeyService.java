@@ -1,6 +1,7 @@
 package io.timestore.server.signingkeys;
 
 import io.timestore.security.SecurityContext;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.NotFound;
@@ -12,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A tenant's HMAC keys for signed service requests. The secret is generated here (32 random
@@ -41,7 +43,8 @@ public final class SigningKeyService {
         }
     }
 
-    public Created create(SecurityContext security, RequestAudit audit, NewKey request) {
+    /** Creates and stores a key, and commits {@code reply} (what the client will be sent) with it. */
+    public Created create(SecurityContext security, RequestAudit audit, NewKey request, Function<Created, Reply> reply) {
         var idBytes = new byte[12];
         random.nextBytes(idBytes);
         var id = "hk_" + HexFormat.of().formatHex(idBytes);
@@ -49,14 +52,14 @@ public final class SigningKeyService {
         random.nextBytes(secret);
         audit.resource(id).detail("name", request.name()).detail("roles", String.join(",", request.roles()))
                 .detail("scopes", String.join(",", request.scopes())).detail("expires_at", request.expiresAt().toString());
-        var createdAt = transactions.inTenant(security.tenant(), connection -> {
-            var created = records.insert(connection, security.tenant(), id, request.name(), secret, request.roles(),
+        return transactions.inTenant(security.tenant(), connection -> {
+            var createdAt = records.insert(connection, security.tenant(), id, request.name(), secret, request.roles(),
                     request.scopes(), request.expiresAt(), security.principal().subject());
-            audit.commit(connection, 201);
+            var created = new Created(id, request.name(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
+                    request.roles(), request.scopes(), request.expiresAt(), createdAt);
+            audit.commit(connection, reply.apply(created));
             return created;
         });
-        return new Created(id, request.name(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
-                request.roles(), request.scopes(), request.expiresAt(), createdAt);
     }
 
     public List<SigningKeyRecords.Listed> list(SecurityContext security, Optional<Instant> afterCreatedAt,

@@ -3,6 +3,7 @@ package io.timestore.server.tokens;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TokenPermission;
 import io.timestore.security.tokens.ApiTokens;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.NotFound;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Creating, listing and revoking a tenant's API tokens. The secret exists only in the response
@@ -40,19 +42,21 @@ public final class TokenService {
         }
     }
 
-    public Created create(SecurityContext security, RequestAudit audit, NewToken request) {
+    /** Mints and stores a token, and commits {@code reply} (what the client will be sent) with it. */
+    public Created create(SecurityContext security, RequestAudit audit, NewToken request, Function<Created, Reply> reply) {
         var minted = tokens.mint();
         audit.resource(minted.id())
                 .detail("name", request.name())
                 .detail("permissions", records.permissionsJson(request.permissions()))
                 .detail("expires_at", request.expiresAt().toString());
-        var createdAt = transactions.inTenant(security.tenant(), connection -> {
-            var created = records.insert(connection, security.tenant(), minted.id(), request.name(), minted.hash(),
+        return transactions.inTenant(security.tenant(), connection -> {
+            var createdAt = records.insert(connection, security.tenant(), minted.id(), request.name(), minted.hash(),
                     request.permissions(), request.expiresAt(), security.principal().subject());
-            audit.commit(connection, 201);
+            var created = new Created(minted.id(), request.name(), minted.token(), request.permissions(), request.expiresAt(),
+                    createdAt);
+            audit.commit(connection, reply.apply(created));
             return created;
         });
-        return new Created(minted.id(), request.name(), minted.token(), request.permissions(), request.expiresAt(), createdAt);
     }
 
     public List<TokenRecords.Listed> list(SecurityContext security, Optional<Instant> afterCreatedAt,
