@@ -17,8 +17,9 @@ import java.util.UUID;
 /**
  * Everything one request's audit event will say, gathered while the request runs. Handlers and
  * services add what they learn (the resource, the dataset, counts, revisions); a mutation calls
- * {@link #commit} inside its transaction so the event is durable exactly when the change is (G4).
- * If nothing committed it, the {@code AuditStep} records it through group commit at the end.
+ * {@link #commit} inside its transaction so the event is durable exactly when the change is (G4),
+ * and with them the reply kept under the request's Idempotency-Key, if it sent one (G5). If
+ * nothing committed the event, the {@code AuditStep} records it through group commit at the end.
  *
  * <p>Confined to the request's thread; not thread-safe.
  */
@@ -47,6 +48,7 @@ public final class RequestAudit {
     private SecurityContext security;
     private boolean platformScope;
     private String idempotencyKey;
+    private ReplyKeeper replyKeeper;
     private Severity minimumSeverity = Severity.INFO;
     private UUID committedEventId;
     private boolean replayed;
@@ -141,6 +143,26 @@ public final class RequestAudit {
         this.idempotencyKey = key;
     }
 
+    /** Keeps a mutation's reply under the Idempotency-Key its request holds, in the mutation's transaction. */
+    @FunctionalInterface
+    public interface ReplyKeeper {
+        /**
+         * Stores {@code reply} in {@code transaction}.
+         *
+         * @throws RuntimeException when the key is no longer free (another request with it was
+         *                          applied first) or the store fails: the transaction must roll back
+         */
+        void keep(Connection transaction, Reply reply);
+    }
+
+    /**
+     * Called by the audit step when the request holds an Idempotency-Key: {@link #commit} then keeps
+     * the reply under it, in the same transaction as the change and the event.
+     */
+    public void keepReplyWith(ReplyKeeper keeper) {
+        this.replyKeeper = Objects.requireNonNull(keeper, "keeper");
+    }
+
     /**
      * As {@link #commit(Connection, Reply)}, for a reply without a body ({@code 204}).
      */
@@ -149,15 +171,21 @@ public final class RequestAudit {
     }
 
     /**
-     * Inserts this request's success event into {@code transaction}, so it commits or rolls back
-     * with the mutation. Call it last in the transaction's work, with exactly the reply the client
-     * will get.
+     * Inserts this request's success event into {@code transaction}, and keeps {@code reply} under
+     * the request's Idempotency-Key if it holds one, so both commit or roll back with the mutation.
+     * Call it last in the transaction's work, with exactly the reply the client will get.
      *
      * @throws io.timestore.audit.AuditUnavailable when the insert fails; the transaction must roll back
+     * @throws io.timestore.server.http.Conflict   when another request with the same Idempotency-Key
+     *                                              was applied first; the transaction must roll back
      */
     public void commit(Connection transaction, Reply reply) {
         if (committedEventId != null) {
             throw new IllegalStateException("the audit event of request " + origin.requestId() + " is already committed");
+        }
+        if (replyKeeper != null) {
+            // First: a duplicate that lost the race for the key fails here, before writing its event.
+            replyKeeper.keep(transaction, reply);
         }
         var event = events.event(this, reply.status(), null, null);
         events.sink().append(transaction, event);
