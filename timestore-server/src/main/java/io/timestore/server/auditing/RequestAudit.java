@@ -47,7 +47,6 @@ public final class RequestAudit {
     private Principal principal;
     private SecurityContext security;
     private boolean platformScope;
-    private String idempotencyKey;
     private ReplyKeeper replyKeeper;
     private Severity minimumSeverity = Severity.INFO;
     private UUID committedEventId;
@@ -136,11 +135,6 @@ public final class RequestAudit {
     public void admittedToPlatform(SecurityContext context) {
         admitted(context);
         this.platformScope = true;
-    }
-
-    /** Called by the audit step with the request's validated Idempotency-Key. */
-    public void idempotencyKey(String key) {
-        this.idempotencyKey = key;
     }
 
     /** Keeps a mutation's reply under the Idempotency-Key its request holds, in the mutation's transaction. */
@@ -256,10 +250,6 @@ public final class RequestAudit {
 
     Optional<SecurityContext> security() {
         return Optional.ofNullable(security);
-    }
-
-    Optional<String> idempotencyKey() {
-        return Optional.ofNullable(idempotencyKey);
     }
 
     Severity minimumSeverity() {

@@ -125,7 +125,6 @@ public final class AuditStep {
             handler.handle(ctx, security, audit);
             return java.util.Optional.empty();
         }
-        audit.idempotencyKey(key.get());
         var held = new HeldKey(security, key.get(), fingerprint(ctx));
         if (idempotency.claim(security, held.key(), held.fingerprint()) instanceof IdempotencyKeys.Claim.Replayed replayed) {
             replay(ctx, audit, replayed.reply());

@@ -12,6 +12,7 @@ import io.timestore.server.testing.TimestoreServer;
 import java.net.http.HttpRequest;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +66,28 @@ class IdempotencyRecoveryTest {
                 .satisfies(event -> assertThat(event.at("/outcome/result").asText()).isEqualTo("succeeded"));
     }
 
+    @Test
+    void a_first_attempt_that_failed_with_500_after_its_event_was_recorded_leaves_the_retry_an_event_of_its_own()
+            throws Exception {
+        createDataset("cut");
+        ApiResponse failed;
+        try (var lock = lockDataset("cut")) {
+            var first = CompletableFuture.supplyAsync(() -> describe("cut", "key-cut", "after the cut"));
+            terminate(lock.awaitWaiting(1, Duration.ofSeconds(30)));
+            failed = first.get(60, TimeUnit.SECONDS);
+        }
+
+        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
+        assertThat(audit.eventsFor(failed.requestId())).singleElement()
+                .satisfies(event -> assertThat(event.at("/outcome/status").asInt()).isEqualTo(500));
+        var retry = describe("cut", "key-cut", "after the cut");
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
+        assertThat(retry.header("Idempotent-Replayed")).isNull();
+        assertThat(retry.json().get("revision").asLong()).isEqualTo(2);
+        assertThat(audit.eventsFor(retry.requestId())).as("the applied retry has its own success event").singleElement()
+                .satisfies(event -> assertThat(event.at("/outcome/result").asText()).isEqualTo("succeeded"));
+    }
+
     private static String[] admin() {
         return bearer(server.tokens().user("acme", "tenant-admin"));
     }
@@ -102,6 +125,16 @@ class IdempotencyRecoveryTest {
                     terminate.setInt(2, spared);
                     terminate.executeQuery().close();
                 }
+            }
+        }
+    }
+
+    private static void terminate(List<Integer> pids) throws SQLException {
+        try (var superuser = server.postgres().superuser("postgres");
+             var terminate = superuser.prepareStatement("SELECT pg_terminate_backend(?)")) {
+            for (int pid : pids) {
+                terminate.setInt(1, pid);
+                terminate.executeQuery().close();
             }
         }
     }
