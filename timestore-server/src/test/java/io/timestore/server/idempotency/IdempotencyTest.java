@@ -113,9 +113,9 @@ class IdempotencyTest {
         CompletableFuture<ApiResponse> first;
         CompletableFuture<ApiResponse> second;
         try (var lock = lockDataset("twice")) {
-            first = CompletableFuture.supplyAsync(() -> describe("twice", "key-twice"));
+            first = inBackground(() -> describe("twice", "key-twice"));
             lock.awaitWaiting(1, Duration.ofSeconds(30));
-            second = CompletableFuture.supplyAsync(() -> describe("twice", "key-twice"));
+            second = inBackground(() -> describe("twice", "key-twice"));
             Await.until("the duplicate waits behind the first, or is answered", Duration.ofSeconds(30),
                     () -> lock.waiting().size() == 2 || second.isDone());
             assertThat(second).as("no answer for the duplicate while the first still runs").isNotDone();
@@ -140,8 +140,8 @@ class IdempotencyTest {
         CompletableFuture<ApiResponse> first;
         CompletableFuture<ApiResponse> second;
         try (var lock = lockDataset("side-by-side")) {
-            first = CompletableFuture.supplyAsync(() -> server.api().postJson("/storage/v1/datasets/side-by-side/points", body, writer));
-            second = CompletableFuture.supplyAsync(() -> server.api().postJson("/storage/v1/datasets/side-by-side/points", body, writer));
+            first = inBackground(() -> server.api().postJson("/storage/v1/datasets/side-by-side/points", body, writer));
+            second = inBackground(() -> server.api().postJson("/storage/v1/datasets/side-by-side/points", body, writer));
             Await.until("both writes wait inside their transactions, or one is answered", Duration.ofSeconds(30),
                     () -> lock.waiting().size() == 2 || first.isDone() || second.isDone());
             assertThat(List.of(first, second)).as("no answer while both run").noneMatch(CompletableFuture::isDone);
@@ -218,5 +218,10 @@ class IdempotencyTest {
         try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
             statement.execute((revoke ? "REVOKE" : "GRANT") + " INSERT ON audit_events " + (revoke ? "FROM" : "TO") + " timestore_app");
         }
+    }
+
+    /** Sends on a thread of its own: the common pool may have a single thread on a small machine. */
+    private static CompletableFuture<ApiResponse> inBackground(java.util.function.Supplier<ApiResponse> request) {
+        return CompletableFuture.supplyAsync(request, task -> Thread.ofVirtual().start(task));
     }
 }
