@@ -16,9 +16,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Turns a finished request into its {@link AuditEvent}: who (the principal, or anonymous), what
  * (the route's operation and the resource the handler named), how it ended, the redacted details.
  *
- * <p>The event id is derived, never random: from (tenant, principal, Idempotency-Key) when the
- * client sent a key, else from the request's server-generated uid. A retried request therefore
- * maps to the event already stored, and the store's key keeps it to one (G5). Thread-safe.
+ * <p>The event id is derived, never random: from the partition and the request's server-generated
+ * uid, so a second attempt to record the same request (after a transaction whose commit outcome
+ * was unknown) maps to the event already stored, and the store's key keeps it to one (G3). A retry
+ * with the same Idempotency-Key is another request: answered from the key, it has no event; run
+ * as new (nothing of the first attempt was applied), it has its own (G5). Thread-safe.
  */
 public final class AuditEvents {
     private final AuditSink sink;
@@ -77,13 +79,9 @@ public final class AuditEvents {
     }
 
     private static UUID eventId(RequestAudit audit) {
-        var partition = audit.partition();
-        var key = audit.idempotencyKey();
-        var principal = audit.principal();
-        if (key.isPresent() && principal.isPresent()) {
-            return EventIds.forIdempotencyKey(partition, principal.get().subject(), key.get());
-        }
-        return EventIds.forRequest(partition, audit.origin().uid());
+        // Never from the Idempotency-Key: the failed first attempt of a key (a 503, say) has an
+        // event of its own, and the retry that then runs must not find its id taken.
+        return EventIds.forRequest(audit.partition(), audit.origin().uid());
     }
 
     private static AuditEvent.Outcome outcome(int status, String errorCode, String errorMessage) {

@@ -17,8 +17,9 @@ import java.util.UUID;
 /**
  * Everything one request's audit event will say, gathered while the request runs. Handlers and
  * services add what they learn (the resource, the dataset, counts, revisions); a mutation calls
- * {@link #commit} inside its transaction so the event is durable exactly when the change is (G4).
- * If nothing committed it, the {@code AuditStep} records it through group commit at the end.
+ * {@link #commit} inside its transaction so the event is durable exactly when the change is (G4),
+ * and with them the reply kept under the request's Idempotency-Key, if it sent one (G5). If
+ * nothing committed the event, the {@code AuditStep} records it through group commit at the end.
  *
  * <p>Confined to the request's thread; not thread-safe.
  */
@@ -46,7 +47,7 @@ public final class RequestAudit {
     private Principal principal;
     private SecurityContext security;
     private boolean platformScope;
-    private String idempotencyKey;
+    private ReplyKeeper replyKeeper;
     private Severity minimumSeverity = Severity.INFO;
     private UUID committedEventId;
     private boolean replayed;
@@ -136,22 +137,51 @@ public final class RequestAudit {
         this.platformScope = true;
     }
 
-    /** Called by the audit step with the request's validated Idempotency-Key. */
-    public void idempotencyKey(String key) {
-        this.idempotencyKey = key;
+    /** Keeps a mutation's reply under the Idempotency-Key its request holds, in the mutation's transaction. */
+    @FunctionalInterface
+    public interface ReplyKeeper {
+        /**
+         * Stores {@code reply} in {@code transaction}.
+         *
+         * @throws RuntimeException when the key is no longer free (another request with it was
+         *                          applied first) or the store fails: the transaction must roll back
+         */
+        void keep(Connection transaction, Reply reply);
     }
 
     /**
-     * Inserts this request's success event into {@code transaction}, so it commits or rolls back
-     * with the mutation. Call it last in the transaction's work, with the status the client will get.
-     *
-     * @throws io.timestore.audit.AuditUnavailable when the insert fails; the transaction must roll back
+     * Called by the audit step when the request holds an Idempotency-Key: {@link #commit} then keeps
+     * the reply under it, in the same transaction as the change and the event.
+     */
+    public void keepReplyWith(ReplyKeeper keeper) {
+        this.replyKeeper = Objects.requireNonNull(keeper, "keeper");
+    }
+
+    /**
+     * As {@link #commit(Connection, Reply)}, for a reply without a body ({@code 204}).
      */
     public void commit(Connection transaction, int status) {
+        commit(transaction, Reply.empty(status));
+    }
+
+    /**
+     * Inserts this request's success event into {@code transaction}, and keeps {@code reply} under
+     * the request's Idempotency-Key if it holds one, so both commit or roll back with the mutation.
+     * Call it last in the transaction's work, with exactly the reply the client will get.
+     *
+     * @throws io.timestore.audit.AuditUnavailable when the insert fails; the transaction must roll back
+     * @throws io.timestore.server.http.Conflict   when another request with the same Idempotency-Key
+     *                                              was applied first; the transaction must roll back
+     */
+    public void commit(Connection transaction, Reply reply) {
         if (committedEventId != null) {
             throw new IllegalStateException("the audit event of request " + origin.requestId() + " is already committed");
         }
-        var event = events.event(this, status, null, null);
+        if (replyKeeper != null) {
+            // First: a duplicate that lost the race for the key fails here, before writing its event.
+            replyKeeper.keep(transaction, reply);
+        }
+        var event = events.event(this, reply.status(), null, null);
         events.sink().append(transaction, event);
         committedEventId = event.eventId();
     }
@@ -220,10 +250,6 @@ public final class RequestAudit {
 
     Optional<SecurityContext> security() {
         return Optional.ofNullable(security);
-    }
-
-    Optional<String> idempotencyKey() {
-        return Optional.ofNullable(idempotencyKey);
     }
 
     Severity minimumSeverity() {

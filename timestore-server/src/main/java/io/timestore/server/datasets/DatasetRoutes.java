@@ -9,6 +9,7 @@ import io.timestore.security.authz.Action;
 import io.timestore.security.authz.Resource;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.http.Conflict;
 import io.timestore.server.http.CursorPosition;
@@ -20,6 +21,7 @@ import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
+import io.timestore.server.http.Replies;
 import io.timestore.server.http.ProblemType;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
@@ -74,8 +76,17 @@ public final class DatasetRoutes implements RouteGroup {
         permissions.require(security, Action.DATASET_ADMIN, Resource.tenant(security.tenant()), RouteKind.OTHER);
         var body = bodies.object(ctx);
         var request = DatasetJson.parseCreate(body);
-        var created = service.create(security, audit, request.id(), request.metadata());
-        ctx.status(201).header("Location", BASE + "/" + created.id()).header("ETag", etag(created)).json(DatasetJson.toJson(created));
+        var created = service.create(security, audit, request.id(), request.metadata(), DatasetRoutes::created);
+        Replies.send(ctx, created(created));
+    }
+
+    private static Reply created(Dataset created) {
+        return Reply.json(201, DatasetJson.toJson(created)).withHeader("Location", BASE + "/" + created.id())
+                .withHeader("ETag", etag(created));
+    }
+
+    private static Reply current(Dataset dataset) {
+        return Reply.json(200, DatasetJson.toJson(dataset)).withHeader("ETag", etag(dataset));
     }
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
@@ -135,8 +146,8 @@ public final class DatasetRoutes implements RouteGroup {
         audit.dataset(id);
         long expected = ifMatch(ctx);
         var patch = DatasetJson.parsePatch(mergePatch(ctx));
-        var updated = service.update(security, audit, id, expected, patch::applyTo);
-        ctx.header("ETag", etag(updated)).json(DatasetJson.toJson(updated));
+        var updated = service.update(security, audit, id, expected, patch::applyTo, DatasetRoutes::current);
+        Replies.send(ctx, current(updated));
     }
 
     private void delete(Context ctx, SecurityContext security, RequestAudit audit) {

@@ -5,6 +5,7 @@ import io.timestore.security.TenantId;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.Resource;
 import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Conflict;
@@ -17,6 +18,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -36,14 +38,18 @@ public final class DatasetService {
         this.permissions = Objects.requireNonNull(permissions, "permissions");
     }
 
-    /** Creates a dataset at revision 1; 409 when the tenant already has one with this id. */
-    public Dataset create(SecurityContext security, RequestAudit audit, String id, DatasetStore.Metadata metadata) {
+    /**
+     * Creates a dataset at revision 1 and commits {@code reply} (what the client will be sent) with
+     * it; 409 when the tenant already has one with this id.
+     */
+    public Dataset create(SecurityContext security, RequestAudit audit, String id, DatasetStore.Metadata metadata,
+                          Function<Dataset, Reply> reply) {
         audit.dataset(id);
         return transactions.inTenant(security.tenant(), connection -> {
             var created = store.insert(connection, security.tenant(), id, metadata, security.principal().subject())
                     .orElseThrow(() -> new Conflict(ProblemType.CONFLICT, "dataset '%s' already exists".formatted(id)));
             audit.revision(null, created.revision());
-            audit.commit(connection, 201);
+            audit.commit(connection, reply.apply(created));
             return created;
         });
     }
@@ -109,12 +115,13 @@ public final class DatasetService {
     }
 
     /**
-     * Applies {@code change} to the dataset if it is still at {@code expectedRevision}.
+     * Applies {@code change} to the dataset if it is still at {@code expectedRevision}, and commits
+     * {@code reply} with it.
      *
      * @throws Conflict 412 {@code precondition_failed} when the revision moved on
      */
     public Dataset update(SecurityContext security, RequestAudit audit, String id, long expectedRevision,
-                          UnaryOperator<DatasetStore.Metadata> change) {
+                          UnaryOperator<DatasetStore.Metadata> change, Function<Dataset, Reply> reply) {
         audit.dataset(id);
         return transactions.inTenant(security.tenant(), connection -> {
             var current = lockAdministered(connection, security, id);
@@ -127,7 +134,7 @@ public final class DatasetService {
             var updated = store.update(connection, current, metadata, security.principal().subject())
                     .orElseThrow(() -> new IllegalStateException("dataset row locked but not updated"));
             audit.revision(current.revision(), updated.revision());
-            audit.commit(connection, 200);
+            audit.commit(connection, reply.apply(updated));
             return updated;
         });
     }

@@ -8,6 +8,7 @@ import io.timestore.audit.AuditRecorder;
 import io.timestore.audit.AuditUnavailable;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.AuditEvents;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.idempotency.IdempotencyKeys;
@@ -86,7 +87,7 @@ public final class AuditStep {
 
     /**
      * The one sequence every API route shares: admit, run once (idempotency), turn failures into
-     * problems, make the event durable, then store or release the idempotency key.
+     * problems, make the event durable, then keep the reply of a request that changed nothing.
      */
     private void execute(Context ctx, ApiOperation operation, SecuredHandler handler, Admission admission) {
         RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);
@@ -98,21 +99,24 @@ public final class AuditStep {
             var security = admission.admit(request, audit);
             held = handleOnce(ctx, operation, security, audit, handler);
         } catch (HandlerFailure failure) {
-            failed = true;
             held = java.util.Optional.of(failure.held);
-            problem = problems.handle((Exception) failure.getCause(), ctx);
+            var handled = problems.handle((Exception) failure.getCause(), ctx);
+            if (!answeredFromKey(ctx, audit, failure.held)) {
+                failed = true;
+                problem = handled;
+            }
         } catch (Exception failure) {
             failed = true;
             problem = problems.handle(failure, ctx);
         }
         finish(ctx, audit, failed, problem);
-        held.ifPresent(key -> releaseOrStore(ctx, key));
+        held.ifPresent(key -> keepIfNothingCommitted(ctx, audit, key));
     }
 
     /**
      * Runs the handler, unless the request is a mutation whose Idempotency-Key was already used
-     * by this principal: then the stored response is sent again and the handler does not run.
-     * Returns the key this request now holds, to store its response under.
+     * by this principal: then the kept reply is sent again and the handler does not run. Returns
+     * the key this request holds; a mutation's transaction keeps its reply under it (G5).
      */
     private java.util.Optional<HeldKey> handleOnce(Context ctx, ApiOperation operation, SecurityContext security,
                                                    RequestAudit audit, SecuredHandler handler) throws Exception {
@@ -121,31 +125,26 @@ public final class AuditStep {
             handler.handle(ctx, security, audit);
             return java.util.Optional.empty();
         }
-        audit.idempotencyKey(key.get());
-        var claim = idempotency.claim(security, key.get(), fingerprint(ctx));
-        if (claim instanceof IdempotencyKeys.Claim.Replayed replayed) {
-            audit.replayed();
-            var response = replayed.response();
-            response.headers().forEach(ctx::header);
-            response.contentType().ifPresent(ctx::contentType);
-            ctx.header("Idempotent-Replayed", "true");
-            ctx.status(response.status()).result(response.body());
+        var held = new HeldKey(security, key.get(), fingerprint(ctx));
+        if (idempotency.claim(security, held.key(), held.fingerprint()) instanceof IdempotencyKeys.Claim.Replayed replayed) {
+            replay(ctx, audit, replayed.reply());
             return java.util.Optional.empty();
         }
-        var held = new HeldKey(security, key.get());
+        audit.keepReplyWith((transaction, reply) ->
+                idempotency.keep(transaction, security, held.key(), held.fingerprint(), reply));
         try {
             handler.handle(ctx, security, audit);
         } catch (Exception failure) {
-            // The failure is answered as usual; its response is stored (or the key released) after.
+            // The failure is answered as usual, unless another attempt with the key ended meanwhile.
             throw new HandlerFailure(failure, held);
         }
         return java.util.Optional.of(held);
     }
 
-    /** A key this request holds until its response is known. */
-    private record HeldKey(SecurityContext security, String key) {}
+    /** A key this request holds, and the fingerprint of its content. */
+    private record HeldKey(SecurityContext security, String key, byte[] fingerprint) {}
 
-    /** Carries the held key past the handler's failure, so the failure response is stored too. */
+    /** Carries the held key past the handler's failure. */
     private static final class HandlerFailure extends Exception {
         private final transient HeldKey held;
 
@@ -155,7 +154,38 @@ public final class AuditStep {
         }
     }
 
-    private void releaseOrStore(Context ctx, HeldKey held) {
+    private static void replay(Context ctx, RequestAudit audit, Reply reply) {
+        audit.replayed();
+        Replies.send(ctx, reply);
+        ctx.header("Idempotent-Replayed", "true");
+    }
+
+    /**
+     * After the handler failed: if a request with the same key and content ended meanwhile (a
+     * duplicate that ran side by side and committed first, so this one failed on its locks or on
+     * the key; or this very request, whose commit outcome was unknown), answers with its reply.
+     */
+    private boolean answeredFromKey(Context ctx, RequestAudit audit, HeldKey held) {
+        try {
+            var kept = idempotency.kept(held.security(), held.key(), held.fingerprint());
+            kept.ifPresent(reply -> replay(ctx, audit, reply));
+            return kept.isPresent();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(AuditStep.class).warn("could not look up the Idempotency-Key after a failure: {}",
+                    e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * A request that committed nothing but was answered below 500 (a refusal, which a retry would
+     * get again) keeps its reply now. Nothing is kept for a 5xx: the retry runs as new. If this
+     * fails, the retry runs as new too, which is safe because nothing was applied.
+     */
+    private void keepIfNothingCommitted(Context ctx, RequestAudit audit, HeldKey held) {
+        if (audit.committed() || audit.isReplay() || ctx.statusCode() >= 500) {
+            return;
+        }
         try {
             var body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             var headers = new java.util.TreeMap<String, String>();
@@ -165,11 +195,11 @@ public final class AuditStep {
                     headers.put(name, value);
                 }
             }
-            idempotency.complete(held.security(), held.key(), ctx.statusCode(), ctx.res().getContentType(), headers, body);
+            var reply = new Reply(ctx.statusCode(), java.util.Optional.ofNullable(ctx.res().getContentType()), headers, body);
+            idempotency.keepAfter(held.security(), held.key(), held.fingerprint(), reply);
         } catch (RuntimeException e) {
-            // The response stands; a retry with this key will be told the first is still in flight
-            // until the key expires, which is the safe answer when its outcome was not recorded.
-            org.slf4j.LoggerFactory.getLogger(AuditStep.class).error("could not store the idempotent response: {}", e.getMessage());
+            org.slf4j.LoggerFactory.getLogger(AuditStep.class).warn("could not keep the reply of an Idempotency-Key: {}",
+                    e.getMessage());
         }
     }
 

@@ -8,6 +8,7 @@ import io.timestore.security.SecurityContext;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
@@ -19,6 +20,7 @@ import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
+import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import io.timestore.server.points.Times;
@@ -69,8 +71,12 @@ public final class RefreshRoutes implements RouteGroup {
         audit.dataset(id);
         datasets.authorize(security, id, Action.REFRESH_WRITE, RouteKind.OTHER);
         var report = parse(bodies.object(ctx));
-        var reported = service.report(security, audit, id, report);
-        ctx.status(reported.created() ? 201 : 200).json(runJson(reported.run()));
+        var reported = service.report(security, audit, id, report, this::reply);
+        Replies.send(ctx, reply(reported));
+    }
+
+    private Reply reply(RefreshService.Reported reported) {
+        return Reply.json(reported.created() ? 201 : 200, runJson(reported.run()));
     }
 
     private void state(Context ctx, SecurityContext security, RequestAudit audit) {

@@ -1,6 +1,7 @@
 package io.timestore.server.refresh;
 
 import io.timestore.security.SecurityContext;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * The refresh registry: runtime writers report runs of a dataset's refresh; readers ask how
@@ -42,7 +44,9 @@ public final class RefreshService {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
-    Reported report(SecurityContext security, RequestAudit audit, String dataset, RefreshStore.Report report) {
+    /** Applies {@code report} to its run and commits {@code reply} (what the client will be sent) with it. */
+    Reported report(SecurityContext security, RequestAudit audit, String dataset, RefreshStore.Report report,
+                    Function<Reported, Reply> reply) {
         var tenant = security.tenant();
         var actor = security.principal().subject();
         audit.detail("run_id", report.runId()).detail("state", report.state().label());
@@ -52,12 +56,12 @@ public final class RefreshService {
             if (existing.isEmpty()) {
                 var created = store.insert(connection, tenant, dataset, report, actor);
                 if (created.isPresent()) {
-                    audit.commit(connection, 201);
-                    return new Reported(created.get(), true);
+                    return committed(connection, audit, new Reported(created.get(), true), reply);
                 }
                 existing = store.findForUpdate(connection, tenant, dataset, report.runId());
             }
-            return transition(connection, security, audit, dataset, existing.orElseThrow(), report);
+            return committed(connection, audit, transition(connection, security, audit, dataset, existing.orElseThrow(), report),
+                    reply);
         });
         var run = reported.run();
         if (run.state() == RefreshState.SUCCEEDED && run.watermark().isPresent()) {
@@ -71,7 +75,6 @@ public final class RefreshService {
         audit.detail("previous_state", current.state().label());
         if (current.state().terminal() && sameReport(current, report)) {
             audit.detail("repeated", "true");
-            audit.commit(connection, 200);
             return new Reported(current, false);
         }
         if (!current.state().mayBecome(report.state())) {
@@ -86,8 +89,12 @@ public final class RefreshService {
         var merged = report.watermark().isPresent() ? report
                 : new RefreshStore.Report(report.runId(), report.state(), current.watermark(), report.detailsJson());
         var updated = store.update(connection, security.tenant(), dataset, merged, security.principal().subject());
-        audit.commit(connection, 200);
         return new Reported(updated, false);
+    }
+
+    private static Reported committed(Connection connection, RequestAudit audit, Reported reported, Function<Reported, Reply> reply) {
+        audit.commit(connection, reply.apply(reported));
+        return reported;
     }
 
     Status status(SecurityContext security, String dataset) {

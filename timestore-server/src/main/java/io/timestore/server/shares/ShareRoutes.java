@@ -7,11 +7,13 @@ import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
 import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import java.util.ArrayList;
@@ -63,9 +65,13 @@ public final class ShareRoutes implements RouteGroup {
         var dataset = DatasetRoutes.datasetId(ctx);
         audit.dataset(dataset);
         var request = parse(bodies.object(ctx));
-        var share = service.create(security, audit, dataset, request);
-        ctx.status(201).header("Location", "/storage/v1/datasets/%s/shares/%s".formatted(dataset, share.grantee().value()))
-                .json(toJson(share));
+        var share = service.create(security, audit, dataset, request, this::created);
+        Replies.send(ctx, created(share));
+    }
+
+    private Reply created(Share share) {
+        return Reply.json(201, toJson(share))
+                .withHeader("Location", "/storage/v1/datasets/%s/shares/%s".formatted(share.dataset(), share.grantee().value()));
     }
 
     private void revoke(Context ctx, SecurityContext security, RequestAudit audit) {

@@ -6,6 +6,7 @@ import io.timestore.security.TenantId;
 import io.timestore.security.TenantStatus;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
@@ -20,6 +21,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.function.Function;
 
 /**
  * Read-only shares of a dataset with other tenants (BR-003). The owner's tenant admins make,
@@ -55,14 +57,16 @@ public final class ShareService {
     }
 
     /**
-     * Shares {@code dataset} with the request's grantee and commits the audit event with it.
+     * Shares {@code dataset} with the request's grantee and commits the audit event and
+     * {@code reply} (what the client will be sent) with it.
      *
      * @throws InvalidRequest 400 when the grantee is the caller's own tenant or no active tenant
      * @throws Conflict       409 when the dataset is already shared with the grantee
      * @throws io.timestore.server.http.Forbidden 403 when the caller may not administer the dataset, or
      *                        may not read it (a share gives only what its creator may do itself)
      */
-    public Share create(SecurityContext security, RequestAudit audit, String dataset, Request request) {
+    public Share create(SecurityContext security, RequestAudit audit, String dataset, Request request,
+                        Function<Share, Reply> reply) {
         datasets.authorize(security, dataset, Action.DATASET_ADMIN, RouteKind.OTHER);
         // A share grants read: like a credential, it carries only what its creator may do itself. A
         // dataset admin the read block excludes (a tenant admin, by the admin override) must not hand
@@ -83,7 +87,7 @@ public final class ShareService {
             var created = store.insert(connection, security.tenant(), dataset, request, security.principal().subject()).orElseThrow(() -> new Conflict(ProblemType.CONFLICT,
                     "dataset '%s' is already shared with tenant '%s'; revoke the share to change it"
                             .formatted(dataset, request.grantee().value())));
-            audit.commit(connection, 201);
+            audit.commit(connection, reply.apply(created));
             return created;
         });
     }

@@ -6,6 +6,7 @@ import io.javalin.http.HandlerType;
 import io.timestore.security.Principal;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.http.CreationPages;
 import io.timestore.server.http.CursorScope;
@@ -15,6 +16,7 @@ import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Permissions;
+import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import java.time.Duration;
@@ -60,7 +62,11 @@ public final class SigningKeyRoutes implements RouteGroup {
 
     private void create(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, CREATE.action());
-        var created = service.create(security, audit, parse(bodies.object(ctx), service.now()));
+        var created = service.create(security, audit, parse(bodies.object(ctx), service.now()), this::created);
+        Replies.send(ctx, created(created));
+    }
+
+    private Reply created(SigningKeyService.Created created) {
         var body = bodies.mapper().createObjectNode().put("id", created.id()).put("name", created.name())
                 .put("secret", created.secret());
         var roles = body.putArray("roles");
@@ -68,8 +74,8 @@ public final class SigningKeyRoutes implements RouteGroup {
         var scopes = body.putArray("scopes");
         created.scopes().stream().sorted().forEach(scopes::add);
         body.put("expires_at", created.expiresAt().toString()).put("created_at", created.createdAt().toString());
-        ctx.status(201).header("Location", "/admin/v1/signing-keys/" + created.id()).header("Cache-Control", "no-store")
-                .json(body);
+        return Reply.json(201, body).withHeader("Location", "/admin/v1/signing-keys/" + created.id())
+                .withHeader("Cache-Control", "no-store");
     }
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {

@@ -1,6 +1,7 @@
 package io.timestore.server.signingkeys;
 
 import io.timestore.security.SecurityContext;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.NotFound;
@@ -13,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A tenant's HMAC keys for signed service requests. The secret is generated here (32 random
@@ -47,11 +49,11 @@ public final class SigningKeyService {
 
     /**
      * Creates a key carrying only roles and scopes the caller holds itself (docs/authorization.md,
-     * "Minting credentials").
+     * "Minting credentials"), and commits {@code reply} (what the client will be sent) with it.
      *
      * @throws io.timestore.server.http.Forbidden 403 naming the first role or scope the caller does not hold
      */
-    public Created create(SecurityContext security, RequestAudit audit, NewKey request) {
+    public Created create(SecurityContext security, RequestAudit audit, NewKey request, Function<Created, Reply> reply) {
         // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.
         audit.detail("name", request.name()).detail("roles", String.join(",", request.roles()))
                 .detail("scopes", String.join(",", request.scopes())).detail("expires_at", request.expiresAt().toString());
@@ -62,14 +64,14 @@ public final class SigningKeyService {
         var secret = new byte[32];
         random.nextBytes(secret);
         audit.resource(id);
-        var createdAt = transactions.inTenant(security.tenant(), connection -> {
-            var created = records.insert(connection, security.tenant(), id, request.name(), secret, request.roles(),
+        return transactions.inTenant(security.tenant(), connection -> {
+            var createdAt = records.insert(connection, security.tenant(), id, request.name(), secret, request.roles(),
                     request.scopes(), request.expiresAt(), security.principal().subject());
-            audit.commit(connection, 201);
+            var created = new Created(id, request.name(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
+                    request.roles(), request.scopes(), request.expiresAt(), createdAt);
+            audit.commit(connection, reply.apply(created));
             return created;
         });
-        return new Created(id, request.name(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret),
-                request.roles(), request.scopes(), request.expiresAt(), createdAt);
     }
 
     public List<SigningKeyRecords.Listed> list(SecurityContext security, Optional<Instant> afterCreatedAt,

@@ -8,6 +8,7 @@ import io.timestore.audit.AuditEvent;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
 import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.http.CursorPosition;
 import io.timestore.server.http.CursorScope;
@@ -18,6 +19,7 @@ import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
+import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import java.util.ArrayList;
@@ -67,8 +69,18 @@ public final class TenantRoutes implements RouteGroup {
         if (!errors.isEmpty()) {
             throw new InvalidRequest("the tenant is invalid", errors);
         }
-        var tenant = service.create(security, audit, id.get(), name.orElseThrow(), retention.orElse(OptionalInt.empty()));
-        ctx.status(201).header("Location", "/admin/v1/tenants/" + tenant.id()).header("ETag", etag(tenant)).json(json(tenant));
+        var tenant = service.create(security, audit, id.get(), name.orElseThrow(), retention.orElse(OptionalInt.empty()),
+                this::created);
+        Replies.send(ctx, created(tenant));
+    }
+
+    private Reply created(Tenant tenant) {
+        return Reply.json(201, json(tenant)).withHeader("Location", "/admin/v1/tenants/" + tenant.id())
+                .withHeader("ETag", etag(tenant));
+    }
+
+    private Reply current(Tenant tenant) {
+        return Reply.json(200, json(tenant)).withHeader("ETag", etag(tenant));
     }
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
@@ -126,8 +138,8 @@ public final class TenantRoutes implements RouteGroup {
             throw new InvalidRequest("the tenant change is invalid", errors);
         }
         var tenant = service.change(security, audit, id, ifMatch(ctx),
-                new TenantService.Changes(name, status, retention, legalHold));
-        ctx.header("ETag", etag(tenant)).json(json(tenant));
+                new TenantService.Changes(name, status, retention, legalHold), this::current);
+        Replies.send(ctx, current(tenant));
     }
 
     private static TenantId pathTenant(Context ctx) {

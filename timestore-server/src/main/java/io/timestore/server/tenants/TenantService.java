@@ -2,6 +2,7 @@ package io.timestore.server.tenants;
 
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Conflict;
@@ -10,6 +11,7 @@ import io.timestore.server.http.ProblemType;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Function;
 
 /**
  * Tenant administration for platform operators, on the explicit platform path. Disabling a
@@ -30,13 +32,15 @@ public final class TenantService {
     public record Changes(Optional<String> name, Optional<Tenant.Status> status, Optional<OptionalInt> auditRetentionDays,
                          Optional<Boolean> legalHold) {}
 
-    public Tenant create(SecurityContext security, RequestAudit audit, TenantId id, String name, OptionalInt retention) {
+    /** Creates a tenant and commits {@code reply} (what the client will be sent) with it. */
+    public Tenant create(SecurityContext security, RequestAudit audit, TenantId id, String name, OptionalInt retention,
+                         Function<Tenant, Reply> reply) {
         audit.resource(id.value()).detail("name", name);
         var created = transactions.asPlatform(connection -> {
             var tenant = store.insert(connection, id, name, retention, security.principal().subject())
                     .orElseThrow(() -> new Conflict(ProblemType.CONFLICT, "tenant " + id + " exists already"));
             audit.revision(null, tenant.revision());
-            audit.commit(connection, 201);
+            audit.commit(connection, reply.apply(tenant));
             return tenant;
         });
         statuses.forget(id);
@@ -52,7 +56,9 @@ public final class TenantService {
                 .orElseThrow(() -> new NotFound("no tenant " + id));
     }
 
-    public Tenant change(SecurityContext security, RequestAudit audit, TenantId id, Optional<Long> ifMatch, Changes changes) {
+    /** Applies {@code changes} and commits {@code reply} with them. */
+    public Tenant change(SecurityContext security, RequestAudit audit, TenantId id, Optional<Long> ifMatch, Changes changes,
+                         Function<Tenant, Reply> reply) {
         audit.resource(id.value());
         changes.status().ifPresent(s -> audit.detail("status", s.name().toLowerCase(java.util.Locale.ROOT)));
         changes.legalHold().ifPresent(h -> audit.detail("legal_hold", Boolean.toString(h)));
@@ -69,7 +75,7 @@ public final class TenantService {
             var stored = store.update(connection, changed, current.revision(), security.principal().subject())
                     .orElseThrow(() -> new Conflict(ProblemType.PRECONDITION_FAILED, "the tenant changed meanwhile; read it again"));
             audit.revision(current.revision(), stored.revision());
-            audit.commit(connection, 200);
+            audit.commit(connection, reply.apply(stored));
             return stored;
         });
         statuses.forget(id);

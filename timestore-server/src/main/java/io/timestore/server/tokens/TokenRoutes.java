@@ -7,6 +7,7 @@ import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TokenPermission;
 import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.http.CreationPages;
 import io.timestore.server.http.CursorScope;
@@ -16,6 +17,7 @@ import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Permissions;
+import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import java.time.Duration;
@@ -66,15 +68,19 @@ public final class TokenRoutes implements RouteGroup {
     private void create(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, CREATE.action());
         var request = parse(bodies.object(ctx), service.now());
-        var created = service.create(security, audit, request);
+        var created = service.create(security, audit, request, this::created);
+        Replies.send(ctx, created(created));
+    }
+
+    private Reply created(TokenService.Created created) {
         var body = bodies.mapper().createObjectNode()
                 .put("id", created.id())
                 .put("name", created.name())
                 .put("token", created.token());
         body.set("permissions", permissionsJson(created.permissions()));
         body.put("expires_at", created.expiresAt().toString()).put("created_at", created.createdAt().toString());
-        ctx.status(201).header("Location", "/admin/v1/tokens/" + created.id()).header("Cache-Control", "no-store")
-                .json(body);
+        return Reply.json(201, body).withHeader("Location", "/admin/v1/tokens/" + created.id())
+                .withHeader("Cache-Control", "no-store");
     }
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {

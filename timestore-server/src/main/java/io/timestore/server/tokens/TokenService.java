@@ -5,6 +5,7 @@ import io.timestore.security.TokenPermission;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.Resource;
 import io.timestore.security.tokens.ApiTokens;
+import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Creating, listing and revoking a tenant's API tokens. The secret exists only in the response
@@ -58,26 +60,28 @@ public final class TokenService {
 
     /**
      * Creates a token carrying only what the caller may do itself (docs/authorization.md, "Minting
-     * credentials"), decided in the transaction that stores it.
+     * credentials"), decided in the transaction that stores it, and commits {@code reply} (what the
+     * client will be sent) with it.
      *
      * @throws InvalidRequest 400 when a permission names a dataset the tenant does not have
      * @throws io.timestore.server.http.Forbidden 403 when the caller may not do what a permission grants
      */
-    public Created create(SecurityContext security, RequestAudit audit, NewToken request) {
+    public Created create(SecurityContext security, RequestAudit audit, NewToken request, Function<Created, Reply> reply) {
         // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.
         audit.detail("name", request.name())
                 .detail("permissions", records.permissionsJson(request.permissions()))
                 .detail("expires_at", request.expiresAt().toString());
         var minted = tokens.mint();
-        var createdAt = transactions.inTenant(security.tenant(), connection -> {
+        return transactions.inTenant(security.tenant(), connection -> {
             requireGrantable(connection, security, request.permissions());
             audit.resource(minted.id());
-            var created = records.insert(connection, security.tenant(), minted.id(), request.name(), minted.hash(),
+            var createdAt = records.insert(connection, security.tenant(), minted.id(), request.name(), minted.hash(),
                     request.permissions(), request.expiresAt(), security.principal().subject());
-            audit.commit(connection, 201);
+            var created = new Created(minted.id(), request.name(), minted.token(), request.permissions(), request.expiresAt(),
+                    createdAt);
+            audit.commit(connection, reply.apply(created));
             return created;
         });
-        return new Created(minted.id(), request.name(), minted.token(), request.permissions(), request.expiresAt(), createdAt);
     }
 
     /**

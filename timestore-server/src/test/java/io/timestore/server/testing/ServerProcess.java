@@ -52,13 +52,20 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts {@code timestore serve --port 0 --data-dir DIR extraArgs...} with this JVM's classpath. */
     public static ServerProcess serve(Path dataDir, String... extraArgs) {
+        return serve(dataDir, java.util.Map.of(), extraArgs);
+    }
+
+    /** As {@link #serve(Path, String...)}, with {@code environment} added to this JVM's (e.g. {@code TIMESTORE_DB_URL}). */
+    public static ServerProcess serve(Path dataDir, java.util.Map<String, String> environment, String... extraArgs) {
         var command = new ArrayList<String>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "-cp", System.getProperty("java.class.path"),
                 "io.timestore.server.cli.Main", "serve", "--port", "0", "--data-dir", dataDir.toString()));
         command.addAll(List.of(extraArgs));
         try {
-            var process = new ProcessBuilder(command).start();
+            var builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            var process = builder.start();
             return new ServerProcess(process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
