@@ -23,7 +23,9 @@ final class QueryStore {
     // is its own statement, so its generic plan (QueryService plans reads generically) can use the
     // index of every column it constrains.
     private static final String SERIES_FILTER = "s.tenant_id = ? AND s.dataset_id = ?";
-    private static final String MEASUREMENT_FILTER = " AND s.measurement = ?";
+    // measurement_digest (V18) is md5 of the measurement: its index holds a short entry whatever
+    // the measurement's length; the name itself is still compared.
+    private static final String MEASUREMENT_FILTER = " AND s.measurement_digest = md5(?::text) AND s.measurement = ?";
     private static final String FIELD_FILTER = " AND s.field = ?";
     private static final String TAGS_FILTER = " AND s.tags @> ?::jsonb";
     private static final String TAG_FILTER = """
@@ -221,6 +223,7 @@ final class QueryStore {
         statement.setString(first + 1, dataset);
         int next = first + 2;
         if (filter.measurement().isPresent()) {
+            statement.setString(next++, filter.measurement().get());
             statement.setString(next++, filter.measurement().get());
         }
         if (filter.field().isPresent()) {
