@@ -227,6 +227,11 @@ final class JsonPoints {
             errors.add(FieldError.at(at, "must be RFC 3339 with up to 9 fractional digits or int64 nanoseconds since the epoch"));
             return 0;
         }
+        if (parsed.get() < Point.MIN_TIME_NANOS || parsed.get() > Point.MAX_TIME_NANOS) {
+            errors.add(FieldError.at(at, "must be from %d (%s) to %d (%s), the range of line protocol".formatted(
+                    Point.MIN_TIME_NANOS, Times.format(Point.MIN_TIME_NANOS), Point.MAX_TIME_NANOS, Times.format(Point.MAX_TIME_NANOS))));
+            return 0;
+        }
         return parsed.get();
     }
 

@@ -150,24 +150,13 @@ public final class QueryRoutes implements RouteGroup {
         if (ctx.queryParam("start") == null) {
             throw new InvalidRequest("aggregate queries need start", List.of(FieldError.at("/start", "required with step")));
         }
-        long buckets = buckets(range, step);
+        long buckets = range.steps(step);
         if (buckets > settings.maxPointsPerQuery()) {
             throw new InvalidRequest("%d steps of %s from start to end exceed the limit of %d points per query"
                     .formatted(buckets, stepText, settings.maxPointsPerQuery()), List.of(FieldError.at("/step", "too small for the range")));
         }
         audit.detail("agg", aggregate.name().toLowerCase(java.util.Locale.ROOT)).detail("step", stepText);
         return queries.aggregate(connection, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
-    }
-
-    private static long buckets(QueryStore.TimeRange range, long step) {
-        if (range.end() <= range.start()) {
-            return 0;
-        }
-        try {
-            return (Math.subtractExact(range.end(), range.start()) - 1) / step + 1;
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
     }
 
     private void series(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
@@ -211,7 +200,7 @@ public final class QueryRoutes implements RouteGroup {
     }
 
     private static Optional<Long> time(Context ctx, String name) {
-        return optional(ctx, name).map(text -> Times.parse(text).orElseThrow(() -> new InvalidRequest(
+        return optional(ctx, name).map(text -> Times.parseBound(text).orElseThrow(() -> new InvalidRequest(
                 "%s must be RFC 3339 (up to 9 fractional digits) or int64 nanoseconds, got '%s'".formatted(name, text),
                 List.of(FieldError.at("/" + name, "not a time")))));
     }

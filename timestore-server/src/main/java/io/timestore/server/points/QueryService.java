@@ -119,12 +119,8 @@ public final class QueryService {
         if (range.end() <= range.start()) {
             return Integer.MAX_VALUE;
         }
-        try {
-            long windows = (Math.subtractExact(range.end(), range.start()) - 1) / stepNanos + 2;
-            return (int) Math.max(1, maxPoints / windows);
-        } catch (ArithmeticException e) {
-            return 1;
-        }
+        long windows = range.steps(stepNanos);
+        return windows >= maxPoints ? 1 : (int) Math.max(1, maxPoints / (windows + 1));
     }
 
     /** Writes the buckets of {@code series} (consecutive ids); returns the points written so far. */

@@ -315,4 +315,49 @@ class LineProtocolRoutesTest {
             assertThat(s.get("points").toString()).isEqualTo("[[1,1],[2,2]]");
         });
     }
+
+    @Test
+    void the_earliest_and_latest_times_a_point_can_have_are_read_back_with_rfc3339_and_int64_bounds() {
+        var dataset = newDataset("acme");
+        assertThat(write("acme", dataset, "cpu value=1 -9223372036854775806\ncpu value=2 9223372036854775806").statusCode())
+                .isEqualTo(204);
+
+        assertThat(points(dataset, "start=1677-09-21T00:12:43.145224194Z&end=1677-09-21T00:12:43.145224195Z"))
+                .isEqualTo("[[-9223372036854775806,1.0]]");
+        assertThat(points(dataset, "start=-9223372036854775806&end=-9223372036854775805")).isEqualTo("[[-9223372036854775806,1.0]]");
+        // end is exclusive: the latest point is read with the next instant as end, or with no end.
+        assertThat(points(dataset, "start=2262-04-11T23:47:16.854775806Z&end=2262-04-11T23:47:16.854775807Z"))
+                .isEqualTo("[[9223372036854775806,2.0]]");
+        assertThat(points(dataset, "start=9223372036854775806&end=9223372036854775807")).isEqualTo("[[9223372036854775806,2.0]]");
+        assertThat(points(dataset, "start=2262-04-11T23:47:16.854775806Z")).isEqualTo("[[9223372036854775806,2.0]]");
+        // Bounds beyond the int64 range hold the same points as the range's own ends.
+        assertThat(points(dataset, "start=0001-01-01T00:00:00Z&end=9999-12-31T23:59:59Z"))
+                .isEqualTo("[[-9223372036854775806,1.0],[9223372036854775806,2.0]]");
+        assertThat(server.api().get("/storage/v1/datasets/%s/query?start=-9223372036854775809".formatted(dataset), as("acme", "reader"))
+                .statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aggregates_over_the_earliest_and_latest_times_and_with_the_largest_steps_answer_200() {
+        var dataset = newDataset("acme");
+        assertThat(write("acme", dataset, "cpu value=1 -9223372036854775806\ncpu value=2 9223372036854775806\ncpu value=4 1700000000000000000")
+                .statusCode()).isEqualTo(204);
+        var everything = "start=-9223372036854775806&end=9223372036854775807&agg=sum";
+
+        // 1000 weeks does not divide 2^63: the earliest point's window would start before the
+        // earliest int64, and is labelled with it.
+        assertThat(points(dataset, everything + "&step=1000w"))
+                .isEqualTo("[[-9223372036854775808,1.0],[1209600000000000000,4.0],[9072000000000000000,2.0]]");
+        // A step above half the int64 range (about 7,625 weeks): remainder plus step would overflow.
+        assertThat(points(dataset, everything + "&step=15000w"))
+                .isEqualTo("[[-9223372036854775808,1.0],[0,4.0],[9072000000000000000,2.0]]");
+        assertThat(points(dataset, "start=-9223372036854775806&end=-9223372036854775796&step=1ns&agg=count"))
+                .isEqualTo("[[-9223372036854775806,1]]");
+    }
+
+    private static String points(String dataset, String parameters) {
+        var response = server.api().get("/storage/v1/datasets/%s/query?epoch=ns&%s".formatted(dataset, parameters), as("acme", "reader"));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.json().at("/series/0/points").toString();
+    }
 }

@@ -122,6 +122,25 @@ class PointsRoutesTest {
     }
 
     @Test
+    void json_point_times_have_line_protocols_range_so_that_a_query_can_name_each_of_them() {
+        dataset("acme", "{\"id\": \"extremes\"}");
+        var latest = write("acme", "extremes", """
+                {"points": [{"measurement": "m", "fields": {"v": 1}, "time": 9223372036854775806},
+                            {"measurement": "m", "fields": {"v": 2}, "time": "1677-09-21T00:12:43.145224194Z"}]}
+                """);
+        var beyond = write("acme", "extremes", """
+                {"points": [{"measurement": "m", "fields": {"v": 3}, "time": 9223372036854775807},
+                            {"measurement": "m", "fields": {"v": 4}, "time": "1677-09-21T00:12:43.145224193Z"}]}
+                """);
+
+        assertThat(latest.statusCode()).as(latest.body()).isEqualTo(204);
+        assertThat(beyond.statusCode()).isEqualTo(400);
+        assertThat(beyond.json().get("errors").findValuesAsText("pointer")).containsExactly("/points/0/time", "/points/1/time");
+        assertThat(query("acme", "extremes", "epoch=ns").json().at("/series/0/points").toString())
+                .isEqualTo("[[-9223372036854775806,2],[9223372036854775806,1]]");
+    }
+
+    @Test
     void writing_the_same_series_field_and_time_again_replaces_the_value() {
         dataset("acme", "{\"id\": \"replace\"}");
         write("acme", "replace", "{\"points\": [{\"measurement\": \"m\", \"fields\": {\"v\": 1}, \"time\": 10}]}");
