@@ -232,37 +232,6 @@ class LineProtocolRoutesTest {
     }
 
     @Test
-    void a_sample_of_the_conformance_corpus_behaves_over_http_as_influxdb_2() throws IOException {
-        List<JsonNode> cases;
-        try (InputStream in = getClass().getResourceAsStream("/conformance/lineprotocol/corpus.json")) {
-            cases = new ArrayList<>();
-            new ObjectMapper().readTree(in).forEach(cases::add);
-        }
-        int checked = 0;
-        for (int i = 0; i < cases.size(); i += 4) {
-            var testCase = cases.get(i);
-            if (!testCase.path("v2_normative").asBoolean()) {
-                continue;
-            }
-            var dataset = newDataset("acme");
-            var body = Base64.getDecoder().decode(testCase.get("input_base64").asText());
-            var precision = testCase.path("precision").asText("ns");
-            var response = write("org=acme&bucket=%s&precision=%s".formatted(dataset, precision), body, as("acme", "writer"));
-            if (testCase.get("valid").asBoolean()) {
-                assertThat(response.statusCode()).as(testCase.get("id").asText() + " " + response.body()).isIn(204, 422);
-                if (response.statusCode() == 204 && testCase.has("points") && testCase.get("points").size() > 0) {
-                    assertThat(count("acme", dataset)).as(testCase.get("id").asText()).isPositive();
-                }
-            } else {
-                assertThat(response.statusCode()).as(testCase.get("id").asText()).isIn(400, 413);
-                assertThat(count("acme", dataset)).as(testCase.get("id").asText()).isZero();
-            }
-            checked++;
-        }
-        assertThat(checked).isGreaterThan(50);
-    }
-
-    @Test
     void a_point_with_1000_tags_is_written_and_reads_back_with_all_of_them() {
         var dataset = newDataset("acme");
         var line = new StringBuilder("m");
