@@ -74,7 +74,7 @@ public final class QueryService {
     RawPage raw(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                 Position after, int limit, boolean epochNanos, Function<Position, String> cursor) throws SQLException {
         var out = new ByteArrayOutputStream();
-        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
+        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos, this::copy)) {
             var page = new RawSink(writer, limit);
             store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
             writer.finish();
@@ -100,7 +100,7 @@ public final class QueryService {
         var selected = store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1);
         int chunk = seriesPerChunk(range, stepNanos, maxPoints);
         var out = new ByteArrayOutputStream();
-        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
+        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos, this::copy)) {
             int written = 0;
             for (int from = 0; from < selected.size(); from += chunk) {
                 var series = selected.subList(from, Math.min(selected.size(), from + chunk));
@@ -225,17 +225,29 @@ public final class QueryService {
         return out.toByteArray();
     }
 
-    private static void writeSeriesItem(JsonGenerator generator, String measurement, String tags, String fields) {
+    private void writeSeriesItem(JsonGenerator generator, String measurement, String tags, String fields) {
         try {
             generator.writeStartObject();
             generator.writeStringField("measurement", measurement);
             generator.writeFieldName("tags");
-            generator.writeRawValue(tags);
+            copy(tags, generator);
             generator.writeFieldName("fields");
-            generator.writeRawValue(fields);
+            copy(fields, generator);
             generator.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes the stored jsonb text {@code text} (tags, fields) through {@code generator}, in the
+     * compact form of every other JSON of the API: jsonb's own output has a space after every
+     * colon and comma.
+     */
+    private void copy(String text, JsonGenerator generator) throws IOException {
+        try (var parser = json.createParser(text)) {
+            parser.nextToken();
+            generator.copyCurrentStructure(parser);
         }
     }
 
@@ -291,13 +303,21 @@ public final class QueryService {
 
     /** {"series": [{"measurement", "tags", "field", "type", "points": [[time, value], ...]}, ...] */
     private static final class SeriesWriter implements AutoCloseable {
+        /** Writes stored JSON text through a generator. */
+        @FunctionalInterface
+        interface Copier {
+            void copy(String text, JsonGenerator generator) throws IOException;
+        }
+
         private final JsonGenerator generator;
         private final boolean epochNanos;
+        private final Copier copier;
         private boolean open;
 
-        SeriesWriter(JsonGenerator generator, boolean epochNanos) throws IOException {
+        SeriesWriter(JsonGenerator generator, boolean epochNanos, Copier copier) throws IOException {
             this.generator = generator;
             this.epochNanos = epochNanos;
+            this.copier = copier;
             generator.writeStartObject();
             generator.writeArrayFieldStart("series");
         }
@@ -307,7 +327,7 @@ public final class QueryService {
                 generator.writeStartObject();
                 generator.writeStringField("measurement", measurement);
                 generator.writeFieldName("tags");
-                generator.writeRawValue(tags);
+                copier.copy(tags, generator);
                 generator.writeStringField("field", field);
                 generator.writeStringField("type", type.lowercaseName());
                 generator.writeArrayFieldStart("points");
