@@ -3,6 +3,7 @@ package io.timestore.server.points;
 import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timestore.server.testing.Api;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.AuditLog;
 import io.timestore.server.testing.TimestoreServer;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What a query answers in (issue 15, item 13): compact JSON like every other body.
+ * What a query answers in (issue 15, item 13): compact JSON like every other body, and 406
+ * problem+json, audited once, for an {@code Accept} a route cannot serve.
  */
 class QueryRepresentationsTest {
     @RegisterExtension
@@ -65,5 +67,24 @@ class QueryRepresentationsTest {
             assertThat(response.contentType()).isEqualTo("application/json");
             assertThat(response.body()).doesNotContain("\": ", ", \"");
         }
+    }
+
+    @Test
+    void every_json_only_read_answers_406_for_csv_while_writes_do_not_look_at_accept() {
+        var series = get("/storage/v1/datasets/shapes/series", "text/csv");
+        var datasets = get("/storage/v1/datasets", "text/csv");
+        var tokens = get("/admin/v1/tokens", "text/csv");
+        var unauthenticated = server.api().get("/storage/v1/datasets", "Accept", "text/csv");
+        var write = server.api().postJson("/storage/v1/datasets/shapes/points",
+                "{\"points\": [{\"measurement\": \"w\", \"fields\": {\"v\": 1}, \"time\": 1}]}",
+                Api.headers(bearer(server.tokens().user("acme", "writer")), new String[] {"Accept", "text/csv"}));
+
+        for (var response : List.of(series, datasets, tokens)) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(406);
+            assertThat(response.json().get("code").asText()).isEqualTo("not_acceptable");
+            assertThat(audit.eventsFor(response.requestId())).hasSize(1);
+        }
+        assertThat(unauthenticated.statusCode()).as("authentication comes first").isEqualTo(401);
+        assertThat(write.statusCode()).as(write.body()).isEqualTo(204);
     }
 }
