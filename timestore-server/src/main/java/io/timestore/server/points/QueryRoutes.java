@@ -14,6 +14,7 @@ import io.timestore.server.http.Cursors;
 import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.Pages;
+import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import io.timestore.server.shares.ShareService;
@@ -66,9 +67,11 @@ public final class QueryRoutes implements RouteGroup {
 
     @Override
     public void register(Routes routes) {
-        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, (ctx, security, audit) -> query(ctx, security, audit, own(ctx, security, audit)));
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, QueryFormat.MEDIA_TYPES,
+                (ctx, security, audit) -> query(ctx, security, audit, own(ctx, security, audit)));
         routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, own(ctx, security, audit)));
-        routes.api(HandlerType.GET, SHARED + "/query", QUERY, (ctx, security, audit) -> query(ctx, security, audit, shared(ctx, security, audit)));
+        routes.api(HandlerType.GET, SHARED + "/query", QUERY, QueryFormat.MEDIA_TYPES,
+                (ctx, security, audit) -> query(ctx, security, audit, shared(ctx, security, audit)));
         routes.api(HandlerType.GET, SHARED + "/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, shared(ctx, security, audit)));
     }
 
@@ -102,16 +105,37 @@ public final class QueryRoutes implements RouteGroup {
     }
 
     private void query(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
+        var format = QueryFormat.of(Representations.choose(ctx, QueryFormat.MEDIA_TYPES));
+        if (format == QueryFormat.CSV) {
+            audit.detail("format", "csv");
+        }
         var kind = ctx.queryParam("step") != null ? "aggregate" : "raw";
-        var body = queries.read(security, kind, connection -> query(connection, ctx, audit, lookup.find(connection)));
-        ctx.contentType("application/json").result(body);
+        var page = queries.read(security, kind, connection -> query(connection, ctx, audit, lookup.find(connection), format));
+        page.nextCursor().ifPresent(cursor -> ctx.header("Link", "<%s>; rel=\"next\"".formatted(nextPage(ctx, cursor))));
+        ctx.contentType(format.contentType()).result(page.body());
     }
 
-    private byte[] query(Connection connection, Context ctx, RequestAudit audit, Target target) throws SQLException {
+    /** The URL of the next page: this request's path and parameters with {@code cursor} set to the next one. */
+    private static String nextPage(Context ctx, String cursor) {
+        var url = new StringBuilder(ctx.path()).append('?');
+        ctx.queryParamMap().forEach((name, values) -> {
+            if (!name.equals("cursor")) {
+                values.forEach(value -> url.append(encode(name)).append('=').append(encode(value)).append('&'));
+            }
+        });
+        return url.append("cursor=").append(encode(cursor)).toString();
+    }
+
+    private static String encode(String text) {
+        return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private QueryService.RawPage query(Connection connection, Context ctx, RequestAudit audit, Target target, QueryFormat format)
+            throws SQLException {
         var filter = filter(ctx, QUERY_PARAMETERS);
         long now = now();
         var range = range(ctx, target.retentionDays(), now);
-        boolean epochNanos = epochNanos(ctx);
+        var out = queries.output(format, epochNanos(ctx));
         var step = optional(ctx, "step");
         var agg = optional(ctx, "agg");
         if (step.isPresent() != agg.isPresent()) {
@@ -119,26 +143,27 @@ public final class QueryRoutes implements RouteGroup {
                     List.of(FieldError.at(step.isPresent() ? "/agg" : "/step", "required with " + (step.isPresent() ? "step" : "agg"))));
         }
         if (step.isPresent()) {
-            return aggregate(connection, ctx, target, filter, range, step.get(), agg.get(), epochNanos, audit);
+            var body = aggregate(connection, ctx, target, filter, range, step.get(), agg.get(), out, audit);
+            return new QueryService.RawPage(body, 0, Optional.empty());
         }
-        return raw(connection, ctx, target, filter, range, epochNanos, audit);
+        return raw(connection, ctx, target, filter, range, out, audit);
     }
 
-    private byte[] raw(Connection connection, Context ctx, Target target, SeriesFilter filter, QueryStore.TimeRange range,
-                       boolean epochNanos, RequestAudit audit) throws SQLException {
+    private QueryService.RawPage raw(Connection connection, Context ctx, Target target, SeriesFilter filter,
+                                     QueryStore.TimeRange range, SeriesOutput out, RequestAudit audit) throws SQLException {
         int limit = limit(ctx);
         var scope = "query:%s:%s:%d:%d".formatted(target.cursorKey(), filter.canonical(), range.start(), range.end());
         var after = Pages.cursor(ctx).map(c -> cursors.decode(scope, c))
                 .map(p -> new QueryService.Position(Long.parseLong(p.get(0)), Long.parseLong(p.get(1))))
                 .orElse(new QueryService.Position(0, Long.MIN_VALUE));
-        var page = queries.raw(connection, target.owner(), target.dataset(), filter, range, after, limit, epochNanos,
+        var page = queries.raw(connection, target.owner(), target.dataset(), filter, range, after, limit, out,
                 last -> cursors.encode(scope, List.of(Long.toString(last.series()), Long.toString(last.time()))));
         audit.detail("points", page.points());
-        return page.json();
+        return page;
     }
 
     private byte[] aggregate(Connection connection, Context ctx, Target target, SeriesFilter filter,
-                             QueryStore.TimeRange range, String stepText, String aggText, boolean epochNanos,
+                             QueryStore.TimeRange range, String stepText, String aggText, SeriesOutput out,
                              RequestAudit audit) throws SQLException {
         if (ctx.queryParam("cursor") != null || ctx.queryParam("limit") != null) {
             throw new InvalidRequest("aggregate queries take no limit or cursor; they are bounded by the time range and step");
@@ -156,7 +181,7 @@ public final class QueryRoutes implements RouteGroup {
                     .formatted(buckets, stepText, settings.maxPointsPerQuery()), List.of(FieldError.at("/step", "too small for the range")));
         }
         audit.detail("agg", aggregate.name().toLowerCase(java.util.Locale.ROOT)).detail("step", stepText);
-        return queries.aggregate(connection, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
+        return queries.aggregate(connection, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), out);
     }
 
     private void series(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {

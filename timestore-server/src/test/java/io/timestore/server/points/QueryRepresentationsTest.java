@@ -10,15 +10,20 @@ import io.timestore.server.testing.TimestoreServer;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What a query answers in (issue 15, item 13): compact JSON like every other body, and 406
- * problem+json, audited once, for an {@code Accept} a route cannot serve.
+ * What a query answers in (issue 15, item 13): compact JSON like every other body, CSV for raw
+ * and aggregate queries on {@code Accept: text/csv}, and 406 problem+json, audited once, for an
+ * {@code Accept} a route cannot serve.
  */
 class QueryRepresentationsTest {
+    private static final String CSV = "text/csv; charset=utf-8; header=present";
+
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create();
     private static AuditLog audit;
@@ -66,6 +71,116 @@ class QueryRepresentationsTest {
         for (var response : List.of(raw, aggregate, series)) {
             assertThat(response.contentType()).isEqualTo("application/json");
             assertThat(response.body()).doesNotContain("\": ", ", \"");
+        }
+    }
+
+    @Test
+    void accept_text_csv_answers_raw_points_one_record_each_with_a_column_per_tag_key() {
+        var response = query("measurement=cpu", "text/csv");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.contentType()).isEqualTo(CSV);
+        assertThat(response.body()).isEqualTo(String.join("\r\n",
+                "measurement,tag.host,tag.region,field,type,time,value",
+                "cpu,h1,\"eu,west\",usage,float,2024-01-01T00:00:00Z,-0.5",
+                "cpu,h1,\"eu,west\",usage,float,2024-01-01T00:01:00Z,1.25",
+                "cpu,h1,\"eu,west\",big,unsigned,2024-01-01T00:00:00Z,18446744073709551615",
+                "cpu,h1,\"eu,west\",up,boolean,2024-01-01T00:00:00Z,true",
+                "cpu,h1,\"eu,west\",note,string,2024-01-01T00:00:00Z,\"say \"\"hi\"\"\"",
+                "cpu,h2,,usage,float,2024-01-01T00:00:00.000000001Z,2.0",
+                "cpu,h2,,note,string,2024-01-01T00:00:00.000000001Z,'=1+1",
+                ""));
+        assertThat(audit.eventsFor(response.requestId())).singleElement().satisfies(event -> {
+            assertThat(event.at("/outcome/status").asInt()).isEqualTo(200);
+            assertThat(event.at("/details/format").asText()).isEqualTo("csv");
+            assertThat(event.at("/details/points").asInt()).isEqualTo(7);
+        });
+    }
+
+    @Test
+    void aggregates_come_as_csv_too_with_times_as_int64_on_request() {
+        var response = query("measurement=cpu&field=usage&start=2024-01-01T00:00:00Z&end=2024-01-01T00:02:00Z&step=1m&agg=avg&epoch=ns",
+                "text/csv");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.contentType()).isEqualTo(CSV);
+        assertThat(response.body()).isEqualTo(String.join("\r\n",
+                "measurement,tag.host,tag.region,field,type,time,value",
+                "cpu,h1,\"eu,west\",usage,float,1704067200000000000,-0.5",
+                "cpu,h1,\"eu,west\",usage,float,1704067260000000000,1.25",
+                "cpu,h2,,usage,float,1704067200000000000,2.0",
+                ""));
+    }
+
+    @Test
+    void an_empty_csv_result_is_its_header_alone() {
+        var response = query("measurement=none", "text/csv");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("measurement,field,type,time,value\r\n");
+    }
+
+    @Test
+    void a_csv_page_links_to_the_next_one_until_the_last() {
+        var lines = new ArrayList<String>();
+        var page = query("measurement=cpu&tag.host=h1&limit=2", "text/csv");
+        int pages = 1;
+        while (true) {
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            var records = page.body().split("\r\n");
+            assertThat(records[0]).isEqualTo("measurement,tag.host,tag.region,field,type,time,value");
+            lines.addAll(List.of(records).subList(1, records.length));
+            var link = page.header("Link");
+            if (link == null) {
+                break;
+            }
+            var matcher = Pattern.compile("<(/storage/v1/datasets/shapes/query\\?[^>]+)>; rel=\"next\"").matcher(link);
+            assertThat(matcher.matches()).as(link).isTrue();
+            page = get(matcher.group(1), "text/csv");
+            pages++;
+        }
+
+        assertThat(pages).isEqualTo(3);
+        assertThat(lines).hasSize(5).allMatch(line -> line.startsWith("cpu,h1,\"eu,west\","));
+        var json = query("measurement=cpu&tag.host=h1&limit=2");
+        assertThat(json.header("Link")).as("a JSON page links to the next too")
+                .endsWith("cursor=" + json.json().get("next_cursor").asText() + ">; rel=\"next\"");
+    }
+
+    @Test
+    void q_values_and_wildcards_choose_between_json_and_csv() {
+        var cases = Map.of(
+                "text/csv;q=0.5, application/json", "application/json",
+                "application/json;q=0.1, text/*", CSV,
+                "*/*", "application/json",
+                "application/json;q=0, */*", CSV,
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/json",
+                "TEXT/CSV; charset=utf-8", CSV,
+                "text/csv, application/json", CSV);
+        cases.forEach((accept, expected) -> {
+            var response = query("measurement=cpu&field=usage", accept);
+            assertThat(response.statusCode()).as(accept).isEqualTo(200);
+            assertThat(response.contentType()).as(accept).isEqualTo(expected);
+        });
+        assertThat(query("measurement=cpu&field=usage").contentType()).as("no Accept").isEqualTo("application/json");
+        assertThat(query("measurement=cpu&field=usage", "application/xml", "text/csv").contentType())
+                .as("two Accept lines").isEqualTo(CSV);
+    }
+
+    @Test
+    void an_accept_the_query_cannot_serve_is_406_problem_json_audited_once() {
+        for (var accept : List.of("application/xml", "text/csv;q=0", "application/json;q=0, text/csv;q=0, */*;q=0", "nonsense")) {
+            var response = query("measurement=cpu", accept);
+
+            assertThat(response.statusCode()).as(accept).isEqualTo(406);
+            assertThat(response.contentType()).isEqualTo("application/problem+json");
+            assertThat(response.json().get("code").asText()).isEqualTo("not_acceptable");
+            assertThat(response.json().get("detail").asText()).contains("application/json, text/csv");
+            assertThat(audit.eventsFor(response.requestId())).as(accept).singleElement().satisfies(event -> {
+                assertThat(event.at("/outcome/result").asText()).isEqualTo("failed");
+                assertThat(event.at("/outcome/status").asInt()).isEqualTo(406);
+                assertThat(event.at("/outcome/error/code").asText()).isEqualTo("not_acceptable");
+            });
         }
     }
 
