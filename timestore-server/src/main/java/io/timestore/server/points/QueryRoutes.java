@@ -202,13 +202,23 @@ public final class QueryRoutes implements RouteGroup {
         for (Map.Entry<String, List<String>> parameter : ctx.queryParamMap().entrySet()) {
             var name = parameter.getKey();
             if (name.startsWith("tag.") && name.length() > 4) {
-                tags.put(name.substring(4), single(parameter.getValue(), name));
+                tags.put(requireStorable(name.substring(4), name), requireStorable(single(parameter.getValue(), name), name));
             } else if (!known.contains(name)) {
                 throw new InvalidRequest("unknown query parameter " + name,
                         List.of(FieldError.at("/" + name, "expected one of " + new java.util.TreeSet<>(known) + " or tag.<key>")));
             }
         }
-        return new SeriesFilter(optional(ctx, "measurement"), optional(ctx, "field"), tags);
+        return new SeriesFilter(optional(ctx, "measurement").map(m -> requireStorable(m, "measurement")),
+                optional(ctx, "field").map(f -> requireStorable(f, "field")), tags);
+    }
+
+    /** A name to compare with stored ones: PostgreSQL's text holds no NUL, so none can match one (and the driver would fail). */
+    private static String requireStorable(String name, String parameter) {
+        if (name.indexOf('\0') >= 0) {
+            throw new InvalidRequest(parameter + " must not contain NUL (%00): no stored name does",
+                    List.of(FieldError.at("/" + parameter.replace("\0", "\\u0000"), "contains NUL")));
+        }
+        return name;
     }
 
     /** [start, end): the request's bounds, with start raised to the dataset's retention horizon. */
