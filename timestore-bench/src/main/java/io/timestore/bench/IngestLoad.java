@@ -403,7 +403,9 @@ public final class IngestLoad {
         var request = HttpRequest.newBuilder(uri).header("Authorization", "Token " + apiToken).GET().build();
         // The server's aggregate statement (QueryStore.AGGREGATE with avg over a float series).
         String sql = """
-                SELECT p.ts_ns - (((p.ts_ns % ?) + ?) % ?) AS bucket, avg(p.f)::float8
+                SELECT CASE WHEN p.ts_ns < ? THEN ?::bigint
+                            ELSE p.ts_ns - CASE WHEN p.ts_ns % ? < 0 THEN p.ts_ns % ? + ? ELSE p.ts_ns % ? END END AS bucket,
+                       avg(p.f)::float8
                 FROM points p
                 WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.ts_ns >= ? AND p.ts_ns < ?
                 GROUP BY bucket ORDER BY bucket
@@ -418,14 +420,16 @@ public final class IngestLoad {
                 }
                 long t = System.nanoTime();
                 int rowsSeen = 0;
-                s.setLong(1, step);
-                s.setLong(2, step);
-                s.setLong(3, step);
-                s.setString(4, TENANT);
-                s.setString(5, DATASET);
-                s.setLong(6, seriesId);
-                s.setLong(7, start);
-                s.setLong(8, end);
+                s.setLong(1, Long.MIN_VALUE / step * step);
+                s.setLong(2, Long.MIN_VALUE);
+                for (int p = 3; p <= 6; p++) {
+                    s.setLong(p, step);
+                }
+                s.setString(7, TENANT);
+                s.setString(8, DATASET);
+                s.setLong(9, seriesId);
+                s.setLong(10, start);
+                s.setLong(11, end);
                 try (var rows = s.executeQuery()) {
                     while (rows.next()) {
                         rows.getLong(1);

@@ -24,6 +24,7 @@ import io.timestore.server.http.Listing;
 import io.timestore.server.http.NotFound;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
+import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import java.io.IOException;
@@ -49,8 +50,9 @@ import java.util.UUID;
 public final class AuditRoutes implements RouteGroup {
     private static final ApiOperation LIST = ApiOperation.read("audit:list", "audit", "audit_event");
     private static final ApiOperation GET = ApiOperation.read("audit:get", "audit", "audit_event");
-    private static final String NDJSON = "application/x-ndjson";
-    private static final String CSV = "text/csv";
+    private static final String NDJSON = Representations.NDJSON;
+    private static final String CSV = Representations.CSV;
+    private static final List<String> EVENTS_PRODUCE = List.of(Representations.JSON, NDJSON, CSV);
 
     private final Transactions transactions;
     private final Permissions permissions;
@@ -76,7 +78,7 @@ public final class AuditRoutes implements RouteGroup {
     @Override
     public void register(Routes routes) {
         // A platform operator reads without X-Tenant-ID: its request then resolves to _platform.
-        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/events", LIST, this::events);
+        routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/events", LIST, EVENTS_PRODUCE, this::events);
         routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/events/{event_id}", GET, this::event);
         routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/checkpoints", GET, this::checkpoints);
         routes.tenantOrPlatform(HandlerType.GET, "/api/audit/v1alpha1/verify", GET, this::verify);
@@ -88,9 +90,9 @@ public final class AuditRoutes implements RouteGroup {
         var partitions = selection.names();
         var filter = EventFilter.parse(ctx);
         audit.detail("filters", json.valueToTree(filter.equals())).detail("partitions", String.join(",", partitions));
-        var accept = Optional.ofNullable(ctx.header("Accept")).orElse("application/json");
-        if (accept.contains(NDJSON) || accept.contains(CSV)) {
-            export(ctx, audit, partitions, filter, view, accept.contains(NDJSON));
+        var representation = Representations.choose(ctx, EVENTS_PRODUCE);
+        if (!representation.equals(Representations.JSON)) {
+            export(ctx, audit, partitions, filter, view, representation.equals(NDJSON));
             return;
         }
         int limit = Pages.limit(ctx);

@@ -1,6 +1,7 @@
 package io.timestore.server.auditapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.timestore.server.http.Csv;
 import java.util.List;
 
 /** One CSV line per event (RFC 4180 quoting), with the columns auditors filter and sort on. */
@@ -9,7 +10,7 @@ final class CsvRows {
             "/trace_id", "/actor/id", "/actor/type", "/actor/auth_method", "/operation/action", "/operation/component",
             "/operation/resource_type", "/operation/resource_id", "/operation/dataset_id", "/outcome/result",
             "/outcome/status", "/outcome/error/code", "/severity", "/request/method", "/request/path", "/seq", "/hash");
-    static final String HEADER = String.join(",", POINTERS.stream().map(p -> p.substring(1).replace('/', '.')).toList()) + "\r\n";
+    static final String HEADER = String.join(",", POINTERS.stream().map(p -> p.substring(1).replace('/', '.')).toList()) + Csv.CRLF;
 
     private CsvRows() {}
 
@@ -21,18 +22,9 @@ final class CsvRows {
             }
             var value = event.at(POINTERS.get(i));
             if (!value.isMissingNode() && !value.isNull()) {
-                line.append(quote(value.asText()));
+                line.append(Csv.text(value.asText()));
             }
         }
-        return line.append("\r\n").toString();
-    }
-
-    private static String quote(String value) {
-        // Leading = + - @ would make a spreadsheet evaluate the cell; prefix them (CSV injection).
-        var safe = !value.isEmpty() && "=+-@".indexOf(value.charAt(0)) >= 0 ? "'" + value : value;
-        if (safe.contains(",") || safe.contains("\"") || safe.contains("\n") || safe.contains("\r")) {
-            return "\"" + safe.replace("\"", "\"\"") + "\"";
-        }
-        return safe;
+        return line.append(Csv.CRLF).toString();
     }
 }

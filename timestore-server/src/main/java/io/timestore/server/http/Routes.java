@@ -32,18 +32,34 @@ public final class Routes {
 
     /**
      * Registers an API route: every request is admitted by the gate (one principal, one tenant),
-     * handled, and leaves exactly one audit event, whatever its outcome.
+     * handled, and leaves exactly one audit event, whatever its outcome. A GET route answers JSON
+     * (see {@link #api(HandlerType, String, ApiOperation, List, SecuredHandler)}).
      */
     public void api(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
-        add(method, path, ctx -> auditStep.run(ctx, operation, gate, withinDeclaredLimit(handler)), false);
+        api(method, path, operation, defaultRepresentations(method), handler);
+    }
+
+    /**
+     * Registers an API route whose responses come in {@code produces} (the first is the default):
+     * once the request is admitted, and before the handler runs, an {@code Accept} header that
+     * accepts none of them is 406 {@code not_acceptable}, audited like any other failure. The
+     * handler picks its representation with {@link Representations#choose}. An empty list (the
+     * default of every method but GET) leaves {@code Accept} unchecked: a write is not refused
+     * for the representation of its confirmation.
+     */
+    public void api(HandlerType method, String path, ApiOperation operation, List<String> produces, SecuredHandler handler) {
+        var guarded = negotiating(produces, withinDeclaredLimit(handler));
+        add(method, path, ctx -> auditStep.run(ctx, operation, gate, guarded), false);
     }
 
     /**
      * Registers a platform route (tenant administration): authenticated and audited like every
      * API route, but not bound to a tenant the caller names; see {@link AuditStep#runPlatform}.
+     * Its representations are negotiated as those of {@link #api}.
      */
     public void platform(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
-        add(method, path, ctx -> auditStep.runPlatform(ctx, operation, gate, withinDeclaredLimit(handler)), false);
+        var guarded = negotiating(defaultRepresentations(method), withinDeclaredLimit(handler));
+        add(method, path, ctx -> auditStep.runPlatform(ctx, operation, gate, guarded), false);
     }
 
     /**
@@ -66,10 +82,32 @@ public final class Routes {
      * Registers a route of the audit trail's reads: a platform operator (JWT) that names no tenant
      * with X-Tenant-ID acts on the platform, as on {@link #platform} routes, and its event goes to
      * the platform partition; everyone else, and an operator naming a tenant, as on {@link #api}
-     * routes. See {@link AuditStep#runTenantOrPlatform}.
+     * routes. See {@link AuditStep#runTenantOrPlatform}. Representations as for {@link #api}.
      */
     public void tenantOrPlatform(HandlerType method, String path, ApiOperation operation, SecuredHandler handler) {
-        add(method, path, ctx -> auditStep.runTenantOrPlatform(ctx, operation, gate, handler), false);
+        tenantOrPlatform(method, path, operation, defaultRepresentations(method), handler);
+    }
+
+    /** As {@link #tenantOrPlatform(HandlerType, String, ApiOperation, SecuredHandler)}, answering in {@code produces}. */
+    public void tenantOrPlatform(HandlerType method, String path, ApiOperation operation, List<String> produces,
+                                 SecuredHandler handler) {
+        var guarded = negotiating(produces, withinDeclaredLimit(handler));
+        add(method, path, ctx -> auditStep.runTenantOrPlatform(ctx, operation, gate, guarded), false);
+    }
+
+    private static List<String> defaultRepresentations(HandlerType method) {
+        return method == HandlerType.GET ? List.of(Representations.JSON) : List.of();
+    }
+
+    private static SecuredHandler negotiating(List<String> produces, SecuredHandler handler) {
+        if (produces.isEmpty()) {
+            return handler;
+        }
+        var offered = List.copyOf(produces);
+        return (ctx, security, audit) -> {
+            Representations.choose(ctx, offered);
+            handler.handle(ctx, security, audit);
+        };
     }
 
     /** Registers a GET on one of {@link #OPERATIONAL_PATHS}; anything else is a programming error. */

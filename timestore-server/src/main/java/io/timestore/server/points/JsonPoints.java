@@ -82,6 +82,8 @@ final class JsonPoints {
         var measurement = item.path("measurement");
         if (!measurement.isTextual() || measurement.asText().isEmpty() || measurement.asText().length() > 65_535) {
             errors.add(FieldError.at(at + "/measurement", "required: a non-empty string"));
+        } else {
+            unstorable(measurement.asText()).ifPresent(problem -> errors.add(FieldError.at(at + "/measurement", problem)));
         }
         var tags = tags(item.get("tags"), at + "/tags", errors);
         var fields = fields(item.get("fields"), at + "/fields", errors);
@@ -108,6 +110,8 @@ final class JsonPoints {
                 errors.add(FieldError.at(pointer, "tag keys must be non-empty and not _measurement or _field"));
             } else if (!entry.getValue().isTextual() || entry.getValue().asText().isEmpty()) {
                 errors.add(FieldError.at(pointer, "a tag value must be a non-empty string"));
+            } else if (unstorable(key).or(() -> unstorable(entry.getValue().asText())).isPresent()) {
+                errors.add(FieldError.at(pointer, unstorable(key).or(() -> unstorable(entry.getValue().asText())).get()));
             } else {
                 tags.put(key, entry.getValue().asText());
             }
@@ -127,6 +131,11 @@ final class JsonPoints {
                 errors.add(FieldError.at(pointer, "field keys must be non-empty"));
                 return;
             }
+            var badKey = unstorable(entry.getKey());
+            if (badKey.isPresent()) {
+                errors.add(FieldError.at(pointer, badKey.get()));
+                return;
+            }
             value(entry.getValue(), pointer, errors).ifPresent(value -> fields.put(entry.getKey(), value));
         });
         return fields;
@@ -141,7 +150,7 @@ final class JsonPoints {
             return Optional.of(FieldValue.BooleanValue.of(json.booleanValue()));
         }
         if (json.isTextual()) {
-            return Optional.of(new FieldValue.StringValue(json.asText()));
+            return string(json.asText(), at, errors);
         }
         if (json.isIntegralNumber()) {
             return integer(json, at, errors);
@@ -168,8 +177,7 @@ final class JsonPoints {
                     : wrong(at, "an unsigned integer", errors);
             case "boolean" -> value.isBoolean() ? Optional.of(FieldValue.BooleanValue.of(value.booleanValue()))
                     : wrong(at, "true or false", errors);
-            case "string" -> value.isTextual() ? Optional.of(new FieldValue.StringValue(value.asText()))
-                    : wrong(at, "a string", errors);
+            case "string" -> value.isTextual() ? string(value.asText(), at + "/value", errors) : wrong(at, "a string", errors);
             default -> {
                 errors.add(FieldError.at(at + "/type", "must be float, integer, unsigned, boolean or string"));
                 yield Optional.empty();
@@ -227,10 +235,46 @@ final class JsonPoints {
             errors.add(FieldError.at(at, "must be RFC 3339 with up to 9 fractional digits or int64 nanoseconds since the epoch"));
             return 0;
         }
+        if (parsed.get() < Point.MIN_TIME_NANOS || parsed.get() > Point.MAX_TIME_NANOS) {
+            errors.add(FieldError.at(at, "must be from %d (%s) to %d (%s), the range of line protocol".formatted(
+                    Point.MIN_TIME_NANOS, Times.format(Point.MIN_TIME_NANOS), Point.MAX_TIME_NANOS, Times.format(Point.MAX_TIME_NANOS))));
+            return 0;
+        }
         return parsed.get();
     }
 
+    private static Optional<FieldValue> string(String text, String at, List<FieldError> errors) {
+        var problem = unstorable(text);
+        if (problem.isPresent()) {
+            errors.add(FieldError.at(at, problem.get()));
+            return Optional.empty();
+        }
+        return Optional.of(new FieldValue.StringValue(text));
+    }
+
+    /**
+     * Why PostgreSQL's text (and jsonb) cannot hold {@code text} as it is: a NUL character, or an
+     * unpaired surrogate, which has no UTF-8 form (the driver would silently replace it). Line
+     * protocol refuses the same (invalid UTF-8 and NUL bytes, see LineReader).
+     */
+    private static Optional<String> unstorable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) {
+                return Optional.of("must not contain NUL (U+0000), which cannot be stored");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return Optional.of("must not contain an unpaired surrogate (\\u%04x), which is not Unicode text".formatted((int) c));
+            }
+        }
+        return Optional.empty();
+    }
+
+    // A pointer names the member exactly (RFC 6901), except that a NUL, which no stored text (the
+    // audit event of the refusal included) can hold, is shown as a backslash, u and four zeros.
     private static String escape(String key) {
-        return key.replace("~", "~0").replace("/", "~1");
+        return key.replace("~", "~0").replace("/", "~1").replace("\u0000", "\\u0000");
     }
 }

@@ -31,8 +31,8 @@ import java.util.List;
 final class LineReader {
     /** InfluxDB's MaxKeyLength: the series key plus a field key, plus 4 separator bytes. */
     static final int MAX_KEY_LENGTH = 65_535;
-    static final long MIN_NANOS = Long.MIN_VALUE + 2; // models.MinNanoTime
-    static final long MAX_NANOS = Long.MAX_VALUE - 1; // models.MaxNanoTime
+    static final long MIN_NANOS = Point.MIN_TIME_NANOS; // models.MinNanoTime
+    static final long MAX_NANOS = Point.MAX_TIME_NANOS; // models.MaxNanoTime
 
     private final byte[] b;
     private final Precision precision;

@@ -19,8 +19,15 @@ import java.util.TreeMap;
  * shared, not copied, by every point of the same series that one parse produced; {@code fields}
  * keeps line order with unique keys. Both lists are immutable ({@link List#copyOf} returns an
  * immutable list as it is, so the parser's lists are not copied again).
+ *
+ * <p>A point's time lies in [{@link #MIN_TIME_NANOS}, {@link #MAX_TIME_NANOS}], InfluxDB's range, so
+ * a query's half-open range [start, end) can name every point's instant, the latest included.
  */
 public record Point(String measurement, List<Tag> tags, List<Field> fields, long timestampNanos) {
+    /** The earliest time a point may have: InfluxDB's models.MinNanoTime, 1677-09-21T00:12:43.145224194Z. */
+    public static final long MIN_TIME_NANOS = Long.MIN_VALUE + 2;
+    /** The latest time a point may have: InfluxDB's models.MaxNanoTime, 2262-04-11T23:47:16.854775806Z. */
+    public static final long MAX_TIME_NANOS = Long.MAX_VALUE - 1;
 
     public Point {
         Objects.requireNonNull(measurement, "measurement");
@@ -42,6 +49,9 @@ public record Point(String measurement, List<Tag> tags, List<Field> fields, long
             throw new IllegalArgumentException("a point needs at least one field (measurement '%s')".formatted(measurement));
         }
         requireUniqueFieldKeys(fields);
+        if (timestampNanos < MIN_TIME_NANOS || timestampNanos > MAX_TIME_NANOS) {
+            throw new IllegalArgumentException("time %d is outside [%d, %d]".formatted(timestampNanos, MIN_TIME_NANOS, MAX_TIME_NANOS));
+        }
     }
 
     /** A point from maps, for callers that are not the parser: tags are sorted here, fields keep the map's order. */

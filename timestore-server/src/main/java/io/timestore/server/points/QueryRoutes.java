@@ -17,6 +17,7 @@ import io.timestore.server.http.InvalidRequest;
 import io.timestore.server.http.InvalidRequest.FieldError;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
+import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import io.timestore.server.shares.ShareService;
@@ -68,9 +69,11 @@ public final class QueryRoutes implements RouteGroup {
 
     @Override
     public void register(Routes routes) {
-        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, (ctx, security, audit) -> query(ctx, security, audit, own(ctx, security, audit)));
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, QueryFormat.MEDIA_TYPES,
+                (ctx, security, audit) -> query(ctx, security, audit, own(ctx, security, audit)));
         routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, own(ctx, security, audit)));
-        routes.api(HandlerType.GET, SHARED + "/query", QUERY, (ctx, security, audit) -> query(ctx, security, audit, shared(ctx, security, audit)));
+        routes.api(HandlerType.GET, SHARED + "/query", QUERY, QueryFormat.MEDIA_TYPES,
+                (ctx, security, audit) -> query(ctx, security, audit, shared(ctx, security, audit)));
         routes.api(HandlerType.GET, SHARED + "/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, shared(ctx, security, audit)));
     }
 
@@ -109,17 +112,38 @@ public final class QueryRoutes implements RouteGroup {
     }
 
     private void query(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
+        var format = QueryFormat.of(Representations.choose(ctx, QueryFormat.MEDIA_TYPES));
+        if (format == QueryFormat.CSV) {
+            audit.detail("format", "csv");
+        }
         var kind = ctx.queryParam("step") != null ? "aggregate" : "raw";
-        var body = queries.read(security, kind, connection -> query(connection, ctx, security, audit, lookup.find(connection)));
-        ctx.contentType("application/json").result(body);
+        var page = queries.read(security, kind, connection -> query(connection, ctx, security, audit, lookup.find(connection), format));
+        page.nextCursor().ifPresent(cursor -> ctx.header("Link", "<%s>; rel=\"next\"".formatted(nextPage(ctx, cursor))));
+        ctx.contentType(format.contentType()).result(page.body());
     }
 
-    private byte[] query(Connection connection, Context ctx, SecurityContext security, RequestAudit audit, Target target)
+    /** The URL of the next page: this request's path and parameters with {@code cursor} set to the next one. */
+    private static String nextPage(Context ctx, String cursor) {
+        var url = new StringBuilder(ctx.path()).append('?');
+        ctx.queryParamMap().forEach((name, values) -> {
+            if (!name.equals("cursor")) {
+                values.forEach(value -> url.append(encode(name)).append('=').append(encode(value)).append('&'));
+            }
+        });
+        return url.append("cursor=").append(encode(cursor)).toString();
+    }
+
+    private static String encode(String text) {
+        return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private QueryService.RawPage query(Connection connection, Context ctx, SecurityContext security, RequestAudit audit,
+                                       Target target, QueryFormat format)
             throws SQLException {
         var filter = filter(ctx, QUERY_PARAMETERS);
         long now = now();
         var range = range(ctx, target.retentionDays(), now);
-        boolean epochNanos = epochNanos(ctx);
+        var out = queries.output(format, epochNanos(ctx));
         var step = optional(ctx, "step");
         var agg = optional(ctx, "agg");
         if (step.isPresent() != agg.isPresent()) {
@@ -127,12 +151,13 @@ public final class QueryRoutes implements RouteGroup {
                     List.of(FieldError.at(step.isPresent() ? "/agg" : "/step", "required with " + (step.isPresent() ? "step" : "agg"))));
         }
         if (step.isPresent()) {
-            return aggregate(connection, ctx, target, filter, range, step.get(), agg.get(), epochNanos, audit);
+            var body = aggregate(connection, ctx, target, filter, range, step.get(), agg.get(), out, audit);
+            return new QueryService.RawPage(body, 0, Optional.empty());
         }
         var scope = filter.boundTo(target.scope(Listing.RAW_POINTS, security))
                 .with("start", time(ctx, "start").map(String::valueOf))
                 .with("end", time(ctx, "end").map(String::valueOf));
-        return raw(connection, ctx, target, filter, range, scope, epochNanos, audit);
+        return raw(connection, ctx, target, filter, range, scope, out, audit);
     }
 
     /**
@@ -140,19 +165,20 @@ public final class QueryRoutes implements RouteGroup {
      * (as nanoseconds), not to the range after the retention horizon raised its start: the horizon
      * moves with the clock, and a cursor must stay valid from one page to the next.
      */
-    private byte[] raw(Connection connection, Context ctx, Target target, SeriesFilter filter, QueryStore.TimeRange range,
-                       CursorScope scope, boolean epochNanos, RequestAudit audit) throws SQLException {
+    private QueryService.RawPage raw(Connection connection, Context ctx, Target target, SeriesFilter filter,
+                                     QueryStore.TimeRange range, CursorScope scope, SeriesOutput out, RequestAudit audit)
+            throws SQLException {
         int limit = limit(ctx);
         var after = cursors.after(ctx, scope, position -> new QueryService.Position(position.int64(), position.int64()))
                 .orElse(new QueryService.Position(0, Long.MIN_VALUE));
-        var page = queries.raw(connection, target.owner(), target.dataset(), filter, range, after, limit, epochNanos,
+        var page = queries.raw(connection, target.owner(), target.dataset(), filter, range, after, limit, out,
                 last -> cursors.encode(scope, position -> position.int64(last.series()).int64(last.time())));
         audit.detail("points", page.points());
-        return page.json();
+        return page;
     }
 
     private byte[] aggregate(Connection connection, Context ctx, Target target, SeriesFilter filter,
-                             QueryStore.TimeRange range, String stepText, String aggText, boolean epochNanos,
+                             QueryStore.TimeRange range, String stepText, String aggText, SeriesOutput out,
                              RequestAudit audit) throws SQLException {
         if (ctx.queryParam("cursor") != null || ctx.queryParam("limit") != null) {
             throw new InvalidRequest("aggregate queries take no limit or cursor; they are bounded by the time range and step");
@@ -164,24 +190,13 @@ public final class QueryRoutes implements RouteGroup {
         if (ctx.queryParam("start") == null) {
             throw new InvalidRequest("aggregate queries need start", List.of(FieldError.at("/start", "required with step")));
         }
-        long buckets = buckets(range, step);
+        long buckets = range.steps(step);
         if (buckets > settings.maxPointsPerQuery()) {
             throw new InvalidRequest("%d steps of %s from start to end exceed the limit of %d points per query"
                     .formatted(buckets, stepText, settings.maxPointsPerQuery()), List.of(FieldError.at("/step", "too small for the range")));
         }
         audit.detail("agg", aggregate.name().toLowerCase(java.util.Locale.ROOT)).detail("step", stepText);
-        return queries.aggregate(connection, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), epochNanos);
-    }
-
-    private static long buckets(QueryStore.TimeRange range, long step) {
-        if (range.end() <= range.start()) {
-            return 0;
-        }
-        try {
-            return (Math.subtractExact(range.end(), range.start()) - 1) / step + 1;
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
+        return queries.aggregate(connection, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), out);
     }
 
     private void series(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
@@ -202,13 +217,23 @@ public final class QueryRoutes implements RouteGroup {
         for (Map.Entry<String, List<String>> parameter : ctx.queryParamMap().entrySet()) {
             var name = parameter.getKey();
             if (name.startsWith("tag.") && name.length() > 4) {
-                tags.put(name.substring(4), single(parameter.getValue(), name));
+                tags.put(requireStorable(name.substring(4), name), requireStorable(single(parameter.getValue(), name), name));
             } else if (!known.contains(name)) {
                 throw new InvalidRequest("unknown query parameter " + name,
                         List.of(FieldError.at("/" + name, "expected one of " + new java.util.TreeSet<>(known) + " or tag.<key>")));
             }
         }
-        return new SeriesFilter(optional(ctx, "measurement"), optional(ctx, "field"), tags);
+        return new SeriesFilter(optional(ctx, "measurement").map(m -> requireStorable(m, "measurement")),
+                optional(ctx, "field").map(f -> requireStorable(f, "field")), tags);
+    }
+
+    /** A name to compare with stored ones: PostgreSQL's text holds no NUL, so none can match one (and the driver would fail). */
+    private static String requireStorable(String name, String parameter) {
+        if (name.indexOf('\0') >= 0) {
+            throw new InvalidRequest(parameter + " must not contain NUL (%00): no stored name does",
+                    List.of(FieldError.at("/" + parameter.replace("\0", "\\u0000"), "contains NUL")));
+        }
+        return name;
     }
 
     /** [start, end): the request's bounds, with start raised to the dataset's retention horizon. */
@@ -225,7 +250,7 @@ public final class QueryRoutes implements RouteGroup {
     }
 
     private static Optional<Long> time(Context ctx, String name) {
-        return optional(ctx, name).map(text -> Times.parse(text).orElseThrow(() -> new InvalidRequest(
+        return optional(ctx, name).map(text -> Times.parseBound(text).orElseThrow(() -> new InvalidRequest(
                 "%s must be RFC 3339 (up to 9 fractional digits) or int64 nanoseconds, got '%s'".formatted(name, text),
                 List.of(FieldError.at("/" + name, "not a time")))));
     }

@@ -25,9 +25,9 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * Runs queries and writes their JSON as the rows arrive from the database cursor: no list of
- * points is built. The encoded response is held until the request's audit event is durable (G4:
- * nothing is acknowledged before), so its size is bounded by {@link PointsSettings#maxPointsPerQuery()}.
+ * Runs queries and hands their rows to a {@link SeriesOutput} (JSON or CSV) as they arrive from
+ * the database cursor. The encoded response is held until the request's audit event is durable
+ * (G4: nothing is acknowledged before), so its size is bounded by {@link PointsSettings#maxPointsPerQuery()}.
  *
  * <p>Every query runs in the caller's tenant transaction ({@link #read}) and reads the dataset of {@code owner}:
  * the caller's own tenant, or the owner of a dataset shared with it, whose rows row-level
@@ -37,8 +37,8 @@ public final class QueryService {
     /** Where a raw page ends: the last (series, time) returned, when more follow. */
     record Position(long series, long time) {}
 
-    /** A raw query's page; {@code next} is present when more points follow. */
-    record RawPage(byte[] json, int points, Optional<Position> next) {}
+    /** A raw query's page; {@code nextCursor} is present when more points follow. */
+    record RawPage(byte[] body, int points, Optional<String> nextCursor) {}
 
     private final Transactions transactions;
     private final JsonFactory json;
@@ -53,6 +53,11 @@ public final class QueryService {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.json = Objects.requireNonNull(json, "json");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** A new output for one query's response in {@code format}, times as int64 nanoseconds or RFC 3339. */
+    SeriesOutput output(QueryFormat format, boolean epochNanos) {
+        return format.open(json, epochNanos);
     }
 
     /**
@@ -70,22 +75,13 @@ public final class QueryService {
         return result;
     }
 
-    /** Raw points by (series, time) after {@code after}, at most {@code limit}; {@code next_cursor} when more follow. */
+    /** Raw points by (series, time) after {@code after}, at most {@code limit}, into {@code out}; a cursor when more follow. */
     RawPage raw(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
-                Position after, int limit, boolean epochNanos, Function<Position, String> cursor) throws SQLException {
-        var out = new ByteArrayOutputStream();
-        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
-            var page = new RawSink(writer, limit);
-            store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
-            writer.finish();
-            if (page.more) {
-                writer.generator.writeStringField("next_cursor", cursor.apply(page.last));
-            }
-            writer.close();
-            return new RawPage(out.toByteArray(), page.count, page.more ? Optional.of(page.last) : Optional.empty());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+                Position after, int limit, SeriesOutput out, Function<Position, String> cursor) throws SQLException {
+        var page = new RawSink(out, limit);
+        store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
+        var next = page.more ? Optional.of(cursor.apply(page.last)) : Optional.<String>empty();
+        return new RawPage(out.finish(next), page.count, next);
     }
 
     /**
@@ -96,22 +92,15 @@ public final class QueryService {
      * series come out in id order as in a raw query.
      */
     byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
-                     long stepNanos, Aggregate aggregate, int maxPoints, boolean epochNanos) throws SQLException {
+                     long stepNanos, Aggregate aggregate, int maxPoints, SeriesOutput out) throws SQLException {
         var selected = store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1);
         int chunk = seriesPerChunk(range, stepNanos, maxPoints);
-        var out = new ByteArrayOutputStream();
-        try (var writer = new SeriesWriter(json.createGenerator(out), epochNanos)) {
-            int written = 0;
-            for (int from = 0; from < selected.size(); from += chunk) {
-                var series = selected.subList(from, Math.min(selected.size(), from + chunk));
-                written = aggregateChunk(connection, owner, dataset, series, range, stepNanos, aggregate, maxPoints, written, writer);
-            }
-            writer.finish();
-            writer.close();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        int written = 0;
+        for (int from = 0; from < selected.size(); from += chunk) {
+            var series = selected.subList(from, Math.min(selected.size(), from + chunk));
+            written = aggregateChunk(connection, owner, dataset, series, range, stepNanos, aggregate, maxPoints, written, out);
         }
+        return out.finish(Optional.empty());
     }
 
     /** How many series' buckets fit the limit whatever their data: windows are aligned to the epoch, not to start. */
@@ -119,18 +108,14 @@ public final class QueryService {
         if (range.end() <= range.start()) {
             return Integer.MAX_VALUE;
         }
-        try {
-            long windows = (Math.subtractExact(range.end(), range.start()) - 1) / stepNanos + 2;
-            return (int) Math.max(1, maxPoints / windows);
-        } catch (ArithmeticException e) {
-            return 1;
-        }
+        long windows = range.steps(stepNanos);
+        return windows >= maxPoints ? 1 : (int) Math.max(1, maxPoints / (windows + 1));
     }
 
     /** Writes the buckets of {@code series} (consecutive ids); returns the points written so far. */
     private int aggregateChunk(Connection connection, TenantId owner, String dataset, List<QueryStore.Series> series,
                                QueryStore.TimeRange range, long stepNanos, Aggregate aggregate, int maxPoints, int written,
-                               SeriesWriter writer) throws SQLException {
+                               SeriesOutput out) throws SQLException {
         var byId = new HashMap<Long, QueryStore.Series>();
         var byType = new EnumMap<FieldType, List<QueryStore.Series>>(FieldType.class);
         for (var one : series) {
@@ -144,14 +129,13 @@ public final class QueryService {
             for (var cursor = cursors.lowestSeries(); cursor != null; cursor = cursors.lowestSeries()) {
                 var current = byId.get(cursor.series());
                 var resultType = aggregate.resultType(current.type());
-                writer.startSeries(current.measurement(), current.tags(), current.field(), resultType);
+                out.startSeries(current.measurement(), current.tags(), current.field(), resultType);
                 do {
                     if (++written > maxPoints) {
                         throw tooMany(maxPoints);
                     }
-                    writer.point(cursor.bucket(), cursor.value(), resultType);
+                    out.point(cursor.bucket(), cursor.value());
                 } while (cursor.next() && cursor.series() == current.id());
-                writer.endSeriesIfOpen();
             }
             return written;
         }
@@ -229,14 +213,14 @@ public final class QueryService {
         return out.toByteArray();
     }
 
-    private static void writeSeriesItem(JsonGenerator generator, String measurement, String tags, String fields) {
+    private void writeSeriesItem(JsonGenerator generator, String measurement, String tags, String fields) {
         try {
             generator.writeStartObject();
             generator.writeStringField("measurement", measurement);
             generator.writeFieldName("tags");
-            generator.writeRawValue(tags);
+            JsonSeriesOutput.copy(json, tags, generator);
             generator.writeFieldName("fields");
-            generator.writeRawValue(fields);
+            JsonSeriesOutput.copy(json, fields, generator);
             generator.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -250,15 +234,15 @@ public final class QueryService {
 
     /** Writes raw rows, grouping consecutive rows of one series. */
     private static final class RawSink implements QueryStore.RowSink {
-        private final SeriesWriter writer;
+        private final SeriesOutput out;
         private final int limit;
         private int count;
         private boolean more;
         private Position last;
         private long current = Long.MIN_VALUE;
 
-        RawSink(SeriesWriter writer, int limit) {
-            this.writer = writer;
+        RawSink(SeriesOutput out, int limit) {
+            this.out = out;
             this.limit = limit;
         }
 
@@ -271,12 +255,11 @@ public final class QueryService {
             long series = row.getLong(1);
             var type = FieldType.fromLowercaseName(row.getString(5));
             if (series != current) {
-                writer.endSeriesIfOpen();
-                writer.startSeries(row.getString(2), row.getString(3), row.getString(4), type);
+                out.startSeries(row.getString(2), row.getString(3), row.getString(4), type);
                 current = series;
             }
             long time = row.getLong(6);
-            writer.point(time, storedValue(row, type), type);
+            out.point(time, storedValue(row, type));
             count++;
             last = new Position(series, time);
             return true;
@@ -290,91 +273,6 @@ public final class QueryService {
                 case BOOLEAN -> row.getBoolean(9);
                 case STRING -> row.getString(10);
             };
-        }
-    }
-
-    /** {"series": [{"measurement", "tags", "field", "type", "points": [[time, value], ...]}, ...] */
-    private static final class SeriesWriter implements AutoCloseable {
-        private final JsonGenerator generator;
-        private final boolean epochNanos;
-        private boolean open;
-
-        SeriesWriter(JsonGenerator generator, boolean epochNanos) throws IOException {
-            this.generator = generator;
-            this.epochNanos = epochNanos;
-            generator.writeStartObject();
-            generator.writeArrayFieldStart("series");
-        }
-
-        void startSeries(String measurement, String tags, String field, FieldType type) {
-            try {
-                generator.writeStartObject();
-                generator.writeStringField("measurement", measurement);
-                generator.writeFieldName("tags");
-                generator.writeRawValue(tags);
-                generator.writeStringField("field", field);
-                generator.writeStringField("type", type.lowercaseName());
-                generator.writeArrayFieldStart("points");
-                open = true;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        void point(long time, Object value, FieldType type) {
-            try {
-                generator.writeStartArray();
-                if (epochNanos) {
-                    generator.writeNumber(time);
-                } else {
-                    generator.writeString(Times.format(time));
-                }
-                writeValue(value, type);
-                generator.writeEndArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        // Integers and unsigned integers are written as exact JSON numbers, never through a double.
-        private void writeValue(Object value, FieldType type) throws IOException {
-            switch (value) {
-                case null -> generator.writeNull();
-                case Double d -> generator.writeNumber(d);
-                case Long l -> generator.writeNumber(l);
-                case BigDecimal b -> generator.writeNumber(b.toPlainString());
-                case Boolean b -> generator.writeBoolean(b);
-                case String s -> generator.writeString(s);
-                case Number n -> generator.writeNumber(n.toString());
-                default -> throw new IllegalStateException("unexpected %s value %s".formatted(type, value.getClass()));
-            }
-        }
-
-        void endSeriesIfOpen() {
-            if (!open) {
-                return;
-            }
-            try {
-                generator.writeEndArray();
-                generator.writeEndObject();
-                open = false;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        void finish() throws IOException {
-            endSeriesIfOpen();
-            generator.writeEndArray();
-        }
-
-        /** Closes the document (call after {@link #finish} and any trailing members). */
-        @Override
-        public void close() throws IOException {
-            if (!generator.isClosed()) {
-                generator.writeEndObject();
-                generator.close();
-            }
         }
     }
 }

@@ -23,7 +23,9 @@ final class QueryStore {
     // is its own statement, so its generic plan (QueryService plans reads generically) can use the
     // index of every column it constrains.
     private static final String SERIES_FILTER = "s.tenant_id = ? AND s.dataset_id = ?";
-    private static final String MEASUREMENT_FILTER = " AND s.measurement = ?";
+    // measurement_digest (V19) is md5 of the measurement: its index holds a short entry whatever
+    // the measurement's length; the name itself is still compared.
+    private static final String MEASUREMENT_FILTER = " AND s.measurement_digest = md5(?::text) AND s.measurement = ?";
     private static final String FIELD_FILTER = " AND s.field = ?";
     private static final String TAGS_FILTER = " AND s.tags @> ?::jsonb";
     private static final String TAG_FILTER = """
@@ -48,14 +50,23 @@ final class QueryStore {
     // matches a hundred series reads them in one index scan (series_id = ANY) instead of a
     // hundred statements. A single series keeps the plain statement, the one the benchmark
     // compares with.
+    //
+    // A point's window starts at the multiple of the step at or below its time (windows are
+    // aligned to the epoch). WINDOW computes it without overflowing bigint whatever the time and
+    // step: the remainder is in (-step, step), so adding the step to a negative one cannot
+    // overflow, and the window that would start before the earliest int64 (points as early as
+    // 1677-09-21 with a step that does not divide 2^63) is given the earliest int64 as its start.
+    private static final String WINDOW = """
+            CASE WHEN p.ts_ns < ? THEN ?::bigint
+                 ELSE p.ts_ns - CASE WHEN p.ts_ns %% ? < 0 THEN p.ts_ns %% ? + ? ELSE p.ts_ns %% ? END END""";
     private static final String AGGREGATE = """
-            SELECT p.ts_ns - (((p.ts_ns %% ?) + ?) %% ?) AS bucket, %s
+            SELECT %1$s AS bucket, %2$s
             FROM points p
             WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.ts_ns >= ? AND p.ts_ns < ?
             GROUP BY bucket ORDER BY bucket
             """;
     private static final String AGGREGATE_SERIES = """
-            SELECT p.ts_ns - (((p.ts_ns %% ?) + ?) %% ?) AS bucket, %s, p.series_id
+            SELECT %1$s AS bucket, %2$s, p.series_id
             FROM points p
             WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ANY (?::bigint[]) AND p.ts_ns >= ? AND p.ts_ns < ?
             GROUP BY p.series_id, bucket ORDER BY p.series_id, bucket
@@ -74,7 +85,17 @@ final class QueryStore {
     record Series(long id, String measurement, String tags, String field, FieldType type) {}
 
     /** A half-open time range in nanoseconds: start inclusive, end exclusive. */
-    record TimeRange(long start, long end) {}
+    record TimeRange(long start, long end) {
+        /** How many steps of {@code stepNanos} it takes to cover the range (0 if empty), Long.MAX_VALUE if more. */
+        long steps(long stepNanos) {
+            if (end <= start) {
+                return 0;
+            }
+            // end - start wraps for ranges wider than Long.MAX_VALUE, but read as unsigned it is exact.
+            long steps = Long.divideUnsigned(end - start - 1, stepNanos) + 1;
+            return steps <= 0 ? Long.MAX_VALUE : steps;
+        }
+    }
 
     /** Receives rows in order; returns false to stop early. */
     @FunctionalInterface
@@ -128,20 +149,24 @@ final class QueryStore {
                                 long stepNanos, Aggregate aggregate) throws SQLException {
         var type = series.getFirst().type();
         boolean one = series.size() == 1;
-        var statement = connection.prepareStatement((one ? AGGREGATE : AGGREGATE_SERIES).formatted(aggregate.sql(valueOf(type))));
+        var statement = connection.prepareStatement((one ? AGGREGATE : AGGREGATE_SERIES)
+                .formatted(WINDOW.formatted(), aggregate.sql(valueOf(type))));
         try {
-            statement.setLong(1, stepNanos);
-            statement.setLong(2, stepNanos);
-            statement.setLong(3, stepNanos);
-            statement.setString(4, tenant.value());
-            statement.setString(5, dataset);
-            if (one) {
-                statement.setLong(6, series.getFirst().id());
-            } else {
-                statement.setArray(6, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
+            // The first window that starts within the int64 range: Long.MIN_VALUE / step rounds up.
+            statement.setLong(1, Long.MIN_VALUE / stepNanos * stepNanos);
+            statement.setLong(2, Long.MIN_VALUE);
+            for (int i = 3; i <= 6; i++) {
+                statement.setLong(i, stepNanos);
             }
-            statement.setLong(7, range.start());
-            statement.setLong(8, range.end());
+            statement.setString(7, tenant.value());
+            statement.setString(8, dataset);
+            if (one) {
+                statement.setLong(9, series.getFirst().id());
+            } else {
+                statement.setArray(9, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
+            }
+            statement.setLong(10, range.start());
+            statement.setLong(11, range.end());
             statement.setFetchSize(FETCH_SIZE);
             return new AggregateRows(statement, statement.executeQuery(), one ? series.getFirst().id() : -1);
         } catch (SQLException | RuntimeException e) {
@@ -221,6 +246,7 @@ final class QueryStore {
         statement.setString(first + 1, dataset);
         int next = first + 2;
         if (filter.measurement().isPresent()) {
+            statement.setString(next++, filter.measurement().get());
             statement.setString(next++, filter.measurement().get());
         }
         if (filter.field().isPresent()) {

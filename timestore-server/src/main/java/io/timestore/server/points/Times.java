@@ -10,9 +10,13 @@ import java.util.regex.Pattern;
 /**
  * Timestamps of the data plane: int64 nanoseconds since the Unix epoch, written and read as
  * RFC 3339 with up to nine fractional digits ({@code 2024-05-01T12:00:00.123456789Z}) or as the
- * integer itself.
+ * integer itself. Every int64 has both forms, from {@code 1677-09-21T00:12:43.145224192Z}
+ * ({@link Long#MIN_VALUE}) to {@code 2262-04-11T23:47:16.854775807Z} ({@link Long#MAX_VALUE}).
  */
 public final class Times {
+    private static final Instant EARLIEST = Instant.ofEpochSecond(Math.floorDiv(Long.MIN_VALUE, 1_000_000_000L),
+            Math.floorMod(Long.MIN_VALUE, 1_000_000_000L));
+    private static final Instant LATEST = Instant.ofEpochSecond(Long.MAX_VALUE / 1_000_000_000L, Long.MAX_VALUE % 1_000_000_000L);
     private static final Pattern RFC3339 = Pattern.compile(
             "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
     private static final Pattern NANOS = Pattern.compile("-?\\d{1,19}");
@@ -31,13 +35,30 @@ public final class Times {
         return parseRfc3339(text);
     }
 
-    /** {@code text} as RFC 3339 with at most nine fractional digits. */
+    /** {@code text} as RFC 3339 with at most nine fractional digits; empty outside the int64 range. */
     public static Optional<Long> parseRfc3339(String text) {
+        return instant(text).flatMap(Times::nanos);
+    }
+
+    /**
+     * A bound of a time range: as {@link #parse}, except that an RFC 3339 instant beyond the int64
+     * range stands for the nearest int64 (a range from 0001-01-01T00:00:00Z holds the same points
+     * as one from the earliest int64 instant, as no point can be earlier).
+     */
+    public static Optional<Long> parseBound(String text) {
+        if (NANOS.matcher(text).matches()) {
+            return parse(text);
+        }
+        return instant(text).map(instant -> instant.isBefore(EARLIEST) ? Long.MIN_VALUE
+                : instant.isAfter(LATEST) ? Long.MAX_VALUE : nanos(instant).orElseThrow());
+    }
+
+    private static Optional<Instant> instant(String text) {
         if (!RFC3339.matcher(text).matches()) {
             return Optional.empty();
         }
         try {
-            return nanos(OffsetDateTime.parse(text.toUpperCase(java.util.Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant());
+            return Optional.of(OffsetDateTime.parse(text.toUpperCase(java.util.Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant());
         } catch (DateTimeException e) {
             return Optional.empty();
         }
@@ -49,8 +70,17 @@ public final class Times {
     }
 
     private static Optional<Long> nanos(Instant instant) {
+        long seconds = instant.getEpochSecond();
+        long nanos = instant.getNano();
+        // The earliest instants have seconds * 10^9 below Long.MIN_VALUE although adding their
+        // nanoseconds brings them back in range (Long.MIN_VALUE is -9223372037 s + 145224192 ns):
+        // count a negative second's fraction down from the next second instead.
+        if (seconds < 0 && nanos > 0) {
+            seconds++;
+            nanos -= 1_000_000_000L;
+        }
         try {
-            return Optional.of(Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano()));
+            return Optional.of(Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), nanos));
         } catch (ArithmeticException e) {
             return Optional.empty();
         }

@@ -59,6 +59,38 @@ class LineProtocolRoundTripProperties {
         assertThat(Numbers.parseUnsignedLong(unsigned, 0, unsigned.length)).isEqualTo(value);
     }
 
+    @Property(tries = 2000)
+    void every_int64_time_reads_back_from_its_rfc3339_form_and_as_a_query_bound(@ForAll long nanos) {
+        String text = Times.format(nanos);
+
+        assertThat(Times.parseRfc3339(text)).as(text).contains(nanos);
+        assertThat(Times.parse(text)).as(text).contains(nanos);
+        assertThat(Times.parseBound(text)).as(text).contains(nanos);
+        assertThat(Times.parseBound(Long.toString(nanos))).contains(nanos);
+    }
+
+    @Property(tries = 200)
+    void instants_beyond_the_int64_range_are_refused_as_point_times_and_clamped_as_query_bounds(
+            @ForAll("beyondInt64") java.time.Instant instant) {
+        String text = instant.toString();
+
+        assertThat(Times.parseRfc3339(text)).as(text).isEmpty();
+        assertThat(Times.parseBound(text)).as(text)
+                .contains(instant.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE);
+    }
+
+    @Provide
+    Arbitrary<java.time.Instant> beyondInt64() {
+        var before = Arbitraries.longs().between(java.time.Instant.parse("0000-01-01T00:00:00Z").getEpochSecond(),
+                java.time.Instant.parse("1677-09-21T00:12:43Z").getEpochSecond());
+        var after = Arbitraries.longs().between(java.time.Instant.parse("2262-04-11T23:47:17Z").getEpochSecond(),
+                java.time.Instant.parse("9999-12-31T23:59:59Z").getEpochSecond());
+        var nanos = Arbitraries.integers().between(0, 999_999_999);
+        return Combinators.combine(Arbitraries.oneOf(before, after), nanos).as(java.time.Instant::ofEpochSecond)
+                .filter(i -> i.isBefore(java.time.Instant.parse("1677-09-21T00:12:43.145224192Z"))
+                        || i.isAfter(java.time.Instant.parse("2262-04-11T23:47:16.854775807Z")));
+    }
+
     @Provide
     Arbitrary<String> decimals() {
         var digits = Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(25);

@@ -122,6 +122,65 @@ class PointsRoutesTest {
     }
 
     @Test
+    void json_point_times_have_line_protocols_range_so_that_a_query_can_name_each_of_them() {
+        dataset("acme", "{\"id\": \"extremes\"}");
+        var latest = write("acme", "extremes", """
+                {"points": [{"measurement": "m", "fields": {"v": 1}, "time": 9223372036854775806},
+                            {"measurement": "m", "fields": {"v": 2}, "time": "1677-09-21T00:12:43.145224194Z"}]}
+                """);
+        var beyond = write("acme", "extremes", """
+                {"points": [{"measurement": "m", "fields": {"v": 3}, "time": 9223372036854775807},
+                            {"measurement": "m", "fields": {"v": 4}, "time": "1677-09-21T00:12:43.145224193Z"}]}
+                """);
+
+        assertThat(latest.statusCode()).as(latest.body()).isEqualTo(204);
+        assertThat(beyond.statusCode()).isEqualTo(400);
+        assertThat(beyond.json().get("errors").findValuesAsText("pointer")).containsExactly("/points/0/time", "/points/1/time");
+        assertThat(query("acme", "extremes", "epoch=ns").json().at("/series/0/points").toString())
+                .isEqualTo("[[-9223372036854775806,2],[9223372036854775806,1]]");
+    }
+
+    @Test
+    void text_postgresql_cannot_store_is_400_with_a_pointer_not_a_500() {
+        dataset("acme", "{\"id\": \"unstorable\"}");
+
+        var response = write("acme", "unstorable", """
+                {"points": [
+                  {"measurement": "m", "tags": {"k\\u0000": "v"}, "fields": {"v": 1}, "time": 1},
+                  {"measurement": "m\\u0000", "fields": {"v": 1}, "time": 1},
+                  {"measurement": "m", "tags": {"k": "\\u0000"}, "fields": {"v": 1}, "time": 1},
+                  {"measurement": "m", "fields": {"v\\u0000": 1}, "time": 1},
+                  {"measurement": "m", "fields": {"s": "a\\u0000b"}, "time": 1},
+                  {"measurement": "m", "fields": {"s": {"type": "string", "value": "\\ud800"}}, "time": 1}
+                ]}
+                """);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("errors").findValuesAsText("pointer")).containsExactly(
+                "/points/0/tags/k\\u0000", "/points/1/measurement", "/points/2/tags/k", "/points/3/fields/v\\u0000",
+                "/points/4/fields/s", "/points/5/fields/s/value");
+        assertThat(count("acme", "unstorable")).isZero();
+        assertThat(audit.eventsFor(response.requestId())).singleElement()
+                .satisfies(event -> assertThat(event.at("/outcome/status").asInt()).isEqualTo(400));
+    }
+
+    @Test
+    void a_nul_in_a_query_filter_is_400_naming_the_parameter_not_a_500() {
+        dataset("acme", "{\"id\": \"nul-filters\"}");
+
+        for (var parameter : List.of("measurement=m%00", "field=f%00", "tag.k=v%00", "tag.k%00=v")) {
+            var query = query("acme", "nul-filters", parameter);
+            var series = server.api().get("/storage/v1/datasets/nul-filters/series?" + parameter, as("acme", "reader"));
+
+            for (var response : List.of(query, series)) {
+                assertThat(response.statusCode()).as(parameter + ": " + response.body()).isEqualTo(400);
+                assertThat(response.json().get("detail").asText()).as(parameter).contains("must not contain NUL");
+                assertThat(audit.eventsFor(response.requestId())).hasSize(1);
+            }
+        }
+    }
+
+    @Test
     void writing_the_same_series_field_and_time_again_replaces_the_value() {
         dataset("acme", "{\"id\": \"replace\"}");
         write("acme", "replace", "{\"points\": [{\"measurement\": \"m\", \"fields\": {\"v\": 1}, \"time\": 10}]}");

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A query's tag filter finds its series through series_tags' index under row-level security (V16),
  * instead of comparing the tags of every series of the dataset, and a write finds each series key
- * through the tags digest index (V12): with thousands of series, as the runtime role in a tenant
+ * through the key digest index (V19): with thousands of series, as the runtime role in a tenant
  * transaction, exactly as the routes run them.
  */
 class SeriesQueryPlanTest {
@@ -128,6 +128,23 @@ class SeriesQueryPlanTest {
     }
 
     @Test
+    void a_measurement_filter_is_served_by_the_measurement_digest_index() throws Exception {
+        String plan = inAcme(connection -> {
+            try (var explain = new QueryStore().prepareSeries(connection, "EXPLAIN (FORMAT JSON) ", new TenantId("acme"), "fleet",
+                    new SeriesFilter(Optional.of("disk"), Optional.empty(), Map.of()), false, 10);
+                 var rows = explain.executeQuery()) {
+                rows.next();
+                return rows.getString(1);
+            }
+        });
+        var scans = new ArrayList<String>();
+        collectScans(JSON.readTree(plan), scans);
+
+        assertThat(scans).as(plan).anyMatch(scan -> scan.endsWith(":series:series_by_measurement_digest"))
+                .noneMatch(scan -> scan.startsWith("Seq Scan:"));
+    }
+
+    @Test
     void reads_execute_on_generic_plans_instead_of_being_planned_again_for_every_request() {
         // As QueryService runs them: seven executions on one connection, the driver prepares the
         // statement on the server from the fifth; PostgreSQL would plan the first five custom.
@@ -152,9 +169,9 @@ class SeriesQueryPlanTest {
     @Test
     void the_generic_plan_of_a_raw_read_finds_series_and_points_through_their_indexes() throws Exception {
         var range = List.<Object>of(0L, Long.MAX_VALUE, 0L, Long.MIN_VALUE, 10);
-        var byTag = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet", "host", "h17"));
+        var byTag = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet", "host", "h17"));
         byTag.addAll(range);
-        var byMeasurement = new ArrayList<Object>(List.of("acme", "fleet", "cpu"));
+        var byMeasurement = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu"));
         byMeasurement.addAll(range);
         var cases = Map.of(tags(Map.of("host", "h17")), byTag, new SeriesFilter(Optional.of("cpu"), Optional.empty(), Map.of()),
                 byMeasurement);
@@ -184,7 +201,7 @@ class SeriesQueryPlanTest {
     }
 
     @Test
-    void a_write_probes_each_series_key_through_the_tags_digest_index_with_and_without_statistics() throws Exception {
+    void a_write_probes_each_series_key_through_the_key_digest_index_with_and_without_statistics() throws Exception {
         // As a 5,000-line batch of 1,000 series looks them up. Any other index of series that
         // starts with (tenant_id, dataset_id) tempts the planner into walking every series of the
         // dataset for each key under the probe's LIMIT 1: V17 once added one, and PostgreSQL CPU
@@ -197,7 +214,7 @@ class SeriesQueryPlanTest {
             var scans = new ArrayList<String>();
             collectScans(readTree(plan), scans);
             assertThat(scans).as(kind + ": " + plan).filteredOn(scan -> scan.contains(":series:")).isNotEmpty()
-                    .allMatch(scan -> scan.endsWith(":series:series_by_tags_digest"));
+                    .allMatch(scan -> scan.endsWith(":series:series_by_key_digest"));
         });
     }
 
