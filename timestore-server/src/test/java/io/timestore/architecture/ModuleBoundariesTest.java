@@ -1,6 +1,7 @@
 package io.timestore.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -41,6 +42,27 @@ class ModuleBoundariesTest {
                 .and().doNotHaveFullyQualifiedName("io.timestore.server.cli.Main")
                 .should().callMethod(System.class, "getenv")
                 .orShould().callMethod(System.class, "getenv", String.class)
+                .check(classes);
+    }
+
+    @Test
+    void server_feature_packages_are_free_of_cycles() {
+        // A cycle makes every package in it change together; the error vocabulary lives in
+        // problems, settings records in config, so no feature has to reach back into http or db.
+        slices().matching("io.timestore.server.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void audit_and_security_packages_are_free_of_cycles() {
+        slices().matching("io.timestore.audit.(*)..").should().beFreeOfCycles().check(classes);
+        slices().matching("io.timestore.security.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void the_error_vocabulary_knows_nothing_of_http() {
+        noClasses().that().resideInAPackage("io.timestore.server.problems..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.timestore.server.http..", "io.javalin..", "jakarta.servlet..", "org.eclipse.jetty..")
                 .check(classes);
     }
 }

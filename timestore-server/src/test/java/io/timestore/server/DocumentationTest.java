@@ -2,7 +2,7 @@ package io.timestore.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.server.http.ProblemType;
+import io.timestore.server.problems.ProblemType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

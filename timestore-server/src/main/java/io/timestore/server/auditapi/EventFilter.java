@@ -2,8 +2,8 @@ package io.timestore.server.auditapi;
 
 import io.javalin.http.Context;
 import io.timestore.server.http.CursorScope;
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;

@@ -170,7 +170,7 @@ public final class RequestAudit {
      * Call it last in the transaction's work, with exactly the reply the client will get.
      *
      * @throws io.timestore.audit.AuditUnavailable when the insert fails; the transaction must roll back
-     * @throws io.timestore.server.http.Conflict   when another request with the same Idempotency-Key
+     * @throws io.timestore.server.problems.Conflict   when another request with the same Idempotency-Key
      *                                              was applied first; the transaction must roll back
      */
     public void commit(Connection transaction, Reply reply) {

@@ -3,7 +3,6 @@ package io.timestore.server.config;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
-import io.timestore.server.points.PointsSettings;
 
 /**
  * The whole configuration, built and validated once at startup by {@link SettingsLoader}.

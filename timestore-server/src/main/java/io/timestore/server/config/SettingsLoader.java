@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import io.timestore.server.points.PointsSettings;
 
 /**
  * Builds {@link Settings} from four layers, highest first: command-line flags, {@code TIMESTORE_*}

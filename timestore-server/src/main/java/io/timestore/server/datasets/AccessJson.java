@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.security.authz.AccessRequirement;
 import io.timestore.security.authz.DatasetAccess;
-import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.problems.InvalidRequest.FieldError;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;

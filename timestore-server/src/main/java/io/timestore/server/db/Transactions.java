@@ -1,8 +1,8 @@
 package io.timestore.server.db;
 
 import io.timestore.security.TenantId;
-import io.timestore.server.http.ProblemType;
-import io.timestore.server.http.Unavailable;
+import io.timestore.server.problems.ProblemType;
+import io.timestore.server.problems.Unavailable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,6 @@
 package io.timestore.server.http;
 
+import io.timestore.server.problems.InvalidRequest;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

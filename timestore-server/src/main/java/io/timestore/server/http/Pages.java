@@ -1,5 +1,6 @@
 package io.timestore.server.http;
 
+import io.timestore.server.problems.InvalidRequest;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Optional;

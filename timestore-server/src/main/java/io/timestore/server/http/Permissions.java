@@ -1,5 +1,7 @@
 package io.timestore.server.http;
 
+import io.timestore.server.problems.Forbidden;
+import io.timestore.server.problems.NotFound;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -1,5 +1,10 @@
 package io.timestore.server.http;
 
+import io.timestore.server.problems.Unavailable;
+import io.timestore.server.problems.Forbidden;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.TimestoreException;
+import io.timestore.server.problems.ProblemType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;

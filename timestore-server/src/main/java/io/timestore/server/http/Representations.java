@@ -1,5 +1,7 @@
 package io.timestore.server.http;
 
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.ProblemType;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.Collections;

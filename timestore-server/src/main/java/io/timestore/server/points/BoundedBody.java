@@ -1,7 +1,7 @@
 package io.timestore.server.points;
 
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.ProblemType;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.ProblemType;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

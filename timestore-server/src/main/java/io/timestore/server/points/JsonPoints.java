@@ -1,9 +1,9 @@
 package io.timestore.server.points;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.InvalidRequest.FieldError;
-import io.timestore.server.http.ProblemType;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.ProblemType;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.timestore.server.points;
 
+import io.timestore.server.config.PointsSettings;
 import io.timestore.security.TenantId;
 import io.timestore.server.db.Transactions;
 import java.sql.Connection;

@@ -1,5 +1,6 @@
 package io.timestore.server.points;
 
+import io.timestore.server.config.PointsSettings;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
@@ -9,14 +10,14 @@ import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.Dataset;
 import io.timestore.server.datasets.DatasetService;
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
-import io.timestore.server.http.NotFound;
-import io.timestore.server.http.ProblemType;
+import io.timestore.server.problems.NotFound;
+import io.timestore.server.problems.ProblemType;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
-import io.timestore.server.http.TimestoreException;
+import io.timestore.server.problems.TimestoreException;
 import java.time.InstantSource;
 import java.util.List;
 

@@ -4,9 +4,9 @@ import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.InvalidRequest.FieldError;
-import io.timestore.server.http.ProblemType;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.ProblemType;
 import java.util.ArrayList;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
 package io.timestore.server.points;
 
+import io.timestore.server.config.PointsSettings;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
@@ -13,8 +14,8 @@ import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.InvalidRequest.FieldError;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Representations;

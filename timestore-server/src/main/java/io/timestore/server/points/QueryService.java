@@ -1,5 +1,6 @@
 package io.timestore.server.points;
 
+import io.timestore.server.config.PointsSettings;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.micrometer.core.instrument.Timer;
@@ -7,7 +8,7 @@ import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
 import io.timestore.server.db.TenantWork;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.http.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -10,12 +10,12 @@ import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.http.Conflict;
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.InvalidRequest.FieldError;
-import io.timestore.server.http.NotFound;
+import io.timestore.server.problems.Conflict;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.NotFound;
 import io.timestore.server.http.Permissions;
-import io.timestore.server.http.ProblemType;
+import io.timestore.server.problems.ProblemType;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -62,7 +62,7 @@ public final class ShareService {
      *
      * @throws InvalidRequest 400 when the grantee is the caller's own tenant or no active tenant
      * @throws Conflict       409 when the dataset is already shared with the grantee
-     * @throws io.timestore.server.http.Forbidden 403 when the caller may not administer the dataset, or
+     * @throws io.timestore.server.problems.Forbidden 403 when the caller may not administer the dataset, or
      *                        may not read it (a share gives only what its creator may do itself)
      */
     public Share create(SecurityContext security, RequestAudit audit, String dataset, Request request,
@@ -122,7 +122,7 @@ public final class ShareService {
      * to its tenant: no share and no dataset look the same (404), so names do not leak.
      *
      * @throws NotFound  when {@code owner} has not shared {@code dataset} with the caller's tenant
-     * @throws io.timestore.server.http.Forbidden when the caller lacks the share's scope
+     * @throws io.timestore.server.problems.Forbidden when the caller lacks the share's scope
      */
     public SharedDataset authorizeRead(Connection connection, SecurityContext security, TenantId owner, String dataset)
             throws SQLException {

@@ -4,7 +4,7 @@ import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.http.NotFound;
+import io.timestore.server.problems.NotFound;
 import io.timestore.server.http.Permissions;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -51,7 +51,7 @@ public final class SigningKeyService {
      * Creates a key carrying only roles and scopes the caller holds itself (docs/authorization.md,
      * "Minting credentials"), and commits {@code reply} (what the client will be sent) with it.
      *
-     * @throws io.timestore.server.http.Forbidden 403 naming the first role or scope the caller does not hold
+     * @throws io.timestore.server.problems.Forbidden 403 naming the first role or scope the caller does not hold
      */
     public Created create(SecurityContext security, RequestAudit audit, NewKey request, Function<Created, Reply> reply) {
         // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.

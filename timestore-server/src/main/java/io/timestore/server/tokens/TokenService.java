@@ -9,9 +9,9 @@ import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.http.InvalidRequest;
-import io.timestore.server.http.InvalidRequest.FieldError;
-import io.timestore.server.http.NotFound;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.NotFound;
 import io.timestore.server.http.Permissions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -64,7 +64,7 @@ public final class TokenService {
      * client will be sent) with it.
      *
      * @throws InvalidRequest 400 when a permission names a dataset the tenant does not have
-     * @throws io.timestore.server.http.Forbidden 403 when the caller may not do what a permission grants
+     * @throws io.timestore.server.problems.Forbidden 403 when the caller may not do what a permission grants
      */
     public Created create(SecurityContext security, RequestAudit audit, NewToken request, Function<Created, Reply> reply) {
         // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.

@@ -1,5 +1,7 @@
 package io.timestore.server.http;
 
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.ProblemType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

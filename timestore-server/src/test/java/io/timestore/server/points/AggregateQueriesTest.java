@@ -1,5 +1,6 @@
 package io.timestore.server.points;
 
+import io.timestore.server.config.PointsSettings;
 import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 

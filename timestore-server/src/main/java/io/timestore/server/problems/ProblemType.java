@@ -1,4 +1,4 @@
-package io.timestore.server.http;
+package io.timestore.server.problems;
 
 /**
  * Every error Timestore returns, with its stable {@code code}, HTTP status and title. Clients

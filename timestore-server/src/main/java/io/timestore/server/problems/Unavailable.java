@@ -1,4 +1,4 @@
-package io.timestore.server.http;
+package io.timestore.server.problems;
 
 /** A dependency (database, audit pipeline) cannot serve right now; the client may retry (503). */
 public final class Unavailable extends TimestoreException {

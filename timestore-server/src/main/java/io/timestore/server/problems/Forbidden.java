@@ -1,4 +1,4 @@
-package io.timestore.server.http;
+package io.timestore.server.problems;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,7 +15,8 @@ public final class Forbidden extends TimestoreException {
         this.missingScope = missingScope;
     }
 
-    Map<String, Object> extensions() {
+    /** The problem document's extension members this failure adds ({@code docs/errors.md}). */
+    public Map<String, Object> extensions() {
         var extensions = new LinkedHashMap<String, Object>();
         missingRole.ifPresent(role -> extensions.put("missing_role", role));
         missingScope.ifPresent(scope -> extensions.put("missing_scope", scope));

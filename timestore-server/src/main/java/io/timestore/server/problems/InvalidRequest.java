@@ -1,4 +1,4 @@
-package io.timestore.server.http;
+package io.timestore.server.problems;
 
 import java.util.List;
 import java.util.Map;
@@ -61,7 +61,8 @@ public final class InvalidRequest extends TimestoreException {
         return errors;
     }
 
-    Map<String, Object> extensions() {
+    /** The problem document's extension members this failure adds ({@code docs/errors.md}). */
+    public Map<String, Object> extensions() {
         return errors.isEmpty() ? Map.of() : Map.of("errors", errors.stream().map(FieldError::toJson).toList());
     }
 }

@@ -1,4 +1,4 @@
-package io.timestore.server.points;
+package io.timestore.server.config;
 
 import java.time.Duration;
 import java.util.Objects;

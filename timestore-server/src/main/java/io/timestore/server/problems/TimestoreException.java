@@ -1,4 +1,4 @@
-package io.timestore.server.http;
+package io.timestore.server.problems;
 
 import java.util.Objects;
 

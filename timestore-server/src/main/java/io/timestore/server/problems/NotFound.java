@@ -1,4 +1,4 @@
-package io.timestore.server.http;
+package io.timestore.server.problems;
 
 /** The resource does not exist, or exists where the caller may not know it does. */
 public final class NotFound extends TimestoreException {
