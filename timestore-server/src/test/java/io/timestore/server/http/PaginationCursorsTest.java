@@ -40,7 +40,7 @@ class PaginationCursorsTest {
         for (int i = 0; i < 2; i++) {
             created(server.api().postJson("/admin/v1/tokens",
                     "{\"name\": \"t%d\", \"permissions\": [{\"action\": \"dataset:read\", \"datasets\": [\"cpu\"]}]}".formatted(i), admin));
-            created(server.api().postJson("/admin/v1/signing-keys", "{\"name\": \"k%d\", \"roles\": [\"reader\"]}".formatted(i), admin));
+            created(server.api().postJson("/admin/v1/signing-keys", "{\"name\": \"k%d\", \"roles\": [\"tenant-admin\"]}".formatted(i), admin));
             created(server.api().postJson("/storage-internal/v1/datasets/cpu/refresh-state",
                     "{\"run_id\": \"run-%d\", \"state\": \"pending\"}".formatted(i), bearer(server.tokens().scoped("acme", "storage.write.refresh"))));
         }
