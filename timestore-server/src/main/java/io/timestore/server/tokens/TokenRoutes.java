@@ -9,6 +9,7 @@ import io.timestore.security.TokenPermission;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.http.CreationPages;
 import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
@@ -35,7 +36,6 @@ public final class TokenRoutes implements RouteGroup {
     /** What a token may be granted: never token or tenant administration. */
     static final Set<String> GRANTABLE = Set.of("dataset:read", "dataset:write", "dataset:admin", "refresh:read",
             "refresh:write", "audit:list", "audit:get");
-    private static final Pattern DATASET = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
     private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{24}");
     private static final ApiOperation CREATE = ApiOperation.mutation("token:manage", "tokens", "token");
     private static final ApiOperation LIST = ApiOperation.read("token:manage", "tokens", "token");
@@ -163,8 +163,8 @@ public final class TokenRoutes implements RouteGroup {
         var names = new LinkedHashSet<String>();
         for (int i = 0; i < datasets.size(); i++) {
             var dataset = datasets.get(i).asText("");
-            if (!datasets.get(i).isTextual() || !DATASET.matcher(dataset).matches()) {
-                errors.add(FieldError.at(pointer + "/datasets/" + i, "must be a dataset id matching ^[a-z0-9][a-z0-9_.-]{0,127}$"));
+            if (!datasets.get(i).isTextual() || !DatasetId.isValid(dataset)) {
+                errors.add(FieldError.at(pointer + "/datasets/" + i, "must be a dataset id matching " + DatasetId.RULE));
             }
             names.add(dataset);
         }
