@@ -66,7 +66,7 @@ class AuthenticatorTest {
                 List.of(new TrustedIssuer(ISSUER, new KeySource.Keys(new JWKSet(idpKey).toPublicJWKSet().toString()))),
                 "timestore-api"), clock);
         var tokens = new ApiTokenAuthenticator(apiTokens, id -> Optional.ofNullable(tokenTable.get(id)), (id, at) -> {}, clock);
-        var key = new SigningKey("svc-1", new TenantId("acme"), SIGNING_SECRET, Set.of("runtime-writer"), Set.of(), false);
+        var key = new SigningKey("svc-1", new TenantId("acme"), SIGNING_SECRET, Set.of("runtime-writer"), Set.of(), Instant.parse("2999-01-01T00:00:00Z"), false);
         var signed = new SignedRequestVerifier(id -> Optional.of(key).filter(k -> k.keyId().equals(id)),
                 (id, nonce, until) -> nonces.putIfAbsent(id + nonce, until) == null, clock, SignedRequestVerifier.DEFAULT_WINDOW);
         authenticator = new Authenticator(jwt, tokens, signed);

@@ -224,7 +224,7 @@ public final class Timestore implements AutoCloseable {
             var lastUsed = new LastUsedBatcher(tokenRecords, Duration.ofSeconds(5));
             closeOnFailure.addFirst(lastUsed);
             var apiTokens = new ApiTokens(masterKey.derive("api-token-pepper"), random);
-            var signingKeys = SigningKeyRecords.create(transactions, masterKey.derive("signing-key-encryption"), random, json, clock);
+            var signingKeys = SigningKeyRecords.create(transactions, masterKey.derive("signing-key-encryption"), random, json);
             var jwtVerifier = new JwtVerifier(auth.jwt(extraIssuers), clock);
             AuthMetrics.bind(metrics.registry(), jwtVerifier);
             var authenticator = new Authenticator(

@@ -3,6 +3,7 @@ package io.timestore.security.signed;
 import io.timestore.security.AuthMethod;
 import io.timestore.security.AuthenticationFailure;
 import io.timestore.security.AuthenticationFailure.Reason;
+import io.timestore.security.CredentialLifetime;
 import io.timestore.security.Principal;
 import io.timestore.security.PrincipalKind;
 import java.security.MessageDigest;
@@ -25,8 +26,9 @@ import java.util.Set;
  *
  * <p>Checks, in order: the {@code Authorization} parameters parse; {@code host},
  * {@code x-ts-date}, {@code x-ts-nonce} — and {@code x-tenant-id} whenever the request carries
- * it — are signed; the date is within the window of now; the key exists and is not revoked; the
- * signature matches (constant-time); and only then the nonce is new for the key. Remembering the
+ * it — are signed; the date is within the window of now; the key exists; the signature matches
+ * (constant-time); the key is neither revoked nor expired ({@link CredentialLifetime}, the rule
+ * API tokens follow too); and only then the nonce is new for the key. Remembering the
  * nonce last means unauthenticated requests cannot fill the nonce store.
  *
  * <p>Thread-safe if its stores are.
@@ -81,9 +83,6 @@ public final class SignedRequestVerifier {
             throw new AuthenticationFailure(Reason.KEY_UNKNOWN, "the signing key is unknown");
         }
         SigningKey key = found.get();
-        if (key.revoked()) {
-            throw new AuthenticationFailure(Reason.TOKEN_REVOKED, "the signing key has been revoked");
-        }
 
         String canonical;
         try {
@@ -96,6 +95,9 @@ public final class SignedRequestVerifier {
         if (!MessageDigest.isEqual(expected, given)) {
             throw new AuthenticationFailure(Reason.SIGNATURE_INVALID, "the request signature does not match");
         }
+        // After the signature, as for API tokens: only a holder of the secret learns that the key is
+        // revoked or expired, and a refused request does not use up its nonce.
+        CredentialLifetime.requireUsable("signing key", key.revoked(), key.expiresAt(), now);
 
         // Remembered until the request would be refused as expired anyway.
         if (!nonces.remember(key.keyId(), nonce, signedAt.plus(window))) {

@@ -1,6 +1,7 @@
 package io.timestore.security.signed;
 
 import io.timestore.security.TenantId;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
 
@@ -13,11 +14,14 @@ import java.util.Set;
  * @param secret  the HMAC secret, at least 32 bytes
  * @param roles   the roles requests signed with this key carry
  * @param scopes  the scopes requests signed with this key carry
+ * @param expiresAt mandatory expiry; the key is refused from this instant on
  * @param revoked whether the key was revoked (effective on the next request)
  */
-public record SigningKey(String keyId, TenantId tenant, byte[] secret, Set<String> roles, Set<String> scopes, boolean revoked) {
+public record SigningKey(String keyId, TenantId tenant, byte[] secret, Set<String> roles, Set<String> scopes,
+                         Instant expiresAt, boolean revoked) {
     public SigningKey {
         Objects.requireNonNull(keyId, "keyId");
+        Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(secret, "secret");
         if (secret.length < 32) {
@@ -35,6 +39,7 @@ public record SigningKey(String keyId, TenantId tenant, byte[] secret, Set<Strin
 
     @Override
     public String toString() {
-        return "SigningKey[keyId=%s, tenant=%s, roles=%s, scopes=%s, revoked=%s]".formatted(keyId, tenant, roles, scopes, revoked);
+        return "SigningKey[keyId=%s, tenant=%s, roles=%s, scopes=%s, expiresAt=%s, revoked=%s]"
+                .formatted(keyId, tenant, roles, scopes, expiresAt, revoked);
     }
 }

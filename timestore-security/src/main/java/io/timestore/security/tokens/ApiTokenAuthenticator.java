@@ -3,6 +3,7 @@ package io.timestore.security.tokens;
 import io.timestore.security.AuthMethod;
 import io.timestore.security.AuthenticationFailure;
 import io.timestore.security.AuthenticationFailure.Reason;
+import io.timestore.security.CredentialLifetime;
 import io.timestore.security.Principal;
 import io.timestore.security.PrincipalKind;
 import java.time.Instant;
@@ -43,13 +44,8 @@ public final class ApiTokenAuthenticator {
             throw invalid();
         }
         StoredApiToken stored = found.get();
-        if (stored.revoked()) {
-            throw new AuthenticationFailure(Reason.TOKEN_REVOKED, "the API token has been revoked");
-        }
         Instant now = clock.instant();
-        if (!now.isBefore(stored.expiresAt())) {
-            throw new AuthenticationFailure(Reason.TOKEN_EXPIRED, "the API token has expired");
-        }
+        CredentialLifetime.requireUsable("API token", stored.revoked(), stored.expiresAt(), now);
         lastUsed.recordUse(id, now);
         return new Principal(id, PrincipalKind.API_TOKEN, Optional.of(stored.tenant()),
                 Set.of(), Set.of(), Set.of(), AuthMethod.API_TOKEN, stored.permissions());

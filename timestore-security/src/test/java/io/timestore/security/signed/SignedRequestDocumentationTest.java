@@ -107,7 +107,7 @@ class SignedRequestDocumentationTest {
         byte[] secret = secret();
         HttpRequest request = HttpRequest.parse(block("request"));
         String authorization = request.headers().get("Authorization").getFirst();
-        var key = new SigningKey("hk_5f0c9a1e2b3d4c6e8f7a9b1c", new TenantId("acme"), secret, Set.of(), Set.of(), false);
+        var key = new SigningKey("hk_5f0c9a1e2b3d4c6e8f7a9b1c", new TenantId("acme"), secret, Set.of(), Set.of(), Instant.parse("2999-01-01T00:00:00Z"), false);
         var verifier = new SignedRequestVerifier(id -> Optional.of(key).filter(k -> k.keyId().equals(id)),
                 new SignedRequests.InMemoryNonces(), new MutableClock(Instant.parse("2026-01-15T12:02:00Z")),
                 SignedRequestVerifier.DEFAULT_WINDOW);

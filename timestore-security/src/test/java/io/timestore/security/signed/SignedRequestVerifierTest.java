@@ -92,6 +92,11 @@ class SignedRequestVerifierTest {
                 Arguments.of("unknown key id", withParameters(good.parameters().replace(KEY_ID, "svc-unknown")), Reason.KEY_UNKNOWN),
                 Arguments.of("key id with SQL", withParameters(good.parameters().replace(KEY_ID, "x';--")), Reason.CREDENTIALS_MALFORMED),
                 Arguments.of("revoked key", withParameters(good.parameters().replace(KEY_ID, "svc-old")), Reason.TOKEN_REVOKED),
+                Arguments.of("expired key", withParameters(good.parameters().replace(KEY_ID, "svc-expired")), Reason.TOKEN_EXPIRED),
+                Arguments.of("revoked key, wrong signature", withParameters(
+                        (noSig + "Signature=" + "0".repeat(64)).replace(KEY_ID, "svc-old")), Reason.SIGNATURE_INVALID),
+                Arguments.of("expired key, wrong signature", withParameters(
+                        (noSig + "Signature=" + "0".repeat(64)).replace(KEY_ID, "svc-expired")), Reason.SIGNATURE_INVALID),
                 Arguments.of("signature one digit short", withParameters(noSig + "Signature=" + sig.substring(1)), Reason.SIGNATURE_INVALID),
                 Arguments.of("signature one digit long", withParameters(noSig + "Signature=" + sig + "0"), Reason.SIGNATURE_INVALID),
                 Arguments.of("signature in upper-case hex", withParameters(noSig + "Signature=" + sig.toUpperCase()), Reason.SIGNATURE_INVALID),

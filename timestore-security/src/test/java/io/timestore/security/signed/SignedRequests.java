@@ -14,11 +14,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SignedRequests {
     static final String KEY_ID = "svc-ingest-1";
     static final byte[] SECRET = "0123456789abcdef0123456789abcdef-test-only".getBytes(StandardCharsets.US_ASCII);
-    static final SigningKey KEY = new SigningKey(KEY_ID, new TenantId("acme"), SECRET, Set.of("runtime-writer"), Set.of(), false);
-    static final SigningKey REVOKED = new SigningKey("svc-old", new TenantId("acme"), SECRET, Set.of(), Set.of(), true);
+    static final Instant FAR_FUTURE = Instant.parse("2999-01-01T00:00:00Z");
+    static final SigningKey KEY = new SigningKey(KEY_ID, new TenantId("acme"), SECRET, Set.of("runtime-writer"), Set.of(),
+            FAR_FUTURE, false);
+    static final SigningKey REVOKED = new SigningKey("svc-old", new TenantId("acme"), SECRET, Set.of(), Set.of(), FAR_FUTURE, true);
+    /** Expired at the verifier tests' NOW exactly: refused from its expiry on, as an API token is. */
+    static final SigningKey EXPIRED = new SigningKey("svc-expired", new TenantId("acme"), SECRET, Set.of(), Set.of(),
+            Instant.parse("2026-01-15T12:00:00Z"), false);
 
     static SigningKeyStore keyStore() {
-        Map<String, SigningKey> keys = Map.of(KEY.keyId(), KEY, REVOKED.keyId(), REVOKED);
+        Map<String, SigningKey> keys = Map.of(KEY.keyId(), KEY, REVOKED.keyId(), REVOKED, EXPIRED.keyId(), EXPIRED);
         return id -> Optional.ofNullable(keys.get(id));
     }
 

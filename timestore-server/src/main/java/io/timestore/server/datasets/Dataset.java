@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.regex.Pattern;
 
 /**
  * A dataset's metadata as stored. {@code revision} starts at 1 and grows by one on every change,
@@ -17,9 +16,6 @@ import java.util.regex.Pattern;
 public record Dataset(TenantId tenant, String id, Optional<String> description, Map<String, String> labels,
                       DatasetAccess access, OptionalInt retentionDays, long revision, Instant createdAt,
                       String createdBy, Instant updatedAt, String updatedBy) {
-    /** What a dataset id looks like (DESIGN.md §8). */
-    public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
-
     public Dataset {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(id, "id");
@@ -32,10 +28,5 @@ public record Dataset(TenantId tenant, String id, Optional<String> description, 
     /** The dataset as the authorizer sees it. */
     public Resource.Dataset resource() {
         return Resource.dataset(tenant, id, revision, access);
-    }
-
-    /** Whether {@code candidate} is a well-formed dataset id. */
-    public static boolean validId(String candidate) {
-        return candidate != null && ID.matcher(candidate).matches();
     }
 }

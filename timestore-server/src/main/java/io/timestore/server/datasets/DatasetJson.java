@@ -47,8 +47,8 @@ final class DatasetJson {
             }
         });
         var id = body.path("id");
-        if (!id.isTextual() || !Dataset.validId(id.asText())) {
-            errors.add(FieldError.at("/id", "required: a dataset id matching ^[a-z0-9][a-z0-9_.-]{0,127}$"));
+        if (!id.isTextual() || !DatasetId.isValid(id.asText())) {
+            errors.add(FieldError.at("/id", "required: a dataset id matching " + DatasetId.RULE));
         }
         validateSettable(body, errors);
         fail(errors);

@@ -65,8 +65,8 @@ public final class DatasetRoutes implements RouteGroup {
     /** The validated {@code {dataset}} path parameter; 400 when it cannot be a dataset id. */
     public static String datasetId(Context ctx) {
         var id = ctx.pathParam("dataset");
-        if (!Dataset.validId(id)) {
-            throw new InvalidRequest("dataset id must match ^[a-z0-9][a-z0-9_.-]{0,127}$",
+        if (!DatasetId.isValid(id)) {
+            throw new InvalidRequest("dataset id must match " + DatasetId.RULE,
                     List.of(FieldError.at("/dataset", "not a dataset id")));
         }
         return id;

@@ -8,7 +8,7 @@ import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
-import io.timestore.server.datasets.Dataset;
+import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
@@ -95,7 +95,7 @@ public final class PointsRoutes implements RouteGroup {
         if (!org.equals(security.tenant().value())) {
             throw new NotFound("organization '%s' not found".formatted(org));
         }
-        if (!Dataset.validId(bucket)) {
+        if (!DatasetId.isValid(bucket)) {
             throw new NotFound("bucket '%s' not found".formatted(bucket));
         }
         audit.dataset(bucket);

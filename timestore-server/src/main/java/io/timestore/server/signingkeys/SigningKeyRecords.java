@@ -5,17 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.security.TenantId;
 import io.timestore.security.signed.SigningKey;
 import io.timestore.security.signed.SigningKeyStore;
+import io.timestore.server.credentials.Credential;
+import io.timestore.server.credentials.CredentialTable;
+import io.timestore.server.credentials.ListedCredential;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.http.CreationPages;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -33,38 +32,26 @@ public final class SigningKeyRecords implements SigningKeyStore {
             VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)
             RETURNING created_at
             """;
-    private static final String PAGE = """
-            SELECT id, name, roles, scopes, expires_at, created_at, created_by, revoked_at
-            FROM signing_keys
-            WHERE tenant_id = ? AND (?::timestamptz IS NULL OR (created_at, id) < (?::timestamptz, ?))
-            ORDER BY created_at DESC, id DESC
-            LIMIT ?
-            """;
-    private static final String REVOKE = """
-            UPDATE signing_keys SET revoked_at = now(), revoked_by = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL
-            """;
-    private static final String EXISTS = "SELECT 1 FROM signing_keys WHERE tenant_id = ? AND id = ?";
+    /** Listing and revocation, shared with API tokens. */
+    static final CredentialTable TABLE = new CredentialTable("signing_keys", "roles, scopes");
 
     /** A key as listed: never its secret. */
-    public record Listed(String id, String name, Set<String> roles, Set<String> scopes, Instant expiresAt,
-                         Instant createdAt, String createdBy, Optional<Instant> revokedAt) implements CreationPages.Item {}
+    public record Listed(Credential credential, Set<String> roles, Set<String> scopes) implements ListedCredential {}
 
     private final Transactions transactions;
     private final SecretBox box;
     private final ObjectMapper json;
-    private final InstantSource clock;
 
-    SigningKeyRecords(Transactions transactions, SecretBox box, ObjectMapper json, InstantSource clock) {
+    SigningKeyRecords(Transactions transactions, SecretBox box, ObjectMapper json) {
         this.transactions = transactions;
         this.box = box;
         this.json = json;
-        this.clock = clock;
     }
 
     /** Creates the store with AES-256-GCM under {@code encryptionKey} (32 bytes derived from the master key). */
     public static SigningKeyRecords create(Transactions transactions, byte[] encryptionKey, java.security.SecureRandom random,
-                                           ObjectMapper json, InstantSource clock) {
-        return new SigningKeyRecords(transactions, new SecretBox(encryptionKey, random), json, clock);
+                                           ObjectMapper json) {
+        return new SigningKeyRecords(transactions, new SecretBox(encryptionKey, random), json);
     }
 
     @Override
@@ -75,11 +62,10 @@ public final class SigningKeyRecords implements SigningKeyStore {
             }
             var tenant = rows.getString("tenant_id");
             var secret = box.open(rows.getBytes("secret"), associatedData(keyId, tenant));
-            // An expired key is as unusable as a revoked one.
-            boolean unusable = rows.getTimestamp("revoked_at") != null
-                    || !rows.getTimestamp("expires_at").toInstant().isAfter(clock.instant());
-            return Optional.of(new SigningKey(keyId, new TenantId(tenant), secret,
-                    names(rows.getString("roles")), names(rows.getString("scopes")), unusable));
+            // Revocation and expiry are the verifier's to judge (CredentialLifetime), as for API tokens.
+            return Optional.of(new SigningKey(keyId, new TenantId(tenant), secret, names(rows.getString("roles")),
+                    names(rows.getString("scopes")), rows.getTimestamp("expires_at").toInstant(),
+                    rows.getTimestamp("revoked_at") != null));
         });
     }
 
@@ -101,49 +87,9 @@ public final class SigningKeyRecords implements SigningKeyStore {
         }
     }
 
-    List<Listed> page(Connection connection, TenantId tenant, Optional<Instant> afterCreatedAt, Optional<String> afterId,
-                      int limit) throws SQLException {
-        try (var statement = connection.prepareStatement(PAGE)) {
-            var after = afterCreatedAt.map(Timestamp::from).orElse(null);
-            statement.setString(1, tenant.value());
-            statement.setTimestamp(2, after);
-            statement.setTimestamp(3, after);
-            statement.setString(4, afterId.orElse(""));
-            statement.setInt(5, limit);
-            var page = new ArrayList<Listed>();
-            try (var rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    page.add(listed(rows));
-                }
-            }
-            return page;
-        }
-    }
-
-    boolean revoke(Connection connection, TenantId tenant, String id, String revokedBy) throws SQLException {
-        try (var statement = connection.prepareStatement(REVOKE)) {
-            statement.setString(1, revokedBy);
-            statement.setString(2, tenant.value());
-            statement.setString(3, id);
-            if (statement.executeUpdate() == 1) {
-                return true;
-            }
-        }
-        try (var statement = connection.prepareStatement(EXISTS)) {
-            statement.setString(1, tenant.value());
-            statement.setString(2, id);
-            try (var rows = statement.executeQuery()) {
-                return rows.next();
-            }
-        }
-    }
-
-    private Listed listed(ResultSet rows) throws SQLException {
-        var revoked = rows.getTimestamp("revoked_at");
-        return new Listed(rows.getString("id"), rows.getString("name"), names(rows.getString("roles")),
-                names(rows.getString("scopes")), rows.getTimestamp("expires_at").toInstant(),
-                rows.getTimestamp("created_at").toInstant(), rows.getString("created_by"),
-                revoked == null ? Optional.empty() : Optional.of(revoked.toInstant()));
+    /** The key-specific columns of a listed row. */
+    Listed listed(Credential credential, ResultSet rows) throws SQLException {
+        return new Listed(credential, names(rows.getString("roles")), names(rows.getString("scopes")));
     }
 
     private Set<String> names(String array) {

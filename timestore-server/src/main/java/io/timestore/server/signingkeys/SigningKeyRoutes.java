@@ -1,6 +1,7 @@
 package io.timestore.server.signingkeys;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.Principal;
@@ -8,8 +9,9 @@ import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
-import io.timestore.server.http.CreationPages;
-import io.timestore.server.http.CursorScope;
+import io.timestore.server.credentials.CredentialBody;
+import io.timestore.server.credentials.CredentialExpiry;
+import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
@@ -21,14 +23,17 @@ import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** {@code /admin/v1/signing-keys}: HMAC keys for signed service requests (action {@code token:manage}). */
+/**
+ * {@code /admin/v1/signing-keys}: HMAC keys for signed service requests (action {@code token:manage}).
+ * What every credential kind shares (name, expiry, listing, revocation) is in
+ * {@code server.credentials}; here are the key's roles and scopes.
+ */
 public final class SigningKeyRoutes implements RouteGroup {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     private static final Pattern KEY_ID = Pattern.compile("hk_[0-9a-f]{24}");
@@ -39,18 +44,17 @@ public final class SigningKeyRoutes implements RouteGroup {
     private final SigningKeyService service;
     private final Permissions permissions;
     private final JsonBodies bodies;
-    private final Cursors cursors;
-    private final Duration defaultTtl;
-    private final Duration maxTtl;
+    private final CredentialExpiry expiry;
+    private final CredentialRoutes<SigningKeyRecords.Listed> credentials;
 
     public SigningKeyRoutes(SigningKeyService service, Permissions permissions, JsonBodies bodies, Cursors cursors,
                             Duration defaultTtl, Duration maxTtl) {
         this.service = service;
         this.permissions = permissions;
         this.bodies = bodies;
-        this.cursors = cursors;
-        this.defaultTtl = defaultTtl;
-        this.maxTtl = maxTtl;
+        this.expiry = new CredentialExpiry(defaultTtl, maxTtl);
+        this.credentials = new CredentialRoutes<>(service.lifecycle(), bodies, cursors, Listing.SIGNING_KEYS, "signing key id",
+                KEY_ID, "hk_ followed by 24 lower-case hex characters");
     }
 
     @Override
@@ -80,45 +84,26 @@ public final class SigningKeyRoutes implements RouteGroup {
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, LIST.action());
-        var page = CreationPages.read(ctx, cursors, bodies.mapper(), CursorScope.of(Listing.SIGNING_KEYS, security.tenant().value()),
-                (afterCreatedAt, afterId, limit) -> service.list(security, afterCreatedAt, afterId, limit), this::keyJson);
-        audit.detail("returned", page.returned());
-        ctx.json(page.body());
+        credentials.list(ctx, security, audit, this::keyJson);
     }
 
-    private com.fasterxml.jackson.databind.node.ObjectNode keyJson(SigningKeyRecords.Listed key) {
-        var item = bodies.mapper().createObjectNode().put("id", key.id()).put("name", key.name());
+    private ObjectNode keyJson(SigningKeyRecords.Listed key) {
+        var item = key.credential().jsonHead(bodies.mapper());
         var roles = item.putArray("roles");
         key.roles().forEach(roles::add);
         var scopes = item.putArray("scopes");
         key.scopes().forEach(scopes::add);
-        item.put("expires_at", key.expiresAt().toString()).put("created_at", key.createdAt().toString())
-                .put("created_by", key.createdBy());
-        key.revokedAt().ifPresent(at -> item.put("revoked_at", at.toString()));
-        return item;
+        return key.credential().jsonTail(item);
     }
 
     private void revoke(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, REVOKE.action());
-        var id = ctx.pathParam("id");
-        if (!KEY_ID.matcher(id).matches()) {
-            throw new InvalidRequest("signing key id must look like hk_ followed by 24 lower-case hex characters");
-        }
-        service.revoke(security, audit, id);
-        ctx.status(204);
+        credentials.revoke(ctx, security, audit);
     }
 
     private SigningKeyService.NewKey parse(JsonNode body, Instant now) {
         var errors = new ArrayList<FieldError>();
-        body.fieldNames().forEachRemaining(name -> {
-            if (!Set.of("name", "roles", "scopes", "expires_at").contains(name)) {
-                errors.add(FieldError.at("/" + name, "unknown member; expected name, roles, scopes, expires_at"));
-            }
-        });
-        var name = body.path("name");
-        if (!name.isTextual() || name.asText().isBlank() || name.asText().length() > 200) {
-            errors.add(FieldError.at("/name", "a name of 1-200 characters is required"));
-        }
+        var common = CredentialBody.read(body, List.of("roles", "scopes"), expiry, now, errors);
         var roles = names(body, "roles", errors);
         var scopes = names(body, "scopes", errors);
         if (roles.contains(Principal.PLATFORM_OPERATOR_ROLE)) {
@@ -127,21 +112,10 @@ public final class SigningKeyRoutes implements RouteGroup {
         if (roles.isEmpty() && scopes.isEmpty()) {
             errors.add(FieldError.at("/roles", "a key needs at least one role or scope, or it could do nothing"));
         }
-        var expiresAt = now.plus(defaultTtl).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        if (body.has("expires_at")) {
-            try {
-                expiresAt = Instant.parse(body.get("expires_at").asText());
-                if (!expiresAt.isAfter(now) || expiresAt.isAfter(now.plus(maxTtl))) {
-                    errors.add(FieldError.at("/expires_at", "must be in the future and at most %d days ahead".formatted(maxTtl.toDays())));
-                }
-            } catch (DateTimeParseException e) {
-                errors.add(FieldError.at("/expires_at", "must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z"));
-            }
-        }
         if (!errors.isEmpty()) {
             throw new InvalidRequest("the signing key request is invalid", errors);
         }
-        return new SigningKeyService.NewKey(name.asText().strip(), roles, scopes, expiresAt);
+        return new SigningKeyService.NewKey(common.name(), roles, scopes, common.expiresAt());
     }
 
     private static Set<String> names(JsonNode body, String member, List<FieldError> errors) {

@@ -3,16 +3,14 @@ package io.timestore.server.signingkeys;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.credentials.CredentialLifecycle;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.problems.NotFound;
 import io.timestore.server.http.Permissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -26,6 +24,7 @@ public final class SigningKeyService {
     private final Permissions permissions;
     private final SecureRandom random;
     private final InstantSource clock;
+    private final CredentialLifecycle<SigningKeyRecords.Listed> lifecycle;
 
     public SigningKeyService(Transactions transactions, SigningKeyRecords records, Permissions permissions,
                              SecureRandom random, InstantSource clock) {
@@ -34,6 +33,7 @@ public final class SigningKeyService {
         this.permissions = permissions;
         this.random = random;
         this.clock = clock;
+        this.lifecycle = new CredentialLifecycle<>(transactions, SigningKeyRecords.TABLE, "signing key", records::listed);
     }
 
     public record NewKey(String name, Set<String> roles, Set<String> scopes, Instant expiresAt) {}
@@ -74,21 +74,9 @@ public final class SigningKeyService {
         });
     }
 
-    public List<SigningKeyRecords.Listed> list(SecurityContext security, Optional<Instant> afterCreatedAt,
-                                               Optional<String> afterId, int limit) {
-        return transactions.inTenant(security.tenant(),
-                connection -> records.page(connection, security.tenant(), afterCreatedAt, afterId, limit));
-    }
-
-    public void revoke(SecurityContext security, RequestAudit audit, String id) {
-        audit.resource(id);
-        transactions.inTenant(security.tenant(), connection -> {
-            if (!records.revoke(connection, security.tenant(), id, security.principal().subject())) {
-                throw new NotFound("no signing key " + id + " in this tenant");
-            }
-            audit.commit(connection, 204);
-            return null;
-        });
+    /** Listing and revocation, the same for every credential kind. */
+    CredentialLifecycle<SigningKeyRecords.Listed> lifecycle() {
+        return lifecycle;
     }
 
     Instant now() {

@@ -7,8 +7,10 @@ import io.timestore.security.TenantId;
 import io.timestore.security.TokenPermission;
 import io.timestore.security.tokens.ApiTokenStore;
 import io.timestore.security.tokens.StoredApiToken;
+import io.timestore.server.credentials.Credential;
+import io.timestore.server.credentials.CredentialTable;
+import io.timestore.server.credentials.ListedCredential;
 import io.timestore.server.db.Transactions;
-import io.timestore.server.http.CreationPages;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,28 +36,15 @@ public final class TokenRecords implements ApiTokenStore {
             VALUES (?, ?, ?, ?, ?::jsonb, ?, ?)
             RETURNING created_at
             """;
-    // tenant_id is repeated although RLS filters on it: the (tenant_id, created_at, id) index
-    // serves the page, and the query stays correct if a policy were ever dropped.
-    private static final String PAGE = """
-            SELECT id, name, permissions, expires_at, created_at, created_by, revoked_at, revoked_by, last_used_at
-            FROM api_tokens
-            WHERE tenant_id = ? AND (?::timestamptz IS NULL OR (created_at, id) < (?::timestamptz, ?))
-            ORDER BY created_at DESC, id DESC
-            LIMIT ?
-            """;
-    private static final String REVOKE = """
-            UPDATE api_tokens SET revoked_at = now(), revoked_by = ?
-            WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL
-            """;
-    private static final String EXISTS = "SELECT revoked_at IS NOT NULL FROM api_tokens WHERE tenant_id = ? AND id = ?";
+    /** Listing and revocation, shared with signing keys. */
+    static final CredentialTable TABLE = new CredentialTable("api_tokens", "permissions, last_used_at");
     private static final String TOUCH = """
             UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)
             """;
 
     /** A token as listed: everything but the hash. */
-    public record Listed(String id, String name, List<TokenPermission> permissions, Instant expiresAt, Instant createdAt,
-                         String createdBy, Optional<Instant> revokedAt, Optional<String> revokedBy,
-                         Optional<Instant> lastUsedAt) implements CreationPages.Item {}
+    public record Listed(Credential credential, List<TokenPermission> permissions, Optional<Instant> lastUsedAt)
+            implements ListedCredential {}
 
     private final Transactions transactions;
     private final ObjectMapper json;
@@ -84,50 +73,12 @@ public final class TokenRecords implements ApiTokenStore {
             statement.setString(2, id);
             statement.setString(3, name);
             statement.setBytes(4, hash);
-            statement.setString(5, permissionsJson(permissions));
+            statement.setString(5, permissionsJson(permissions).toString());
             statement.setTimestamp(6, Timestamp.from(expiresAt));
             statement.setString(7, createdBy);
             try (var rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getTimestamp(1).toInstant();
-            }
-        }
-    }
-
-    List<Listed> page(Connection connection, TenantId tenant, Optional<Instant> afterCreatedAt, Optional<String> afterId,
-                      int limit) throws SQLException {
-        try (var statement = connection.prepareStatement(PAGE)) {
-            statement.setString(1, tenant.value());
-            var after = afterCreatedAt.map(Timestamp::from).orElse(null);
-            statement.setTimestamp(2, after);
-            statement.setTimestamp(3, after);
-            statement.setString(4, afterId.orElse(""));
-            statement.setInt(5, limit);
-            var page = new ArrayList<Listed>();
-            try (var rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    page.add(listed(rows));
-                }
-            }
-            return page;
-        }
-    }
-
-    /** Empty when no such token; true when this call revoked it, false when it already was. */
-    Optional<Boolean> revoke(Connection connection, TenantId tenant, String id, String revokedBy) throws SQLException {
-        try (var statement = connection.prepareStatement(REVOKE)) {
-            statement.setString(1, revokedBy);
-            statement.setString(2, tenant.value());
-            statement.setString(3, id);
-            if (statement.executeUpdate() == 1) {
-                return Optional.of(true);
-            }
-        }
-        try (var statement = connection.prepareStatement(EXISTS)) {
-            statement.setString(1, tenant.value());
-            statement.setString(2, id);
-            try (var rows = statement.executeQuery()) {
-                return rows.next() ? Optional.of(false) : Optional.empty();
             }
         }
     }
@@ -148,19 +99,13 @@ public final class TokenRecords implements ApiTokenStore {
         });
     }
 
-    private Listed listed(ResultSet rows) throws SQLException {
-        return new Listed(rows.getString("id"), rows.getString("name"), permissions(rows.getString("permissions")),
-                rows.getTimestamp("expires_at").toInstant(), rows.getTimestamp("created_at").toInstant(),
-                rows.getString("created_by"), instant(rows, "revoked_at"), Optional.ofNullable(rows.getString("revoked_by")),
-                instant(rows, "last_used_at"));
+    /** The token-specific columns of a listed row. */
+    Listed listed(Credential credential, ResultSet rows) throws SQLException {
+        return new Listed(credential, permissions(rows.getString("permissions")), Credential.instant(rows, "last_used_at"));
     }
 
-    private static Optional<Instant> instant(ResultSet rows, String column) throws SQLException {
-        var value = rows.getTimestamp(column);
-        return value == null ? Optional.empty() : Optional.of(value.toInstant());
-    }
-
-    String permissionsJson(List<TokenPermission> permissions) {
+    /** Permissions as stored and shown: an array of {action, datasets?}, dataset names sorted. */
+    ArrayNode permissionsJson(List<TokenPermission> permissions) {
         ArrayNode array = json.createArrayNode();
         for (var permission : permissions) {
             var item = array.addObject().put("action", permission.action());
@@ -169,7 +114,7 @@ public final class TokenRecords implements ApiTokenStore {
                 datasets.stream().sorted().forEach(names::add);
             });
         }
-        return array.toString();
+        return array;
     }
 
     private List<TokenPermission> permissions(String stored) {

@@ -9,33 +9,38 @@ import io.timestore.security.TokenPermission;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
-import io.timestore.server.http.CreationPages;
-import io.timestore.server.http.CursorScope;
+import io.timestore.server.credentials.CredentialBody;
+import io.timestore.server.credentials.CredentialExpiry;
+import io.timestore.server.credentials.CredentialRoutes;
+import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.http.Cursors;
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-/** {@code /admin/v1/tokens}: a tenant's API tokens (action {@code token:manage}). */
+/**
+ * {@code /admin/v1/tokens}: a tenant's API tokens (action {@code token:manage}). What every
+ * credential kind shares (name, expiry, listing, revocation) is in {@code server.credentials};
+ * here are the token's permissions.
+ */
 public final class TokenRoutes implements RouteGroup {
     /** What a token may be granted: never token or tenant administration. */
     static final Set<String> GRANTABLE = Set.of("dataset:read", "dataset:write", "dataset:admin", "refresh:read",
             "refresh:write", "audit:list", "audit:get");
-    private static final Pattern DATASET = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,127}");
     private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{24}");
     private static final ApiOperation CREATE = ApiOperation.mutation("token:manage", "tokens", "token");
     private static final ApiOperation LIST = ApiOperation.read("token:manage", "tokens", "token");
@@ -44,18 +49,17 @@ public final class TokenRoutes implements RouteGroup {
     private final TokenService service;
     private final Permissions permissions;
     private final JsonBodies bodies;
-    private final Cursors cursors;
-    private final Duration defaultTtl;
-    private final Duration maxTtl;
+    private final CredentialExpiry expiry;
+    private final CredentialRoutes<TokenRecords.Listed> credentials;
 
     public TokenRoutes(TokenService service, Permissions permissions, JsonBodies bodies, Cursors cursors,
                        Duration defaultTtl, Duration maxTtl) {
         this.service = service;
         this.permissions = permissions;
         this.bodies = bodies;
-        this.cursors = cursors;
-        this.defaultTtl = defaultTtl;
-        this.maxTtl = maxTtl;
+        this.expiry = new CredentialExpiry(defaultTtl, maxTtl);
+        this.credentials = new CredentialRoutes<>(service.lifecycle(), bodies, cursors, Listing.API_TOKENS, "token id",
+                TOKEN_ID, "24 lower-case hex characters");
     }
 
     @Override
@@ -77,7 +81,7 @@ public final class TokenRoutes implements RouteGroup {
                 .put("id", created.id())
                 .put("name", created.name())
                 .put("token", created.token());
-        body.set("permissions", permissionsJson(created.permissions()));
+        body.set("permissions", service.permissionsJson(created.permissions()));
         body.put("expires_at", created.expiresAt().toString()).put("created_at", created.createdAt().toString());
         return Reply.json(201, body).withHeader("Location", "/admin/v1/tokens/" + created.id())
                 .withHeader("Cache-Control", "no-store");
@@ -85,34 +89,17 @@ public final class TokenRoutes implements RouteGroup {
 
     private void list(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, LIST.action());
-        var page = CreationPages.read(ctx, cursors, bodies.mapper(), CursorScope.of(Listing.API_TOKENS, security.tenant().value()),
-                (afterCreatedAt, afterId, limit) -> service.list(security, afterCreatedAt, afterId, limit), this::tokenJson);
-        audit.detail("returned", page.returned());
-        ctx.json(page.body());
+        credentials.list(ctx, security, audit, this::tokenJson);
     }
 
     private void revoke(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, REVOKE.action());
-        var id = ctx.pathParam("id");
-        if (!TOKEN_ID.matcher(id).matches()) {
-            throw new InvalidRequest("token id must be 24 lower-case hex characters",
-                    List.of(FieldError.at("/id", "expected 24 lower-case hex characters")));
-        }
-        service.revoke(security, audit, id);
-        ctx.status(204);
+        credentials.revoke(ctx, security, audit);
     }
 
     TokenService.NewToken parse(JsonNode body, Instant now) {
         var errors = new ArrayList<FieldError>();
-        for (var name : iterable(body.fieldNames())) {
-            if (!Set.of("name", "permissions", "expires_at").contains(name)) {
-                errors.add(FieldError.at("/" + name, "unknown member; expected name, permissions, expires_at"));
-            }
-        }
-        var name = body.path("name");
-        if (!name.isTextual() || name.asText().isBlank() || name.asText().length() > 200) {
-            errors.add(FieldError.at("/name", "a name of 1-200 characters is required"));
-        }
+        var common = CredentialBody.read(body, List.of("permissions"), expiry, now, errors);
         var granted = new ArrayList<TokenPermission>();
         var list = body.path("permissions");
         if (!list.isArray() || list.isEmpty()) {
@@ -122,24 +109,10 @@ public final class TokenRoutes implements RouteGroup {
                 permission(list.get(i), "/permissions/" + i, errors).ifPresent(granted::add);
             }
         }
-        var expiresAt = now.plus(defaultTtl).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        var expires = body.get("expires_at");
-        if (expires != null) {
-            try {
-                expiresAt = Instant.parse(expires.asText());
-                if (!expiresAt.isAfter(now)) {
-                    errors.add(FieldError.at("/expires_at", "must be in the future"));
-                } else if (expiresAt.isAfter(now.plus(maxTtl))) {
-                    errors.add(FieldError.at("/expires_at", "must be at most %d days ahead".formatted(maxTtl.toDays())));
-                }
-            } catch (DateTimeParseException e) {
-                errors.add(FieldError.at("/expires_at", "must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z"));
-            }
-        }
         if (!errors.isEmpty()) {
             throw new InvalidRequest("the token request is invalid", errors);
         }
-        return new TokenService.NewToken(name.asText().strip(), granted, expiresAt);
+        return new TokenService.NewToken(common.name(), granted, common.expiresAt());
     }
 
     private static Optional<TokenPermission> permission(JsonNode item, String pointer, List<FieldError> errors) {
@@ -149,7 +122,7 @@ public final class TokenRoutes implements RouteGroup {
         }
         var action = item.path("action").asText("");
         if (!GRANTABLE.contains(action)) {
-            errors.add(FieldError.at(pointer + "/action", "must be one of " + new java.util.TreeSet<>(GRANTABLE)));
+            errors.add(FieldError.at(pointer + "/action", "must be one of " + new TreeSet<>(GRANTABLE)));
             return Optional.empty();
         }
         var datasets = item.get("datasets");
@@ -163,8 +136,8 @@ public final class TokenRoutes implements RouteGroup {
         var names = new LinkedHashSet<String>();
         for (int i = 0; i < datasets.size(); i++) {
             var dataset = datasets.get(i).asText("");
-            if (!datasets.get(i).isTextual() || !DATASET.matcher(dataset).matches()) {
-                errors.add(FieldError.at(pointer + "/datasets/" + i, "must be a dataset id matching ^[a-z0-9][a-z0-9_.-]{0,127}$"));
+            if (!datasets.get(i).isTextual() || !DatasetId.isValid(dataset)) {
+                errors.add(FieldError.at(pointer + "/datasets/" + i, "must be a dataset id matching " + DatasetId.RULE));
             }
             names.add(dataset);
         }
@@ -172,31 +145,10 @@ public final class TokenRoutes implements RouteGroup {
     }
 
     private ObjectNode tokenJson(TokenRecords.Listed token) {
-        var json = bodies.mapper().createObjectNode()
-                .put("id", token.id())
-                .put("name", token.name());
-        json.set("permissions", permissionsJson(token.permissions()));
-        json.put("expires_at", token.expiresAt().toString())
-                .put("created_at", token.createdAt().toString())
-                .put("created_by", token.createdBy());
+        var json = token.credential().jsonHead(bodies.mapper());
+        json.set("permissions", service.permissionsJson(token.permissions()));
+        token.credential().jsonTail(json);
         token.lastUsedAt().ifPresent(at -> json.put("last_used_at", at.toString()));
-        token.revokedAt().ifPresent(at -> json.put("revoked_at", at.toString()));
         return json;
-    }
-
-    private JsonNode permissionsJson(List<TokenPermission> permissions) {
-        var array = bodies.mapper().createArrayNode();
-        for (var permission : permissions) {
-            var item = array.addObject().put("action", permission.action());
-            permission.datasets().ifPresent(names -> {
-                var list = item.putArray("datasets");
-                names.stream().sorted().forEach(list::add);
-            });
-        }
-        return array;
-    }
-
-    private static <T> Iterable<T> iterable(java.util.Iterator<T> iterator) {
-        return () -> iterator;
     }
 }

@@ -7,11 +7,11 @@ import io.timestore.security.authz.Resource;
 import io.timestore.security.tokens.ApiTokens;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.credentials.CredentialLifecycle;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
-import io.timestore.server.problems.NotFound;
 import io.timestore.server.http.Permissions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,7 +20,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -35,6 +34,7 @@ public final class TokenService {
     private final DatasetService datasets;
     private final Permissions permissions;
     private final InstantSource clock;
+    private final CredentialLifecycle<TokenRecords.Listed> lifecycle;
 
     public TokenService(Transactions transactions, TokenRecords records, ApiTokens tokens, DatasetService datasets,
                         Permissions permissions, InstantSource clock) {
@@ -44,6 +44,7 @@ public final class TokenService {
         this.datasets = datasets;
         this.permissions = permissions;
         this.clock = clock;
+        this.lifecycle = new CredentialLifecycle<>(transactions, TokenRecords.TABLE, "API token", records::listed);
     }
 
     /** A validated request to create a token. */
@@ -69,7 +70,7 @@ public final class TokenService {
     public Created create(SecurityContext security, RequestAudit audit, NewToken request, Function<Created, Reply> reply) {
         // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.
         audit.detail("name", request.name())
-                .detail("permissions", records.permissionsJson(request.permissions()))
+                .detail("permissions", records.permissionsJson(request.permissions()).toString())
                 .detail("expires_at", request.expiresAt().toString());
         var minted = tokens.mint();
         return transactions.inTenant(security.tenant(), connection -> {
@@ -120,22 +121,14 @@ public final class TokenService {
         }
     }
 
-    public List<TokenRecords.Listed> list(SecurityContext security, Optional<Instant> afterCreatedAt,
-                                          Optional<String> afterId, int limit) {
-        return transactions.inTenant(security.tenant(),
-                connection -> records.page(connection, security.tenant(), afterCreatedAt, afterId, limit));
+    /** Permissions as stored and shown (see {@link TokenRecords#permissionsJson}). */
+    com.fasterxml.jackson.databind.node.ArrayNode permissionsJson(List<TokenPermission> permissions) {
+        return records.permissionsJson(permissions);
     }
 
-    /** Revokes a token of the caller's tenant; effective on the next request that presents it. */
-    public void revoke(SecurityContext security, RequestAudit audit, String id) {
-        audit.resource(id);
-        transactions.inTenant(security.tenant(), connection -> {
-            var revoked = records.revoke(connection, security.tenant(), id, security.principal().subject())
-                    .orElseThrow(() -> new NotFound("no API token " + id + " in this tenant"));
-            audit.detail("already_revoked", Boolean.toString(!revoked));
-            audit.commit(connection, 204);
-            return null;
-        });
+    /** Listing and revocation, the same for every credential kind. */
+    CredentialLifecycle<TokenRecords.Listed> lifecycle() {
+        return lifecycle;
     }
 
     Instant now() {
