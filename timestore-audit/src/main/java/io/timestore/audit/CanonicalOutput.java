@@ -111,7 +111,7 @@ final class CanonicalOutput {
                 b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
                 b[p++] = (byte) (0x80 | (cp & 0x3F));
             } else if (Character.isSurrogate(c)) {
-                // Values are cleaned by Text.clean before they get here; a lone surrogate has no
+                // Values are cleaned by EventText.clean before they get here; a lone surrogate has no
                 // UTF-8 form, so refusing is the only answer that cannot hash two values alike.
                 throw new IllegalArgumentException("lone surrogate in string at index " + i);
             } else {

@@ -36,7 +36,7 @@ public record Checkpoint(String tenantId, long seq, ChainHash hash, Instant sign
         }
         Objects.requireNonNull(hash, "hash");
         signedAt = Objects.requireNonNull(signedAt, "signedAt").truncatedTo(ChronoUnit.MICROS);
-        Text.matching(keyId, "keyId", KEY_ID);
+        EventText.matching(keyId, "keyId", KEY_ID);
         Objects.requireNonNull(signature, "signature");
         byte[] raw;
         try {

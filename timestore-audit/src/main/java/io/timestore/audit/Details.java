@@ -73,7 +73,7 @@ public final class Details {
         return switch (node.getNodeType()) {
             case OBJECT -> {
                 ObjectNode copy = NODES.objectNode();
-                node.properties().forEach(e -> copy.set(Text.clean(e.getKey()), normalise(e.getValue())));
+                node.properties().forEach(e -> copy.set(EventText.clean(e.getKey()), normalise(e.getValue())));
                 yield copy;
             }
             case ARRAY -> {
@@ -81,7 +81,7 @@ public final class Details {
                 node.forEach(element -> copy.add(normalise(element)));
                 yield copy;
             }
-            case STRING -> NODES.textNode(Text.clean(node.textValue()));
+            case STRING -> NODES.textNode(EventText.clean(node.textValue()));
             case NUMBER -> normaliseNumber(node);
             case BOOLEAN -> NODES.booleanNode(node.booleanValue());
             case NULL -> NODES.nullNode();

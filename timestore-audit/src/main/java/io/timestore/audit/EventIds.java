@@ -44,15 +44,15 @@ public final class EventIds {
      */
     public static UUID forIdempotencyKey(String tenant, String principal, String idempotencyKey) {
         AuditEvent.checkPartition(tenant);
-        Text.required(principal, "principal", 256);
-        Text.matching(idempotencyKey, "idempotencyKey", IDEMPOTENCY_KEY);
+        EventText.required(principal, "principal", 256);
+        EventText.matching(idempotencyKey, "idempotencyKey", IDEMPOTENCY_KEY);
         return derive("idempotency-key", tenant, principal, idempotencyKey);
     }
 
     /** The id of the event of a request without an {@code Idempotency-Key}. */
     public static UUID forRequest(String tenant, String requestId) {
         AuditEvent.checkPartition(tenant);
-        Text.required(requestId, "requestId", 256);
+        EventText.required(requestId, "requestId", 256);
         return derive("request", tenant, requestId);
     }
 

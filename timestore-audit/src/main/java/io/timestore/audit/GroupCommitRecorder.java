@@ -49,7 +49,7 @@ public final class GroupCommitRecorder implements AuditRecorder, AutoCloseable {
 
     private record Pending(AuditEvent event, CompletableFuture<Recorded> done) {}
 
-    private final AuditSink sink;
+    private final EventStore sink;
     private final int maxBatch;
     private final Observer observer;
     private final BlockingQueue<Pending> queue;
@@ -62,7 +62,7 @@ public final class GroupCommitRecorder implements AuditRecorder, AutoCloseable {
      * @param queueCapacity events that may wait for a commit; beyond it {@link #record} fails fast
      * @param maxBatch      the most events one commit carries
      */
-    public GroupCommitRecorder(AuditSink sink, int queueCapacity, int maxBatch, Observer observer) {
+    public GroupCommitRecorder(EventStore sink, int queueCapacity, int maxBatch, Observer observer) {
         this(sink, queueCapacity, maxBatch, 1, observer);
     }
 
@@ -70,7 +70,7 @@ public final class GroupCommitRecorder implements AuditRecorder, AutoCloseable {
      * @param writers how many commits may be in progress at once; the sink needs that many
      *                connections (more writers than connections only queue inside the pool)
      */
-    public GroupCommitRecorder(AuditSink sink, int queueCapacity, int maxBatch, int writers, Observer observer) {
+    public GroupCommitRecorder(EventStore sink, int queueCapacity, int maxBatch, int writers, Observer observer) {
         this.sink = Objects.requireNonNull(sink, "sink");
         if (queueCapacity < 1 || maxBatch < 1 || writers < 1) {
             throw new IllegalArgumentException("queueCapacity, maxBatch and writers must be positive (found %d, %d, %d)"

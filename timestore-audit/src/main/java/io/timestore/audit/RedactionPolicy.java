@@ -46,7 +46,7 @@ public record RedactionPolicy(Mode mode, Action action, List<String> paths, Set<
         paths = List.copyOf(paths);
         paths.forEach(RedactionPolicy::checkPath);
         headerNames = headerNames.stream()
-                .map(h -> Text.matching(h, "header name", HEADER).toLowerCase(Locale.ROOT))
+                .map(h -> EventText.matching(h, "header name", HEADER).toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
     }
 

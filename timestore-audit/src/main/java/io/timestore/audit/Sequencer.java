@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * arrival order, seals them with {@link Chain}, inserts the seals and, when due, inserts a checkpoint.
  * The primary key {@code (tenant_id, seq)} is the last line of defence against a fork.
  *
- * <p>What is hashed is the canonical bytes the writer queued with each event ({@link PostgresAuditSink},
+ * <p>What is hashed is the canonical bytes the writer queued with each event ({@link PostgresEventStore},
  * audit schema version 3); the events themselves are not read back. Rows queued by an older
  * writer carry no bytes; their events are read, checked against their row and encoded here.
  *
@@ -474,7 +474,7 @@ public final class Sequencer implements AutoCloseable {
 
     /**
      * Refuses a queued entry whose bytes cannot be its event's: no canonical prefix, or no member
-     * naming its id and tenant. Only a writer other than {@link PostgresAuditSink}, or a bug, makes
+     * naming its id and tenant. Only a writer other than {@link PostgresEventStore}, or a bug, makes
      * such an entry, and a seal cannot be taken back, so the partition stops and says why.
      *
      * <p>Whether the event itself is stored is not probed here (10,000 index lookups per batch):

@@ -7,7 +7,7 @@
  * ({@link io.timestore.audit.CheckpointSigner}, {@link io.timestore.audit.CheckpointVerifier}),
  * verification ({@link io.timestore.audit.ChainVerifier}) and the support role's view
  * ({@link io.timestore.audit.SupportView}). Storage plugs in through
- * {@link io.timestore.audit.AuditSink} and {@link io.timestore.audit.AuditRecorder}.
+ * {@link io.timestore.audit.EventStore} and {@link io.timestore.audit.AuditRecorder}.
  * The contract is documented for outside tools in {@code docs/audit-events.md}.
  */
 package io.timestore.audit;

@@ -33,7 +33,7 @@ final class ArbitraryEvents {
     }
 
     static Arbitrary<String> nonBlank() {
-        return text().filter(s -> !Text.clean(s).isBlank());
+        return text().filter(s -> !EventText.clean(s).isBlank());
     }
 
     static Arbitrary<String> optional(Arbitrary<String> values) {

@@ -21,7 +21,7 @@ class AuditVerificationTest {
     private final AuditJson json = new AuditJson();
 
     private AuditDatabase sealed(AuditDatabase db) {
-        new PostgresAuditSink(db.runtime(), json).append(Events.events(TENANT, 20));
+        new PostgresEventStore(db.runtime(), json).append(Events.events(TENANT, 20));
         try (var sequencer = Sequencers.start(db.runtime(), new ManualClock(Events.T0), Sequencers.settings(5, 5, Duration.ofHours(1)),
                 Sequencer.Observer.NONE)) {
             assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(20);

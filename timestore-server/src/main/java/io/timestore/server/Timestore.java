@@ -14,7 +14,7 @@ import io.timestore.audit.Retention;
 import io.timestore.audit.Sequencer;
 import io.timestore.server.retention.AuditRetentionJob;
 import io.timestore.audit.GroupCommitRecorder;
-import io.timestore.audit.PostgresAuditSink;
+import io.timestore.audit.PostgresEventStore;
 import io.timestore.audit.Redactor;
 import io.timestore.security.Authenticator;
 import io.timestore.security.TenantResolver;
@@ -191,7 +191,7 @@ public final class Timestore implements AutoCloseable {
             var transactions = new Transactions(database.runtimeDataSource(), metrics.registry(), tracer);
 
             // Audit first: every route below is born audited.
-            var auditSink = new PostgresAuditSink(database.auditDataSource(), new AuditJson());
+            var auditSink = new PostgresEventStore(database.auditDataSource(), new AuditJson());
             var auditSettings = settings.audit();
             var recorder = new GroupCommitRecorder(auditSink, auditSettings.queueCapacity(), auditSettings.maxBatch(),
                     Database.AUDIT_CONNECTIONS, new AuditCommitMetrics(metrics.registry()));

@@ -116,7 +116,7 @@ final class AuditCommand implements Runnable {
                 var keys = Timestore.existingCheckpointKeys(settings, new KeyFiles(settings.dataDir()));
                 requireKnownPartitions(database, tenants);
                 var clock = java.time.InstantSource.system();
-                var sink = new io.timestore.audit.PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
+                var sink = new io.timestore.audit.PostgresEventStore(database.runtimeDataSource(), new AuditJson());
                 try (var job = new io.timestore.server.retention.AuditRetentionJob(
                         new io.timestore.audit.Retention(database.retentionDataSource(),
                                 new io.timestore.audit.CheckpointSigner(keys, clock), 5_000),

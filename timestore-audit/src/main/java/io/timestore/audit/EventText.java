@@ -10,10 +10,10 @@ import java.util.regex.Pattern;
  * what the database will hand back: PostgreSQL refuses U+0000 in text and jsonb, and a lone UTF-16
  * surrogate has no UTF-8 form (a JDBC driver would silently substitute {@code ?}).
  */
-final class Text {
+final class EventText {
     static final char REPLACEMENT = '\uFFFD';
 
-    private Text() {}
+    private EventText() {}
 
     /** {@code s} with U+0000 and unpaired surrogates replaced by U+FFFD; the same instance if clean. */
     static String clean(String s) {

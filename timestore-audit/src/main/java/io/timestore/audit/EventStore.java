@@ -4,15 +4,19 @@ import java.sql.Connection;
 import java.util.List;
 
 /**
- * Where events are stored: the audit table (a JDBC implementation comes with the server's storage).
+ * Transactional storage of events, the system of record: the audit table ({@link PostgresEventStore}).
  * Events arrive unsealed; the sequencer seals them later in insertion order.
+ *
+ * <p>This is not the place for an exporter (SIEM, Kafka, webhook, file): an exporter receives
+ * events only after they are sealed, off the request path, through
+ * {@link io.timestore.audit.delivery.DeliverySink}.
  *
  * <p>Contract for implementations: storage is idempotent on {@code event_id} (the first stored
  * event wins and the rest are reported as duplicates); a stored event is never updated; the partition
  * is {@link AuditEvent#tenantId()} (tenant or {@link AuditEvent#PLATFORM_PARTITION}); implementations
  * are thread-safe.
  */
-public interface AuditSink {
+public interface EventStore {
     /**
      * Stores the events in one transaction and commits it durably before returning (the group
      * commit path: many requests share this call).

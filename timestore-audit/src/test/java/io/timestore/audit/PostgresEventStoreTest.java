@@ -10,12 +10,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The sink against a real PostgreSQL, running as the runtime role under row-level security. */
 @ExtendWith(EmbeddedPostgresExtension.class)
-class PostgresAuditSinkTest {
+class PostgresEventStoreTest {
     private final AuditJson json = new AuditJson();
 
     @Test
     void appending_the_same_event_twice_stores_one_row_and_reports_the_second_as_a_duplicate(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var event = Events.event("acme", 1);
 
         var first = sink.append(List.of(event));
@@ -29,7 +29,7 @@ class PostgresAuditSinkTest {
 
     @Test
     void two_tenants_may_store_the_same_event_id_in_one_batch_and_neither_is_a_duplicate(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var acme = Events.event("acme", 1);
         var globex = new AuditEvent(acme.eventId(), "globex", acme.occurredAt(), acme.requestId(), acme.traceId(), acme.actor(),
                 acme.operation(), acme.outcome(), acme.revision(), acme.request(), acme.details(), acme.severity(), null);
@@ -44,7 +44,7 @@ class PostgresAuditSinkTest {
 
     @Test
     void one_batch_may_hold_events_of_several_tenants_and_the_platform_partition_each_stored_in_its_own_partition(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var batch = List.of(Events.event("acme", 1), Events.event("globex", 2), Events.event(AuditEvent.PLATFORM_PARTITION, 3),
                 Events.event("acme", 4));
 
@@ -65,7 +65,7 @@ class PostgresAuditSinkTest {
         // batch's explicit transaction keeps it whole: the last tenant's failure takes all back.
         db.asOwner("ALTER TABLE audit_events ADD CONSTRAINT refuse_for_test CHECK (tenant_id <> 'refused')");
         try {
-            var sink = new PostgresAuditSink(db.runtime(), json);
+            var sink = new PostgresEventStore(db.runtime(), json);
             var batch = new java.util.ArrayList<AuditEvent>();
             for (int i = 0; i < 150; i++) {
                 batch.add(Events.event("tenant-" + i, 1000 + i));
@@ -88,7 +88,7 @@ class PostgresAuditSinkTest {
         try {
             var batch = List.of(Events.event("acme", 51), Events.event(AuditEvent.PLATFORM_PARTITION, 52));
 
-            new PostgresAuditSink(session, json).append(batch);
+            new PostgresEventStore(session, json).append(batch);
 
             try (var connection = session.getConnection();
                  var settings = connection.prepareStatement(
@@ -108,7 +108,7 @@ class PostgresAuditSinkTest {
 
     @Test
     void the_stored_json_reads_back_as_the_same_unsealed_event(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var event = Events.event("acme", 5);
         sink.append(List.of(event));
 
@@ -122,7 +122,7 @@ class PostgresAuditSinkTest {
         // The sequencer hashes the queued bytes and the verifier re-encodes the stored jsonb: they
         // must agree for every event, whatever PostgreSQL's jsonb does to numbers, keys and strings.
         var events = ArbitraryEvents.events().sampleStream().limit(400).toList();
-        new PostgresAuditSink(db.runtime(), json).append(events);
+        new PostgresEventStore(db.runtime(), json).append(events);
         var stored = new StoredText(db);
 
         for (var event : events) {
@@ -135,7 +135,7 @@ class PostgresAuditSinkTest {
 
     @Test
     void an_event_appended_inside_the_callers_transaction_disappears_when_the_caller_rolls_back(AuditDatabase db) throws SQLException {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var rolledBack = Events.event("acme", 1);
         var committed = Events.event("acme", 2);
 
@@ -155,7 +155,7 @@ class PostgresAuditSinkTest {
 
     @Test
     void the_runtime_role_cannot_update_a_stored_event(AuditDatabase db) throws SQLException {
-        new PostgresAuditSink(db.runtime(), json).append(List.of(Events.event("acme", 1)));
+        new PostgresEventStore(db.runtime(), json).append(List.of(Events.event("acme", 1)));
 
         try (var connection = db.runtime().getConnection()) {
             connection.setAutoCommit(false);
@@ -171,7 +171,7 @@ class PostgresAuditSinkTest {
 
     @Test
     void a_store_that_refuses_connections_makes_append_fail_with_audit_unavailable(AuditDatabase db) {
-        var sink = new PostgresAuditSink(Unreachable.dataSource(), json);
+        var sink = new PostgresEventStore(Unreachable.dataSource(), json);
 
         var error = assertThrows(AuditUnavailable.class, () -> sink.append(List.of(Events.event("acme", 1))));
 

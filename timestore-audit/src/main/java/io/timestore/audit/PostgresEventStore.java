@@ -22,7 +22,7 @@ import javax.sql.DataSource;
  * queue ({@code audit_pending}) in the same transaction, with its canonical bytes
  * ({@link CanonicalEncoding}), which the sequencer hashes into the chain. Thread-safe.
  */
-public final class PostgresAuditSink implements AuditSink {
+public final class PostgresEventStore implements EventStore {
     private static final String SET_TENANT =
             "SELECT set_config('app.tenant_id', ?, true), set_config('app.platform', 'off', true)";
     private static final String SET_PLATFORM =
@@ -63,7 +63,7 @@ public final class PostgresAuditSink implements AuditSink {
     private final DataSource dataSource;
     private final AuditJson json;
 
-    public PostgresAuditSink(DataSource dataSource, AuditJson json) {
+    public PostgresEventStore(DataSource dataSource, AuditJson json) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.json = Objects.requireNonNull(json, "json");
     }
