@@ -1,5 +1,7 @@
 package io.timestore.audit;
 
+import io.timestore.audit.canonical.EventText;
+import io.timestore.audit.canonical.Labels;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -98,7 +100,13 @@ public record AuditEvent(
                 revision, request, newDetails, severity, seal);
     }
 
-    static String checkPartition(String tenantId) {
+    /**
+     * Checks a partition name: a tenant id or {@link #PLATFORM_PARTITION}.
+     *
+     * @return {@code tenantId}, for use in constructors
+     * @throws IllegalArgumentException naming the rule when it is neither
+     */
+    public static String checkPartition(String tenantId) {
         Objects.requireNonNull(tenantId, "tenantId (use AuditEvent.PLATFORM_PARTITION when no tenant was resolved)");
         if (PLATFORM_PARTITION.equals(tenantId)) {
             return tenantId;
@@ -149,7 +157,8 @@ public record AuditEvent(
             return new Actor(null, ActorType.ANONYMOUS, List.of(), List.of(), List.of(), "none");
         }
 
-        Actor withId(String newId) {
+        /** The same actor under another id (the support view replaces ids by pseudonyms). */
+        public Actor withId(String newId) {
             return new Actor(newId, type, roles, scopes, groups, authMethod);
         }
     }

@@ -1,5 +1,6 @@
 package io.timestore.audit;
 
+import io.timestore.audit.canonical.EventText;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -71,7 +72,8 @@ public final class EventIds {
         return new UUID(buffer.getLong(), buffer.getLong());
     }
 
-    static MessageDigest sha256() {
+    /** A new SHA-256 digest; the JDK always provides one, so this never fails. Not thread-safe (a new one per call). */
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

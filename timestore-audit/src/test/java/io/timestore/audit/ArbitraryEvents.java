@@ -11,6 +11,7 @@ import io.timestore.audit.AuditEvent.Problem;
 import io.timestore.audit.AuditEvent.Request;
 import io.timestore.audit.AuditEvent.Result;
 import io.timestore.audit.AuditEvent.Revision;
+import io.timestore.audit.canonical.EventText;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

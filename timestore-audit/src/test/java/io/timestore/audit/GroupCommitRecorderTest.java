@@ -3,6 +3,8 @@ package io.timestore.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.timestore.audit.store.GroupCommitRecorder;
+import io.timestore.audit.store.PostgresEventStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

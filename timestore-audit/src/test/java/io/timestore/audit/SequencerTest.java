@@ -2,6 +2,15 @@ package io.timestore.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timestore.audit.chain.Chain;
+import io.timestore.audit.chain.Sequencer;
+import io.timestore.audit.checkpoint.Checkpoint;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.retention.Retention;
+import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.audit.verify.AuditVerification;
+import io.timestore.audit.verify.VerificationResult;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditJson;
-import io.timestore.audit.GroupCommitRecorder;
-import io.timestore.audit.PostgresEventStore;
+import io.timestore.audit.store.GroupCommitRecorder;
+import io.timestore.audit.store.PostgresEventStore;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.SettingsLoader;
 import io.timestore.server.db.Database;

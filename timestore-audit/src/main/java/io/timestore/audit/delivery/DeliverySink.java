@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * An exporter of the sealed audit trail (a file, a webhook, Kafka, a SIEM): a copy fed from the
- * trail, never its owner. PostgreSQL, through {@link io.timestore.audit.EventStore}, stays the
+ * trail, never its owner. PostgreSQL, through {@link io.timestore.audit.store.EventStore}, stays the
  * system of record.
  *
  * <p>Contract between the delivery loop (not built yet, see issue #17) and an implementation:
