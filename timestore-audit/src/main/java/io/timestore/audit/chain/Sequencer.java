@@ -47,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * {@link Observer#failed}) rather than being skipped; see {@link PendingQueue}.
  *
  * <p>Thread-safe. Owns one platform thread, started by {@link #start()}, stopped by {@link #close()}.
+ *
+ * <p>Just over 400 lines because {@link Settings}, {@link Observer} and {@link Round} (about 75
+ * lines of documented public API that the server's configuration and metrics use) live here; the
+ * class's own logic is the loop and the leadership only.
  */
 public final class Sequencer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
