@@ -1,5 +1,7 @@
 package io.timestore.audit;
 
+import io.timestore.audit.canonical.EventText;
+import io.timestore.audit.canonical.Labels;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -68,8 +70,8 @@ public record AuditEvent(
             throw new IllegalArgumentException("occurredAt must be within years 0001-9999 (found " + occurredAt + ")");
         }
         occurredAt = occurredAt.truncatedTo(ChronoUnit.MICROS);
-        requestId = Text.required(requestId, "requestId", 256);
-        traceId = Text.optional(traceId, "traceId", 256);
+        requestId = EventText.required(requestId, "requestId", 256);
+        traceId = EventText.optional(traceId, "traceId", 256);
         Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(outcome, "outcome");
@@ -98,12 +100,18 @@ public record AuditEvent(
                 revision, request, newDetails, severity, seal);
     }
 
-    static String checkPartition(String tenantId) {
+    /**
+     * Checks a partition name: a tenant id or {@link #PLATFORM_PARTITION}.
+     *
+     * @return {@code tenantId}, for use in constructors
+     * @throws IllegalArgumentException naming the rule when it is neither
+     */
+    public static String checkPartition(String tenantId) {
         Objects.requireNonNull(tenantId, "tenantId (use AuditEvent.PLATFORM_PARTITION when no tenant was resolved)");
         if (PLATFORM_PARTITION.equals(tenantId)) {
             return tenantId;
         }
-        return Text.matching(tenantId, "tenantId", TENANT);
+        return EventText.matching(tenantId, "tenantId", TENANT);
     }
 
     /** What kind of caller acted. */
@@ -134,14 +142,14 @@ public record AuditEvent(
 
         public Actor {
             Objects.requireNonNull(type, "type");
-            id = Text.optional(id, "actor id", 256);
+            id = EventText.optional(id, "actor id", 256);
             if (id == null && type != ActorType.ANONYMOUS) {
                 throw new IllegalArgumentException("actor id is required for a " + Labels.of(type) + " actor");
             }
-            roles = Text.labels(roles, "roles");
-            scopes = Text.labels(scopes, "scopes");
-            groups = Text.labels(groups, "groups");
-            authMethod = Text.matching(authMethod, "authMethod", AUTH_METHOD);
+            roles = EventText.labels(roles, "roles");
+            scopes = EventText.labels(scopes, "scopes");
+            groups = EventText.labels(groups, "groups");
+            authMethod = EventText.matching(authMethod, "authMethod", AUTH_METHOD);
         }
 
         /** An unauthenticated caller. */
@@ -149,7 +157,8 @@ public record AuditEvent(
             return new Actor(null, ActorType.ANONYMOUS, List.of(), List.of(), List.of(), "none");
         }
 
-        Actor withId(String newId) {
+        /** The same actor under another id (the support view replaces ids by pseudonyms). */
+        public Actor withId(String newId) {
             return new Actor(newId, type, roles, scopes, groups, authMethod);
         }
     }
@@ -166,11 +175,11 @@ public record AuditEvent(
     public record Operation(String action, String component, String resourceType, String resourceId,
             String datasetId) {
         public Operation {
-            action = Text.required(action, "action", 128);
-            component = Text.required(component, "component", 64);
-            resourceType = Text.optional(resourceType, "resourceType", 64);
-            resourceId = Text.optional(resourceId, "resourceId", 512);
-            datasetId = Text.optional(datasetId, "datasetId", 256);
+            action = EventText.required(action, "action", 128);
+            component = EventText.required(component, "component", 64);
+            resourceType = EventText.optional(resourceType, "resourceType", 64);
+            resourceId = EventText.optional(resourceId, "resourceId", 512);
+            datasetId = EventText.optional(datasetId, "datasetId", 256);
         }
     }
 
@@ -212,16 +221,16 @@ public record AuditEvent(
      */
     public record Problem(String code, String message) {
         public Problem {
-            code = Text.required(code, "error code", 128);
-            message = Text.truncated(message, 1024);
+            code = EventText.required(code, "error code", 128);
+            message = EventText.truncated(message, 1024);
         }
     }
 
     /** Revisions of a versioned resource, as opaque strings; {@code before} is null on create, {@code after} on delete. */
     public record Revision(String before, String after) {
         public Revision {
-            before = Text.optional(before, "revision before", 256);
-            after = Text.optional(after, "revision after", 256);
+            before = EventText.optional(before, "revision before", 256);
+            after = EventText.optional(after, "revision after", 256);
             if (before == null && after == null) {
                 throw new IllegalArgumentException("a revision needs before or after (use no revision instead)");
             }
@@ -241,14 +250,14 @@ public record AuditEvent(
         private static final Pattern METHOD = Pattern.compile("[A-Z][A-Z0-9_-]{0,15}");
 
         public Request {
-            method = Text.matching(method, "method", METHOD);
+            method = EventText.matching(method, "method", METHOD);
             Objects.requireNonNull(path, "path");
-            path = Text.truncated(path, 2048);
+            path = EventText.truncated(path, 2048);
             if (!path.startsWith("/")) {
                 throw new IllegalArgumentException("path must start with / (found \"" + path + "\")");
             }
-            sourceIp = Text.optional(sourceIp, "sourceIp", 64);
-            userAgent = Text.truncated(userAgent, 512);
+            sourceIp = EventText.optional(sourceIp, "sourceIp", 64);
+            userAgent = EventText.truncated(userAgent, 512);
         }
     }
 }

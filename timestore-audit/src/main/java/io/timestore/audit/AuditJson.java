@@ -15,6 +15,8 @@ import io.timestore.audit.AuditEvent.Problem;
 import io.timestore.audit.AuditEvent.Request;
 import io.timestore.audit.AuditEvent.Result;
 import io.timestore.audit.AuditEvent.Revision;
+import io.timestore.audit.canonical.Labels;
+import io.timestore.audit.canonical.Timestamps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * Records the one event of a request that did not commit its event with a mutation (G3, G4):
  * reads, failures, denials. Implementations batch concurrent calls into shared commits (group
- * commit) through an {@link AuditSink}.
+ * commit) through an {@link io.timestore.audit.store.EventStore}.
  *
  * <p>Thread-safe. Never blocks the caller inside {@link #record}; the caller decides how long to
  * wait, and must answer 503 {@code audit_unavailable} rather than 2xx when the wait fails.

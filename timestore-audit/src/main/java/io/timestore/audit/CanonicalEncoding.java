@@ -4,6 +4,8 @@ import io.timestore.audit.AuditEvent.Actor;
 import io.timestore.audit.AuditEvent.Operation;
 import io.timestore.audit.AuditEvent.Outcome;
 import io.timestore.audit.AuditEvent.Request;
+import io.timestore.audit.canonical.CanonicalOutput;
+import io.timestore.audit.canonical.Labels;
 import java.util.List;
 
 /**
@@ -44,7 +46,7 @@ public final class CanonicalEncoding {
      * Writes the canonical bytes into this instance's buffer, replacing what was there; read them
      * with {@link #buffer()} and {@link #length()} until the next call.
      */
-    void write(AuditEvent e) {
+    public void write(AuditEvent e) {
         out.reset();
         out.ascii(VERSION).raw('\n');
         // Members in RFC 8785 order: sorted by UTF-16 code units of the names (all ASCII here).
@@ -73,11 +75,13 @@ public final class CanonicalEncoding {
         out.raw('}');
     }
 
-    byte[] buffer() {
+    /** The buffer {@link #write} filled; only its first {@link #length()} bytes are the encoding. Not a copy. */
+    public byte[] buffer() {
         return out.buffer();
     }
 
-    int length() {
+    /** How many bytes of {@link #buffer()} the last {@link #write} produced. */
+    public int length() {
         return out.size();
     }
 

@@ -49,12 +49,12 @@ public final class ChainHash {
     }
 
     /** Feeds the bytes to a digest without copying them. */
-    void updateDigest(MessageDigest digest) {
+    public void updateDigest(MessageDigest digest) {
         digest.update(bytes);
     }
 
     /** Constant-time comparison with the first 32 bytes of {@code other}, without copying. */
-    boolean matches(byte[] other) {
+    public boolean matches(byte[] other) {
         return MessageDigest.isEqual(bytes, other.length == LENGTH ? other : Arrays.copyOf(other, LENGTH));
     }
 

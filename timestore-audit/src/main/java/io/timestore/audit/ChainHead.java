@@ -23,11 +23,6 @@ public record ChainHead(String tenantId, long seq, ChainHash hash) {
         return new ChainHead(tenantId, 0, ChainHash.GENESIS);
     }
 
-    /** The head a verifier starts from after a purge: the position the checkpoint signed. */
-    public static ChainHead anchoredAt(Checkpoint checkpoint) {
-        return new ChainHead(checkpoint.tenantId(), checkpoint.seq(), checkpoint.hash());
-    }
-
     public boolean isGenesis() {
         return seq == 0;
     }

@@ -3,6 +3,9 @@ package io.timestore.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.timestore.audit.canonical.CanonicalOutput;
+import io.timestore.audit.canonical.EventText;
+import io.timestore.audit.canonical.Jcs;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -10,7 +13,7 @@ import java.util.Objects;
 
 /**
  * The {@code details} member of an event: an immutable JSON object, already redacted (see
- * {@link Redactor}). Instances are normalised when built so the stored JSON and the hashed bytes
+ * {@link io.timestore.audit.redaction.Redactor}). Instances are normalised when built so the stored JSON and the hashed bytes
  * can never disagree:
  * <ul>
  *   <li>every string and member name is cleaned (U+0000 and lone surrogates become U+FFFD);</li>
@@ -73,7 +76,7 @@ public final class Details {
         return switch (node.getNodeType()) {
             case OBJECT -> {
                 ObjectNode copy = NODES.objectNode();
-                node.properties().forEach(e -> copy.set(Text.clean(e.getKey()), normalise(e.getValue())));
+                node.properties().forEach(e -> copy.set(EventText.clean(e.getKey()), normalise(e.getValue())));
                 yield copy;
             }
             case ARRAY -> {
@@ -81,7 +84,7 @@ public final class Details {
                 node.forEach(element -> copy.add(normalise(element)));
                 yield copy;
             }
-            case STRING -> NODES.textNode(Text.clean(node.textValue()));
+            case STRING -> NODES.textNode(EventText.clean(node.textValue()));
             case NUMBER -> normaliseNumber(node);
             case BOOLEAN -> NODES.booleanNode(node.booleanValue());
             case NULL -> NODES.nullNode();

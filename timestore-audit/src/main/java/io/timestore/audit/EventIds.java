@@ -1,5 +1,6 @@
 package io.timestore.audit;
 
+import io.timestore.audit.canonical.EventText;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -44,15 +45,15 @@ public final class EventIds {
      */
     public static UUID forIdempotencyKey(String tenant, String principal, String idempotencyKey) {
         AuditEvent.checkPartition(tenant);
-        Text.required(principal, "principal", 256);
-        Text.matching(idempotencyKey, "idempotencyKey", IDEMPOTENCY_KEY);
+        EventText.required(principal, "principal", 256);
+        EventText.matching(idempotencyKey, "idempotencyKey", IDEMPOTENCY_KEY);
         return derive("idempotency-key", tenant, principal, idempotencyKey);
     }
 
     /** The id of the event of a request without an {@code Idempotency-Key}. */
     public static UUID forRequest(String tenant, String requestId) {
         AuditEvent.checkPartition(tenant);
-        Text.required(requestId, "requestId", 256);
+        EventText.required(requestId, "requestId", 256);
         return derive("request", tenant, requestId);
     }
 
@@ -71,7 +72,8 @@ public final class EventIds {
         return new UUID(buffer.getLong(), buffer.getLong());
     }
 
-    static MessageDigest sha256() {
+    /** A new SHA-256 digest; the JDK always provides one, so this never fails. Not thread-safe (a new one per call). */
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

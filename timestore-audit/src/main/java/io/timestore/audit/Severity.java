@@ -1,5 +1,6 @@
 package io.timestore.audit;
 
+import io.timestore.audit.canonical.Labels;
 import java.util.Locale;
 
 /**

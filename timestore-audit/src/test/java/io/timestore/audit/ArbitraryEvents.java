@@ -11,6 +11,7 @@ import io.timestore.audit.AuditEvent.Problem;
 import io.timestore.audit.AuditEvent.Request;
 import io.timestore.audit.AuditEvent.Result;
 import io.timestore.audit.AuditEvent.Revision;
+import io.timestore.audit.canonical.EventText;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -33,7 +34,7 @@ final class ArbitraryEvents {
     }
 
     static Arbitrary<String> nonBlank() {
-        return text().filter(s -> !Text.clean(s).isBlank());
+        return text().filter(s -> !EventText.clean(s).isBlank());
     }
 
     static Arbitrary<String> optional(Arbitrary<String> values) {

@@ -2,7 +2,15 @@ package io.timestore.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.audit.VerificationResult.Reason;
+import io.timestore.audit.chain.Sequencer;
+import io.timestore.audit.checkpoint.Checkpoint;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.checkpoint.CheckpointStore;
+import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.audit.verify.AuditVerification;
+import io.timestore.audit.verify.VerificationResult;
+import io.timestore.audit.verify.VerificationResult.Reason;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +29,7 @@ class AuditVerificationTest {
     private final AuditJson json = new AuditJson();
 
     private AuditDatabase sealed(AuditDatabase db) {
-        new PostgresAuditSink(db.runtime(), json).append(Events.events(TENANT, 20));
+        new PostgresEventStore(db.runtime(), json).append(Events.events(TENANT, 20));
         try (var sequencer = Sequencers.start(db.runtime(), new ManualClock(Events.T0), Sequencers.settings(5, 5, Duration.ofHours(1)),
                 Sequencer.Observer.NONE)) {
             assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(20);

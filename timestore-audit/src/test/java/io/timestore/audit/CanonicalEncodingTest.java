@@ -8,6 +8,8 @@ import io.timestore.audit.AuditEvent.Actor;
 import io.timestore.audit.AuditEvent.Operation;
 import io.timestore.audit.AuditEvent.Outcome;
 import io.timestore.audit.AuditEvent.Request;
+import io.timestore.audit.canonical.Jcs;
+import io.timestore.audit.chain.Chain;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.timestore.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.timestore.audit.chain.Chain;
 import java.security.MessageDigest;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,14 @@ package io.timestore.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.audit.VerificationResult.Reason;
+import io.timestore.audit.chain.Chain;
+import io.timestore.audit.checkpoint.Checkpoint;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.checkpoint.CheckpointVerifier;
+import io.timestore.audit.verify.ChainVerifier;
+import io.timestore.audit.verify.VerificationResult;
+import io.timestore.audit.verify.VerificationResult.Reason;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.util.ArrayList;

@@ -3,7 +3,11 @@ package io.timestore.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.timestore.audit.CheckpointVerifier.Check;
+import io.timestore.audit.checkpoint.Checkpoint;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.checkpoint.CheckpointVerifier;
+import io.timestore.audit.checkpoint.CheckpointVerifier.Check;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.timestore.audit;
 
+import io.timestore.audit.store.AuditSchema;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -8,6 +8,7 @@ import io.timestore.audit.AuditEvent.Operation;
 import io.timestore.audit.AuditEvent.Outcome;
 import io.timestore.audit.AuditEvent.Request;
 import io.timestore.audit.AuditEvent.Revision;
+import io.timestore.audit.chain.Chain;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,8 @@ package io.timestore.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.timestore.audit.store.GroupCommitRecorder;
+import io.timestore.audit.store.PostgresEventStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +44,7 @@ class GroupCommitRecorderTest {
     @ValueSource(ints = {1, 2})
     void two_hundred_concurrent_records_are_all_durable_and_share_far_fewer_commits(int writers, AuditDatabase db) throws Exception {
         var observer = new Counting();
-        try (var recorder = new GroupCommitRecorder(new PostgresAuditSink(db.runtime(), json), 1000, 100, writers, observer);
+        try (var recorder = new GroupCommitRecorder(new PostgresEventStore(db.runtime(), json), 1000, 100, writers, observer);
              var callers = Executors.newVirtualThreadPerTaskExecutor()) {
             var start = new CountDownLatch(1);
             List<CompletableFuture<Recorded>> waits = new ArrayList<>();
@@ -67,7 +69,7 @@ class GroupCommitRecorderTest {
 
     @Test
     void a_retried_event_is_recorded_as_a_duplicate_without_a_second_row(AuditDatabase db) {
-        try (var recorder = new GroupCommitRecorder(new PostgresAuditSink(db.runtime(), json), 10, 10, new Counting())) {
+        try (var recorder = new GroupCommitRecorder(new PostgresEventStore(db.runtime(), json), 10, 10, new Counting())) {
             var event = Events.event("acme", 7);
 
             var first = recorder.recordAndWait(event, Duration.ofSeconds(10));
@@ -82,7 +84,7 @@ class GroupCommitRecorderTest {
     @Test
     void when_the_store_refuses_connections_recording_fails_closed_and_the_recorder_reports_unhealthy(AuditDatabase db) {
         var observer = new Counting();
-        try (var recorder = new GroupCommitRecorder(new PostgresAuditSink(Unreachable.dataSource(), json), 10, 10, observer)) {
+        try (var recorder = new GroupCommitRecorder(new PostgresEventStore(Unreachable.dataSource(), json), 10, 10, observer)) {
             var error = assertThrows(AuditUnavailable.class,
                     () -> recorder.recordAndWait(Events.event("acme", 1), Duration.ofSeconds(10)));
 
@@ -94,7 +96,7 @@ class GroupCommitRecorderTest {
 
     @Test
     void a_closed_recorder_refuses_new_events(AuditDatabase db) {
-        var recorder = new GroupCommitRecorder(new PostgresAuditSink(db.runtime(), json), 10, 10, new Counting());
+        var recorder = new GroupCommitRecorder(new PostgresEventStore(db.runtime(), json), 10, 10, new Counting());
         recorder.close();
 
         assertThrows(AuditUnavailable.class, () -> recorder.recordAndWait(Events.event("acme", 1), Duration.ofSeconds(1)));

@@ -3,6 +3,8 @@ package io.timestore.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.audit.canonical.CanonicalOutput;
+import io.timestore.audit.canonical.Jcs;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

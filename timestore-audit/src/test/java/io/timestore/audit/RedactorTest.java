@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.timestore.audit.RedactionPolicy.Action;
-import io.timestore.audit.RedactionPolicy.Mode;
+import io.timestore.audit.redaction.RedactionPolicy;
+import io.timestore.audit.redaction.RedactionPolicy.Action;
+import io.timestore.audit.redaction.RedactionPolicy.Mode;
+import io.timestore.audit.redaction.Redactor;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

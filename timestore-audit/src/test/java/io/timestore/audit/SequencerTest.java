@@ -2,6 +2,15 @@ package io.timestore.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timestore.audit.chain.Chain;
+import io.timestore.audit.chain.Sequencer;
+import io.timestore.audit.checkpoint.Checkpoint;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.retention.Retention;
+import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.audit.verify.AuditVerification;
+import io.timestore.audit.verify.VerificationResult;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +61,7 @@ class SequencerTest {
 
     @Test
     void pending_events_of_every_partition_are_sealed_in_arrival_order_with_gap_free_seq_and_leave_the_queue(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         List<AuditEvent> acme = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             var event = Events.event(i % 3 == 0 ? AuditEvent.PLATFORM_PARTITION : i % 3 == 1 ? "acme" : "globex", i);
@@ -85,7 +94,7 @@ class SequencerTest {
 
     @Test
     void a_checkpoint_is_signed_every_n_events_and_after_the_interval_for_a_tail_that_stays_unsigned(AuditDatabase db) {
-        new PostgresAuditSink(db.runtime(), json).append(Events.events("acme", 25));
+        new PostgresEventStore(db.runtime(), json).append(Events.events("acme", 25));
         var observer = new Recording();
 
         try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(10, 10, Duration.ofMinutes(1)), observer)) {
@@ -109,7 +118,7 @@ class SequencerTest {
 
     @Test
     void events_recorded_after_a_round_continue_the_chain_from_its_head(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var events = Events.events("acme", 12);
         try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 5, Duration.ofHours(1)), new Recording())) {
             sink.append(events.subList(0, 7));
@@ -127,7 +136,7 @@ class SequencerTest {
 
     @Test
     void a_head_another_sequencer_moved_on_is_read_again_instead_of_forking_the_chain(AuditDatabase db) throws SQLException {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var events = Events.events("acme", 6);
         var observer = new Recording();
         try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), observer)) {
@@ -158,7 +167,7 @@ class SequencerTest {
 
     @Test
     void after_retention_removed_every_seal_a_new_leader_continues_the_chain_from_the_purge_anchor(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var events = Events.events("acme", 5);
         sink.append(events.subList(0, 3));
         try (var first = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), new Recording())) {
@@ -181,7 +190,7 @@ class SequencerTest {
 
     @Test
     void only_one_of_two_instances_leads_and_the_other_takes_over_when_the_leaders_connection_dies(AuditDatabase db) throws SQLException {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         sink.append(Events.events("acme", 5));
         var firstObserver = new Recording();
         try (var first = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), firstObserver);
@@ -204,7 +213,7 @@ class SequencerTest {
 
     @Test
     void an_event_that_is_not_a_valid_document_stops_its_partition_but_not_the_others(AuditDatabase db) {
-        new PostgresAuditSink(db.runtime(), json).append(List.of(Events.event("globex", 1)));
+        new PostgresEventStore(db.runtime(), json).append(List.of(Events.event("globex", 1)));
         var broken = java.util.UUID.randomUUID();
         db.asOwner("""
                 INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, auth_method, action, component, result, status, severity, event)
@@ -225,7 +234,7 @@ class SequencerTest {
 
     @Test
     void queue_entries_without_canonical_bytes_from_before_schema_version_3_are_sealed_from_their_stored_events(AuditDatabase db) {
-        new PostgresAuditSink(db.runtime(), json).append(Events.events("acme", 12));
+        new PostgresEventStore(db.runtime(), json).append(Events.events("acme", 12));
         db.asOwner("UPDATE audit_pending SET canonical = NULL WHERE tenant_id = 'acme' AND arrival % 2 = 0");
 
         try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(5, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
@@ -238,7 +247,7 @@ class SequencerTest {
 
     @Test
     void a_queue_entry_whose_bytes_are_not_in_canonical_form_stops_its_partition_but_not_the_others(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         sink.append(List.of(Events.event("globex", 1)));
         var event = Events.event("acme", 2);
         sink.append(List.of(event));
@@ -257,7 +266,7 @@ class SequencerTest {
     @Test
     void a_queue_entry_carrying_another_events_bytes_stops_its_partition_and_the_next_partition_is_still_sealed(AuditDatabase db) {
         // The broken partition comes first in arrival order: the step after the failed one still runs.
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         var swapped = Events.events("initech", 2);
         sink.append(swapped);
         sink.append(List.of(Events.event("globex", 3)));
@@ -277,7 +286,7 @@ class SequencerTest {
     @Test
     void a_queued_event_deleted_before_sealing_is_sealed_and_reported_by_the_verifier_at_its_seq(AuditDatabase db) {
         var events = Events.events("acme", 3);
-        new PostgresAuditSink(db.runtime(), json).append(events);
+        new PostgresEventStore(db.runtime(), json).append(events);
         db.asOwner("DELETE FROM audit_events WHERE tenant_id = 'acme' AND event_id = ?", events.get(1).eventId());
 
         try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
@@ -293,7 +302,7 @@ class SequencerTest {
     void a_leader_that_steps_down_gives_the_lock_back_even_when_its_connection_goes_back_to_a_pool(AuditDatabase db) {
         // A pool does not close a connection it is given back, so neither does the session lock end.
         var pooled = new KeepSessionsOpen(db.runtime());
-        new PostgresAuditSink(db.runtime(), json).append(List.of(Events.event("acme", 1)));
+        new PostgresEventStore(db.runtime(), json).append(List.of(Events.event("acme", 1)));
         try (var first = Sequencers.start(pooled, clock, Sequencers.settings(100, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
             assertThat(Sequencers.round(first).leader()).isTrue();
         }
@@ -309,7 +318,7 @@ class SequencerTest {
         // The chain seals the bytes queued when the event was recorded, not the row as it is at
         // sealing time, so an edit made in between is caught like an edit made after sealing.
         var events = Events.events("acme", 5);
-        new PostgresAuditSink(db.runtime(), json).append(events);
+        new PostgresEventStore(db.runtime(), json).append(events);
         db.asOwner("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
         db.asOwner("UPDATE audit_events SET event = jsonb_set(event, '{outcome,status}', '202') WHERE event_id = ?",
                 events.get(2).eventId());
@@ -339,7 +348,7 @@ class SequencerTest {
 
     @Test
     void fifty_thousand_events_are_sealed_in_batches_and_verify(AuditDatabase db) {
-        var sink = new PostgresAuditSink(db.runtime(), json);
+        var sink = new PostgresEventStore(db.runtime(), json);
         for (int from = 0; from < 50_000; from += 1000) {
             List<AuditEvent> batch = new ArrayList<>(1000);
             for (int i = from; i < from + 1000; i++) {

@@ -1,5 +1,8 @@
 package io.timestore.audit;
 
+import io.timestore.audit.chain.Sequencer;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;

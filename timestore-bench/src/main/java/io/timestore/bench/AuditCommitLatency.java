@@ -1,8 +1,8 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditJson;
-import io.timestore.audit.GroupCommitRecorder;
-import io.timestore.audit.PostgresAuditSink;
+import io.timestore.audit.store.GroupCommitRecorder;
+import io.timestore.audit.store.PostgresEventStore;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.SettingsLoader;
 import io.timestore.server.db.Database;
@@ -21,7 +21,7 @@ import javax.sql.DataSource;
 /**
  * The floor under the audit wait of a lone request (issues 4 and 6): on a real Timestore
  * (embedded PostgreSQL, fsync and synchronous_commit on) with nothing else running, times
- * {@link PostgresAuditSink#append} of one event at a time — what the group commit does when a
+ * {@link PostgresEventStore#append} of one event at a time — what the group commit does when a
  * single request waits — on the runtime pool, on the server's audit pool, and through a
  * {@link GroupCommitRecorder} with the server's writers; then a database round trip and an empty
  * transaction. {@code --events N} (default 5,000 measured each, after 1,000 of warm-up);
@@ -64,7 +64,7 @@ public final class AuditCommitLatency {
         var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString()), Optional.empty(), Map.of());
         try (var server = Timestore.start(settings, List.of())) {
             DataSource pool = server.database().runtimeDataSource();
-            var sink = new PostgresAuditSink(pool, new AuditJson());
+            var sink = new PostgresEventStore(pool, new AuditJson());
             var events = AuditBenchEvents.events("latency", 1_000 + measured);
             long[] took = new long[1_000 + measured];
             for (int i = 0; i < took.length; i++) {
@@ -76,7 +76,7 @@ public final class AuditCommitLatency {
             report("one event appended and committed (durable)", Arrays.copyOfRange(took, 1_000, took.length));
             // The same through the server's own audit pool, and through a group-commit recorder on
             // it with the server's number of writers: what a lone request's audit wait consists of.
-            var auditSink = new PostgresAuditSink(server.database().auditDataSource(), new AuditJson());
+            var auditSink = new PostgresEventStore(server.database().auditDataSource(), new AuditJson());
             var more = AuditBenchEvents.events("latency-pool", measured);
             int[] next = {0};
             report("the same on the audit pool", time(measured, pause, () -> auditSink.append(List.of(more.get(next[0]++)))));

@@ -1,7 +1,7 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.Chain;
+import io.timestore.audit.chain.Chain;
 import io.timestore.audit.ChainHead;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

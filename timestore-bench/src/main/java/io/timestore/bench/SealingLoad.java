@@ -2,8 +2,8 @@ package io.timestore.bench;
 
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.AuditJson;
-import io.timestore.audit.AuditVerification;
-import io.timestore.audit.PostgresAuditSink;
+import io.timestore.audit.verify.AuditVerification;
+import io.timestore.audit.store.PostgresEventStore;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.SettingsLoader;
 import java.nio.file.Files;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sealing and verification from PostgreSQL (issue 6): starts a real Timestore (embedded
  * PostgreSQL, fsync on) whose sequencer only runs when asked, stores {@code --events} events
- * (default 100,000) of a fresh tenant through {@link PostgresAuditSink}, then times one
+ * (default 100,000) of a fresh tenant through {@link PostgresEventStore}, then times one
  * {@code Sequencer.sealNow()} round that seals them all (10,000-event transactions, a signed
  * checkpoint per 10,000), and {@link AuditVerification#verify(String)} of the sealed chain read back
  * from the database. {@code --rounds N} (default 3) repeats with a new tenant each time.
@@ -39,7 +39,7 @@ public final class SealingLoad {
         try (var server = Timestore.start(settings, List.of())) {
             var sequencer = server.sequencer();
             sequencer.sealNow().get(1, TimeUnit.MINUTES); // takes the lead, seals the start-up events
-            var sink = new PostgresAuditSink(server.database().runtimeDataSource(), new AuditJson());
+            var sink = new PostgresEventStore(server.database().runtimeDataSource(), new AuditJson());
             var verification = new AuditVerification(server.database().runtimeDataSource(), new AuditJson(), List.of(),
                     AuditVerification.KeyTrust.CONFIGURED_AND_STORED);
             for (int round = 1; round <= rounds; round++) {

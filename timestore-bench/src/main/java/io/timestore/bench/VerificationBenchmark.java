@@ -1,14 +1,14 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.Chain;
+import io.timestore.audit.chain.Chain;
 import io.timestore.audit.ChainHead;
-import io.timestore.audit.ChainVerifier;
-import io.timestore.audit.Checkpoint;
-import io.timestore.audit.CheckpointKeys;
-import io.timestore.audit.CheckpointSigner;
-import io.timestore.audit.CheckpointVerifier;
-import io.timestore.audit.VerificationResult;
+import io.timestore.audit.verify.ChainVerifier;
+import io.timestore.audit.checkpoint.Checkpoint;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.checkpoint.CheckpointVerifier;
+import io.timestore.audit.verify.VerificationResult;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;

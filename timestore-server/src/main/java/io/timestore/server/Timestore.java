@@ -5,17 +5,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.audit.AuditJson;
-import io.timestore.audit.AuditVerification;
-import io.timestore.audit.CheckpointStore;
-import io.timestore.audit.SupportView;
-import io.timestore.audit.CheckpointKeys;
-import io.timestore.audit.CheckpointSigner;
-import io.timestore.audit.Retention;
-import io.timestore.audit.Sequencer;
+import io.timestore.audit.verify.AuditVerification;
+import io.timestore.audit.checkpoint.CheckpointStore;
+import io.timestore.audit.redaction.SupportView;
+import io.timestore.audit.checkpoint.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.retention.Retention;
+import io.timestore.audit.chain.Sequencer;
 import io.timestore.server.retention.AuditRetentionJob;
-import io.timestore.audit.GroupCommitRecorder;
-import io.timestore.audit.PostgresAuditSink;
-import io.timestore.audit.Redactor;
+import io.timestore.audit.store.GroupCommitRecorder;
+import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.audit.redaction.Redactor;
 import io.timestore.security.Authenticator;
 import io.timestore.security.TenantResolver;
 import io.timestore.security.authz.Authorizer;
@@ -191,7 +191,7 @@ public final class Timestore implements AutoCloseable {
             var transactions = new Transactions(database.runtimeDataSource(), metrics.registry(), tracer);
 
             // Audit first: every route below is born audited.
-            var auditSink = new PostgresAuditSink(database.auditDataSource(), new AuditJson());
+            var auditSink = new PostgresEventStore(database.auditDataSource(), new AuditJson());
             var auditSettings = settings.audit();
             var recorder = new GroupCommitRecorder(auditSink, auditSettings.queueCapacity(), auditSettings.maxBatch(),
                     Database.AUDIT_CONNECTIONS, new AuditCommitMetrics(metrics.registry()));

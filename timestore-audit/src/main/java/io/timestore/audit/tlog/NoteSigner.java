@@ -28,7 +28,7 @@ public final class NoteSigner {
 
     /**
      * A signer for {@code name} with an existing Ed25519 key pair (for example the audit checkpoint
-     * key of {@code io.timestore.audit.CheckpointKeys}).
+     * key of {@code io.timestore.audit.checkpoint.CheckpointKeys}).
      *
      * @throws IllegalArgumentException if the name is invalid or the private key is not the public
      *                                  key's

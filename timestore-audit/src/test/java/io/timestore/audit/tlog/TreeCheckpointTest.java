@@ -3,7 +3,7 @@ package io.timestore.audit.tlog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.timestore.audit.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.tlog.InvalidNote.Reason;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

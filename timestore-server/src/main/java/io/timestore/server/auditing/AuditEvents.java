@@ -1,9 +1,9 @@
 package io.timestore.server.auditing;
 
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.AuditSink;
+import io.timestore.audit.store.EventStore;
 import io.timestore.audit.EventIds;
-import io.timestore.audit.Redactor;
+import io.timestore.audit.redaction.Redactor;
 import io.timestore.audit.Severity;
 import io.timestore.security.AuthMethod;
 import io.timestore.security.Principal;
@@ -23,11 +23,11 @@ import java.util.concurrent.atomic.LongAdder;
  * as new (nothing of the first attempt was applied), it has its own (G5). Thread-safe.
  */
 public final class AuditEvents {
-    private final AuditSink sink;
+    private final EventStore sink;
     private final Redactor redactor;
     private final LongAdder redactedFields = new LongAdder();
 
-    public AuditEvents(AuditSink sink, Redactor redactor) {
+    public AuditEvents(EventStore sink, Redactor redactor) {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.redactor = Objects.requireNonNull(redactor, "redactor");
     }
@@ -37,7 +37,7 @@ public final class AuditEvents {
         return new RequestAudit(origin, operation, this);
     }
 
-    AuditSink sink() {
+    EventStore sink() {
         return sink;
     }
 

@@ -3,7 +3,7 @@ package io.timestore.server.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.timestore.audit.AuditJson;
-import io.timestore.audit.AuditVerification;
+import io.timestore.audit.verify.AuditVerification;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.SettingsLoader;
@@ -116,10 +116,10 @@ final class AuditCommand implements Runnable {
                 var keys = Timestore.existingCheckpointKeys(settings, new KeyFiles(settings.dataDir()));
                 requireKnownPartitions(database, tenants);
                 var clock = java.time.InstantSource.system();
-                var sink = new io.timestore.audit.PostgresAuditSink(database.runtimeDataSource(), new AuditJson());
+                var sink = new io.timestore.audit.store.PostgresEventStore(database.runtimeDataSource(), new AuditJson());
                 try (var job = new io.timestore.server.retention.AuditRetentionJob(
-                        new io.timestore.audit.Retention(database.retentionDataSource(),
-                                new io.timestore.audit.CheckpointSigner(keys, clock), 5_000),
+                        new io.timestore.audit.retention.Retention(database.retentionDataSource(),
+                                new io.timestore.audit.checkpoint.CheckpointSigner(keys, clock), 5_000),
                         database.runtimeDataSource(), database.transactions(), sink, settings.audit().retentionDays(), clock,
                         registry)) {
                     var outcomes = job.run(dryRun, tenants.toArray(String[]::new));

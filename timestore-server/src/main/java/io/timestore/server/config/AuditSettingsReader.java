@@ -1,6 +1,6 @@
 package io.timestore.server.config;
 
-import io.timestore.audit.RedactionPolicy;
+import io.timestore.audit.redaction.RedactionPolicy;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;

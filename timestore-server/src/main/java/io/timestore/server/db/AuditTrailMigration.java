@@ -1,6 +1,6 @@
 package io.timestore.server.db;
 
-import io.timestore.audit.AuditSchema;
+import io.timestore.audit.store.AuditSchema;
 import java.sql.SQLException;
 import java.util.List;
 import org.flywaydb.core.api.migration.BaseJavaMigration;

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.timestore.audit.AuditUnavailable;
-import io.timestore.audit.GroupCommitRecorder;
+import io.timestore.audit.store.GroupCommitRecorder;
 import java.time.Duration;
 
 /** Group-commit metrics: batch sizes, commit time, failed events. */

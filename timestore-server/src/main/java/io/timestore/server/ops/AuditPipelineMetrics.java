@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.timestore.audit.GroupCommitRecorder;
+import io.timestore.audit.store.GroupCommitRecorder;
 import io.timestore.server.auditing.AuditEvents;
 
 /**

@@ -5,10 +5,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.AuditSink;
+import io.timestore.audit.store.EventStore;
 import io.timestore.audit.Details;
 import io.timestore.audit.EventIds;
-import io.timestore.audit.Retention;
+import io.timestore.audit.retention.Retention;
 import io.timestore.audit.Severity;
 import io.timestore.server.db.Transactions;
 import java.time.Duration;
@@ -49,7 +49,7 @@ public final class AuditRetentionJob implements AutoCloseable {
     private final Retention retention;
     private final DataSource runtime;
     private final Transactions transactions;
-    private final AuditSink sink;
+    private final EventStore sink;
     private final int defaultDays;
     private final InstantSource clock;
     private final Counter purged;
@@ -57,7 +57,7 @@ public final class AuditRetentionJob implements AutoCloseable {
     private final ScheduledExecutorService schedule =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("audit-retention").daemon().factory());
 
-    public AuditRetentionJob(Retention retention, DataSource runtime, Transactions transactions, AuditSink sink,
+    public AuditRetentionJob(Retention retention, DataSource runtime, Transactions transactions, EventStore sink,
                              int defaultDays, InstantSource clock, MeterRegistry registry) {
         this.retention = retention;
         this.runtime = runtime;

@@ -2,7 +2,7 @@ package io.timestore.server.idempotency;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.audit.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.security.TenantId;
 import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.identity.KeyFiles;

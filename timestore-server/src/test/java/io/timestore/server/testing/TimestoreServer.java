@@ -1,6 +1,6 @@
 package io.timestore.server.testing;
 
-import io.timestore.audit.CheckpointKeys;
+import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.Settings;
 import io.timestore.server.config.SettingsLoader;

@@ -1,0 +1,174 @@
+package io.timestore.audit.chain;
+
+import io.timestore.audit.ChainHash;
+import io.timestore.audit.ChainHead;
+import io.timestore.audit.Seal;
+import io.timestore.audit.checkpoint.Checkpoint;
+import io.timestore.audit.store.PlatformPath;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Seals one partition in one transaction on the platform path (Trillian's sequencer step): takes
+ * the partition's transaction-scoped advisory lock (so two sequencers that both believe they lead —
+ * during the seconds of a takeover — serialise instead of forking the chain), reads the head, takes
+ * up to a batch of pending events in arrival order ({@link PendingQueue}), seals their canonical
+ * bytes with {@link Chain}, inserts the seals and, when due, a checkpoint ({@link CheckpointSchedule}).
+ * The primary key {@code (tenant_id, seq)} is the last line of defence against a fork.
+ *
+ * <p>Leader state: used from the sequencer's thread only.
+ */
+final class PartitionSealer {
+    // Logged under the sequencer's name, as before the split, so operators' filters keep working.
+    private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
+
+    // With the lock, for the step's transaction: no bitmap scans. The queue's statistics lag its
+    // churn (a burst of 100,000 queued events was planned as 36 rows), and the planner then read
+    // every queued row of the partition through a bitmap scan and sorted them to take the oldest
+    // batch, several times the cost of walking the arrival index, which it picks once bitmaps are off.
+    private static final String LOCK_PARTITION =
+            "SELECT pg_advisory_xact_lock(?, hashtext(?)), set_config('enable_bitmapscan', 'off', true)";
+    // The newest seal, or the purge anchor when retention removed every seal of the partition (the
+    // chain then continues from the anchor, as the verifier expects). Read on taking the lead and
+    // after a failed step only: the leader keeps its partitions' heads in memory (see heads).
+    private static final String HEAD = """
+            SELECT seq, hash FROM (
+                (SELECT seq, hash FROM audit_seals WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1)
+                UNION ALL
+                (SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND kind = 'purge_anchor' ORDER BY seq DESC LIMIT 1)
+            ) newest ORDER BY seq DESC LIMIT 1
+            """;
+    // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings.
+    private static final String INSERT_SEALS = """
+            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash)
+            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash
+            FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash)
+            """;
+
+    private final Chain chain = new Chain();
+    private final PendingQueue queue;
+    private final CheckpointSchedule checkpoints;
+    private final Sequencer.Observer observer;
+    /**
+     * Per partition: its chain head as of this leader's last committed step (leader state). Reading
+     * it from audit_seals every round cost a query per partition per round, and a slow one while
+     * the table's statistics lag its growth. A stale entry (another instance sealed during a
+     * takeover) cannot fork the chain: its next seq collides with the primary key, the step rolls
+     * back, and the entry is dropped and read again.
+     */
+    private final Map<String, ChainHead> heads = new HashMap<>();
+
+    PartitionSealer(PendingQueue queue, CheckpointSchedule checkpoints, Sequencer.Observer observer) {
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    /** Forgets the cached heads (the lead was taken or lost). */
+    void forgetHeads() {
+        heads.clear();
+    }
+
+    /** What one step did. */
+    record Step(int sealed, boolean checkpointed) {}
+
+    /** One transaction for one partition: seal up to a batch, and sign a checkpoint when due. */
+    Step step(Connection connection, Statements sql, String tenant) {
+        long started = System.nanoTime();
+        try {
+            PlatformPath.enter(connection);
+            sql.lockPartition.setInt(1, Sequencer.PARTITION_LOCK_CLASS);
+            sql.lockPartition.setString(2, tenant);
+            sql.lockPartition.execute();
+            ChainHead head = heads.get(tenant);
+            if (head == null) {
+                head = head(sql, tenant);
+            }
+            PendingQueue.Taken taken = queue.take(sql.take, sql.eventsWithoutBytes, tenant);
+            if (taken.size() > 0) {
+                var batch = chain.sealCanonical(head, taken.canonical());
+                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals());
+                head = batch.head();
+                checkpoints.sealed(tenant);
+            }
+            Checkpoint checkpoint = checkpoints.signIfDue(connection, tenant, head);
+            connection.commit();
+            heads.put(tenant, head);
+            if (taken.size() > 0) {
+                observer.sealed(tenant, taken.size(), Duration.ofNanos(System.nanoTime() - started));
+            }
+            checkpoints.committed(tenant, head, checkpoint);
+            return new Step(taken.size(), checkpoint != null);
+        } catch (SQLException | RuntimeException e) {
+            Sequencer.rollback(connection);
+            heads.remove(tenant);
+            observer.failed("sealing partition " + tenant, e);
+            log.warn("audit sealing of partition {} failed: {}", tenant, e.getMessage());
+            return new Step(0, false);
+        }
+    }
+
+    private static ChainHead head(Statements sql, String tenant) throws SQLException {
+        sql.head.setString(1, tenant);
+        sql.head.setString(2, tenant);
+        try (var rows = sql.head.executeQuery()) {
+            return rows.next() ? new ChainHead(tenant, rows.getLong(1), ChainHash.of(rows.getBytes(2))) : ChainHead.genesis(tenant);
+        }
+    }
+
+    private static void insertSeals(Connection connection, Statements sql, String tenant, List<UUID> eventIds, List<Seal> seals)
+            throws SQLException {
+        int n = seals.size();
+        Long[] seqs = new Long[n];
+        byte[][] prevs = new byte[n][];
+        byte[][] hashes = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            Seal seal = seals.get(i);
+            seqs[i] = seal.seq();
+            prevs[i] = seal.prevHash().toBytes();
+            hashes[i] = seal.hash().toBytes();
+        }
+        sql.insertSeals.setString(1, tenant);
+        sql.insertSeals.setArray(2, connection.createArrayOf("bigint", seqs));
+        sql.insertSeals.setArray(3, connection.createArrayOf("uuid", eventIds.toArray()));
+        sql.insertSeals.setArray(4, connection.createArrayOf("bytea", prevs));
+        sql.insertSeals.setArray(5, connection.createArrayOf("bytea", hashes));
+        int inserted = sql.insertSeals.executeUpdate();
+        if (inserted != n) {
+            throw new IllegalStateException("expected to seal %d events of %s, inserted %d seals".formatted(n, tenant, inserted));
+        }
+    }
+
+    /** The statements of one round, prepared once per connection and reused for every partition. */
+    static final class Statements implements AutoCloseable {
+        final PreparedStatement lockPartition;
+        final PreparedStatement head;
+        final PreparedStatement take;
+        final PreparedStatement eventsWithoutBytes;
+        final PreparedStatement insertSeals;
+
+        Statements(Connection connection) throws SQLException {
+            lockPartition = connection.prepareStatement(LOCK_PARTITION);
+            head = connection.prepareStatement(HEAD);
+            take = connection.prepareStatement(PendingQueue.TAKE);
+            eventsWithoutBytes = connection.prepareStatement(PendingQueue.EVENTS_WITHOUT_BYTES);
+            insertSeals = connection.prepareStatement(INSERT_SEALS);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            for (var statement : List.of(lockPartition, head, take, eventsWithoutBytes, insertSeals)) {
+                statement.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.timestore.audit.delivery;
+
+import io.timestore.audit.AuditEvent;
+import java.util.List;
+
+/**
+ * An exporter of the sealed audit trail (a file, a webhook, Kafka, a SIEM): a copy fed from the
+ * trail, never its owner. PostgreSQL, through {@link io.timestore.audit.store.EventStore}, stays the
+ * system of record.
+ *
+ * <p>Contract between the delivery loop (not built yet, see issue #17) and an implementation:
+ * <ul>
+ *   <li><b>Only sealed events.</b> Every event handed over has a {@link AuditEvent#seal()}; unsealed
+ *       events are never delivered.</li>
+ *   <li><b>Order per partition.</b> A batch holds events of one partition ({@link AuditEvent#tenantId()},
+ *       a tenant or {@link AuditEvent#PLATFORM_PARTITION}) in strictly increasing {@code seq}, and
+ *       successive batches of a partition continue where the last acknowledged one ended. Nothing is
+ *       promised about the order between partitions.</li>
+ *   <li><b>Acknowledgement.</b> {@link #deliver} returning normally acknowledges the whole batch: the
+ *       loop then advances its durable cursor past the batch's last {@code seq}. Throwing
+ *       acknowledges nothing; the loop retries the same events later (after backoff) and does not
+ *       move on to later events of that partition meanwhile.</li>
+ *   <li><b>At-least-once.</b> After a crash or a failed acknowledgement a batch, or a prefix of it,
+ *       is delivered again. Implementations and their consumers de-duplicate by
+ *       {@link AuditEvent#eventId()}; a redelivered event is byte-for-byte the same event.</li>
+ *   <li><b>Never on the request path.</b> Delivery runs on the delivery loop's own threads; a slow
+ *       or failing sink delays only itself, never a request, the sequencer or another sink.</li>
+ * </ul>
+ *
+ * <p>Implementations need not be thread-safe: the loop calls one sink from one thread at a time.
+ * They must not hold on to the list after returning.
+ */
+public interface DeliverySink {
+    /** The sink's configured name, stable across restarts: it keys the sink's durable cursors. */
+    String name();
+
+    /**
+     * Delivers one batch and returns once the receiver has durably accepted all of it.
+     *
+     * @param partition the tenant id or {@link AuditEvent#PLATFORM_PARTITION}
+     * @param batch     non-empty, sealed events of {@code partition} in increasing {@code seq}
+     * @throws DeliveryFailed if the batch was not (or not certainly) accepted; the loop retries it
+     */
+    void deliver(String partition, List<AuditEvent> batch);
+}
