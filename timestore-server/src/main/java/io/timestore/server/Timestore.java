@@ -258,8 +258,8 @@ public final class Timestore implements AutoCloseable {
             groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics), bodies, pointsSettings, clock));
             var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);
             groups.add(new ShareRoutes(shares, bodies));
-            groups.add(new QueryRoutes(datasets, shares, new QueryService(transactions, json.getFactory(), pointsMetrics), cursors,
-                    pointsSettings, clock));
+            groups.add(new QueryRoutes(new QueryService(transactions, json.getFactory(), pointsMetrics, datasets, shares, cursors,
+                    pointsSettings), cursors, pointsSettings, clock));
             groups.add(new AuditRoutes(transactions, permissions, cursors, json,
                     new SupportView(masterKey.derive("support-pseudonyms")),
                     new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(checkpointKeyPair.getPublic()),

@@ -6,13 +6,10 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
-import io.timestore.security.authz.Action;
-import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.config.Durations;
 import io.timestore.server.datasets.DatasetRoutes;
-import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.problems.InvalidRequest;
@@ -22,16 +19,12 @@ import io.timestore.server.http.Pages;
 import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
-import io.timestore.server.shares.ShareService;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -50,19 +43,13 @@ public final class QueryRoutes implements RouteGroup {
     private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
             "epoch", "step", "agg");
     private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
-    private static final long NANOS_PER_DAY = 86_400_000_000_000L;
 
-    private final DatasetService datasets;
-    private final ShareService shares;
     private final QueryService queries;
     private final Cursors cursors;
     private final PointsSettings settings;
     private final InstantSource clock;
 
-    public QueryRoutes(DatasetService datasets, ShareService shares, QueryService queries, Cursors cursors,
-                       PointsSettings settings, InstantSource clock) {
-        this.datasets = datasets;
-        this.shares = shares;
+    public QueryRoutes(QueryService queries, Cursors cursors, PointsSettings settings, InstantSource clock) {
         this.queries = queries;
         this.cursors = cursors;
         this.settings = settings;
@@ -79,49 +66,29 @@ public final class QueryRoutes implements RouteGroup {
         routes.api(HandlerType.GET, SHARED + "/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, shared(ctx, security, audit)));
     }
 
-    /** The dataset a read targets: the caller's own, or another tenant's through a share. */
-    private record Target(TenantId owner, String dataset, OptionalInt retentionDays) {
-        /** The scope of a cursor of {@code listing} over this dataset, issued to the caller's tenant. */
-        CursorScope scope(Listing listing, SecurityContext security) {
-            return CursorScope.of(listing, security.tenant().value()).with("owner", owner.value()).with("dataset", dataset);
-        }
-    }
-
-    /** Finds and authorizes the target inside the read's own transaction (one transaction per read). */
-    @FunctionalInterface
-    private interface TargetLookup {
-        Target find(Connection connection) throws SQLException;
-    }
-
-    private TargetLookup own(Context ctx, SecurityContext security, RequestAudit audit) {
+    private ReadTarget own(Context ctx, SecurityContext security, RequestAudit audit) {
         var id = DatasetRoutes.datasetId(ctx);
         audit.dataset(id);
-        return connection -> {
-            var dataset = datasets.authorize(connection, security, audit, id, Action.DATASET_READ, RouteKind.QUERY);
-            return new Target(security.tenant(), id, dataset.retentionDays());
-        };
+        return new ReadTarget(security.tenant(), id, false);
     }
 
-    private TargetLookup shared(Context ctx, SecurityContext security, RequestAudit audit) {
+    private ReadTarget shared(Context ctx, SecurityContext security, RequestAudit audit) {
         var owner = TenantId.parse(ctx.pathParam("owner")).orElseThrow(() -> new InvalidRequest(
                 "owner must be a tenant id matching ^[a-z0-9][a-z0-9-]{1,62}$", List.of(FieldError.at("/owner", "not a tenant id"))));
         var id = DatasetRoutes.datasetId(ctx);
         audit.dataset(id).detail("owner_tenant", owner.value());
-        return connection -> {
-            var shared = shares.authorizeRead(connection, security, owner, id);
-            return new Target(owner, id, shared.retentionDays());
-        };
+        return new ReadTarget(owner, id, true);
     }
 
-    private void query(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
+    /** Parses the whole request, then the service authorizes and queries in one transaction; writes its result. */
+    private void query(Context ctx, SecurityContext security, RequestAudit audit, ReadTarget target) {
         var format = QueryFormat.of(Representations.choose(ctx, QueryFormat.MEDIA_TYPES));
         if (format == QueryFormat.CSV) {
             audit.detail("format", "csv");
         }
-        var kind = ctx.queryParam("step") != null ? "aggregate" : "raw";
-        var page = queries.read(security, kind, connection -> query(connection, ctx, security, audit, lookup.find(connection), format));
-        page.nextCursor().ifPresent(cursor -> ctx.header("Link", "<%s>; rel=\"next\"".formatted(nextPage(ctx, cursor))));
-        ctx.contentType(format.contentType()).result(page.body());
+        var result = queries.query(security, audit, pointsQuery(ctx, security, target, format));
+        result.nextCursor().ifPresent(cursor -> ctx.header("Link", "<%s>; rel=\"next\"".formatted(nextPage(ctx, cursor))));
+        ctx.contentType(format.contentType()).result(result.body());
     }
 
     /** The URL of the next page: this request's path and parameters with {@code cursor} set to the next one. */
@@ -139,13 +106,11 @@ public final class QueryRoutes implements RouteGroup {
         return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private QueryService.RawPage query(Connection connection, Context ctx, SecurityContext security, RequestAudit audit,
-                                       Target target, QueryFormat format)
-            throws SQLException {
+    /** The query as a value, every parameter checked (in the order the errors have always been reported). */
+    private PointsQuery pointsQuery(Context ctx, SecurityContext security, ReadTarget target, QueryFormat format) {
         var filter = filter(ctx, QUERY_PARAMETERS);
-        long now = now();
-        var range = range(ctx, target.retentionDays(), now);
-        var out = queries.output(format, epochNanos(ctx));
+        var range = range(ctx, now());
+        boolean epochNanos = epochNanos(ctx);
         var step = optional(ctx, "step");
         var agg = optional(ctx, "agg");
         if (step.isPresent() != agg.isPresent()) {
@@ -153,13 +118,12 @@ public final class QueryRoutes implements RouteGroup {
                     List.of(FieldError.at(step.isPresent() ? "/agg" : "/step", "required with " + (step.isPresent() ? "step" : "agg"))));
         }
         if (step.isPresent()) {
-            var body = aggregate(connection, ctx, target, filter, range, step.get(), agg.get(), out, audit);
-            return new QueryService.RawPage(body, 0, Optional.empty());
+            return new PointsQuery(target, filter, range, format, epochNanos, aggregation(ctx, step.get(), agg.get()));
         }
         var scope = filter.boundTo(target.scope(Listing.RAW_POINTS, security))
                 .with("start", time(ctx, "start").map(String::valueOf))
                 .with("end", time(ctx, "end").map(String::valueOf));
-        return raw(connection, ctx, target, filter, range, scope, out, audit);
+        return new PointsQuery(target, filter, range, format, epochNanos, rawPage(ctx, scope));
     }
 
     /**
@@ -167,21 +131,18 @@ public final class QueryRoutes implements RouteGroup {
      * (as nanoseconds), not to the range after the retention horizon raised its start: the horizon
      * moves with the clock, and a cursor must stay valid from one page to the next.
      */
-    private QueryService.RawPage raw(Connection connection, Context ctx, Target target, SeriesFilter filter,
-                                     QueryStore.TimeRange range, CursorScope scope, SeriesOutput out, RequestAudit audit)
-            throws SQLException {
+    private PointsQuery.RawPage rawPage(Context ctx, CursorScope scope) {
         int limit = limit(ctx);
         var after = cursors.after(ctx, scope, position -> new QueryService.Position(position.int64(), position.int64()))
                 .orElse(new QueryService.Position(0, Long.MIN_VALUE));
-        var page = queries.raw(connection, target.owner(), target.dataset(), filter, range, after, limit, out,
-                last -> cursors.encode(scope, position -> position.int64(last.series()).int64(last.time())));
-        audit.detail("points", page.points());
-        return page;
+        return new PointsQuery.RawPage(limit, after, scope);
     }
 
-    private byte[] aggregate(Connection connection, Context ctx, Target target, SeriesFilter filter,
-                             QueryStore.TimeRange range, String stepText, String aggText, SeriesOutput out,
-                             RequestAudit audit) throws SQLException {
+    /**
+     * Aggregates per step. Whether the range holds too many steps is the service's to check: the
+     * range it reads starts no earlier than the dataset's retention horizon.
+     */
+    private static PointsQuery.Aggregation aggregation(Context ctx, String stepText, String aggText) {
         if (ctx.queryParam("cursor") != null || ctx.queryParam("limit") != null) {
             throw new InvalidRequest("aggregate queries take no limit or cursor; they are bounded by the time range and step");
         }
@@ -192,25 +153,15 @@ public final class QueryRoutes implements RouteGroup {
         if (ctx.queryParam("start") == null) {
             throw new InvalidRequest("aggregate queries need start", List.of(FieldError.at("/start", "required with step")));
         }
-        long buckets = range.steps(step);
-        if (buckets > settings.maxPointsPerQuery()) {
-            throw new InvalidRequest("%d steps of %s from start to end exceed the limit of %d points per query"
-                    .formatted(buckets, stepText, settings.maxPointsPerQuery()), List.of(FieldError.at("/step", "too small for the range")));
-        }
-        audit.detail("agg", aggregate.name().toLowerCase(java.util.Locale.ROOT)).detail("step", stepText);
-        return queries.aggregate(connection, target.owner(), target.dataset(), filter, range, step, aggregate, settings.maxPointsPerQuery(), out);
+        return new PointsQuery.Aggregation(step, stepText, aggregate);
     }
 
-    private void series(Context ctx, SecurityContext security, RequestAudit audit, TargetLookup lookup) {
-        var body = queries.read(security, "series", connection -> {
-            var target = lookup.find(connection);
-            var filter = filter(ctx, SERIES_PARAMETERS);
-            int limit = Pages.limit(ctx);
-            var scope = filter.boundTo(target.scope(Listing.SERIES, security));
-            var after = cursors.after(ctx, scope, position -> List.of(position.text(), position.text())).orElse(List.of("", "{}"));
-            return queries.series(connection, target.owner(), target.dataset(), filter, after.get(0), after.get(1), limit,
-                    (measurement, tags) -> cursors.encode(scope, position -> position.text(measurement).text(tags)));
-        });
+    private void series(Context ctx, SecurityContext security, RequestAudit audit, ReadTarget target) {
+        var filter = filter(ctx, SERIES_PARAMETERS);
+        int limit = Pages.limit(ctx);
+        var scope = filter.boundTo(target.scope(Listing.SERIES, security));
+        var after = cursors.after(ctx, scope, position -> List.of(position.text(), position.text())).orElse(List.of("", "{}"));
+        var body = queries.series(security, audit, new SeriesListing(target, filter, limit, after.get(0), after.get(1), scope));
         ctx.contentType("application/json").result(body);
     }
 
@@ -238,17 +189,11 @@ public final class QueryRoutes implements RouteGroup {
         return name;
     }
 
-    /** [start, end): the request's bounds, with start raised to the dataset's retention horizon. */
-    private QueryStore.TimeRange range(Context ctx, OptionalInt retentionDays, long now) {
+    /** [start, end) as requested; the service raises start to the dataset's retention horizon. */
+    private static PointsQuery.RequestedRange range(Context ctx, long now) {
         long start = time(ctx, "start").orElse(Long.MIN_VALUE);
         long end = time(ctx, "end").orElse(ctx.queryParam("step") != null ? now : Long.MAX_VALUE);
-        if (start >= end) {
-            throw new InvalidRequest("start must be before end", List.of(FieldError.at("/start", "not before end")));
-        }
-        if (retentionDays.isPresent()) {
-            start = Math.max(start, now - retentionDays.getAsInt() * NANOS_PER_DAY);
-        }
-        return new QueryStore.TimeRange(start, Math.max(start, end));
+        return new PointsQuery.RequestedRange(start, end, now);
     }
 
     private static Optional<Long> time(Context ctx, String name) {

@@ -10,7 +10,14 @@ import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
 import io.timestore.server.db.TenantWork;
 import io.timestore.server.db.Transactions;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.http.Cursors;
 import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.shares.ShareService;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,8 +29,10 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -31,6 +40,10 @@ import java.util.function.Function;
  * Runs queries and hands their rows to a {@link SeriesOutput} (JSON or CSV) as they arrive from
  * the database cursor. The encoded response is held until the request's audit event is durable
  * (G4: nothing is acknowledged before), so its size is bounded by {@link PointsSettings#maxPointsPerQuery()}.
+ *
+ * <p>Reads flow one way: {@link QueryRoutes} parses and validates the whole request into a
+ * {@link PointsQuery} or {@link SeriesListing} before any transaction; this service authorizes
+ * the dataset and queries it, and returns what the route writes.
  *
  * <p>Every query runs in the caller's tenant transaction ({@link #read}) and reads the dataset of {@code owner}:
  * the caller's own tenant, or the owner of a dataset shared with it, whose rows row-level
@@ -40,6 +53,9 @@ public final class QueryService {
     /** Where a raw page ends: the last (series, time) returned, when more follow. */
     record Position(long series, long time) {}
 
+    /** A query's response body; {@code nextCursor} is present when more raw points follow. */
+    record QueryResult(byte[] body, Optional<String> nextCursor) {}
+
     /** A raw query's page; {@code nextCursor} is present when more points follow. */
     record RawPage(byte[] body, int points, Optional<String> nextCursor) {}
 
@@ -47,30 +63,85 @@ public final class QueryService {
     private final JsonFactory json;
     private final QueryStore store = new QueryStore();
     private final PointsMetrics metrics;
+    private final DatasetService datasets;
+    private final ShareService shares;
+    private final Cursors cursors;
+    private final int maxPointsPerQuery;
 
-    public QueryService(Transactions transactions, JsonFactory json) {
-        this(transactions, json, PointsMetrics.none());
-    }
-
-    public QueryService(Transactions transactions, JsonFactory json, PointsMetrics metrics) {
+    public QueryService(Transactions transactions, JsonFactory json, PointsMetrics metrics, DatasetService datasets,
+                        ShareService shares, Cursors cursors, PointsSettings settings) {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.json = Objects.requireNonNull(json, "json");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.datasets = Objects.requireNonNull(datasets, "datasets");
+        this.shares = Objects.requireNonNull(shares, "shares");
+        this.cursors = Objects.requireNonNull(cursors, "cursors");
+        this.maxPointsPerQuery = settings.maxPointsPerQuery();
     }
 
-    /** A new output for one query's response in {@code format}, times as int64 nanoseconds or RFC 3339. */
-    SeriesOutput output(QueryFormat format, boolean epochNanos) {
-        return format.open(json, epochNanos);
+    /**
+     * Runs {@code query} (parsed and validated by the route): authorizes its dataset and reads it in
+     * one transaction. 400 when an aggregate's range, from the dataset's retention horizon on, holds
+     * more steps than the most points per query.
+     */
+    QueryResult query(SecurityContext security, RequestAudit audit, PointsQuery query) {
+        return read(security, query.kind(), connection -> {
+            var range = query.range().within(retentionDays(connection, security, audit, query.target()));
+            var out = query.format().open(json, query.epochNanos());
+            var target = query.target();
+            return switch (query.shape()) {
+                case PointsQuery.Aggregation aggregation -> {
+                    long buckets = range.steps(aggregation.stepNanos());
+                    if (buckets > maxPointsPerQuery) {
+                        throw new InvalidRequest("%d steps of %s from start to end exceed the limit of %d points per query"
+                                .formatted(buckets, aggregation.stepText(), maxPointsPerQuery),
+                                List.of(FieldError.at("/step", "too small for the range")));
+                    }
+                    audit.detail("agg", aggregation.aggregate().name().toLowerCase(Locale.ROOT)).detail("step", aggregation.stepText());
+                    var body = aggregate(connection, target.owner(), target.dataset(), query.filter(), range,
+                            aggregation.stepNanos(), aggregation.aggregate(), maxPointsPerQuery, out);
+                    yield new QueryResult(body, Optional.empty());
+                }
+                case PointsQuery.RawPage page -> {
+                    var scope = page.scope();
+                    var raw = raw(connection, target.owner(), target.dataset(), query.filter(), range, page.after(), page.limit(),
+                            out, last -> cursors.encode(scope, position -> position.int64(last.series()).int64(last.time())));
+                    audit.detail("points", raw.points());
+                    yield new QueryResult(raw.body(), raw.nextCursor());
+                }
+            };
+        });
+    }
+
+    /** Runs {@code listing} (parsed and validated by the route): authorizes its dataset and lists its series in one transaction. */
+    byte[] series(SecurityContext security, RequestAudit audit, SeriesListing listing) {
+        return read(security, "series", connection -> {
+            var target = listing.target();
+            retentionDays(connection, security, audit, target);
+            return series(connection, target.owner(), target.dataset(), listing.filter(), listing.afterMeasurement(),
+                    listing.afterTags(), listing.limit(),
+                    (measurement, tags) -> cursors.encode(listing.scope(), position -> position.text(measurement).text(tags)));
+        });
+    }
+
+    /** Authorizes the read of {@code target} in the read's transaction; the dataset's retention. */
+    private OptionalInt retentionDays(Connection connection, SecurityContext security, RequestAudit audit, ReadTarget target)
+            throws SQLException {
+        if (target.viaShare()) {
+            return shares.authorizeRead(connection, security, target.owner(), target.dataset()).retentionDays();
+        }
+        return datasets.authorize(connection, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY)
+                .retentionDays();
     }
 
     /**
      * Runs one read in the caller's tenant transaction, timed as a query of {@code kind}: the
-     * route resolves and authorizes the dataset and then queries it in the same transaction, so a
-     * read costs one transaction. (READ COMMITTED: a dataset deleted between the lookup and the
-     * query reads as empty; row-level security still shows nothing of another tenant.) Its
-     * statements run on their generic plans ({@link Transactions#inTenantWithGenericPlans}).
+     * dataset is authorized and then queried in the same transaction, so a read costs one
+     * transaction. (READ COMMITTED: a dataset deleted between the lookup and the query reads as
+     * empty; row-level security still shows nothing of another tenant.) Its statements run on
+     * their generic plans ({@link Transactions#inTenantWithGenericPlans}).
      */
-    <T> T read(SecurityContext security, String kind, TenantWork<T> work) {
+    private <T> T read(SecurityContext security, String kind, TenantWork<T> work) {
         // Only reads that answer are timed: a 404, 403 or 400 would pull the percentiles down.
         var sample = Timer.start();
         T result = transactions.inTenantWithGenericPlans(security.tenant(), work);
@@ -79,7 +150,7 @@ public final class QueryService {
     }
 
     /** Raw points by (series, time) after {@code after}, at most {@code limit}, into {@code out}; a cursor when more follow. */
-    RawPage raw(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+    private RawPage raw(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                 Position after, int limit, SeriesOutput out, Function<Position, String> cursor) throws SQLException {
         var page = new RawSink(out, limit);
         store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
@@ -94,7 +165,7 @@ public final class QueryService {
      * limit; within a chunk, one statement per field type, their cursors merged by series id, so
      * series come out in id order as in a raw query.
      */
-    byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+    private byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                      long stepNanos, Aggregate aggregate, int maxPoints, SeriesOutput out) throws SQLException {
         var selected = store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1);
         int chunk = seriesPerChunk(range, stepNanos, maxPoints);
@@ -185,7 +256,7 @@ public final class QueryService {
     }
 
     /** A page of series (measurement, tags, fields with types) after the given position, as {"items", "next_cursor"?}. */
-    byte[] series(Connection connection, TenantId owner, String dataset, SeriesFilter filter, String afterMeasurement,
+    private byte[] series(Connection connection, TenantId owner, String dataset, SeriesFilter filter, String afterMeasurement,
                   String afterTags, int limit, BiFunction<String, String, String> cursor) throws SQLException {
         var out = new ByteArrayOutputStream();
         try (var generator = json.createGenerator(out)) {
