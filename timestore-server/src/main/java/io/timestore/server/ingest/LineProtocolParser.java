@@ -1,5 +1,6 @@
 package io.timestore.server.ingest;
 
+import io.timestore.server.config.PointsSettings;
 import io.timestore.server.points.Point;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -23,9 +24,17 @@ import java.util.Objects;
  */
 public final class LineProtocolParser {
     private final Limits limits;
+    private final SeriesCache series;
 
-    public LineProtocolParser(Limits limits) {
+    /** A parser with a series cache of {@code seriesCacheSize} entries, shared by all its parse calls. */
+    public LineProtocolParser(Limits limits, int seriesCacheSize) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.series = new SeriesCache(seriesCacheSize);
+    }
+
+    /** A parser with a series cache of the default size ({@link PointsSettings#DEFAULT_SERIES_CACHE_SIZE}). */
+    public LineProtocolParser(Limits limits) {
+        this(limits, PointsSettings.DEFAULT_SERIES_CACHE_SIZE);
     }
 
     public Limits limits() {
@@ -61,7 +70,7 @@ public final class LineProtocolParser {
     public Batch parse(byte[] body, int offset, int length, Precision precision, long defaultTimeNanos) {
         Objects.checkFromIndexSize(offset, length, body.length);
         Objects.requireNonNull(precision, "precision");
-        var reader = new LineReader(body, precision, defaultTimeNanos);
+        var reader = new LineReader(body, precision, defaultTimeNanos, series);
         var points = new ArrayList<Point>();
         int[] lines = new int[16];
         List<LineError> errors = List.of();

@@ -54,9 +54,9 @@ final class LineReader {
     private int numberCount;
     private int numberCursor;
 
-    LineReader(byte[] body, Precision precision, long defaultTimeNanos) {
+    LineReader(byte[] body, Precision precision, long defaultTimeNanos, SeriesCache seriesCache) {
         this.b = body;
-        this.seriesCache = SeriesCache.forBody(body.length);
+        this.seriesCache = seriesCache;
         this.precision = precision;
         this.defaultTime = precision.truncate(defaultTimeNanos);
     }

@@ -44,7 +44,8 @@ public final class PointsRoutes implements RouteGroup {
         this.bodies = bodies;
         this.settings = settings;
         this.clock = clock;
-        this.parser = new LineProtocolParser(new Limits(settings.maxPointsPerWrite(), Limits.DEFAULTS.maxLineBytes()));
+        this.parser = new LineProtocolParser(new Limits(settings.maxPointsPerWrite(), Limits.DEFAULTS.maxLineBytes()),
+                settings.seriesCacheSize());
         this.json = new JsonPoints(settings.maxPointsPerWrite());
     }
 

@@ -49,6 +49,15 @@ class LineProtocolParserTest {
     }
 
     @Test
+    void a_series_key_seen_in_an_earlier_write_is_parsed_once_and_its_tags_shared() {
+        var first = parse("cpu,host=a,region=eu usage=1 1\n").points().getFirst();
+        var second = parse("cpu,host=a,region=eu usage=2 2\nmem,host=a free=3 3\n").points();
+
+        assertThat(second.getFirst().tags()).isSameAs(first.tags());
+        assertThat(second.get(1).tags()).isNotSameAs(first.tags()).containsExactly(new Tag("host", "a"));
+    }
+
+    @Test
     void every_line_of_a_batch_interleaving_many_series_gets_its_own_series() {
         // 1,000 series five times over (the cache holds them: repeats hit), then 5,000 series
         // three times over (more than its 4,096 slots: lines miss, collide and evict).

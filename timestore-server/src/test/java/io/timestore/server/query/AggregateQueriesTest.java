@@ -24,7 +24,8 @@ class AggregateQueriesTest {
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create().with(settings -> settings.withPoints(
-            new PointsSettings(10L << 20, 64L << 20, 100_000, MAX_POINTS, Duration.ofHours(1), 10_000)));
+            new PointsSettings(10L << 20, 64L << 20, 100_000, MAX_POINTS, Duration.ofHours(1), 10_000,
+                    PointsSettings.DEFAULT_SERIES_CACHE_SIZE)));
 
     @BeforeAll
     static void data() {
