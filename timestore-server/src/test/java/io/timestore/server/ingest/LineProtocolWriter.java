@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * Encodes points as line protocol that {@link LineProtocolParser} (and InfluxDB 2.x) reads back
- * as the same points: for tests, benchmarks and load generators. Stateless and thread-safe.
+ * as the same points. Test code only (no main code writes line protocol): the round-trip properties
+ * encode with it. Stateless and thread-safe.
  *
  * <p>Line protocol cannot express every string. A name (measurement, tag key or value, field
  * key) cannot contain a line break or a NUL, nor a backslash at its end or before
