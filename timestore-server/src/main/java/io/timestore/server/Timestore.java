@@ -61,13 +61,13 @@ import io.timestore.server.ops.Metrics;
 import io.timestore.server.ops.SealingMetrics;
 import io.timestore.server.ops.OperationsRoutes;
 import io.timestore.server.ops.ReadinessCheck;
-import io.timestore.server.points.PointsRetention;
-import io.timestore.server.points.PointsRoutes;
-import io.timestore.server.points.PointsService;
-import io.timestore.server.points.QueryRoutes;
+import io.timestore.server.retention.PointsRetention;
+import io.timestore.server.ingest.PointsRoutes;
+import io.timestore.server.ingest.PointsService;
+import io.timestore.server.query.QueryRoutes;
 import io.timestore.server.shares.ShareRoutes;
 import io.timestore.server.shares.ShareService;
-import io.timestore.server.points.QueryService;
+import io.timestore.server.query.QueryService;
 import io.timestore.server.refresh.RefreshRoutes;
 import io.timestore.server.refresh.RefreshService;
 import io.timestore.server.signingkeys.NonceRecords;
@@ -258,8 +258,8 @@ public final class Timestore implements AutoCloseable {
             groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics), bodies, pointsSettings, clock));
             var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);
             groups.add(new ShareRoutes(shares, bodies));
-            groups.add(new QueryRoutes(datasets, shares, new QueryService(transactions, json.getFactory(), pointsMetrics), cursors,
-                    pointsSettings, clock));
+            groups.add(new QueryRoutes(new QueryService(transactions, json.getFactory(), pointsMetrics, datasets, shares, cursors,
+                    pointsSettings), cursors, pointsSettings, clock));
             groups.add(new AuditRoutes(transactions, permissions, cursors, json,
                     new SupportView(masterKey.derive("support-pseudonyms")),
                     new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(checkpointKeyPair.getPublic()),

@@ -13,9 +13,17 @@ import java.util.Objects;
  * @param maxPointsPerQuery    most points one query may return (raw page size and aggregate buckets)
  * @param retentionInterval    how often the retention job looks for expired points
  * @param retentionBatch       most points one retention delete statement removes
+ * @param seriesCacheSize      most series keys the line-protocol parser remembers across writes
  */
 public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int maxPointsPerWrite, int maxPointsPerQuery,
-                             Duration retentionInterval, int retentionBatch) {
+                             Duration retentionInterval, int retentionBatch, int seriesCacheSize) {
+    /**
+     * 4,096 series keys: as many as the per-batch table it replaced held at most, enough for the
+     * benchmark's 1,000 interleaved series (docs/benchmarks.md), and a few MiB at most (keys over
+     * 1 KiB are not cached).
+     */
+    public static final int DEFAULT_SERIES_CACHE_SIZE = 4_096;
+
     public PointsSettings {
         Objects.requireNonNull(retentionInterval, "retentionInterval");
         positive(maxBodyBytes, "maxBodyBytes");
@@ -23,6 +31,7 @@ public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int m
         positive(maxPointsPerWrite, "maxPointsPerWrite");
         positive(maxPointsPerQuery, "maxPointsPerQuery");
         positive(retentionBatch, "retentionBatch");
+        positive(seriesCacheSize, "seriesCacheSize");
         if (maxDecompressedBytes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("maxDecompressedBytes must be below 2 GiB, got " + maxDecompressedBytes);
         }
@@ -31,9 +40,9 @@ public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int m
         }
     }
 
-    /** 10 MiB bodies, 64 MiB decompressed, 100,000 points per write and per query, retention hourly. */
+    /** 10 MiB bodies, 64 MiB decompressed, 100,000 points per write and per query, retention hourly, 4,096 cached series. */
     public static PointsSettings defaults() {
-        return new PointsSettings(10L << 20, 64L << 20, 100_000, 100_000, Duration.ofHours(1), 10_000);
+        return new PointsSettings(10L << 20, 64L << 20, 100_000, 100_000, Duration.ofHours(1), 10_000, DEFAULT_SERIES_CACHE_SIZE);
     }
 
     private static void positive(long value, String name) {

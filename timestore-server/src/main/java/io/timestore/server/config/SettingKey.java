@@ -73,6 +73,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey POINTS_MAX_PER_WRITE = of("points.max-points-per-write", null, "100000");
     static final SettingKey POINTS_MAX_PER_QUERY = of("points.max-points-per-query", "TIMESTORE_POINTS_MAX_PER_QUERY", "100000");
     static final SettingKey POINTS_RETENTION_INTERVAL = of("points.retention-interval", null, "1h");
+    static final SettingKey POINTS_SERIES_CACHE_SIZE = of("points.series-cache-size", null, "4096");
 
     static final SettingKey METRICS_PER_TENANT = of("metrics.per-tenant", "TIMESTORE_METRICS_PER_TENANT", "false");
     static final SettingKey METRICS_PER_TENANT_LIMIT = of("metrics.per-tenant-limit", null, "100");
@@ -91,6 +92,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
+            POINTS_SERIES_CACHE_SIZE,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);
 
     private static SettingKey of(String key, String env, String defaultValue) {

@@ -85,7 +85,8 @@ public final class SettingsLoader {
                 values.intBetween(SettingKey.POINTS_MAX_PER_WRITE, 1, 10_000_000),
                 values.intBetween(SettingKey.POINTS_MAX_PER_QUERY, 1, 10_000_000),
                 values.duration(SettingKey.POINTS_RETENTION_INTERVAL),
-                PointsSettings.defaults().retentionBatch());
+                PointsSettings.defaults().retentionBatch(),
+                values.intBetween(SettingKey.POINTS_SERIES_CACHE_SIZE, 1, 1_000_000));
     }
 
     /** Reads the YAML file into dotted keys, refusing keys Timestore does not know. */

@@ -37,18 +37,18 @@ public final class PointsMetrics {
     }
 
     /** Meters nobody reads: for services built without a registry (tests, embedding). */
-    static PointsMetrics none() {
+    public static PointsMetrics none() {
         return new PointsMetrics(new SimpleMeterRegistry(), new TenantLabels(TelemetrySettings.off()));
     }
 
     /** One batch of {@code points} points was committed for {@code tenant}. */
-    void written(TenantId tenant, int points) {
+    public void written(TenantId tenant, int points) {
         batchSize.record(points);
         ingested(tenant).increment(points);
     }
 
     /** Times one query of {@code kind}. */
-    Timer queryTimer(String kind) {
+    public Timer queryTimer(String kind) {
         return Timer.builder("timestore.query.duration")
                 .description("Time of a successful read's transaction: the dataset lookup and authorization, the query and its encoding, by kind")
                 .tag("kind", kind)

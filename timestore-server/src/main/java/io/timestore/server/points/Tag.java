@@ -1,5 +1,7 @@
 package io.timestore.server.points;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.util.List;
 import java.util.Objects;
 
 /** One tag of a series: a non-empty key and a non-empty value (line protocol has no empty tag values). */
@@ -19,5 +21,23 @@ public record Tag(String key, String value) implements Comparable<Tag> {
     @Override
     public int compareTo(Tag other) {
         return key.compareTo(other.key);
+    }
+
+    /** The tag set as a JSON object, keys in sorted order (the point's tags already are). */
+    public static String json(List<Tag> tags) {
+        var json = new StringBuilder(16 + tags.size() * 24).append('{');
+        for (int i = 0; i < tags.size(); i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            quote(json, tags.get(i).key());
+            json.append(':');
+            quote(json, tags.get(i).value());
+        }
+        return json.append('}').toString();
+    }
+
+    private static void quote(StringBuilder json, String text) {
+        json.append('"').append(JsonStringEncoder.getInstance().quoteAsString(text)).append('"');
     }
 }

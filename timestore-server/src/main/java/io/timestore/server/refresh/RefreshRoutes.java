@@ -23,7 +23,7 @@ import io.timestore.server.http.Pages;
 import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
-import io.timestore.server.points.Times;
+import io.timestore.server.points.Rfc3339;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +90,7 @@ public final class RefreshRoutes implements RouteGroup {
         status.watermark().ifPresent(watermark -> {
             var now = clock.instant();
             long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            body.put("watermark", Times.format(watermark))
+            body.put("watermark", Rfc3339.format(watermark))
                     .put("freshness_age_seconds", Math.max(0, Math.floorDiv(nowNanos - watermark, 1_000_000_000L)));
         });
         ctx.json(body);
@@ -150,7 +150,7 @@ public final class RefreshRoutes implements RouteGroup {
         if (json == null || json.isNull()) {
             return OptionalLong.empty();
         }
-        var parsed = json.isTextual() ? Times.parseRfc3339(json.asText()) : java.util.Optional.<Long>empty();
+        var parsed = json.isTextual() ? Rfc3339.parseRfc3339(json.asText()) : java.util.Optional.<Long>empty();
         if (parsed.isEmpty()) {
             errors.add(FieldError.at("/watermark", "must be RFC 3339 with up to 9 fractional digits"));
             return OptionalLong.empty();
@@ -160,7 +160,7 @@ public final class RefreshRoutes implements RouteGroup {
 
     private ObjectNode runJson(RefreshRun run) {
         var json = bodies.mapper().createObjectNode().put("run_id", run.runId()).put("state", run.state().label());
-        run.watermark().ifPresent(w -> json.put("watermark", Times.format(w)));
+        run.watermark().ifPresent(w -> json.put("watermark", Rfc3339.format(w)));
         try {
             json.set("details", bodies.mapper().readTree(run.detailsJson()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

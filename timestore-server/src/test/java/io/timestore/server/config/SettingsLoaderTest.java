@@ -155,6 +155,16 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void the_series_cache_holds_4096_keys_unless_configured_and_refuses_a_size_below_one() {
+        assertThat(SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).points().seriesCacheSize()).isEqualTo(4096);
+        assertThat(SettingsLoader.load(Map.of("points.series-cache-size", "100"), Optional.empty(), Map.of()).points().seriesCacheSize())
+                .isEqualTo(100);
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("points.series-cache-size", "0"), Optional.empty(), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessage("invalid configuration: points.series-cache-size: '0' (from command line) must be between 1 and 1000000");
+    }
+
+    @Test
     void an_unknown_key_in_the_file_is_refused_by_name() throws IOException {
         var file = yaml("server:\n  prot: 8080\n");
 

@@ -1,0 +1,169 @@
+package io.timestore.server.ingest;
+
+import io.timestore.server.config.PointsSettings;
+import io.timestore.server.points.Point;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Parses InfluxDB line protocol as InfluxDB 2.x does for {@code POST /api/v2/write}
+ * ({@code models.ParsePointsWithPrecision}): the whole body is accepted or the whole body is
+ * rejected.
+ *
+ * <p>Design: the parser works on the request bytes directly, by index, without regular
+ * expressions or per-character Strings; each line is scanned by a port of the 2.x scanner
+ * ({@link LineReader}) so edge cases behave as InfluxDB's own test cases say. Strings are built
+ * once per distinct name per request (a small bounded cache, nothing interned globally), points of
+ * one series share one tag list, and numbers are parsed from the bytes (a fast exact path for
+ * common floats). Limits are checked while scanning, so an oversized request stops early.
+ *
+ * <p>Immutable and thread-safe; each call keeps its working state to itself.
+ */
+public final class LineProtocolParser {
+    private final Limits limits;
+    private final SeriesCache series;
+
+    /** A parser with a series cache of {@code seriesCacheSize} entries, shared by all its parse calls. */
+    public LineProtocolParser(Limits limits, int seriesCacheSize) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.series = new SeriesCache(seriesCacheSize);
+    }
+
+    /** A parser with a series cache of the default size ({@link PointsSettings#DEFAULT_SERIES_CACHE_SIZE}). */
+    public LineProtocolParser(Limits limits) {
+        this(limits, PointsSettings.DEFAULT_SERIES_CACHE_SIZE);
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /**
+     * The points of {@code body}. An empty, blank or comment-only body gives an empty batch.
+     *
+     * @param body             the request body (already decompressed), UTF-8 line protocol
+     * @param precision        the unit of the timestamps in the body
+     * @param defaultTimeNanos the server's time, in nanoseconds since the epoch, for lines without
+     *                         a timestamp (truncated to {@code precision}, as InfluxDB does)
+     * @throws LineProtocolException if any line is invalid (listing the first
+     *                               {@value LineProtocolException#MAX_REPORTED_ERRORS}) or the body
+     *                               has more than {@link Limits#maxPoints()} points
+     */
+    public Batch parse(byte[] body, Precision precision, long defaultTimeNanos) {
+        return parse(body, 0, body.length, precision, defaultTimeNanos);
+    }
+
+    /** As {@link #parse(byte[], Precision, long)}, for the remaining bytes of {@code body} (its position is not changed). */
+    public Batch parse(ByteBuffer body, Precision precision, long defaultTimeNanos) {
+        if (body.hasArray()) {
+            return parse(body.array(), body.arrayOffset() + body.position(), body.remaining(), precision, defaultTimeNanos);
+        }
+        byte[] copy = new byte[body.remaining()];
+        body.duplicate().get(copy);
+        return parse(copy, 0, copy.length, precision, defaultTimeNanos);
+    }
+
+    /** As {@link #parse(byte[], Precision, long)}, for {@code body[offset, offset + length)}. */
+    public Batch parse(byte[] body, int offset, int length, Precision precision, long defaultTimeNanos) {
+        Objects.checkFromIndexSize(offset, length, body.length);
+        Objects.requireNonNull(precision, "precision");
+        var reader = new LineReader(body, precision, defaultTimeNanos, series);
+        var points = new ArrayList<Point>();
+        int[] lines = new int[16];
+        List<LineError> errors = List.of();
+        int end = offset + length;
+        int pos = offset;
+        int line = 1;
+        int dataLines = 0;
+        while (pos < end) {
+            // scanLine: a line ends at a newline outside a quoted string value; a backslash
+            // followed by at least two more bytes always takes the next byte with it.
+            int i = pos;
+            int breaks = 0;
+            boolean quoted = false;
+            boolean fields = false;
+            int equals = 0;
+            int commas = 0;
+            while (i < end) {
+                byte c = body[i];
+                if (c == '\\' && i + 2 < end) {
+                    if (body[i + 1] == '\n') {
+                        breaks++;
+                    }
+                    i += 2;
+                    continue;
+                }
+                if (c == ' ') {
+                    fields = true;
+                }
+                if (fields) {
+                    if (!quoted && c == '=') {
+                        equals++;
+                        i++;
+                        continue;
+                    } else if (!quoted && c == ',') {
+                        commas++;
+                        i++;
+                        continue;
+                    } else if (c == '"' && equals > commas) {
+                        quoted = !quoted;
+                        i++;
+                        continue;
+                    }
+                }
+                if (c == '\n') {
+                    if (!quoted) {
+                        break;
+                    }
+                    breaks++;
+                }
+                i++;
+            }
+            int lineNumber = line;
+            line += breaks + 1;
+            int start = LineReader.skipWhitespace(body, pos, i);
+            pos = i + 1;
+            if (start == i || body[start] == '#') {
+                continue; // blank line or comment
+            }
+            if (++dataLines > limits.maxPoints()) {
+                throw LineProtocolException.tooManyPoints(limits.maxPoints(), lineNumber);
+            }
+            LineError error;
+            if (i - start > limits.maxLineBytes()) {
+                error = new LineError(lineNumber, "line too long: %d bytes, the limit is %d bytes"
+                        .formatted(i - start, limits.maxLineBytes()));
+            } else {
+                try {
+                    Point point = reader.parse(start, i);
+                    if (errors.isEmpty()) { // once a line failed nothing is written: stop keeping points
+                        if (points.size() == lines.length) {
+                            lines = Arrays.copyOf(lines, lines.length * 2);
+                        }
+                        lines[points.size()] = lineNumber;
+                        points.add(point);
+                    }
+                    continue;
+                } catch (LineSyntaxException e) {
+                    error = new LineError(lineNumber, e.getMessage());
+                }
+            }
+            if (errors.isEmpty()) {
+                errors = new ArrayList<>();
+                points.clear();
+                points.trimToSize();
+            }
+            if (errors.size() == LineProtocolException.MAX_REPORTED_ERRORS) {
+                throw LineProtocolException.malformed(errors, true);
+            }
+            errors.add(error);
+        }
+        if (!errors.isEmpty()) {
+            throw LineProtocolException.malformed(errors, false);
+        }
+        return new Batch(points, lines);
+    }
+}

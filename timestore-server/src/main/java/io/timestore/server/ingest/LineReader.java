@@ -1,0 +1,549 @@
+package io.timestore.server.ingest;
+
+import io.timestore.server.points.Field;
+import io.timestore.server.points.FieldValue;
+import io.timestore.server.points.Point;
+import io.timestore.server.points.Tag;
+import io.timestore.server.points.FieldValue.BooleanValue;
+import io.timestore.server.points.FieldValue.FloatValue;
+import io.timestore.server.points.FieldValue.IntegerValue;
+import io.timestore.server.points.FieldValue.StringValue;
+import io.timestore.server.points.FieldValue.UnsignedValue;
+import io.timestore.server.ingest.SeriesCache.Series;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Parses one line of a body into a {@link Point}. One instance per parse call; not thread-safe.
+ *
+ * <p>This is a port of InfluxDB 2.x {@code models.parsePoint} and the functions it calls
+ * ({@code scanKey}, {@code scanMeasurement}, {@code scanTags}, {@code scanFields},
+ * {@code scanNumber}, {@code scanBoolean}, {@code walkFields}, {@code scanFieldValue},
+ * {@code scanTime} in {@code models/points.go}, branch main-2.x), kept deliberately close to the
+ * original, including its quirks: which byte counts as escaped differs between the scanners
+ * (in keys a byte is escaped when the byte before it is a backslash; in the field scanner a
+ * backslash consumes the next byte), and values are read with 2.x's field iterator semantics.
+ * Conformance with 2.x is checked by {@code LineProtocolConformanceTest} against InfluxData's own
+ * cases. Deliberate differences, each rejecting input 2.x would store in a broken or lossy way:
+ * invalid UTF-8 and NUL bytes in names and strings, a string value with text after its closing
+ * quote, and a field key made empty by a tab before it.
+ *
+ * <p>Work per line is index arithmetic over the request bytes; allocation is limited to the
+ * values themselves (names come from {@link StringDecoder}'s cache, series from {@link SeriesCache}).
+ */
+final class LineReader {
+    /** InfluxDB's MaxKeyLength: the series key plus a field key, plus 4 separator bytes. */
+    static final int MAX_KEY_LENGTH = 65_535;
+    static final long MIN_NANOS = Point.MIN_TIME_NANOS; // models.MinNanoTime
+    static final long MAX_NANOS = Point.MAX_TIME_NANOS; // models.MaxNanoTime
+
+    private final byte[] b;
+    private final Precision precision;
+    private final long defaultTime;
+    private final StringDecoder text = new StringDecoder();
+    private final SeriesCache seriesCache;
+
+    private int[] tagBounds = new int[4 * 16]; // keyStart, keyEnd, valueStart, valueEnd per tag
+    private int tagCount;
+    private int fieldCount;
+    // Numbers are parsed once, while scanning (where 2.x reports range errors), and picked up by
+    // their start offset when the fields are built.
+    private int[] numberStart = new int[16];
+    private long[] numberBits = new long[16];
+    private int numberCount;
+    private int numberCursor;
+
+    LineReader(byte[] body, Precision precision, long defaultTimeNanos, SeriesCache seriesCache) {
+        this.b = body;
+        this.seriesCache = seriesCache;
+        this.precision = precision;
+        this.defaultTime = precision.truncate(defaultTimeNanos);
+    }
+
+    /**
+     * The point on {@code b[start, end)}: {@code start} is past leading whitespace and not a
+     * comment; {@code end} excludes the line break.
+     *
+     * @throws LineSyntaxException if the line is invalid
+     */
+    Point parse(int start, int end) {
+        int keyEnd = scanKey(start, end);
+        Series series = series(start, keyEnd, tagCount == 0 ? keyEnd : tagBounds[0] - 1);
+        int keyLength = keyEnd - start;
+        if (keyLength > MAX_KEY_LENGTH) {
+            throw syntax("max key length exceeded: %d > %d (measurement and tags)", keyLength, MAX_KEY_LENGTH);
+        }
+        int fieldsStart = skipWhitespace(keyEnd, end);
+        int fieldsEnd = scanFields(fieldsStart, end);
+        List<Field> fields = readFields(fieldsStart, fieldsEnd, keyLength);
+        long time = readTime(fieldsEnd, end);
+        return new Point(series.measurement(), series.tags(), fields, time);
+    }
+
+    static int skipWhitespace(byte[] b, int i, int end) {
+        while (i < end && (b[i] == ' ' || b[i] == '\t' || b[i] == 0)) {
+            i++;
+        }
+        return i;
+    }
+
+    private int skipWhitespace(int i, int end) {
+        return skipWhitespace(b, i, end);
+    }
+
+    // ---- measurement and tags (scanKey, scanMeasurement, scanTags) ----
+
+    /** Validates the series key and records the tags' bounds; returns the index of the space after it. */
+    private int scanKey(int start, int end) {
+        tagCount = 0;
+        int i = start;
+        if (b[i] == ',') {
+            throw syntax("missing measurement: the line starts with ','");
+        }
+        while (true) {
+            i++;
+            if (i >= end) {
+                throw missingFields();
+            }
+            if (b[i - 1] == '\\') {
+                continue;
+            }
+            if (b[i] == ',') {
+                i++;
+                break;
+            }
+            if (b[i] == ' ') {
+                return i;
+            }
+        }
+        while (true) {
+            int keyStart = i;
+            if (i >= end || b[i] == ' ' || b[i] == ',' || b[i] == '=') {
+                throw syntax("missing tag key after ','");
+            }
+            do {
+                i++;
+                if (i >= end || ((b[i] == ' ' || b[i] == ',') && b[i - 1] != '\\')) {
+                    throw missingTagValue(keyStart, i);
+                }
+            } while (b[i] != '=' || b[i - 1] == '\\');
+            int keyEnd = i++;
+            int valueStart = i;
+            if (i >= end || b[i] == ',' || b[i] == ' ') {
+                throw missingTagValue(keyStart, keyEnd);
+            }
+            while (true) {
+                i++;
+                if (i >= end) {
+                    throw missingFields();
+                }
+                if (b[i - 1] == '\\') {
+                    continue;
+                }
+                if (b[i] == '=') {
+                    throw syntax("invalid tag format: unescaped '=' in the value of tag '%s' (write it as \\=)",
+                            StringDecoder.excerpt(b, keyStart, keyEnd));
+                }
+                if (b[i] == ',' || b[i] == ' ') {
+                    break;
+                }
+            }
+            addTag(keyStart, keyEnd, valueStart, i);
+            if (b[i] == ' ') {
+                return i;
+            }
+            i++;
+        }
+    }
+
+    private void addTag(int keyStart, int keyEnd, int valueStart, int valueEnd) {
+        int at = 4 * tagCount++;
+        if (at + 4 > tagBounds.length) {
+            tagBounds = Arrays.copyOf(tagBounds, tagBounds.length * 2);
+        }
+        tagBounds[at] = keyStart;
+        tagBounds[at + 1] = keyEnd;
+        tagBounds[at + 2] = valueStart;
+        tagBounds[at + 3] = valueEnd;
+    }
+
+    private Series series(int start, int keyEnd, int measurementEnd) {
+        Series cached = seriesCache.find(b, start, keyEnd);
+        if (cached != null) {
+            return cached; // the same bytes passed every check below before
+        }
+        for (int t = 0; t < tagCount; t++) {
+            requireNotReserved(tagBounds[4 * t], tagBounds[4 * t + 1]);
+        }
+        String measurement = text.decode(b, start, measurementEnd, StringDecoder.NAME, "measurement");
+        List<Tag> tags = List.of();
+        if (tagCount > 0) {
+            var array = new Tag[tagCount];
+            for (int t = 0; t < tagCount; t++) {
+                int at = 4 * t;
+                String key = text.decode(b, tagBounds[at], tagBounds[at + 1], StringDecoder.TAG, "tag key");
+                String value = text.decode(b, tagBounds[at + 2], tagBounds[at + 3], StringDecoder.TAG, "value of tag", key);
+                array[t] = new Tag(key, value);
+            }
+            Arrays.sort(array); // binary insertion sort below 32 tags: no allocation
+            for (int t = 1; t < array.length; t++) {
+                if (array[t].key().equals(array[t - 1].key())) {
+                    throw syntax("duplicate tags: tag key '%s' appears more than once", array[t].key());
+                }
+            }
+            tags = List.of(array);
+        }
+        var series = new Series(measurement, tags);
+        seriesCache.put(b, start, keyEnd, series);
+        return series;
+    }
+
+    private static final byte[][] RESERVED_TAG_KEYS = {
+        "_measurement".getBytes(StandardCharsets.US_ASCII), "_field".getBytes(StandardCharsets.US_ASCII),
+        "time".getBytes(StandardCharsets.US_ASCII), {0}, {(byte) 0xFF}, // 2.x also reserves its internal \x00 and \xff keys
+    };
+
+    private void requireNotReserved(int start, int end) {
+        for (byte[] reserved : RESERVED_TAG_KEYS) {
+            if (Arrays.equals(reserved, 0, reserved.length, b, start, end)) {
+                throw syntax("cannot use reserved tag key \"%s\"", StringDecoder.excerpt(b, start, end));
+            }
+        }
+    }
+
+    // ---- fields: validation (scanFields, scanNumber, scanBoolean) ----
+
+    /** Validates the field section starting at {@code start}; returns the index just past it. */
+    private int scanFields(int start, int end) {
+        int i = start;
+        boolean quoted = false;
+        int equals = 0;
+        int commas = 0;
+        int keyStart = start;
+        numberCount = 0;
+        while (i < end) {
+            byte c = b[i];
+            if (c == '\\' && i + 1 < end) {
+                i += 2;
+                continue;
+            }
+            if (c == '"' && equals > commas) {
+                quoted = !quoted;
+                i++;
+                continue;
+            }
+            if (c == '=' && !quoted) {
+                equals++;
+                if ((b[i - 1] == ' ' || b[i - 1] == ',') && b[i - 2] != '\\') {
+                    throw syntax("missing field key before '='");
+                }
+                if (i + 1 >= end || b[i + 1] == ',' || b[i + 1] == ' ') {
+                    throw syntax("missing field value for field '%s'", StringDecoder.excerpt(b, keyStart, i));
+                }
+                byte next = b[i + 1];
+                if ((next >= '0' && next <= '9') || next == '.' || next == '-' || next == 'N' || next == 'n') {
+                    i = scanNumber(i + 1, end, keyStart, i);
+                    continue;
+                }
+                if (next != '"') {
+                    i = scanBoolean(i + 1, end, keyStart, i);
+                    continue;
+                }
+            }
+            if (c == ',' && !quoted) {
+                commas++;
+                keyStart = i + 1;
+            }
+            if (c == ' ' && !quoted) {
+                break;
+            }
+            i++;
+        }
+        if (quoted) {
+            throw syntax("unbalanced quotes: a string field value is not closed with '\"'");
+        }
+        if (equals == 0 || commas != equals - 1) {
+            throw syntax(equals == 0
+                    ? "invalid field format: expected at least one field (key=value)"
+                    : "invalid field format: every field needs a key, '=' and a value, fields are separated by ','");
+        }
+        fieldCount = equals;
+        return i;
+    }
+
+    private int scanNumber(int i, int end, int keyStart, int keyEnd) {
+        int start = i;
+        boolean isInt = false;
+        boolean isUnsigned = false;
+        boolean decimal = false;
+        boolean scientific = false;
+        if (b[i] == '-') {
+            i++;
+            if (i == end) {
+                throw invalidNumber(keyStart, keyEnd, start, end);
+            }
+        }
+        for (; i < end; i++) {
+            byte c = b[i];
+            if (c == ',' || c == ' ') {
+                break;
+            }
+            if ((c == 'i' || c == 'u') && i > start && !(isInt || isUnsigned)) {
+                isInt = c == 'i';
+                isUnsigned = c == 'u';
+                continue;
+            }
+            if (c == '.') {
+                if (decimal) {
+                    throw invalidNumber(keyStart, keyEnd, start, end);
+                }
+                decimal = true;
+            }
+            if (i > start && (c == 'e' || c == 'E')) {
+                scientific = true;
+                continue;
+            }
+            if ((c == '+' || c == '-') && (b[i - 1] == 'e' || b[i - 1] == 'E')) {
+                continue;
+            }
+            if (!((c >= '0' && c <= '9') || c == '.')) { // also rejects NaN, as 2.x does
+                throw invalidNumber(keyStart, keyEnd, start, end);
+            }
+        }
+        int digits = i - start - (isInt ? 1 : 0) - (decimal ? 1 : 0) - (b[start] == '-' ? 1 : 0);
+        if (((isInt || isUnsigned) && (decimal || scientific)) || digits == 0) {
+            throw invalidNumber(keyStart, keyEnd, start, end);
+        }
+        long bits;
+        if (isInt || isUnsigned) {
+            if (b[i - 1] != (isInt ? 'i' : 'u') || (isUnsigned && b[start] == '-')) {
+                throw invalidNumber(keyStart, keyEnd, start, end);
+            }
+            bits = isInt ? parseInteger(keyStart, keyEnd, start, i - 1) : parseUnsigned(keyStart, keyEnd, start, i - 1);
+        } else {
+            bits = Double.doubleToRawLongBits(parseFloat(keyStart, keyEnd, start, i));
+        }
+        recordNumber(start, bits);
+        return i;
+    }
+
+    private long parseInteger(int keyStart, int keyEnd, int start, int end) {
+        try {
+            return NumberParser.parseLong(b, start, end);
+        } catch (NumberFormatException e) {
+            throw syntax("integer out of range for field '%s': %s (int64 holds -9223372036854775808 to 9223372036854775807)",
+                    StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, end));
+        }
+    }
+
+    private long parseUnsigned(int keyStart, int keyEnd, int start, int end) {
+        try {
+            return NumberParser.parseUnsignedLong(b, start, end);
+        } catch (NumberFormatException e) {
+            throw syntax("unsigned integer out of range for field '%s': %s (uint64 holds 0 to 18446744073709551615)",
+                    StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, end));
+        }
+    }
+
+    private double parseFloat(int keyStart, int keyEnd, int start, int end) {
+        try {
+            return NumberParser.parseDouble(b, start, end);
+        } catch (NumberFormatException e) {
+            throw syntax("invalid float for field '%s': '%s' is not a finite float64",
+                    StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, end));
+        }
+    }
+
+    private void recordNumber(int start, long bits) {
+        if (numberCount == numberStart.length) {
+            numberStart = Arrays.copyOf(numberStart, numberCount * 2);
+            numberBits = Arrays.copyOf(numberBits, numberCount * 2);
+        }
+        numberStart[numberCount] = start;
+        numberBits[numberCount++] = bits;
+    }
+
+    private int scanBoolean(int i, int end, int keyStart, int keyEnd) {
+        int start = i;
+        while (i < end && b[i] != ',' && b[i] != ' ') {
+            i++;
+        }
+        if (!isBoolean(start, i)) {
+            throw syntax("invalid field value for field '%s': expected a number, boolean or quoted string, found '%s'",
+                    StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, i));
+        }
+        return i;
+    }
+
+    /** t T true True TRUE f F false False FALSE, the spellings 2.x accepts. */
+    private boolean isBoolean(int start, int end) {
+        return switch (end - start) {
+            case 1 -> b[start] == 't' || b[start] == 'T' || b[start] == 'f' || b[start] == 'F';
+            case 4 -> is(start, "true") || is(start, "True") || is(start, "TRUE");
+            case 5 -> is(start, "false") || is(start, "False") || is(start, "FALSE");
+            default -> false;
+        };
+    }
+
+    private boolean is(int start, String ascii) {
+        for (int k = 0; k < ascii.length(); k++) {
+            if (b[start + k] != ascii.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- fields: building (walkFields, the field iterator, scanFieldValue) ----
+
+    private List<Field> readFields(int start, int end, int keyLength) {
+        var fields = new Field[fieldCount];
+        int n = 0;
+        numberCursor = 0;
+        int p = start;
+        while (p < end) {
+            int i = p;
+            while (i < end && (b[i] != '=' || (i != p && b[i - 1] == '\\'))) {
+                i++;
+            }
+            if (i > end - 2) {
+                throw syntax("invalid field format: field '%s' has no '=' and value", StringDecoder.excerpt(b, p, i));
+            }
+            if (keyLength + 4 + (i - p) > MAX_KEY_LENGTH) {
+                throw syntax("max key length exceeded: %d > %d (measurement, tags and field key '%s')",
+                        keyLength + 4 + (i - p), MAX_KEY_LENGTH, StringDecoder.excerpt(b, p, i));
+            }
+            int j = i + 1;
+            boolean quoted = false;
+            while (j < end) {
+                byte c = b[j];
+                if (c == '\\' && j + 1 < end && (b[j + 1] == '"' || b[j + 1] == '\\')) {
+                    j += 2;
+                    continue;
+                }
+                if (c == '"') {
+                    quoted = !quoted;
+                } else if (c == ',' && !quoted) {
+                    break;
+                }
+                j++;
+            }
+            if (i == p) { // only after a tab, which 2.x skips as whitespace before the first field
+                throw syntax("missing field key before '='");
+            }
+            String key = text.decode(b, p, i, StringDecoder.NAME, "field key");
+            FieldValue value = value(key, i + 1, j);
+            if (n == fields.length) {
+                fields = Arrays.copyOf(fields, n * 2); // only when 2.x's two scanners disagree on the field count
+            }
+            n = put(fields, n, new Field(key, value));
+            p = j < end ? j + 1 : j;
+        }
+        return switch (n) {
+            case 1 -> List.of(fields[0]);
+            case 2 -> List.of(fields[0], fields[1]);
+            default -> List.of(n == fields.length ? fields : Arrays.copyOf(fields, n));
+        };
+    }
+
+    /** Adds {@code field}; a repeated key keeps its first position and takes the last value, as 2.x's {@code Fields()} does. */
+    private static int put(Field[] fields, int n, Field field) {
+        for (int k = 0; k < n; k++) {
+            if (fields[k].key().equals(field.key())) {
+                fields[k] = field;
+                return n;
+            }
+        }
+        fields[n] = field;
+        return n + 1;
+    }
+
+    private FieldValue value(String key, int start, int end) {
+        if (start == end) {
+            throw syntax("missing field value for field '%s'", key);
+        }
+        byte first = b[start];
+        if (first == '"') {
+            if (end - start < 2 || b[end - 1] != '"') {
+                throw syntax("invalid string value for field '%s': unexpected text after the closing quote", key);
+            }
+            return new StringValue(text.decode(b, start + 1, end - 1, StringDecoder.STRING, "string value of field", key));
+        }
+        if ((first >= '0' && first <= '9') || first == '-' || first == '.') {
+            long recorded = 0;
+            boolean found = numberCursor < numberCount && numberStart[numberCursor] == start;
+            if (found) {
+                recorded = numberBits[numberCursor++];
+            }
+            return switch (b[end - 1]) {
+                case 'i' -> new IntegerValue(found ? recorded : parseInteger(start, start, start, end - 1));
+                case 'u' -> new UnsignedValue(found ? recorded : parseUnsigned(start, start, start, end - 1));
+                default -> new FloatValue(found ? Double.longBitsToDouble(recorded) : parseFloat(start, start, start, end));
+            };
+        }
+        if (!isBoolean(start, end)) {
+            throw syntax("invalid field value for field '%s': expected a number, boolean or quoted string, found '%s'",
+                    key, StringDecoder.excerpt(b, start, end));
+        }
+        return BooleanValue.of(first == 't' || first == 'T');
+    }
+
+    // ---- timestamp (scanTime, SafeCalcTime, CheckTime) ----
+
+    private long readTime(int fieldsEnd, int end) {
+        int start = skipWhitespace(fieldsEnd, end);
+        int i = start;
+        while (i < end && b[i] != '\n' && b[i] != ' ') {
+            if (!((b[i] >= '0' && b[i] <= '9') || (i == start && b[i] == '-'))) {
+                throw syntax("bad timestamp: expected an integer, found '%s'", StringDecoder.excerpt(b, start, end));
+            }
+            i++;
+        }
+        if (i == start) {
+            return defaultTime;
+        }
+        long timestamp;
+        try {
+            timestamp = NumberParser.parseLong(b, start, i);
+        } catch (NumberFormatException e) {
+            throw syntax(i - start == 1
+                    ? "bad timestamp: expected an integer, found '%s'"
+                    : "timestamp out of range: %s does not fit in a signed 64-bit integer", StringDecoder.excerpt(b, start, i));
+        }
+        long unit = precision.nanosPerUnit();
+        long nanos = timestamp * unit;
+        if (Math.multiplyHigh(timestamp, unit) != (nanos >> 63) || nanos < MIN_NANOS || nanos > MAX_NANOS) {
+            throw syntax("time outside range -9223372036854775806 - 9223372036854775806 (nanoseconds): %d with precision %s",
+                    timestamp, precision);
+        }
+        for (int k = i; k < end; k++) {
+            if (b[k] != ' ') {
+                throw syntax("point is invalid: unexpected '%s' after the timestamp", StringDecoder.excerpt(b, k, end));
+            }
+        }
+        return nanos;
+    }
+
+    // ---- errors ----
+
+    private static LineSyntaxException syntax(String format, Object... args) {
+        return new LineSyntaxException(args.length == 0 ? format : format.formatted(args));
+    }
+
+    private static LineSyntaxException missingFields() {
+        return syntax("missing fields: expected a space and at least one field (key=value) after the measurement and tags");
+    }
+
+    private LineSyntaxException missingTagValue(int keyStart, int keyEnd) {
+        return syntax("missing tag value for tag key '%s' (expected key=value)", StringDecoder.excerpt(b, keyStart, keyEnd));
+    }
+
+    private LineSyntaxException invalidNumber(int keyStart, int keyEnd, int start, int end) {
+        int valueEnd = start;
+        while (valueEnd < end && b[valueEnd] != ',' && b[valueEnd] != ' ') {
+            valueEnd++;
+        }
+        return syntax("invalid number for field '%s': '%s'", StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, valueEnd));
+    }
+}

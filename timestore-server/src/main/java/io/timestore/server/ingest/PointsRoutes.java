@@ -1,0 +1,153 @@
+package io.timestore.server.ingest;
+
+import io.timestore.server.config.PointsSettings;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.timestore.security.SecurityContext;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.DatasetId;
+import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.http.JsonBodies;
+import io.timestore.server.problems.NotFound;
+import io.timestore.server.problems.ProblemType;
+import io.timestore.server.http.RouteGroup;
+import io.timestore.server.http.Routes;
+import io.timestore.server.problems.TimestoreException;
+import java.time.InstantSource;
+import java.util.List;
+
+/**
+ * Ingestion ({@code dataset:write}): JSON batches at {@code POST /storage/v1/datasets/{dataset}/points}
+ * and InfluxDB v2 line protocol at {@code POST /api/v2/write?org=<tenant>&bucket=<dataset>}.
+ */
+public final class PointsRoutes implements RouteGroup {
+    private static final ApiOperation WRITE_JSON = ApiOperation.mutation("dataset:write", "points", "dataset");
+    private static final ApiOperation WRITE_LINES = ApiOperation.mutation("dataset:write", "points", "dataset");
+
+    private final DatasetService datasets;
+    private final PointsService points;
+    private final JsonBodies bodies;
+    private final PointsSettings settings;
+    private final InstantSource clock;
+    private final LineProtocolParser parser;
+    private final JsonPoints json;
+
+    public PointsRoutes(DatasetService datasets, PointsService points, JsonBodies bodies, PointsSettings settings,
+                        InstantSource clock) {
+        this.datasets = datasets;
+        this.points = points;
+        this.bodies = bodies;
+        this.settings = settings;
+        this.clock = clock;
+        this.parser = new LineProtocolParser(new Limits(settings.maxPointsPerWrite(), Limits.DEFAULTS.maxLineBytes()),
+                settings.seriesCacheSize());
+        this.json = new JsonPoints(settings.maxPointsPerWrite());
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.api(HandlerType.POST, "/storage/v1/datasets/{dataset}/points", WRITE_JSON, this::writeJson);
+        routes.api(HandlerType.POST, "/api/v2/write", WRITE_LINES, this::writeLines);
+    }
+
+    private void writeJson(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = io.timestore.server.datasets.DatasetRoutes.datasetId(ctx);
+        audit.dataset(id);
+        datasets.authorize(security, audit, id, Action.DATASET_WRITE, RouteKind.INGEST);
+        if (ctx.bodyAsBytes().length > settings.maxBodyBytes()) {
+            throw new InvalidRequest(ProblemType.PAYLOAD_TOO_LARGE, "the body exceeds %d bytes".formatted(settings.maxBodyBytes()));
+        }
+        var batch = json.parse(bodies.object(ctx), now());
+        if (!batch.isEmpty()) {
+            points.write(security, audit, id, batch, (line, field, detail) ->
+                    FieldError.at("/points/%d/fields/%s".formatted(line - 1, field.replace("~", "~0").replace("/", "~1")), detail),
+                    204);
+        }
+        ctx.status(204);
+    }
+
+    /**
+     * InfluxDB clients read an error's text from the JSON member {@code message} or the
+     * {@code X-Influx-Error} header; the problem document carries it in {@code detail}, so the
+     * header repeats it for them.
+     */
+    private void writeLines(Context ctx, SecurityContext security, RequestAudit audit) {
+        try {
+            writeLineProtocol(ctx, security, audit);
+        } catch (TimestoreException failure) {
+            ctx.header("X-Influx-Error", headerSafe(failure.getMessage()));
+            throw failure;
+        }
+    }
+
+    private void writeLineProtocol(Context ctx, SecurityContext security, RequestAudit audit) {
+        var org = single(ctx, "org");
+        var bucket = single(ctx, "bucket");
+        if (org == null || bucket == null) {
+            throw new InvalidRequest("org (the tenant) and bucket (the dataset) are required query parameters",
+                    List.of(FieldError.at(org == null ? "/org" : "/bucket", "required")));
+        }
+        // Another tenant's org looks exactly like a missing one: names do not leak, nothing is written.
+        if (!org.equals(security.tenant().value())) {
+            throw new NotFound("organization '%s' not found".formatted(org));
+        }
+        if (!DatasetId.isValid(bucket)) {
+            throw new NotFound("bucket '%s' not found".formatted(bucket));
+        }
+        audit.dataset(bucket);
+        var precision = precision(ctx);
+        datasets.authorize(security, audit, bucket, Action.DATASET_WRITE, RouteKind.INGEST);
+        var body = BoundedBody.decode(ctx.bodyAsBytes(), ctx.header("Content-Encoding"), settings.maxBodyBytes(),
+                settings.maxDecompressedBytes());
+        var batch = parse(body, precision);
+        if (!batch.isEmpty()) {
+            points.write(security, audit, bucket, batch, (line, field, detail) -> FieldError.onLine(line, detail), 204);
+        }
+        ctx.status(204);
+    }
+
+    private Batch parse(byte[] body, Precision precision) {
+        try {
+            return parser.parse(body, precision, now());
+        } catch (LineProtocolException e) {
+            if (e.reason() == LineProtocolException.Reason.TOO_MANY_POINTS) {
+                throw new InvalidRequest(ProblemType.PAYLOAD_TOO_LARGE, e.getMessage());
+            }
+            var errors = e.errors().stream().map(error -> FieldError.onLine(error.line(), error.message())).toList();
+            throw new InvalidRequest(e.getMessage() + "; nothing was written", errors);
+        }
+    }
+
+    private static Precision precision(Context ctx) {
+        var value = single(ctx, "precision");
+        if (value == null) {
+            return Precision.NANOSECONDS;
+        }
+        return Precision.find(value).orElseThrow(() -> new InvalidRequest(
+                "precision must be one of ns, us, ms, s; got '%s'".formatted(value),
+                List.of(FieldError.at("/precision", "expected ns, us, ms or s"))));
+    }
+
+    private static String single(Context ctx, String name) {
+        var values = ctx.queryParams(name);
+        if (values.size() > 1) {
+            throw new InvalidRequest(name + " must be given at most once");
+        }
+        return values.isEmpty() || values.getFirst().isEmpty() ? null : values.getFirst();
+    }
+
+    private long now() {
+        var instant = clock.instant();
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    }
+
+    private static String headerSafe(String text) {
+        var safe = text.replaceAll("[^\\x20-\\x7E]", "?");
+        return safe.length() > 1000 ? safe.substring(0, 1000) : safe;
+    }
+}

@@ -1,0 +1,74 @@
+package io.timestore.server.ingest;
+
+import io.timestore.server.points.PointsMetrics;
+import io.timestore.security.SecurityContext;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.db.Transactions;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.ProblemType;
+import java.util.ArrayList;
+import java.util.Objects;
+
+/**
+ * Writes batches of points into a dataset: one transaction per batch, all or nothing. A field
+ * whose type differs from the one it has in the batch or in the dataset is a 422
+ * {@code field_type_conflict} and nothing is written. The audit event commits with the points.
+ */
+public final class PointsService {
+    /** Where an error about a field of the batch's point on {@code line} points: the line or a JSON pointer. */
+    @FunctionalInterface
+    interface Locator {
+        FieldError at(int line, String field, String detail);
+    }
+
+    private final Transactions transactions;
+    private final DatasetService datasets;
+    private final PointsStore store = new PointsStore();
+    private final PointsMetrics metrics;
+
+    public PointsService(Transactions transactions, DatasetService datasets) {
+        this(transactions, datasets, PointsMetrics.none());
+    }
+
+    public PointsService(Transactions transactions, DatasetService datasets, PointsMetrics metrics) {
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.datasets = Objects.requireNonNull(datasets, "datasets");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** Stores {@code batch} in {@code dataset} and commits the audit event with {@code status}. */
+    void write(SecurityContext security, RequestAudit audit, String dataset, Batch batch, Locator locate, int status) {
+        refuseInternalConflicts(batch, locate);
+        var tenant = security.tenant();
+        var committed = transactions.inTenant(tenant, connection -> {
+            datasets.hold(connection, tenant, dataset);
+            var conflicts = store.fixFieldTypes(connection, tenant, dataset, batch.points());
+            if (!conflicts.isEmpty()) {
+                var errors = conflicts.stream().limit(100)
+                        .map(c -> locate.at(batch.lineOf(c.index()), c.field(), c.message())).toList();
+                throw new InvalidRequest(ProblemType.FIELD_TYPE_CONFLICT,
+                        conflicts.getFirst().message() + "; nothing was written", errors);
+            }
+            var written = store.insert(connection, tenant, dataset, batch.points());
+            audit.detail("points", written.points()).detail("series", written.series());
+            audit.commit(connection, status);
+            return written;
+        });
+        metrics.written(tenant, committed.points());
+    }
+
+    private static void refuseInternalConflicts(Batch batch, Locator locate) {
+        var conflicts = batch.typeConflicts();
+        if (conflicts.isEmpty()) {
+            return;
+        }
+        var errors = new ArrayList<FieldError>();
+        for (var conflict : conflicts) {
+            errors.add(locate.at(conflict.line(), conflict.field(), conflict.message()));
+        }
+        throw new InvalidRequest(ProblemType.FIELD_TYPE_CONFLICT, conflicts.getFirst().message() + "; nothing was written",
+                errors);
+    }
+}

@@ -1,0 +1,86 @@
+package io.timestore.server.ingest;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.timestore.server.points.Tag;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The series (measurement and sorted tags) of recently seen series keys, keyed by the raw bytes of
+ * the key as written on the line, shared by every parse of one {@link LineProtocolParser}. Points
+ * mostly belong to few series, within a batch and from one batch to the next, so a hit skips
+ * unescaping, String building, sorting and duplicate checks and lets those points share one tag
+ * list. Thread-safe; bounded by {@code points.series-cache-size} entries (Caffeine's size-based
+ * eviction) and a cap on key length.
+ *
+ * <p>A series is a function of its key's bytes alone (a key that fails a check is never cached),
+ * so an entry tells one tenant nothing about another: the same bytes from anyone give the same
+ * series.
+ */
+final class SeriesCache {
+    record Series(String measurement, List<Tag> tags) {}
+
+    /** Keys longer than this are not cached: rare, and each would pin that many bytes. */
+    private static final int MAX_KEY_BYTES = 1024;
+
+    private final Cache<Key, Series> cache;
+
+    /** A cache of at most {@code maximumSize} series. */
+    SeriesCache(int maximumSize) {
+        if (maximumSize < 1) {
+            throw new IllegalArgumentException("maximumSize must be positive, got " + maximumSize);
+        }
+        this.cache = Caffeine.newBuilder().maximumSize(maximumSize).build();
+    }
+
+    /** The cached series of key {@code b[start, end)}, or null. */
+    Series find(byte[] b, int start, int end) {
+        return end - start > MAX_KEY_BYTES ? null : cache.getIfPresent(new Key(b, start, end));
+    }
+
+    /** Remembers {@code value} for key {@code b[start, end)} (a copy of those bytes). */
+    void put(byte[] b, int start, int end, Series value) {
+        if (end - start <= MAX_KEY_BYTES) {
+            cache.put(new Key(Arrays.copyOfRange(b, start, end), 0, end - start), value);
+        }
+    }
+
+    /** How many series it holds, after evicting what its size requires (for tests). */
+    long size() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    /**
+     * Bytes {@code [start, end)} of an array, compared by content: a lookup reads the request body
+     * in place, a stored key owns a copy.
+     */
+    private static final class Key {
+        private final byte[] bytes;
+        private final int start;
+        private final int end;
+        private final int hash;
+
+        Key(byte[] bytes, int start, int end) {
+            this.bytes = bytes;
+            this.start = start;
+            this.end = end;
+            int h = 1;
+            for (int i = start; i < end; i++) {
+                h = 31 * h + bytes[i];
+            }
+            this.hash = h;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key key && key.hash == hash && Arrays.equals(bytes, start, end, key.bytes, key.start, key.end);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.timestore.server.points;
+
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Timestamps of the data plane: int64 nanoseconds since the Unix epoch, written and read as
+ * RFC 3339 with up to nine fractional digits ({@code 2024-05-01T12:00:00.123456789Z}) or as the
+ * integer itself. Every int64 has both forms, from {@code 1677-09-21T00:12:43.145224192Z}
+ * ({@link Long#MIN_VALUE}) to {@code 2262-04-11T23:47:16.854775807Z} ({@link Long#MAX_VALUE}).
+ */
+public final class Rfc3339 {
+    private static final Instant EARLIEST = Instant.ofEpochSecond(Math.floorDiv(Long.MIN_VALUE, 1_000_000_000L),
+            Math.floorMod(Long.MIN_VALUE, 1_000_000_000L));
+    private static final Instant LATEST = Instant.ofEpochSecond(Long.MAX_VALUE / 1_000_000_000L, Long.MAX_VALUE % 1_000_000_000L);
+    private static final Pattern RFC3339 = Pattern.compile(
+            "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
+    private static final Pattern NANOS = Pattern.compile("-?\\d{1,19}");
+
+    private Rfc3339() {}
+
+    /** {@code text} as RFC 3339 or int64 nanoseconds; empty when it is neither (or out of range). */
+    public static Optional<Long> parse(String text) {
+        if (NANOS.matcher(text).matches()) {
+            try {
+                return Optional.of(Long.parseLong(text));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+        return parseRfc3339(text);
+    }
+
+    /** {@code text} as RFC 3339 with at most nine fractional digits; empty outside the int64 range. */
+    public static Optional<Long> parseRfc3339(String text) {
+        return instant(text).flatMap(Rfc3339::nanos);
+    }
+
+    /**
+     * A bound of a time range: as {@link #parse}, except that an RFC 3339 instant beyond the int64
+     * range stands for the nearest int64 (a range from 0001-01-01T00:00:00Z holds the same points
+     * as one from the earliest int64 instant, as no point can be earlier).
+     */
+    public static Optional<Long> parseBound(String text) {
+        if (NANOS.matcher(text).matches()) {
+            return parse(text);
+        }
+        return instant(text).map(instant -> instant.isBefore(EARLIEST) ? Long.MIN_VALUE
+                : instant.isAfter(LATEST) ? Long.MAX_VALUE : nanos(instant).orElseThrow());
+    }
+
+    private static Optional<Instant> instant(String text) {
+        if (!RFC3339.matcher(text).matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OffsetDateTime.parse(text.toUpperCase(java.util.Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant());
+        } catch (DateTimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** RFC 3339 in UTC, with as many fractional digits as needed (0, 3, 6 or 9). */
+    public static String format(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)).toString();
+    }
+
+    private static Optional<Long> nanos(Instant instant) {
+        long seconds = instant.getEpochSecond();
+        long nanos = instant.getNano();
+        // The earliest instants have seconds * 10^9 below Long.MIN_VALUE although adding their
+        // nanoseconds brings them back in range (Long.MIN_VALUE is -9223372037 s + 145224192 ns):
+        // count a negative second's fraction down from the next second instead.
+        if (seconds < 0 && nanos > 0) {
+            seconds++;
+            nanos -= 1_000_000_000L;
+        }
+        try {
+            return Optional.of(Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), nanos));
+        } catch (ArithmeticException e) {
+            return Optional.empty();
+        }
+    }
+}

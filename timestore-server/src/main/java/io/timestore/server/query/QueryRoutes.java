@@ -1,0 +1,266 @@
+package io.timestore.server.query;
+
+import io.timestore.server.points.Rfc3339;
+import io.timestore.server.config.PointsSettings;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.timestore.security.SecurityContext;
+import io.timestore.security.TenantId;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.config.Durations;
+import io.timestore.server.datasets.DatasetRoutes;
+import io.timestore.server.http.CursorScope;
+import io.timestore.server.http.Cursors;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.http.Listing;
+import io.timestore.server.http.Pages;
+import io.timestore.server.http.Representations;
+import io.timestore.server.http.RouteGroup;
+import io.timestore.server.http.Routes;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reading points ({@code dataset:read}, a query route for the legacy global query scope):
+ * {@code GET .../query} (raw points, or aggregates with {@code step} and {@code agg}) and
+ * {@code GET .../series}. Points older than the dataset's retention are never returned.
+ *
+ * <p>The same two reads of another tenant's dataset shared with the caller's tenant (BR-003):
+ * {@code GET /storage/v1/shared/{owner}/datasets/{dataset}/query} and {@code .../series}, allowed
+ * when the share exists and the caller holds its scope (never by the legacy global query scope).
+ */
+public final class QueryRoutes implements RouteGroup {
+    private static final ApiOperation QUERY = ApiOperation.read("dataset:read", "points", "dataset");
+    private static final ApiOperation SERIES = ApiOperation.read("dataset:read", "points", "dataset");
+    private static final String SHARED = "/storage/v1/shared/{owner}/datasets/{dataset}";
+    private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
+            "epoch", "step", "agg");
+    private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
+
+    private final QueryService queries;
+    private final Cursors cursors;
+    private final PointsSettings settings;
+    private final InstantSource clock;
+
+    public QueryRoutes(QueryService queries, Cursors cursors, PointsSettings settings, InstantSource clock) {
+        this.queries = queries;
+        this.cursors = cursors;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/query", QUERY, QueryFormat.MEDIA_TYPES,
+                (ctx, security, audit) -> query(ctx, security, audit, own(ctx, security, audit)));
+        routes.api(HandlerType.GET, "/storage/v1/datasets/{dataset}/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, own(ctx, security, audit)));
+        routes.api(HandlerType.GET, SHARED + "/query", QUERY, QueryFormat.MEDIA_TYPES,
+                (ctx, security, audit) -> query(ctx, security, audit, shared(ctx, security, audit)));
+        routes.api(HandlerType.GET, SHARED + "/series", SERIES, (ctx, security, audit) -> series(ctx, security, audit, shared(ctx, security, audit)));
+    }
+
+    private ReadTarget own(Context ctx, SecurityContext security, RequestAudit audit) {
+        var id = DatasetRoutes.datasetId(ctx);
+        audit.dataset(id);
+        return new ReadTarget(security.tenant(), id, false);
+    }
+
+    private ReadTarget shared(Context ctx, SecurityContext security, RequestAudit audit) {
+        var owner = TenantId.parse(ctx.pathParam("owner")).orElseThrow(() -> new InvalidRequest(
+                "owner must be a tenant id matching ^[a-z0-9][a-z0-9-]{1,62}$", List.of(FieldError.at("/owner", "not a tenant id"))));
+        var id = DatasetRoutes.datasetId(ctx);
+        audit.dataset(id).detail("owner_tenant", owner.value());
+        return new ReadTarget(owner, id, true);
+    }
+
+    /** Parses the whole request, then the service authorizes and queries in one transaction; writes its result. */
+    private void query(Context ctx, SecurityContext security, RequestAudit audit, ReadTarget target) {
+        var format = QueryFormat.of(Representations.choose(ctx, QueryFormat.MEDIA_TYPES));
+        if (format == QueryFormat.CSV) {
+            audit.detail("format", "csv");
+        }
+        var result = queries.query(security, audit, pointsQuery(ctx, security, target, format));
+        result.nextCursor().ifPresent(cursor -> ctx.header("Link", "<%s>; rel=\"next\"".formatted(nextPage(ctx, cursor))));
+        ctx.contentType(format.contentType()).result(result.body());
+    }
+
+    /** The URL of the next page: this request's path and parameters with {@code cursor} set to the next one. */
+    private static String nextPage(Context ctx, String cursor) {
+        var url = new StringBuilder(ctx.path()).append('?');
+        ctx.queryParamMap().forEach((name, values) -> {
+            if (!name.equals("cursor")) {
+                values.forEach(value -> url.append(encode(name)).append('=').append(encode(value)).append('&'));
+            }
+        });
+        return url.append("cursor=").append(encode(cursor)).toString();
+    }
+
+    private static String encode(String text) {
+        return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The query as a value, every parameter checked (in the order the errors have always been reported). */
+    private PointsQuery pointsQuery(Context ctx, SecurityContext security, ReadTarget target, QueryFormat format) {
+        var filter = filter(ctx, QUERY_PARAMETERS);
+        var range = range(ctx, now());
+        boolean epochNanos = epochNanos(ctx);
+        var step = optional(ctx, "step");
+        var agg = optional(ctx, "agg");
+        if (step.isPresent() != agg.isPresent()) {
+            throw new InvalidRequest("step and agg go together: give both for aggregates, neither for raw points",
+                    List.of(FieldError.at(step.isPresent() ? "/agg" : "/step", "required with " + (step.isPresent() ? "step" : "agg"))));
+        }
+        if (step.isPresent()) {
+            return new PointsQuery(target, filter, range, format, epochNanos, aggregation(ctx, step.get(), agg.get()));
+        }
+        var scope = filter.boundTo(target.scope(Listing.RAW_POINTS, security))
+                .with("start", time(ctx, "start").map(String::valueOf))
+                .with("end", time(ctx, "end").map(String::valueOf));
+        return new PointsQuery(target, filter, range, format, epochNanos, rawPage(ctx, scope));
+    }
+
+    /**
+     * One page of raw points. The cursor is bound to the request's own {@code start} and {@code end}
+     * (as nanoseconds), not to the range after the retention horizon raised its start: the horizon
+     * moves with the clock, and a cursor must stay valid from one page to the next.
+     */
+    private PointsQuery.RawPage rawPage(Context ctx, CursorScope scope) {
+        int limit = limit(ctx);
+        var after = cursors.after(ctx, scope, position -> new QueryService.Position(position.int64(), position.int64()))
+                .orElse(new QueryService.Position(0, Long.MIN_VALUE));
+        return new PointsQuery.RawPage(limit, after, scope);
+    }
+
+    /**
+     * Aggregates per step. Whether the range holds too many steps is the service's to check: the
+     * range it reads starts no earlier than the dataset's retention horizon.
+     */
+    private static PointsQuery.Aggregation aggregation(Context ctx, String stepText, String aggText) {
+        if (ctx.queryParam("cursor") != null || ctx.queryParam("limit") != null) {
+            throw new InvalidRequest("aggregate queries take no limit or cursor; they are bounded by the time range and step");
+        }
+        long step = step(stepText);
+        var aggregate = Aggregate.find(aggText).orElseThrow(() -> new InvalidRequest(
+                "agg must be one of avg, min, max, sum, count, first, last",
+                List.of(FieldError.at("/agg", "unknown aggregate " + aggText))));
+        if (ctx.queryParam("start") == null) {
+            throw new InvalidRequest("aggregate queries need start", List.of(FieldError.at("/start", "required with step")));
+        }
+        return new PointsQuery.Aggregation(step, stepText, aggregate);
+    }
+
+    private void series(Context ctx, SecurityContext security, RequestAudit audit, ReadTarget target) {
+        var filter = filter(ctx, SERIES_PARAMETERS);
+        int limit = Pages.limit(ctx);
+        var scope = filter.boundTo(target.scope(Listing.SERIES, security));
+        var after = cursors.after(ctx, scope, position -> List.of(position.text(), position.text())).orElse(List.of("", "{}"));
+        var body = queries.series(security, audit, new SeriesListing(target, filter, limit, after.get(0), after.get(1), scope));
+        ctx.contentType("application/json").result(body);
+    }
+
+    private static SeriesFilter filter(Context ctx, Set<String> known) {
+        var tags = new HashMap<String, String>();
+        for (Map.Entry<String, List<String>> parameter : ctx.queryParamMap().entrySet()) {
+            var name = parameter.getKey();
+            if (name.startsWith("tag.") && name.length() > 4) {
+                tags.put(requireStorable(name.substring(4), name), requireStorable(single(parameter.getValue(), name), name));
+            } else if (!known.contains(name)) {
+                throw new InvalidRequest("unknown query parameter " + name,
+                        List.of(FieldError.at("/" + name, "expected one of " + new java.util.TreeSet<>(known) + " or tag.<key>")));
+            }
+        }
+        return new SeriesFilter(optional(ctx, "measurement").map(m -> requireStorable(m, "measurement")),
+                optional(ctx, "field").map(f -> requireStorable(f, "field")), tags);
+    }
+
+    /** A name to compare with stored ones: PostgreSQL's text holds no NUL, so none can match one (and the driver would fail). */
+    private static String requireStorable(String name, String parameter) {
+        if (name.indexOf('\0') >= 0) {
+            throw new InvalidRequest(parameter + " must not contain NUL (%00): no stored name does",
+                    List.of(FieldError.at("/" + parameter.replace("\0", "\\u0000"), "contains NUL")));
+        }
+        return name;
+    }
+
+    /** [start, end) as requested; the service raises start to the dataset's retention horizon. */
+    private static PointsQuery.RequestedRange range(Context ctx, long now) {
+        long start = time(ctx, "start").orElse(Long.MIN_VALUE);
+        long end = time(ctx, "end").orElse(ctx.queryParam("step") != null ? now : Long.MAX_VALUE);
+        return new PointsQuery.RequestedRange(start, end, now);
+    }
+
+    private static Optional<Long> time(Context ctx, String name) {
+        return optional(ctx, name).map(text -> Rfc3339.parseBound(text).orElseThrow(() -> new InvalidRequest(
+                "%s must be RFC 3339 (up to 9 fractional digits) or int64 nanoseconds, got '%s'".formatted(name, text),
+                List.of(FieldError.at("/" + name, "not a time")))));
+    }
+
+    private int limit(Context ctx) {
+        var text = optional(ctx, "limit");
+        if (text.isEmpty()) {
+            return settings.maxPointsPerQuery();
+        }
+        try {
+            int limit = Integer.parseInt(text.get());
+            if (limit >= 1 && limit <= settings.maxPointsPerQuery()) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new InvalidRequest("limit must be an integer from 1 to %d (the most points per query)".formatted(settings.maxPointsPerQuery()),
+                List.of(FieldError.at("/limit", "expected 1-" + settings.maxPointsPerQuery())));
+    }
+
+    private static boolean epochNanos(Context ctx) {
+        var epoch = optional(ctx, "epoch");
+        if (epoch.isPresent() && !epoch.get().equals("ns")) {
+            throw new InvalidRequest("epoch must be ns (times as int64 nanoseconds) or absent (RFC 3339)",
+                    List.of(FieldError.at("/epoch", "expected ns")));
+        }
+        return epoch.isPresent();
+    }
+
+    /** The step in nanoseconds: a positive duration in the one duration syntax ({@link Durations}). */
+    static long step(String text) {
+        Duration step;
+        try {
+            step = Durations.parse(text);
+        } catch (Durations.NotADuration e) {
+            throw new InvalidRequest("step " + e.getMessage(), List.of(FieldError.at("/step", "not a duration")));
+        }
+        if (step.isNegative() || step.isZero()) {
+            throw new InvalidRequest("step must be positive, got '%s'".formatted(text.strip()),
+                    List.of(FieldError.at("/step", "not positive")));
+        }
+        try {
+            return step.toNanos();
+        } catch (ArithmeticException e) {
+            throw new InvalidRequest("step is too large", List.of(FieldError.at("/step", "too large")));
+        }
+    }
+
+    private static Optional<String> optional(Context ctx, String name) {
+        var values = ctx.queryParams(name);
+        return values.isEmpty() ? Optional.empty() : Optional.of(single(values, name));
+    }
+
+    private static String single(List<String> values, String name) {
+        if (values.size() != 1) {
+            throw new InvalidRequest(name + " must be given at most once");
+        }
+        return values.getFirst();
+    }
+
+    private long now() {
+        var instant = clock.instant();
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    }
+}

@@ -1,0 +1,352 @@
+package io.timestore.server.query;
+
+import io.timestore.server.points.FieldType;
+import io.timestore.server.points.PointsMetrics;
+import io.timestore.server.config.PointsSettings;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.micrometer.core.instrument.Timer;
+import io.timestore.security.SecurityContext;
+import io.timestore.security.TenantId;
+import io.timestore.server.db.TenantWork;
+import io.timestore.server.db.Transactions;
+import io.timestore.security.authz.Action;
+import io.timestore.security.authz.RouteKind;
+import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.http.Cursors;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.shares.ShareService;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * Runs queries and hands their rows to a {@link SeriesOutput} (JSON or CSV) as they arrive from
+ * the database cursor. The encoded response is held until the request's audit event is durable
+ * (G4: nothing is acknowledged before), so its size is bounded by {@link PointsSettings#maxPointsPerQuery()}.
+ *
+ * <p>Reads flow one way: {@link QueryRoutes} parses and validates the whole request into a
+ * {@link PointsQuery} or {@link SeriesListing} before any transaction; this service authorizes
+ * the dataset and queries it, and returns what the route writes.
+ *
+ * <p>Every query runs in the caller's tenant transaction ({@link #read}) and reads the dataset of {@code owner}:
+ * the caller's own tenant, or the owner of a dataset shared with it, whose rows row-level
+ * security shows the caller only while the share exists.
+ */
+public final class QueryService {
+    /** Where a raw page ends: the last (series, time) returned, when more follow. */
+    record Position(long series, long time) {}
+
+    /** A query's response body; {@code nextCursor} is present when more raw points follow. */
+    record QueryResult(byte[] body, Optional<String> nextCursor) {}
+
+    /** A raw query's page; {@code nextCursor} is present when more points follow. */
+    record RawPage(byte[] body, int points, Optional<String> nextCursor) {}
+
+    private final Transactions transactions;
+    private final JsonFactory json;
+    private final QueryStore store = new QueryStore();
+    private final PointsMetrics metrics;
+    private final DatasetService datasets;
+    private final ShareService shares;
+    private final Cursors cursors;
+    private final int maxPointsPerQuery;
+
+    public QueryService(Transactions transactions, JsonFactory json, PointsMetrics metrics, DatasetService datasets,
+                        ShareService shares, Cursors cursors, PointsSettings settings) {
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.json = Objects.requireNonNull(json, "json");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.datasets = Objects.requireNonNull(datasets, "datasets");
+        this.shares = Objects.requireNonNull(shares, "shares");
+        this.cursors = Objects.requireNonNull(cursors, "cursors");
+        this.maxPointsPerQuery = settings.maxPointsPerQuery();
+    }
+
+    /**
+     * Runs {@code query} (parsed and validated by the route): authorizes its dataset and reads it in
+     * one transaction. 400 when an aggregate's range, from the dataset's retention horizon on, holds
+     * more steps than the most points per query.
+     */
+    QueryResult query(SecurityContext security, RequestAudit audit, PointsQuery query) {
+        return read(security, query.kind(), connection -> {
+            var range = query.range().within(retentionDays(connection, security, audit, query.target()));
+            var out = query.format().open(json, query.epochNanos());
+            var target = query.target();
+            return switch (query.shape()) {
+                case PointsQuery.Aggregation aggregation -> {
+                    long buckets = range.steps(aggregation.stepNanos());
+                    if (buckets > maxPointsPerQuery) {
+                        throw new InvalidRequest("%d steps of %s from start to end exceed the limit of %d points per query"
+                                .formatted(buckets, aggregation.stepText(), maxPointsPerQuery),
+                                List.of(FieldError.at("/step", "too small for the range")));
+                    }
+                    audit.detail("agg", aggregation.aggregate().name().toLowerCase(Locale.ROOT)).detail("step", aggregation.stepText());
+                    var body = aggregate(connection, target.owner(), target.dataset(), query.filter(), range,
+                            aggregation.stepNanos(), aggregation.aggregate(), maxPointsPerQuery, out);
+                    yield new QueryResult(body, Optional.empty());
+                }
+                case PointsQuery.RawPage page -> {
+                    var scope = page.scope();
+                    var raw = raw(connection, target.owner(), target.dataset(), query.filter(), range, page.after(), page.limit(),
+                            out, last -> cursors.encode(scope, position -> position.int64(last.series()).int64(last.time())));
+                    audit.detail("points", raw.points());
+                    yield new QueryResult(raw.body(), raw.nextCursor());
+                }
+            };
+        });
+    }
+
+    /** Runs {@code listing} (parsed and validated by the route): authorizes its dataset and lists its series in one transaction. */
+    byte[] series(SecurityContext security, RequestAudit audit, SeriesListing listing) {
+        return read(security, "series", connection -> {
+            var target = listing.target();
+            retentionDays(connection, security, audit, target);
+            return series(connection, target.owner(), target.dataset(), listing.filter(), listing.afterMeasurement(),
+                    listing.afterTags(), listing.limit(),
+                    (measurement, tags) -> cursors.encode(listing.scope(), position -> position.text(measurement).text(tags)));
+        });
+    }
+
+    /** Authorizes the read of {@code target} in the read's transaction; the dataset's retention. */
+    private OptionalInt retentionDays(Connection connection, SecurityContext security, RequestAudit audit, ReadTarget target)
+            throws SQLException {
+        if (target.viaShare()) {
+            return shares.authorizeRead(connection, security, target.owner(), target.dataset()).retentionDays();
+        }
+        return datasets.authorize(connection, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY)
+                .retentionDays();
+    }
+
+    /**
+     * Runs one read in the caller's tenant transaction, timed as a query of {@code kind}: the
+     * dataset is authorized and then queried in the same transaction, so a read costs one
+     * transaction. (READ COMMITTED: a dataset deleted between the lookup and the query reads as
+     * empty; row-level security still shows nothing of another tenant.) Its statements run on
+     * their generic plans ({@link Transactions#inTenantWithGenericPlans}).
+     */
+    private <T> T read(SecurityContext security, String kind, TenantWork<T> work) {
+        // Only reads that answer are timed: a 404, 403 or 400 would pull the percentiles down.
+        var sample = Timer.start();
+        T result = transactions.inTenantWithGenericPlans(security.tenant(), work);
+        sample.stop(metrics.queryTimer(kind));
+        return result;
+    }
+
+    /** Raw points by (series, time) after {@code after}, at most {@code limit}, into {@code out}; a cursor when more follow. */
+    private RawPage raw(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+                Position after, int limit, SeriesOutput out, Function<Position, String> cursor) throws SQLException {
+        var page = new RawSink(out, limit);
+        store.raw(connection, owner, dataset, filter, range, after.series(), after.time(), limit + 1, page);
+        var next = page.more ? Optional.of(cursor.apply(page.last)) : Optional.<String>empty();
+        return new RawPage(out.finish(next), page.count, next);
+    }
+
+    /**
+     * Aggregates per series and step; 400 once more than {@code maxPoints} buckets would be
+     * returned. Series are read in chunks of consecutive ids that cannot together return more than
+     * {@code maxPoints}, so a query that ends in 400 stops reading after the chunk that crossed the
+     * limit; within a chunk, one statement per field type, their cursors merged by series id, so
+     * series come out in id order as in a raw query.
+     */
+    private byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
+                     long stepNanos, Aggregate aggregate, int maxPoints, SeriesOutput out) throws SQLException {
+        var selected = store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1);
+        int chunk = seriesPerChunk(range, stepNanos, maxPoints);
+        int written = 0;
+        for (int from = 0; from < selected.size(); from += chunk) {
+            var series = selected.subList(from, Math.min(selected.size(), from + chunk));
+            written = aggregateChunk(connection, owner, dataset, series, range, stepNanos, aggregate, maxPoints, written, out);
+        }
+        return out.finish(Optional.empty());
+    }
+
+    /** How many series' buckets fit the limit whatever their data: windows are aligned to the epoch, not to start. */
+    static int seriesPerChunk(QueryStore.TimeRange range, long stepNanos, int maxPoints) {
+        if (range.end() <= range.start()) {
+            return Integer.MAX_VALUE;
+        }
+        long windows = range.steps(stepNanos);
+        return windows >= maxPoints ? 1 : (int) Math.max(1, maxPoints / (windows + 1));
+    }
+
+    /** Writes the buckets of {@code series} (consecutive ids); returns the points written so far. */
+    private int aggregateChunk(Connection connection, TenantId owner, String dataset, List<QueryStore.Series> series,
+                               QueryStore.TimeRange range, long stepNanos, Aggregate aggregate, int maxPoints, int written,
+                               SeriesOutput out) throws SQLException {
+        var byId = new HashMap<Long, QueryStore.Series>();
+        var byType = new EnumMap<FieldType, List<QueryStore.Series>>(FieldType.class);
+        for (var one : series) {
+            byId.put(one.id(), one);
+            byType.computeIfAbsent(one.type(), type -> new ArrayList<>()).add(one);
+        }
+        try (var cursors = new OpenCursors()) {
+            for (var ofOneType : byType.values()) {
+                cursors.add(store.openAggregate(connection, owner, dataset, ofOneType, range, stepNanos, aggregate)).next();
+            }
+            for (var cursor = cursors.lowestSeries(); cursor != null; cursor = cursors.lowestSeries()) {
+                var current = byId.get(cursor.series());
+                var resultType = aggregate.resultType(current.type());
+                out.startSeries(current.measurement(), current.tags(), current.field(), resultType);
+                do {
+                    if (++written > maxPoints) {
+                        throw tooMany(maxPoints);
+                    }
+                    out.point(cursor.bucket(), cursor.value());
+                } while (cursor.next() && cursor.series() == current.id());
+            }
+            return written;
+        }
+    }
+
+    /** The aggregate cursors of one chunk; closing closes them all, a failure in one not hiding the others. */
+    private static final class OpenCursors implements AutoCloseable {
+        private final List<QueryStore.AggregateRows> cursors = new ArrayList<>();
+
+        QueryStore.AggregateRows add(QueryStore.AggregateRows cursor) {
+            cursors.add(cursor);
+            return cursor;
+        }
+
+        /** The cursor whose current row has the lowest series id, or null when all are done. */
+        QueryStore.AggregateRows lowestSeries() throws SQLException {
+            QueryStore.AggregateRows lowest = null;
+            for (var cursor : cursors) {
+                if (cursor.hasRow() && (lowest == null || cursor.series() < lowest.series())) {
+                    lowest = cursor;
+                }
+            }
+            return lowest;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            SQLException first = null;
+            for (var cursor : cursors) {
+                try {
+                    cursor.close();
+                } catch (SQLException e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+    }
+
+    /** A page of series (measurement, tags, fields with types) after the given position, as {"items", "next_cursor"?}. */
+    private byte[] series(Connection connection, TenantId owner, String dataset, SeriesFilter filter, String afterMeasurement,
+                  String afterTags, int limit, BiFunction<String, String, String> cursor) throws SQLException {
+        var out = new ByteArrayOutputStream();
+        try (var generator = json.createGenerator(out)) {
+            generator.writeStartObject();
+            generator.writeArrayFieldStart("items");
+            String[] last = new String[2];
+            int[] count = {0};
+            boolean[] more = {false};
+            store.seriesPage(connection, owner, dataset, filter, afterMeasurement, afterTags, limit + 1, row -> {
+                if (count[0] == limit) {
+                    more[0] = true;
+                    return false;
+                }
+                count[0]++;
+                last[0] = row.getString(1);
+                last[1] = row.getString(2);
+                writeSeriesItem(generator, last[0], last[1], row.getString(3));
+                return true;
+            });
+            generator.writeEndArray();
+            if (more[0]) {
+                generator.writeStringField("next_cursor", cursor.apply(last[0], last[1]));
+            }
+            generator.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private void writeSeriesItem(JsonGenerator generator, String measurement, String tags, String fields) {
+        try {
+            generator.writeStartObject();
+            generator.writeStringField("measurement", measurement);
+            generator.writeFieldName("tags");
+            JsonSeriesOutput.copy(json, tags, generator);
+            generator.writeFieldName("fields");
+            JsonSeriesOutput.copy(json, fields, generator);
+            generator.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static InvalidRequest tooMany(int maxPoints) {
+        return new InvalidRequest("the query would return more than %d points; narrow the time range, use a larger step or filter series"
+                .formatted(maxPoints));
+    }
+
+    /** Writes raw rows, grouping consecutive rows of one series. */
+    private static final class RawSink implements QueryStore.RowSink {
+        private final SeriesOutput out;
+        private final int limit;
+        private int count;
+        private boolean more;
+        private Position last;
+        private long current = Long.MIN_VALUE;
+
+        RawSink(SeriesOutput out, int limit) {
+            this.out = out;
+            this.limit = limit;
+        }
+
+        @Override
+        public boolean accept(ResultSet row) throws SQLException {
+            if (count == limit) {
+                more = true;
+                return false;
+            }
+            long series = row.getLong(1);
+            var type = FieldType.fromLowercaseName(row.getString(5));
+            if (series != current) {
+                out.startSeries(row.getString(2), row.getString(3), row.getString(4), type);
+                current = series;
+            }
+            long time = row.getLong(6);
+            out.point(time, storedValue(row, type));
+            count++;
+            last = new Position(series, time);
+            return true;
+        }
+
+        private static Object storedValue(ResultSet row, FieldType type) throws SQLException {
+            return switch (type) {
+                case FLOAT -> row.getDouble(7);
+                case INTEGER -> row.getLong(8);
+                case UNSIGNED -> new BigDecimal(Long.toUnsignedString(row.getLong(8)));
+                case BOOLEAN -> row.getBoolean(9);
+                case STRING -> row.getString(10);
+            };
+        }
+    }
+}

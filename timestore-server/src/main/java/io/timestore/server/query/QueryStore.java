@@ -1,0 +1,294 @@
+package io.timestore.server.query;
+
+import io.timestore.server.points.FieldType;
+import io.timestore.security.TenantId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reading points (V6__points.sql) inside the caller's tenant transaction. Rows are handed to a
+ * sink one at a time from a server-side cursor (fetch size), never collected into a list.
+ */
+final class QueryStore {
+    private static final int FETCH_SIZE = 5_000;
+    // Tag equality goes through series_tags (V16): text equality on its digest is leakproof, so
+    // the index finds the candidate series under row-level security, where the jsonb containment
+    // below (not leakproof) could only be checked series by series. Containment stays as the exact
+    // check on the candidates. One IN per tag, added by withFilter.
+    //
+    // The condition names only what the filter gives (no `? IS NULL OR ...`): each shape of filter
+    // is its own statement, so its generic plan (QueryService plans reads generically) can use the
+    // index of every column it constrains.
+    private static final String SERIES_FILTER = "s.tenant_id = ? AND s.dataset_id = ?";
+    // measurement_digest (V19) is md5 of the measurement: its index holds a short entry whatever
+    // the measurement's length; the name itself is still compared.
+    private static final String MEASUREMENT_FILTER = " AND s.measurement_digest = md5(?::text) AND s.measurement = ?";
+    private static final String FIELD_FILTER = " AND s.field = ?";
+    private static final String TAGS_FILTER = " AND s.tags @> ?::jsonb";
+    private static final String TAG_FILTER = """
+            AND s.id IN (SELECT t.series_id FROM series_tags t
+                         WHERE t.tenant_id = ? AND t.dataset_id = ? AND t.digest = md5(?) || md5(?))
+            """;
+    private static final String RAW = """
+            SELECT s.id, s.measurement, s.tags::text, s.field, s.type, p.ts_ns, p.f, p.i, p.b, p.s
+            FROM series s
+            JOIN points p ON p.tenant_id = s.tenant_id AND p.dataset_id = s.dataset_id AND p.series_id = s.id
+            WHERE %s AND p.ts_ns >= ? AND p.ts_ns < ? AND (s.id, p.ts_ns) > (?, ?)
+            ORDER BY s.id, p.ts_ns
+            LIMIT ?
+            """;
+    private static final String SERIES = """
+            SELECT s.id, s.measurement, s.tags::text, s.field, s.type FROM series s
+            WHERE %s
+            ORDER BY s.id LIMIT ?
+            """;
+    private static final String NUMERIC_FILTER = " AND s.type IN ('float', 'integer', 'unsigned')";
+    // One statement per field type of the selected series, not one per series: a filter that
+    // matches a hundred series reads them in one index scan (series_id = ANY) instead of a
+    // hundred statements. A single series keeps the plain statement, the one the benchmark
+    // compares with.
+    //
+    // A point's window starts at the multiple of the step at or below its time (windows are
+    // aligned to the epoch). WINDOW computes it without overflowing bigint whatever the time and
+    // step: the remainder is in (-step, step), so adding the step to a negative one cannot
+    // overflow, and the window that would start before the earliest int64 (points as early as
+    // 1677-09-21 with a step that does not divide 2^63) is given the earliest int64 as its start.
+    private static final String WINDOW = """
+            CASE WHEN p.ts_ns < ? THEN ?::bigint
+                 ELSE p.ts_ns - CASE WHEN p.ts_ns %% ? < 0 THEN p.ts_ns %% ? + ? ELSE p.ts_ns %% ? END END""";
+    private static final String AGGREGATE = """
+            SELECT %1$s AS bucket, %2$s
+            FROM points p
+            WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.ts_ns >= ? AND p.ts_ns < ?
+            GROUP BY bucket ORDER BY bucket
+            """;
+    private static final String AGGREGATE_SERIES = """
+            SELECT %1$s AS bucket, %2$s, p.series_id
+            FROM points p
+            WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ANY (?::bigint[]) AND p.ts_ns >= ? AND p.ts_ns < ?
+            GROUP BY p.series_id, bucket ORDER BY p.series_id, bucket
+            """;
+    private static final String SERIES_PAGE = """
+            SELECT s.measurement, s.tags::text, jsonb_object_agg(s.field, s.type)::text
+            FROM series s
+            WHERE %s AND (s.measurement, s.tags) > (?, ?::jsonb)
+            GROUP BY s.measurement, s.tags
+            ORDER BY s.measurement, s.tags
+            LIMIT ?
+            """;
+    private static final String UNSIGNED = "(p.i::numeric + CASE WHEN p.i < 0 THEN 18446744073709551616 ELSE 0 END)";
+
+    /** One series: a field of a measurement with one tag set ({@code tags} as JSON text). */
+    record Series(long id, String measurement, String tags, String field, FieldType type) {}
+
+    /** A half-open time range in nanoseconds: start inclusive, end exclusive. */
+    record TimeRange(long start, long end) {
+        /** How many steps of {@code stepNanos} it takes to cover the range (0 if empty), Long.MAX_VALUE if more. */
+        long steps(long stepNanos) {
+            if (end <= start) {
+                return 0;
+            }
+            // end - start wraps for ranges wider than Long.MAX_VALUE, but read as unsigned it is exact.
+            long steps = Long.divideUnsigned(end - start - 1, stepNanos) + 1;
+            return steps <= 0 ? Long.MAX_VALUE : steps;
+        }
+    }
+
+    /** Receives rows in order; returns false to stop early. */
+    @FunctionalInterface
+    interface RowSink {
+        boolean accept(ResultSet row) throws SQLException;
+    }
+
+    void raw(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
+             long afterSeries, long afterTime, int limit, RowSink sink) throws SQLException {
+        try (var statement = connection.prepareStatement(rawStatement(filter))) {
+            int next = bindFilter(statement, 1, tenant, dataset, filter);
+            statement.setLong(next, range.start());
+            statement.setLong(next + 1, range.end());
+            statement.setLong(next + 2, afterSeries);
+            statement.setLong(next + 3, afterTime);
+            statement.setInt(next + 4, limit);
+            stream(statement, sink);
+        }
+    }
+
+    /** The raw-points statement for {@code filter}, with its {@code ?} placeholders (for the query-plan test). */
+    static String rawStatement(SeriesFilter filter) {
+        return withFilter(RAW, filter);
+    }
+
+    /** The series the filter selects, by id, at most {@code limit}. */
+    List<Series> series(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, boolean numericOnly,
+                        int limit) throws SQLException {
+        try (var statement = prepareSeries(connection, "", tenant, dataset, filter, numericOnly, limit)) {
+            var series = new ArrayList<Series>();
+            stream(statement, row -> series.add(new Series(row.getLong(1), row.getString(2), row.getString(3),
+                    row.getString(4), FieldType.fromLowercaseName(row.getString(5)))));
+            return series;
+        }
+    }
+
+    /** The statement of {@link #series}, bound; {@code prefix} goes in front (an EXPLAIN, in the query-plan test). */
+    PreparedStatement prepareSeries(Connection connection, String prefix, TenantId tenant, String dataset, SeriesFilter filter,
+                                    boolean numericOnly, int limit) throws SQLException {
+        var statement = connection.prepareStatement(prefix + withFilter(SERIES, filter, numericOnly ? NUMERIC_FILTER : ""));
+        int next = bindFilter(statement, 1, tenant, dataset, filter);
+        statement.setInt(next, limit);
+        return statement;
+    }
+
+    /**
+     * The buckets of {@code series}, all of one field type, as an open cursor in (series id,
+     * bucket) order; the caller closes it. Several may be open at once in one transaction.
+     */
+    AggregateRows openAggregate(Connection connection, TenantId tenant, String dataset, List<Series> series, TimeRange range,
+                                long stepNanos, Aggregate aggregate) throws SQLException {
+        var type = series.getFirst().type();
+        boolean one = series.size() == 1;
+        var statement = connection.prepareStatement((one ? AGGREGATE : AGGREGATE_SERIES)
+                .formatted(WINDOW.formatted(), aggregate.sql(valueOf(type))));
+        try {
+            // The first window that starts within the int64 range: Long.MIN_VALUE / step rounds up.
+            statement.setLong(1, Long.MIN_VALUE / stepNanos * stepNanos);
+            statement.setLong(2, Long.MIN_VALUE);
+            for (int i = 3; i <= 6; i++) {
+                statement.setLong(i, stepNanos);
+            }
+            statement.setString(7, tenant.value());
+            statement.setString(8, dataset);
+            if (one) {
+                statement.setLong(9, series.getFirst().id());
+            } else {
+                statement.setArray(9, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
+            }
+            statement.setLong(10, range.start());
+            statement.setLong(11, range.end());
+            statement.setFetchSize(FETCH_SIZE);
+            return new AggregateRows(statement, statement.executeQuery(), one ? series.getFirst().id() : -1);
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
+        }
+    }
+
+    /** An open cursor over aggregated buckets: {@link #next} moves to the next row. */
+    static final class AggregateRows implements AutoCloseable {
+        private final PreparedStatement statement;
+        private final ResultSet rows;
+        private final long onlySeries; // the one series' id (ids are positive), or -1 when the rows name theirs
+        private boolean current;
+
+        private AggregateRows(PreparedStatement statement, ResultSet rows, long onlySeries) {
+            this.statement = statement;
+            this.rows = rows;
+            this.onlySeries = onlySeries;
+        }
+
+        /** Moves to the next row; false (and stays so) once there is none. */
+        boolean next() throws SQLException {
+            current = rows.next();
+            return current;
+        }
+
+        boolean hasRow() {
+            return current;
+        }
+
+        long series() throws SQLException {
+            return onlySeries >= 0 ? onlySeries : rows.getLong(3);
+        }
+
+        long bucket() throws SQLException {
+            return rows.getLong(1);
+        }
+
+        Object value() throws SQLException {
+            return rows.getObject(2);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try (statement) {
+                rows.close();
+            }
+        }
+    }
+
+    /** Series grouped by measurement and tag set, after the given position, with their fields' types. */
+    void seriesPage(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, String afterMeasurement,
+                    String afterTags, int limit, RowSink sink) throws SQLException {
+        try (var statement = connection.prepareStatement(withFilter(SERIES_PAGE, filter))) {
+            int next = bindFilter(statement, 1, tenant, dataset, filter);
+            statement.setString(next, afterMeasurement);
+            statement.setString(next + 1, afterTags);
+            statement.setInt(next + 2, limit);
+            stream(statement, sink);
+        }
+    }
+
+    private static String valueOf(FieldType type) {
+        return switch (type) {
+            case FLOAT -> "p.f";
+            case INTEGER -> "p.i";
+            case UNSIGNED -> UNSIGNED;
+            case BOOLEAN -> "p.b";
+            case STRING -> "p.s";
+        };
+    }
+
+    private static int bindFilter(PreparedStatement statement, int first, TenantId tenant, String dataset,
+                                  SeriesFilter filter) throws SQLException {
+        statement.setString(first, tenant.value());
+        statement.setString(first + 1, dataset);
+        int next = first + 2;
+        if (filter.measurement().isPresent()) {
+            statement.setString(next++, filter.measurement().get());
+            statement.setString(next++, filter.measurement().get());
+        }
+        if (filter.field().isPresent()) {
+            statement.setString(next++, filter.field().get());
+        }
+        if (!filter.tags().isEmpty()) {
+            statement.setString(next++, filter.tagsJson());
+        }
+        for (var tag : filter.tags().entrySet()) {
+            statement.setString(next, tenant.value());
+            statement.setString(next + 1, dataset);
+            statement.setString(next + 2, tag.getKey());
+            statement.setString(next + 3, tag.getValue());
+            next += 4;
+        }
+        return next;
+    }
+
+    /** {@code statement} with the series condition of {@code filter}: one tag lookup per tag it names. */
+    private static String withFilter(String statement, SeriesFilter filter) {
+        return withFilter(statement, filter, "");
+    }
+
+    private static String withFilter(String statement, SeriesFilter filter, String extraCondition) {
+        var condition = new StringBuilder(SERIES_FILTER).append(extraCondition);
+        filter.measurement().ifPresent(measurement -> condition.append(MEASUREMENT_FILTER));
+        filter.field().ifPresent(field -> condition.append(FIELD_FILTER));
+        if (!filter.tags().isEmpty()) {
+            condition.append(TAGS_FILTER).append(" ").append(TAG_FILTER.repeat(filter.tags().size()));
+        }
+        return statement.formatted(condition);
+    }
+
+    private static void stream(PreparedStatement statement, RowSink sink) throws SQLException {
+        statement.setFetchSize(FETCH_SIZE);
+        try (var rows = statement.executeQuery()) {
+            while (rows.next()) {
+                if (!sink.accept(rows)) {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.timestore.server.retention;
+
+import io.timestore.server.config.PointsSettings;
+import io.timestore.security.TenantId;
+import io.timestore.server.db.Transactions;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes points older than their dataset's {@code retention_days}, in bounded batches, one
+ * transaction per batch in the owning tenant (row-level security stays in force). Queries
+ * already hide such points; this reclaims the space. One instance runs at a time across servers:
+ * a run holds a PostgreSQL session advisory lock and skips when another holds it.
+ */
+public final class PointsRetention implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PointsRetention.class);
+    // "points-retention" as a 64-bit advisory lock key; distinct from the audit jobs' keys.
+    private static final long LOCK_KEY = 0x7074735F72657431L;
+    private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(?)";
+    private static final String UNLOCK = "SELECT pg_advisory_unlock(?)";
+    private static final String TENANTS = "SELECT id FROM tenants ORDER BY id";
+    private static final String RETAINED = """
+            SELECT id, retention_days FROM datasets WHERE tenant_id = ? AND retention_days IS NOT NULL ORDER BY id
+            """;
+    private static final String DELETE_BATCH = """
+            DELETE FROM points WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM points WHERE tenant_id = ? AND dataset_id = ? AND ts_ns < ? LIMIT ?))
+            """;
+    private static final long NANOS_PER_DAY = 86_400_000_000_000L;
+
+    private record Retained(String dataset, int days) {}
+
+    private final DataSource dataSource;
+    private final Transactions transactions;
+    private final PointsSettings settings;
+    private final InstantSource clock;
+    private final ScheduledExecutorService scheduler;
+
+    public PointsRetention(DataSource dataSource, Transactions transactions, PointsSettings settings, InstantSource clock) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("points-retention").factory());
+    }
+
+    /** Schedules a run every {@link PointsSettings#retentionInterval()}, the first after one interval. */
+    public PointsRetention start() {
+        long every = settings.retentionInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::runLogged, every, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /**
+     * One run now, on the calling thread: the number of points deleted, or -1 when another
+     * instance holds the lock.
+     */
+    public long runOnce() {
+        try (var lockConnection = dataSource.getConnection()) {
+            lockConnection.setAutoCommit(true);
+            if (!advisory(lockConnection, TRY_LOCK)) {
+                return -1;
+            }
+            try {
+                return purgeAll();
+            } finally {
+                advisory(lockConnection, UNLOCK);
+            }
+        } catch (SQLException e) {
+            throw new io.timestore.server.db.DatabaseFailure(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+
+    private void runLogged() {
+        try {
+            long deleted = runOnce();
+            if (deleted > 0) {
+                log.atInfo().addKeyValue("points_deleted", deleted).log("retention deleted {} expired points", deleted);
+            }
+        } catch (RuntimeException e) {
+            log.warn("points retention run failed; the next run retries", e);
+        }
+    }
+
+    private long purgeAll() {
+        long deleted = 0;
+        var instant = clock.instant();
+        long now = instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+        List<String> tenants = transactions.asPlatform(connection -> column(connection, TENANTS));
+        for (var tenant : tenants) {
+            var id = new TenantId(tenant);
+            for (var retained : transactions.inTenant(id, connection -> retained(connection, id))) {
+                deleted += purge(id, retained.dataset(), now - retained.days() * NANOS_PER_DAY);
+            }
+        }
+        return deleted;
+    }
+
+    private long purge(TenantId tenant, String dataset, long cutoff) {
+        long total = 0;
+        int deleted;
+        do {
+            deleted = transactions.inTenant(tenant, connection -> {
+                try (var statement = connection.prepareStatement(DELETE_BATCH)) {
+                    statement.setString(1, tenant.value());
+                    statement.setString(2, dataset);
+                    statement.setLong(3, cutoff);
+                    statement.setInt(4, settings.retentionBatch());
+                    return statement.executeUpdate();
+                }
+            });
+            total += deleted;
+        } while (deleted == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
+        return total;
+    }
+
+    private static List<Retained> retained(Connection connection, TenantId tenant) throws SQLException {
+        try (var statement = connection.prepareStatement(RETAINED)) {
+            statement.setString(1, tenant.value());
+            var retained = new ArrayList<Retained>();
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    retained.add(new Retained(rows.getString(1), rows.getInt(2)));
+                }
+            }
+            return retained;
+        }
+    }
+
+    private static List<String> column(Connection connection, String sql) throws SQLException {
+        try (var statement = connection.prepareStatement(sql); var rows = statement.executeQuery()) {
+            var values = new ArrayList<String>();
+            while (rows.next()) {
+                values.add(rows.getString(1));
+            }
+            return values;
+        }
+    }
+
+    private static boolean advisory(Connection connection, String sql) throws SQLException {
+        try (var statement = connection.prepareStatement(sql)) {
+            statement.setLong(1, LOCK_KEY);
+            try (var rows = statement.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        }
+    }
+}
