@@ -231,7 +231,8 @@ public final class Timestore implements AutoCloseable {
                     jwtVerifier,
                     new ApiTokenAuthenticator(apiTokens, tokenRecords, lastUsed, clock),
                     new SignedRequestVerifier(signingKeys, new NonceRecords(transactions, clock), clock, auth.signedRequestWindow()));
-            var tenantStatuses = new TenantStatuses(transactions, clock, Duration.ofSeconds(1));
+            var tenantStatuses = new TenantStatuses(transactions, clock, auth.caches().tenantStatusTtl(),
+                    auth.caches().tenantStatusMaxEntries());
             var gate = new Gate(authenticator, new TenantResolver(tenantStatuses),
                     auth.authorization().mode() == io.timestore.security.authz.AuthMode.LEGACY
                             && auth.authorization().unauthenticatedIngest(),
