@@ -26,6 +26,8 @@ import io.timestore.security.tokens.ApiTokenAuthenticator;
 import io.timestore.security.tokens.ApiTokens;
 import io.timestore.server.auditapi.AuditRoutes;
 import io.timestore.server.auditing.AuditEvents;
+import io.timestore.server.config.AuditSettings;
+import io.timestore.server.config.AuthSettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
@@ -201,12 +203,13 @@ public final class Timestore implements AutoCloseable {
             var checkpointKeyPair = checkpointKeys(settings, keyFiles);
             var sequencer = new Sequencer(database.runtimeDataSource(), new AuditJson(),
                     new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), clock,
-                    new Sequencer.Settings(auditSettings.sealInterval(), 10_000, auditSettings.checkpointEvery(),
-                            auditSettings.checkpointInterval(), Duration.ofSeconds(5)),
+                    new Sequencer.Settings(auditSettings.sealInterval(), AuditSettings.SEAL_BATCH_SIZE, auditSettings.checkpointEvery(),
+                            auditSettings.checkpointInterval(), AuditSettings.SEQUENCER_LEADER_RETRY),
                     new SealingMetrics(metrics.registry())).start();
             closeOnFailure.addFirst(sequencer);
             var retentionJob = new AuditRetentionJob(
-                    new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock), 5_000),
+                    new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock),
+                            AuditSettings.RETENTION_BATCH_SIZE),
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
                     metrics.registry()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
@@ -221,7 +224,7 @@ public final class Timestore implements AutoCloseable {
                     : Optional.<DevIssuer>empty();
             List<TrustedIssuer> extraIssuers = devIssuer.map(d -> List.of(d.trusted())).orElse(List.of());
             var tokenRecords = new TokenRecords(transactions, json);
-            var lastUsed = new LastUsedBatcher(tokenRecords, Duration.ofSeconds(5));
+            var lastUsed = new LastUsedBatcher(tokenRecords, AuthSettings.TOKEN_LAST_USED_FLUSH);
             closeOnFailure.addFirst(lastUsed);
             var apiTokens = new ApiTokens(masterKey.derive("api-token-pepper"), random);
             var signingKeys = SigningKeyRecords.create(transactions, masterKey.derive("signing-key-encryption"), random, json, clock);
@@ -345,7 +348,7 @@ public final class Timestore implements AutoCloseable {
             drained = http.stop();
         } finally {
             try {
-                auditRecorder.close(Duration.ofSeconds(5));
+                auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
                 sequencer.close();
                 retentionJob.close();
                 lastUsed.close();
