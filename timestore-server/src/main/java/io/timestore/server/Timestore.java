@@ -311,6 +311,11 @@ public final class Timestore implements AutoCloseable {
         return http.routes();
     }
 
+    /** Every endpoint the HTTP server answers, however it was registered (for route-coverage checks). */
+    public List<Route> servedRoutes() {
+        return http.served();
+    }
+
     public Database database() {
         return database;
     }
