@@ -47,6 +47,7 @@ import io.timestore.server.http.Route;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.idempotency.IdempotencyKeys;
+import io.timestore.server.idempotency.IdempotentRequests;
 import io.timestore.server.identity.KeyFiles;
 import io.opentelemetry.api.OpenTelemetry;
 import io.timestore.server.db.Transactions;
@@ -214,7 +215,8 @@ public final class Timestore implements AutoCloseable {
                     metrics.registry()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
             var problems = new Problems(json);
-            var auditStep = new AuditStep(auditEvents, recorder, new IdempotencyKeys(transactions, json, clock), problems,
+            var auditStep = new AuditStep(auditEvents, recorder,
+                    new IdempotentRequests(new IdempotencyKeys(transactions, json, clock)), problems,
                     new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry(), tracer);
 
             // Identity.
