@@ -26,6 +26,8 @@ import io.timestore.security.tokens.ApiTokenAuthenticator;
 import io.timestore.security.tokens.ApiTokens;
 import io.timestore.server.auditapi.AuditRoutes;
 import io.timestore.server.auditing.AuditEvents;
+import io.timestore.server.config.AuditSettings;
+import io.timestore.server.config.AuthSettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
@@ -45,6 +47,7 @@ import io.timestore.server.http.Route;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.idempotency.IdempotencyKeys;
+import io.timestore.server.idempotency.IdempotentRequests;
 import io.timestore.server.identity.KeyFiles;
 import io.opentelemetry.api.OpenTelemetry;
 import io.timestore.server.db.Transactions;
@@ -201,17 +204,19 @@ public final class Timestore implements AutoCloseable {
             var checkpointKeyPair = checkpointKeys(settings, keyFiles);
             var sequencer = new Sequencer(database.runtimeDataSource(), new AuditJson(),
                     new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), clock,
-                    new Sequencer.Settings(auditSettings.sealInterval(), 10_000, auditSettings.checkpointEvery(),
-                            auditSettings.checkpointInterval(), Duration.ofSeconds(5)),
+                    new Sequencer.Settings(auditSettings.sealInterval(), AuditSettings.SEAL_BATCH_SIZE, auditSettings.checkpointEvery(),
+                            auditSettings.checkpointInterval(), AuditSettings.SEQUENCER_LEADER_RETRY),
                     new SealingMetrics(metrics.registry())).start();
             closeOnFailure.addFirst(sequencer);
             var retentionJob = new AuditRetentionJob(
-                    new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock), 5_000),
+                    new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock),
+                            AuditSettings.RETENTION_BATCH_SIZE),
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
                     metrics.registry()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
             var problems = new Problems(json);
-            var auditStep = new AuditStep(auditEvents, recorder, new IdempotencyKeys(transactions, json, clock), problems,
+            var auditStep = new AuditStep(auditEvents, recorder,
+                    new IdempotentRequests(new IdempotencyKeys(transactions, json, clock)), problems,
                     new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry(), tracer);
 
             // Identity.
@@ -221,7 +226,7 @@ public final class Timestore implements AutoCloseable {
                     : Optional.<DevIssuer>empty();
             List<TrustedIssuer> extraIssuers = devIssuer.map(d -> List.of(d.trusted())).orElse(List.of());
             var tokenRecords = new TokenRecords(transactions, json);
-            var lastUsed = new LastUsedBatcher(tokenRecords, Duration.ofSeconds(5));
+            var lastUsed = new LastUsedBatcher(tokenRecords, AuthSettings.TOKEN_LAST_USED_FLUSH);
             closeOnFailure.addFirst(lastUsed);
             var apiTokens = new ApiTokens(masterKey.derive("api-token-pepper"), random);
             var signingKeys = SigningKeyRecords.create(transactions, masterKey.derive("signing-key-encryption"), random, json);
@@ -231,7 +236,8 @@ public final class Timestore implements AutoCloseable {
                     jwtVerifier,
                     new ApiTokenAuthenticator(apiTokens, tokenRecords, lastUsed, clock),
                     new SignedRequestVerifier(signingKeys, new NonceRecords(transactions, clock), clock, auth.signedRequestWindow()));
-            var tenantStatuses = new TenantStatuses(transactions, clock, Duration.ofSeconds(1));
+            var tenantStatuses = new TenantStatuses(transactions, clock, auth.caches().tenantStatusTtl(),
+                    auth.caches().tenantStatusMaxEntries());
             var gate = new Gate(authenticator, new TenantResolver(tenantStatuses),
                     auth.authorization().mode() == io.timestore.security.authz.AuthMode.LEGACY
                             && auth.authorization().unauthenticatedIngest(),
@@ -307,6 +313,11 @@ public final class Timestore implements AutoCloseable {
         return http.routes();
     }
 
+    /** Every endpoint the HTTP server answers, however it was registered (for route-coverage checks). */
+    public List<Route> servedRoutes() {
+        return http.served();
+    }
+
     public Database database() {
         return database;
     }
@@ -344,7 +355,7 @@ public final class Timestore implements AutoCloseable {
             drained = http.stop();
         } finally {
             try {
-                auditRecorder.close(Duration.ofSeconds(5));
+                auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
                 sequencer.close();
                 retentionJob.close();
                 lastUsed.close();

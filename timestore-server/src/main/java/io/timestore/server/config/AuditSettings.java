@@ -27,6 +27,29 @@ public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCap
                             RedactionPolicy redaction, Duration sealInterval, int checkpointEvery,
                             Duration checkpointInterval, int retentionDays, Duration retentionInterval,
                             Optional<Path> signingKeyFile) {
+    /**
+     * The most events one sealing transaction takes from a partition: large enough that sealing
+     * keeps up with ingestion (≈ 50 ms per batch, docs/benchmarks.md), small enough that one
+     * transaction's locks and WAL stay modest. Not a setting: nothing an operator sees depends on it.
+     */
+    public static final int SEAL_BATCH_SIZE = 10_000;
+    /**
+     * How often a sequencer that is not leading tries to take the lead: a standby takes over within
+     * this after the leader's connection drops; more often would only add advisory-lock queries.
+     */
+    public static final Duration SEQUENCER_LEADER_RETRY = Duration.ofSeconds(5);
+    /**
+     * Events and seals the retention job deletes per transaction: each batch is its own transaction,
+     * so a purge of millions of rows never holds one long transaction or a huge lock set.
+     */
+    public static final int RETENTION_BATCH_SIZE = 5_000;
+    /**
+     * How long shutdown waits for queued audit events to be committed. A request whose event is
+     * queued is still waiting for it (up to {@code maxWait}, at most 60 s), so this covers the
+     * usual few milliseconds of a group commit with a wide margin without stalling a stop.
+     */
+    public static final Duration SHUTDOWN_DRAIN = Duration.ofSeconds(5);
+
     public AuditSettings {
         Objects.requireNonNull(maxWait, "maxWait");
         Objects.requireNonNull(redaction, "redaction");

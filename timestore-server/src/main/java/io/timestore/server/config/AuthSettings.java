@@ -25,11 +25,24 @@ import java.util.Objects;
  * @param tokenDefaultTtl     API token lifetime when the request names none
  * @param tokenMaxTtl         the longest API token lifetime accepted
  * @param signedRequestWindow how far a signed request's date may be from the server's clock
+ * @param caches              sizes and expiry of the JWT, dataset-access and tenant-status caches
  */
 public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssuer> issuers, String audience, ClaimNames claims,
                            Duration userMaxLifetime, Duration machineMaxLifetime, Duration clockSkew,
                            DevIssuer devIssuer, Duration tokenDefaultTtl, Duration tokenMaxTtl,
-                           Duration signedRequestWindow) {
+                           Duration signedRequestWindow, AuthCaches caches) {
+    /**
+     * The largest JWT accepted: real tokens with many roles stay under 4 KiB, and a bound keeps
+     * parsing and hashing of hostile input cheap.
+     */
+    public static final int MAX_JWT_BYTES = 8 * 1024;
+    /**
+     * How often the last-use times of API tokens are written, in one transaction for all tokens
+     * used since the previous write: {@code last_used_at} is advisory (it answers "is this token
+     * still in use?"), so being a few seconds late costs nothing, and it spares the database one
+     * write per authenticated request.
+     */
+    public static final Duration TOKEN_LAST_USED_FLUSH = Duration.ofSeconds(5);
 
     public enum DevIssuer { AUTO, ON, OFF }
 
@@ -42,6 +55,7 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
         Objects.requireNonNull(tokenDefaultTtl, "tokenDefaultTtl");
         Objects.requireNonNull(tokenMaxTtl, "tokenMaxTtl");
         Objects.requireNonNull(signedRequestWindow, "signedRequestWindow");
+        Objects.requireNonNull(caches, "caches");
     }
 
     /** Whether the development issuer is trusted, given whether the database is embedded. */
@@ -55,17 +69,17 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
 
     public AuthSettings withIssuers(List<TrustedIssuer> replacement) {
         return new AuthSettings(authorization, replacement, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches);
     }
 
     public AuthSettings withAuthorization(AuthorizationSettings replacement) {
         return new AuthSettings(replacement, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches);
     }
 
     public AuthSettings withDevIssuer(DevIssuer replacement) {
         return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow);
+                replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches);
     }
 
     /** The verifier's settings, trusting the configured issuers plus {@code extra} (the dev issuer). */
@@ -73,6 +87,6 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
         var all = new ArrayList<>(issuers);
         all.addAll(extra);
         return new JwtSettings(all, audience, claims, MachineTokenRule.defaults(), true, userMaxLifetime,
-                machineMaxLifetime, clockSkew, 8 * 1024, 10_000);
+                machineMaxLifetime, clockSkew, MAX_JWT_BYTES, caches.jwtMaxEntries());
     }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -50,7 +51,12 @@ final class AuthSettingsReader {
                 AuthSettings.DevIssuer.valueOf(values.oneOf(SettingKey.AUTH_DEV_ISSUER, Set.of("auto", "on", "off")).toUpperCase(Locale.ROOT)),
                 values.duration(SettingKey.TOKENS_DEFAULT_TTL),
                 values.duration(SettingKey.TOKENS_MAX_TTL),
-                values.duration(SettingKey.SIGNED_WINDOW));
+                values.duration(SettingKey.SIGNED_WINDOW),
+                new AuthCaches(
+                        values.intBetween(SettingKey.AUTH_JWT_CACHE_SIZE, 0, 10_000_000),
+                        values.intBetween(SettingKey.AUTH_DATASET_CACHE_SIZE, 1, 10_000_000),
+                        values.intBetween(SettingKey.AUTH_TENANT_STATUS_CACHE_SIZE, 1, 10_000_000),
+                        values.durationAtMost(SettingKey.AUTH_TENANT_STATUS_CACHE_TTL, Duration.ofMinutes(5), "5m")));
         if (settings.tokenDefaultTtl().compareTo(settings.tokenMaxTtl()) > 0) {
             throw values.invalidValue(SettingKey.TOKENS_DEFAULT_TTL, "must not exceed auth.api-tokens.max-ttl");
         }
@@ -67,7 +73,7 @@ final class AuthSettingsReader {
         try {
             return new AuthorizationSettings(mode, values.text(SettingKey.AUTH_LEGACY_QUERY_SCOPE),
                     values.bool(SettingKey.AUTH_LEGACY_UNAUTHENTICATED_INGEST),
-                    AuthorizationSettings.DEFAULT_DATASET_CACHE_SIZE, AuthorizationPolicy.defaults());
+                    values.intBetween(SettingKey.AUTH_DATASET_CACHE_SIZE, 1, 10_000_000), AuthorizationPolicy.defaults());
         } catch (IllegalArgumentException e) {
             throw new InvalidSettings("auth.legacy", e.getMessage());
         }

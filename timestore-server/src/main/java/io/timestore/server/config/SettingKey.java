@@ -52,6 +52,11 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey TOKENS_DEFAULT_TTL = of("auth.api-tokens.default-ttl", null, "90d");
     static final SettingKey TOKENS_MAX_TTL = of("auth.api-tokens.max-ttl", null, "365d");
     static final SettingKey SIGNED_WINDOW = of("auth.signed-requests.window", null, "5m");
+    static final SettingKey AUTH_JWT_CACHE_SIZE = of("auth.jwt-cache-size", null, String.valueOf(AuthCaches.DEFAULT_JWT_MAX_ENTRIES));
+    static final SettingKey AUTH_DATASET_CACHE_SIZE = of("auth.dataset-cache-size", null, String.valueOf(AuthCaches.DEFAULT_DATASET_MAX_ENTRIES));
+    static final SettingKey AUTH_TENANT_STATUS_CACHE_SIZE = of("auth.tenant-status-cache-size", null,
+            String.valueOf(AuthCaches.DEFAULT_TENANT_STATUS_MAX_ENTRIES));
+    static final SettingKey AUTH_TENANT_STATUS_CACHE_TTL = of("auth.tenant-status-cache-ttl", null, "1s");
 
     static final SettingKey AUDIT_MAX_WAIT = of("audit.max-wait", "TIMESTORE_AUDIT_MAX_WAIT", "2s");
     static final SettingKey AUDIT_RECORD_DENIED = of("audit.record-denied", null, "true");
@@ -87,7 +92,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
             AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
             AUTH_USER_MAX_LIFETIME, AUTH_MACHINE_MAX_LIFETIME, AUTH_CLOCK_SKEW, TOKENS_DEFAULT_TTL, TOKENS_MAX_TTL,
-            SIGNED_WINDOW,
+            SIGNED_WINDOW, AUTH_JWT_CACHE_SIZE, AUTH_DATASET_CACHE_SIZE, AUTH_TENANT_STATUS_CACHE_SIZE, AUTH_TENANT_STATUS_CACHE_TTL,
             AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY,

@@ -1,10 +1,7 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.InvalidRequest;
 import io.javalin.http.Context;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.timestore.audit.AuditRecorder;
 import io.timestore.audit.AuditUnavailable;
 import io.timestore.server.auditing.ApiOperation;
@@ -12,10 +9,10 @@ import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.security.SecurityContext;
-import io.timestore.server.idempotency.IdempotencyKeys;
+import io.timestore.server.idempotency.IdempotentRequests;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 /**
  * The one step around every API route (G3, G4): admits the request through the {@link Gate},
@@ -23,9 +20,12 @@ import java.util.regex.Pattern;
  * event exists before the client hears anything. A mutation commits its event with its change;
  * any other outcome is recorded here through group commit, and the response waits for it — at
  * most {@code maxWait}, after which the client gets 503 {@code audit_unavailable} instead.
+ *
+ * <p>Whether a mutation runs at all is {@link IdempotentRequests}'s answer (G5); this step reads
+ * the key and content from the request and sends what it is told to replay. Its counters and the
+ * wait timer are {@link AuditMetrics}.
  */
 public final class AuditStep {
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     /** How the step behaves. */
     public record Settings(Duration maxWait, boolean recordDenied) {
@@ -35,22 +35,21 @@ public final class AuditStep {
     }
 
     private final AuditEvents events;
-    private final IdempotencyKeys idempotency;
+    private final IdempotentRequests idempotency;
     private final AuditRecorder recorder;
     private final Problems problems;
     private final Settings settings;
-    private final Timer waitTimer;
-    private final MeterRegistry registry;
+    private final AuditMetrics metrics;
     private final io.opentelemetry.api.trace.Tracer tracer;
 
-    public AuditStep(AuditEvents events, AuditRecorder recorder, IdempotencyKeys idempotency, Problems problems,
+    public AuditStep(AuditEvents events, AuditRecorder recorder, IdempotentRequests idempotency, Problems problems,
                      Settings settings, MeterRegistry registry) {
         this(events, recorder, idempotency, problems, settings, registry,
                 io.opentelemetry.api.trace.TracerProvider.noop().get("timestore"));
     }
 
     /** As above, with an {@code audit wait} span for the time a response waits for its event. */
-    public AuditStep(AuditEvents events, AuditRecorder recorder, IdempotencyKeys idempotency, Problems problems,
+    public AuditStep(AuditEvents events, AuditRecorder recorder, IdempotentRequests idempotency, Problems problems,
                      Settings settings, MeterRegistry registry, io.opentelemetry.api.trace.Tracer tracer) {
         this.tracer = Objects.requireNonNull(tracer, "tracer");
         this.events = Objects.requireNonNull(events, "events");
@@ -58,13 +57,7 @@ public final class AuditStep {
         this.recorder = Objects.requireNonNull(recorder, "recorder");
         this.problems = Objects.requireNonNull(problems, "problems");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.registry = Objects.requireNonNull(registry, "registry");
-        this.waitTimer = Timer.builder("timestore.audit.wait")
-                .description("How long a response waited for its audit event to become durable")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(5))
-                .register(registry);
+        this.metrics = new AuditMetrics(Objects.requireNonNull(registry, "registry"));
     }
 
     /** Runs {@code handler} for one request of {@code operation}, admitted by {@code gate}. */
@@ -95,12 +88,12 @@ public final class AuditStep {
         var audit = events.begin(origin(ctx, request), operation);
         Problems.Problem problem = null;
         boolean failed = false;
-        java.util.Optional<HeldKey> held = java.util.Optional.empty();
+        Optional<IdempotentRequests.Held> held = Optional.empty();
         try {
             var security = admission.admit(request, audit);
             held = handleOnce(ctx, operation, security, audit, handler);
         } catch (HandlerFailure failure) {
-            held = java.util.Optional.of(failure.held);
+            held = Optional.of(failure.held);
             var handled = problems.handle((Exception) failure.getCause(), ctx);
             if (!answeredFromKey(ctx, audit, failure.held)) {
                 failed = true;
@@ -119,37 +112,35 @@ public final class AuditStep {
      * by this principal: then the kept reply is sent again and the handler does not run. Returns
      * the key this request holds; a mutation's transaction keeps its reply under it (G5).
      */
-    private java.util.Optional<HeldKey> handleOnce(Context ctx, ApiOperation operation, SecurityContext security,
-                                                   RequestAudit audit, SecuredHandler handler) throws Exception {
-        var key = operation.mutation() ? idempotencyKey(ctx) : java.util.Optional.<String>empty();
+    private Optional<IdempotentRequests.Held> handleOnce(Context ctx, ApiOperation operation, SecurityContext security,
+                                                         RequestAudit audit, SecuredHandler handler) throws Exception {
+        var key = operation.mutation()
+                ? IdempotentRequests.key(Gate.headerValues(ctx, "Idempotency-Key"))
+                : Optional.<String>empty();
         if (key.isEmpty()) {
             handler.handle(ctx, security, audit);
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        var held = new HeldKey(security, key.get(), fingerprint(ctx));
-        if (idempotency.claim(security, held.key(), held.fingerprint()) instanceof IdempotencyKeys.Claim.Replayed replayed) {
-            replay(ctx, audit, replayed.reply());
-            return java.util.Optional.empty();
+        var held = new IdempotentRequests.Held(security, key.get(), fingerprint(ctx));
+        var earlier = idempotency.begin(held, audit);
+        if (earlier.isPresent()) {
+            replay(ctx, audit, earlier.get());
+            return Optional.empty();
         }
-        audit.keepReplyWith((transaction, reply) ->
-                idempotency.keep(transaction, security, held.key(), held.fingerprint(), reply));
         try {
             handler.handle(ctx, security, audit);
         } catch (Exception failure) {
             // The failure is answered as usual, unless another attempt with the key ended meanwhile.
             throw new HandlerFailure(failure, held);
         }
-        return java.util.Optional.of(held);
+        return Optional.of(held);
     }
-
-    /** A key this request holds, and the fingerprint of its content. */
-    private record HeldKey(SecurityContext security, String key, byte[] fingerprint) {}
 
     /** Carries the held key past the handler's failure. */
     private static final class HandlerFailure extends Exception {
-        private final transient HeldKey held;
+        private final transient IdempotentRequests.Held held;
 
-        HandlerFailure(Exception cause, HeldKey held) {
+        HandlerFailure(Exception cause, IdempotentRequests.Held held) {
             super(cause);
             this.held = held;
         }
@@ -161,61 +152,35 @@ public final class AuditStep {
         ctx.header("Idempotent-Replayed", "true");
     }
 
-    /**
-     * After the handler failed: if a request with the same key and content ended meanwhile (a
-     * duplicate that ran side by side and committed first, so this one failed on its locks or on
-     * the key; or this very request, whose commit outcome was unknown), answers with its reply.
-     */
-    private boolean answeredFromKey(Context ctx, RequestAudit audit, HeldKey held) {
-        try {
-            var kept = idempotency.kept(held.security(), held.key(), held.fingerprint());
-            kept.ifPresent(reply -> replay(ctx, audit, reply));
-            return kept.isPresent();
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(AuditStep.class).warn("could not look up the Idempotency-Key after a failure: {}",
-                    e.getMessage());
-            return false;
-        }
+    /** After the handler failed: answers with the reply of an attempt with the same key that ended meanwhile. */
+    private boolean answeredFromKey(Context ctx, RequestAudit audit, IdempotentRequests.Held held) {
+        var kept = idempotency.keptAfterFailure(held);
+        kept.ifPresent(reply -> replay(ctx, audit, reply));
+        return kept.isPresent();
     }
 
     /**
      * A request that committed nothing but was answered below 500 (a refusal, which a retry would
-     * get again) keeps its reply now. Nothing is kept for a 5xx: the retry runs as new. If this
-     * fails, the retry runs as new too, which is safe because nothing was applied.
+     * get again) keeps its reply now. Nothing is kept for a 5xx: the retry runs as new.
      */
-    private void keepIfNothingCommitted(Context ctx, RequestAudit audit, HeldKey held) {
+    private void keepIfNothingCommitted(Context ctx, RequestAudit audit, IdempotentRequests.Held held) {
         if (audit.committed() || audit.isReplay() || ctx.statusCode() >= 500) {
             return;
         }
-        try {
-            var body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            var headers = new java.util.TreeMap<String, String>();
-            for (var name : java.util.List.of("Location", "ETag")) {
-                var value = ctx.res().getHeader(name);
-                if (value != null) {
-                    headers.put(name, value);
-                }
+        var body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var headers = new java.util.TreeMap<String, String>();
+        for (var name : java.util.List.of("Location", "ETag")) {
+            var value = ctx.res().getHeader(name);
+            if (value != null) {
+                headers.put(name, value);
             }
-            var reply = new Reply(ctx.statusCode(), java.util.Optional.ofNullable(ctx.res().getContentType()), headers, body);
-            idempotency.keepAfter(held.security(), held.key(), held.fingerprint(), reply);
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(AuditStep.class).warn("could not keep the reply of an Idempotency-Key: {}",
-                    e.getMessage());
         }
+        idempotency.keepRefusal(held, new Reply(ctx.statusCode(), Optional.ofNullable(ctx.res().getContentType()), headers, body));
     }
 
     private static byte[] fingerprint(Context ctx) {
-        try {
-            var digest = java.security.MessageDigest.getInstance("SHA-256");
-            for (var part : new String[] {ctx.method().name(), ctx.path(), String.valueOf(ctx.queryString()),
-                    String.valueOf(ctx.contentType())}) {
-                digest.update(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
-            return digest.digest(ctx.bodyAsBytes());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
-        }
+        return IdempotentRequests.fingerprint(ctx.method().name(), ctx.path(), String.valueOf(ctx.queryString()),
+                String.valueOf(ctx.contentType()), ctx.bodyAsBytes());
     }
 
     /**
@@ -272,12 +237,12 @@ public final class AuditStep {
         // A mutation that committed its event and then returned normally is done; after a failure
         // the event is recorded here with the same id, so if the transaction did commit after all,
         // the store keeps the committed one (exactly one event per request either way).
-        audit.legacyRule().ifPresent(rule -> countLegacy(ctx, rule));
+        audit.legacyRule().ifPresent(rule -> metrics.legacyRequest(ctx, rule));
         if (audit.isReplay()) {
             return;
         }
         if (audit.committed() && !failed) {
-            countEvent("succeeded");
+            metrics.eventDurable("succeeded");
             // Durable already, with the work's transaction: the wait is nil, and the span says so.
             tracer.spanBuilder("audit wait").setAttribute("timestore.audit.path", "with_transaction").startSpan().end();
             return;
@@ -292,40 +257,15 @@ public final class AuditStep {
             var event = events.event(audit, status, problem == null ? null : problem.code(),
                     problem == null ? null : problem.detail());
             recorder.recordAndWait(event, settings.maxWait());
-            countEvent(event.outcome().result().name().toLowerCase(java.util.Locale.ROOT));
+            metrics.eventDurable(event.outcome().result().name().toLowerCase(java.util.Locale.ROOT));
         } catch (AuditUnavailable unavailable) {
-            Counter.builder("timestore.audit.write.failures").description("Events that could not be made durable")
-                    .register(registry).increment();
+            metrics.writeFailed();
             span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "audit_unavailable");
             problems.auditUnavailable(ctx, unavailable);
         } finally {
-            waitTimer.record(Duration.ofNanos(System.nanoTime() - started));
+            metrics.waited(Duration.ofNanos(System.nanoTime() - started));
             span.end();
         }
-    }
-
-    /** {@code timestore_legacy_requests_total{route,rule}}: what switching to strict mode would refuse. */
-    private void countLegacy(Context ctx, io.timestore.security.authz.LegacyRule rule) {
-        var endpoint = ctx.endpoints().matchedHttpEndpoint();
-        Counter.builder("timestore.legacy.requests").description("Requests admitted only by a legacy-mode rule")
-                .tag("route", endpoint == null ? "unmatched" : endpoint.path).tag("rule", rule.label())
-                .register(registry).increment();
-    }
-
-    private void countEvent(String result) {
-        Counter.builder("timestore.audit.events").description("Audit events made durable, by outcome")
-                .tag("result", result).register(registry).increment();
-    }
-
-    private static java.util.Optional<String> idempotencyKey(Context ctx) {
-        var values = Gate.headerValues(ctx, "Idempotency-Key");
-        if (values.isEmpty()) {
-            return java.util.Optional.empty();
-        }
-        if (values.size() > 1 || !IDEMPOTENCY_KEY.matcher(values.getFirst()).matches()) {
-            throw new InvalidRequest("Idempotency-Key must be sent once, as 1-255 visible ASCII characters");
-        }
-        return java.util.Optional.of(values.getFirst());
     }
 
     private static RequestAudit.Origin origin(Context ctx, RequestContext request) {

@@ -59,10 +59,12 @@ public final class HttpServer implements AutoCloseable {
 
     private final Javalin javalin;
     private final List<Route> routes;
+    private final List<Route> served;
 
     private HttpServer(Javalin javalin, List<Route> routes) {
         this.javalin = javalin;
         this.routes = routes;
+        this.served = served(javalin);
     }
 
     /**
@@ -153,11 +155,9 @@ public final class HttpServer implements AutoCloseable {
     private static double auditedShare(Javalin javalin, List<Route> routes) {
         var audited = routes.stream().filter(route -> !route.operational())
                 .map(route -> route.method() + " " + route.path()).collect(java.util.stream.Collectors.toSet());
-        var served = javalin.unsafe.internalRouter.allHttpHandlers().stream()
-                .map(parsed -> parsed.endpoint)
-                .filter(endpoint -> endpoint.method.isHttpMethod())
-                .filter(endpoint -> !Routes.OPERATIONAL_PATHS.contains(endpoint.path))
-                .map(endpoint -> endpoint.method.name() + " " + endpoint.path)
+        var served = served(javalin).stream()
+                .filter(route -> !route.operational())
+                .map(route -> route.method() + " " + route.path())
                 .toList();
         if (served.isEmpty()) {
             return 1.0;
@@ -169,14 +169,36 @@ public final class HttpServer implements AutoCloseable {
         return served.stream().filter(audited::contains).count() / (double) served.size();
     }
 
+    /**
+     * Every endpoint Javalin serves, however it was added; {@code operational} when its path is
+     * one of {@link Routes#OPERATIONAL_PATHS}.
+     */
+    private static List<Route> served(Javalin javalin) {
+        return javalin.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(endpoint -> endpoint.method.isHttpMethod())
+                .map(endpoint -> new Route(endpoint.method.name(), endpoint.path,
+                        Routes.OPERATIONAL_PATHS.contains(endpoint.path)))
+                .toList();
+    }
+
     /** The bound port (useful with port 0). */
     public int port() {
         return javalin.port();
     }
 
-    /** Every registered route, operational ones included. */
+    /** Every route registered through {@link Routes}, operational ones included. */
     public List<Route> routes() {
         return routes;
+    }
+
+    /**
+     * Every endpoint the server answers, read back from Javalin's router: the same as
+     * {@link #routes()} unless a handler was added around {@link Routes} (which would bypass the
+     * audit step, G3).
+     */
+    public List<Route> served() {
+        return served;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.timestore.server.tenants;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.timestore.security.TenantDirectory;
 import io.timestore.security.TenantId;
 import io.timestore.security.TenantStatus;
@@ -8,49 +10,56 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Whether a tenant may be acted on, asked on every authenticated request. Answers are cached for
- * a short time (default one second) so a busy tenant costs one indexed lookup per second, not per
- * request; a change made through this server instance ({@link #forget}) takes effect at once,
- * one made through another instance within the cache time. Thread-safe.
+ * Whether a tenant may be acted on, asked on every authenticated request. Answers are cached (a
+ * Caffeine cache timed by the injected clock) for {@code auth.tenant-status-cache-ttl}, default one
+ * second, so a busy tenant costs one indexed lookup per second, not per request; a change made
+ * through this server instance ({@link #forget}) takes effect at once, one made through another
+ * instance within the cache time. Bounded by {@code auth.tenant-status-cache-size}, so unknown ids
+ * from bad requests cannot grow it without limit. Thread-safe.
  */
 public final class TenantStatuses implements TenantDirectory {
-    private static final int MAX_ENTRIES = 100_000;
     private final Transactions transactions;
     private final TenantStore store = new TenantStore();
-    private final InstantSource clock;
-    private final Duration ttl;
-    private final ConcurrentHashMap<TenantId, Cached> cache = new ConcurrentHashMap<>();
+    private final Cache<TenantId, TenantStatus> cache;
 
-    private record Cached(TenantStatus status, Instant expires) {}
-
-    public TenantStatuses(Transactions transactions, InstantSource clock, Duration ttl) {
+    /**
+     * @param ttl        how long an answer is trusted
+     * @param maxEntries how many tenants' answers are kept at most
+     */
+    public TenantStatuses(Transactions transactions, InstantSource clock, Duration ttl, int maxEntries) {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        Objects.requireNonNull(clock, "clock");
+        this.cache = Caffeine.newBuilder()
+                .expireAfterWrite(Objects.requireNonNull(ttl, "ttl"))
+                .maximumSize(maxEntries)
+                .ticker(() -> nanosSinceEpoch(clock.instant()))
+                .executor(Runnable::run)
+                .build();
     }
 
     @Override
     public TenantStatus status(TenantId tenant) {
-        var now = clock.instant();
-        var cached = cache.get(tenant);
-        if (cached != null && now.isBefore(cached.expires())) {
-            return cached.status();
+        // Not cache.get(tenant, loader): the loader would run a transaction while holding the
+        // map's bin lock. Two concurrent misses both look up; both answers are current.
+        var cached = cache.getIfPresent(tenant);
+        if (cached != null) {
+            return cached;
         }
         var status = transactions.inTenant(tenant, connection -> store.status(connection, tenant))
                 .map(s -> s == Tenant.Status.ACTIVE ? TenantStatus.ACTIVE : TenantStatus.DISABLED)
                 .orElse(TenantStatus.UNKNOWN);
-        if (cache.size() >= MAX_ENTRIES) {
-            cache.clear(); // unknown ids from bad requests must not grow the cache without bound
-        }
-        cache.put(tenant, new Cached(status, now.plus(ttl)));
+        cache.put(tenant, status);
         return status;
     }
 
     /** Drops the cached answer after a change, so this instance applies it to the next request. */
     public void forget(TenantId tenant) {
-        cache.remove(tenant);
+        cache.invalidate(tenant);
+    }
+
+    private static long nanosSinceEpoch(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
     }
 }

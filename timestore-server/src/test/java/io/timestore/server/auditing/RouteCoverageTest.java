@@ -13,10 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * G3 for every route the server registers, found by enumeration rather than listed by hand: each
- * is called as several kinds of caller, and every call must leave exactly one audit event. A new
- * route is covered the moment it is registered; an operational route must be one of the fixed
- * exempt paths and must leave none.
+ * G3 for every endpoint the server answers, read back from its HTTP router rather than listed by
+ * hand: each is called as several kinds of caller, and every call must leave exactly one audit
+ * event. A new route is covered the moment it is served, including one added around
+ * {@code Routes} (which would skip the audit step and so fail here); an operational route must be
+ * one of the fixed exempt paths and must leave none.
  */
 class RouteCoverageTest {
     @RegisterExtension
@@ -39,10 +40,10 @@ class RouteCoverageTest {
     }
 
     @Test
-    void every_api_route_leaves_exactly_one_audit_event_per_call_whatever_the_caller() {
-        var routes = server.timestore().routes();
-        assertThat(routes).isNotEmpty();
-        int calls = 0;
+    void every_served_route_leaves_exactly_one_audit_event_per_call_whatever_the_caller() {
+        var routes = server.timestore().servedRoutes();
+        assertThat(routes).as("the router serves every registered route")
+                .containsAll(server.timestore().routes());
         for (var route : routes) {
             var path = route.path().replaceAll("\\{[^}]+}", "x" + UUID.randomUUID().toString().substring(0, 8));
             for (var caller : callers()) {
@@ -53,7 +54,6 @@ class RouteCoverageTest {
                         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString("{}");
                 var response = server.api().send(server.api().request(path, headers.toArray(String[]::new))
                         .method(route.method(), body).build());
-                calls++;
                 if (route.operational()) {
                     assertThat(Routes.OPERATIONAL_PATHS).contains(route.path());
                     assertThat(audit.eventsFor(requestId)).as("%s %s is exempt", route.method(), route.path()).isEmpty();
@@ -64,12 +64,11 @@ class RouteCoverageTest {
                 }
             }
         }
-        assertThat(calls).isEqualTo(routes.size() * callers().size());
     }
 
     @Test
     void the_operational_routes_are_exactly_the_exempt_list() {
-        var operational = server.timestore().routes().stream().filter(r -> r.operational()).map(r -> r.path()).toList();
+        var operational = server.timestore().servedRoutes().stream().filter(r -> r.operational()).map(r -> r.path()).toList();
 
         assertThat(operational).containsExactlyInAnyOrderElementsOf(Routes.OPERATIONAL_PATHS);
     }

@@ -223,4 +223,37 @@ class SettingsLoaderTest {
         assertThatThrownBy(() -> SettingsLoader.load(Map.of("database.url", "mysql://u:hunter2@h/db?password=hunter2"), Optional.empty(), Map.of()))
                 .hasMessageNotContaining("hunter2");
     }
+
+    @Test
+    void identity_caches_default_to_documented_sizes_and_a_one_second_tenant_status_ttl() throws IOException {
+        var defaults = SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).auth();
+        var tuned = SettingsLoader.load(Map.of(), Optional.of(yaml("""
+                auth:
+                  jwt-cache-size: 0
+                  dataset-cache-size: 500
+                  tenant-status-cache-size: 2000
+                  tenant-status-cache-ttl: 250ms
+                """)), Map.of()).auth();
+
+        assertThat(defaults.caches()).isEqualTo(AuthCaches.defaults());
+        assertThat(defaults.authorization().datasetCacheSize()).isEqualTo(10_000);
+        assertThat(tuned.caches()).isEqualTo(new AuthCaches(0, 500, 2000, Duration.ofMillis(250)));
+        assertThat(tuned.jwt(java.util.List.of()).cacheMaxEntries()).isZero();
+        assertThat(tuned.authorization().datasetCacheSize()).isEqualTo(500);
+    }
+
+    @Test
+    void an_identity_cache_setting_out_of_range_is_refused_naming_the_key() throws IOException {
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("auth:\n  tenant-status-cache-size: 0\n")), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("auth.tenant-status-cache-size")
+                .hasMessageContaining("between 1 and 10000000");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("auth:\n  tenant-status-cache-ttl: 10m\n")), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("auth.tenant-status-cache-ttl")
+                .hasMessageContaining("at most 5m");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("auth:\n  jwt-cache-size: -1\n")), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("auth.jwt-cache-size");
+    }
 }
