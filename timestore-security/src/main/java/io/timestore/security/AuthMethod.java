@@ -8,7 +8,7 @@ public enum AuthMethod {
     JWT("jwt"),
     API_TOKEN("api_token"),
     SIGNED_REQUEST("signed_request"),
-    /** Admitted by a legacy-mode rule (DESIGN.md §6); the server creates these, never this library. */
+    /** Admitted by a legacy-mode rule (docs/architecture.md §6); the server creates these, never this library. */
     LEGACY("legacy");
 
     private final String label;

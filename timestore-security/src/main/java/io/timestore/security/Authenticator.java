@@ -8,7 +8,7 @@ import io.timestore.security.tokens.ApiTokenAuthenticator;
 import java.util.Objects;
 
 /**
- * Establishes who is calling (DESIGN.md §3): routes the one {@code Authorization} header to the
+ * Establishes who is calling (docs/architecture.md §3): routes the one {@code Authorization} header to the
  * scheme it names and returns the {@link Principal}, or throws {@link AuthenticationFailure}.
  *
  * <ul>

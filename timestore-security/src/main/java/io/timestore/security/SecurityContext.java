@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Who is calling and for which tenant: the result of authentication plus tenant resolution
- * (DESIGN.md §3). Passed explicitly to services; never kept in a thread-local. Immutable.
+ * (docs/architecture.md §3). Passed explicitly to services; never kept in a thread-local. Immutable.
  *
  * @param principal                the authenticated caller
  * @param tenant                   the one tenant this request acts on (G1)

@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Resolves exactly one tenant for an authenticated request (DESIGN.md G1, BR-001), or refuses it.
+ * Resolves exactly one tenant for an authenticated request (docs/architecture.md §1, G1, BR-001), or refuses it.
  *
  * <p>Rules, in order:
  * <ol>

@@ -9,7 +9,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN.md §2: audit and security are libraries other services can use; they know nothing of the server or HTTP. */
+/** docs/architecture.md §2: audit and security are libraries other services can use; they know nothing of the server or HTTP. */
 class ModuleBoundariesTest {
     private static JavaClasses classes;
 

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single sequencer (DESIGN.md §7): seals each partition's pending events, in arrival order,
+ * The single sequencer (docs/architecture.md §7): seals each partition's pending events, in arrival order,
  * into its hash chain, and signs checkpoints every {@code checkpointEvery} events or
  * {@code checkpointInterval}. Split as Trillian splits its log operation: this class holds the
  * leadership and the loop of rounds; {@link PartitionSealer} seals one partition in one

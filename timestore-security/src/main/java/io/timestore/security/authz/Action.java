@@ -3,7 +3,7 @@ package io.timestore.security.authz;
 import java.util.Optional;
 
 /**
- * What a caller wants to do (DESIGN.md §6). The {@link #label()} is the public name: it appears in
+ * What a caller wants to do (docs/architecture.md §6). The {@link #label()} is the public name: it appears in
  * API token permissions, in configuration, in audit events and in problem details; never rename one.
  *
  * <p>Dataset actions ({@link #datasetScoped()}) may target a {@link Resource.Dataset} or, for

@@ -2,7 +2,7 @@ package io.timestore.security.authz;
 
 /**
  * How much of an audit event a caller allowed {@code audit:list} or {@code audit:get} may see
- * (DESIGN.md §7). Redaction at write time already removed secrets; {@link #REDACTED} masks more at
+ * (docs/architecture.md §7). Redaction at write time already removed secrets; {@link #REDACTED} masks more at
  * read time (the {@code support} role's view).
  */
 public enum AuditView {

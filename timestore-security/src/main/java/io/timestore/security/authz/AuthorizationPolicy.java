@@ -20,7 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The tenant defaults: which actions each role and each OAuth scope grants (DESIGN.md §6), plus the
+ * The tenant defaults: which actions each role and each OAuth scope grants (docs/architecture.md §6), plus the
  * few knobs around them. Configuration, built and validated once at startup; immutable.
  *
  * <p>Map iteration order is kept (configuration files are ordered): when a denial names a missing
@@ -86,7 +86,7 @@ public record AuthorizationPolicy(
         }
     }
 
-    /** The built-in roles and scopes of DESIGN.md §6, as documented in {@code docs/authorization.md}. */
+    /** The built-in roles and scopes of docs/architecture.md §6, as documented in {@code docs/authorization.md}. */
     public static AuthorizationPolicy defaults() {
         var roles = new LinkedHashMap<String, Set<Action>>();
         roles.put("reader", EnumSet.of(DATASET_READ, REFRESH_READ));

@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides whether a caller may perform an action on a resource (DESIGN.md §6). Pure: no I/O, and
+ * Decides whether a caller may perform an action on a resource (docs/architecture.md §6). Pure: no I/O, and
  * the decision is a function of (settings, security context, action, resource, route kind) only.
  * Thread-safe. Never returns {@code null}; a denial is a {@link Decision.Denied}, never an exception.
  *

@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A dataset's {@code access} metadata (DESIGN.md §8): which roles or scopes satisfy {@code read},
+ * A dataset's {@code access} metadata (docs/architecture.md §8): which roles or scopes satisfy {@code read},
  * {@code write} and {@code admin} on it. An absent block means "the tenant defaults", that is the
  * {@link AuthorizationPolicy}'s role and scope mapping.
  *

@@ -59,7 +59,7 @@ public record JwtSettings(
     }
 
     /**
-     * The documented defaults (DESIGN.md §5): tenant claim required, 15 min user / 60 min M2M
+     * The documented defaults (docs/architecture.md §5): tenant claim required, 15 min user / 60 min M2M
      * lifetime, 60 s skew, 8 KiB tokens, 10,000 cached tokens.
      */
     public static JwtSettings defaults(List<TrustedIssuer> issuers, String audience) {

@@ -24,7 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Verifies JWT bearer tokens (DESIGN.md §5) and turns them into {@link Principal}s.
+ * Verifies JWT bearer tokens (docs/architecture.md §5) and turns them into {@link Principal}s.
  *
  * <p>A token is accepted only if, in this order: it is at most {@code maxTokenBytes} long; it is a
  * compact JWS of three strict base64url parts with a non-empty signature; header and payload are

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * What a route does, for authorization and for its audit event.
  *
- * @param action       the action it needs, e.g. {@code dataset:write} (DESIGN.md §6)
+ * @param action       the action it needs, e.g. {@code dataset:write} (docs/architecture.md §6)
  * @param component    the feature, e.g. {@code points}, {@code tokens}, {@code audit}
  * @param resourceType the kind of resource it touches, e.g. {@code dataset}
  * @param mutation     whether it changes state: mutations commit their event with the change

@@ -103,7 +103,7 @@ public final class RequestAudit {
     }
 
     /**
-     * Marks the request as admitted only by a legacy-mode rule (DESIGN.md §6): the event's
+     * Marks the request as admitted only by a legacy-mode rule (docs/architecture.md §6): the event's
      * {@code actor.auth_method} becomes {@code legacy} and {@code details.legacy_rule} names the rule.
      */
     public RequestAudit legacy(LegacyRule rule) {

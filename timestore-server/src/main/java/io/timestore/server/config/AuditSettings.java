@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The audit trail (DESIGN.md §7).
+ * The audit trail (docs/architecture.md §7).
  *
  * @param maxWait            how long a response may wait for its event to be durable before it
  *                           becomes 503 {@code audit_unavailable}

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Identity settings (DESIGN.md §5).
+ * Identity settings (docs/architecture.md §5).
  *
- * @param authorization       mode (strict or legacy), legacy rules, role and scope mapping (DESIGN.md §6)
+ * @param authorization       mode (strict or legacy), legacy rules, role and scope mapping (docs/architecture.md §6)
  * @param issuers             identity providers whose JWTs are accepted
  * @param audience            the {@code aud} every JWT must carry
  * @param claims              which claims carry tenant, roles, scopes, groups, client id

@@ -15,7 +15,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
-/** The JSON of dataset requests and responses (snake_case, DESIGN.md §8). */
+/** The JSON of dataset requests and responses (snake_case, docs/architecture.md §8). */
 final class DatasetJson {
     private static final Set<String> SETTABLE = Set.of("description", "labels", "access", "retention_days");
     private static final int MAX_LABELS = 64;

@@ -20,7 +20,7 @@ import java.util.Objects;
  * before any handler runs. Adapts Javalin's request to the security library's neutral types.
  */
 public final class Gate {
-    /** The action of exactly the ingestion routes (JSON points and line protocol), DESIGN.md §8. */
+    /** The action of exactly the ingestion routes (JSON points and line protocol), docs/architecture.md §8. */
     private static final String INGEST_ACTION = "dataset:write";
 
     private final Authenticator authenticator;

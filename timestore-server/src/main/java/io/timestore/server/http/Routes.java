@@ -16,7 +16,7 @@ import io.timestore.server.auditing.ApiOperation;
  * ({@link #operational}). Every route is recorded, so tests and metrics can enumerate them.
  */
 public final class Routes {
-    /** The only routes without authentication or audit events (DESIGN.md §8). */
+    /** The only routes without authentication or audit events (docs/architecture.md §8). */
     public static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/openapi.yaml");
 
     private final RoutesConfig javalin;

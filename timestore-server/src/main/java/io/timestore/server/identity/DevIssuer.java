@@ -24,7 +24,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The local development issuer (DESIGN.md §5): an ES256 key kept in the data directory, trusted by
+ * The local development issuer (docs/architecture.md §5): an ES256 key kept in the data directory, trusted by
  * the server only in development setups (embedded database, no identity provider configured, or
  * explicitly switched on). {@code timestore token} mints short-lived tokens with it, so a new user
  * can try every route without an identity provider.

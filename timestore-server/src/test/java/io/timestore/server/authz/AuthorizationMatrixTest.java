@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Every API route x every kind of caller -> the status it gets (DESIGN.md §10), run against two
+ * Every API route x every kind of caller -> the status it gets (docs/architecture.md §10), run against two
  * real servers: strict mode, and legacy mode with unauthenticated ingestion enabled. A cell
  * {@code 403/200} means 403 in strict mode and 200 in legacy mode. The callers act on tenant
  * {@code acme}; dataset routes target its dataset {@code cpu} (or a fresh dataset for routes

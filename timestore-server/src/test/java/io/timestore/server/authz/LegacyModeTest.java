@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Regression tests for the legacy-mode rules (DESIGN.md §6) in the three configurations: strict
+ * Regression tests for the legacy-mode rules (docs/architecture.md §6) in the three configurations: strict
  * refuses both; legacy admits the global query scope; legacy with unauthenticated ingestion also
  * admits credential-less ingestion naming its tenant. Admitted requests are audited as legacy and
  * counted in timestore_legacy_requests_total{route,rule}.
