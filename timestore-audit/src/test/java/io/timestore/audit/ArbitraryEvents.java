@@ -13,7 +13,6 @@ import io.timestore.audit.AuditEvent.Result;
 import io.timestore.audit.AuditEvent.Revision;
 import io.timestore.audit.canonical.EventText;
 import java.time.Instant;
-import java.util.List;
 import java.util.UUID;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

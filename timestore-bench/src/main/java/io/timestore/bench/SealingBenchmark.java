@@ -1,8 +1,8 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.chain.Chain;
 import io.timestore.audit.ChainHead;
+import io.timestore.audit.chain.Chain;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

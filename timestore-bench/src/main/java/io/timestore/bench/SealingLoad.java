@@ -2,8 +2,8 @@ package io.timestore.bench;
 
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.AuditJson;
-import io.timestore.audit.verify.AuditVerification;
 import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.audit.verify.AuditVerification;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.SettingsLoader;
 import java.nio.file.Files;

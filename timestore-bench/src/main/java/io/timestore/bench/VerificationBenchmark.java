@@ -1,13 +1,13 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.chain.Chain;
 import io.timestore.audit.ChainHead;
-import io.timestore.audit.verify.ChainVerifier;
+import io.timestore.audit.chain.Chain;
 import io.timestore.audit.checkpoint.Checkpoint;
 import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.checkpoint.CheckpointVerifier;
+import io.timestore.audit.verify.ChainVerifier;
 import io.timestore.audit.verify.VerificationResult;
 import java.security.SecureRandom;
 import java.time.Instant;

@@ -14,7 +14,6 @@ import io.timestore.audit.store.PlatformPath;
 import io.timestore.audit.verify.VerificationResult.Reason;
 import java.security.PublicKey;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;

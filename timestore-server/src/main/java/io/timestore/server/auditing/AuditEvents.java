@@ -1,10 +1,10 @@
 package io.timestore.server.auditing;
 
 import io.timestore.audit.AuditEvent;
-import io.timestore.audit.store.EventStore;
 import io.timestore.audit.EventIds;
-import io.timestore.audit.redaction.Redactor;
 import io.timestore.audit.Severity;
+import io.timestore.audit.redaction.Redactor;
+import io.timestore.audit.store.EventStore;
 import io.timestore.security.AuthMethod;
 import io.timestore.security.Principal;
 import java.util.List;

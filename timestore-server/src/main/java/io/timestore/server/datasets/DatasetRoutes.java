@@ -1,7 +1,6 @@
 package io.timestore.server.datasets;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
@@ -11,20 +10,20 @@ import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
-import io.timestore.server.problems.Conflict;
 import io.timestore.server.http.CursorPosition;
 import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Replies;
-import io.timestore.server.problems.ProblemType;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import io.timestore.server.problems.Conflict;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.ProblemType;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,13 +1,5 @@
 package io.timestore.server.db;
 
-import io.timestore.security.TenantId;
-import io.timestore.server.problems.ProblemType;
-import io.timestore.server.problems.Unavailable;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.SQLTransientException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,6 +8,14 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
+import io.timestore.security.TenantId;
+import io.timestore.server.problems.ProblemType;
+import io.timestore.server.problems.Unavailable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.util.Locale;
 import java.util.Objects;
 import javax.sql.DataSource;

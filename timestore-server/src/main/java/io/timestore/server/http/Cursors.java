@@ -1,9 +1,9 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.ProblemType;
 import io.javalin.http.Context;
+import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.ProblemType;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.ProblemType;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,6 +11,7 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.timestore.server.config.HttpSettings;
+import io.timestore.server.problems.ProblemType;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;

@@ -1,12 +1,12 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.ProblemType;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.ProblemType;
 import java.io.IOException;
 import java.util.Locale;
 

@@ -1,7 +1,7 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.InvalidRequest;
 import io.javalin.http.Context;
+import io.timestore.server.problems.InvalidRequest;
 import java.util.List;
 import java.util.Optional;
 

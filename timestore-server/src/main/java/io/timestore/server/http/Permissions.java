@@ -1,20 +1,20 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.Forbidden;
-import io.timestore.server.problems.NotFound;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.timestore.security.AuthenticationFailure;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.Authorizer;
 import io.timestore.security.authz.Decision;
 import io.timestore.security.authz.Resource;
 import io.timestore.security.authz.RouteKind;
-import io.timestore.security.AuthenticationFailure;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.TracerProvider;
+import io.timestore.server.problems.Forbidden;
+import io.timestore.server.problems.NotFound;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;

@@ -1,16 +1,16 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.Unavailable;
-import io.timestore.server.problems.Forbidden;
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.TimestoreException;
-import io.timestore.server.problems.ProblemType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.timestore.audit.AuditUnavailable;
 import io.timestore.security.AuthenticationFailure;
+import io.timestore.server.problems.Forbidden;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.ProblemType;
+import io.timestore.server.problems.TimestoreException;
+import io.timestore.server.problems.Unavailable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

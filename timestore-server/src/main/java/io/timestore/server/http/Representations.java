@@ -1,8 +1,8 @@
 package io.timestore.server.http;
 
+import io.javalin.http.Context;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.ProblemType;
-import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,14 +1,14 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.ProblemType;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.ProblemType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import io.timestore.server.auditing.ApiOperation;
 
 /**
  * Where route groups register their handlers. There are two kinds: API routes, always

@@ -1,9 +1,9 @@
 package io.timestore.server.ingest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.Point;
 import io.timestore.server.points.Rfc3339;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.problems.ProblemType;

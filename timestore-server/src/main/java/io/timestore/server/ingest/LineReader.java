@@ -1,15 +1,15 @@
 package io.timestore.server.ingest;
 
+import io.timestore.server.ingest.SeriesCache.Series;
 import io.timestore.server.points.Field;
 import io.timestore.server.points.FieldValue;
-import io.timestore.server.points.Point;
-import io.timestore.server.points.Tag;
 import io.timestore.server.points.FieldValue.BooleanValue;
 import io.timestore.server.points.FieldValue.FloatValue;
 import io.timestore.server.points.FieldValue.IntegerValue;
 import io.timestore.server.points.FieldValue.StringValue;
 import io.timestore.server.points.FieldValue.UnsignedValue;
-import io.timestore.server.ingest.SeriesCache.Series;
+import io.timestore.server.points.Point;
+import io.timestore.server.points.Tag;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.config.PointsSettings;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
@@ -8,15 +7,16 @@ import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.datasets.DatasetService;
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.http.JsonBodies;
-import io.timestore.server.problems.NotFound;
-import io.timestore.server.problems.ProblemType;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
+import io.timestore.server.problems.NotFound;
+import io.timestore.server.problems.ProblemType;
 import io.timestore.server.problems.TimestoreException;
 import java.time.InstantSource;
 import java.util.List;

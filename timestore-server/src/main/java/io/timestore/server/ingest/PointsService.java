@@ -1,10 +1,10 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.points.PointsMetrics;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.points.PointsMetrics;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.problems.ProblemType;

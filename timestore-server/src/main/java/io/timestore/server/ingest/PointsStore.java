@@ -1,10 +1,10 @@
 package io.timestore.server.ingest;
 
+import io.timestore.security.TenantId;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.Point;
 import io.timestore.server.points.Tag;
-import io.timestore.security.TenantId;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,10 +1,10 @@
 package io.timestore.server.query;
 
-import io.timestore.server.points.FieldType;
-import io.timestore.server.points.Rfc3339;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonToken;
 import io.timestore.server.http.Csv;
+import io.timestore.server.points.FieldType;
+import io.timestore.server.points.Rfc3339;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;

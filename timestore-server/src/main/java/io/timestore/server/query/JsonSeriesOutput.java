@@ -1,9 +1,9 @@
 package io.timestore.server.query;
 
-import io.timestore.server.points.FieldType;
-import io.timestore.server.points.Rfc3339;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.timestore.server.points.FieldType;
+import io.timestore.server.points.Rfc3339;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

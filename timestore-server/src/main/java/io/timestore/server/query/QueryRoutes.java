@@ -1,7 +1,5 @@
 package io.timestore.server.query;
 
-import io.timestore.server.points.Rfc3339;
-import io.timestore.server.config.PointsSettings;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
@@ -9,16 +7,18 @@ import io.timestore.security.TenantId;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.config.Durations;
+import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
 import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import io.timestore.server.points.Rfc3339;
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.InvalidRequest.FieldError;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;

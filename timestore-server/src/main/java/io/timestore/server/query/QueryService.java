@@ -1,20 +1,20 @@
 package io.timestore.server.query;
 
-import io.timestore.server.points.FieldType;
-import io.timestore.server.points.PointsMetrics;
-import io.timestore.server.config.PointsSettings;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.micrometer.core.instrument.Timer;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
-import io.timestore.server.db.TenantWork;
-import io.timestore.server.db.Transactions;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.db.TenantWork;
+import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Cursors;
+import io.timestore.server.points.FieldType;
+import io.timestore.server.points.PointsMetrics;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.shares.ShareService;

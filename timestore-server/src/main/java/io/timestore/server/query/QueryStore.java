@@ -1,7 +1,7 @@
 package io.timestore.server.query;
 
-import io.timestore.server.points.FieldType;
 import io.timestore.security.TenantId;
+import io.timestore.server.points.FieldType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,7 +1,7 @@
 package io.timestore.server.query;
 
-import io.timestore.server.points.Tag;
 import io.timestore.server.http.CursorScope;
+import io.timestore.server.points.Tag;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.timestore.server.retention;
 
-import io.timestore.server.config.PointsSettings;
 import io.timestore.security.TenantId;
+import io.timestore.server.config.PointsSettings;
 import io.timestore.server.db.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,10 +1,10 @@
 package io.timestore.server.http;
 
-import io.timestore.server.problems.InvalidRequest;
-import io.timestore.server.problems.ProblemType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.problems.ProblemType;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;

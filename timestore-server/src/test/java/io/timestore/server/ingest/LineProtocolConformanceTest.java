@@ -1,8 +1,5 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.points.FieldValue;
-import io.timestore.server.points.Point;
-import io.timestore.server.points.Rfc3339;
 import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,11 +8,14 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.FieldValue.BooleanValue;
 import io.timestore.server.points.FieldValue.FloatValue;
 import io.timestore.server.points.FieldValue.IntegerValue;
 import io.timestore.server.points.FieldValue.StringValue;
 import io.timestore.server.points.FieldValue.UnsignedValue;
+import io.timestore.server.points.Point;
+import io.timestore.server.points.Rfc3339;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.TimestoreServer;
 import java.io.IOException;

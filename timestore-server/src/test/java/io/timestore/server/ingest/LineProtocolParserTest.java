@@ -1,19 +1,19 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.points.Field;
-import io.timestore.server.points.FieldType;
-import io.timestore.server.points.Point;
-import io.timestore.server.points.Tag;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.timestore.server.ingest.LineProtocolException.Reason;
+import io.timestore.server.points.Field;
+import io.timestore.server.points.FieldType;
 import io.timestore.server.points.FieldValue.BooleanValue;
 import io.timestore.server.points.FieldValue.FloatValue;
 import io.timestore.server.points.FieldValue.IntegerValue;
 import io.timestore.server.points.FieldValue.StringValue;
 import io.timestore.server.points.FieldValue.UnsignedValue;
-import io.timestore.server.ingest.LineProtocolException.Reason;
+import io.timestore.server.points.Point;
+import io.timestore.server.points.Tag;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,15 +1,15 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.points.FieldValue;
-import io.timestore.server.points.Point;
-import io.timestore.server.points.Rfc3339;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.FieldValue.BooleanValue;
 import io.timestore.server.points.FieldValue.FloatValue;
 import io.timestore.server.points.FieldValue.IntegerValue;
 import io.timestore.server.points.FieldValue.StringValue;
 import io.timestore.server.points.FieldValue.UnsignedValue;
+import io.timestore.server.points.Point;
+import io.timestore.server.points.Rfc3339;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

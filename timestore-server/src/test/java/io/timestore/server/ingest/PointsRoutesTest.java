@@ -1,11 +1,11 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.retention.PointsRetention;
-import io.timestore.server.config.PointsSettings;
 import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.security.TenantId;
+import io.timestore.server.config.PointsSettings;
+import io.timestore.server.retention.PointsRetention;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.AuditLog;
 import io.timestore.server.testing.TimestoreServer;

@@ -1,10 +1,10 @@
 package io.timestore.server.query;
 
-import io.timestore.server.config.PointsSettings;
 import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.timestore.server.config.PointsSettings;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.TimestoreServer;
 import java.net.http.HttpRequest;

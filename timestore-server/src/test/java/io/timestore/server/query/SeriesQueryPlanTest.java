@@ -1,6 +1,5 @@
 package io.timestore.server.query;
 
-import io.timestore.server.ingest.PointsStore;
 import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.security.TenantId;
 import io.timestore.server.db.TenantWork;
+import io.timestore.server.ingest.PointsStore;
 import io.timestore.server.testing.TimestoreServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
