@@ -59,6 +59,9 @@ import org.postgresql.PGConnection;
  * {@code --many-series-runs N} (50 aggregates over every ingested series, after the query phase when ingesting), {@code --phases ingest,copy,query,audit} (all), {@code --set.<setting> value} (a
  * server setting, for experiments).
  * The results go to standard output; see docs/benchmarks.md.
+ *
+ * <p>One long file so that one command produces every figure of a run from one server and one
+ * cluster; its phases follow each other below in the order they run.
  */
 public final class IngestLoad {
     private static final String TENANT = "bench";

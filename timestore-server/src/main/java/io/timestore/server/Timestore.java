@@ -103,6 +103,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The composition root: every object of a running server is created and wired here, with
  * constructors, in the order it is needed. Start at {@link #start} to find every part.
+ *
+ * <p>Its length (about 500 lines) is the price of having one place that wires everything: each
+ * part is a few constructor calls, in start order, and splitting them across factories would hide
+ * the order that {@link #close} reverses.
  */
 public final class Timestore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Timestore.class);

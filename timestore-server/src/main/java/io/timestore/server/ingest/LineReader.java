@@ -31,6 +31,10 @@ import java.util.List;
  *
  * <p>Work per line is index arithmetic over the request bytes; allocation is limited to the
  * values themselves (names come from {@link StringDecoder}'s cache, series from {@link SeriesCache}).
+ *
+ * <p>Its length (over 500 lines) is deliberate: one scanner per Go function, in Go's order, keeps
+ * the port checkable line by line against {@code models/points.go}; split up, that correspondence
+ * would be lost.
  */
 final class LineReader {
     /** InfluxDB's MaxKeyLength: the series key plus a field key, plus 4 separator bytes. */
