@@ -14,9 +14,10 @@ import java.util.regex.Pattern;
 
 /**
  * What one kind of credential (API token, signing key) adds to the routes every kind shares
- * ({@link CredentialRoutes}): the members of a creation request that are its own, how it is
- * created, and how its own fields are shown. Implementations are the kind's route class; its
- * {@link Names} are handed to the shared routes with it.
+ * ({@link CredentialRoutes}): its names, the members of a creation request that are its own, how
+ * it is created, listed and revoked (its service), and how its own fields are shown. Implemented by
+ * the kind's route class ({@code tokens.TokenRoutes}, {@code signingkeys.SigningKeyRoutes}).
+ * Implementations are thread-safe: one instance serves every request.
  *
  * @param <K> the kind's own part of a creation request and of its reply
  * @param <T> the kind's listing record
@@ -54,12 +55,18 @@ public interface CredentialKind<K, T extends ListedCredential> {
         }
     }
 
+    Names names();
+
+    /** Listing and revocation of the kind, and the clock its expiry is judged by (its service's). */
+    CredentialLifecycle<T> lifecycle();
+
     /** The members of a creation request that are the kind's own, in the order they are named in messages. */
     List<String> members();
 
     /**
      * Reads the kind's own members of a creation request; broken rules are added to {@code errors}
-     * (after those of {@code name} and {@code expires_at}), and the value returned is then ignored.
+     * (after those of {@code name} and {@code expires_at}); when any rule is broken, the value
+     * returned is not used.
      */
     K read(JsonNode body, List<FieldError> errors);
 

@@ -44,11 +44,11 @@ public final class CredentialRoutes<K, T extends ListedCredential> implements Ro
     private final ApiOperation list;
     private final ApiOperation revoke;
 
-    public CredentialRoutes(CredentialKind.Names names, CredentialKind<K, T> kind, CredentialLifecycle<T> lifecycle,
-                            CredentialExpiry expiry, Permissions permissions, JsonBodies bodies, Cursors cursors) {
+    public CredentialRoutes(CredentialKind<K, T> kind, CredentialExpiry expiry, Permissions permissions, JsonBodies bodies,
+                            Cursors cursors) {
         this.kind = kind;
-        this.names = names;
-        this.lifecycle = lifecycle;
+        this.names = kind.names();
+        this.lifecycle = kind.lifecycle();
         this.expiry = expiry;
         this.permissions = permissions;
         this.bodies = bodies;

@@ -1,24 +1,19 @@
 package io.timestore.server.signingkeys;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.security.Principal;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.credentials.CreatedCredential;
-import io.timestore.server.credentials.CredentialExpiry;
 import io.timestore.server.credentials.CredentialKind;
+import io.timestore.server.credentials.CredentialLifecycle;
 import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.credentials.NewCredential;
-import io.timestore.server.http.Cursors;
-import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
-import io.timestore.server.http.Permissions;
-import io.timestore.server.http.RouteGroup;
-import io.timestore.server.http.Routes;
 import io.timestore.server.problems.InvalidRequest.FieldError;
-import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -30,26 +25,28 @@ import java.util.regex.Pattern;
  * The routes, the name, expiry, listing and revocation are every credential kind's
  * ({@link CredentialRoutes}); here are the key's roles and scopes.
  */
-public final class SigningKeyRoutes implements RouteGroup, CredentialKind<RolesAndScopes, SigningKeyRecords.Listed> {
+public final class SigningKeyRoutes implements CredentialKind<RolesAndScopes, SigningKeyRecords.Listed> {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     private static final Names NAMES = new Names("/admin/v1/signing-keys", "signing_key", "signing key", "secret",
             Listing.SIGNING_KEYS, Pattern.compile("hk_[0-9a-f]{24}"), "hk_ followed by 24 lower-case hex characters");
 
     private final SigningKeyService service;
-    private final JsonBodies bodies;
-    private final CredentialRoutes<RolesAndScopes, SigningKeyRecords.Listed> routes;
+    private final ObjectMapper mapper;
 
-    public SigningKeyRoutes(SigningKeyService service, Permissions permissions, JsonBodies bodies, Cursors cursors,
-                            Duration defaultTtl, Duration maxTtl) {
+    /** @param mapper renders the listing's items */
+    public SigningKeyRoutes(SigningKeyService service, ObjectMapper mapper) {
         this.service = service;
-        this.bodies = bodies;
-        this.routes = new CredentialRoutes<>(NAMES, this, service.lifecycle(), new CredentialExpiry(defaultTtl, maxTtl),
-                permissions, bodies, cursors);
+        this.mapper = mapper;
     }
 
     @Override
-    public void register(Routes routes) {
-        this.routes.register(routes);
+    public Names names() {
+        return NAMES;
+    }
+
+    @Override
+    public CredentialLifecycle<SigningKeyRecords.Listed> lifecycle() {
+        return service.lifecycle();
     }
 
     @Override
@@ -88,7 +85,7 @@ public final class SigningKeyRoutes implements RouteGroup, CredentialKind<RolesA
 
     @Override
     public ObjectNode listed(SigningKeyRecords.Listed key) {
-        var json = key.credential().jsonHead(bodies.mapper());
+        var json = key.credential().jsonHead(mapper);
         addMembers(json, key.granted());
         return key.credential().jsonTail(json);
     }

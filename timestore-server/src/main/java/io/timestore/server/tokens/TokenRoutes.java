@@ -1,25 +1,20 @@
 package io.timestore.server.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TokenPermission;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.credentials.CreatedCredential;
-import io.timestore.server.credentials.CredentialExpiry;
 import io.timestore.server.credentials.CredentialKind;
+import io.timestore.server.credentials.CredentialLifecycle;
 import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.credentials.NewCredential;
 import io.timestore.server.datasets.DatasetId;
-import io.timestore.server.http.Cursors;
-import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
-import io.timestore.server.http.Permissions;
-import io.timestore.server.http.RouteGroup;
-import io.timestore.server.http.Routes;
 import io.timestore.server.problems.InvalidRequest.FieldError;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,7 +29,7 @@ import java.util.regex.Pattern;
  * name, expiry, listing and revocation are every credential kind's ({@link CredentialRoutes});
  * here are the token's permissions: which may be granted, how they are read and shown.
  */
-public final class TokenRoutes implements RouteGroup, CredentialKind<List<TokenPermission>, TokenRecords.Listed> {
+public final class TokenRoutes implements CredentialKind<List<TokenPermission>, TokenRecords.Listed> {
     /** What a token may be granted: never token or tenant administration. */
     static final Set<String> GRANTABLE = Set.of("dataset:read", "dataset:write", "dataset:admin", "refresh:read",
             "refresh:write", "audit:list", "audit:get");
@@ -42,20 +37,22 @@ public final class TokenRoutes implements RouteGroup, CredentialKind<List<TokenP
             Pattern.compile("[0-9a-f]{24}"), "24 lower-case hex characters");
 
     private final TokenService service;
-    private final JsonBodies bodies;
-    private final CredentialRoutes<List<TokenPermission>, TokenRecords.Listed> routes;
+    private final ObjectMapper mapper;
 
-    public TokenRoutes(TokenService service, Permissions permissions, JsonBodies bodies, Cursors cursors,
-                       Duration defaultTtl, Duration maxTtl) {
+    /** @param mapper renders the listing's items */
+    public TokenRoutes(TokenService service, ObjectMapper mapper) {
         this.service = service;
-        this.bodies = bodies;
-        this.routes = new CredentialRoutes<>(NAMES, this, service.lifecycle(), new CredentialExpiry(defaultTtl, maxTtl),
-                permissions, bodies, cursors);
+        this.mapper = mapper;
     }
 
     @Override
-    public void register(Routes routes) {
-        this.routes.register(routes);
+    public Names names() {
+        return NAMES;
+    }
+
+    @Override
+    public CredentialLifecycle<TokenRecords.Listed> lifecycle() {
+        return service.lifecycle();
     }
 
     @Override
@@ -91,7 +88,7 @@ public final class TokenRoutes implements RouteGroup, CredentialKind<List<TokenP
 
     @Override
     public ObjectNode listed(TokenRecords.Listed token) {
-        var json = token.credential().jsonHead(bodies.mapper());
+        var json = token.credential().jsonHead(mapper);
         addMembers(json, token.permissions());
         token.credential().jsonTail(json);
         token.lastUsedAt().ifPresent(at -> json.put("last_used_at", at.toString()));
