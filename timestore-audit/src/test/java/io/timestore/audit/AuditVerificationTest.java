@@ -13,10 +13,12 @@ import io.timestore.audit.verify.VerificationResult;
 import io.timestore.audit.verify.VerificationResult.Reason;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.threeten.extra.MutableClock;
 
 /**
  * Tampering done directly in the database as its owner — who can disable the append-only trigger —
@@ -30,7 +32,7 @@ class AuditVerificationTest {
 
     private AuditDatabase sealed(AuditDatabase db) {
         new PostgresEventStore(db.runtime(), json).append(Events.events(TENANT, 20));
-        try (var sequencer = Sequencers.start(db.runtime(), new ManualClock(Events.T0), Sequencers.settings(5, 5, Duration.ofHours(1)),
+        try (var sequencer = Sequencers.start(db.runtime(), MutableClock.of(Events.T0, ZoneOffset.UTC), Sequencers.settings(5, 5, Duration.ofHours(1)),
                 Sequencer.Observer.NONE)) {
             assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(20);
         }

@@ -13,18 +13,20 @@ import io.timestore.audit.verify.AuditVerification;
 import io.timestore.audit.verify.VerificationResult;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.threeten.extra.MutableClock;
 
 /** The sequencer against a real PostgreSQL, as the runtime role on the platform path. */
 @ExtendWith(EmbeddedPostgresExtension.class)
 class SequencerTest {
     private final AuditJson json = new AuditJson();
-    private final ManualClock clock = new ManualClock(Events.T0);
+    private final MutableClock clock = MutableClock.of(Events.T0, ZoneOffset.UTC);
 
     private static final class Recording implements Sequencer.Observer {
         final List<Checkpoint> checkpoints = new CopyOnWriteArrayList<>();
@@ -104,7 +106,7 @@ class SequencerTest {
             Sequencers.round(sequencer);
             assertThat(observer.checkpoints).as("the interval has not passed").hasSize(2);
 
-            clock.advance(Duration.ofMinutes(1));
+            clock.add(Duration.ofMinutes(1));
             Sequencers.round(sequencer);
             assertThat(observer.checkpoints).extracting(Checkpoint::seq).containsExactly(10L, 20L, 25L);
         }

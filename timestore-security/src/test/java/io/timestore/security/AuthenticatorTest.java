@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.threeten.extra.MutableClock;
 
 /** The facade with its three real verifiers, followed by tenant resolution: what the server wires. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,7 +53,7 @@ class AuthenticatorTest {
     private static final String ISSUER = "https://idp.example.test";
     private static final byte[] SIGNING_SECRET = "a-signing-secret-of-at-least-32-bytes!!".getBytes(StandardCharsets.US_ASCII);
 
-    private final MutableClock clock = new MutableClock(NOW);
+    private final MutableClock clock = MutableClock.of(NOW, ZoneOffset.UTC);
     private final OctetKeyPair idpKey;
     private final ApiTokens apiTokens = new ApiTokens("pepper-pepper-pepper-pepper-pepper".getBytes(StandardCharsets.US_ASCII), new SecureRandom());
     private final Map<String, StoredApiToken> tokenTable = new ConcurrentHashMap<>();

@@ -31,6 +31,8 @@ import io.timestore.server.config.AuthSettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
+import io.timestore.server.credentials.CredentialExpiry;
+import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.datasets.DatasetStore;
@@ -258,10 +260,14 @@ public final class Timestore implements AutoCloseable {
             groups.add(new OperationsRoutes(metrics, readiness, json, version));
             groups.add(new TenantRoutes(new TenantService(transactions, tenantStatuses), permissions, bodies, cursors));
             var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
-            groups.add(new TokenRoutes(new TokenService(transactions, tokenRecords, apiTokens, datasets, permissions, clock),
-                    permissions, bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
-            groups.add(new SigningKeyRoutes(new SigningKeyService(transactions, signingKeys, permissions, random, clock),
-                    permissions, bodies, cursors, auth.tokenDefaultTtl(), auth.tokenMaxTtl()));
+            // API tokens and signing keys: one set of credential routes each, under one lifetime rule.
+            var credentialExpiry = new CredentialExpiry(auth.tokenDefaultTtl(), auth.tokenMaxTtl());
+            groups.add(new CredentialRoutes<>(new TokenRoutes(
+                    new TokenService(transactions, tokenRecords, apiTokens, datasets, permissions, clock), json),
+                    credentialExpiry, permissions, bodies, cursors));
+            groups.add(new CredentialRoutes<>(new SigningKeyRoutes(
+                    new SigningKeyService(transactions, signingKeys, permissions, random, clock), json),
+                    credentialExpiry, permissions, bodies, cursors));
             var pointsSettings = settings.points();
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));

@@ -15,13 +15,13 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import io.timestore.security.AuthMethod;
 import io.timestore.security.AuthenticationFailure;
 import io.timestore.security.AuthenticationFailure.Reason;
-import io.timestore.security.MutableClock;
 import io.timestore.security.Principal;
 import io.timestore.security.PrincipalKind;
 import io.timestore.security.TenantId;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.threeten.extra.MutableClock;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JwtVerifierTest {
@@ -48,7 +49,7 @@ class JwtVerifierTest {
     }
 
     private JwtVerifier verifier() {
-        return verifier(new MutableClock(NOW));
+        return verifier(MutableClock.of(NOW, ZoneOffset.UTC));
     }
 
     /** The standard claims with one change applied. */
@@ -208,9 +209,9 @@ class JwtVerifierTest {
 
     @Test
     void token_expired_within_the_skew_is_still_accepted() {
-        var clock = new MutableClock(NOW);
+        var clock = MutableClock.of(NOW, ZoneOffset.UTC);
         String token = jwts.rs256(claims(NOW));
-        clock.advance(Duration.ofSeconds(600 + 59));
+        clock.add(Duration.ofSeconds(600 + 59));
 
         assertThat(verifier(clock).verify(token).subject()).isEqualTo("alice");
     }
@@ -243,7 +244,7 @@ class JwtVerifierTest {
                 new ClaimNames("https://timestore.io/tenant", "roles", "scope", "scp", "groups", "client_id"),
                 d.machineTokens(), false, d.userMaxLifetime(), d.machineMaxLifetime(), d.clockSkew(),
                 d.maxTokenBytes(), d.cacheMaxEntries());
-        var verifier = new JwtVerifier(settings, new MutableClock(NOW));
+        var verifier = new JwtVerifier(settings, MutableClock.of(NOW, ZoneOffset.UTC));
         Map<String, Object> named = claims(NOW);
         named.put("https://timestore.io/tenant", "globex");
         Map<String, Object> none = claims(NOW);
@@ -258,7 +259,7 @@ class JwtVerifierTest {
         var settings = JwtSettings.defaults(List.of(new TrustedIssuer(ISSUER, new KeySource.Keys(jwks))), AUDIENCE);
         String token = jwts.sign(header("RS256", null), json(claims(NOW)), jwts.rsa);
 
-        assertThat(new JwtVerifier(settings, new MutableClock(NOW)).verify(token).subject()).isEqualTo("alice");
+        assertThat(new JwtVerifier(settings, MutableClock.of(NOW, ZoneOffset.UTC)).verify(token).subject()).isEqualTo("alice");
     }
 
     @Test
@@ -275,11 +276,11 @@ class JwtVerifierTest {
 
     @Test
     void cached_token_is_refused_once_it_expires() {
-        var clock = new MutableClock(NOW);
+        var clock = MutableClock.of(NOW, ZoneOffset.UTC);
         JwtVerifier verifier = verifier(clock);
         String token = jwts.rs256(claims(NOW));
         verifier.verify(token);
-        clock.advance(Duration.ofSeconds(600 + 61));
+        clock.add(Duration.ofSeconds(600 + 61));
 
         var failure = assertThrows(AuthenticationFailure.class, () -> verifier.verify(token));
 
@@ -303,7 +304,7 @@ class JwtVerifierTest {
         var d = JwtSettings.defaults(List.of(issuer), AUDIENCE);
         var settings = new JwtSettings(d.issuers(), d.audience(), d.claims(), d.machineTokens(), true,
                 d.userMaxLifetime(), d.machineMaxLifetime(), d.clockSkew(), d.maxTokenBytes(), 20);
-        var verifier = new JwtVerifier(settings, new MutableClock(NOW));
+        var verifier = new JwtVerifier(settings, MutableClock.of(NOW, ZoneOffset.UTC));
 
         for (int i = 0; i < 50; i++) {
             Map<String, Object> claims = claims(NOW);
@@ -319,7 +320,7 @@ class JwtVerifierTest {
         String hmacOnly = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"" + HexFormat.of().formatHex(new byte[32]) + "\",\"kid\":\"h\"}]}";
         var settings = JwtSettings.defaults(List.of(new TrustedIssuer(ISSUER, new KeySource.Keys(hmacOnly))), AUDIENCE);
 
-        var error = assertThrows(IllegalArgumentException.class, () -> new JwtVerifier(settings, new MutableClock(NOW)));
+        var error = assertThrows(IllegalArgumentException.class, () -> new JwtVerifier(settings, MutableClock.of(NOW, ZoneOffset.UTC)));
 
         assertThat(error.getMessage()).contains("jwt.issuers[" + ISSUER + "].keys").contains("no usable key");
     }
@@ -330,7 +331,7 @@ class JwtVerifierTest {
         var p384 = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(Curve.P_384).keyID("p384").generate();
         String jwks = new com.nimbusds.jose.jwk.JWKSet(List.of(small.toPublicJWK(), p384.toPublicJWK(), jwts.ed.toPublicJWK())).toString();
         var settings = JwtSettings.defaults(List.of(new TrustedIssuer(ISSUER, new KeySource.Keys(jwks))), AUDIENCE);
-        var verifier = new JwtVerifier(settings, new MutableClock(NOW));
+        var verifier = new JwtVerifier(settings, MutableClock.of(NOW, ZoneOffset.UTC));
 
         // Nimbus refuses to sign with a weak key, so sign the way a careless issuer would.
         String signingInput = b64(json(header("RS256", "small"))) + "." + b64(json(claims(NOW)));

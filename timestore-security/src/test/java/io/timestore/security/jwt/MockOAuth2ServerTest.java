@@ -9,12 +9,12 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import io.timestore.security.AuthMethod;
 import io.timestore.security.AuthenticationFailure;
 import io.timestore.security.AuthenticationFailure.Reason;
-import io.timestore.security.MutableClock;
 import io.timestore.security.Principal;
 import io.timestore.security.TenantId;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
@@ -24,6 +24,7 @@ import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * A real OIDC provider (mock-oauth2-server) in the test JVM: Timestore knows only its issuer URL
@@ -61,7 +62,7 @@ class MockOAuth2ServerTest {
         }
     }
 
-    private final MutableClock clock = new MutableClock(Instant.now());
+    private final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
     private final RotatingKeys keys = new RotatingKeys();
     private MockOAuth2Server idp;
     private JwtVerifier verifier;
@@ -121,7 +122,7 @@ class MockOAuth2ServerTest {
         assertThat(verifier.verify(issue("alice", Map.of("tenant_id", "acme"))).subject()).isEqualTo("alice");
 
         keys.rotate("key-2");
-        clock.advance(Duration.ofSeconds(31));
+        clock.add(Duration.ofSeconds(31));
         String afterRotation = issue("bob", Map.of("tenant_id", "acme"));
 
         assertThat(verifier.verify(afterRotation).subject()).isEqualTo("bob");

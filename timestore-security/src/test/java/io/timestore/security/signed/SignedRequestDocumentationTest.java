@@ -2,13 +2,13 @@ package io.timestore.security.signed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.security.MutableClock;
 import io.timestore.security.TenantId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * Recomputes the worked example of {@code docs/signed-requests.md} from the values in the
@@ -109,7 +110,7 @@ class SignedRequestDocumentationTest {
         String authorization = request.headers().get("Authorization").getFirst();
         var key = new SigningKey("hk_5f0c9a1e2b3d4c6e8f7a9b1c", new TenantId("acme"), secret, Set.of(), Set.of(), Instant.parse("2999-01-01T00:00:00Z"), false);
         var verifier = new SignedRequestVerifier(id -> Optional.of(key).filter(k -> k.keyId().equals(id)),
-                new SignedRequests.InMemoryNonces(), new MutableClock(Instant.parse("2026-01-15T12:02:00Z")),
+                new SignedRequests.InMemoryNonces(), MutableClock.of(Instant.parse("2026-01-15T12:02:00Z"), ZoneOffset.UTC),
                 SignedRequestVerifier.DEFAULT_WINDOW);
 
         var principal = verifier.verify(authorization.substring(CanonicalRequest.ALGORITHM.length() + 1), request.input());

@@ -12,12 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.timestore.security.AuthMethod;
 import io.timestore.security.AuthenticationFailure;
 import io.timestore.security.AuthenticationFailure.Reason;
-import io.timestore.security.MutableClock;
 import io.timestore.security.Principal;
 import io.timestore.security.PrincipalKind;
 import io.timestore.security.TenantId;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.threeten.extra.MutableClock;
 
 class SignedRequestVerifierTest {
     private static final Instant NOW = Instant.parse("2026-01-15T12:00:00Z");
@@ -37,7 +38,7 @@ class SignedRequestVerifierTest {
 
     private final SignedRequests.InMemoryNonces nonces = new SignedRequests.InMemoryNonces();
     private final SignedRequestVerifier verifier =
-            new SignedRequestVerifier(keyStore(), nonces, new MutableClock(NOW), SignedRequestVerifier.DEFAULT_WINDOW);
+            new SignedRequestVerifier(keyStore(), nonces, MutableClock.of(NOW, ZoneOffset.UTC), SignedRequestVerifier.DEFAULT_WINDOW);
 
     /** A correctly signed request, then {@code tamper} applied to what arrives. */
     private record Sent(String parameters, SignedRequestInput input) {}
@@ -147,7 +148,7 @@ class SignedRequestVerifierTest {
 
     @Test
     void request_signed_5_minutes_ago_is_still_accepted() {
-        var clock = new MutableClock(NOW.plus(Duration.ofMinutes(5)));
+        var clock = MutableClock.of(NOW.plus(Duration.ofMinutes(5)), ZoneOffset.UTC);
         var verifier = new SignedRequestVerifier(keyStore(), nonces, clock, SignedRequestVerifier.DEFAULT_WINDOW);
         Sent sent = signed(UnaryOperator.identity());
 
@@ -164,7 +165,7 @@ class SignedRequestVerifierTest {
     @Test
     void window_longer_than_15_minutes_is_refused_at_startup() {
         var error = assertThrows(IllegalArgumentException.class,
-                () -> new SignedRequestVerifier(keyStore(), nonces, new MutableClock(NOW), Duration.ofHours(1)));
+                () -> new SignedRequestVerifier(keyStore(), nonces, MutableClock.of(NOW, ZoneOffset.UTC), Duration.ofHours(1)));
 
         assertThat(error.getMessage()).contains("signed_requests.window").contains("PT1H");
     }

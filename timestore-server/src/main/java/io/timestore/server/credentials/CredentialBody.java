@@ -14,13 +14,13 @@ import java.util.List;
  * @param name      1-200 characters, stripped
  * @param expiresAt within the {@link CredentialExpiry} rule
  */
-public record CredentialBody(String name, Instant expiresAt) {
+record CredentialBody(String name, Instant expiresAt) {
     /**
      * Reads {@code name} and {@code expires_at}, and refuses members other than those and
      * {@code kindMembers}. Broken rules are added to {@code errors}; the caller throws once all
      * members are read, so the client sees every problem at once.
      */
-    public static CredentialBody read(JsonNode body, List<String> kindMembers, CredentialExpiry expiry, Instant now,
+    static CredentialBody read(JsonNode body, List<String> kindMembers, CredentialExpiry expiry, Instant now,
                                       List<FieldError> errors) {
         var members = new ArrayList<String>();
         members.add("name");

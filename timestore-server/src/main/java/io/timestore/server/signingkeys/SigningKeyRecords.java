@@ -36,7 +36,7 @@ public final class SigningKeyRecords implements SigningKeyStore {
     static final CredentialTable TABLE = new CredentialTable("signing_keys", "roles, scopes");
 
     /** A key as listed: never its secret. */
-    public record Listed(Credential credential, Set<String> roles, Set<String> scopes) implements ListedCredential {}
+    public record Listed(Credential credential, RolesAndScopes granted) implements ListedCredential {}
 
     private final Transactions transactions;
     private final SecretBox box;
@@ -69,15 +69,15 @@ public final class SigningKeyRecords implements SigningKeyStore {
         });
     }
 
-    Instant insert(Connection connection, TenantId tenant, String id, String name, byte[] secret, Set<String> roles,
-                   Set<String> scopes, Instant expiresAt, String createdBy) throws SQLException {
+    Instant insert(Connection connection, TenantId tenant, String id, String name, byte[] secret, RolesAndScopes granted,
+                   Instant expiresAt, String createdBy) throws SQLException {
         try (var statement = connection.prepareStatement(INSERT)) {
             statement.setString(1, tenant.value());
             statement.setString(2, id);
             statement.setString(3, name);
             statement.setBytes(4, box.seal(secret, associatedData(id, tenant.value())));
-            statement.setString(5, json.valueToTree(roles.stream().sorted().toList()).toString());
-            statement.setString(6, json.valueToTree(scopes.stream().sorted().toList()).toString());
+            statement.setString(5, json.valueToTree(granted.roles().stream().sorted().toList()).toString());
+            statement.setString(6, json.valueToTree(granted.scopes().stream().sorted().toList()).toString());
             statement.setTimestamp(7, Timestamp.from(expiresAt));
             statement.setString(8, createdBy);
             try (var rows = statement.executeQuery()) {
@@ -89,7 +89,7 @@ public final class SigningKeyRecords implements SigningKeyStore {
 
     /** The key-specific columns of a listed row. */
     Listed listed(Credential credential, ResultSet rows) throws SQLException {
-        return new Listed(credential, names(rows.getString("roles")), names(rows.getString("scopes")));
+        return new Listed(credential, new RolesAndScopes(names(rows.getString("roles")), names(rows.getString("scopes"))));
     }
 
     private Set<String> names(String array) {

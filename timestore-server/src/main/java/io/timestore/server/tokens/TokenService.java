@@ -1,5 +1,6 @@
 package io.timestore.server.tokens;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TokenPermission;
 import io.timestore.security.authz.Action;
@@ -7,7 +8,9 @@ import io.timestore.security.authz.Resource;
 import io.timestore.security.tokens.ApiTokens;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.credentials.CreatedCredential;
 import io.timestore.server.credentials.CredentialLifecycle;
+import io.timestore.server.credentials.NewCredential;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Permissions;
@@ -15,7 +18,6 @@ import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,35 +30,19 @@ import java.util.function.Function;
  * to its creation; the table keeps its HMAC. Every change commits its audit event with it.
  */
 public final class TokenService {
-    private final Transactions transactions;
     private final TokenRecords records;
     private final ApiTokens tokens;
     private final DatasetService datasets;
     private final Permissions permissions;
-    private final InstantSource clock;
     private final CredentialLifecycle<TokenRecords.Listed> lifecycle;
 
     public TokenService(Transactions transactions, TokenRecords records, ApiTokens tokens, DatasetService datasets,
                         Permissions permissions, InstantSource clock) {
-        this.transactions = transactions;
         this.records = records;
         this.tokens = tokens;
         this.datasets = datasets;
         this.permissions = permissions;
-        this.clock = clock;
-        this.lifecycle = new CredentialLifecycle<>(transactions, TokenRecords.TABLE, "API token", records::listed);
-    }
-
-    /** A validated request to create a token. */
-    public record NewToken(String name, List<TokenPermission> permissions, Instant expiresAt) {}
-
-    /** A created token; {@code token} is the secret, shown this once. */
-    public record Created(String id, String name, String token, List<TokenPermission> permissions, Instant expiresAt,
-                          Instant createdAt) {
-        @Override
-        public String toString() {
-            return "Created[id=%s, name=%s, token=****]".formatted(id, name);
-        }
+        this.lifecycle = new CredentialLifecycle<>(transactions, TokenRecords.TABLE, "API token", records::listed, clock);
     }
 
     /**
@@ -67,22 +53,18 @@ public final class TokenService {
      * @throws InvalidRequest 400 when a permission names a dataset the tenant does not have
      * @throws io.timestore.server.problems.Forbidden 403 when the caller may not do what a permission grants
      */
-    public Created create(SecurityContext security, RequestAudit audit, NewToken request, Function<Created, Reply> reply) {
-        // The attempt is recorded whatever the outcome, so a refused escalation says what it asked for.
-        audit.detail("name", request.name())
-                .detail("permissions", records.permissionsJson(request.permissions()).toString())
-                .detail("expires_at", request.expiresAt().toString());
+    public CreatedCredential<List<TokenPermission>> create(SecurityContext security, RequestAudit audit,
+                                                           NewCredential<List<TokenPermission>> request,
+                                                           Function<CreatedCredential<List<TokenPermission>>, Reply> reply) {
+        CredentialLifecycle.describe(audit, request,
+                details -> details.detail("permissions", records.permissionsJson(request.own()).toString()));
         var minted = tokens.mint();
-        return transactions.inTenant(security.tenant(), connection -> {
-            requireGrantable(connection, security, request.permissions());
+        return lifecycle.create(security, audit, request, minted.id(), minted.token(), connection -> {
+            requireGrantable(connection, security, request.own());
             audit.resource(minted.id());
-            var createdAt = records.insert(connection, security.tenant(), minted.id(), request.name(), minted.hash(),
-                    request.permissions(), request.expiresAt(), security.principal().subject());
-            var created = new Created(minted.id(), request.name(), minted.token(), request.permissions(), request.expiresAt(),
-                    createdAt);
-            audit.commit(connection, reply.apply(created));
-            return created;
-        });
+            return records.insert(connection, security.tenant(), minted.id(), request.name(), minted.hash(), request.own(),
+                    request.expiresAt(), security.principal().subject());
+        }, reply);
     }
 
     /**
@@ -122,16 +104,12 @@ public final class TokenService {
     }
 
     /** Permissions as stored and shown (see {@link TokenRecords#permissionsJson}). */
-    com.fasterxml.jackson.databind.node.ArrayNode permissionsJson(List<TokenPermission> permissions) {
+    ArrayNode permissionsJson(List<TokenPermission> permissions) {
         return records.permissionsJson(permissions);
     }
 
     /** Listing and revocation, the same for every credential kind. */
     CredentialLifecycle<TokenRecords.Listed> lifecycle() {
         return lifecycle;
-    }
-
-    Instant now() {
-        return clock.instant();
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.security.signed.SignedRequestInput;
 import io.timestore.security.signed.SignedRequestSigner;
-import io.timestore.server.testing.MutableClock;
 import io.timestore.server.testing.TimestoreServer;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -21,6 +20,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.threeten.extra.MutableClock;
 
 /**
  * API tokens and signing keys follow one lifetime rule (docs/authorization.md, "Credential
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class CredentialExpiryTest {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-    private static final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    private static final MutableClock clock = MutableClock.of(Instant.now().truncatedTo(ChronoUnit.SECONDS), ZoneOffset.UTC);
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create().withClock(clock);
@@ -81,7 +81,7 @@ class CredentialExpiryTest {
         var secret = Base64.getUrlDecoder().decode(key.json().get("secret").asText());
         assertThat(server.api().send(signed(keyId, secret)).statusCode()).isEqualTo(200);
 
-        clock.advance(Duration.ofHours(1));
+        clock.add(Duration.ofHours(1));
         var tokenUse = server.api().get("/storage/v1/datasets", bearer(token));
         var keyUse = server.api().send(signed(keyId, secret));
 

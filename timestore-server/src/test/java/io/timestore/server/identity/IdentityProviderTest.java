@@ -9,10 +9,10 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import io.timestore.security.jwt.KeySource;
 import io.timestore.security.jwt.TrustedIssuer;
 import io.timestore.server.config.AuthSettings;
-import io.timestore.server.testing.MutableClock;
 import io.timestore.server.testing.TimestoreServer;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.threeten.extra.MutableClock;
 
 /**
  * A real OIDC provider (mock-oauth2-server) in the test JVM as Timestore's only issuer: the server
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class IdentityProviderTest {
     private static final String ISSUER_ID = "corp";
-    private static final MutableClock clock = new MutableClock(Instant.now());
+    private static final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
     private static final RotatingKeys keys = new RotatingKeys();
     private static final MockOAuth2Server idp = startProvider();
 
@@ -89,7 +90,7 @@ class IdentityProviderTest {
         assertThat(before.statusCode()).as(before.body()).isEqualTo(200);
 
         keys.rotate("corp-key-2");
-        clock.advance(Duration.ofSeconds(31));
+        clock.add(Duration.ofSeconds(31));
         var after = server.api().get("/admin/v1/tokens", bearer(issue("bob", List.of("tenant-admin"))));
 
         assertThat(after.statusCode()).as(after.body()).isEqualTo(200);

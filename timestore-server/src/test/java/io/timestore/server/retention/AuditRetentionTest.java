@@ -4,11 +4,11 @@ import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.server.testing.AuditLog;
-import io.timestore.server.testing.MutableClock;
 import io.timestore.server.testing.TimestoreServer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.threeten.extra.MutableClock;
 
 /**
  * Issue 7 retention: events past a tenant's retention are purged on one instance, in the
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuditRetentionTest {
-    private static final MutableClock clock = new MutableClock(Instant.now());
+    private static final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create().withClock(clock);
@@ -40,7 +41,7 @@ class AuditRetentionTest {
             server.api().get("/admin/v1/tokens", bearer(server.tokens().user("held", "tenant-admin")));
         }
         server.timestore().sequencer().sealNow().get(30, TimeUnit.SECONDS);
-        clock.advance(Duration.ofDays(2));
+        clock.add(Duration.ofDays(2));
         // Fresh events after the cutoff: these must survive.
         for (int i = 0; i < 3; i++) {
             server.api().get("/admin/v1/tokens", bearer(server.tokens().user("acme", "tenant-admin")));
