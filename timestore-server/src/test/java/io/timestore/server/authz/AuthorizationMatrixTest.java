@@ -62,6 +62,7 @@ class AuthorizationMatrixTest {
             DELETE /storage/v1/datasets/{dataset}/shares/{tenant}      | 401  403 403 403 403 403 204 403 403 403  403  204  204  403  404   403 401 403     401     403
             POST /storage/v1/datasets/{dataset}/points                 | 401  403 204 204 403 403 204 403 204 403  403  403  204  403  404   403 401 403     401/204 403
             POST /api/v2/write                                         | 401  403 204 204 403 403 204 403 204 403  403  403  204  403  404   403 401 403     401/204 403
+            POST /write                                                | 401  403 204 204 403 403 204 403 204 403  403  403  204  403  404   403 401 403     401/204 403
             GET /storage/v1/datasets/{dataset}/query                   | 401  200 200 403 403 403 200 200 403 403  403  403  200  403  404   403 401 403/200 401     403
             GET /storage/v1/datasets/{dataset}/series                  | 401  200 200 403 403 403 200 200 403 403  403  403  200  403  404   403 401 403/200 401     403
             GET /storage/v1/shared/{owner}/datasets/{dataset}/query    | 401  403 403 403 403 403 403 403 403 403  403  403  403  403  404   403 401 403     401     200

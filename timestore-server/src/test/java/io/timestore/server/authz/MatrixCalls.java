@@ -74,6 +74,7 @@ final class MatrixCalls {
                     POINTS, "cpu")),
             Map.entry("POST /api/v2/write", f -> new Call("POST", "/api/v2/write?org=acme&bucket=cpu", "m v=4i 4",
                     "text/plain; charset=utf-8", "cpu", List.of())),
+            Map.entry("POST /write", f -> new Call("POST", "/write?db=cpu", "m v=5i 5", "text/plain; charset=utf-8", "cpu", List.of())),
             Map.entry("GET /storage/v1/datasets/{dataset}/query", f -> Call.get("/storage/v1/datasets/cpu/query", "cpu")),
             Map.entry("GET /storage/v1/datasets/{dataset}/series", f -> Call.get("/storage/v1/datasets/cpu/series", "cpu")),
             Map.entry("GET /storage/v1/shared/{owner}/datasets/{dataset}/query",
