@@ -74,6 +74,21 @@ enum Aggregate {
         };
     }
 
+    /**
+     * For a selector (first, last, min, max, percentile), the SQL of the time of the point it
+     * selects (the earliest among equal values), with the same {@code ?} as {@link #sql}.
+     */
+    Optional<String> selectedTimeSql(String value) {
+        return Optional.ofNullable(switch (this) {
+            case FIRST -> "(array_agg(p.ts_ns ORDER BY p.ts_ns))[1]";
+            case LAST -> "(array_agg(p.ts_ns ORDER BY p.ts_ns DESC))[1]";
+            case MIN -> "(array_agg(p.ts_ns ORDER BY " + value + ", p.ts_ns))[1]";
+            case MAX -> "(array_agg(p.ts_ns ORDER BY " + value + " DESC, p.ts_ns))[1]";
+            case PERCENTILE -> "(array_agg(p.ts_ns ORDER BY " + value + ", p.ts_ns))[floor(count(*) * ?::float8 / 100.0 + 0.5)::int]";
+            default -> null;
+        });
+    }
+
     /** The type of the aggregated values of a series of {@code type}. */
     FieldType resultType(FieldType type) {
         return switch (this) {

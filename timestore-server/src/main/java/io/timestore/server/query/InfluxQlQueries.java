@@ -38,7 +38,7 @@ import java.util.Optional;
 public final class InfluxQlQueries {
     /** One {@code /query} request, its parameters already read. */
     public record Request(String query, Optional<String> database, Optional<String> retentionPolicy, String epoch, boolean chunked,
-                          int chunkSize) {
+                          int chunkSize, boolean csv) {
         public Request {
             Objects.requireNonNull(query, "query");
             Objects.requireNonNull(database, "database");
@@ -111,7 +111,8 @@ public final class InfluxQlQueries {
             results.add(new InfluxQlResults.Result(i, series));
         }
         var out = new InfluxQlResults(json, epoch);
-        var body = request.chunked() ? out.writeChunked(results, request.chunkSize()) : out.write(results);
+        var body = request.csv() ? out.writeCsv(results)
+                : request.chunked() ? out.writeChunked(results, request.chunkSize()) : out.write(results);
         sample.stop(metrics.queryTimer("influxql"));
         return body;
     }

@@ -103,6 +103,53 @@ final class InfluxQlResults {
         });
     }
 
+    /**
+     * {@code Accept: application/csv}, as InfluxDB 1.x writes it: a header {@code name,tags,<columns>}
+     * whenever the columns change, then one record per row with the series' name and its tags as
+     * {@code k=v,k=v}; times as integers ({@code epoch}'s unit, nanoseconds without it); an empty
+     * line between statements.
+     */
+    byte[] writeCsv(List<Result> results) {
+        var text = new StringBuilder();
+        for (int r = 0; r < results.size(); r++) {
+            if (r > 0) {
+                text.append(io.timestore.server.http.Csv.CRLF);
+            }
+            List<String> header = null;
+            for (var series : results.get(r).series()) {
+                if (!series.columns().equals(header)) {
+                    header = series.columns();
+                    text.append("name,tags");
+                    header.forEach(column -> text.append(',').append(io.timestore.server.http.Csv.text(column)));
+                    text.append(io.timestore.server.http.Csv.CRLF);
+                }
+                var tags = new StringBuilder();
+                series.tags().forEach((key, value) -> tags.append(tags.isEmpty() ? "" : ",").append(key).append('=').append(value));
+                boolean timed = series.columns().getFirst().equals("time");
+                for (var row : series.values()) {
+                    text.append(io.timestore.server.http.Csv.text(series.name())).append(',')
+                            .append(io.timestore.server.http.Csv.text(tags.toString()));
+                    for (int i = 0; i < row.size(); i++) {
+                        text.append(',').append(csvCell(row.get(i), i == 0 && timed));
+                    }
+                    text.append(io.timestore.server.http.Csv.CRLF);
+                }
+            }
+        }
+        return text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private String csvCell(Object value, boolean time) {
+        return switch (value) {
+            case null -> "";
+            case Long nanos when time -> Long.toString(Math.floorDiv(nanos, epoch.nanosPerUnit() == null ? 1L : epoch.nanosPerUnit()));
+            case Double d when d.isNaN() || d.isInfinite() -> "";
+            case BigDecimal b -> b.stripTrailingZeros().toPlainString();
+            case String text -> io.timestore.server.http.Csv.text(text);
+            default -> String.valueOf(value);
+        };
+    }
+
     private void line(ByteArrayOutputStream out, int statementId, Series series, List<List<Object>> rows, boolean seriesPartial,
                       boolean resultPartial) throws IOException {
         try (var generator = json.createGenerator(out)) {
@@ -131,7 +178,9 @@ final class InfluxQlResults {
 
     private void writeSeries(JsonGenerator generator, Series series, List<List<Object>> rows, boolean partial) throws IOException {
         generator.writeStartObject();
-        generator.writeStringField("name", series.name());
+        if (!series.name().isEmpty()) {
+            generator.writeStringField("name", series.name()); // InfluxDB leaves out an empty name (SHOW RETENTION POLICIES)
+        }
         if (!series.tags().isEmpty()) {
             generator.writeObjectFieldStart("tags");
             for (var tag : series.tags().entrySet()) {

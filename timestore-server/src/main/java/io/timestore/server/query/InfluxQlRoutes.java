@@ -5,6 +5,7 @@ import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import io.timestore.server.problems.InvalidRequest;
@@ -26,6 +27,8 @@ public final class InfluxQlRoutes implements RouteGroup {
     private static final Set<String> PARAMETERS = Set.of("q", "db", "rp", "epoch", "chunked", "chunk_size", "pretty", "u", "p",
             "params");
     private static final int DEFAULT_CHUNK_SIZE = 10_000;
+    /** InfluxDB 1.x's two answers: JSON (the default) and CSV with {@code Accept: application/csv}. */
+    private static final List<String> PRODUCES = List.of(Representations.JSON, "application/csv");
 
     private final InfluxQlQueries queries;
 
@@ -35,8 +38,8 @@ public final class InfluxQlRoutes implements RouteGroup {
 
     @Override
     public void register(Routes routes) {
-        routes.api(HandlerType.GET, "/query", QUERY, this::query);
-        routes.api(HandlerType.POST, "/query", QUERY, this::query);
+        routes.api(HandlerType.GET, "/query", QUERY, PRODUCES, this::query);
+        routes.api(HandlerType.POST, "/query", QUERY, PRODUCES, this::query);
     }
 
     private void query(Context ctx, SecurityContext security, RequestAudit audit) {
@@ -52,10 +55,14 @@ public final class InfluxQlRoutes implements RouteGroup {
         var q = parameter(ctx, "q").filter(text -> !text.isBlank()).orElseThrow(() -> new InvalidRequest(
                 "missing required parameter \"q\"", List.of(FieldError.at("/q", "required"))));
         boolean chunked = parameter(ctx, "chunked").map(value -> value.equals("true")).orElse(false);
+        boolean csv = !Representations.choose(ctx, PRODUCES).equals(Representations.JSON);
+        if (csv) {
+            audit.detail("format", "csv");
+        }
         var request = new InfluxQlQueries.Request(q, parameter(ctx, "db").filter(db -> !db.isEmpty()),
-                parameter(ctx, "rp").filter(rp -> !rp.isEmpty()), parameter(ctx, "epoch").orElse(null), chunked, chunkSize(ctx));
+                parameter(ctx, "rp").filter(rp -> !rp.isEmpty()), parameter(ctx, "epoch").orElse(null), chunked, chunkSize(ctx), csv);
         var body = queries.run(security, audit, request);
-        ctx.contentType(chunked ? "application/json" : "application/json").result(body);
+        ctx.contentType(csv ? "application/csv; charset=utf-8" : "application/json").result(body);
     }
 
     /** A parameter from the query string or, for a POST, the form body; at most once. */

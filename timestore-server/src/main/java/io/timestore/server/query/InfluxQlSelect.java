@@ -49,7 +49,8 @@ final class InfluxQlSelect {
     }
 
     /** An aggregate column: the function, its field and the percentile (if any). */
-    private record AggregateColumn(String name, Aggregate aggregate, String field, double argument) {}
+    private record AggregateColumn(String name, Aggregate aggregate, String field, double argument,
+                                   Optional<InfluxQlTransform> transform) {}
 
     /** A raw column: a field, or a tag ({@code tag} true). */
     private record RawColumn(String name, String key, boolean tag) {}
@@ -67,6 +68,10 @@ final class InfluxQlSelect {
         var conditions = new InfluxQlConditions(select.condition(), now, regexBudget);
         var aggregates = aggregates(select);
         var step = select.groupBy().intervalNanos();
+        boolean transformed = aggregates.stream().anyMatch(column -> column.transform().isPresent());
+        if (transformed && step.isEmpty()) {
+            throw new InvalidRequest("derivative, difference and moving_average over an aggregate require GROUP BY time");
+        }
         if (step.isPresent() && aggregates.isEmpty()) {
             throw new InvalidRequest("GROUP BY time requires an aggregate function in the select list");
         }
@@ -97,8 +102,9 @@ final class InfluxQlSelect {
                 rows = raw(connection, tenant, dataset, group.getValue(), raw, range, select.descending());
             } else {
                 columns = names(aggregates.stream().map(AggregateColumn::name).toList());
+                // A transformation gives no value for windows it skips: those rows are left out, as InfluxDB does.
                 rows = aggregate(connection, tenant, dataset, group.getValue(), aggregates, fields, range, userStart, end, step,
-                        select.fill());
+                        transformed ? new Fill.None() : select.fill());
                 if (select.descending()) {
                     Collections.reverse(rows);
                 }
@@ -150,8 +156,17 @@ final class InfluxQlSelect {
     }
 
     private static AggregateColumn aggregate(Expr.Call call, Optional<String> alias) {
+        if (InfluxQlTransform.FUNCTIONS.contains(call.name())) {
+            var transform = InfluxQlTransform.of(call);
+            var inner = aggregate((Expr.Call) call.args().getFirst(), Optional.empty());
+            if (inner.transform().isPresent()) {
+                throw new InvalidRequest("%s() over %s() is not supported".formatted(call.name(), inner.name()));
+            }
+            return new AggregateColumn(alias.orElse(call.name()), inner.aggregate(), inner.field(), inner.argument(), Optional.of(transform));
+        }
         var aggregate = Aggregate.influxQl(call.name()).orElseThrow(() -> new InvalidRequest(
-                "function %s() is not supported; supported: mean, median, count, sum, min, max, first, last, spread, stddev, percentile, mode"
+                ("function %s() is not supported; supported: mean, median, count, sum, min, max, first, last, spread, stddev, percentile,"
+                        + " mode and, over them, derivative, non_negative_derivative, difference, non_negative_difference, moving_average")
                         .formatted(call.name())));
         int arguments = aggregate.takesArgument() ? 2 : 1;
         if (call.args().size() != arguments || !(call.args().getFirst() instanceof Expr.VarRef field) || field.isTime()) {
@@ -169,7 +184,7 @@ final class InfluxQlSelect {
                 throw new InvalidRequest("percentile must be from 0 to 100, got " + argument);
             }
         }
-        return new AggregateColumn(alias.orElse(call.name()), aggregate, field.name(), argument);
+        return new AggregateColumn(alias.orElse(call.name()), aggregate, field.name(), argument, Optional.empty());
     }
 
     /** The measurement's series that satisfy the tag condition, at most {@code maxPoints} considered. */
@@ -236,8 +251,12 @@ final class InfluxQlSelect {
     private List<List<Object>> aggregate(Connection connection, TenantId tenant, String dataset, List<Candidate> group,
                                          List<AggregateColumn> columns, Map<String, FieldType> fields, QueryStore.TimeRange range,
                                          long userStart, long end, java.util.OptionalLong step, Fill fill) throws SQLException {
-        var values = new ArrayList<Map<Long, Object>>();
+        List<Map<Long, Object>> values = new ArrayList<>();
         boolean any = false;
+        // InfluxDB gives a lone selector without GROUP BY time the time of the point it selected.
+        boolean selectedTime = step.isEmpty() && columns.size() == 1 && columns.getFirst().transform().isEmpty()
+                && columns.getFirst().aggregate().selectedTimeSql("v").isPresent();
+        long[] at = {userStart == Long.MIN_VALUE ? 0L : userStart};
         for (var column : columns) {
             var ids = group.stream().filter(c -> c.series().field().equals(column.field())).map(c -> c.series().id()).toList();
             var byBucket = new HashMap<Long, Object>();
@@ -248,20 +267,24 @@ final class InfluxQlSelect {
                             type.name().toLowerCase(java.util.Locale.ROOT)));
                 }
                 store.groupAggregate(connection, tenant, dataset, ids, type, range, step.orElse(0), column.aggregate(), column.argument(),
-                        row -> {
+                        selectedTime, row -> {
                             byBucket.put(row.getLong(1), row.getObject(2));
+                            if (selectedTime && row.getObject(3) != null) {
+                                at[0] = row.getLong(3);
+                            }
                             return true;
                         });
             }
-            any |= byBucket.values().stream().anyMatch(java.util.Objects::nonNull);
-            values.add(byBucket);
+            var windows = column.transform().isPresent() ? column.transform().get().apply(byBucket, step.getAsLong()) : byBucket;
+            any |= windows.values().stream().anyMatch(java.util.Objects::nonNull);
+            values.add(windows);
         }
         if (!any) {
             return new ArrayList<>();
         }
         if (step.isEmpty()) {
             var row = new ArrayList<Object>();
-            row.add(userStart == Long.MIN_VALUE ? 0L : userStart);
+            row.add(at[0]);
             values.forEach(byBucket -> row.add(byBucket.get(0L)));
             var rows = new ArrayList<List<Object>>();
             rows.add(row);

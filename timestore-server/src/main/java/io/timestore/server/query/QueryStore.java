@@ -258,8 +258,19 @@ final class QueryStore {
      */
     void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
                         long stepNanos, Aggregate aggregate, double argument, RowSink sink) throws SQLException {
+        groupAggregate(connection, tenant, dataset, series, type, range, stepNanos, aggregate, argument, false, sink);
+    }
+
+    /**
+     * As above; with {@code selectedTime} (a selector, {@link Aggregate#selectedTimeSql}) a third
+     * column holds the time of the point the selector chose.
+     */
+    void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
+                        long stepNanos, Aggregate aggregate, double argument, boolean selectedTime, RowSink sink) throws SQLException {
         var bucket = stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
-        try (var statement = connection.prepareStatement(GROUP_AGGREGATE.formatted(bucket, aggregate.sql(valueOf(type))))) {
+        var value = valueOf(type);
+        var columns = selectedTime ? aggregate.sql(value) + ", " + aggregate.selectedTimeSql(value).orElseThrow() : aggregate.sql(value);
+        try (var statement = connection.prepareStatement(GROUP_AGGREGATE.formatted(bucket, columns))) {
             int next = 1;
             if (stepNanos > 0) {
                 statement.setLong(next++, Long.MIN_VALUE / stepNanos * stepNanos);
@@ -270,6 +281,9 @@ final class QueryStore {
             }
             if (aggregate.takesArgument()) {
                 statement.setDouble(next++, argument);
+                if (selectedTime) {
+                    statement.setDouble(next++, argument);
+                }
             }
             statement.setString(next++, tenant.value());
             statement.setString(next++, dataset);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.timestore.server.testing.Api;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.AuditLog;
 import io.timestore.server.testing.TimestoreServer;
@@ -165,6 +166,25 @@ class InfluxQlQueryTest {
     }
 
     @Test
+    void a_lone_selector_without_group_by_time_gives_the_time_of_the_point_it_selected() {
+        var values = usages(1, 0, POINTS);
+        double max = values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double min = values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        var range = " FROM cpu WHERE host = 'b' AND " + timeFilter(T0, T0 + 299_999);
+        Map<String, long[]> cases = Map.of(
+                "first(usage)", new long[] {0},
+                "last(usage)", new long[] {POINTS - 1},
+                "max(usage)", new long[] {values.indexOf(max)},
+                "min(usage)", new long[] {values.indexOf(min)});
+        cases.forEach((selector, index) -> {
+            var row = series(cpu, "SELECT " + selector + range).at("/0/values/0");
+            assertThat(row.get(0).asLong()).as(selector).isEqualTo(T0 + index[0] * 10_000L);
+            assertThat(row.get(1).asDouble()).as(selector).isEqualTo(values.get((int) index[0]));
+        });
+        assertThat(series(cpu, "SELECT mean(usage)" + range).at("/0/values/0/0").asLong()).as("an aggregate: the range's start").isEqualTo(T0);
+    }
+
+    @Test
     void tag_filters_not_equal_regex_not_regex_and_or_within_a_tag_select_the_right_hosts() {
         var range = " AND " + timeFilter(T0, T0 + 299_999) + " GROUP BY host";
         Map<String, List<String>> cases = Map.of(
@@ -204,6 +224,39 @@ class InfluxQlQueryTest {
         });
         var none = series(cpu, base + "fill(none)").at("/0/values");
         assertThat(none.get(1).get(0).asLong()).isEqualTo(T0 + 180_000);
+    }
+
+    @Test
+    void derivative_difference_and_moving_average_transform_the_windows_of_an_aggregate() {
+        var means = new ArrayList<Double>();
+        for (int minute = 0; minute < 5; minute++) {
+            means.add(usages(1, minute * 6, minute * 6 + 6).stream().mapToDouble(Double::doubleValue).average().orElseThrow());
+        }
+        var q = "SELECT derivative(mean(usage)), derivative(mean(usage), 1s) AS per_second, difference(mean(usage)),"
+                + " non_negative_derivative(mean(usage)), moving_average(mean(usage), 2) FROM cpu WHERE host = 'b' AND %s GROUP BY time(1m)"
+                .formatted(timeFilter(T0, T0 + 299_999));
+
+        var series = series(cpu, q);
+
+        assertThat(series.at("/0/columns").toString()).isEqualTo("[\"time\",\"derivative\",\"per_second\",\"difference\","
+                + "\"non_negative_derivative\",\"moving_average\"]");
+        var values = series.at("/0/values");
+        assertThat(values).as("the first window has no previous one").hasSize(4);
+        for (int r = 0; r < 4; r++) {
+            int minute = r + 1;
+            double change = means.get(minute) - means.get(minute - 1);
+            var row = values.get(r);
+            assertThat(row.get(0).asLong()).isEqualTo(T0 + minute * 60_000L);
+            assertThat(row.get(1).asDouble()).isCloseTo(change, within(1e-9));
+            assertThat(row.get(2).asDouble()).isCloseTo(change / 60, within(1e-9));
+            assertThat(row.get(3).asDouble()).isCloseTo(change, within(1e-9));
+            if (change >= 0) {
+                assertThat(row.get(4).asDouble()).isCloseTo(change, within(1e-9));
+            } else {
+                assertThat(row.get(4).isNull()).isTrue();
+            }
+            assertThat(row.get(5).asDouble()).isCloseTo((means.get(minute) + means.get(minute - 1)) / 2, within(1e-9));
+        }
     }
 
     @Test
@@ -279,7 +332,7 @@ class InfluxQlQueryTest {
         assertThat(series(cpu, "SHOW FIELD KEYS FROM \"cpu\"").toString())
                 .isEqualTo("[{\"name\":\"cpu\",\"columns\":[\"fieldKey\",\"fieldType\"],\"values\":[[\"count\",\"integer\"],[\"usage\",\"float\"]]}]");
         assertThat(series(cpu, "SHOW RETENTION POLICIES on \"%s\"".formatted(cpu)).toString())
-                .isEqualTo("[{\"name\":\"\",\"columns\":[\"name\",\"duration\",\"shardGroupDuration\",\"replicaN\",\"default\"],"
+                .isEqualTo("[{\"columns\":[\"name\",\"duration\",\"shardGroupDuration\",\"replicaN\",\"default\"],"
                         + "\"values\":[[\"autogen\",\"0s\",\"168h0m0s\",1,true]]}]");
     }
 
@@ -315,6 +368,22 @@ class InfluxQlQueryTest {
         assertThat(first.at("/results/0/series/0/partial").asBoolean()).isTrue();
         assertThat(last.at("/results/0/series/0/values")).hasSize(1);
         assertThat(last.at("/results/0/partial").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void accept_application_csv_answers_influxdbs_csv_one_block_per_statement() {
+        var q = "SELECT count(usage), last(\"count\") FROM cpu WHERE %s GROUP BY host; SHOW TAG KEYS FROM cpu"
+                .formatted(timeFilter(T0, T0 + 299_999));
+
+        var response = server.api().get("/query?db=%s&epoch=ms&q=%s".formatted(cpu, enc(q)),
+                Api.headers(as("acme", "reader"), new String[] {"Accept", "application/csv"}));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.contentType()).startsWith("application/csv");
+        assertThat(response.body()).isEqualTo(("name,tags,time,count,last\r\n"
+                + "cpu,host=a,%1$d,30,29\r\ncpu,host=b,%1$d,30,30\r\ncpu,host=c,%1$d,30,31\r\n"
+                + "\r\n"
+                + "name,tags,tagKey\r\ncpu,,host\r\ncpu,,region\r\n").formatted(T0));
     }
 
     @Test
@@ -417,7 +486,8 @@ class InfluxQlQueryTest {
     @Test
     void unsupported_features_are_400_naming_them() {
         var cases = Map.of(
-                "SELECT derivative(mean(usage)) FROM cpu WHERE time >= 0", "derivative",
+                "SELECT distinct(usage) FROM cpu WHERE time >= 0", "distinct",
+                "SELECT derivative(mean(usage)) FROM cpu WHERE time >= 0", "GROUP BY time",
                 "SELECT mean(usage) FROM cpu WHERE usage > 5 AND time >= 0", "field values",
                 "SELECT mean(usage) FROM cpu GROUP BY time(1m)", "lower limit",
                 "SELECT mean(usage), usage FROM cpu", "mixing",
