@@ -66,6 +66,8 @@ import io.timestore.server.ops.SealingMetrics;
 import io.timestore.server.ops.TenantLabels;
 import io.timestore.server.ops.Tracing;
 import io.timestore.server.points.PointsMetrics;
+import io.timestore.server.query.InfluxQlQueries;
+import io.timestore.server.query.InfluxQlRoutes;
 import io.timestore.server.query.QueryRoutes;
 import io.timestore.server.query.QueryService;
 import io.timestore.server.refresh.RefreshMetrics;
@@ -276,6 +278,8 @@ public final class Timestore implements AutoCloseable {
             groups.add(new ShareRoutes(shares, bodies));
             groups.add(new QueryRoutes(new QueryService(transactions, json.getFactory(), pointsMetrics, datasets, shares, cursors,
                     pointsSettings), cursors, pointsSettings, clock));
+            groups.add(new InfluxQlRoutes(new InfluxQlQueries(transactions, json.getFactory(), pointsMetrics, datasets, pointsSettings,
+                    clock)));
             groups.add(new AuditRoutes(transactions, permissions, cursors, json,
                     new SupportView(masterKey.derive("support-pseudonyms")),
                     new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(checkpointKeyPair.getPublic()),

@@ -53,7 +53,39 @@ public final class Gate {
     /** Who is calling; throws {@link io.timestore.security.AuthenticationFailure} when nobody valid is. */
     public Principal authenticate(Context ctx) {
         return telemetry.authenticate(ctx, () ->
-                authenticator.authenticate(new CredentialRequest(headerValues(ctx, "Authorization"), () -> signedInput(ctx))));
+                authenticator.authenticate(new CredentialRequest(credentials(ctx), () -> signedInput(ctx))));
+    }
+
+    /**
+     * The request's Authorization values. On InfluxDB 1.x's routes ({@code /query}, {@code /write})
+     * also the credentials InfluxDB 1.x clients send: {@code Basic} with the token (API token or
+     * JWT) as the password, or, without any Authorization header, the query parameter {@code p}
+     * (the token; {@code u}, the user name, is ignored). Both become {@code Bearer <token>}.
+     */
+    private static List<String> credentials(Context ctx) {
+        var values = headerValues(ctx, "Authorization");
+        if (!Problems.INFLUXDB_V1_PATHS.contains(ctx.path())) {
+            return values;
+        }
+        if (values.isEmpty()) {
+            var password = ctx.queryParams("p");
+            return password.size() == 1 && !password.getFirst().isEmpty() ? List.of("Bearer " + password.getFirst()) : values;
+        }
+        return values.stream().map(Gate::basicAsBearer).toList();
+    }
+
+    private static String basicAsBearer(String value) {
+        if (value.length() < 6 || !value.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return value;
+        }
+        String decoded;
+        try {
+            decoded = new String(java.util.Base64.getDecoder().decode(value.substring(6).strip()), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return value; // not Base64: the authenticator refuses the Basic scheme as malformed
+        }
+        int colon = decoded.indexOf(':');
+        return colon < 0 || colon == decoded.length() - 1 ? value : "Bearer " + decoded.substring(colon + 1);
     }
 
     /**
@@ -63,7 +95,7 @@ public final class Gate {
      * to it: a bad credential is 401, never a fallback to anonymous.
      */
     public Principal authenticate(Context ctx, ApiOperation operation) {
-        if (anonymousIngest && INGEST_ACTION.equals(operation.action()) && headerValues(ctx, "Authorization").isEmpty()) {
+        if (anonymousIngest && INGEST_ACTION.equals(operation.action()) && credentials(ctx).isEmpty()) {
             return LegacyPrincipals.anonymous();
         }
         return authenticate(ctx);

@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Problems {
     public static final String CONTENT_TYPE = "application/problem+json";
+    /**
+     * InfluxDB 1.x's routes: their problems also carry the text InfluxDB 1.x clients read, the
+     * member {@code error} and the header {@code X-Influxdb-Error} (docs/influxql.md).
+     */
+    public static final java.util.Set<String> INFLUXDB_V1_PATHS = java.util.Set.of("/query", "/write");
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
     private final ObjectMapper json;
 
@@ -108,6 +113,10 @@ public final class Problems {
             body.put("trace_id", request.trace().traceId());
         }
         body.putAll(extensions);
+        if (INFLUXDB_V1_PATHS.contains(ctx.path())) {
+            body.put("error", shownDetail);
+            ctx.header("X-Influxdb-Error", headerSafe(shownDetail));
+        }
         ctx.status(status);
         ctx.contentType(CONTENT_TYPE);
         try {
@@ -116,6 +125,12 @@ public final class Problems {
             throw new IllegalStateException("a problem document of plain values must serialise", e);
         }
         return new Problem(code, status, shownDetail);
+    }
+
+    /** {@code text} as a header value: printable ASCII only, at most 1,000 characters. */
+    public static String headerSafe(String text) {
+        var safe = text.replaceAll("[^\\x20-\\x7E]", "?");
+        return safe.length() > 1000 ? safe.substring(0, 1000) : safe;
     }
 
     private Problem unexpected(Context ctx, Exception failure) {

@@ -17,7 +17,8 @@ import java.util.Set;
  */
 public final class Routes {
     /** The only routes without authentication or audit events (docs/architecture.md §8). */
-    public static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/openapi.yaml");
+    public static final Set<String> OPERATIONAL_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/openapi.yaml",
+            "/ping", "/health");
 
     private final RoutesConfig javalin;
     private final AuditStep auditStep;
@@ -114,10 +115,21 @@ public final class Routes {
 
     /** Registers a GET on one of {@link #OPERATIONAL_PATHS}; anything else is a programming error. */
     public void operational(String path, Handler handler) {
+        operational(HandlerType.GET, path, handler);
+    }
+
+    /**
+     * Registers a GET or HEAD on one of {@link #OPERATIONAL_PATHS} (InfluxDB clients probe
+     * {@code /ping} with either); any other path or method is a programming error.
+     */
+    public void operational(HandlerType method, String path, Handler handler) {
         if (!OPERATIONAL_PATHS.contains(path)) {
             throw new IllegalArgumentException(path + " is not an operational path; only " + OPERATIONAL_PATHS + " are");
         }
-        add(HandlerType.GET, path, handler, true);
+        if (method != HandlerType.GET && method != HandlerType.HEAD) {
+            throw new IllegalArgumentException("operational routes answer GET or HEAD, not " + method);
+        }
+        add(method, path, handler, true);
     }
 
     List<Route> registered() {

@@ -11,6 +11,7 @@ import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.Problems;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
 import io.timestore.server.problems.InvalidRequest;
@@ -22,12 +23,15 @@ import java.time.InstantSource;
 import java.util.List;
 
 /**
- * Ingestion ({@code dataset:write}): JSON batches at {@code POST /storage/v1/datasets/{dataset}/points}
- * and InfluxDB v2 line protocol at {@code POST /api/v2/write?org=<tenant>&bucket=<dataset>}.
+ * Ingestion ({@code dataset:write}): JSON batches at {@code POST /storage/v1/datasets/{dataset}/points},
+ * InfluxDB v2 line protocol at {@code POST /api/v2/write?org=<tenant>&bucket=<dataset>} ({@code orgID}
+ * accepted for {@code org}), and InfluxDB 1.x's {@code POST /write?db=<dataset>} with the same rules
+ * (docs/influxql.md).
  */
 public final class PointsRoutes implements RouteGroup {
     private static final ApiOperation WRITE_JSON = ApiOperation.mutation("dataset:write", "points", "dataset");
     private static final ApiOperation WRITE_LINES = ApiOperation.mutation("dataset:write", "points", "dataset");
+    private static final ApiOperation WRITE_V1 = ApiOperation.mutation("dataset:write", "points", "dataset");
 
     private final DatasetService datasets;
     private final PointsService points;
@@ -53,6 +57,7 @@ public final class PointsRoutes implements RouteGroup {
     public void register(Routes routes) {
         routes.api(HandlerType.POST, "/storage/v1/datasets/{dataset}/points", WRITE_JSON, this::writeJson);
         routes.api(HandlerType.POST, "/api/v2/write", WRITE_LINES, this::writeLines);
+        routes.api(HandlerType.POST, "/write", WRITE_V1, this::writeV1);
     }
 
     private void writeJson(Context ctx, SecurityContext security, RequestAudit audit) {
@@ -80,27 +85,59 @@ public final class PointsRoutes implements RouteGroup {
         try {
             writeLineProtocol(ctx, security, audit);
         } catch (TimestoreException failure) {
-            ctx.header("X-Influx-Error", headerSafe(failure.getMessage()));
+            ctx.header("X-Influx-Error", Problems.headerSafe(failure.getMessage()));
             throw failure;
         }
     }
 
     private void writeLineProtocol(Context ctx, SecurityContext security, RequestAudit audit) {
         var org = single(ctx, "org");
+        var orgId = single(ctx, "orgID");
         var bucket = single(ctx, "bucket");
-        if (org == null || bucket == null) {
-            throw new InvalidRequest("org (the tenant) and bucket (the dataset) are required query parameters",
-                    List.of(FieldError.at(org == null ? "/org" : "/bucket", "required")));
+        if ((org == null && orgId == null) || bucket == null) {
+            throw new InvalidRequest("org or orgID (the tenant) and bucket (the dataset) are required query parameters",
+                    List.of(FieldError.at(bucket != null ? "/org" : "/bucket", "required")));
         }
         // Another tenant's org looks exactly like a missing one: names do not leak, nothing is written.
-        if (!org.equals(security.tenant().value())) {
-            throw new NotFound("organization '%s' not found".formatted(org));
+        // A tenant's name and id are the same string, so org and orgID both name it.
+        for (var named : new String[] {org, orgId}) {
+            if (named != null && !named.equals(security.tenant().value())) {
+                throw new NotFound("organization '%s' not found".formatted(named));
+            }
         }
-        if (!DatasetId.isValid(bucket)) {
-            throw new NotFound("bucket '%s' not found".formatted(bucket));
+        writeBody(ctx, security, audit, bucket, precision(ctx), "bucket");
+    }
+
+    /**
+     * InfluxDB 1.x {@code POST /write?db=<dataset>[&rp=autogen][&precision=n|ns|u|us|ms|s|m|h]}:
+     * the rules of {@code /api/v2/write}, in the caller's own tenant (the credential's, or
+     * X-Tenant-ID's); errors carry InfluxDB 1.x's {@code error} member and {@code X-Influxdb-Error}
+     * header ({@code http.Problems}).
+     */
+    private void writeV1(Context ctx, SecurityContext security, RequestAudit audit) {
+        var db = single(ctx, "db");
+        if (db == null) {
+            throw new InvalidRequest("database is required: give db (the dataset)", List.of(FieldError.at("/db", "required")));
         }
+        var rp = single(ctx, "rp");
+        if (rp != null && !rp.equals("autogen")) {
+            throw new NotFound("retention policy not found: %s (each dataset has the one policy autogen)".formatted(rp));
+        }
+        var value = single(ctx, "precision");
+        var precision = value == null ? Precision.NANOSECONDS : Precision.findV1(value).orElseThrow(() -> new InvalidRequest(
+                "precision must be one of n, ns, u, us, ms, s, m, h; got '%s'".formatted(value),
+                List.of(FieldError.at("/precision", "expected n, ns, u, us, ms, s, m or h"))));
+        writeBody(ctx, security, audit, db, precision, "database");
+    }
+
+    /** Authorizes the write to {@code dataset}, parses the body as line protocol and writes it, all or nothing. */
+    private void writeBody(Context ctx, SecurityContext security, RequestAudit audit, String dataset, Precision precision,
+                           String called) {
+        if (!DatasetId.isValid(dataset)) {
+            throw new NotFound("%s '%s' not found".formatted(called, dataset));
+        }
+        var bucket = dataset;
         audit.dataset(bucket);
-        var precision = precision(ctx);
         datasets.authorize(security, audit, bucket, Action.DATASET_WRITE, RouteKind.INGEST);
         var body = BoundedBody.decode(ctx.bodyAsBytes(), ctx.header("Content-Encoding"), settings.maxBodyBytes(),
                 settings.maxDecompressedBytes());
@@ -144,10 +181,5 @@ public final class PointsRoutes implements RouteGroup {
     private long now() {
         var instant = clock.instant();
         return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-    }
-
-    private static String headerSafe(String text) {
-        var safe = text.replaceAll("[^\\x20-\\x7E]", "?");
-        return safe.length() > 1000 ? safe.substring(0, 1000) : safe;
     }
 }

@@ -6,12 +6,18 @@ import java.util.Optional;
  * The unit of line-protocol timestamps: the {@code precision} query parameter of
  * {@code /api/v2/write}. InfluxDB 2.x accepts exactly {@code ns}, {@code us}, {@code ms} and
  * {@code s}; an absent parameter means {@code ns} (the route decides that, not this enum).
+ * InfluxDB 1.x's {@code /write} also takes {@code n}, {@code u}, {@code m} (minutes) and
+ * {@code h} ({@link #findV1}).
  */
 public enum Precision {
     NANOSECONDS("ns", 1L),
     MICROSECONDS("us", 1_000L),
     MILLISECONDS("ms", 1_000_000L),
-    SECONDS("s", 1_000_000_000L);
+    SECONDS("s", 1_000_000_000L),
+    /** InfluxDB 1.x only ({@code m}). */
+    MINUTES("m", 60_000_000_000L),
+    /** InfluxDB 1.x only ({@code h}). */
+    HOURS("h", 3_600_000_000_000L);
 
     private final String queryValue;
     private final long nanosPerUnit;
@@ -24,7 +30,22 @@ public enum Precision {
     /** The precision spelled {@code value} ({@code ns|us|ms|s}), or empty for anything else. */
     public static Optional<Precision> find(String value) {
         for (Precision p : values()) {
-            if (p.queryValue.equals(value)) {
+            if (p.queryValue.equals(value) && p.ordinal() <= SECONDS.ordinal()) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The precision of InfluxDB 1.x's {@code /write} spelled {@code value} ({@code n|ns|u|us|ms|s|m|h}), or empty. */
+    public static Optional<Precision> findV1(String value) {
+        var spelled = switch (value) {
+            case "n" -> "ns";
+            case "u" -> "us";
+            default -> value;
+        };
+        for (Precision p : values()) {
+            if (p.queryValue.equals(spelled)) {
                 return Optional.of(p);
             }
         }

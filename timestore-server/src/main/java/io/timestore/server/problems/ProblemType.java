@@ -8,6 +8,7 @@ public enum ProblemType {
     INVALID_REQUEST("invalid_request", 400, "Invalid request"),
     INVALID_CURSOR("invalid_cursor", 400, "Invalid cursor"),
     FORBIDDEN("forbidden", 403, "Forbidden"),
+    STATEMENT_REFUSED("statement_refused", 403, "Statement refused"),
     NOT_FOUND("not_found", 404, "Not found"),
     METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),
     NOT_ACCEPTABLE("not_acceptable", 406, "Not acceptable"),

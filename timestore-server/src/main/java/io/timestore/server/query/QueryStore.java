@@ -80,6 +80,21 @@ final class QueryStore {
             ORDER BY s.measurement, s.tags
             LIMIT ?
             """;
+    // InfluxQL (InfluxQlSelect): the points of several series read together, by time.
+    private static final String GROUP_POINTS = """
+            SELECT p.series_id, p.ts_ns, p.f, p.i, p.b, p.s
+            FROM points p
+            WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ANY (?::bigint[]) AND p.ts_ns >= ? AND p.ts_ns < ?
+            ORDER BY p.ts_ns %s, p.series_id
+            LIMIT ?
+            """;
+    // InfluxQL: one aggregate over several series (a GROUP BY tag group), per window or over the whole range.
+    private static final String GROUP_AGGREGATE = """
+            SELECT %1$s AS bucket, %2$s
+            FROM points p
+            WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ANY (?::bigint[]) AND p.ts_ns >= ? AND p.ts_ns < ?
+            GROUP BY bucket ORDER BY bucket
+            """;
     private static final String UNSIGNED = "(p.i::numeric + CASE WHEN p.i < 0 THEN 18446744073709551616 ELSE 0 END)";
 
     /** One series: a field of a measurement with one tag set ({@code tags} as JSON text). */
@@ -216,6 +231,66 @@ final class QueryStore {
             try (statement) {
                 rows.close();
             }
+        }
+    }
+
+    /**
+     * The points of {@code series} in {@code range}, by time ({@code descending} or not) then
+     * series id, at most {@code limit}; columns: series id, time, f, i, b, s.
+     */
+    void groupPoints(Connection connection, TenantId tenant, String dataset, List<Long> series, TimeRange range, boolean descending,
+                     int limit, RowSink sink) throws SQLException {
+        try (var statement = connection.prepareStatement(GROUP_POINTS.formatted(descending ? "DESC" : "ASC"))) {
+            statement.setString(1, tenant.value());
+            statement.setString(2, dataset);
+            statement.setArray(3, connection.createArrayOf("bigint", series.toArray()));
+            statement.setLong(4, range.start());
+            statement.setLong(5, range.end());
+            statement.setInt(6, limit);
+            stream(statement, sink);
+        }
+    }
+
+    /**
+     * {@code aggregate} over all points of {@code series} (all of field type {@code type}) in
+     * {@code range}: per window of {@code stepNanos} (aligned to the epoch), or, when it is 0, one
+     * row over the whole range (bucket 0). Rows: bucket, value, in bucket order.
+     */
+    void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
+                        long stepNanos, Aggregate aggregate, double argument, RowSink sink) throws SQLException {
+        groupAggregate(connection, tenant, dataset, series, type, range, stepNanos, aggregate, argument, false, sink);
+    }
+
+    /**
+     * As above; with {@code selectedTime} (a selector, {@link Aggregate#selectedTimeSql}) a third
+     * column holds the time of the point the selector chose.
+     */
+    void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
+                        long stepNanos, Aggregate aggregate, double argument, boolean selectedTime, RowSink sink) throws SQLException {
+        var bucket = stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
+        var value = valueOf(type);
+        var columns = selectedTime ? aggregate.sql(value) + ", " + aggregate.selectedTimeSql(value).orElseThrow() : aggregate.sql(value);
+        try (var statement = connection.prepareStatement(GROUP_AGGREGATE.formatted(bucket, columns))) {
+            int next = 1;
+            if (stepNanos > 0) {
+                statement.setLong(next++, Long.MIN_VALUE / stepNanos * stepNanos);
+                statement.setLong(next++, Long.MIN_VALUE);
+                for (int i = 0; i < 4; i++) {
+                    statement.setLong(next++, stepNanos);
+                }
+            }
+            if (aggregate.takesArgument()) {
+                statement.setDouble(next++, argument);
+                if (selectedTime) {
+                    statement.setDouble(next++, argument);
+                }
+            }
+            statement.setString(next++, tenant.value());
+            statement.setString(next++, dataset);
+            statement.setArray(next++, connection.createArrayOf("bigint", series.toArray()));
+            statement.setLong(next++, range.start());
+            statement.setLong(next, range.end());
+            stream(statement, sink);
         }
     }
 

@@ -1,0 +1,80 @@
+package io.timestore.server.query;
+
+import io.timestore.server.influxql.Statement.Fill;
+import io.timestore.server.problems.InvalidRequest;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The windows of a GROUP BY time query, each column's empty windows filled as {@code fill(...)} says. */
+final class InfluxQlFill {
+    private InfluxQlFill() {}
+
+    /**
+     * One row per window from {@code first} (a multiple of {@code step}) while it starts before
+     * {@code end}: time, then each column's value in that window or its fill; with
+     * {@code fill(none)} windows without any value are left out. 400 when there are more than
+     * {@code maxPoints} windows.
+     */
+    static List<List<Object>> windows(List<Map<Long, Object>> columns, long first, long end, long step, Fill fill, int maxPoints) {
+        long count = end <= first ? 0 : (end - 1 - first) / step + 1;
+        if (count > maxPoints || count < 0) {
+            throw new InvalidRequest("%d windows of %dns from start to end exceed the limit of %d points per query; use a larger interval"
+                    .formatted(count, step, maxPoints));
+        }
+        var rows = new ArrayList<List<Object>>();
+        var previous = new Object[columns.size()];
+        var known = new ArrayList<java.util.TreeMap<Long, Object>>();
+        for (var column : columns) {
+            var sorted = new java.util.TreeMap<Long, Object>();
+            column.forEach((bucket, value) -> {
+                if (value != null) {
+                    sorted.put(bucket, value);
+                }
+            });
+            known.add(sorted);
+        }
+        for (long i = 0; i < count; i++) {
+            long window = first + i * step;
+            var row = new ArrayList<Object>();
+            row.add(window);
+            boolean any = false;
+            for (int c = 0; c < columns.size(); c++) {
+                var value = columns.get(c).get(window);
+                if (value != null) {
+                    any = true;
+                    previous[c] = value;
+                    row.add(value);
+                } else {
+                    row.add(switch (fill) {
+                        case Fill.Previous p -> previous[c];
+                        case Fill.Value v -> v.value();
+                        case Fill.Linear l -> linear(known.get(c), window);
+                        default -> null;
+                    });
+                }
+            }
+            if (any || !(fill instanceof Fill.None)) {
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    /** The value on the line between the nearest windows before and after {@code window} that have one; null at the edges. */
+    private static Object linear(java.util.TreeMap<Long, Object> known, long window) {
+        var before = known.lowerEntry(window);
+        var after = known.higherEntry(window);
+        if (before == null || after == null || !(before.getValue() instanceof Number b) || !(after.getValue() instanceof Number a)) {
+            return null;
+        }
+        double y1 = b.doubleValue();
+        double y2 = a.doubleValue();
+        double value = y1 + (y2 - y1) * (window - before.getKey()) / (double) (after.getKey() - before.getKey());
+        if (b instanceof Long && a instanceof Long) {
+            return (long) value;
+        }
+        return b instanceof BigDecimal || a instanceof BigDecimal ? BigDecimal.valueOf(value) : value;
+    }
+}
