@@ -207,7 +207,7 @@ public final class Timestore implements AutoCloseable {
             AuditPipelineMetrics.bind(metrics.registry(), recorder, auditEvents);
             var checkpointKeyPair = checkpointKeys(settings, keyFiles);
             var sequencer = new Sequencer(database.runtimeDataSource(), new AuditJson(),
-                    new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), clock,
+                    new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), auditSettings.logName(), clock,
                     new Sequencer.Settings(auditSettings.sealInterval(), AuditSettings.SEAL_BATCH_SIZE, auditSettings.checkpointEvery(),
                             auditSettings.checkpointInterval(), AuditSettings.SEQUENCER_LEADER_RETRY),
                     new SealingMetrics(metrics.registry())).start();
