@@ -39,14 +39,6 @@ class PostgresNodeStoreTest {
         return CompactRange.empty().appendAll(hashes).completed();
     }
 
-    private static void createTable(AuditDatabase db) {
-        try (Connection owner = db.owner().getConnection(); var statement = owner.createStatement()) {
-            statement.execute(PostgresNodeStore.schema(EmbeddedPostgresExtension.RUNTIME));
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create audit_tree_nodes", e);
-        }
-    }
-
     /** Runs {@code work} as the runtime role in a transaction of {@code tenant}; commits if it returns. */
     private static <T> T inTenant(AuditDatabase db, String tenant, Function<PostgresNodeStore, T> work) {
         return inTransaction(db, tenant, tenant, work);
@@ -75,7 +67,6 @@ class PostgresNodeStoreTest {
 
     @Test
     void proofs_and_roots_from_the_table_equal_those_from_memory(AuditDatabase db) {
-        createTable(db);
         List<Node> nodes = nodesOf(300, "event ");
         var memory = new InMemoryNodeStore();
         memory.write(nodes);
@@ -102,7 +93,6 @@ class PostgresNodeStoreTest {
 
     @Test
     void a_partition_sees_and_writes_only_its_own_nodes(AuditDatabase db) {
-        createTable(db);
         List<Node> nodes = nodesOf(4, "acme ");
         inTenant(db, "acme", store -> {
             store.write(nodes);
@@ -124,7 +114,6 @@ class PostgresNodeStoreTest {
 
     @Test
     void a_stored_node_cannot_change_and_rewriting_the_same_hash_is_a_no_op(AuditDatabase db) {
-        createTable(db);
         List<Node> nodes = nodesOf(2, "acme ");
         inTenant(db, "acme", store -> {
             store.write(nodes);

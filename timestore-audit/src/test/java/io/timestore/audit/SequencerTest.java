@@ -9,6 +9,9 @@ import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.retention.Retention;
 import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.audit.tlog.CompactRange;
+import io.timestore.audit.tlog.PostgresNodeStore;
+import io.timestore.audit.tlog.Rfc6962;
 import io.timestore.audit.verify.AuditVerification;
 import io.timestore.audit.verify.VerificationResult;
 import java.sql.SQLException;
@@ -151,6 +154,10 @@ class SequencerTest {
                     """)) {
                 owner.createStatement().execute("SELECT set_config('app.platform', 'on', false)");
                 statement.execute();
+                // ... and, in the same step, its leaf and the nodes the leaf completes.
+                var nodes = new PostgresNodeStore(owner, "acme");
+                nodes.write(CompactRange.read(nodes, 3)
+                        .append(Rfc6962.leafHash(new byte[] {4})).completed());
             }
             sink.append(events.subList(3, 6));
 

@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 /** Sequencers for tests: rounds only on {@link Sequencer#sealNow()}, quick to take over the lead. */
 final class Sequencers {
     static final KeyPair KEY = CheckpointKeys.generate(new SecureRandom());
+    static final String LOG_NAME = "timestore.test";
 
     private Sequencers() {}
 
@@ -22,7 +23,7 @@ final class Sequencers {
 
     static Sequencer start(DataSource dataSource, InstantSource clock, Sequencer.Settings settings, Sequencer.Observer observer) {
         var signer = new CheckpointSigner(KEY, new TickingClock(Events.T0));
-        return new Sequencer(dataSource, new AuditJson(), signer, KEY.getPublic(), clock, settings, observer).start();
+        return new Sequencer(dataSource, new AuditJson(), signer, KEY.getPublic(), LOG_NAME, clock, settings, observer).start();
     }
 
     /** Runs one round and returns what it did. */

@@ -25,6 +25,7 @@ import io.timestore.security.signed.SignedRequestVerifier;
 import io.timestore.security.tokens.ApiTokenAuthenticator;
 import io.timestore.security.tokens.ApiTokens;
 import io.timestore.server.auditapi.AuditRoutes;
+import io.timestore.server.auditapi.LogRoutes;
 import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.config.AuditSettings;
 import io.timestore.server.config.AuthSettings;
@@ -211,7 +212,7 @@ public final class Timestore implements AutoCloseable {
             AuditPipelineMetrics.bind(metrics.registry(), recorder, auditEvents);
             var checkpointKeyPair = checkpointKeys(settings, keyFiles);
             var sequencer = new Sequencer(database.runtimeDataSource(), new AuditJson(),
-                    new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), clock,
+                    new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), auditSettings.logName(), clock,
                     new Sequencer.Settings(auditSettings.sealInterval(), AuditSettings.SEAL_BATCH_SIZE, auditSettings.checkpointEvery(),
                             auditSettings.checkpointInterval(), AuditSettings.SEQUENCER_LEADER_RETRY),
                     new SealingMetrics(metrics.registry())).start();
@@ -285,6 +286,8 @@ public final class Timestore implements AutoCloseable {
                     new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(checkpointKeyPair.getPublic()),
                             AuditVerification.KeyTrust.CONFIGURED_AND_STORED),
                     new CheckpointStore(database.runtimeDataSource())));
+            groups.add(new LogRoutes(transactions, permissions, json, new CheckpointStore(database.runtimeDataSource()),
+                    auditSettings.logName(), checkpointKeyPair.getPublic()));
             groups.add(new RefreshRoutes(new RefreshService(transactions, datasets,
                     new RefreshMetrics(metrics.registry(), tenantLabels, clock, settings.telemetry().perTenantLimit())), datasets, bodies, cursors, clock));
             var retention = new PointsRetention(database.runtimeDataSource(), transactions, pointsSettings, clock).start();

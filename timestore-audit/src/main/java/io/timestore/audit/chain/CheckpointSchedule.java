@@ -4,12 +4,18 @@ import io.timestore.audit.ChainHead;
 import io.timestore.audit.checkpoint.Checkpoint;
 import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.checkpoint.CheckpointStore;
+import io.timestore.audit.tlog.CompactRange;
+import io.timestore.audit.tlog.LogOrigin;
+import io.timestore.audit.tlog.NoteSigner;
+import io.timestore.audit.tlog.PostgresTreeCheckpoints;
+import io.timestore.audit.tlog.TreeCheckpoint;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -17,7 +23,9 @@ import java.util.Set;
 /**
  * The sequencer's checkpoint signing (Trillian's signer): decides when a partition's chain is due
  * for a periodic checkpoint ({@code checkpointEvery} events or {@code checkpointInterval} after the
- * oldest unsigned seal), signs it and stores it in the sealing transaction.
+ * oldest unsigned seal), signs it and stores it in the sealing transaction. On the same schedule it
+ * signs the partition's Merkle tree as a C2SP checkpoint note (origin {@code <log name>/<partition>},
+ * Ed25519 with the same key, docs/transparency-log.md §2-3) into {@code audit_tree_checkpoints}.
  *
  * <p>Leader state: used from the sequencer's thread only, cleared when the lead is taken or lost.
  */
@@ -32,12 +40,16 @@ final class CheckpointSchedule {
                 FROM partitions p WHERE p.tenant_id IS NOT NULL
             )
             SELECT p.tenant_id FROM partitions p
+            CROSS JOIN LATERAL (SELECT max(seq) AS head FROM audit_seals s WHERE s.tenant_id = p.tenant_id) h
             WHERE p.tenant_id IS NOT NULL
-              AND (SELECT max(seq) FROM audit_seals s WHERE s.tenant_id = p.tenant_id)
-                  > coalesce((SELECT max(seq) FROM audit_checkpoints c WHERE c.tenant_id = p.tenant_id AND c.kind = 'periodic'), 0)
+              AND (h.head > coalesce((SELECT max(seq) FROM audit_checkpoints c WHERE c.tenant_id = p.tenant_id AND c.kind = 'periodic'), 0)
+                   OR h.head > coalesce((SELECT max(tree_size) FROM audit_tree_checkpoints t WHERE t.tenant_id = p.tenant_id), 0))
             """;
 
     private final CheckpointSigner signer;
+    private final String logName;
+    /** Per partition: the note signer named after its log's origin (its key is the checkpoint key). */
+    private final Map<String, NoteSigner> noteSigners = new HashMap<>();
     private final InstantSource clock;
     private final int checkpointEvery;
     private final Duration checkpointInterval;
@@ -45,8 +57,13 @@ final class CheckpointSchedule {
     /** Per partition: when its oldest event not covered by a checkpoint was sealed. */
     private final Map<String, Instant> unsignedSince = new HashMap<>();
 
-    CheckpointSchedule(CheckpointSigner signer, InstantSource clock, Sequencer.Settings settings, Sequencer.Observer observer) {
+    CheckpointSchedule(CheckpointSigner signer, String logName, InstantSource clock, Sequencer.Settings settings,
+            Sequencer.Observer observer) {
         this.signer = Objects.requireNonNull(signer, "signer");
+        if (!LogOrigin.isValidLogName(Objects.requireNonNull(logName, "logName"))) {
+            throw new IllegalArgumentException("a log name is non-empty, without spaces or '+' (found \"" + logName + "\")");
+        }
+        this.logName = logName;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.checkpointEvery = settings.checkpointEvery();
         this.checkpointInterval = settings.checkpointInterval();
@@ -89,24 +106,34 @@ final class CheckpointSchedule {
         unsignedSince.putIfAbsent(tenant, clock.instant());
     }
 
-    /**
-     * Signs and inserts a periodic checkpoint of {@code head} when one is due, inside the caller's
-     * transaction; null when none is due, or when the signer refused (the clock went back: the
-     * failure is reported and the next round retries).
-     */
-    Checkpoint signIfDue(Connection connection, String tenant, ChainHead head) throws SQLException {
-        if (head.isGenesis()) {
-            return null;
+    /** What one step signed: the chain's periodic checkpoint (or null) and whether the tree's. */
+    record Signed(Checkpoint chain, boolean tree) {
+        static final Signed NONE = new Signed(null, false);
+
+        boolean any() {
+            return chain != null || tree;
         }
-        var previous = CheckpointStore.latest(connection, tenant, CheckpointStore.Kind.PERIODIC).orElse(null);
-        long signedSeq = previous == null ? 0 : previous.seq();
-        if (head.seq() <= signedSeq) {
-            return null;
+    }
+
+    /**
+     * Signs and inserts a periodic checkpoint of {@code head}, and a checkpoint note of the tree
+     * {@code tree} (of {@code head.seq} leaves), each when due, inside the caller's transaction. The
+     * chain's is skipped when the signer refused (the clock went back: the failure is reported and
+     * the next round retries).
+     */
+    Signed signIfDue(Connection connection, String tenant, ChainHead head, CompactRange tree) throws SQLException {
+        if (head.isGenesis()) {
+            return Signed.NONE;
         }
         Instant since = unsignedSince.getOrDefault(tenant, clock.instant());
-        boolean due = head.seq() - signedSeq >= checkpointEvery
-                || Duration.between(since, clock.instant()).compareTo(checkpointInterval) >= 0;
-        if (!due) {
+        boolean late = Duration.between(since, clock.instant()).compareTo(checkpointInterval) >= 0;
+        return new Signed(signChainIfDue(connection, tenant, head, late), signTreeIfDue(connection, tenant, tree, late));
+    }
+
+    private Checkpoint signChainIfDue(Connection connection, String tenant, ChainHead head, boolean late) throws SQLException {
+        var previous = CheckpointStore.latest(connection, tenant, CheckpointStore.Kind.PERIODIC).orElse(null);
+        long signedSeq = previous == null ? 0 : previous.seq();
+        if (head.seq() <= signedSeq || !(late || head.seq() - signedSeq >= checkpointEvery)) {
             return null;
         }
         Checkpoint checkpoint;
@@ -121,16 +148,27 @@ final class CheckpointSchedule {
         return checkpoint;
     }
 
+    private boolean signTreeIfDue(Connection connection, String tenant, CompactRange tree, boolean late) throws SQLException {
+        long signedSize = PostgresTreeCheckpoints.latest(connection, tenant).map(PostgresTreeCheckpoints.Stored::treeSize).orElse(0L);
+        if (tree.size() <= signedSize || !(late || tree.size() - signedSize >= checkpointEvery)) {
+            return false;
+        }
+        NoteSigner noteSigner = noteSigners.computeIfAbsent(tenant, t -> signer.noteSigner(LogOrigin.of(logName, t)));
+        var checkpoint = new TreeCheckpoint(noteSigner.name(), tree.size(), tree.root());
+        PostgresTreeCheckpoints.insert(connection, tenant, checkpoint, checkpoint.sign(List.of(noteSigner)));
+        return true;
+    }
+
     /**
-     * The step that produced {@code checkpoint} (null if none) committed with {@code head}: a signed
-     * chain, or an empty one, has nothing left to sign.
+     * The step that signed {@code signed} committed with {@code head}: a signed chain or tree, or an
+     * empty one, has nothing left to sign.
      */
-    void committed(String tenant, ChainHead head, Checkpoint checkpoint) {
-        if (checkpoint != null) {
+    void committed(String tenant, ChainHead head, Signed signed) {
+        if (signed.any() || head.isGenesis()) {
             unsignedSince.remove(tenant);
-            observer.checkpointed(checkpoint);
-        } else if (head.isGenesis()) {
-            unsignedSince.remove(tenant);
+        }
+        if (signed.chain() != null) {
+            observer.checkpointed(signed.chain());
         }
     }
 }

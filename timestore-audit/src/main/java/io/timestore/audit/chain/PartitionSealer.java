@@ -3,8 +3,8 @@ package io.timestore.audit.chain;
 import io.timestore.audit.ChainHash;
 import io.timestore.audit.ChainHead;
 import io.timestore.audit.Seal;
-import io.timestore.audit.checkpoint.Checkpoint;
 import io.timestore.audit.store.PlatformPath;
+import io.timestore.audit.tlog.CompactRange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * the partition's transaction-scoped advisory lock (so two sequencers that both believe they lead —
  * during the seconds of a takeover — serialise instead of forking the chain), reads the head, takes
  * up to a batch of pending events in arrival order ({@link PendingQueue}), seals their canonical
- * bytes with {@link Chain}, inserts the seals and, when due, a checkpoint ({@link CheckpointSchedule}).
+ * bytes with {@link Chain}, inserts the seals, extends the partition's Merkle tree by the same bytes
+ * ({@link PartitionTrees}) and, when due, signs checkpoints of both ({@link CheckpointSchedule}).
  * The primary key {@code (tenant_id, seq)} is the last line of defence against a fork.
  *
  * <p>Leader state: used from the sequencer's thread only.
@@ -55,6 +56,7 @@ final class PartitionSealer {
             """;
 
     private final Chain chain = new Chain();
+    private final PartitionTrees trees;
     private final PendingQueue queue;
     private final CheckpointSchedule checkpoints;
     private final Sequencer.Observer observer;
@@ -67,15 +69,17 @@ final class PartitionSealer {
      */
     private final Map<String, ChainHead> heads = new HashMap<>();
 
-    PartitionSealer(PendingQueue queue, CheckpointSchedule checkpoints, Sequencer.Observer observer) {
+    PartitionSealer(PendingQueue queue, PartitionTrees trees, CheckpointSchedule checkpoints, Sequencer.Observer observer) {
         this.queue = Objects.requireNonNull(queue, "queue");
+        this.trees = Objects.requireNonNull(trees, "trees");
         this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
         this.observer = Objects.requireNonNull(observer, "observer");
     }
 
-    /** Forgets the cached heads (the lead was taken or lost). */
+    /** Forgets the cached heads and trees (the lead was taken or lost). */
     void forgetHeads() {
         heads.clear();
+        trees.clear();
     }
 
     /** What one step did. */
@@ -93,24 +97,29 @@ final class PartitionSealer {
             if (head == null) {
                 head = head(sql, tenant);
             }
+            CompactRange tree = trees.range(connection, tenant, head.seq());
             PendingQueue.Taken taken = queue.take(sql.take, sql.eventsWithoutBytes, tenant);
             if (taken.size() > 0) {
                 var batch = chain.sealCanonical(head, taken.canonical());
                 insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals());
+                // The tree grows by the same bytes, in the same order, in the same transaction.
+                tree = trees.extend(connection, tenant, tree, taken.canonical());
                 head = batch.head();
                 checkpoints.sealed(tenant);
             }
-            Checkpoint checkpoint = checkpoints.signIfDue(connection, tenant, head);
+            CheckpointSchedule.Signed signed = checkpoints.signIfDue(connection, tenant, head, tree);
             connection.commit();
             heads.put(tenant, head);
+            trees.committed(tenant, tree);
             if (taken.size() > 0) {
                 observer.sealed(tenant, taken.size(), Duration.ofNanos(System.nanoTime() - started));
             }
-            checkpoints.committed(tenant, head, checkpoint);
-            return new Step(taken.size(), checkpoint != null);
+            checkpoints.committed(tenant, head, signed);
+            return new Step(taken.size(), signed.any());
         } catch (SQLException | RuntimeException e) {
             Sequencer.rollback(connection);
             heads.remove(tenant);
+            trees.forget(tenant);
             observer.failed("sealing partition " + tenant, e);
             log.warn("audit sealing of partition {} failed: {}", tenant, e.getMessage());
             return new Step(0, false);

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The single sequencer (docs/architecture.md §7): seals each partition's pending events, in arrival order,
- * into its hash chain, and signs checkpoints every {@code checkpointEvery} events or
+ * into its hash chain and its Merkle tree, and signs checkpoints of both every {@code checkpointEvery} events or
  * {@code checkpointInterval}. Split as Trillian splits its log operation: this class holds the
  * leadership and the loop of rounds; {@link PartitionSealer} seals one partition in one
  * transaction (taking the batch off the queue with {@link PendingQueue}); {@link CheckpointSchedule}
@@ -159,9 +159,11 @@ public final class Sequencer implements AutoCloseable {
      * @param dataSource connections as the runtime role; one is held while leading
      * @param signer     signs checkpoints; its public key is published in {@code audit_signing_keys}
      * @param publicKey  the signer's public key
+     * @param logName    the deployment's log name: partition {@code p}'s tree checkpoints have the
+     *                   origin {@code <logName>/<p>} (docs/transparency-log.md §2)
      */
     public Sequencer(DataSource dataSource, AuditJson json, CheckpointSigner signer, java.security.PublicKey publicKey,
-            InstantSource clock, Settings settings, Observer observer) {
+            String logName, InstantSource clock, Settings settings, Observer observer) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(json, "json");
         Objects.requireNonNull(signer, "signer");
@@ -172,8 +174,8 @@ public final class Sequencer implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.observer = Objects.requireNonNull(observer, "observer");
-        this.schedule = new CheckpointSchedule(signer, clock, settings, observer);
-        this.sealer = new PartitionSealer(new PendingQueue(json, settings.batchSize()), schedule, observer);
+        this.schedule = new CheckpointSchedule(signer, logName, clock, settings, observer);
+        this.sealer = new PartitionSealer(new PendingQueue(json, settings.batchSize()), new PartitionTrees(json), schedule, observer);
         this.thread = Thread.ofPlatform().name("audit-sequencer").daemon().unstarted(this::loop);
     }
 

@@ -1,6 +1,7 @@
 package io.timestore.audit.checkpoint;
 
 import io.timestore.audit.ChainHead;
+import io.timestore.audit.tlog.NoteSigner;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.Signature;
@@ -30,6 +31,11 @@ public final class CheckpointSigner {
 
     public String keyId() {
         return keyId;
+    }
+
+    /** A signer of C2SP notes with this key, under the key name {@code name} (a log's origin). */
+    public NoteSigner noteSigner(String name) {
+        return NoteSigner.of(name, keyPair);
     }
 
     /**

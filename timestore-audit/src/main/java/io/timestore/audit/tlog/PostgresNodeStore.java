@@ -1,19 +1,15 @@
 package io.timestore.audit.tlog;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
- * One partition's {@link NodeStore} in the table {@code audit_tree_nodes} ({@link #schema}), inside
+ * One partition's {@link NodeStore} in the table {@code audit_tree_nodes} (audit schema version 5,
+ * {@code io.timestore.audit.store.AuditSchema}), inside
  * the caller's transaction: the caller has set the transaction's {@code app.tenant_id} to the
  * partition, or {@code app.platform} to {@code on} (the sequencer), so row-level security applies.
  * A read is one statement, whatever the number of nodes; a write is one statement.
@@ -24,7 +20,8 @@ import java.util.regex.Pattern;
  * transaction, one thread.
  */
 public final class PostgresNodeStore implements NodeStore {
-    private static final Pattern ROLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final String LEAF_COUNT =
+            "SELECT coalesce(max(idx) + 1, 0) FROM audit_tree_nodes WHERE tenant_id = ? AND level = 0";
     // tenant_id is repeated although RLS filters on it: the planner can then use the primary key,
     // and the query stays correct if a policy were ever dropped.
     private static final String READ = """
@@ -60,20 +57,18 @@ public final class PostgresNodeStore implements NodeStore {
     }
 
     /**
-     * The DDL of {@code audit_tree_nodes}, with the runtime role filled in: to apply once as the
-     * schema's owner, after the audit schema (it uses version 1's append-only trigger function).
+     * The number of leaves stored for the partition: one more than the highest leaf index, 0 for
+     * none. Leaves are written in order, so this is the size of the stored tree.
      */
-    public static String schema(String runtimeRole) {
-        if (!ROLE.matcher(runtimeRole).matches()) {
-            throw new IllegalArgumentException("runtime role must be a plain lower-case identifier");
-        }
-        try (InputStream in = PostgresNodeStore.class.getResourceAsStream("tree-nodes.sql")) {
-            if (in == null) {
-                throw new IllegalStateException("tree-nodes.sql is missing from the audit library");
+    public long leafCount() {
+        try (var statement = transaction.prepareStatement(LEAF_COUNT)) {
+            statement.setString(1, tenantId);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${runtime_role}", runtimeRole);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (SQLException e) {
+            throw new NodeStoreUnavailable("reading the tree size failed (SQLState " + e.getSQLState() + ")", e);
         }
     }
 

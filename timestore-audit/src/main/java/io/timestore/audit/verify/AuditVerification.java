@@ -37,7 +37,9 @@ import javax.sql.DataSource;
  * a seal whose event row is missing or unreadable ({@link Reason#MALFORMED_EVENT}), an index
  * column that disagrees with the hashed JSON ({@link Reason#COLUMN_MISMATCH}), and — after the
  * chain verified — an event that is neither sealed nor queued ({@link Reason#UNQUEUED_EVENT},
- * reported at the seq after the last verified one, where it would have had to be).
+ * reported at the seq after the last verified one, where it would have had to be). Once the chain
+ * verified, the partition's Merkle tree and its signed checkpoints are checked against the same
+ * events ({@link TreeVerification}).
  *
  * <p>Each partition is read in one read-only REPEATABLE READ transaction on the platform path, so
  * the events, seals, queue and checkpoints are one consistent snapshot even while the sequencer
@@ -122,6 +124,7 @@ public final class AuditVerification {
     private final AuditJson json;
     private final List<PublicKey> configuredKeys;
     private final KeyTrust trust;
+    private final TreeVerification trees;
 
     /**
      * @param dataSource     connections as the runtime role (reads only)
@@ -132,6 +135,7 @@ public final class AuditVerification {
         this.json = Objects.requireNonNull(json, "json");
         this.configuredKeys = List.copyOf(configuredKeys);
         this.trust = Objects.requireNonNull(trust, "trust");
+        this.trees = new TreeVerification(json);
     }
 
     /** Verifies every partition that has events or checkpoints. */
@@ -262,6 +266,11 @@ public final class AuditVerification {
                             result.eventsChecked(), result.verifiedThroughSeq(), result.signedThroughSeq());
                 }
             }
+        }
+        var tree = trees.check(connection, tenantId, earliest == null ? 1 : earliest, result.verifiedThroughSeq(), keys.values());
+        if (tree != null) {
+            return failed(tenantId, result.anchoredAtSeq(), tree.seq(), tree.reason(), tree.message(), result.eventsChecked(),
+                    Math.min(result.verifiedThroughSeq(), tree.seq() - 1), Math.min(result.signedThroughSeq(), tree.seq() - 1));
         }
         return result;
     }

@@ -69,7 +69,23 @@ public record VerificationResult(String tenantId, boolean ok, long anchoredAtSeq
          * An event is stored that is neither sealed nor waiting in the sequencer's queue: it was
          * inserted into the events table without going through the audit library.
          */
-        UNQUEUED_EVENT;
+        UNQUEUED_EVENT,
+        /**
+         * The Merkle tree's leaf for an event is missing or is not {@code SHA-256(0x00 || canonical
+         * bytes)} of the event sealed at that seq: the stored leaf or the event was changed.
+         */
+        TREE_LEAF_MISMATCH,
+        /** An interior node of the Merkle tree is not the hash of its stored children: a node was changed. */
+        TREE_NODE_MISMATCH,
+        /** The Merkle tree lacks nodes a tree of the chain's length has, or holds nodes beyond it. */
+        TREE_INCOMPLETE,
+        /**
+         * A signed tree checkpoint signs another root than the stored tree gives for its size, names
+         * another partition's log, or disagrees with its own row: the tree or the checkpoint was changed.
+         */
+        TREE_CHECKPOINT_MISMATCH,
+        /** A tree checkpoint's note carries no valid signature by a trusted key. */
+        TREE_CHECKPOINT_BAD_SIGNATURE;
 
         public String label() {
             return Labels.of(this);

@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import io.timestore.audit.AuditEvent;
-import io.timestore.audit.Severity;
 import io.timestore.audit.checkpoint.CheckpointStore;
 import io.timestore.audit.redaction.SupportView;
 import io.timestore.audit.verify.AuditVerification;
-import io.timestore.security.Principal;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.authz.AuditView;
 import io.timestore.server.auditing.ApiOperation;
@@ -23,7 +20,6 @@ import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
-import io.timestore.server.problems.Forbidden;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.problems.NotFound;
@@ -31,7 +27,6 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -63,6 +58,7 @@ public final class AuditRoutes implements RouteGroup {
     private final AuditVerification verification;
     private final CheckpointStore checkpoints;
     private final AuditEventStore store = new AuditEventStore();
+    private final AuditPartitions scopes;
 
     public AuditRoutes(Transactions transactions, Permissions permissions, Cursors cursors, ObjectMapper json,
                        SupportView supportView, AuditVerification verification, CheckpointStore checkpoints) {
@@ -73,6 +69,7 @@ public final class AuditRoutes implements RouteGroup {
         this.supportView = supportView;
         this.verification = verification;
         this.checkpoints = checkpoints;
+        this.scopes = new AuditPartitions(transactions);
     }
 
     @Override
@@ -86,7 +83,7 @@ public final class AuditRoutes implements RouteGroup {
 
     private void events(Context ctx, SecurityContext security, RequestAudit audit) throws IOException {
         var view = view(security, LIST.action());
-        var selection = partitions(ctx, security, audit);
+        var selection = scopes.partitions(ctx, security, audit);
         var partitions = selection.names();
         var filter = EventFilter.parse(ctx);
         audit.detail("filters", json.valueToTree(filter.equals())).detail("partitions", String.join(",", partitions));
@@ -120,7 +117,7 @@ public final class AuditRoutes implements RouteGroup {
 
     private void event(Context ctx, SecurityContext security, RequestAudit audit) {
         var view = view(security, GET.action());
-        var partitions = partitions(ctx, security, audit).names();
+        var partitions = scopes.partitions(ctx, security, audit).names();
         UUID id;
         try {
             id = UUID.fromString(ctx.pathParam("event_id"));
@@ -156,7 +153,7 @@ public final class AuditRoutes implements RouteGroup {
 
     private void checkpoints(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, GET.action());
-        var partitions = partitions(ctx, security, audit).names();
+        var partitions = scopes.partitions(ctx, security, audit).names();
         if (partitions.size() != 1) {
             throw new InvalidRequest("checkpoints are listed for one partition at a time",
                     List.of(FieldError.at("/tenant", "name one tenant id or _platform")));
@@ -186,7 +183,7 @@ public final class AuditRoutes implements RouteGroup {
 
     private void verify(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, GET.action());
-        var partitions = partitions(ctx, security, audit).names();
+        var partitions = scopes.partitions(ctx, security, audit).names();
         var report = verification.verify(partitions);
         var body = json.createObjectNode().put("ok", report.ok());
         var tenants = body.putArray("tenants");
@@ -199,63 +196,8 @@ public final class AuditRoutes implements RouteGroup {
         return permissions.require(security, action).auditView().orElse(AuditView.REDACTED);
     }
 
-    /**
-     * The partitions a request reads, and how it asked for them: {@code requested} is what a cursor
-     * is bound to ({@code *} stays {@code *}, so a tenant's first event between two pages does not
-     * invalidate the cursor), {@code names} what {@code *} stood for when the request was made.
-     */
-    private record Partitions(List<String> names, String requested) {}
-
-    /**
-     * The partitions this request reads: the caller's own (the partition its own event goes to:
-     * its tenant, or {@code _platform} for an operator that named no tenant with X-Tenant-ID), or
-     * for a platform operator the partitions it names ({@code tenant=a&tenant=b},
-     * {@code tenant=a,b}, {@code _platform}, or {@code *} for all).
-     */
-    private Partitions partitions(Context ctx, SecurityContext security, RequestAudit audit) {
-        var own = audit.partition();
-        var named = new ArrayList<String>();
-        ctx.queryParams("tenant").forEach(value -> {
-            for (var part : value.split(",")) {
-                if (!part.isBlank()) {
-                    named.add(part.strip());
-                }
-            }
-        });
-        if (named.isEmpty() || (named.size() == 1 && named.getFirst().equals(own))) {
-            return new Partitions(List.of(own), own);
-        }
-        if (!security.principal().hasRole(Principal.PLATFORM_OPERATOR_ROLE)
-                || security.principal().authMethod() != io.timestore.security.AuthMethod.JWT) {
-            throw new Forbidden("only platform operators read other tenants' audit events",
-                    Optional.of(Principal.PLATFORM_OPERATOR_ROLE), Optional.empty());
-        }
-        audit.atLeast(Severity.SECURITY);
-        if (named.contains("*")) {
-            return new Partitions(transactions.asPlatform(connection -> {
-                var all = new ArrayList<String>();
-                try (var rows = connection.createStatement().executeQuery("SELECT DISTINCT tenant_id FROM audit_events ORDER BY 1")) {
-                    while (rows.next()) {
-                        all.add(rows.getString(1));
-                    }
-                }
-                return all;
-            }), "*");
-        }
-        for (var partition : named) {
-            if (!partition.equals(AuditEvent.PLATFORM_PARTITION) && io.timestore.security.TenantId.parse(partition).isEmpty()) {
-                throw new InvalidRequest("tenant must list tenant ids, _platform or *");
-            }
-        }
-        var names = named.stream().distinct().sorted().toList();
-        return new Partitions(names, String.join(",", names));
-    }
-
     private <T> T read(List<String> partitions, io.timestore.server.db.TenantWork<T> work) {
-        if (partitions.size() == 1 && !partitions.getFirst().equals(AuditEvent.PLATFORM_PARTITION)) {
-            return transactions.inTenant(new io.timestore.security.TenantId(partitions.getFirst()), work);
-        }
-        return transactions.asPlatform(work);
+        return scopes.read(partitions, work);
     }
 
     private ObjectNode render(AuditEventStore.Row row, AuditView view) {

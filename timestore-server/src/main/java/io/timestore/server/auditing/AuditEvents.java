@@ -78,7 +78,7 @@ public final class AuditEvents {
                 null);
     }
 
-    private static UUID eventId(RequestAudit audit) {
+    static UUID eventId(RequestAudit audit) {
         // Never from the Idempotency-Key: the failed first attempt of a key (a 503, say) has an
         // event of its own, and the retry that then runs must not find its id taken.
         return EventIds.forRequest(audit.partition(), audit.origin().uid());

@@ -177,11 +177,12 @@ public final class RequestAudit {
         if (committedEventId != null) {
             throw new IllegalStateException("the audit event of request " + origin.requestId() + " is already committed");
         }
+        var event = events.event(this, reply.status(), null, null);
         if (replyKeeper != null) {
             // First: a duplicate that lost the race for the key fails here, before writing its event.
-            replyKeeper.keep(transaction, reply);
+            // The kept reply carries the event's id, as the response does (AuditStep), so a replay does too.
+            replyKeeper.keep(transaction, AuditEventIds.stamp(reply, event.eventId()));
         }
-        var event = events.event(this, reply.status(), null, null);
         events.sink().append(transaction, event);
         committedEventId = event.eventId();
     }
@@ -214,6 +215,15 @@ public final class RequestAudit {
 
     public boolean committed() {
         return committedEventId != null;
+    }
+
+    /**
+     * The id of this request's audit event: derived from its partition and uid (see
+     * {@link AuditEvents}), so it is known before the event is stored; fixed once the request is
+     * admitted.
+     */
+    public java.util.UUID eventId() {
+        return committedEventId != null ? committedEventId : AuditEvents.eventId(this);
     }
 
     Origin origin() {

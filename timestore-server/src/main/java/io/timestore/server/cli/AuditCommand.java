@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code timestore audit ...}: work on the audit trail from the command line. */
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify, export and purge the audit trail.",
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class, AuditCommand.Purge.class})
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify, export, purge and witness the audit trail.",
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class, AuditCommand.Purge.class, AuditWitness.class})
 final class AuditCommand implements Runnable {
     @ParentCommand
     Main main;

@@ -22,11 +22,13 @@ import java.util.Optional;
  * @param retentionInterval  how often the retention job runs
  * @param signingKeyFile     the Ed25519 checkpoint key (PKCS#8, base64); generated under the
  *                           data dir when absent and the database is embedded
+ * @param logName            names this deployment's transparency logs: partition {@code p}'s tree
+ *                           checkpoints have the origin {@code <logName>/<p>} (docs/transparency-log.md)
  */
 public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCapacity, int maxBatch,
                             RedactionPolicy redaction, Duration sealInterval, int checkpointEvery,
                             Duration checkpointInterval, int retentionDays, Duration retentionInterval,
-                            Optional<Path> signingKeyFile) {
+                            Optional<Path> signingKeyFile, String logName) {
     /**
      * The most events one sealing transaction takes from a partition: large enough that sealing
      * keeps up with ingestion (≈ 50 ms per batch, docs/benchmarks.md), small enough that one
@@ -57,15 +59,16 @@ public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCap
         Objects.requireNonNull(checkpointInterval, "checkpointInterval");
         Objects.requireNonNull(retentionInterval, "retentionInterval");
         Objects.requireNonNull(signingKeyFile, "signingKeyFile");
+        Objects.requireNonNull(logName, "logName");
     }
 
     public AuditSettings withMaxWait(Duration replacement) {
         return new AuditSettings(replacement, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
-                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile);
+                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile, logName);
     }
 
     public AuditSettings withCheckpoints(int every, Duration interval) {
         return new AuditSettings(maxWait, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
-                every, interval, retentionDays, retentionInterval, signingKeyFile);
+                every, interval, retentionDays, retentionInterval, signingKeyFile, logName);
     }
 }

@@ -9,6 +9,14 @@ import java.util.Set;
 final class AuditSettingsReader {
     private AuditSettingsReader() {}
 
+    private static String logName(SettingsLoader.Values values) {
+        var name = values.text(SettingKey.AUDIT_LOG_NAME);
+        if (!io.timestore.audit.tlog.LogOrigin.isValidLogName(name)) {
+            throw values.invalidValue(SettingKey.AUDIT_LOG_NAME, "must be non-empty, without spaces or '+' (it starts every log's origin line)");
+        }
+        return name;
+    }
+
     static AuditSettings read(SettingsLoader.Values values) {
         RedactionPolicy redaction;
         try {
@@ -35,6 +43,7 @@ final class AuditSettingsReader {
                 values.duration(SettingKey.AUDIT_CHECKPOINT_INTERVAL),
                 values.intBetween(SettingKey.AUDIT_RETENTION_DAYS, 1, 36_500),
                 values.duration(SettingKey.AUDIT_RETENTION_INTERVAL),
-                values.optional(SettingKey.AUDIT_SIGNING_KEY).map(Path::of));
+                values.optional(SettingKey.AUDIT_SIGNING_KEY).map(Path::of),
+                logName(values));
     }
 }

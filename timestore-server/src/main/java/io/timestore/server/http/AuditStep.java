@@ -6,6 +6,7 @@ import io.timestore.audit.AuditRecorder;
 import io.timestore.audit.AuditUnavailable;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
+import io.timestore.server.auditing.AuditEventIds;
 import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
@@ -103,8 +104,28 @@ public final class AuditStep {
             failed = true;
             problem = problems.handle(failure, ctx);
         }
-        finish(ctx, audit, failed, problem);
+        boolean recorded = finish(ctx, audit, failed, problem);
+        if (recorded && operation.mutation()) {
+            stampEventId(ctx, audit);
+        }
         held.ifPresent(key -> keepIfNothingCommitted(ctx, audit, key));
+    }
+
+    /**
+     * The receipt of a mutation: its response names its audit event (a replay's kept reply already
+     * names the original's), in a header and, for a JSON object body, a member.
+     */
+    private static void stampEventId(Context ctx, RequestAudit audit) {
+        var id = audit.eventId();
+        ctx.header(AuditEventIds.HEADER, id.toString());
+        var body = ctx.result();
+        if (body != null) {
+            var bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            var stamped = AuditEventIds.stampBody(bytes, ctx.res().getContentType(), id);
+            if (stamped != bytes) {
+                ctx.result(stamped);
+            }
+        }
     }
 
     /**
@@ -169,7 +190,7 @@ public final class AuditStep {
         }
         var body = ctx.result() == null ? new byte[0] : ctx.result().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         var headers = new java.util.TreeMap<String, String>();
-        for (var name : java.util.List.of("Location", "ETag")) {
+        for (var name : java.util.List.of("Location", "ETag", AuditEventIds.HEADER)) {
             var value = ctx.res().getHeader(name);
             if (value != null) {
                 headers.put(name, value);
@@ -233,23 +254,24 @@ public final class AuditStep {
         finish(ctx, audit, true, problem);
     }
 
-    private void finish(Context ctx, RequestAudit audit, boolean failed, Problems.Problem problem) {
+    /** Makes the request's event durable unless it is already; true when the request has one now. */
+    private boolean finish(Context ctx, RequestAudit audit, boolean failed, Problems.Problem problem) {
         // A mutation that committed its event and then returned normally is done; after a failure
         // the event is recorded here with the same id, so if the transaction did commit after all,
         // the store keeps the committed one (exactly one event per request either way).
         audit.legacyRule().ifPresent(rule -> metrics.legacyRequest(ctx, rule));
         if (audit.isReplay()) {
-            return;
+            return false;
         }
         if (audit.committed() && !failed) {
             metrics.eventDurable("succeeded");
             // Durable already, with the work's transaction: the wait is nil, and the span says so.
             tracer.spanBuilder("audit wait").setAttribute("timestore.audit.path", "with_transaction").startSpan().end();
-            return;
+            return true;
         }
         int status = ctx.statusCode();
         if (!settings.recordDenied() && (status == 401 || status == 403)) {
-            return;
+            return false;
         }
         long started = System.nanoTime();
         var span = tracer.spanBuilder("audit wait").setAttribute("timestore.audit.path", "group_commit").startSpan();
@@ -258,10 +280,12 @@ public final class AuditStep {
                     problem == null ? null : problem.detail());
             recorder.recordAndWait(event, settings.maxWait());
             metrics.eventDurable(event.outcome().result().name().toLowerCase(java.util.Locale.ROOT));
+            return true;
         } catch (AuditUnavailable unavailable) {
             metrics.writeFailed();
             span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "audit_unavailable");
             problems.auditUnavailable(ctx, unavailable);
+            return false;
         } finally {
             metrics.waited(Duration.ofNanos(System.nanoTime() - started));
             span.end();

@@ -13,6 +13,7 @@ public enum ProblemType {
     METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),
     NOT_ACCEPTABLE("not_acceptable", 406, "Not acceptable"),
     CONFLICT("conflict", 409, "Conflict"),
+    AUDIT_PROOF_PENDING("audit_proof_pending", 409, "Audit proof pending"),
     IDEMPOTENCY_KEY_IN_FLIGHT("idempotency_key_in_flight", 409, "Request with this Idempotency-Key in flight"),
     PRECONDITION_FAILED("precondition_failed", 412, "Precondition failed"),
     PAYLOAD_TOO_LARGE("payload_too_large", 413, "Payload too large"),

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code acme}; dataset routes target its dataset {@code cpu} (or a fresh dataset for routes
  * that change or delete it); shared reads target {@code globex}'s dataset {@code gdata}, shared
  * with {@code acme} under scope {@code globex.gdata.read}. Requests are valid, so a status says
- * what authorization decided. A registered route missing from the table fails the test.
+ * what authorization decided. Checkpoints are signed at every sealing round, so the audit log
+ * routes find acme's, globex's and the platform's logs signed (the fixture seals before the run). A registered route missing from the table fails the test.
  */
 class AuthorizationMatrixTest {
     /**
@@ -76,12 +77,20 @@ class AuthorizationMatrixTest {
             GET /api/audit/v1alpha1/events/{event_id}                  | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  404   200 404 403     401     403
             GET /api/audit/v1alpha1/checkpoints                        | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
             GET /api/audit/v1alpha1/verify                             | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
+            GET /api/audit/v1alpha1/events/{event_id}/leaf             | 401  403 403 403 200 403 200 403 403 403  200  403  403  403  404   200 404 403     401     403
+            GET /api/audit/v1alpha1/events/{event_id}/receipt          | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  404   200 404 403     401     403
+            GET /api/audit/v1alpha1/log/checkpoint                     | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
+            GET /api/audit/v1alpha1/log/keys                           | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
+            GET /api/audit/v1alpha1/log/inclusion                      | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  404   200 404 403     401     403
+            GET /api/audit/v1alpha1/log/consistency                    | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
             """;
 
     @RegisterExtension
-    static final TimestoreServer strict = TimestoreServer.create();
+    static final TimestoreServer strict = TimestoreServer.create()
+            .with(s -> s.withAudit(s.audit().withCheckpoints(1, java.time.Duration.ofHours(1))));
     @RegisterExtension
     static final TimestoreServer legacy = TimestoreServer.create()
+            .with(s -> s.withAudit(s.audit().withCheckpoints(1, java.time.Duration.ofHours(1))))
             .with(s -> s.withAuth(s.auth().withAuthorization(AuthorizationSettings.legacyDefaults(true))));
 
     @BeforeAll

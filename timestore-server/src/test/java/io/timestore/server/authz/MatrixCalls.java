@@ -92,7 +92,15 @@ final class MatrixCalls {
             Map.entry("GET /api/audit/v1alpha1/events", f -> Call.get("/api/audit/v1alpha1/events", null)),
             Map.entry("GET /api/audit/v1alpha1/events/{event_id}", f -> Call.get("/api/audit/v1alpha1/events/" + f.eventId(), null)),
             Map.entry("GET /api/audit/v1alpha1/checkpoints", f -> Call.get("/api/audit/v1alpha1/checkpoints", null)),
-            Map.entry("GET /api/audit/v1alpha1/verify", f -> Call.get("/api/audit/v1alpha1/verify", null))));
+            Map.entry("GET /api/audit/v1alpha1/verify", f -> Call.get("/api/audit/v1alpha1/verify", null)),
+            Map.entry("GET /api/audit/v1alpha1/events/{event_id}/leaf", f -> Call.get("/api/audit/v1alpha1/events/" + f.eventId() + "/leaf", null)),
+            Map.entry("GET /api/audit/v1alpha1/events/{event_id}/receipt",
+                    f -> Call.get("/api/audit/v1alpha1/events/" + f.eventId() + "/receipt", null)),
+            Map.entry("GET /api/audit/v1alpha1/log/checkpoint", f -> Call.get("/api/audit/v1alpha1/log/checkpoint", null)),
+            Map.entry("GET /api/audit/v1alpha1/log/keys", f -> Call.get("/api/audit/v1alpha1/log/keys", null)),
+            Map.entry("GET /api/audit/v1alpha1/log/inclusion",
+                    f -> Call.get("/api/audit/v1alpha1/log/inclusion?event_id=" + f.eventId(), null)),
+            Map.entry("GET /api/audit/v1alpha1/log/consistency", f -> Call.get("/api/audit/v1alpha1/log/consistency?size1=1&size2=1", null))));
 
     private MatrixCalls() {}
 }

@@ -45,6 +45,14 @@ final class MatrixFixture {
                 "{\"points\": [{\"measurement\": \"g\", \"fields\": {\"v\": 2}, \"time\": 2}]}", admin("globex")), 204);
         share("globex", "gdata", "acme");
         eventId = new AuditLog(server).eventsOf("acme").getFirst().get("event_id").asText();
+        // An event in the platform partition too (an operator acting on the platform), then one
+        // sealing round: every partition the callers read has a signed tree checkpoint.
+        server.api().get("/admin/v1/tenants", bearer(server.tokens().platformOperator()));
+        try {
+            server.timestore().sequencer().sealNow().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the sequencer did not seal", e);
+        }
     }
 
     TimestoreServer server() {
