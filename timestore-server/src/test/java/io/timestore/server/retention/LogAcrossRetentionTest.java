@@ -9,14 +9,15 @@ import io.timestore.audit.tlog.ProofJson;
 import io.timestore.audit.tlog.ProofVerifier;
 import io.timestore.audit.tlog.TreeCheckpoint;
 import io.timestore.audit.tlog.TreeHash;
-import io.timestore.server.testing.MutableClock;
 import io.timestore.server.testing.TimestoreServer;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.threeten.extra.MutableClock;
 
 /**
  * Retention purges events but never the Merkle tree's nodes: after a purge, the tree still verifies,
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * checkpoint signed before the purge is consistent with the one signed after it.
  */
 class LogAcrossRetentionTest {
-    private static final MutableClock clock = new MutableClock(Instant.now());
+    private static final MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create().withClock(clock)
@@ -56,7 +57,7 @@ class LogAcrossRetentionTest {
         events(10);
         var key = NoteVerifierKey.parse(server.api().get("/api/audit/v1alpha1/log/keys", auditor()).json().get("current").asText());
         var beforePurge = checkpoint(key);
-        clock.advance(Duration.ofDays(2));
+        clock.add(Duration.ofDays(2));
         events(3);
 
         var purged = server.timestore().retention().run(false, "acme").orElseThrow();
