@@ -33,12 +33,13 @@ public final class PointsStore {
     // key_digest (V19) is SHA-256 over the measurement's and the field's own digests: the index
     // holds a short entry whatever their length, and bytea equality is leakproof; the names are
     // then compared on the one row found. The keys' digests are computed once, in a materialized
-    // CTE: inlined into the probe, utf8_bytes (not leakproof) would keep the comparison out of the
-    // index under row-level security.
+    // CTE: inlined into the probe, convert_to (not leakproof) would keep the comparison out of the
+    // index under row-level security. The CTE calls convert_to(.., 'UTF8'), the body of V19's
+    // utf8_bytes, itself: see FIND_SERIES for why not utf8_bytes.
     private static final String FIND_FIELD_TYPES = """
             WITH u AS MATERIALIZED (
                 SELECT k.measurement, k.field, k.ord,
-                       sha256(sha256(utf8_bytes(k.measurement)) || sha256(utf8_bytes(k.field))) AS key_digest
+                       sha256(sha256(convert_to(k.measurement, 'UTF8')) || sha256(convert_to(k.field, 'UTF8'))) AS key_digest
                 FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS k(measurement, field, ord))
             SELECT u.ord, mf.type
             FROM u CROSS JOIN LATERAL (
@@ -59,12 +60,18 @@ public final class PointsStore {
     // measurement), and bytea equality is leakproof, so it runs inside the index scan under
     // row-level security, where jsonb's = could not. The names and tags are then compared on the
     // one row found. The keys are computed once, in a materialized CTE: inlined into the probe,
-    // the jsonb casts and utf8_bytes (none leakproof) would push the comparison out of the index.
+    // the jsonb casts and convert_to (none leakproof) would push the comparison out of the index.
+    // The digest is the generated column's expression with utf8_bytes(x) written as its body,
+    // convert_to(x, 'UTF8'), so the bytes are the same. utf8_bytes is a SQL function PostgreSQL
+    // cannot inline (it declares immutable what convert_to, stable, computes), so each call ran
+    // an executor of its own: three per key, about 12 ms of a 1,000-key probe, 2 ms of PostgreSQL
+    // CPU per 1,000 ingested points (docs/benchmarks.md, 2026-12-03). A generated column needs
+    // the immutable wrapper; a query does not.
     private static final String FIND_SERIES = """
             WITH u AS MATERIALIZED (
                 SELECT k.measurement, k.tags::jsonb AS tags, k.field, k.ord,
-                       sha256(sha256(utf8_bytes(k.measurement)) || sha256(utf8_bytes(k.tags::jsonb::text))
-                              || sha256(utf8_bytes(k.field))) AS key_digest
+                       sha256(sha256(convert_to(k.measurement, 'UTF8')) || sha256(convert_to(k.tags::jsonb::text, 'UTF8'))
+                              || sha256(convert_to(k.field, 'UTF8'))) AS key_digest
                 FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS k(measurement, tags, field, ord))
             SELECT u.ord, s.id
             FROM u CROSS JOIN LATERAL (

@@ -219,6 +219,50 @@ class SeriesQueryPlanTest {
         });
     }
 
+    @Test
+    void a_write_probes_its_series_keys_without_running_a_sql_function_per_key() throws SQLException {
+        // A SQL-language function that PostgreSQL cannot inline runs an executor of its own for each
+        // call. V19's utf8_bytes is one (immutable over a stable body); called three times per key,
+        // it made the probe of a 5,000-line batch about 12 ms dearer, and ingestion 11-21% slower
+        // (docs/benchmarks.md). Counted by track_functions, in a transaction of the superuser (who
+        // may set it), over the 1,000 keys of a batch, which must all be found.
+        try (var superuser = server.postgres().superuser(server.database())) {
+            superuser.setAutoCommit(false);
+            try (var statement = superuser.createStatement()) {
+                statement.execute("SET LOCAL track_functions = 'all'");
+            }
+            int found = 0;
+            try (var probe = superuser.prepareStatement(PointsStore.findSeriesStatement())) {
+                var tags = new ArrayList<String>();
+                for (int i = 0; i < 1_000; i++) {
+                    tags.add("{\"host\": \"h%d\", \"region\": \"r%d\"}".formatted(i, i % 3));
+                }
+                probe.setArray(1, superuser.createArrayOf("text", Collections.nCopies(tags.size(), "cpu").toArray()));
+                probe.setArray(2, superuser.createArrayOf("text", tags.toArray()));
+                probe.setArray(3, superuser.createArrayOf("text", Collections.nCopies(tags.size(), "usage").toArray()));
+                probe.setString(4, "acme");
+                probe.setString(5, "fleet");
+                try (var rows = probe.executeQuery()) {
+                    while (rows.next()) {
+                        found++;
+                    }
+                }
+            }
+            long sqlFunctionCalls;
+            try (var statement = superuser.createStatement(); var rows = statement.executeQuery("""
+                    SELECT coalesce(sum(pg_stat_get_xact_function_calls(p.oid)), 0)
+                    FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE l.lanname = 'sql'
+                    """)) {
+                rows.next();
+                sqlFunctionCalls = rows.getLong(1);
+            }
+            superuser.rollback();
+
+            assertThat(found).as("keys found").isEqualTo(1_000);
+            assertThat(sqlFunctionCalls).as("calls of SQL-language functions").isZero();
+        }
+    }
+
     private static JsonNode readTree(String json) {
         try {
             return JSON.readTree(json);
