@@ -39,7 +39,7 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    private final byte[] key;
+    private volatile byte[] key;
     private final AtomicInteger status = new AtomicInteger(204);
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch hold;
@@ -67,6 +67,12 @@ public final class WebhookReceiver implements AutoCloseable {
     /** The URL of path {@code /hook} on this receiver, by loopback address or by {@code localhost}. */
     public URI url(String host) {
         return URI.create("http://%s:%d/hook".formatted(host, port));
+    }
+
+    /** Verifies with {@code secret} from now on (e.g. a secret shown only when the endpoint was registered). */
+    public WebhookReceiver keyWith(String secret) {
+        key = Base64.getDecoder().decode(secret.substring("whsec_".length()));
+        return this;
     }
 
     public WebhookReceiver answer(int newStatus) {
