@@ -32,6 +32,7 @@ import io.timestore.server.config.AuthSettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
+import io.timestore.server.config.TenantStreamSettings;
 import io.timestore.server.credentials.CredentialExpiry;
 import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.datasets.DatasetRoutes;
@@ -39,6 +40,9 @@ import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.datasets.DatasetStore;
 import io.timestore.server.db.Database;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.delivery.streams.AuditStreams;
+import io.timestore.server.delivery.streams.TenantStreamTargets;
+import io.timestore.server.delivery.webhook.OutboundPolicy;
 import io.timestore.server.http.AuditStep;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Gate;
@@ -130,14 +134,16 @@ public final class Timestore implements AutoCloseable {
     private final Optional<DevIssuer> devIssuer;
     private final String host;
     private final Tracing tracing;
+    private final AuditStreams auditStreams;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
                       AuditRetentionJob retentionJob,
                       LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
-                      Tracing tracing) {
+                      Tracing tracing, AuditStreams auditStreams) {
         this.tracing = tracing;
+        this.auditStreams = auditStreams;
         this.metrics = metrics;
         this.sequencer = sequencer;
         this.retentionJob = retentionJob;
@@ -271,6 +277,10 @@ public final class Timestore implements AutoCloseable {
             groups.add(new CredentialRoutes<>(new SigningKeyRoutes(
                     new SigningKeyService(transactions, signingKeys, permissions, random, clock), json),
                     credentialExpiry, permissions, bodies, cursors));
+            var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKey.derive("audit-stream-encryption"),
+                    random, clock, tenantStreamPolicy(settings.tenantStreams()));
+            closeOnFailure.addFirst(auditStreams);
+            groups.add(auditStreams.routes());
             var pointsSettings = settings.points();
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
@@ -299,7 +309,7 @@ public final class Timestore implements AutoCloseable {
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
             var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, lastUsed, retention, http, devIssuer,
-                    settings.http().host(), tracing);
+                    settings.http().host(), tracing, auditStreams);
             log.atInfo()
                     .addKeyValue("version", version)
                     .addKeyValue("host", settings.http().host())
@@ -377,6 +387,7 @@ public final class Timestore implements AutoCloseable {
                 retentionJob.close();
                 lastUsed.close();
                 retention.close();
+                auditStreams.close();
             } finally {
                 try {
                     database.close();
@@ -408,6 +419,19 @@ public final class Timestore implements AutoCloseable {
      * directory on first start. An external database without a configured key is refused: a key
      * that lived only on one machine's disk would make the stored secrets unrecoverable elsewhere.
      */
+    private static OutboundPolicy tenantStreamPolicy(TenantStreamSettings streams) {
+        try {
+            return new OutboundPolicy(streams.allowedHosts(), streams.allowHttp(), streams.allowPrivateAddresses());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettings("audit.tenant-streams.allowed-hosts", e.getMessage());
+        }
+    }
+
+    /** Every tenant's active audit streams, for the delivery loop (issue #17). */
+    public TenantStreamTargets tenantStreamTargets() {
+        return auditStreams.targets();
+    }
+
     private static MasterKey masterKey(Settings settings, KeyFiles keyFiles) {
         if (settings.masterKey().isPresent()) {
             return settings.masterKey().get();

@@ -73,6 +73,9 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUDIT_RETENTION_INTERVAL = of("audit.retention-interval", null, "1h");
     static final SettingKey AUDIT_LOG_NAME = of("audit.log-name", "TIMESTORE_AUDIT_LOG_NAME", "timestore");
     static final SettingKey AUDIT_SIGNING_KEY = of("audit.signing-key-file", "TIMESTORE_AUDIT_SIGNING_KEY_FILE", null);
+    static final SettingKey TENANT_STREAMS_ALLOWED_HOSTS = list("audit.tenant-streams.allowed-hosts");
+    static final SettingKey TENANT_STREAMS_ALLOW_HTTP = of("audit.tenant-streams.allow-http", null, "false");
+    static final SettingKey TENANT_STREAMS_ALLOW_PRIVATE = of("audit.tenant-streams.allow-private-addresses", null, "false");
 
     static final SettingKey POINTS_MAX_BODY = of("points.max-body-bytes", "TIMESTORE_POINTS_MAX_BODY_BYTES", "10485760");
     static final SettingKey POINTS_MAX_DECOMPRESSED = of("points.max-decompressed-bytes", null, "67108864");
@@ -97,6 +100,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY, AUDIT_LOG_NAME,
+            TENANT_STREAMS_ALLOWED_HOSTS, TENANT_STREAMS_ALLOW_HTTP, TENANT_STREAMS_ALLOW_PRIVATE,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
             POINTS_SERIES_CACHE_SIZE,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);

@@ -63,7 +63,9 @@ public final class SettingsLoader {
                 AuthSettingsReader.read(values),
                 AuditSettingsReader.read(values),
                 TelemetrySettingsReader.read(values),
-                points(values));
+                points(values),
+                new TenantStreamSettings(values.list(SettingKey.TENANT_STREAMS_ALLOWED_HOSTS),
+                        values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)));
     }
 
     private static HttpSettings http(Values values) {
