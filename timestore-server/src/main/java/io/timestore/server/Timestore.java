@@ -80,6 +80,7 @@ import io.timestore.server.signingkeys.SigningKeyService;
 import io.timestore.server.tenants.TenantRoutes;
 import io.timestore.server.tenants.TenantService;
 import io.timestore.server.tenants.TenantStatuses;
+import io.timestore.server.tls.TlsContext;
 import io.timestore.server.tokens.LastUsedBatcher;
 import io.timestore.server.tokens.TokenRecords;
 import io.timestore.server.tokens.TokenRoutes;
@@ -124,6 +125,7 @@ public final class Timestore implements AutoCloseable {
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
     private final String host;
+    private final Optional<TlsContext> tls;
     private final Tracing tracing;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean drained;
@@ -131,7 +133,8 @@ public final class Timestore implements AutoCloseable {
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
                       AuditRetentionJob retentionJob,
                       LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
-                      Tracing tracing) {
+                      Optional<TlsContext> tls, Tracing tracing) {
+        this.tls = tls;
         this.tracing = tracing;
         this.metrics = metrics;
         this.sequencer = sequencer;
@@ -192,6 +195,9 @@ public final class Timestore implements AutoCloseable {
         closeOnFailure.add(tracing);
         closeOnFailure.add(metrics);
         try {
+            // TLS before the database: an unusable certificate stops startup at once (exit 2).
+            var tls = TlsContext.open(settings.http().tls(), embedded, keyFiles, settings.http().host(), metrics.registry());
+            tls.ifPresent(closeOnFailure::add);
             var database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
             closeOnFailure.add(database);
             // Counts statements refused by row-level security; spans each transaction of a traced request.
@@ -281,12 +287,19 @@ public final class Timestore implements AutoCloseable {
             closeOnFailure.addFirst(retention);
             groups.addAll(additionalRoutes);
 
-            var http = HttpServer.start(settings.http(),
+            var http = HttpServer.start(settings.http(), tls,
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
             var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, lastUsed, retention, http, devIssuer,
-                    settings.http().host(), tracing);
+                    settings.http().host(), tls, tracing);
+            if (tls.isEmpty()) {
+                log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
+            }
+            tls.filter(TlsContext::development).ifPresent(context -> log.atWarn()
+                    .addKeyValue("fingerprint_sha256", context.certificate().fingerprint())
+                    .log("serving HTTPS with a self-signed development certificate (SHA-256 {}); not for production",
+                            context.certificate().fingerprint()));
             log.atInfo()
                     .addKeyValue("version", version)
                     .addKeyValue("host", settings.http().host())
@@ -310,7 +323,12 @@ public final class Timestore implements AutoCloseable {
 
     public URI baseUri() {
         var shownHost = host.contains(":") ? "[" + host + "]" : host;
-        return URI.create("http://" + shownHost + ":" + http.port());
+        return URI.create((tls.isPresent() ? "https://" : "http://") + shownHost + ":" + http.port());
+    }
+
+    /** The listener's TLS, when it speaks HTTPS (its certificate, fingerprint, whether it is the development one). */
+    public Optional<TlsContext> tls() {
+        return tls;
     }
 
     public List<Route> routes() {
@@ -368,6 +386,7 @@ public final class Timestore implements AutoCloseable {
                 try {
                     database.close();
                 } finally {
+                    tls.ifPresent(TlsContext::close);
                     metrics.close();
                     tracing.close();
                     log.info("shutdown complete");

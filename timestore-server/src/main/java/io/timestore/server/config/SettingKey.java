@@ -19,6 +19,11 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey HEADER_TIMEOUT = of("server.header-timeout", "TIMESTORE_HEADER_TIMEOUT", "10s");
     static final SettingKey IDLE_TIMEOUT = of("server.idle-timeout", "TIMESTORE_IDLE_TIMEOUT", "30s");
     static final SettingKey MAX_CONNECTIONS_PER_SOURCE = of("server.max-connections-per-source", "TIMESTORE_MAX_CONNECTIONS_PER_SOURCE", "512");
+    static final SettingKey TLS_CERT_FILE = of("server.tls.cert-file", "TIMESTORE_TLS_CERT_FILE", null);
+    static final SettingKey TLS_KEY_FILE = of("server.tls.key-file", "TIMESTORE_TLS_KEY_FILE", null);
+    static final SettingKey TLS_SELF_SIGNED = of("server.tls.self-signed", "TIMESTORE_TLS_SELF_SIGNED", "false");
+    static final SettingKey TLS_MIN_VERSION = of("server.tls.min-version", "TIMESTORE_TLS_MIN_VERSION", "1.3");
+    static final SettingKey TLS_RELOAD_INTERVAL = of("server.tls.reload-interval", null, "10s");
     static final SettingKey DB_URL = of("database.url", "TIMESTORE_DB_URL", null);
     static final SettingKey DB_USER = of("database.user", "TIMESTORE_DB_USER", "timestore_owner");
     static final SettingKey DB_PASSWORD = secret("database.password", "TIMESTORE_DB_PASSWORD");
@@ -87,6 +92,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
 
     static final List<SettingKey> ALL = List.of(
             DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_SOURCE,
+            TLS_CERT_FILE, TLS_KEY_FILE, TLS_SELF_SIGNED, TLS_MIN_VERSION, TLS_RELOAD_INTERVAL,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             LOG_FORMAT, MASTER_KEY,
             AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,

@@ -72,7 +72,29 @@ public final class SettingsLoader {
                 values.intBetween(SettingKey.POINTS_MAX_BODY, 1024, Integer.MAX_VALUE - 8),
                 values.durationAtMost(SettingKey.HEADER_TIMEOUT, Duration.ofMinutes(10), "10m"),
                 values.durationAtMost(SettingKey.IDLE_TIMEOUT, Duration.ofHours(1), "1h"),
-                values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000));
+                values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000),
+                tls(values));
+    }
+
+    /**
+     * TLS on the listener: a certificate and key go together; the oldest version is 1.3 unless
+     * 1.2 is opted into. Whether the files hold a usable pair is checked when the server starts.
+     */
+    private static TlsSettings tls(Values values) {
+        var cert = values.optional(SettingKey.TLS_CERT_FILE).map(Path::of);
+        var key = values.optional(SettingKey.TLS_KEY_FILE).map(Path::of);
+        if (cert.isPresent() && key.isEmpty()) {
+            throw new InvalidSettings(SettingKey.TLS_KEY_FILE.key(), "required when server.tls.cert-file is set");
+        }
+        if (key.isPresent() && cert.isEmpty()) {
+            throw new InvalidSettings(SettingKey.TLS_CERT_FILE.key(), "required when server.tls.key-file is set");
+        }
+        var version = switch (values.oneOf(SettingKey.TLS_MIN_VERSION, java.util.Set.of("1.2", "1.3", "tlsv1.2", "tlsv1.3"))) {
+            case "1.2", "tlsv1.2" -> TlsSettings.Version.TLS_1_2;
+            default -> TlsSettings.Version.TLS_1_3;
+        };
+        return new TlsSettings(cert, key, values.bool(SettingKey.TLS_SELF_SIGNED), version,
+                values.durationAtMost(SettingKey.TLS_RELOAD_INTERVAL, Duration.ofHours(1), "1h"));
     }
 
     private static PointsSettings points(Values values) {
