@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param retentionPassword its password (external databases)
  * @param poolSize        maximum runtime connections
  * @param connectTimeout  how long to wait for a connection before failing
+ * @param tls             TLS to an external database when its URL names no {@code sslmode}
  */
 public record DatabaseSettings(
         Optional<String> url,
@@ -30,7 +31,15 @@ public record DatabaseSettings(
         String retentionUser,
         Secret retentionPassword,
         int poolSize,
-        Duration connectTimeout) {
+        Duration connectTimeout,
+        DatabaseTls tls) {
+
+    /** With the default TLS rule (verify-full unless the URL says otherwise). */
+    public DatabaseSettings(Optional<String> url, String ownerUser, Secret ownerPassword, String runtimeUser, Secret runtimePassword,
+                            String retentionUser, Secret retentionPassword, int poolSize, Duration connectTimeout) {
+        this(url, ownerUser, ownerPassword, runtimeUser, runtimePassword, retentionUser, retentionPassword, poolSize, connectTimeout,
+                DatabaseTls.VERIFY_FULL);
+    }
 
     public DatabaseSettings {
         Objects.requireNonNull(url, "url");
@@ -41,6 +50,7 @@ public record DatabaseSettings(
         Objects.requireNonNull(retentionUser, "retentionUser");
         Objects.requireNonNull(retentionPassword, "retentionPassword");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(tls, "tls");
     }
 
     public boolean embedded() {

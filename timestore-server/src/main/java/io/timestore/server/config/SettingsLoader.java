@@ -57,13 +57,24 @@ public final class SettingsLoader {
                         values.identifier(SettingKey.DB_RETENTION_USER),
                         Secret.ofNullable(values.raw(SettingKey.DB_RETENTION_PASSWORD).orElse(null)),
                         values.intBetween(SettingKey.DB_POOL_SIZE, 1, 1000),
-                        values.duration(SettingKey.DB_CONNECT_TIMEOUT)),
+                        values.duration(SettingKey.DB_CONNECT_TIMEOUT),
+                        databaseTls(values)),
                 values.logFormat(SettingKey.LOG_FORMAT),
                 values.secretBytes(SettingKey.MASTER_KEY, 32).map(MasterKey::new),
                 AuthSettingsReader.read(values),
                 AuditSettingsReader.read(values),
                 TelemetrySettingsReader.read(values),
                 points(values));
+    }
+
+    /** TLS to an external database: the mode a URL without sslmode gets, and the root certificate. */
+    private static DatabaseTls databaseTls(Values values) {
+        var mode = values.oneOf(SettingKey.DB_TLS_MODE, DatabaseTls.MODES);
+        var rootCert = values.optional(SettingKey.DB_TLS_ROOT_CERT).map(Path::of);
+        if (rootCert.isPresent() && !Files.isReadable(rootCert.get())) {
+            throw values.invalidValue(SettingKey.DB_TLS_ROOT_CERT, "is not a readable file");
+        }
+        return new DatabaseTls(mode, rootCert);
     }
 
     private static HttpSettings http(Values values) {

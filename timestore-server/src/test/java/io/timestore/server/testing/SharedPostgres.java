@@ -86,8 +86,12 @@ public final class SharedPostgres implements AutoCloseable {
         return name;
     }
 
+    /**
+     * The URL of {@code database}, with TLS explicitly off: the test cluster listens on localhost
+     * without a certificate ({@code PostgresTlsTest} runs one with TLS).
+     */
     public String jdbcUrl(String database) {
-        return cluster.jdbcUrl(database);
+        return cluster.jdbcUrl(database) + "?sslmode=disable";
     }
 
     public int port() {
