@@ -71,6 +71,7 @@ import io.timestore.server.refresh.RefreshRoutes;
 import io.timestore.server.refresh.RefreshService;
 import io.timestore.server.retention.AuditRetentionJob;
 import io.timestore.server.retention.PointsRetention;
+import io.timestore.server.schemawatch.SchemaChangeReporter;
 import io.timestore.server.shares.ShareRoutes;
 import io.timestore.server.shares.ShareService;
 import io.timestore.server.signingkeys.NonceRecords;
@@ -120,6 +121,7 @@ public final class Timestore implements AutoCloseable {
     private final GroupCommitRecorder auditRecorder;
     private final Sequencer sequencer;
     private final AuditRetentionJob retentionJob;
+    private final SchemaChangeReporter schemaChanges;
     private final LastUsedBatcher lastUsed;
     private final PointsRetention retention;
     private final HttpServer http;
@@ -131,7 +133,7 @@ public final class Timestore implements AutoCloseable {
     private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
-                      AuditRetentionJob retentionJob,
+                      AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges,
                       LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
                       Optional<TlsContext> tls, Tracing tracing) {
         this.tls = tls;
@@ -139,6 +141,7 @@ public final class Timestore implements AutoCloseable {
         this.metrics = metrics;
         this.sequencer = sequencer;
         this.retentionJob = retentionJob;
+        this.schemaChanges = schemaChanges;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
@@ -224,6 +227,10 @@ public final class Timestore implements AutoCloseable {
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
                     metrics.registry()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
+            // DDL no Timestore migration ran becomes a _platform security event.
+            var schemaChanges = new SchemaChangeReporter(transactions, auditSink, clock, metrics.registry())
+                    .start(settings.database().schemaWatchInterval());
+            closeOnFailure.addFirst(schemaChanges);
             var problems = new Problems(json);
             var auditStep = new AuditStep(auditEvents, recorder,
                     new IdempotentRequests(new IdempotencyKeys(transactions, json, clock)), problems,
@@ -291,7 +298,7 @@ public final class Timestore implements AutoCloseable {
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, lastUsed, retention, http, devIssuer,
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, lastUsed, retention, http, devIssuer,
                     settings.http().host(), tls, tracing);
             if (tls.isEmpty()) {
                 log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
@@ -358,6 +365,11 @@ public final class Timestore implements AutoCloseable {
         return retentionJob;
     }
 
+    /** The schema-change reporter, e.g. to report at once instead of waiting for its interval. */
+    public SchemaChangeReporter schemaChanges() {
+        return schemaChanges;
+    }
+
     /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
     public Sequencer sequencer() {
         return sequencer;
@@ -380,6 +392,7 @@ public final class Timestore implements AutoCloseable {
                 auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
                 sequencer.close();
                 retentionJob.close();
+                schemaChanges.close();
                 lastUsed.close();
                 retention.close();
             } finally {

@@ -77,6 +77,7 @@ public final class Database implements AutoCloseable {
                         .formatted(target.maskedUrl()));
             }
             migrate(target);
+            embedded.ifPresent(EmbeddedDatabase::installSchemaWatch);
             RuntimeRole.verify(target);
             var pool = openPool(target, settings, registry);
             try {

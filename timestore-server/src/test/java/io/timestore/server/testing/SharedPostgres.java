@@ -58,6 +58,10 @@ public final class SharedPostgres implements AutoCloseable {
                 Roles.ensureDatabase(superuser, TEMPLATE, OWNER, RUNTIME, RETENTION);
             }
             Migrations.migrate(shared.target(TEMPLATE));
+            try (var superuser = shared.superuser(TEMPLATE)) {
+                // As in embedded mode: monitoring on, so each clone records DDL from the start.
+                io.timestore.server.db.SchemaWatch.install(superuser);
+            }
             return shared;
         } catch (SQLException | RuntimeException e) {
             // Stop the cluster and remove its files: nothing else would, once start-up failed.
