@@ -80,6 +80,7 @@ import io.timestore.server.refresh.RefreshRoutes;
 import io.timestore.server.refresh.RefreshService;
 import io.timestore.server.retention.AuditRetentionJob;
 import io.timestore.server.retention.PointsRetention;
+import io.timestore.server.schemawatch.SchemaChangeReporter;
 import io.timestore.server.shares.ShareRoutes;
 import io.timestore.server.shares.ShareService;
 import io.timestore.server.signingkeys.NonceRecords;
@@ -89,6 +90,7 @@ import io.timestore.server.signingkeys.SigningKeyService;
 import io.timestore.server.tenants.TenantRoutes;
 import io.timestore.server.tenants.TenantService;
 import io.timestore.server.tenants.TenantStatuses;
+import io.timestore.server.tls.TlsContext;
 import io.timestore.server.tokens.LastUsedBatcher;
 import io.timestore.server.tokens.TokenRecords;
 import io.timestore.server.tokens.TokenRoutes;
@@ -128,25 +130,29 @@ public final class Timestore implements AutoCloseable {
     private final GroupCommitRecorder auditRecorder;
     private final Sequencer sequencer;
     private final AuditRetentionJob retentionJob;
+    private final SchemaChangeReporter schemaChanges;
     private final LastUsedBatcher lastUsed;
     private final PointsRetention retention;
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
     private final String host;
+    private final Optional<TlsContext> tls;
     private final Tracing tracing;
     private final AuditStreams auditStreams;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
-                      AuditRetentionJob retentionJob,
+                      AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges,
                       LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
-                      Tracing tracing, AuditStreams auditStreams) {
+                      Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams) {
+        this.tls = tls;
         this.tracing = tracing;
         this.auditStreams = auditStreams;
         this.metrics = metrics;
         this.sequencer = sequencer;
         this.retentionJob = retentionJob;
+        this.schemaChanges = schemaChanges;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
@@ -203,6 +209,9 @@ public final class Timestore implements AutoCloseable {
         closeOnFailure.add(tracing);
         closeOnFailure.add(metrics);
         try {
+            // TLS before the database: an unusable certificate stops startup at once (exit 2).
+            var tls = TlsContext.open(settings.http().tls(), embedded, keyFiles, settings.http().host(), metrics.registry());
+            tls.ifPresent(closeOnFailure::add);
             var database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
             closeOnFailure.add(database);
             // Counts statements refused by row-level security; spans each transaction of a traced request.
@@ -229,6 +238,10 @@ public final class Timestore implements AutoCloseable {
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
                     metrics.registry()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
+            // DDL no Timestore migration ran becomes a _platform security event.
+            var schemaChanges = new SchemaChangeReporter(transactions, auditSink, clock, metrics.registry())
+                    .start(settings.database().schemaWatchInterval());
+            closeOnFailure.addFirst(schemaChanges);
             var problems = new Problems(json);
             var auditStep = new AuditStep(auditEvents, recorder,
                     new IdempotentRequests(new IdempotencyKeys(transactions, json, clock)), problems,
@@ -304,12 +317,19 @@ public final class Timestore implements AutoCloseable {
             closeOnFailure.addFirst(retention);
             groups.addAll(additionalRoutes);
 
-            var http = HttpServer.start(settings.http(),
+            var http = HttpServer.start(settings.http(), tls,
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, lastUsed, retention, http, devIssuer,
-                    settings.http().host(), tracing, auditStreams);
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, lastUsed, retention, http, devIssuer,
+                    settings.http().host(), tls, tracing, auditStreams);
+            if (tls.isEmpty()) {
+                log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
+            }
+            tls.filter(TlsContext::development).ifPresent(context -> log.atWarn()
+                    .addKeyValue("fingerprint_sha256", context.certificate().fingerprint())
+                    .log("serving HTTPS with a self-signed development certificate (SHA-256 {}); not for production",
+                            context.certificate().fingerprint()));
             log.atInfo()
                     .addKeyValue("version", version)
                     .addKeyValue("host", settings.http().host())
@@ -333,7 +353,12 @@ public final class Timestore implements AutoCloseable {
 
     public URI baseUri() {
         var shownHost = host.contains(":") ? "[" + host + "]" : host;
-        return URI.create("http://" + shownHost + ":" + http.port());
+        return URI.create((tls.isPresent() ? "https://" : "http://") + shownHost + ":" + http.port());
+    }
+
+    /** The listener's TLS, when it speaks HTTPS (its certificate, fingerprint, whether it is the development one). */
+    public Optional<TlsContext> tls() {
+        return tls;
     }
 
     public List<Route> routes() {
@@ -363,6 +388,11 @@ public final class Timestore implements AutoCloseable {
         return retentionJob;
     }
 
+    /** The schema-change reporter, e.g. to report at once instead of waiting for its interval. */
+    public SchemaChangeReporter schemaChanges() {
+        return schemaChanges;
+    }
+
     /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
     public Sequencer sequencer() {
         return sequencer;
@@ -385,6 +415,7 @@ public final class Timestore implements AutoCloseable {
                 auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
                 sequencer.close();
                 retentionJob.close();
+                schemaChanges.close();
                 lastUsed.close();
                 retention.close();
                 auditStreams.close();
@@ -392,6 +423,7 @@ public final class Timestore implements AutoCloseable {
                 try {
                     database.close();
                 } finally {
+                    tls.ifPresent(TlsContext::close);
                     metrics.close();
                     tracing.close();
                     log.info("shutdown complete");
