@@ -32,6 +32,7 @@ import io.timestore.server.config.AuthSettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
+import io.timestore.server.config.TenantStreamSettings;
 import io.timestore.server.credentials.CredentialExpiry;
 import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.datasets.DatasetRoutes;
@@ -39,6 +40,9 @@ import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.datasets.DatasetStore;
 import io.timestore.server.db.Database;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.delivery.streams.AuditStreams;
+import io.timestore.server.delivery.streams.TenantStreamTargets;
+import io.timestore.server.delivery.webhook.OutboundPolicy;
 import io.timestore.server.http.AuditStep;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Gate;
@@ -76,6 +80,7 @@ import io.timestore.server.refresh.RefreshRoutes;
 import io.timestore.server.refresh.RefreshService;
 import io.timestore.server.retention.AuditRetentionJob;
 import io.timestore.server.retention.PointsRetention;
+import io.timestore.server.schemawatch.SchemaChangeReporter;
 import io.timestore.server.shares.ShareRoutes;
 import io.timestore.server.shares.ShareService;
 import io.timestore.server.signingkeys.NonceRecords;
@@ -85,6 +90,7 @@ import io.timestore.server.signingkeys.SigningKeyService;
 import io.timestore.server.tenants.TenantRoutes;
 import io.timestore.server.tenants.TenantService;
 import io.timestore.server.tenants.TenantStatuses;
+import io.timestore.server.tls.TlsContext;
 import io.timestore.server.tokens.LastUsedBatcher;
 import io.timestore.server.tokens.TokenRecords;
 import io.timestore.server.tokens.TokenRoutes;
@@ -124,23 +130,29 @@ public final class Timestore implements AutoCloseable {
     private final GroupCommitRecorder auditRecorder;
     private final Sequencer sequencer;
     private final AuditRetentionJob retentionJob;
+    private final SchemaChangeReporter schemaChanges;
     private final LastUsedBatcher lastUsed;
     private final PointsRetention retention;
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
     private final String host;
+    private final Optional<TlsContext> tls;
     private final Tracing tracing;
+    private final AuditStreams auditStreams;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
-                      AuditRetentionJob retentionJob,
+                      AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges,
                       LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
-                      Tracing tracing) {
+                      Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams) {
+        this.tls = tls;
         this.tracing = tracing;
+        this.auditStreams = auditStreams;
         this.metrics = metrics;
         this.sequencer = sequencer;
         this.retentionJob = retentionJob;
+        this.schemaChanges = schemaChanges;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
@@ -197,6 +209,9 @@ public final class Timestore implements AutoCloseable {
         closeOnFailure.add(tracing);
         closeOnFailure.add(metrics);
         try {
+            // TLS before the database: an unusable certificate stops startup at once (exit 2).
+            var tls = TlsContext.open(settings.http().tls(), embedded, keyFiles, settings.http().host(), metrics.registry());
+            tls.ifPresent(closeOnFailure::add);
             var database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
             closeOnFailure.add(database);
             // Counts statements refused by row-level security; spans each transaction of a traced request.
@@ -223,6 +238,10 @@ public final class Timestore implements AutoCloseable {
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
                     metrics.registry()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
+            // DDL no Timestore migration ran becomes a _platform security event.
+            var schemaChanges = new SchemaChangeReporter(transactions, auditSink, clock, metrics.registry())
+                    .start(settings.database().schemaWatchInterval());
+            closeOnFailure.addFirst(schemaChanges);
             var problems = new Problems(json);
             var auditStep = new AuditStep(auditEvents, recorder,
                     new IdempotentRequests(new IdempotencyKeys(transactions, json, clock)), problems,
@@ -271,6 +290,10 @@ public final class Timestore implements AutoCloseable {
             groups.add(new CredentialRoutes<>(new SigningKeyRoutes(
                     new SigningKeyService(transactions, signingKeys, permissions, random, clock), json),
                     credentialExpiry, permissions, bodies, cursors));
+            var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKey.derive("audit-stream-encryption"),
+                    random, clock, tenantStreamPolicy(settings.tenantStreams()));
+            closeOnFailure.addFirst(auditStreams);
+            groups.add(auditStreams.routes());
             var pointsSettings = settings.points();
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
@@ -294,12 +317,19 @@ public final class Timestore implements AutoCloseable {
             closeOnFailure.addFirst(retention);
             groups.addAll(additionalRoutes);
 
-            var http = HttpServer.start(settings.http(),
+            var http = HttpServer.start(settings.http(), tls,
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, lastUsed, retention, http, devIssuer,
-                    settings.http().host(), tracing);
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, lastUsed, retention, http, devIssuer,
+                    settings.http().host(), tls, tracing, auditStreams);
+            if (tls.isEmpty()) {
+                log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
+            }
+            tls.filter(TlsContext::development).ifPresent(context -> log.atWarn()
+                    .addKeyValue("fingerprint_sha256", context.certificate().fingerprint())
+                    .log("serving HTTPS with a self-signed development certificate (SHA-256 {}); not for production",
+                            context.certificate().fingerprint()));
             log.atInfo()
                     .addKeyValue("version", version)
                     .addKeyValue("host", settings.http().host())
@@ -323,7 +353,12 @@ public final class Timestore implements AutoCloseable {
 
     public URI baseUri() {
         var shownHost = host.contains(":") ? "[" + host + "]" : host;
-        return URI.create("http://" + shownHost + ":" + http.port());
+        return URI.create((tls.isPresent() ? "https://" : "http://") + shownHost + ":" + http.port());
+    }
+
+    /** The listener's TLS, when it speaks HTTPS (its certificate, fingerprint, whether it is the development one). */
+    public Optional<TlsContext> tls() {
+        return tls;
     }
 
     public List<Route> routes() {
@@ -353,6 +388,11 @@ public final class Timestore implements AutoCloseable {
         return retentionJob;
     }
 
+    /** The schema-change reporter, e.g. to report at once instead of waiting for its interval. */
+    public SchemaChangeReporter schemaChanges() {
+        return schemaChanges;
+    }
+
     /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
     public Sequencer sequencer() {
         return sequencer;
@@ -375,12 +415,15 @@ public final class Timestore implements AutoCloseable {
                 auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
                 sequencer.close();
                 retentionJob.close();
+                schemaChanges.close();
                 lastUsed.close();
                 retention.close();
+                auditStreams.close();
             } finally {
                 try {
                     database.close();
                 } finally {
+                    tls.ifPresent(TlsContext::close);
                     metrics.close();
                     tracing.close();
                     log.info("shutdown complete");
@@ -408,6 +451,19 @@ public final class Timestore implements AutoCloseable {
      * directory on first start. An external database without a configured key is refused: a key
      * that lived only on one machine's disk would make the stored secrets unrecoverable elsewhere.
      */
+    private static OutboundPolicy tenantStreamPolicy(TenantStreamSettings streams) {
+        try {
+            return new OutboundPolicy(streams.allowedHosts(), streams.allowHttp(), streams.allowPrivateAddresses());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettings("audit.tenant-streams.allowed-hosts", e.getMessage());
+        }
+    }
+
+    /** Every tenant's active audit streams, for the delivery loop (issue #17). */
+    public TenantStreamTargets tenantStreamTargets() {
+        return auditStreams.targets();
+    }
+
     private static MasterKey masterKey(Settings settings, KeyFiles keyFiles) {
         if (settings.masterKey().isPresent()) {
             return settings.masterKey().get();

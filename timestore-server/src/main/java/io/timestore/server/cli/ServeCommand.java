@@ -29,11 +29,18 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "port to listen on, default 8080; 0 picks a free one (env TIMESTORE_PORT)")
     String port;
 
+    @Option(names = "--tls", description = "serve HTTPS; without server.tls.cert-file/key-file, with a self-signed development "
+            + "certificate made in the data directory (embedded database only; env TIMESTORE_TLS_SELF_SIGNED)")
+    boolean tls;
+
     @Override
     public Integer call() throws InterruptedException {
         var flags = common.flags();
         CommonOptions.put(flags, "server.host", host);
         CommonOptions.put(flags, "server.port", port);
+        if (tls) {
+            flags.put("server.tls.self-signed", "true");
+        }
         var settings = SettingsLoader.load(flags, common.configFile(), main.environment());
         Logging.configure(settings.logFormat(), true);
 

@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param retentionPassword its password (external databases)
  * @param poolSize        maximum runtime connections
  * @param connectTimeout  how long to wait for a connection before failing
+ * @param tls             TLS to an external database when its URL names no {@code sslmode}
+ * @param schemaWatchInterval how often unexpected schema changes are looked for and reported
  */
 public record DatabaseSettings(
         Optional<String> url,
@@ -30,7 +32,23 @@ public record DatabaseSettings(
         String retentionUser,
         Secret retentionPassword,
         int poolSize,
-        Duration connectTimeout) {
+        Duration connectTimeout,
+        DatabaseTls tls,
+        Duration schemaWatchInterval) {
+
+    /** With the default TLS rule (verify-full unless the URL says otherwise). */
+    public DatabaseSettings(Optional<String> url, String ownerUser, Secret ownerPassword, String runtimeUser, Secret runtimePassword,
+                            String retentionUser, Secret retentionPassword, int poolSize, Duration connectTimeout) {
+        this(url, ownerUser, ownerPassword, runtimeUser, runtimePassword, retentionUser, retentionPassword, poolSize, connectTimeout,
+                DatabaseTls.VERIFY_FULL, DEFAULT_SCHEMA_WATCH_INTERVAL);
+    }
+
+    public static final Duration DEFAULT_SCHEMA_WATCH_INTERVAL = Duration.ofSeconds(10);
+
+    public DatabaseSettings withSchemaWatchInterval(Duration replacement) {
+        return new DatabaseSettings(url, ownerUser, ownerPassword, runtimeUser, runtimePassword, retentionUser, retentionPassword,
+                poolSize, connectTimeout, tls, replacement);
+    }
 
     public DatabaseSettings {
         Objects.requireNonNull(url, "url");
@@ -41,6 +59,8 @@ public record DatabaseSettings(
         Objects.requireNonNull(retentionUser, "retentionUser");
         Objects.requireNonNull(retentionPassword, "retentionPassword");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(schemaWatchInterval, "schemaWatchInterval");
     }
 
     public boolean embedded() {

@@ -10,6 +10,17 @@ public final class DatabaseUrls {
 
     private DatabaseUrls() {}
 
+    /** The value of query parameter {@code name} (case-insensitive), if the URL has it. */
+    public static java.util.Optional<String> parameter(String url, String name) {
+        var matcher = Pattern.compile("(?i)[?&]" + Pattern.quote(name) + "=([^&]*)").matcher(url);
+        return matcher.find() ? java.util.Optional.of(matcher.group(1)) : java.util.Optional.empty();
+    }
+
+    /** {@code url} with {@code name=value} appended to its query. */
+    public static String withParameter(String url, String name, String value) {
+        return url + (url.contains("?") ? "&" : "?") + name + "=" + java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public static String mask(String url) {
         var masked = CREDENTIAL_PARAMETER.matcher(url).replaceAll("$1****");
         return USER_INFO.matcher(masked).replaceAll("$1****@");

@@ -16,28 +16,35 @@ import java.util.Objects;
  *                                it is closed (an idle keep-alive connection, a stalled body)
  * @param maxConnectionsPerSource most connections open at once from one client address; more are
  *                                closed as soon as they are accepted
+ * @param tls                     TLS on the listener; off means plain HTTP (local development only)
  */
 public record HttpSettings(String host, int port, Duration shutdownTimeout, long maxRequestBytes,
-                           Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource) {
+                           Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource, TlsSettings tls) {
     public HttpSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(headerTimeout, "headerTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(tls, "tls");
         if (maxConnectionsPerSource < 1) {
             throw new IllegalArgumentException("maxConnectionsPerSource must be at least 1, found " + maxConnectionsPerSource);
         }
     }
 
     public HttpSettings withShutdownTimeout(Duration replacement) {
-        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource);
+        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls);
     }
 
     public HttpSettings withTimeouts(Duration header, Duration idle) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource, tls);
     }
 
     public HttpSettings withMaxConnectionsPerSource(int replacement) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement, tls);
+    }
+
+    public HttpSettings withTls(TlsSettings replacement) {
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource,
+                replacement);
     }
 }

@@ -19,6 +19,11 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey HEADER_TIMEOUT = of("server.header-timeout", "TIMESTORE_HEADER_TIMEOUT", "10s");
     static final SettingKey IDLE_TIMEOUT = of("server.idle-timeout", "TIMESTORE_IDLE_TIMEOUT", "30s");
     static final SettingKey MAX_CONNECTIONS_PER_SOURCE = of("server.max-connections-per-source", "TIMESTORE_MAX_CONNECTIONS_PER_SOURCE", "512");
+    static final SettingKey TLS_CERT_FILE = of("server.tls.cert-file", "TIMESTORE_TLS_CERT_FILE", null);
+    static final SettingKey TLS_KEY_FILE = of("server.tls.key-file", "TIMESTORE_TLS_KEY_FILE", null);
+    static final SettingKey TLS_SELF_SIGNED = of("server.tls.self-signed", "TIMESTORE_TLS_SELF_SIGNED", "false");
+    static final SettingKey TLS_MIN_VERSION = of("server.tls.min-version", "TIMESTORE_TLS_MIN_VERSION", "1.3");
+    static final SettingKey TLS_RELOAD_INTERVAL = of("server.tls.reload-interval", null, "10s");
     static final SettingKey DB_URL = of("database.url", "TIMESTORE_DB_URL", null);
     static final SettingKey DB_USER = of("database.user", "TIMESTORE_DB_USER", "timestore_owner");
     static final SettingKey DB_PASSWORD = secret("database.password", "TIMESTORE_DB_PASSWORD");
@@ -28,6 +33,9 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey DB_RETENTION_PASSWORD = secret("database.retention-password", "TIMESTORE_DB_RETENTION_PASSWORD");
     static final SettingKey DB_POOL_SIZE = of("database.pool-size", "TIMESTORE_DB_POOL_SIZE", "16");
     static final SettingKey DB_CONNECT_TIMEOUT = of("database.connect-timeout", "TIMESTORE_DB_CONNECT_TIMEOUT", "5s");
+    static final SettingKey DB_TLS_MODE = of("database.tls.mode", "TIMESTORE_DB_TLS_MODE", "verify-full");
+    static final SettingKey DB_TLS_ROOT_CERT = of("database.tls.root-cert", "TIMESTORE_DB_TLS_ROOT_CERT", null);
+    static final SettingKey DB_SCHEMA_WATCH_INTERVAL = of("database.schema-watch-interval", null, "10s");
     static final SettingKey LOG_FORMAT = of("log.format", "TIMESTORE_LOG_FORMAT", "json");
 
     static final SettingKey MASTER_KEY = secret("secrets.master-key", "TIMESTORE_MASTER_KEY");
@@ -73,6 +81,9 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUDIT_RETENTION_INTERVAL = of("audit.retention-interval", null, "1h");
     static final SettingKey AUDIT_LOG_NAME = of("audit.log-name", "TIMESTORE_AUDIT_LOG_NAME", "timestore");
     static final SettingKey AUDIT_SIGNING_KEY = of("audit.signing-key-file", "TIMESTORE_AUDIT_SIGNING_KEY_FILE", null);
+    static final SettingKey TENANT_STREAMS_ALLOWED_HOSTS = list("audit.tenant-streams.allowed-hosts");
+    static final SettingKey TENANT_STREAMS_ALLOW_HTTP = of("audit.tenant-streams.allow-http", null, "false");
+    static final SettingKey TENANT_STREAMS_ALLOW_PRIVATE = of("audit.tenant-streams.allow-private-addresses", null, "false");
 
     static final SettingKey POINTS_MAX_BODY = of("points.max-body-bytes", "TIMESTORE_POINTS_MAX_BODY_BYTES", "10485760");
     static final SettingKey POINTS_MAX_DECOMPRESSED = of("points.max-decompressed-bytes", null, "67108864");
@@ -88,7 +99,9 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
 
     static final List<SettingKey> ALL = List.of(
             DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_SOURCE,
+            TLS_CERT_FILE, TLS_KEY_FILE, TLS_SELF_SIGNED, TLS_MIN_VERSION, TLS_RELOAD_INTERVAL,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
+            DB_TLS_MODE, DB_TLS_ROOT_CERT, DB_SCHEMA_WATCH_INTERVAL,
             LOG_FORMAT, MASTER_KEY,
             AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
             AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
@@ -97,6 +110,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY, AUDIT_LOG_NAME,
+            TENANT_STREAMS_ALLOWED_HOSTS, TENANT_STREAMS_ALLOW_HTTP, TENANT_STREAMS_ALLOW_PRIVATE,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
             POINTS_SERIES_CACHE_SIZE,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);

@@ -17,10 +17,11 @@ import java.util.Optional;
  * @param audit     the audit trail: durability wait, redaction, sealing and checkpoints
  * @param telemetry metrics labels and tracing
  * @param points    data-plane limits: body sizes, points per write and per query, points retention
+ * @param tenantStreams where tenants' own audit streams may send (SSRF policy)
  */
 public record Settings(Path dataDir, HttpSettings http, DatabaseSettings database, LogFormat logFormat,
                        Optional<MasterKey> masterKey, AuthSettings auth, AuditSettings audit,
-                       TelemetrySettings telemetry, PointsSettings points) {
+                       TelemetrySettings telemetry, PointsSettings points, TenantStreamSettings tenantStreams) {
     public Settings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(http, "http");
@@ -31,33 +32,38 @@ public record Settings(Path dataDir, HttpSettings http, DatabaseSettings databas
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(telemetry, "telemetry");
         Objects.requireNonNull(points, "points");
+        Objects.requireNonNull(tenantStreams, "tenantStreams");
     }
 
     public Settings withHttp(HttpSettings replacement) {
-        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit, telemetry, points);
+        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit, telemetry, points, tenantStreams);
     }
 
     public Settings withDatabase(DatabaseSettings replacement) {
-        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit, telemetry, points);
+        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit, telemetry, points, tenantStreams);
     }
 
     public Settings withAuth(AuthSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit, telemetry, points);
+        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit, telemetry, points, tenantStreams);
     }
 
     public Settings withAudit(AuditSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement, telemetry, points);
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement, telemetry, points, tenantStreams);
     }
 
     public Settings withMasterKey(MasterKey replacement) {
-        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit, telemetry, points);
+        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit, telemetry, points, tenantStreams);
     }
 
     public Settings withTelemetry(TelemetrySettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, replacement, points);
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, replacement, points, tenantStreams);
     }
 
     public Settings withPoints(PointsSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, telemetry, replacement);
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, telemetry, replacement, tenantStreams);
+    }
+
+    public Settings withTenantStreams(TenantStreamSettings replacement) {
+        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, telemetry, points, replacement);
     }
 }

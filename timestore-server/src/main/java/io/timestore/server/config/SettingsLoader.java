@@ -57,13 +57,27 @@ public final class SettingsLoader {
                         values.identifier(SettingKey.DB_RETENTION_USER),
                         Secret.ofNullable(values.raw(SettingKey.DB_RETENTION_PASSWORD).orElse(null)),
                         values.intBetween(SettingKey.DB_POOL_SIZE, 1, 1000),
-                        values.duration(SettingKey.DB_CONNECT_TIMEOUT)),
+                        values.duration(SettingKey.DB_CONNECT_TIMEOUT),
+                        databaseTls(values),
+                        values.durationAtMost(SettingKey.DB_SCHEMA_WATCH_INTERVAL, Duration.ofHours(1), "1h")),
                 values.logFormat(SettingKey.LOG_FORMAT),
                 values.secretBytes(SettingKey.MASTER_KEY, 32).map(MasterKey::new),
                 AuthSettingsReader.read(values),
                 AuditSettingsReader.read(values),
                 TelemetrySettingsReader.read(values),
-                points(values));
+                points(values),
+                new TenantStreamSettings(values.list(SettingKey.TENANT_STREAMS_ALLOWED_HOSTS),
+                        values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)));
+    }
+
+    /** TLS to an external database: the mode a URL without sslmode gets, and the root certificate. */
+    private static DatabaseTls databaseTls(Values values) {
+        var mode = values.oneOf(SettingKey.DB_TLS_MODE, DatabaseTls.MODES);
+        var rootCert = values.optional(SettingKey.DB_TLS_ROOT_CERT).map(Path::of);
+        if (rootCert.isPresent() && !Files.isReadable(rootCert.get())) {
+            throw values.invalidValue(SettingKey.DB_TLS_ROOT_CERT, "is not a readable file");
+        }
+        return new DatabaseTls(mode, rootCert);
     }
 
     private static HttpSettings http(Values values) {
@@ -72,7 +86,29 @@ public final class SettingsLoader {
                 values.intBetween(SettingKey.POINTS_MAX_BODY, 1024, Integer.MAX_VALUE - 8),
                 values.durationAtMost(SettingKey.HEADER_TIMEOUT, Duration.ofMinutes(10), "10m"),
                 values.durationAtMost(SettingKey.IDLE_TIMEOUT, Duration.ofHours(1), "1h"),
-                values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000));
+                values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000),
+                tls(values));
+    }
+
+    /**
+     * TLS on the listener: a certificate and key go together; the oldest version is 1.3 unless
+     * 1.2 is opted into. Whether the files hold a usable pair is checked when the server starts.
+     */
+    private static TlsSettings tls(Values values) {
+        var cert = values.optional(SettingKey.TLS_CERT_FILE).map(Path::of);
+        var key = values.optional(SettingKey.TLS_KEY_FILE).map(Path::of);
+        if (cert.isPresent() && key.isEmpty()) {
+            throw new InvalidSettings(SettingKey.TLS_KEY_FILE.key(), "required when server.tls.cert-file is set");
+        }
+        if (key.isPresent() && cert.isEmpty()) {
+            throw new InvalidSettings(SettingKey.TLS_CERT_FILE.key(), "required when server.tls.key-file is set");
+        }
+        var version = switch (values.oneOf(SettingKey.TLS_MIN_VERSION, java.util.Set.of("1.2", "1.3", "tlsv1.2", "tlsv1.3"))) {
+            case "1.2", "tlsv1.2" -> TlsSettings.Version.TLS_1_2;
+            default -> TlsSettings.Version.TLS_1_3;
+        };
+        return new TlsSettings(cert, key, values.bool(SettingKey.TLS_SELF_SIGNED), version,
+                values.durationAtMost(SettingKey.TLS_RELOAD_INTERVAL, Duration.ofHours(1), "1h"));
     }
 
     private static PointsSettings points(Values values) {

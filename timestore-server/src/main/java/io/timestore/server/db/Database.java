@@ -6,6 +6,7 @@ import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.server.config.DatabaseSettings;
+import io.timestore.server.config.DatabaseUrls;
 import io.timestore.server.config.InvalidSettings;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -76,6 +77,7 @@ public final class Database implements AutoCloseable {
                         .formatted(target.maskedUrl()));
             }
             migrate(target);
+            embedded.ifPresent(EmbeddedDatabase::installSchemaWatch);
             RuntimeRole.verify(target);
             var pool = openPool(target, settings, registry);
             try {
@@ -162,7 +164,9 @@ public final class Database implements AutoCloseable {
     }
 
     private static DatabaseTarget externalTarget(DatabaseSettings settings) {
-        var target = new DatabaseTarget(settings.url().orElseThrow(), settings.ownerUser(), settings.ownerPassword(),
+        var url = settings.tls().apply(settings.url().orElseThrow());
+        warnWithoutVerification(url);
+        var target = new DatabaseTarget(url, settings.ownerUser(), settings.ownerPassword(),
                 settings.runtimeUser(), settings.runtimePassword(), settings.retentionUser(), settings.retentionPassword(), "external PostgreSQL");
         DriverManager.setLoginTimeout((int) Math.max(1, settings.connectTimeout().toSeconds()));
         try (var connection = DriverManager.getConnection(target.jdbcUrl(), target.ownerUser(),
@@ -177,6 +181,20 @@ public final class Database implements AutoCloseable {
                     .formatted(target.maskedUrl(), target.ownerUser(), firstLine(e.getMessage())), e);
         }
         return target;
+    }
+
+    /**
+     * TLS that does not verify the server (anything but {@code sslmode=verify-full}) is an
+     * explicit opt-out; it is allowed, and said at every start.
+     */
+    private static void warnWithoutVerification(String url) {
+        var mode = DatabaseUrls.parameter(url, "sslmode").orElse("verify-full");
+        if (!mode.equalsIgnoreCase("verify-full")) {
+            log.atWarn().addKeyValue("sslmode", mode).log("the connection to PostgreSQL uses sslmode={}: {}", mode,
+                    mode.equalsIgnoreCase("disable") || mode.equalsIgnoreCase("allow") || mode.equalsIgnoreCase("prefer")
+                            ? "it may travel unencrypted; use verify-full outside local development"
+                            : "the server's certificate or name is not verified; use verify-full with database.tls.root-cert");
+        }
     }
 
     private static org.flywaydb.core.api.output.MigrateResult migrate(DatabaseTarget target) {

@@ -125,6 +125,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 Secret.none(), settings.retentionUser(), Secret.none(), "embedded PostgreSQL in " + directory);
     }
 
+    /**
+     * Creates the schema-change event triggers as the cluster's superuser (the owner role that
+     * migrates may not); after migrating, so their function exists.
+     */
+    public void installSchemaWatch() {
+        try (var superuser = DriverManager.getConnection(jdbcUrl(DATABASE), SUPERUSER, "")) {
+            SchemaWatch.install(superuser);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot install schema-change monitoring in " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A superuser connection URL user name; embedded clusters use local trust authentication. */
     public static String superuser() {
         return SUPERUSER;

@@ -24,6 +24,14 @@ public final class Migrations {
     }
 
     /**
+     * Migrates with the migrations in {@code extraLocation} as well: tests apply a migration of
+     * their own the way Timestore applies its own (marked, as the owner).
+     */
+    static MigrateResult migrate(DatabaseTarget target, String extraLocation) {
+        return flyway(target, MigrationVersion.LATEST, extraLocation).migrate();
+    }
+
+    /**
      * The version of the newest migration applied to the database, or empty when it has no
      * schema yet. Flyway's migrate result names a version only when it applied something.
      */
@@ -33,13 +41,16 @@ public final class Migrations {
                 .map(MigrationVersion::getVersion);
     }
 
-    private static Flyway flyway(DatabaseTarget target, MigrationVersion version) {
+    private static Flyway flyway(DatabaseTarget target, MigrationVersion version, String... extraLocations) {
+        var locations = new java.util.ArrayList<>(java.util.List.of("classpath:db/migration"));
+        locations.addAll(java.util.List.of(extraLocations));
         return Flyway.configure()
                 .dataSource(target.jdbcUrl(), target.ownerUser(), target.ownerPassword().reveal().orElse(""))
-                .locations("classpath:db/migration")
+                .locations(locations.toArray(String[]::new))
                 .javaMigrations(AuditTrailMigration.all().toArray(org.flywaydb.core.api.migration.JavaMigration[]::new))
                 .placeholders(Map.of("runtime_role", target.runtimeUser(), "owner_role", target.ownerUser(),
                         "retention_role", target.retentionUser()))
+                .callbacks(new MigrationMarker())
                 .target(version)
                 .cleanDisabled(true)
                 .validateMigrationNaming(true)

@@ -12,16 +12,21 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.timestore.server.config.HttpSettings;
 import io.timestore.server.problems.ProblemType;
+import io.timestore.server.tls.TlsContext;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +49,8 @@ public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     private static final Logger accessLog = LoggerFactory.getLogger("io.timestore.access");
     private static final String SPAN = "timestore.span";
+    /** {@code Strict-Transport-Security: max-age} on HTTPS responses: one year. */
+    public static final Duration HSTS_MAX_AGE = Duration.ofDays(365);
     private static final String SCOPE = "timestore.span.scope";
     private static final TextMapGetter<Context> HEADERS = new TextMapGetter<>() {
         @Override
@@ -86,7 +93,11 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
-    public static HttpServer start(HttpSettings settings, Collaborators with, List<RouteGroup> groups) {
+    /**
+     * Starts the listener: HTTPS with {@code tls} when present (TLS only, HSTS on every response),
+     * plain HTTP otherwise (local development only).
+     */
+    public static HttpServer start(HttpSettings settings, Optional<TlsContext> tls, Collaborators with, List<RouteGroup> groups) {
         var metrics = new HttpMetrics(with.registry());
         var registered = new Routes[1];
         var javalin = Javalin.create(config -> {
@@ -103,7 +114,7 @@ public final class HttpServer implements AutoCloseable {
             });
             // Room for an 8 KiB bearer token plus ordinary headers; larger blocks are a 431 problem.
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
-            config.jetty.addConnector((server, http) -> connector(server, http, settings, with.registry()));
+            config.jetty.addConnector((server, http) -> connector(server, http, settings, tls, with.registry()));
             var routes = new Routes(config.routes, with.auditStep(), with.gate(), settings.maxRequestBytes());
             config.routes.before(ctx -> begin(ctx, with, metrics));
             config.routes.beforeMatched(HttpServer::matched);
@@ -133,12 +144,21 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * The one listener: HTTP/1.1 whose idle connections close after the idle timeout, and whose
-     * clients are held to the header timeout and the per-source connection cap.
+     * The one listener: HTTP/1.1 (inside TLS when configured) whose idle connections close after
+     * the idle timeout, and whose clients are held to the header timeout and the per-source
+     * connection cap.
      */
     private static ServerConnector connector(Server server, HttpConfiguration http, HttpSettings settings,
-                                             MeterRegistry registry) {
-        var connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                                             Optional<TlsContext> tls, MeterRegistry registry) {
+        var connector = tls.map(context -> {
+            var https = new HttpConfiguration(http);
+            https.setSecureScheme("https");
+            // One certificate, so no SNI-based choice to check; HSTS tells browsers to stay on HTTPS.
+            var secure = new SecureRequestCustomizer(false, HSTS_MAX_AGE.toSeconds(), false);
+            https.addCustomizer(secure);
+            return new ServerConnector(server, new SslConnectionFactory(context.factory(), HttpVersion.HTTP_1_1.asString()),
+                    new HttpConnectionFactory(https));
+        }).orElseGet(() -> new ServerConnector(server, new HttpConnectionFactory(http)));
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setIdleTimeout(settings.idleTimeout().toMillis());

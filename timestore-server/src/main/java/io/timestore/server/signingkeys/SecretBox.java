@@ -13,14 +13,14 @@ import javax.crypto.spec.SecretKeySpec;
  * ciphertext+tag}; the associated data binds a ciphertext to its row (key id and tenant), so a
  * secret copied onto another row does not decrypt. Thread-safe.
  */
-final class SecretBox {
+public final class SecretBox {
     private static final byte VERSION = 1;
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private final SecretKeySpec key;
     private final SecureRandom random;
 
-    SecretBox(byte[] key, SecureRandom random) {
+    public SecretBox(byte[] key, SecureRandom random) {
         if (key.length != 32) {
             throw new IllegalArgumentException("AES-256 needs a 32-byte key");
         }
@@ -28,7 +28,7 @@ final class SecretBox {
         this.random = random;
     }
 
-    byte[] seal(byte[] plaintext, String associatedData) {
+    public byte[] seal(byte[] plaintext, String associatedData) {
         var nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
         try {
@@ -42,7 +42,7 @@ final class SecretBox {
         }
     }
 
-    byte[] open(byte[] stored, String associatedData) {
+    public byte[] open(byte[] stored, String associatedData) {
         if (stored.length < 1 + NONCE_BYTES + TAG_BITS / 8 || stored[0] != VERSION) {
             throw new IllegalStateException("a stored secret has an unknown format");
         }

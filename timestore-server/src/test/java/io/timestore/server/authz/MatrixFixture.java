@@ -96,6 +96,27 @@ final class MatrixFixture {
         return response.json().get("id").asText();
     }
 
+    /**
+     * A public-looking https endpoint (TEST-NET-1, never routed): valid under the default SSRF policy;
+     * a test delivery to it reports that it could not be reached.
+     */
+    static final String STREAM_URL = "https://192.0.2.1/hook";
+    private String sharedStream;
+
+    /** One acme audit stream for the routes that do not consume their target (pause, resume, test). */
+    String sharedStreamId() {
+        if (sharedStream == null) {
+            sharedStream = freshStreamId();
+        }
+        return sharedStream;
+    }
+
+    String freshStreamId() {
+        var response = expect(server.api().postJson("/admin/v1/audit-streams",
+                "{\"name\": \"%s\", \"url\": \"%s\"}".formatted(fresh("s"), STREAM_URL), admin("acme")), 201);
+        return response.json().get("id").asText();
+    }
+
     String freshSigningKeyId() {
         var response = expect(server.api().postJson("/admin/v1/signing-keys",
                 "{\"name\": \"%s\", \"roles\": [\"tenant-admin\"]}".formatted(fresh("k")), admin("acme")), 201);

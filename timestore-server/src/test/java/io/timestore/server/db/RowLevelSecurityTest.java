@@ -172,7 +172,8 @@ class RowLevelSecurityTest {
         // A unique check runs without row-level security: a key without tenant_id would let a
         // refused insert tell one tenant what another holds. Ids are exempt where the server
         // draws them (random token and key ids, identity columns), never a caller.
-        var serverGenerated = List.of("api_tokens_pkey", "signing_keys_pkey", "series_pkey", "dataset_shares_revision_key");
+        var serverGenerated = List.of("api_tokens_pkey", "signing_keys_pkey", "series_pkey", "dataset_shares_revision_key",
+                "audit_streams_pkey");
         try (var owner = postgres.superuser(database);
              var rows = owner.createStatement().executeQuery("""
                      SELECT i.indexrelid::regclass::text

@@ -58,6 +58,10 @@ public final class SharedPostgres implements AutoCloseable {
                 Roles.ensureDatabase(superuser, TEMPLATE, OWNER, RUNTIME, RETENTION);
             }
             Migrations.migrate(shared.target(TEMPLATE));
+            try (var superuser = shared.superuser(TEMPLATE)) {
+                // As in embedded mode: monitoring on, so each clone records DDL from the start.
+                io.timestore.server.db.SchemaWatch.install(superuser);
+            }
             return shared;
         } catch (SQLException | RuntimeException e) {
             // Stop the cluster and remove its files: nothing else would, once start-up failed.
@@ -86,8 +90,12 @@ public final class SharedPostgres implements AutoCloseable {
         return name;
     }
 
+    /**
+     * The URL of {@code database}, with TLS explicitly off: the test cluster listens on localhost
+     * without a certificate ({@code PostgresTlsTest} runs one with TLS).
+     */
     public String jdbcUrl(String database) {
-        return cluster.jdbcUrl(database);
+        return cluster.jdbcUrl(database) + "?sslmode=disable";
     }
 
     public int port() {

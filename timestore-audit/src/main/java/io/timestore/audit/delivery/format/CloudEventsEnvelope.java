@@ -1,0 +1,61 @@
+package io.timestore.audit.delivery.format;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.canonical.Timestamps;
+
+/**
+ * A CloudEvents 1.0 structured-mode envelope (JSON event format) around another format's record,
+ * which goes unchanged into {@code data}. {@code id} is the event id, so the envelope keeps the
+ * de-duplication key CloudEvents consumers already use ({@code source} + {@code id}); {@code subject}
+ * is the partition (tenant id or {@code _platform}); the extension attributes {@code tenantid} and
+ * {@code seq} repeat the partition and the chain position for routers that read only the envelope.
+ */
+final class CloudEventsEnvelope extends JsonRecordFormat {
+    /** The CloudEvents {@code type} of every delivered audit event. */
+    static final String TYPE = "dev.timestore.audit.v1";
+    static final String OCSF_SCHEMA = "https://schema.ocsf.io/1.3.0/classes/api_activity";
+
+    private final JsonRecordFormat inner;
+    private final String source;
+
+    CloudEventsEnvelope(JsonRecordFormat inner, String source) {
+        this.inner = inner;
+        this.source = source;
+    }
+
+    @Override
+    public String label() {
+        return inner.label() + "+cloudevents";
+    }
+
+    @Override
+    public String contentType() {
+        return "application/cloudevents+json";
+    }
+
+    @Override
+    public String arrayContentType() {
+        return "application/cloudevents-batch+json";
+    }
+
+    @Override
+    ObjectNode tree(AuditEvent event) {
+        var envelope = JsonNodeFactory.instance.objectNode();
+        envelope.put("specversion", "1.0");
+        envelope.put("type", TYPE);
+        envelope.put("source", source);
+        envelope.put("id", event.eventId().toString());
+        envelope.put("subject", event.tenantId());
+        envelope.put("time", Timestamps.format(event.occurredAt()));
+        envelope.put("datacontenttype", "application/json");
+        if (inner instanceof OcsfFormat) {
+            envelope.put("dataschema", OCSF_SCHEMA);
+        }
+        envelope.put("tenantid", event.tenantId());
+        envelope.put("seq", event.seal().seq());
+        envelope.set("data", inner.tree(event));
+        return envelope;
+    }
+}

@@ -1,0 +1,33 @@
+package io.timestore.audit.delivery.format;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.AuditJson;
+
+/**
+ * The event exactly as {@link AuditJson} writes it (the documented contract, seal members included),
+ * so that a consumer can parse it back with {@code AuditJson.read} and re-verify the hash chain.
+ */
+final class TimestoreFormat extends JsonRecordFormat {
+    private final AuditJson json = new AuditJson();
+
+    @Override
+    public String label() {
+        return "timestore";
+    }
+
+    @Override
+    public String contentType() {
+        return "application/json";
+    }
+
+    @Override
+    public String arrayContentType() {
+        return "application/json";
+    }
+
+    @Override
+    ObjectNode tree(AuditEvent event) {
+        return json.toJson(event);
+    }
+}

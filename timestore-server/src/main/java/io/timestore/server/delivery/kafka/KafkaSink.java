@@ -1,0 +1,135 @@
+package io.timestore.server.delivery.kafka;
+
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.delivery.DeliveryFailed;
+import io.timestore.audit.delivery.DeliverySink;
+import io.timestore.audit.delivery.format.EventEncoder;
+import io.timestore.server.delivery.SinkEntry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Delivers a batch to one Kafka topic with the official producer: idempotence on, {@code acks=all},
+ * record key = the partition (tenant id or {@code _platform}), so one tenant's events land in one
+ * Kafka partition in {@code seq} order; headers {@code event_id}, {@code seq} and {@code format}
+ * (UTF-8 text); value = one record in the sink's format.
+ *
+ * <p>{@link #deliver} sends the whole batch and returns only once the broker acknowledged every
+ * record (all in-sync replicas); anything else (a broker down, a timeout after
+ * {@code delivery-timeout}, a refused record) is a retryable {@link DeliveryFailed}. Records of a
+ * failed batch that did reach Kafka are delivered again with the batch: consumers de-duplicate by
+ * {@code event_id}. Thread-safe (the producer is); {@link #close} closes the producer.
+ */
+public final class KafkaSink implements DeliverySink, AutoCloseable {
+    private final String name;
+    private final String topic;
+    private final EventEncoder encoder;
+    private final Duration deliveryTimeout;
+    private final KafkaProducer<String, byte[]> producer;
+    private final byte[] formatHeader;
+
+    public KafkaSink(KafkaSettings settings) {
+        this.name = settings.name();
+        this.topic = settings.topic();
+        this.encoder = settings.encoder();
+        this.deliveryTimeout = settings.deliveryTimeout();
+        this.formatHeader = encoder.label().getBytes(StandardCharsets.UTF_8);
+        this.producer = new KafkaProducer<>(producerConfig(settings), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * The factory for {@code type: kafka} entries of {@code audit.delivery.sinks}.
+     *
+     * @param key the entry's setting key, e.g. {@code audit.delivery.sinks[2]}
+     * @throws io.timestore.server.config.InvalidSettings naming the exact setting
+     */
+    public static KafkaSink fromEntry(Map<String, Object> entry, String key) {
+        return new KafkaSink(KafkaSettings.parse(new SinkEntry(key, entry)));
+    }
+
+    static Map<String, Object> producerConfig(KafkaSettings settings) {
+        var config = new HashMap<String, Object>(settings.properties());
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        config.putAll(KafkaSettings.FIXED);
+        config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "timestore-audit-" + settings.name());
+        int timeoutMs = Math.toIntExact(settings.deliveryTimeout().toMillis());
+        // The producer's own retries end within the sink's delivery timeout, so deliver() answers in
+        // time; request.timeout.ms must not exceed delivery.timeout.ms - linger.ms.
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMs / 2, 30_000));
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void deliver(String partition, List<AuditEvent> batch) {
+        long deadline = System.nanoTime() + deliveryTimeout.toNanos();
+        var sent = new ArrayList<Future<RecordMetadata>>(batch.size());
+        try {
+            for (var event : batch) {
+                var record = new ProducerRecord<>(topic, null, partition, encoder.encode(event));
+                record.headers().add(new RecordHeader("event_id", text(event.eventId().toString())));
+                record.headers().add(new RecordHeader("seq", text(Long.toString(event.seal().seq()))));
+                record.headers().add(new RecordHeader("format", formatHeader));
+                sent.add(producer.send(record));
+            }
+            producer.flush();
+            for (var future : sent) {
+                future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed("interrupted", null);
+        } catch (ExecutionException e) {
+            throw failed(describe(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw failed("not acknowledged within " + deliveryTimeout, null);
+        } catch (KafkaException e) {
+            throw failed(describe(e), e);
+        }
+    }
+
+    private DeliveryFailed failed(String why, Throwable cause) {
+        return new DeliveryFailed("kafka sink %s: topic %s: %s".formatted(name, topic, why), true, cause);
+    }
+
+    private static String describe(Throwable cause) {
+        return cause == null ? "unknown error" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+
+    private static byte[] text(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaSink[name=%s, topic=%s]".formatted(name, topic);
+    }
+}
