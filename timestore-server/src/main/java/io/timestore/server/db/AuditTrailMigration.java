@@ -25,7 +25,8 @@ final class AuditTrailMigration extends BaseJavaMigration {
                 new AuditTrailMigration("V3__audit_trail", 1),
                 new AuditTrailMigration("V11__audit_pending_without_foreign_key", 2),
                 new AuditTrailMigration("V13__audit_pending_canonical_bytes", 3),
-                new AuditTrailMigration("V15__audit_policies_read_the_tenant_once", 4));
+                new AuditTrailMigration("V15__audit_policies_read_the_tenant_once", 4),
+                new AuditTrailMigration("V20__audit_delivery_cursors", 5));
         if (migrations.size() != AuditSchema.LATEST) {
             throw new IllegalStateException("the audit library has schema scripts without a migration");
         }
