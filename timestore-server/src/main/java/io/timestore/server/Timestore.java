@@ -10,6 +10,10 @@ import io.timestore.audit.chain.Sequencer;
 import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.checkpoint.CheckpointStore;
+import io.timestore.audit.delivery.DeliveryLoop;
+import io.timestore.audit.delivery.DeliveryStore;
+import io.timestore.audit.delivery.DeliveryTarget;
+import io.timestore.audit.delivery.DeliveryTargets;
 import io.timestore.audit.redaction.Redactor;
 import io.timestore.audit.redaction.SupportView;
 import io.timestore.audit.retention.Retention;
@@ -28,6 +32,7 @@ import io.timestore.server.auditapi.AuditRoutes;
 import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.config.AuditSettings;
 import io.timestore.server.config.AuthSettings;
+import io.timestore.server.config.DeliverySettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
@@ -36,6 +41,8 @@ import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.datasets.DatasetStore;
 import io.timestore.server.db.Database;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.delivery.DeliveryMetrics;
+import io.timestore.server.delivery.SinkFactory;
 import io.timestore.server.http.AuditStep;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Gate;
@@ -119,6 +126,8 @@ public final class Timestore implements AutoCloseable {
     private final GroupCommitRecorder auditRecorder;
     private final Sequencer sequencer;
     private final AuditRetentionJob retentionJob;
+    private final DeliveryLoop delivery;
+    private final List<DeliveryTarget> sinks;
     private final LastUsedBatcher lastUsed;
     private final PointsRetention retention;
     private final HttpServer http;
@@ -129,13 +138,15 @@ public final class Timestore implements AutoCloseable {
     private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
-                      AuditRetentionJob retentionJob,
+                      AuditRetentionJob retentionJob, DeliveryLoop delivery, List<DeliveryTarget> sinks,
                       LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
                       Tracing tracing) {
         this.tracing = tracing;
         this.metrics = metrics;
         this.sequencer = sequencer;
         this.retentionJob = retentionJob;
+        this.delivery = delivery;
+        this.sinks = sinks;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
@@ -191,6 +202,10 @@ public final class Timestore implements AutoCloseable {
         var closeOnFailure = new ArrayList<AutoCloseable>();
         closeOnFailure.add(tracing);
         closeOnFailure.add(metrics);
+        // Platform audit sinks first: a bad entry stops startup (exit 2) before the database starts.
+        var deliverySettings = settings.audit().delivery();
+        var sinks = SinkFactory.standard().create(deliverySettings.sinks(), new SinkFactory.Context(settings.dataDir(), clock));
+        closeOnFailure.add(() -> SinkFactory.close(sinks));
         try {
             var database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
             closeOnFailure.add(database);
@@ -212,11 +227,16 @@ public final class Timestore implements AutoCloseable {
                             auditSettings.checkpointInterval(), AuditSettings.SEQUENCER_LEADER_RETRY),
                     new SealingMetrics(metrics.registry())).start();
             closeOnFailure.addFirst(sequencer);
+            var delivery = new DeliveryLoop(database.runtimeDataSource(), new DeliveryStore(database.runtimeDataSource(), new AuditJson()),
+                    DeliveryTargets.of(sinks), new DeliveryLoop.Settings(deliverySettings.batchSize(), deliverySettings.pollInterval(),
+                            deliverySettings.backoffMin(), deliverySettings.backoffMax(), DeliverySettings.LEADER_RETRY),
+                    new DeliveryMetrics(metrics.registry(), tenantLabels)).start();
+            closeOnFailure.addFirst(delivery);
             var retentionJob = new AuditRetentionJob(
                     new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock),
                             AuditSettings.RETENTION_BATCH_SIZE),
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
-                    metrics.registry()).start(auditSettings.retentionInterval());
+                    metrics.registry(), delivery::deliveredByAll, deliverySettings.maxHold()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
             var problems = new Problems(json);
             var auditStep = new AuditStep(auditEvents, recorder,
@@ -285,7 +305,7 @@ public final class Timestore implements AutoCloseable {
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, lastUsed, retention, http, devIssuer,
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, delivery, sinks, lastUsed, retention, http, devIssuer,
                     settings.http().host(), tracing);
             log.atInfo()
                     .addKeyValue("version", version)
@@ -340,6 +360,11 @@ public final class Timestore implements AutoCloseable {
         return retentionJob;
     }
 
+    /** The audit delivery loop, e.g. to read its cursors or wake it up. */
+    public DeliveryLoop delivery() {
+        return delivery;
+    }
+
     /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
     public Sequencer sequencer() {
         return sequencer;
@@ -361,6 +386,8 @@ public final class Timestore implements AutoCloseable {
             try {
                 auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
                 sequencer.close();
+                delivery.close();
+                SinkFactory.close(sinks);
                 retentionJob.close();
                 lastUsed.close();
                 retention.close();

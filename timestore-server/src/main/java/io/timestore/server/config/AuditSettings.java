@@ -22,11 +22,12 @@ import java.util.Optional;
  * @param retentionInterval  how often the retention job runs
  * @param signingKeyFile     the Ed25519 checkpoint key (PKCS#8, base64); generated under the
  *                           data dir when absent and the database is embedded
+ * @param delivery           audit delivery: the platform sinks and the loop's pace (docs/audit-delivery.md)
  */
 public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCapacity, int maxBatch,
                             RedactionPolicy redaction, Duration sealInterval, int checkpointEvery,
                             Duration checkpointInterval, int retentionDays, Duration retentionInterval,
-                            Optional<Path> signingKeyFile) {
+                            Optional<Path> signingKeyFile, DeliverySettings delivery) {
     /**
      * The most events one sealing transaction takes from a partition: large enough that sealing
      * keeps up with ingestion (≈ 50 ms per batch, docs/benchmarks.md), small enough that one
@@ -57,15 +58,21 @@ public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCap
         Objects.requireNonNull(checkpointInterval, "checkpointInterval");
         Objects.requireNonNull(retentionInterval, "retentionInterval");
         Objects.requireNonNull(signingKeyFile, "signingKeyFile");
+        Objects.requireNonNull(delivery, "delivery");
     }
 
     public AuditSettings withMaxWait(Duration replacement) {
         return new AuditSettings(replacement, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
-                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile);
+                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile, delivery);
     }
 
     public AuditSettings withCheckpoints(int every, Duration interval) {
         return new AuditSettings(maxWait, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
-                every, interval, retentionDays, retentionInterval, signingKeyFile);
+                every, interval, retentionDays, retentionInterval, signingKeyFile, delivery);
+    }
+
+    public AuditSettings withDelivery(DeliverySettings replacement) {
+        return new AuditSettings(maxWait, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
+                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile, replacement);
     }
 }

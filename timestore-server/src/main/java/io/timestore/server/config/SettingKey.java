@@ -72,6 +72,12 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUDIT_RETENTION_DAYS = of("audit.retention-days", "TIMESTORE_AUDIT_RETENTION_DAYS", "365");
     static final SettingKey AUDIT_RETENTION_INTERVAL = of("audit.retention-interval", null, "1h");
     static final SettingKey AUDIT_SIGNING_KEY = of("audit.signing-key-file", "TIMESTORE_AUDIT_SIGNING_KEY_FILE", null);
+    static final SettingKey AUDIT_DELIVERY_SINKS = tree("audit.delivery.sinks");
+    static final SettingKey AUDIT_DELIVERY_BATCH_SIZE = of("audit.delivery.batch-size", null, "1000");
+    static final SettingKey AUDIT_DELIVERY_POLL_INTERVAL = of("audit.delivery.poll-interval", null, "200ms");
+    static final SettingKey AUDIT_DELIVERY_BACKOFF_MIN = of("audit.delivery.backoff-min", null, "1s");
+    static final SettingKey AUDIT_DELIVERY_BACKOFF_MAX = of("audit.delivery.backoff-max", null, "5m");
+    static final SettingKey AUDIT_DELIVERY_MAX_HOLD = of("audit.delivery.max-hold", "TIMESTORE_AUDIT_DELIVERY_MAX_HOLD", null);
 
     static final SettingKey POINTS_MAX_BODY = of("points.max-body-bytes", "TIMESTORE_POINTS_MAX_BODY_BYTES", "10485760");
     static final SettingKey POINTS_MAX_DECOMPRESSED = of("points.max-decompressed-bytes", null, "67108864");
@@ -96,6 +102,8 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY,
+            AUDIT_DELIVERY_SINKS, AUDIT_DELIVERY_BATCH_SIZE, AUDIT_DELIVERY_POLL_INTERVAL, AUDIT_DELIVERY_BACKOFF_MIN,
+            AUDIT_DELIVERY_BACKOFF_MAX, AUDIT_DELIVERY_MAX_HOLD,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
             POINTS_SERIES_CACHE_SIZE,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);

@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 
 /** Temporary directories of the test harness, removed when the cluster or server using them stops. */
-final class Directories {
+public final class Directories {
     private Directories() {}
 
-    static Path temporary(String prefix) {
+    public static Path temporary(String prefix) {
         try {
             return Files.createTempDirectory(prefix);
         } catch (IOException e) {
@@ -22,7 +22,7 @@ final class Directories {
      * Deletes {@code directory} and everything under it. A cluster's data directory is 600 MB, and
      * one was left behind by every test JVM until the suite filled the disk.
      */
-    static void delete(Path directory) {
+    public static void delete(Path directory) {
         if (directory == null || !Files.exists(directory)) {
             return;
         }
