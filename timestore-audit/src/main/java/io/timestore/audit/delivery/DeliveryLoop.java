@@ -382,6 +382,7 @@ public final class DeliveryLoop implements AutoCloseable {
         private final Thread thread;
         private final Semaphore poke = new Semaphore(0);
         private final Map<String, Retry> retries = new HashMap<>();
+        private final Map<String, Long> gapsReported = new HashMap<>();
         private volatile DeliveryTarget target;
         private volatile boolean stopped;
 
@@ -497,7 +498,8 @@ public final class DeliveryLoop implements AutoCloseable {
             }
             List<AuditEvent> events = batch.events();
             long first = events.getFirst().seal().seq();
-            if (batch.gap()) {
+            // Reported once per gap, not again on every retry of the batch behind it.
+            if (batch.gap() && !Long.valueOf(afterSeq).equals(gapsReported.put(partition, afterSeq))) {
                 observer.gap(name, partition, afterSeq, first);
                 log.warn("audit delivery to {}: events of {} after seq {} up to {} are no longer stored and were not delivered",
                         name, partition, afterSeq, first);
