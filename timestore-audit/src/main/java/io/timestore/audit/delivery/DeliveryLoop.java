@@ -78,9 +78,9 @@ public final class DeliveryLoop implements AutoCloseable {
             }
         }
 
-        /** 1,000-event batches, 200 ms polls, back off from 1 s up to 5 min, retry the lead every 5 s. */
+        /** 1,000-event batches, 200 ms polls, back off from 1 s up to 10 s, retry the lead every 5 s. */
         public static Settings defaults() {
-            return new Settings(1_000, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(5));
+            return new Settings(1_000, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(5));
         }
     }
 

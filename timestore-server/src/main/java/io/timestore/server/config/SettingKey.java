@@ -76,7 +76,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUDIT_DELIVERY_BATCH_SIZE = of("audit.delivery.batch-size", null, "1000");
     static final SettingKey AUDIT_DELIVERY_POLL_INTERVAL = of("audit.delivery.poll-interval", null, "200ms");
     static final SettingKey AUDIT_DELIVERY_BACKOFF_MIN = of("audit.delivery.backoff-min", null, "1s");
-    static final SettingKey AUDIT_DELIVERY_BACKOFF_MAX = of("audit.delivery.backoff-max", null, "5m");
+    static final SettingKey AUDIT_DELIVERY_BACKOFF_MAX = of("audit.delivery.backoff-max", null, "10s");
     static final SettingKey AUDIT_DELIVERY_MAX_HOLD = of("audit.delivery.max-hold", "TIMESTORE_AUDIT_DELIVERY_MAX_HOLD", null);
 
     static final SettingKey POINTS_MAX_BODY = of("points.max-body-bytes", "TIMESTORE_POINTS_MAX_BODY_BYTES", "10485760");
