@@ -37,9 +37,12 @@ final class FileSets {
         return new SinkSettings("audit.delivery.sinks[" + index + "]", name, "file", map);
     }
 
-    /** {@code settings} with these sinks and a fast, bounded retry pace for tests. */
+    /**
+     * {@code settings} with these sinks, a fast, bounded retry pace, and 10-event batches: a test's
+     * few dozen events then always take several batches (so several segments of a small file set).
+     */
     static Settings withSinks(Settings settings, Optional<Duration> maxHold, SinkSettings... sinks) {
-        var delivery = new DeliverySettings(50, Duration.ofMillis(50), Duration.ofMillis(50), Duration.ofMillis(500), maxHold, List.of(sinks));
+        var delivery = new DeliverySettings(10, Duration.ofMillis(50), Duration.ofMillis(50), Duration.ofMillis(500), maxHold, List.of(sinks));
         return settings.withAudit(settings.audit().withDelivery(delivery));
     }
 

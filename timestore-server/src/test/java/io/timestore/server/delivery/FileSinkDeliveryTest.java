@@ -77,6 +77,7 @@ class FileSinkDeliveryTest {
             assertThat(seqs.getLast() - seqs.getFirst() + 1).as("no gap").isEqualTo(seqs.size());
             assertThat(lines).allSatisfy(line -> assertThat(line.has("hash") && line.has("prev_hash")).isTrue());
         }
+        // 10-event batches of about 1 KB per event: every batch after the first starts a new segment.
         assertThat(FileSets.segments(archive.resolve("acme"))).as("the 4 KiB archive rotated by size").hasSizeGreaterThan(2);
 
         var all = FileSets.lines(shared);
