@@ -21,8 +21,13 @@ final class AuditBenchEvents {
     private AuditBenchEvents() {}
 
     static List<AuditEvent> events(String tenant, int count) {
+        return events(tenant, 0, count);
+    }
+
+    /** Events {@code from} to {@code from + count - 1} of {@code tenant}'s sequence. */
+    static List<AuditEvent> events(String tenant, int from, int count) {
         List<AuditEvent> events = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+        for (int i = from; i < from + count; i++) {
             var details = JsonNodeFactory.instance.objectNode().put("points", 1000 + i).put("series", 3)
                     .put("precision", "ns").put("duration_ms", 12.25);
             details.putObject("tags").put("host", "h" + (i % 50)).put("region", "eu-west-1");

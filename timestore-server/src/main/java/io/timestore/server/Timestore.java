@@ -10,6 +10,10 @@ import io.timestore.audit.chain.Sequencer;
 import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.checkpoint.CheckpointStore;
+import io.timestore.audit.delivery.DeliveryLoop;
+import io.timestore.audit.delivery.DeliveryStore;
+import io.timestore.audit.delivery.DeliveryTarget;
+import io.timestore.audit.delivery.DeliveryTargets;
 import io.timestore.audit.redaction.Redactor;
 import io.timestore.audit.redaction.SupportView;
 import io.timestore.audit.retention.Retention;
@@ -29,6 +33,7 @@ import io.timestore.server.auditapi.LogRoutes;
 import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.config.AuditSettings;
 import io.timestore.server.config.AuthSettings;
+import io.timestore.server.config.DeliverySettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
@@ -40,6 +45,8 @@ import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.datasets.DatasetStore;
 import io.timestore.server.db.Database;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.delivery.DeliveryMetrics;
+import io.timestore.server.delivery.SinkFactory;
 import io.timestore.server.delivery.streams.AuditStreams;
 import io.timestore.server.delivery.streams.TenantStreamTargets;
 import io.timestore.server.delivery.webhook.OutboundPolicy;
@@ -131,6 +138,8 @@ public final class Timestore implements AutoCloseable {
     private final Sequencer sequencer;
     private final AuditRetentionJob retentionJob;
     private final SchemaChangeReporter schemaChanges;
+    private final DeliveryLoop delivery;
+    private final List<DeliveryTarget> sinks;
     private final LastUsedBatcher lastUsed;
     private final PointsRetention retention;
     private final HttpServer http;
@@ -143,7 +152,7 @@ public final class Timestore implements AutoCloseable {
     private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
-                      AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges,
+                      AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges, DeliveryLoop delivery, List<DeliveryTarget> sinks,
                       LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
                       Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams) {
         this.tls = tls;
@@ -153,6 +162,8 @@ public final class Timestore implements AutoCloseable {
         this.sequencer = sequencer;
         this.retentionJob = retentionJob;
         this.schemaChanges = schemaChanges;
+        this.delivery = delivery;
+        this.sinks = sinks;
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
@@ -208,6 +219,10 @@ public final class Timestore implements AutoCloseable {
         var closeOnFailure = new ArrayList<AutoCloseable>();
         closeOnFailure.add(tracing);
         closeOnFailure.add(metrics);
+        // Platform audit sinks first: a bad entry stops startup (exit 2) before the database starts.
+        var deliverySettings = settings.audit().delivery();
+        var sinks = SinkFactory.standard().create(deliverySettings.sinks(), new SinkFactory.Context(settings.dataDir(), clock));
+        closeOnFailure.add(() -> SinkFactory.close(sinks));
         try {
             // TLS before the database: an unusable certificate stops startup at once (exit 2).
             var tls = TlsContext.open(settings.http().tls(), embedded, keyFiles, settings.http().host(), metrics.registry());
@@ -232,11 +247,24 @@ public final class Timestore implements AutoCloseable {
                             auditSettings.checkpointInterval(), AuditSettings.SEQUENCER_LEADER_RETRY),
                     new SealingMetrics(metrics.registry())).start();
             closeOnFailure.addFirst(sequencer);
+            // Authorization and request bodies: every feature below uses them, tenant audit streams first.
+            var auth = settings.auth();
+            var permissions = new Permissions(new Authorizer(auth.authorization()), metrics.registry(), tracer);
+            var bodies = new JsonBodies(json);
+            // Audit delivery: the platform sinks from configuration and every tenant's own streams.
+            var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKey.derive("audit-stream-encryption"),
+                    random, clock, tenantStreamPolicy(settings.tenantStreams()));
+            closeOnFailure.addFirst(auditStreams);
+            var delivery = new DeliveryLoop(database.runtimeDataSource(), new DeliveryStore(database.runtimeDataSource(), new AuditJson()),
+                    DeliveryTargets.concat(List.of(DeliveryTargets.of(sinks), auditStreams.targets())), new DeliveryLoop.Settings(deliverySettings.batchSize(), deliverySettings.pollInterval(),
+                            deliverySettings.backoffMin(), deliverySettings.backoffMax(), DeliverySettings.LEADER_RETRY),
+                    new DeliveryMetrics(metrics.registry(), tenantLabels)).start();
+            closeOnFailure.addFirst(delivery);
             var retentionJob = new AuditRetentionJob(
                     new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock),
                             AuditSettings.RETENTION_BATCH_SIZE),
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
-                    metrics.registry()).start(auditSettings.retentionInterval());
+                    metrics.registry(), delivery::deliveredByAll, deliverySettings.maxHold()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
             // DDL no Timestore migration ran becomes a _platform security event.
             var schemaChanges = new SchemaChangeReporter(transactions, auditSink, clock, metrics.registry())
@@ -248,7 +276,6 @@ public final class Timestore implements AutoCloseable {
                     new AuditStep.Settings(auditSettings.maxWait(), auditSettings.recordDenied()), metrics.registry(), tracer);
 
             // Identity.
-            var auth = settings.auth();
             var devIssuer = auth.devIssuerEnabled(embedded)
                     ? Optional.of(DevIssuer.load(keyFiles, auth.audience(), auth.claims(), clock))
                     : Optional.<DevIssuer>empty();
@@ -272,8 +299,6 @@ public final class Timestore implements AutoCloseable {
                     new SecurityTelemetry(metrics.registry(), tracer));
 
             // Features.
-            var permissions = new Permissions(new Authorizer(auth.authorization()), metrics.registry(), tracer);
-            var bodies = new JsonBodies(json);
             var cursors = new Cursors(masterKey.derive("cursor-signing"));
             List<ReadinessCheck> readiness = List.of(
                     new BoundedReadiness(new DatabaseReadiness(database, settings.database().connectTimeout()), READINESS_PATIENCE),
@@ -290,9 +315,6 @@ public final class Timestore implements AutoCloseable {
             groups.add(new CredentialRoutes<>(new SigningKeyRoutes(
                     new SigningKeyService(transactions, signingKeys, permissions, random, clock), json),
                     credentialExpiry, permissions, bodies, cursors));
-            var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKey.derive("audit-stream-encryption"),
-                    random, clock, tenantStreamPolicy(settings.tenantStreams()));
-            closeOnFailure.addFirst(auditStreams);
             groups.add(auditStreams.routes());
             var pointsSettings = settings.points();
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
@@ -321,7 +343,7 @@ public final class Timestore implements AutoCloseable {
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, lastUsed, retention, http, devIssuer,
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, retention, http, devIssuer,
                     settings.http().host(), tls, tracing, auditStreams);
             if (tls.isEmpty()) {
                 log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
@@ -393,6 +415,11 @@ public final class Timestore implements AutoCloseable {
         return schemaChanges;
     }
 
+    /** The audit delivery loop, e.g. to read its cursors or wake it up. */
+    public DeliveryLoop delivery() {
+        return delivery;
+    }
+
     /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
     public Sequencer sequencer() {
         return sequencer;
@@ -414,6 +441,8 @@ public final class Timestore implements AutoCloseable {
             try {
                 auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
                 sequencer.close();
+                delivery.close();
+                SinkFactory.close(sinks);
                 retentionJob.close();
                 schemaChanges.close();
                 lastUsed.close();

@@ -10,11 +10,35 @@ import java.util.Optional;
  *
  * @param sink          the exporter; its {@link DeliverySink#name()} keys the cursors
  * @param onlyPartition empty for all partitions, else the single tenant whose events it receives
+ * @param start         where a sink that has no cursor yet begins (see {@link Start})
  */
-public record DeliveryTarget(DeliverySink sink, Optional<String> onlyPartition) {
+public record DeliveryTarget(DeliverySink sink, Optional<String> onlyPartition, Start start) {
+    /**
+     * Where a sink the delivery loop has never fed begins. Only the sink's first round decides:
+     * a partition that appears later always starts at its beginning, and an existing cursor is
+     * never moved.
+     */
+    public enum Start {
+        /** From the oldest event still retained in each partition (the default): the sink gets the whole history. */
+        EARLIEST,
+        /** From each partition's newest sealed event at the sink's first round: only what is sealed afterwards. */
+        LATEST
+    }
+
     public DeliveryTarget {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(onlyPartition, "onlyPartition");
+        Objects.requireNonNull(start, "start");
+    }
+
+    /** A target that starts from the earliest retained event. */
+    public DeliveryTarget(DeliverySink sink, Optional<String> onlyPartition) {
+        this(sink, onlyPartition, Start.EARLIEST);
+    }
+
+    /** This target, beginning at {@code where} if its sink has no cursor yet. */
+    public DeliveryTarget startingAt(Start where) {
+        return new DeliveryTarget(sink, onlyPartition, where);
     }
 
     /** A sink that receives every partition. */

@@ -17,4 +17,10 @@ public interface DeliveryTargets {
         var copy = List.copyOf(targets);
         return () -> copy;
     }
+
+    /** The targets of every source, in order (e.g. platform sinks from configuration, then tenants' streams). */
+    static DeliveryTargets concat(List<DeliveryTargets> sources) {
+        var copy = List.copyOf(sources);
+        return () -> copy.stream().flatMap(source -> source.current().stream()).toList();
+    }
 }

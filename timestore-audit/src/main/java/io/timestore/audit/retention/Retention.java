@@ -79,7 +79,7 @@ public final class Retention {
             connection.setReadOnly(true);
             try {
                 PlatformPath.enter(connection);
-                return plan(connection, tenantId, cutoff);
+                return plan(connection, tenantId, cutoff, Long.MAX_VALUE);
             } finally {
                 connection.rollback();
             }
@@ -90,6 +90,14 @@ public final class Retention {
 
     /** Anchors and then deletes what {@code plan} names. Re-plans under the partition lock first. */
     public Optional<Purged> purge(String tenantId, Instant cutoff) {
+        return purge(tenantId, cutoff, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #purge(String, Instant)}, removing nothing after {@code throughAtMost} however old:
+     * what a copy of the trail still needs (an audit sink that has not delivered it yet) is held back.
+     */
+    public Optional<Purged> purge(String tenantId, Instant cutoff, long throughAtMost) {
         try (var connection = retentionRole.getConnection()) {
             connection.setAutoCommit(false);
             Plan plan;
@@ -97,7 +105,7 @@ public final class Retention {
             try {
                 PlatformPath.enter(connection);
                 lock(connection, tenantId);
-                var planned = plan(connection, tenantId, cutoff);
+                var planned = plan(connection, tenantId, cutoff, throughAtMost);
                 if (planned.isEmpty()) {
                     connection.rollback();
                     return Optional.empty();
@@ -162,7 +170,8 @@ public final class Retention {
         }
     }
 
-    private static Optional<Plan> plan(Connection connection, String tenantId, Instant cutoff) throws SQLException {
+    private static Optional<Plan> plan(Connection connection, String tenantId, Instant cutoff, long throughAtMost)
+            throws SQLException {
         long first;
         long last;
         try (var statement = connection.prepareStatement(SEAL_RANGE)) {
@@ -188,6 +197,7 @@ public final class Retention {
                 }
             }
         }
+        through = Math.min(through, throughAtMost);
         return through >= first ? Optional.of(new Plan(tenantId, cutoff, first, through)) : Optional.empty();
     }
 

@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code timestore audit ...}: work on the audit trail from the command line. */
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify, export, purge and witness the audit trail.",
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class, AuditCommand.Purge.class, AuditWitness.class})
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify, export, purge and witness the audit trail; list its sinks.",
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class, AuditCommand.Purge.class, AuditWitness.class,
+                AuditSinksCommand.class})
 final class AuditCommand implements Runnable {
     @ParentCommand
     Main main;
@@ -121,7 +122,7 @@ final class AuditCommand implements Runnable {
                         new io.timestore.audit.retention.Retention(database.retentionDataSource(),
                                 new io.timestore.audit.checkpoint.CheckpointSigner(keys, clock), 5_000),
                         database.runtimeDataSource(), database.transactions(), sink, settings.audit().retentionDays(), clock,
-                        registry)) {
+                        registry, deliveryHold(database, settings), settings.audit().delivery().maxHold())) {
                     var outcomes = job.run(dryRun, tenants.toArray(String[]::new));
                     if (outcomes.isEmpty()) {
                         main.out().println("{\"ok\": false, \"reason\": \"another instance is purging right now\"}");
@@ -137,6 +138,14 @@ final class AuditCommand implements Runnable {
                 }
             }
         }
+    }
+
+    /** What the configured audit sinks have delivered: a purge from the command line holds back the rest as the server's does. */
+    private static io.timestore.server.retention.AuditRetentionJob.DeliveryHold deliveryHold(Database database,
+            io.timestore.server.config.Settings settings) {
+        var store = new io.timestore.audit.delivery.DeliveryStore(database.runtimeDataSource(), new AuditJson());
+        var names = settings.audit().delivery().sinks().stream().map(io.timestore.server.config.SinkSettings::name).toList();
+        return partition -> store.deliveredByAll(partition, names);
     }
 
     /**

@@ -24,11 +24,12 @@ import java.util.Optional;
  *                           data dir when absent and the database is embedded
  * @param logName            names this deployment's transparency logs: partition {@code p}'s tree
  *                           checkpoints have the origin {@code <logName>/<p>} (docs/transparency-log.md)
+ * @param delivery           audit delivery: the platform sinks and the loop's pace (docs/audit-delivery.md)
  */
 public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCapacity, int maxBatch,
                             RedactionPolicy redaction, Duration sealInterval, int checkpointEvery,
                             Duration checkpointInterval, int retentionDays, Duration retentionInterval,
-                            Optional<Path> signingKeyFile, String logName) {
+                            Optional<Path> signingKeyFile, String logName, DeliverySettings delivery) {
     /**
      * The most events one sealing transaction takes from a partition: large enough that sealing
      * keeps up with ingestion (≈ 50 ms per batch, docs/benchmarks.md), small enough that one
@@ -60,15 +61,21 @@ public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCap
         Objects.requireNonNull(retentionInterval, "retentionInterval");
         Objects.requireNonNull(signingKeyFile, "signingKeyFile");
         Objects.requireNonNull(logName, "logName");
+        Objects.requireNonNull(delivery, "delivery");
     }
 
     public AuditSettings withMaxWait(Duration replacement) {
         return new AuditSettings(replacement, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
-                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile, logName);
+                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile, logName, delivery);
     }
 
     public AuditSettings withCheckpoints(int every, Duration interval) {
         return new AuditSettings(maxWait, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
-                every, interval, retentionDays, retentionInterval, signingKeyFile, logName);
+                every, interval, retentionDays, retentionInterval, signingKeyFile, logName, delivery);
+    }
+
+    public AuditSettings withDelivery(DeliverySettings replacement) {
+        return new AuditSettings(maxWait, recordDenied, queueCapacity, maxBatch, redaction, sealInterval,
+                checkpointEvery, checkpointInterval, retentionDays, retentionInterval, signingKeyFile, logName, replacement);
     }
 }

@@ -84,6 +84,12 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey TENANT_STREAMS_ALLOWED_HOSTS = list("audit.tenant-streams.allowed-hosts");
     static final SettingKey TENANT_STREAMS_ALLOW_HTTP = of("audit.tenant-streams.allow-http", null, "false");
     static final SettingKey TENANT_STREAMS_ALLOW_PRIVATE = of("audit.tenant-streams.allow-private-addresses", null, "false");
+    static final SettingKey AUDIT_DELIVERY_SINKS = tree("audit.delivery.sinks");
+    static final SettingKey AUDIT_DELIVERY_BATCH_SIZE = of("audit.delivery.batch-size", null, "1000");
+    static final SettingKey AUDIT_DELIVERY_POLL_INTERVAL = of("audit.delivery.poll-interval", null, "200ms");
+    static final SettingKey AUDIT_DELIVERY_BACKOFF_MIN = of("audit.delivery.backoff-min", null, "1s");
+    static final SettingKey AUDIT_DELIVERY_BACKOFF_MAX = of("audit.delivery.backoff-max", null, "10s");
+    static final SettingKey AUDIT_DELIVERY_MAX_HOLD = of("audit.delivery.max-hold", "TIMESTORE_AUDIT_DELIVERY_MAX_HOLD", null);
 
     static final SettingKey POINTS_MAX_BODY = of("points.max-body-bytes", "TIMESTORE_POINTS_MAX_BODY_BYTES", "10485760");
     static final SettingKey POINTS_MAX_DECOMPRESSED = of("points.max-decompressed-bytes", null, "67108864");
@@ -111,6 +117,8 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY, AUDIT_LOG_NAME,
             TENANT_STREAMS_ALLOWED_HOSTS, TENANT_STREAMS_ALLOW_HTTP, TENANT_STREAMS_ALLOW_PRIVATE,
+            AUDIT_DELIVERY_SINKS, AUDIT_DELIVERY_BATCH_SIZE, AUDIT_DELIVERY_POLL_INTERVAL, AUDIT_DELIVERY_BACKOFF_MIN,
+            AUDIT_DELIVERY_BACKOFF_MAX, AUDIT_DELIVERY_MAX_HOLD,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
             POINTS_SERIES_CACHE_SIZE,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);

@@ -33,12 +33,29 @@ import org.slf4j.LoggerFactory;
  * tenant may have its own; a tenant under legal hold is never purged). Runs on a schedule on one
  * instance at a time (a PostgreSQL advisory lock), and each purge is itself recorded as an audit
  * event in the purged partition, after the purge boundary so it is kept.
+ *
+ * <p><b>Delivery holds retention back</b> (docs/audit-delivery.md): nothing is purged past what
+ * every enabled audit sink receiving the partition has acknowledged ({@link DeliveryHold}). The
+ * held-back events are logged and counted in {@code timestore.audit.retention.held.events}. With
+ * {@code audit.delivery.max-hold} set, events older than retention plus that hold go anyway; the
+ * sink then sees a gap in {@code seq}.
  */
 public final class AuditRetentionJob implements AutoCloseable {
     /** The advisory lock that makes one instance the purger. */
     static final long LEADER_LOCK = 0x7473_7265_7465_6e74L;
     private static final Logger log = LoggerFactory.getLogger(AuditRetentionJob.class);
     private static final String POLICIES = "SELECT id, audit_retention_days, legal_hold FROM tenants";
+
+    /**
+     * What audit delivery still needs: the last seq of a partition that every enabled sink receiving
+     * it has acknowledged, or empty when no sink receives it.
+     */
+    @FunctionalInterface
+    public interface DeliveryHold {
+        java.util.OptionalLong deliveredThrough(String partition);
+
+        DeliveryHold NONE = partition -> java.util.OptionalLong.empty();
+    }
 
     /** One partition's retention: its days, and whether a legal hold stops purging. */
     public record Policy(int retentionDays, boolean legalHold) {}
@@ -53,22 +70,40 @@ public final class AuditRetentionJob implements AutoCloseable {
     private final int defaultDays;
     private final InstantSource clock;
     private final Counter purged;
+    private final DeliveryHold hold;
+    private final Optional<Duration> maxHold;
     private final AtomicLong lastRun = new AtomicLong();
+    private final AtomicLong held = new AtomicLong();
     private final ScheduledExecutorService schedule =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("audit-retention").daemon().factory());
 
     public AuditRetentionJob(Retention retention, DataSource runtime, Transactions transactions, EventStore sink,
                              int defaultDays, InstantSource clock, MeterRegistry registry) {
+        this(retention, runtime, transactions, sink, defaultDays, clock, registry, DeliveryHold.NONE, Optional.empty());
+    }
+
+    /**
+     * @param hold    what audit delivery still needs; never purged unless older than retention plus {@code maxHold}
+     * @param maxHold how long past its retention an undelivered event is kept at most (empty: for ever)
+     */
+    public AuditRetentionJob(Retention retention, DataSource runtime, Transactions transactions, EventStore sink,
+                             int defaultDays, InstantSource clock, MeterRegistry registry, DeliveryHold hold,
+                             Optional<Duration> maxHold) {
         this.retention = retention;
         this.runtime = runtime;
         this.transactions = transactions;
         this.sink = sink;
         this.defaultDays = defaultDays;
         this.clock = clock;
+        this.hold = hold;
+        this.maxHold = maxHold;
         this.purged = Counter.builder("timestore.audit.purged").description("Audit events removed by retention")
                 .register(registry);
         Gauge.builder("timestore.audit.purge.last.run.timestamp.seconds", lastRun, AtomicLong::get)
                 .description("When the retention job last completed a run (Unix seconds)").register(registry);
+        Gauge.builder("timestore.audit.retention.held.events", held, AtomicLong::get)
+                .description("Audit events past retention kept at the last run because an audit sink has not delivered them")
+                .register(registry);
     }
 
     /** Runs every {@code interval}, the first time after one interval. */
@@ -116,6 +151,7 @@ public final class AuditRetentionJob implements AutoCloseable {
         var outcomes = new ArrayList<Outcome>();
         var partitions = only.length > 0 ? List.of(only) : retention.partitions();
         var now = clock.instant();
+        long heldBack = 0;
         for (var partition : partitions) {
             var policy = policies.getOrDefault(partition, new Policy(defaultDays, false));
             if (policy.legalHold()) {
@@ -123,12 +159,27 @@ public final class AuditRetentionJob implements AutoCloseable {
                 continue;
             }
             var cutoff = now.minus(Duration.ofDays(policy.retentionDays()));
-            if (dryRun) {
-                retention.plan(partition, cutoff).ifPresent(plan -> outcomes.add(
-                        new Outcome(partition, cutoff, plan.fromSeq(), plan.throughSeq(), plan.events(), true)));
+            var due = retention.plan(partition, cutoff);
+            if (due.isEmpty()) {
                 continue;
             }
-            retention.purge(partition, cutoff).ifPresent(done -> {
+            long through = allowedThrough(partition, due.get(), cutoff);
+            if (through < due.get().throughSeq()) {
+                long kept = due.get().throughSeq() - Math.max(through, due.get().fromSeq() - 1);
+                heldBack += kept;
+                log.warn("audit retention: keeping {} event(s) of {} past retention (through seq {}) that an audit sink "
+                        + "has not delivered yet", kept, partition, due.get().throughSeq());
+            }
+            if (dryRun) {
+                if (through >= due.get().fromSeq()) {
+                    outcomes.add(new Outcome(partition, cutoff, due.get().fromSeq(), through, through - due.get().fromSeq() + 1, true));
+                }
+                continue;
+            }
+            if (through < due.get().fromSeq()) {
+                continue;
+            }
+            retention.purge(partition, cutoff, through).ifPresent(done -> {
                 purged.increment(done.eventsDeleted());
                 record(partition, done);
                 outcomes.add(new Outcome(partition, cutoff, done.plan().fromSeq(), done.plan().throughSeq(),
@@ -137,8 +188,31 @@ public final class AuditRetentionJob implements AutoCloseable {
         }
         if (!dryRun) {
             lastRun.set(clock.instant().getEpochSecond());
+            held.set(heldBack);
         }
         return outcomes;
+    }
+
+    /**
+     * The last seq of {@code due} that may go: what every sink delivered, or, with a max hold,
+     * also whatever is older than the cutoff moved back by that hold.
+     */
+    private long allowedThrough(String partition, Retention.Plan due, Instant cutoff) {
+        var delivered = hold.deliveredThrough(partition);
+        if (delivered.isEmpty() || delivered.getAsLong() >= due.throughSeq()) {
+            return due.throughSeq();
+        }
+        long through = delivered.getAsLong();
+        if (maxHold.isPresent()) {
+            var forced = retention.plan(partition, cutoff.minus(maxHold.get()));
+            if (forced.isPresent() && forced.get().throughSeq() > through) {
+                log.error("audit retention: purging {} event(s) of {} through seq {} that an audit sink has not delivered: "
+                        + "they are older than retention plus audit.delivery.max-hold", forced.get().throughSeq() - through,
+                        partition, forced.get().throughSeq());
+                through = forced.get().throughSeq();
+            }
+        }
+        return through;
     }
 
     private Map<String, Policy> policies() {

@@ -36,7 +36,12 @@ class MetricsTest {
     private static final Set<String> CONDITIONAL = Set.of(
             "timestore_http_protocol_errors_total", "timestore_legacy_requests_total",
             // Only with TLS on the listener.
-            "timestore_tls_certificate_expiry_timestamp_seconds", "timestore_tls_reloads_total");
+            "timestore_tls_certificate_expiry_timestamp_seconds", "timestore_tls_reloads_total",
+            // Per audit sink: appear once a sink is configured (this server has none).
+            "timestore_audit_delivery_batch_duration_seconds", "timestore_audit_delivery_delivered_total",
+            "timestore_audit_delivery_errors_total", "timestore_audit_delivery_failures_total",
+            "timestore_audit_delivery_lag_events", "timestore_audit_delivery_lag_seconds", "timestore_audit_delivery_parked",
+            "timestore_audit_delivery_skipped_total");
     private static Map<String, Double> before;
     private static Map<String, Double> after;
     private static String scrape;

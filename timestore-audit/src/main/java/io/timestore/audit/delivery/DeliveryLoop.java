@@ -1,0 +1,571 @@
+package io.timestore.audit.delivery;
+
+import io.timestore.audit.AuditEvent;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery loop (issue #17, docs/audit-delivery.md): feeds every {@link DeliveryTarget} the
+ * sealed trail, partition by partition in {@code seq} order, in batches, and moves the target's
+ * durable cursor ({@link DeliveryStore}) only after its sink returned.
+ *
+ * <p><b>Leadership.</b> Like the sequencer, any number of instances run a loop and one leads: the
+ * leader holds the session advisory lock {@link #LEADER_LOCK} on a dedicated connection; the others
+ * try again every {@code leaderRetry}. A leader whose lock connection died stops its workers. Two
+ * instances can briefly both deliver (the old leader finishing a batch): delivery is at-least-once
+ * anyway, and a cursor never moves back.
+ *
+ * <p><b>Independence.</b> Each target has its own worker, a virtual thread, so a sink that is down
+ * or slow pauses only itself: never a request, the sequencer or another sink. A worker visits its
+ * partitions round robin, a few batches each per pass. A retryable {@link DeliveryFailed} (or any
+ * other exception of the sink) backs that (sink, partition) off exponentially with jitter and the
+ * same events are offered again; a failure that is not retryable parks the cursor durably
+ * ({@link DeliveryStore#park}) until an operator resumes it.
+ *
+ * <p><b>New partitions and new sinks.</b> Every round asks {@link DeliveryTargets} and lists the
+ * partitions with sealed events, so tenants and targets that appear are picked up within one poll
+ * interval. A partition without a cursor starts at its oldest retained event, except for a target
+ * starting at {@link DeliveryTarget.Start#LATEST} whose sink has no cursor at all yet.
+ *
+ * <p>Thread-safe. Owns one platform thread (the coordinator) and one virtual thread per target.
+ */
+public final class DeliveryLoop implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
+
+    /** The session advisory lock key of the delivering instance: ASCII {@code "tsauddlv"}. */
+    public static final long LEADER_LOCK = 0x7473_6175_6464_6c76L;
+    /** Batches one partition gets per pass before the worker moves on to the next partition. */
+    static final int BATCHES_PER_PASS = 8;
+    private static final Duration JOIN = Duration.ofSeconds(10);
+
+    /**
+     * How the loop paces itself.
+     *
+     * @param batchSize    the most events handed to a sink in one call
+     * @param pollInterval how often an idle worker looks for newly sealed events (and the leader for new targets)
+     * @param backoffMin   the pause after a first failed attempt
+     * @param backoffMax   the longest pause between attempts
+     * @param leaderRetry  how often an instance that does not lead tries to take the lead
+     */
+    public record Settings(int batchSize, Duration pollInterval, Duration backoffMin, Duration backoffMax,
+                           Duration leaderRetry) {
+        public Settings {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batchSize must be positive (found " + batchSize + ")");
+            }
+            for (var d : List.of(pollInterval, backoffMin, backoffMax, leaderRetry)) {
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("durations must be positive (found " + d + ")");
+                }
+            }
+            if (backoffMax.compareTo(backoffMin) < 0) {
+                throw new IllegalArgumentException("backoffMax must not be shorter than backoffMin");
+            }
+        }
+
+        /** 1,000-event batches, 200 ms polls, back off from 1 s up to 10 s, retry the lead every 5 s. */
+        public static Settings defaults() {
+            return new Settings(1_000, Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * What the loop reports, for metrics and logs. Called from the loop's threads (a worker reports
+     * its own sink); implementations must be fast, thread-safe and must not throw. No-op defaults.
+     */
+    public interface Observer {
+        /** This instance took ({@code true}) or lost ({@code false}) the lead. */
+        default void leadership(boolean leader) {}
+
+        /** {@code events} of {@code partition} were acknowledged by {@code sink}, through {@code throughSeq}. */
+        default void delivered(String sink, String partition, int events, long throughSeq, Duration took) {}
+
+        /** An attempt failed; the same events are offered again after {@code retryIn}. */
+        default void failed(String sink, String partition, int attempt, Duration retryIn, Exception cause) {}
+
+        /** The sink refused in a way retrying cannot fix: the cursor is parked until resumed. */
+        default void parked(String sink, String partition, String reason) {}
+
+        /** The next event after {@code afterSeq} is {@code nextSeq}: the ones between are no longer stored. */
+        default void gap(String sink, String partition, long afterSeq, long nextSeq) {}
+
+        /** The sink's cursors at the start of a worker's round (only the partitions it receives). */
+        default void cursors(String sink, List<DeliveryCursor> cursors) {}
+
+        /** A target disappeared from {@link DeliveryTargets}: its worker stopped (its cursors stay). */
+        default void removed(String sink) {}
+
+        /** Something outside a sink failed (the database, the targets); the loop carries on. */
+        default void error(String what, Exception cause) {}
+
+        Observer NONE = new Observer() {};
+    }
+
+    private final DataSource dataSource;
+    private final DeliveryStore store;
+    private final DeliveryTargets targets;
+    private final Settings settings;
+    private final Observer observer;
+    private final Thread coordinator;
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<String, Worker> workers = new HashMap<>();
+    private final Map<String, Worker> stopping = new HashMap<>();
+    private volatile boolean closed;
+    private volatile boolean leader;
+    private Connection leaderConnection;
+
+    /**
+     * @param dataSource runtime-role connections: one is held while leading, the store borrows others briefly
+     * @param store      the cursors and the sealed events
+     * @param targets    asked every round
+     */
+    public DeliveryLoop(DataSource dataSource, DeliveryStore store, DeliveryTargets targets, Settings settings, Observer observer) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.store = Objects.requireNonNull(store, "store");
+        this.targets = Objects.requireNonNull(targets, "targets");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.coordinator = Thread.ofPlatform().name("audit-delivery").daemon().unstarted(this::coordinate);
+    }
+
+    /** Starts the coordinator; it tries to take the lead at once. */
+    public DeliveryLoop start() {
+        coordinator.start();
+        return this;
+    }
+
+    /** Whether this instance currently delivers. */
+    public boolean isLeader() {
+        return leader;
+    }
+
+    /** Ends the current pause of the coordinator and of every worker (e.g. after sealing). */
+    public void wakeUp() {
+        wake.release();
+        List<Worker> running;
+        synchronized (workers) {
+            running = List.copyOf(workers.values());
+        }
+        running.forEach(Worker::wakeUp);
+    }
+
+    /** The store the loop works on (for status and resume by operator tools). */
+    public DeliveryStore store() {
+        return store;
+    }
+
+    /**
+     * The last seq of {@code partition} that every current target receiving it has acknowledged,
+     * parked ones included: what retention may remove without losing an undelivered event. Empty
+     * when no target receives the partition.
+     */
+    public OptionalLong deliveredByAll(String partition) {
+        var names = targets.current().stream().filter(t -> t.receives(partition)).map(t -> t.sink().name()).toList();
+        return store.deliveredByAll(partition, names);
+    }
+
+    private void coordinate() {
+        while (!closed) {
+            try {
+                // Without targets there is nothing to lead: no lock, no connection held.
+                if (hasTargets() && holdLead()) {
+                    syncWorkers();
+                } else {
+                    stopWorkers();
+                    if (leader && !hasTargets()) {
+                        joinStopping(JOIN);
+                        stepDown();
+                    }
+                }
+            } catch (RuntimeException unexpected) {
+                observer.error("delivery round", unexpected);
+                log.error("audit delivery round failed", unexpected);
+            }
+            try {
+                wake.tryAcquire((leader ? settings.pollInterval() : settings.leaderRetry()).toNanos(), TimeUnit.NANOSECONDS);
+                wake.drainPermits();
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        stopWorkers();
+        joinStopping(JOIN);
+        stepDown();
+    }
+
+    private boolean hasTargets() {
+        try {
+            return !targets.current().isEmpty();
+        } catch (RuntimeException e) {
+            observer.error("listing delivery targets", e);
+            return leader;
+        }
+    }
+
+    private void syncWorkers() {
+        List<DeliveryTarget> current;
+        try {
+            current = targets.current();
+        } catch (RuntimeException e) {
+            observer.error("listing delivery targets", e);
+            return;
+        }
+        var wanted = new LinkedHashMap<String, DeliveryTarget>();
+        for (var target : current) {
+            if (wanted.putIfAbsent(target.sink().name(), target) != null) {
+                log.warn("audit delivery: two targets named {}; only the first is fed", target.sink().name());
+            }
+        }
+        synchronized (workers) {
+            stopping.values().removeIf(worker -> !worker.thread.isAlive());
+            for (var it = workers.entrySet().iterator(); it.hasNext(); ) {
+                var entry = it.next();
+                if (!wanted.containsKey(entry.getKey())) {
+                    entry.getValue().stop();
+                    stopping.put(entry.getKey(), entry.getValue());
+                    it.remove();
+                    observer.removed(entry.getKey());
+                }
+            }
+            wanted.forEach((name, target) -> {
+                var worker = workers.get(name);
+                if (worker != null) {
+                    worker.target = target;
+                } else if (!stopping.containsKey(name)) {
+                    // A stopped worker of the same name may still be inside its sink: wait for it,
+                    // so one sink is never called from two threads.
+                    var started = new Worker(target);
+                    workers.put(name, started);
+                    started.thread.start();
+                }
+            });
+        }
+    }
+
+    private void stopWorkers() {
+        synchronized (workers) {
+            workers.forEach((name, worker) -> {
+                worker.stop();
+                stopping.put(name, worker);
+            });
+            workers.clear();
+        }
+    }
+
+    private void joinStopping(Duration patience) {
+        List<Worker> all;
+        synchronized (workers) {
+            all = List.copyOf(stopping.values());
+        }
+        long deadline = System.nanoTime() + patience.toNanos();
+        for (var worker : all) {
+            try {
+                worker.thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Checks or takes the lead; true while this instance leads. */
+    private boolean holdLead() {
+        if (leaderConnection != null) {
+            boolean alive;
+            try {
+                alive = leaderConnection.isValid(5);
+            } catch (SQLException e) {
+                alive = false;
+            }
+            if (alive) {
+                return true;
+            }
+            log.warn("audit delivery lost its leader connection; stepping down");
+            stepDown();
+        }
+        Connection candidate = null;
+        try {
+            candidate = dataSource.getConnection();
+            candidate.setAutoCommit(true);
+            boolean won;
+            try (var statement = candidate.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                statement.setLong(1, LEADER_LOCK);
+                try (var rows = statement.executeQuery()) {
+                    won = rows.next() && rows.getBoolean(1);
+                }
+            }
+            if (!won) {
+                candidate.close();
+                return false;
+            }
+            leaderConnection = candidate;
+            leader = true;
+            log.info("audit delivery took the lead");
+            observer.leadership(true);
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            observer.error("taking the delivery lead", e);
+            closeQuietly(candidate);
+            return false;
+        }
+    }
+
+    private void stepDown() {
+        boolean was = leader;
+        leader = false;
+        var connection = leaderConnection;
+        leaderConnection = null;
+        if (connection != null) {
+            // A pooled connection goes back to its pool: give the session lock back first.
+            try (var statement = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                statement.setLong(1, LEADER_LOCK);
+                statement.execute();
+            } catch (SQLException broken) {
+                // The session is gone, and its lock with it.
+            }
+            closeQuietly(connection);
+        }
+        if (was) {
+            observer.leadership(false);
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // Nothing left to release.
+            }
+        }
+    }
+
+    /** Stops the workers (each finishes the batch it is in, bounded), then gives up the lead. */
+    @Override
+    public void close() {
+        closed = true;
+        wake.release();
+        if (coordinator.isAlive()) {
+            try {
+                coordinator.join(JOIN.plus(JOIN));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            stepDown();
+        }
+    }
+
+    /** Retry state of one (sink, partition). */
+    private static final class Retry {
+        int attempts;
+        long notBefore;
+    }
+
+    /** One target's worker: its own virtual thread, its sink called from it alone. */
+    private final class Worker {
+        private final Thread thread;
+        private final Semaphore poke = new Semaphore(0);
+        private final Map<String, Retry> retries = new HashMap<>();
+        private final Map<String, Long> gapsReported = new HashMap<>();
+        private volatile DeliveryTarget target;
+        private volatile boolean stopped;
+
+        Worker(DeliveryTarget target) {
+            this.target = target;
+            this.thread = Thread.ofVirtual().name("audit-delivery-" + target.sink().name()).unstarted(this::run);
+        }
+
+        void stop() {
+            stopped = true;
+            poke.release();
+        }
+
+        void wakeUp() {
+            poke.release();
+        }
+
+        private boolean running() {
+            return !stopped && !closed && leader;
+        }
+
+        private void run() {
+            while (running()) {
+                boolean busy = false;
+                Duration pause = settings.pollInterval();
+                try {
+                    busy = round();
+                } catch (RuntimeException e) {
+                    observer.error("delivery to " + target.sink().name(), e);
+                    log.warn("audit delivery to {}: {}", target.sink().name(), e.getMessage());
+                    pause = settings.backoffMin();
+                }
+                if (!busy) {
+                    try {
+                        poke.tryAcquire(pause.toNanos(), TimeUnit.NANOSECONDS);
+                        poke.drainPermits();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        /** One pass over the target's partitions; true when a batch was delivered (so go on at once). */
+        private boolean round() {
+            var current = target;
+            var name = current.sink().name();
+            var heads = store.heads();
+            var all = store.cursors(Optional.of(name));
+            var cursors = received(current, all);
+            boolean fresh = all.isEmpty();
+            boolean created = false;
+            for (var head : heads.values()) {
+                if (current.receives(head.partition()) && !cursors.containsKey(head.partition())) {
+                    long from = fresh && current.start() == DeliveryTarget.Start.LATEST ? head.lastSeq() : 0;
+                    store.ensure(name, head.partition(), from);
+                    created = true;
+                }
+            }
+            if (created) {
+                cursors = received(current, store.cursors(Optional.of(name)));
+            }
+            observer.cursors(name, List.copyOf(cursors.values()));
+            boolean delivered = false;
+            for (var cursor : cursors.values()) {
+                if (!running()) {
+                    return false;
+                }
+                if (cursor.parked() || cursor.lagEvents() == 0 || backingOff(cursor.partition())) {
+                    continue;
+                }
+                long seq = cursor.deliveredSeq();
+                for (int i = 0; i < BATCHES_PER_PASS && seq < cursor.headSeq() && running(); i++) {
+                    long next = deliverOne(current, cursor.partition(), seq);
+                    if (next <= seq) {
+                        break;
+                    }
+                    delivered = true;
+                    seq = next;
+                }
+            }
+            return delivered;
+        }
+
+        private static Map<String, DeliveryCursor> received(DeliveryTarget current, List<DeliveryCursor> all) {
+            var cursors = new LinkedHashMap<String, DeliveryCursor>();
+            for (var cursor : all) {
+                if (current.receives(cursor.partition())) {
+                    cursors.put(cursor.partition(), cursor);
+                }
+            }
+            return cursors;
+        }
+
+        private boolean backingOff(String partition) {
+            var retry = retries.get(partition);
+            return retry != null && System.nanoTime() - retry.notBefore < 0;
+        }
+
+        /** Delivers the batch after {@code afterSeq}; returns the new cursor, or {@code afterSeq} when nothing moved. */
+        private long deliverOne(DeliveryTarget current, String partition, long afterSeq) {
+            var name = current.sink().name();
+            DeliveryStore.Batch batch;
+            try {
+                batch = store.read(partition, afterSeq, settings.batchSize());
+            } catch (IllegalArgumentException unreadable) {
+                var reason = "an event after seq " + afterSeq + " cannot be read: " + unreadable.getMessage();
+                park(name, partition, reason);
+                return afterSeq;
+            }
+            if (batch.events().isEmpty()) {
+                return afterSeq;
+            }
+            List<AuditEvent> events = batch.events();
+            long first = events.getFirst().seal().seq();
+            // Reported once per gap, not again on every retry of the batch behind it.
+            if (batch.gap() && !Long.valueOf(afterSeq).equals(gapsReported.put(partition, afterSeq))) {
+                observer.gap(name, partition, afterSeq, first);
+                log.warn("audit delivery to {}: events of {} after seq {} up to {} are no longer stored and were not delivered",
+                        name, partition, afterSeq, first);
+            }
+            long started = System.nanoTime();
+            try {
+                current.sink().deliver(partition, events);
+            } catch (DeliveryFailed failed) {
+                if (!failed.retryable()) {
+                    park(name, partition, failed.getMessage());
+                } else {
+                    backOff(name, partition, failed);
+                }
+                return afterSeq;
+            } catch (RuntimeException broken) {
+                backOff(name, partition, broken);
+                return afterSeq;
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            long through = events.getLast().seal().seq();
+            store.advance(name, partition, through);
+            retries.remove(partition);
+            observer.delivered(name, partition, events.size(), through, took);
+            return through;
+        }
+
+        private void park(String name, String partition, String reason) {
+            store.park(name, partition, reason);
+            retries.remove(partition);
+            observer.parked(name, partition, reason == null ? "refused" : reason);
+            log.error("audit delivery to {} parked for partition {}: {}", name, partition, reason);
+        }
+
+        private void backOff(String name, String partition, Exception cause) {
+            var retry = retries.computeIfAbsent(partition, p -> new Retry());
+            retry.attempts++;
+            var pause = backoff(settings, retry.attempts);
+            retry.notBefore = System.nanoTime() + pause.toNanos();
+            observer.failed(name, partition, retry.attempts, pause, cause);
+            if (retry.attempts == 1 || Integer.bitCount(retry.attempts) == 1) {
+                log.warn("audit delivery to {} failed for partition {} (attempt {}; next in {} ms): {}", name, partition,
+                        retry.attempts, pause.toMillis(), cause.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The pause before attempt {@code attempts + 1}: {@code backoffMin · 2^(attempts-1)}, capped at
+     * {@code backoffMax}, of which a random half is kept ("equal jitter"), so retries of many
+     * sinks after a shared outage do not arrive in step.
+     */
+    static Duration backoff(Settings settings, int attempts) {
+        long min = settings.backoffMin().toMillis();
+        long max = settings.backoffMax().toMillis();
+        long exponential = attempts >= 40 ? max : Math.min(max, min << Math.max(0, attempts - 1));
+        if (exponential < 0) {
+            exponential = max;
+        }
+        long half = exponential / 2;
+        return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
+    }
+
+    /** For tests and tools: the workers currently running, by sink name. */
+    List<String> runningSinks() {
+        synchronized (workers) {
+            return new ArrayList<>(workers.keySet());
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package io.timestore.audit.delivery;
+
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.AuditJson;
+import io.timestore.audit.ChainHash;
+import io.timestore.audit.Seal;
+import io.timestore.audit.store.PlatformPath;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import javax.sql.DataSource;
+
+/**
+ * The SQL of delivery: partition heads, the sealed events after a cursor, and the durable cursors
+ * in {@code audit_delivery_cursors} (audit schema version 6). Every statement runs in a short
+ * transaction of its own on the explicit platform path ({@link PlatformPath}), as the sequencer's
+ * do, through the runtime role: the table has row-level security like the other audit tables, and
+ * no connection is held while a sink works.
+ *
+ * <p>Thread-safe: each call borrows a connection from the data source.
+ */
+public final class DeliveryStore {
+    /** Distinct partitions of {@code audit_seals} by a loose index scan of its primary key, with their seq range. */
+    private static final String HEADS = """
+            WITH RECURSIVE p AS (
+                (SELECT tenant_id FROM audit_seals ORDER BY tenant_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT s.tenant_id FROM audit_seals s WHERE s.tenant_id > p.tenant_id ORDER BY s.tenant_id LIMIT 1)
+                FROM p WHERE p.tenant_id IS NOT NULL)
+            SELECT p.tenant_id,
+                   (SELECT min(seq) FROM audit_seals s WHERE s.tenant_id = p.tenant_id),
+                   (SELECT max(seq) FROM audit_seals s WHERE s.tenant_id = p.tenant_id)
+            FROM p WHERE p.tenant_id IS NOT NULL
+            """;
+    /**
+     * The seals after the cursor by their primary key, each event fetched by its own primary key in
+     * a scalar subquery: whatever plan PostgreSQL picks (a pooled connection's generic plan
+     * included), at most {@code LIMIT} events are read. As a join it was once planned as a scan of
+     * every stored event, minutes per batch on a large trail. A seal without its event gives NULL:
+     * a gap.
+     */
+    private static final String BATCH = """
+            SELECT s.seq, s.prev_hash, s.hash,
+                   (SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)
+            FROM audit_seals s
+            WHERE s.tenant_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?
+            """;
+    private static final String STATUS = """
+            SELECT c.sink, c.tenant_id, c.delivered_seq, c.delivered_at, c.parked_at, c.parked_reason,
+                   coalesce(h.head, 0), coalesce(extract(epoch FROM clock_timestamp() - o.sealed_at), 0)
+            FROM audit_delivery_cursors c
+            LEFT JOIN LATERAL (SELECT max(seq) AS head FROM audit_seals s WHERE s.tenant_id = c.tenant_id) h ON true
+            LEFT JOIN LATERAL (SELECT sealed_at FROM audit_seals s WHERE s.tenant_id = c.tenant_id AND s.seq > c.delivered_seq
+                               ORDER BY s.seq LIMIT 1) o ON true
+            WHERE (?::text IS NULL OR c.sink = ?::text)
+            ORDER BY c.sink, c.tenant_id
+            """;
+    private static final String ENSURE =
+            "INSERT INTO audit_delivery_cursors (sink, tenant_id, delivered_seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    private static final String ADVANCE = """
+            UPDATE audit_delivery_cursors SET delivered_seq = ?, delivered_at = clock_timestamp()
+            WHERE sink = ? AND tenant_id = ? AND delivered_seq < ?
+            """;
+    private static final String PARK = """
+            UPDATE audit_delivery_cursors SET parked_at = clock_timestamp(), parked_reason = ?
+            WHERE sink = ? AND tenant_id = ?
+            """;
+    private static final String RESUME = """
+            UPDATE audit_delivery_cursors SET parked_at = NULL, parked_reason = NULL
+            WHERE sink = ? AND (?::text IS NULL OR tenant_id = ?::text) AND parked_at IS NOT NULL
+            """;
+    private static final String HELD = """
+            SELECT count(*), min(delivered_seq) FROM audit_delivery_cursors WHERE tenant_id = ? AND sink = ANY (?)
+            """;
+    /** The longest refusal text kept with a parked cursor. */
+    static final int MAX_REASON = 500;
+
+    /** A partition that has sealed events, and their seq range. */
+    public record Head(String partition, long firstSeq, long lastSeq) {}
+
+    /**
+     * A batch read for delivery.
+     *
+     * @param events the sealed events after the cursor, in seq order (at most the batch size)
+     * @param gap    true when the first event does not directly follow the cursor (retention purged
+     *               events in between, or a seal without its event)
+     */
+    public record Batch(List<AuditEvent> events, boolean gap) {}
+
+    private final DataSource dataSource;
+    private final AuditJson json;
+
+    /** @param dataSource connections as the runtime role */
+    public DeliveryStore(DataSource dataSource, AuditJson json) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.json = Objects.requireNonNull(json, "json");
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T onPlatformPath(Work<T> work) {
+        try (var connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                PlatformPath.enter(connection);
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new DeliveryStoreFailure("audit delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
+    /** Every partition with sealed events, keyed by partition. */
+    public Map<String, Head> heads() {
+        return onPlatformPath(connection -> {
+            var heads = new LinkedHashMap<String, Head>();
+            try (var statement = connection.prepareStatement(HEADS);
+                 var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    heads.put(rows.getString(1), new Head(rows.getString(1), rows.getLong(2), rows.getLong(3)));
+                }
+            }
+            return heads;
+        });
+    }
+
+    /** Up to {@code limit} sealed events of {@code partition} after {@code afterSeq}, with their seals. */
+    public Batch read(String partition, long afterSeq, int limit) {
+        return onPlatformPath(connection -> {
+            var events = new ArrayList<AuditEvent>(Math.min(limit, 1024));
+            try (var statement = connection.prepareStatement(BATCH)) {
+                statement.setString(1, partition);
+                statement.setLong(2, afterSeq);
+                statement.setInt(3, limit);
+                try (var rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        var stored = rows.getString(4);
+                        if (stored == null) {
+                            continue; // a seal without its event: the consumer sees the gap
+                        }
+                        var seal = new Seal(rows.getLong(1), ChainHash.of(rows.getBytes(2)), ChainHash.of(rows.getBytes(3)));
+                        events.add(json.read(stored).withSeal(seal));
+                    }
+                }
+            }
+            boolean gap = !events.isEmpty() && events.getFirst().seal().seq() != afterSeq + 1
+                    || events.size() > 1 && events.getLast().seal().seq() - events.getFirst().seal().seq() + 1 != events.size();
+            return new Batch(List.copyOf(events), gap);
+        });
+    }
+
+    /** The cursors of {@code sink} (or of every sink when empty), with their lag. */
+    public List<DeliveryCursor> cursors(Optional<String> sink) {
+        return onPlatformPath(connection -> {
+            var cursors = new ArrayList<DeliveryCursor>();
+            try (var statement = connection.prepareStatement(STATUS)) {
+                statement.setString(1, sink.orElse(null));
+                statement.setString(2, sink.orElse(null));
+                try (var rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        cursors.add(cursor(rows));
+                    }
+                }
+            }
+            return cursors;
+        });
+    }
+
+    private static DeliveryCursor cursor(ResultSet rows) throws SQLException {
+        long delivered = rows.getLong(3);
+        long head = rows.getLong(7);
+        double lagSeconds = head > delivered ? rows.getDouble(8) : 0;
+        return new DeliveryCursor(rows.getString(1), rows.getString(2), delivered, head,
+                Duration.ofNanos((long) (Math.max(0, lagSeconds) * 1e9)), instant(rows.getTimestamp(4)),
+                instant(rows.getTimestamp(5)), Optional.ofNullable(rows.getString(6)));
+    }
+
+    private static Optional<Instant> instant(Timestamp timestamp) {
+        return Optional.ofNullable(timestamp).map(Timestamp::toInstant);
+    }
+
+    /** Creates the cursor of ({@code sink}, {@code partition}) at {@code deliveredSeq} unless it exists. */
+    public void ensure(String sink, String partition, long deliveredSeq) {
+        onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement(ENSURE)) {
+                statement.setString(1, sink);
+                statement.setString(2, partition);
+                statement.setLong(3, deliveredSeq);
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    /** Moves the cursor forward to {@code deliveredSeq}; never back. */
+    public void advance(String sink, String partition, long deliveredSeq) {
+        onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement(ADVANCE)) {
+                statement.setLong(1, deliveredSeq);
+                statement.setString(2, sink);
+                statement.setString(3, partition);
+                statement.setLong(4, deliveredSeq);
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    /** Parks the cursor: the loop skips it until {@link #resume}. */
+    public void park(String sink, String partition, String reason) {
+        var kept = reason == null || reason.isBlank() ? "refused" : reason;
+        var shortened = kept.length() > MAX_REASON ? kept.substring(0, MAX_REASON) : kept;
+        onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement(PARK)) {
+                statement.setString(1, shortened);
+                statement.setString(2, sink);
+                statement.setString(3, partition);
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    /** Resumes the parked cursors of {@code sink} (one partition's, or all); returns how many. */
+    public int resume(String sink, Optional<String> partition) {
+        return onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement(RESUME)) {
+                statement.setString(1, sink);
+                statement.setString(2, partition.orElse(null));
+                statement.setString(3, partition.orElse(null));
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * The last seq of {@code partition} that every one of {@code sinks} has acknowledged: retention
+     * may remove events up to it, not beyond. Empty when {@code sinks} is empty (nothing holds);
+     * 0 when one of them has no cursor for the partition yet (it will start from the oldest event).
+     */
+    public OptionalLong deliveredByAll(String partition, Collection<String> sinks) {
+        if (sinks.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        var names = List.copyOf(new java.util.LinkedHashSet<>(sinks));
+        return onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement(HELD)) {
+                statement.setString(1, partition);
+                statement.setArray(2, connection.createArrayOf("text", names.toArray()));
+                try (var rows = statement.executeQuery()) {
+                    rows.next();
+                    long withCursor = rows.getLong(1);
+                    return withCursor < names.size() ? OptionalLong.of(0) : OptionalLong.of(rows.getLong(2));
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,226 @@
+package io.timestore.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timestore.audit.delivery.DeliveryCursor;
+import io.timestore.audit.delivery.DeliveryFailed;
+import io.timestore.audit.delivery.DeliveryLoop;
+import io.timestore.audit.delivery.DeliverySink;
+import io.timestore.audit.delivery.DeliveryStore;
+import io.timestore.audit.delivery.DeliveryTarget;
+import io.timestore.audit.delivery.DeliveryTargets;
+import io.timestore.audit.store.PostgresEventStore;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.threeten.extra.MutableClock;
+
+/**
+ * The delivery loop against a real PostgreSQL (runtime role, platform path, the real cursor
+ * table), feeding receivers that record what they acknowledged, or refuse for a while.
+ */
+@ExtendWith(EmbeddedPostgresExtension.class)
+class DeliveryLoopTest {
+    private static final DeliveryLoop.Settings FAST =
+            new DeliveryLoop.Settings(7, Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(100));
+
+    /** A receiver: remembers every event it acknowledged, per partition; refuses while told to. */
+    private static final class Receiver implements DeliverySink {
+        final String name;
+        final Map<String, List<AuditEvent>> received = new ConcurrentHashMap<>();
+        final AtomicBoolean down = new AtomicBoolean();
+        final AtomicBoolean refuses = new AtomicBoolean();
+        final AtomicInteger failedCalls = new AtomicInteger();
+        final List<String> threads = new CopyOnWriteArrayList<>();
+
+        Receiver(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void deliver(String partition, List<AuditEvent> batch) {
+            threads.add(Thread.currentThread().getName());
+            if (refuses.get()) {
+                failedCalls.incrementAndGet();
+                throw new DeliveryFailed(name + " refused the batch: 400 invalid", false, null);
+            }
+            if (down.get()) {
+                failedCalls.incrementAndGet();
+                throw new DeliveryFailed(name + " is down", true, null);
+            }
+            for (var event : batch) {
+                assertThat(event.tenantId()).isEqualTo(partition);
+                assertThat(event.isSealed()).isTrue();
+            }
+            received.computeIfAbsent(partition, p -> new CopyOnWriteArrayList<>()).addAll(batch);
+        }
+
+        List<Long> seqs(String partition) {
+            return received.getOrDefault(partition, List.of()).stream().map(e -> e.seal().seq()).toList();
+        }
+
+        int count(String partition) {
+            return received.getOrDefault(partition, List.of()).size();
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
+    }
+
+    private static void recordAndSeal(DataSource runtime, List<AuditEvent> events) {
+        new PostgresEventStore(runtime, new AuditJson()).append(events);
+        try (var sequencer = Sequencers.start(runtime, MutableClock.of(Events.T0, ZoneOffset.UTC), Sequencers.settings(1000, 1000, Duration.ofHours(1)),
+                io.timestore.audit.chain.Sequencer.Observer.NONE)) {
+            Sequencers.round(sequencer);
+        }
+    }
+
+    private static List<AuditEvent> events(String tenant, int from, int count) {
+        var events = new ArrayList<AuditEvent>();
+        for (int i = from; i < from + count; i++) {
+            events.add(Events.event(tenant, i));
+        }
+        return events;
+    }
+
+    private static List<Long> oneTo(long n) {
+        var seqs = new ArrayList<Long>();
+        for (long s = 1; s <= n; s++) {
+            seqs.add(s);
+        }
+        return seqs;
+    }
+
+    private static DeliveryLoop loop(AuditDatabase db, DeliveryTargets targets) {
+        return new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime(), new AuditJson()), targets, FAST, DeliveryLoop.Observer.NONE)
+                .start();
+    }
+
+    @Test
+    void every_sealed_event_reaches_the_sink_in_seq_order_per_partition_and_the_cursors_reach_the_heads(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 30));
+        recordAndSeal(db.runtime(), events("globex", 0, 12));
+        var receiver = new Receiver("siem");
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(receiver))))) {
+            await("both partitions delivered", () -> receiver.count("acme") == 30 && receiver.count("globex") == 12);
+            recordAndSeal(db.runtime(), events("acme", 30, 5));
+            await("events sealed later are delivered too", () -> receiver.count("acme") == 35);
+            await("the cursors reach the heads", () -> loop.store().cursors(Optional.of("siem")).stream()
+                    .allMatch(c -> c.deliveredSeq() == c.headSeq()));
+        }
+
+        assertThat(receiver.seqs("acme")).containsExactlyElementsOf(oneTo(35));
+        assertThat(receiver.seqs("globex")).containsExactlyElementsOf(oneTo(12));
+        assertThat(receiver.threads).allMatch(name -> name.equals("audit-delivery-siem"));
+        assertThat(db.count("SELECT delivered_seq FROM audit_delivery_cursors WHERE sink = 'siem' AND tenant_id = 'acme'")).isEqualTo(35);
+    }
+
+    @Test
+    void a_sink_that_fails_for_a_while_catches_up_without_gaps_and_the_other_sink_is_not_held_up(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 20));
+        var flaky = new Receiver("flaky");
+        var steady = new Receiver("steady");
+        flaky.down.set(true);
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(flaky), DeliveryTarget.allPartitions(steady))))) {
+            await("the steady sink has everything while the flaky one keeps failing",
+                    () -> steady.count("acme") == 20 && flaky.failedCalls.get() >= 3);
+            recordAndSeal(db.runtime(), events("acme", 20, 10));
+            await("the steady sink has the newer events too", () -> steady.count("acme") == 30);
+            assertThat(flaky.count("acme")).isZero();
+            assertThat(loop.store().cursors(Optional.of("flaky"))).singleElement()
+                    .satisfies(c -> assertThat(c.lagEvents()).isEqualTo(30));
+
+            flaky.down.set(false);
+            await("the flaky sink caught up", () -> flaky.count("acme") == 30);
+        }
+
+        assertThat(flaky.seqs("acme")).as("no gap, no reordering after the outage").containsExactlyElementsOf(oneTo(30));
+        assertThat(flaky.received.get("acme")).extracting(AuditEvent::eventId)
+                .containsExactlyElementsOf(steady.received.get("acme").stream().map(AuditEvent::eventId).toList());
+    }
+
+    @Test
+    void a_refusal_that_retrying_cannot_fix_parks_the_partition_durably_until_resumed(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 5));
+        var picky = new Receiver("picky");
+        picky.refuses.set(true);
+        var store = new DeliveryStore(db.runtime(), new AuditJson());
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(picky))))) {
+            await("the partition is parked", () -> store.cursors(Optional.of("picky")).stream().anyMatch(DeliveryCursor::parked));
+            int callsWhenParked = picky.failedCalls.get();
+            recordAndSeal(db.runtime(), events("acme", 5, 3));
+            loop.wakeUp();
+            // The loop keeps running rounds (it picks up the new head) but offers the parked partition nothing.
+            await("the loop saw the new head", () -> store.cursors(Optional.of("picky")).getFirst().headSeq() == 8);
+            assertThat(picky.failedCalls.get()).isEqualTo(callsWhenParked);
+            assertThat(store.cursors(Optional.of("picky")).getFirst().parkedReason()).hasValue("picky refused the batch: 400 invalid");
+
+            picky.refuses.set(false);
+            assertThat(store.resume("picky", Optional.of("acme"))).isEqualTo(1);
+            await("delivery resumed from where it stopped", () -> picky.count("acme") == 8);
+        }
+        assertThat(picky.seqs("acme")).containsExactlyElementsOf(oneTo(8));
+        assertThat(store.cursors(Optional.of("picky")).getFirst().parked()).isFalse();
+    }
+
+    @Test
+    void a_tenant_target_receives_only_its_partition_and_a_latest_start_skips_the_history(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 6));
+        recordAndSeal(db.runtime(), events("globex", 0, 4));
+        var tenantStream = new Receiver("stream:" + UUID.randomUUID());
+        var fromNow = new Receiver("from-now");
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.onePartition(tenantStream, "globex"),
+                DeliveryTarget.allPartitions(fromNow).startingAt(DeliveryTarget.Start.LATEST))))) {
+            await("the tenant stream has its tenant's history", () -> tenantStream.count("globex") == 4);
+            await("the latest-start sink has cursors at the heads", () -> loop.store().cursors(Optional.of("from-now")).size() == 2);
+            recordAndSeal(db.runtime(), events("acme", 6, 2));
+            await("the latest-start sink gets what was sealed afterwards", () -> fromNow.count("acme") == 2);
+        }
+        assertThat(tenantStream.received.keySet()).containsExactly("globex");
+        assertThat(fromNow.seqs("acme")).containsExactly(7L, 8L);
+        assertThat(fromNow.count("globex")).isZero();
+    }
+
+    @Test
+    void only_one_of_two_loops_on_the_same_database_delivers(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 10));
+        var first = new Receiver("siem");
+        var second = new Receiver("siem");
+
+        try (var a = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(first))));
+             var b = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(second))))) {
+            await("one of them delivered everything", () -> first.count("acme") + second.count("acme") >= 10);
+            assertThat(a.isLeader() ^ b.isLeader()).as("exactly one leads").isTrue();
+        }
+        assertThat(first.count("acme") + second.count("acme")).isEqualTo(10);
+    }
+}

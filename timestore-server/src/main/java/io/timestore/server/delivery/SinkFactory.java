@@ -1,0 +1,132 @@
+package io.timestore.server.delivery;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.audit.AuditEvent;
+import io.timestore.audit.delivery.DeliverySink;
+import io.timestore.audit.delivery.DeliveryTarget;
+import io.timestore.server.config.InvalidSettings;
+import io.timestore.server.config.SinkSettings;
+import io.timestore.server.delivery.file.FileSinks;
+import io.timestore.server.delivery.kafka.KafkaSink;
+import io.timestore.server.delivery.webhook.WebhookSettings;
+import io.timestore.server.delivery.webhook.WebhookSink;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Builds the platform sinks of {@code audit.delivery.sinks}, dispatching on each entry's
+ * {@code type}. A type is one {@link SinkType} registered in {@link #standard}; an unknown type, a
+ * missing or bad option stops startup ({@link InvalidSettings}, exit 2) naming the setting.
+ *
+ * <p>Options every type shares: {@code start} ({@code earliest}, the default, or {@code latest}:
+ * where a sink the loop has never fed begins) and, for types that write events as bytes,
+ * {@code format} ({@link #encoder}).
+ */
+public final class SinkFactory {
+    /** Options the factory itself reads; a type adds its own. */
+    public static final Set<String> COMMON_OPTIONS = Set.of("start");
+
+    /** One kind of sink: reads its options (refusing unknown ones) and builds the sink. */
+    @FunctionalInterface
+    public interface SinkType {
+        DeliverySink create(SinkSettings settings, Context context);
+    }
+
+    /**
+     * What a sink type may need from the server.
+     *
+     * @param dataDir the server's data directory (relative paths resolve against it)
+     * @param clock   the server's clock
+     */
+    public record Context(Path dataDir, InstantSource clock) {
+        public Context {
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(clock, "clock");
+        }
+    }
+
+    private static final ObjectMapper YAML_VALUES = new ObjectMapper();
+
+    private final Map<String, SinkType> types;
+
+    public SinkFactory(Map<String, SinkType> types) {
+        this.types = new TreeMap<>(types);
+    }
+
+    /** The sink types this build knows. */
+    public static SinkFactory standard() {
+        return new SinkFactory(Map.of(
+                "file", FileSinks::create,
+                "webhook", (settings, context) -> WebhookSink.fromEntry(entry(settings).entry(), settings.key(), context.clock()),
+                "kafka", (settings, context) -> KafkaSink.fromEntry(entry(settings).entry(), settings.key())));
+    }
+
+    /**
+     * The encoder named by the sink's {@code format} ({@code timestore}, the default: the stored event
+     * JSON with its seal members, as the audit API returns it, so chains can be re-verified
+     * downstream; or {@code ocsf}), {@code cloudevents} and {@code cloudevents-source} options
+     * (docs/audit-delivery.md, "Formats"), the same options for every sink type.
+     */
+    public static Function<AuditEvent, byte[]> encoder(SinkSettings settings) {
+        return WebhookSettings.encoder(entry(settings))::encode;
+    }
+
+    /**
+     * The entry as the webhook and Kafka types read it: its name, type and own options, without the
+     * options this factory reads itself ({@link #COMMON_OPTIONS}).
+     */
+    private static SinkEntry entry(SinkSettings settings) {
+        var members = new LinkedHashMap<String, Object>();
+        members.put("name", settings.name());
+        members.put("type", settings.type());
+        settings.options().forEach((option, value) -> {
+            if (!COMMON_OPTIONS.contains(option)) {
+                members.put(option, YAML_VALUES.convertValue(value, Object.class));
+            }
+        });
+        return new SinkEntry(settings.key(), members);
+    }
+
+    /** Every configured sink as a target of all partitions. Closes what it built if a later entry is bad. */
+    public List<DeliveryTarget> create(List<SinkSettings> sinks, Context context) {
+        var targets = new ArrayList<DeliveryTarget>();
+        try {
+            for (var settings : sinks) {
+                var type = types.get(settings.type());
+                if (type == null) {
+                    throw settings.invalid("type", "unknown sink type '%s' (known: %s)".formatted(settings.type(), types.keySet()));
+                }
+                var start = switch (settings.oneOf("start", "earliest", Set.of("earliest", "latest"))) {
+                    case "latest" -> DeliveryTarget.Start.LATEST;
+                    default -> DeliveryTarget.Start.EARLIEST;
+                };
+                targets.add(DeliveryTarget.allPartitions(type.create(settings, context)).startingAt(start));
+            }
+        } catch (RuntimeException e) {
+            close(targets);
+            throw e;
+        }
+        return List.copyOf(targets);
+    }
+
+    /** Closes the sinks that hold resources (files, producers, clients). */
+    public static void close(List<DeliveryTarget> targets) {
+        for (var target : targets) {
+            if (target.sink() instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception ignored) {
+                    // Closing at shutdown: every acknowledged batch is durable already.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.timestore.server.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timestore.server.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** A bad audit sink entry stops startup with exit code 2 and one line naming the setting. */
+class DeliveryConfigurationTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String err) {}
+
+    private Run serve(String sinksYaml) throws IOException {
+        var config = dir.resolve("timestore.yaml");
+        Files.writeString(config, "audit:\n  delivery:\n    sinks:\n" + sinksYaml);
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int code = Main.run(new String[] {"serve", "--port", "0", "--data-dir", dir.resolve("data").toString(), "--config", config.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
+        return new Run(code, err.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown type         | '      - {name: siem, type: carrier-pigeon}\\n'                                      | audit.delivery.sinks[0].type: unknown sink type 'carrier-pigeon' (known: [file, kafka, webhook])
+            missing type         | '      - {name: siem, path: out}\\n'                                                 | audit.delivery.sinks[0].type: a value is required
+            missing name         | '      - {type: file, path: out}\\n'                                                 | audit.delivery.sinks[0].name: a value is required
+            missing path         | '      - {name: siem, type: file}\\n'                                                | audit.delivery.sinks[0].path: a value is required for a file sink
+            duplicate name       | '      - {name: siem, type: file, path: a}\\n      - {name: siem, type: file, path: b}\\n' | audit.delivery.sinks[1].name: 'siem' names two sinks
+            unknown option       | '      - {name: siem, type: file, path: out, rotate-every: 1h}\\n'                   | audit.delivery.sinks[0].rotate-every: unknown option of a file sink
+            bad size             | '      - {name: siem, type: file, path: out, rotate-size: huge}\\n'                  | audit.delivery.sinks[0].rotate-size: 'huge' must be a size in bytes
+            bad layout           | '      - {name: siem, type: file, path: out, layout: sideways}\\n'                   | audit.delivery.sinks[0].layout: 'sideways' must be one of [per-partition, shared]
+            bad start            | '      - {name: siem, type: file, path: out, start: yesterday}\\n'                   | audit.delivery.sinks[0].start: 'yesterday' must be one of [earliest, latest]
+            bad format           | '      - {name: siem, type: file, path: out, format: xml}\\n'                        | audit.delivery.sinks[0].format: must be timestore or ocsf (found "xml")
+            webhook, no secret   | '      - {name: hook, type: webhook, url: "https://siem.example.com/in"}\\n'      | audit.delivery.sinks[0].secret: missing
+            webhook, ftp URL     | '      - {name: hook, type: webhook, url: "ftp://siem.example.com/in", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\\n' | audit.delivery.sinks[0].url: the URL must be https (found "ftp"; http needs allow-http)
+            kafka, no servers    | '      - {name: bus, type: kafka, topic: audit}\\n'                                 | audit.delivery.sinks[0].bootstrap-servers: missing
+            not a list           | '      siem: file\\n'                                                                | audit.delivery.sinks: must be a list of sinks
+            """)
+    void a_bad_sink_entry_exits_2_naming_the_setting(String what, String yaml, String message) throws IOException {
+        var result = serve(yaml.translateEscapes());
+
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.err().strip()).startsWith("timestore: invalid configuration: " + message).doesNotContain("\n");
+    }
+
+    @Test
+    void a_path_that_is_not_a_writable_directory_exits_2_naming_it() throws IOException {
+        var file = Files.writeString(dir.resolve("a-file"), "not a directory");
+
+        var result = serve("      - {name: siem, type: file, path: '" + file + "'}\n");
+
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.err().strip()).startsWith("timestore: invalid configuration: audit.delivery.sinks[0].path: " + file
+                + " is not a writable directory");
+    }
+}
