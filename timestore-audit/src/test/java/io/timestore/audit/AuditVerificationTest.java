@@ -190,6 +190,13 @@ class AuditVerificationTest {
         for (long s = 1; s <= seq; s++) {
             purged.add(eventAt(db, s));
         }
+        // As Retention does: the tree nodes the purged seals carry stay, as rows.
+        db.asOwner("""
+                INSERT INTO audit_tree_nodes (tenant_id, level, idx, hash)
+                SELECT tenant_id, l, (seq >> l) - 1, substring(tree_hashes FROM 32 * l + 1 FOR 32)
+                FROM audit_seals, generate_series(0, octet_length(tree_hashes) / 32 - 1) AS l
+                WHERE tenant_id = 'acme' AND seq <= ?
+                """, seq);
         db.asOwner("DELETE FROM audit_seals WHERE tenant_id = 'acme' AND seq <= ?", seq);
         for (UUID id : purged) {
             db.asOwner("DELETE FROM audit_events WHERE event_id = ?", id);

@@ -3,6 +3,10 @@ package io.timestore.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.timestore.audit.chain.Sequencer;
+import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.retention.Retention;
+import io.timestore.audit.store.PostgresEventStore;
 import io.timestore.audit.tlog.CompactRange;
 import io.timestore.audit.tlog.InMemoryNodeStore;
 import io.timestore.audit.tlog.MissingNodes;
@@ -17,16 +21,19 @@ import io.timestore.audit.tlog.TreeProofs;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.threeten.extra.MutableClock;
 
 /**
- * The tree-node table of {@code io.timestore.audit.tlog} against a real PostgreSQL, as the runtime
- * role under row-level security: proofs from it equal those from memory, a partition sees only its
- * own nodes, and stored nodes cannot change.
+ * The tree-node storage of {@code io.timestore.audit.tlog} against a real PostgreSQL, as the runtime
+ * role under row-level security: proofs from it equal those from memory, whether the nodes are rows
+ * or travel in the seals, a partition sees only its own nodes, and stored nodes cannot change.
  */
 @ExtendWith(EmbeddedPostgresExtension.class)
 class PostgresNodeStoreTest {
@@ -89,6 +96,46 @@ class PostgresNodeStoreTest {
             return null;
         });
         assertThat(db.count("SELECT count(*) FROM audit_tree_nodes WHERE tenant_id = 'acme'")).isEqualTo(2 * 300 - Integer.bitCount(300));
+    }
+
+    @Test
+    void the_nodes_the_sequencer_seals_travel_in_the_seal_rows_and_read_as_rows_do_before_and_after_retention_moves_them(
+            AuditDatabase db) {
+        var events = Events.events("acme", 37);
+        new PostgresEventStore(db.runtime(), new AuditJson()).append(events);
+        var clock = MutableClock.of(Events.T0, ZoneOffset.UTC);
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(10, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            Sequencers.round(sequencer);
+        }
+        var expected = new InMemoryNodeStore();
+        expected.write(CompactRange.empty()
+                .appendAll(events.stream().map(e -> Rfc6962.leafHash(CanonicalEncoding.encode(e))).toList()).completed());
+        assertThat(db.count("SELECT count(*) FROM audit_tree_nodes")).as("sealing writes no node rows").isZero();
+        assertThat(db.count("SELECT sum(octet_length(tree_hashes)) / 32 FROM audit_seals WHERE tenant_id = 'acme'"))
+                .as("every node once, in the seal of the leaf that completed it").isEqualTo(2 * 37 - Integer.bitCount(37));
+        assertSameProofs(db, expected, 37);
+
+        var retention = new Retention(db.owner(), new CheckpointSigner(Sequencers.KEY, new TickingClock(Events.T0)), 8);
+        retention.purge("acme", Events.T0.plus(Duration.ofDays(1)), 20).orElseThrow();
+
+        assertThat(db.count("SELECT min(seq) FROM audit_seals WHERE tenant_id = 'acme'")).isEqualTo(21);
+        assertThat(db.count("SELECT count(*) FROM audit_tree_nodes WHERE tenant_id = 'acme'")).as("the purged seals' nodes, as rows")
+                .isEqualTo(2 * 20 - Integer.bitCount(20));
+        assertSameProofs(db, expected, 37);
+    }
+
+    private static void assertSameProofs(AuditDatabase db, InMemoryNodeStore expected, long size) {
+        inTenant(db, "acme", store -> {
+            var stored = new TreeProofs(store);
+            var memory = new TreeProofs(expected);
+            assertThat(store.leafCount()).isEqualTo(size);
+            for (long n = 1; n <= size; n++) {
+                assertThat(stored.root(n)).isEqualTo(memory.root(n));
+                assertThat(stored.inclusion(n - 1, size)).isEqualTo(memory.inclusion(n - 1, size));
+                assertThat(stored.consistency(n, size)).isEqualTo(memory.consistency(n, size));
+            }
+            return null;
+        });
     }
 
     @Test

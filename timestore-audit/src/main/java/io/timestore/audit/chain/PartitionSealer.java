@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * the partition's transaction-scoped advisory lock (so two sequencers that both believe they lead —
  * during the seconds of a takeover — serialise instead of forking the chain), reads the head, takes
  * up to a batch of pending events in arrival order ({@link PendingQueue}), seals their canonical
- * bytes with {@link Chain}, inserts the seals, extends the partition's Merkle tree by the same bytes
- * ({@link PartitionTrees}) and, when due, signs checkpoints of both ({@link CheckpointSchedule}).
+ * bytes with {@link Chain}, extends the partition's Merkle tree by the same bytes ({@link PartitionTrees}),
+ * inserts the seals with the tree nodes each one's leaf completed and, when due, signs checkpoints of both ({@link CheckpointSchedule}).
  * The primary key {@code (tenant_id, seq)} is the last line of defence against a fork.
  *
  * <p>Leader state: used from the sequencer's thread only.
@@ -50,9 +50,9 @@ final class PartitionSealer {
             """;
     // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings.
     private static final String INSERT_SEALS = """
-            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash)
-            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash
-            FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash)
+            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash, tree_hashes)
+            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes
+            FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
             """;
 
     private final Chain chain = new Chain();
@@ -101,9 +101,11 @@ final class PartitionSealer {
             PendingQueue.Taken taken = queue.take(sql.take, sql.eventsWithoutBytes, tenant);
             if (taken.size() > 0) {
                 var batch = chain.sealCanonical(head, taken.canonical());
-                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals());
-                // The tree grows by the same bytes, in the same order, in the same transaction.
-                tree = trees.extend(connection, tenant, tree, taken.canonical());
+                // The tree grows by the same bytes, in the same order, in the same transaction: its
+                // nodes travel in the seal rows.
+                var extension = PartitionTrees.extend(tree, taken.canonical());
+                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
+                tree = extension.range();
                 head = batch.head();
                 checkpoints.sealed(tenant);
             }
@@ -134,8 +136,8 @@ final class PartitionSealer {
         }
     }
 
-    private static void insertSeals(Connection connection, Statements sql, String tenant, List<UUID> eventIds, List<Seal> seals)
-            throws SQLException {
+    private static void insertSeals(Connection connection, Statements sql, String tenant, List<UUID> eventIds, List<Seal> seals,
+            List<byte[]> treeHashes) throws SQLException {
         int n = seals.size();
         Long[] seqs = new Long[n];
         byte[][] prevs = new byte[n][];
@@ -151,6 +153,7 @@ final class PartitionSealer {
         sql.insertSeals.setArray(3, connection.createArrayOf("uuid", eventIds.toArray()));
         sql.insertSeals.setArray(4, connection.createArrayOf("bytea", prevs));
         sql.insertSeals.setArray(5, connection.createArrayOf("bytea", hashes));
+        sql.insertSeals.setArray(6, connection.createArrayOf("bytea", treeHashes.toArray(byte[][]::new)));
         int inserted = sql.insertSeals.executeUpdate();
         if (inserted != n) {
             throw new IllegalStateException("expected to seal %d events of %s, inserted %d seals".formatted(n, tenant, inserted));

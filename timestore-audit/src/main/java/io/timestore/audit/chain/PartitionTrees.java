@@ -17,12 +17,13 @@ import java.util.Objects;
 /**
  * The Merkle trees of the partitions (docs/transparency-log.md §1), extended in each sealing
  * transaction: leaf {@code seq - 1} is {@code SHA-256(0x00 || canonical bytes)} of the event sealed
- * at {@code seq}, and every node a batch completes is stored ({@link PostgresNodeStore}) with the
- * seals. The leader keeps each partition's compact range (its right edge, at most 63 hashes) in
+ * at {@code seq}, and every node a batch completes travels in the seal of the leaf that completed
+ * it ({@link Extension}; read back through {@link PostgresNodeStore}). The leader keeps each partition's compact range (its right edge, at most 63 hashes) in
  * memory and reads it back from the stored nodes when it takes the lead or after a failed step.
  *
  * <p>A partition sealed before the tree existed (audit schema version 5) has fewer leaves than
- * seals: its tree is built, in the step's transaction, from the sealed events in seq order. That
+ * seals: its tree is built, in the step's transaction, from the sealed events in seq order, and
+ * those nodes are stored as rows (their seals are never updated). That
  * needs every sealed event since the tree's end; when retention purged some of them before the
  * tree was built, the step fails and says so (the partition cannot get a tree whose leaf index is
  * {@code seq - 1}).
@@ -68,15 +69,39 @@ final class PartitionTrees {
         return stored == size ? range : build(transaction, store, tenant, range, size);
     }
 
-    /** Appends the leaves of {@code canonical} (in seal order) and stores the nodes they complete. */
-    CompactRange extend(Connection transaction, String tenant, CompactRange range, List<byte[]> canonical) {
+    /**
+     * What sealing a batch adds to a partition's tree: the extended range, and for each sealed
+     * event (in seal order) the hashes its seal carries in {@code audit_seals.tree_hashes} (audit
+     * schema version 7): its leaf hash, then the hash of every node its leaf completed, lowest
+     * level first.
+     */
+    record Extension(CompactRange range, List<byte[]> sealHashes) {}
+
+    /**
+     * Appends the leaves of {@code canonical} (in seal order). Nothing is written here: the nodes
+     * travel in the seal rows the caller inserts in the same transaction.
+     */
+    static Extension extend(CompactRange range, List<byte[]> canonical) {
         List<TreeHash> leaves = new ArrayList<>(canonical.size());
         for (byte[] bytes : canonical) {
             leaves.add(Rfc6962.leafHash(bytes));
         }
         var appended = range.appendAll(leaves);
-        new PostgresNodeStore(transaction, tenant).write(appended.completed());
-        return appended.range();
+        List<byte[]> sealHashes = new ArrayList<>(canonical.size());
+        var completed = appended.completed();
+        int from = 0;
+        for (int i = 1; i <= completed.size(); i++) {
+            // A leaf (level 0) opens its seal's share: the leaf, then the nodes it completed.
+            if (i == completed.size() || completed.get(i).id().level() == 0) {
+                byte[] hashes = new byte[TreeHash.LENGTH * (i - from)];
+                for (int j = from; j < i; j++) {
+                    System.arraycopy(completed.get(j).hash().toBytes(), 0, hashes, TreeHash.LENGTH * (j - from), TreeHash.LENGTH);
+                }
+                sealHashes.add(hashes);
+                from = i;
+            }
+        }
+        return new Extension(appended.range(), sealHashes);
     }
 
     /** The step that extended {@code tenant}'s tree to {@code range} committed. */

@@ -43,6 +43,16 @@ public final class Retention {
                 SELECT tenant_id, event_id FROM audit_seals WHERE tenant_id = ? AND seq <= ? ORDER BY seq LIMIT ?) doomed
             WHERE e.tenant_id = doomed.tenant_id AND e.event_id = doomed.event_id
             """;
+    // The same batch as DELETE_SEALS, in the same transaction: the Merkle tree nodes its seals carry
+    // (audit schema version 7) move to audit_tree_nodes, so the tree stays whole. No ON CONFLICT: a
+    // node stored twice means something is wrong, and the purge stops rather than pick one.
+    private static final String KEEP_TREE_NODES = """
+            INSERT INTO audit_tree_nodes (tenant_id, level, idx, hash)
+            SELECT s.tenant_id, l.level, (s.seq >> l.level) - 1, substring(s.tree_hashes FROM 32 * l.level + 1 FOR 32)
+            FROM (SELECT tenant_id, seq, tree_hashes FROM audit_seals WHERE tenant_id = ? AND seq <= ? ORDER BY seq LIMIT ?) s
+            CROSS JOIN LATERAL generate_series(0, octet_length(s.tree_hashes) / 32 - 1) AS l(level)
+            WHERE s.tree_hashes IS NOT NULL
+            """;
     private static final String DELETE_SEALS = """
             DELETE FROM audit_seals WHERE ctid IN (
                 SELECT ctid FROM audit_seals WHERE tenant_id = ? AND seq <= ? ORDER BY seq LIMIT ?)
@@ -126,6 +136,7 @@ public final class Retention {
                     lock(connection, tenantId);
                     // Events first: their batch is chosen through the seals, which go second.
                     deleted += delete(connection, DELETE_EVENTS, tenantId, plan.throughSeq());
+                    delete(connection, KEEP_TREE_NODES, tenantId, plan.throughSeq());
                     seals = delete(connection, DELETE_SEALS, tenantId, plan.throughSeq());
                     connection.commit();
                 } catch (SQLException | RuntimeException e) {
@@ -222,6 +233,7 @@ public final class Retention {
         }
     }
 
+    /** Runs one batch statement of the purge (a delete, or the copy of the tree nodes before one). */
     private int delete(Connection connection, String sql, String tenantId, long throughSeq) throws SQLException {
         try (var statement = connection.prepareStatement(sql)) {
             statement.setString(1, tenantId);

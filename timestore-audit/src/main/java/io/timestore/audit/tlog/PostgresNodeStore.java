@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One partition's {@link NodeStore} in the table {@code audit_tree_nodes} (audit schema version 5,
- * {@code io.timestore.audit.store.AuditSchema}), inside
+ * One partition's {@link NodeStore} in PostgreSQL ({@code io.timestore.audit.store.AuditSchema}),
+ * inside the caller's transaction. A node is stored in one of two places: in the seal of the leaf
+ * that completed it ({@code audit_seals.tree_hashes}, audit schema version 7, written by the
+ * sequencer with the seal), or as a row of {@code audit_tree_nodes} (version 5: the nodes built for
+ * events sealed before the tree existed, and those retention copied out of the seals it deleted).
+ * Reads look in both; {@link #write} writes rows. In
  * the caller's transaction: the caller has set the transaction's {@code app.tenant_id} to the
  * partition, or {@code app.platform} to {@code on} (the sequencer), so row-level security applies.
  * A read is one statement, whatever the number of nodes; a write is one statement.
@@ -20,14 +24,21 @@ import java.util.Objects;
  * transaction, one thread.
  */
 public final class PostgresNodeStore implements NodeStore {
-    private static final String LEAF_COUNT =
-            "SELECT coalesce(max(idx) + 1, 0) FROM audit_tree_nodes WHERE tenant_id = ? AND level = 0";
-    // tenant_id is repeated although RLS filters on it: the planner can then use the primary key,
-    // and the query stays correct if a policy were ever dropped.
+    // The newest seal that carries tree hashes is found by walking the primary key backwards.
+    private static final String LEAF_COUNT = """
+            SELECT greatest(
+                (SELECT coalesce(max(idx) + 1, 0) FROM audit_tree_nodes WHERE tenant_id = ? AND level = 0),
+                (SELECT coalesce(max(seq), 0) FROM audit_seals WHERE tenant_id = ? AND tree_hashes IS NOT NULL))
+            """;
+    // tenant_id is repeated although RLS filters on it: the planner can then use the primary keys,
+    // and the query stays correct if a policy were ever dropped. Node (level, idx) was completed by
+    // the leaf of seq (idx + 1) << level, whose seal carries it at bytes 32 * level + 1 onwards.
     private static final String READ = """
-            SELECT t.hash
+            SELECT coalesce(t.hash, substring(s.tree_hashes FROM 32 * n.level + 1 FOR 32))
             FROM unnest(?::int2[], ?::int8[]) WITH ORDINALITY AS n(level, idx, position)
             LEFT JOIN audit_tree_nodes t ON t.tenant_id = ? AND t.level = n.level AND t.idx = n.idx
+            LEFT JOIN audit_seals s ON s.tenant_id = ? AND s.seq = (n.idx + 1) << n.level::int
+                AND octet_length(s.tree_hashes) > 32 * n.level
             ORDER BY n.position
             """;
     // The outer SELECT sees the table as it was before this statement's INSERT: exactly the nodes
@@ -63,6 +74,7 @@ public final class PostgresNodeStore implements NodeStore {
     public long leafCount() {
         try (var statement = transaction.prepareStatement(LEAF_COUNT)) {
             statement.setString(1, tenantId);
+            statement.setString(2, tenantId);
             try (var rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);
@@ -81,6 +93,7 @@ public final class PostgresNodeStore implements NodeStore {
             statement.setArray(1, levels(ids.stream().map(NodeId::level).toList()));
             statement.setArray(2, transaction.createArrayOf("int8", ids.stream().map(NodeId::index).toArray()));
             statement.setString(3, tenantId);
+            statement.setString(4, tenantId);
             List<TreeHash> hashes = new ArrayList<>(ids.size());
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {

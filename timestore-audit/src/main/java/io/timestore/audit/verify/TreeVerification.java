@@ -13,6 +13,7 @@ import io.timestore.audit.tlog.NoteVerifiers;
 import io.timestore.audit.tlog.PostgresNodeStore;
 import io.timestore.audit.tlog.PostgresTreeCheckpoints;
 import io.timestore.audit.tlog.Rfc6962;
+import io.timestore.audit.tlog.StoredNodes;
 import io.timestore.audit.tlog.TreeCheckpoint;
 import io.timestore.audit.tlog.TreeHash;
 import io.timestore.audit.tlog.TreeProofs;
@@ -44,14 +45,6 @@ final class TreeVerification {
             LEFT JOIN audit_events e ON e.tenant_id = s.tenant_id AND e.event_id = s.event_id
             WHERE s.tenant_id = ? ORDER BY s.seq
             """;
-    private static final String LEAVES = """
-            SELECT idx, hash FROM audit_tree_nodes WHERE tenant_id = ? AND level = 0 AND idx >= ? ORDER BY idx
-            """;
-    // Post-order: a node right after the last leaf it covers, parents after children; the order in
-    // which appending leaves completes nodes (CompactRange.append).
-    private static final String NODES = """
-            SELECT level, idx, hash FROM audit_tree_nodes WHERE tenant_id = ? ORDER BY (idx + 1) << level::int, level
-            """;
 
     /** A finding: the reason, the seq it is reported at, and the explanation. */
     record Finding(Reason reason, long seq, String message) {}
@@ -79,22 +72,20 @@ final class TreeVerification {
 
     private Finding leaves(Connection snapshot, String tenantId, long firstSeq) throws SQLException {
         var encoding = new CanonicalEncoding();
-        try (var events = snapshot.prepareStatement(EVENTS); var leaves = snapshot.prepareStatement(LEAVES)) {
+        try (var events = snapshot.prepareStatement(EVENTS)) {
             events.setFetchSize(2000);
             events.setString(1, tenantId);
-            leaves.setFetchSize(2000);
-            leaves.setString(1, tenantId);
-            leaves.setLong(2, Math.max(0, firstSeq - 1));
-            try (var eventRows = events.executeQuery(); var leafRows = leaves.executeQuery()) {
+            try (var eventRows = events.executeQuery(); var leaves = StoredNodes.leaves(snapshot, tenantId, firstSeq - 1)) {
                 while (eventRows.next()) {
                     long seq = eventRows.getLong(1);
-                    if (!leafRows.next() || leafRows.getLong(1) != seq - 1) {
+                    Node stored = leaves.next();
+                    if (stored == null || stored.id().index() != seq - 1) {
                         return new Finding(Reason.TREE_LEAF_MISMATCH, seq, "the tree has no leaf for the event sealed at seq %d".formatted(seq));
                     }
                     // The chain verified first: every sealed event is present and parses.
                     encoding.write(json.read(eventRows.getString(2)));
                     TreeHash leaf = Rfc6962.leafHash(Arrays.copyOf(encoding.buffer(), encoding.length()));
-                    if (!Arrays.equals(leaf.toBytes(), leafRows.getBytes(2))) {
+                    if (!leaf.equals(stored.hash())) {
                         return new Finding(Reason.TREE_LEAF_MISMATCH, seq,
                                 "the tree's leaf %d is not SHA-256(0x00 || canonical bytes) of the event sealed at seq %d".formatted(seq - 1, seq));
                     }
@@ -113,34 +104,30 @@ final class TreeVerification {
     private static Finding nodes(Connection snapshot, String tenantId, long size) throws SQLException {
         CompactRange range = CompactRange.empty();
         Iterator<Node> expected = Collections.emptyIterator();
-        try (var statement = snapshot.prepareStatement(NODES)) {
-            statement.setFetchSize(10_000);
-            statement.setString(1, tenantId);
-            try (var rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    var id = new NodeId(rows.getInt(1), rows.getLong(2));
-                    TreeHash hash = TreeHash.of(rows.getBytes(3));
-                    if (id.level() == 0) {
-                        if (expected.hasNext() || id.index() != range.size()) {
-                            return missing(expected.hasNext() ? expected.next().id() : NodeId.leaf(range.size()));
-                        }
-                        var appended = range.append(hash);
-                        range = appended.range();
-                        expected = appended.completed().subList(1, appended.completed().size()).iterator();
-                    } else {
-                        if (!expected.hasNext()) {
-                            return new Finding(Reason.TREE_INCOMPLETE, Math.min(id.begin(), size) + 1,
-                                    "the tree holds the node %s, which no complete subtree of its leaves has".formatted(id));
-                        }
-                        Node want = expected.next();
-                        if (!want.id().equals(id)) {
-                            return missing(want.id());
-                        }
-                        if (!want.hash().equals(hash)) {
-                            return new Finding(Reason.TREE_NODE_MISMATCH, id.begin() + 1,
-                                    "the tree's node (%d, %d) is not SHA-256(0x01 || left || right) of its stored children"
-                                            .formatted(id.level(), id.index()));
-                        }
+        try (var stored = StoredNodes.all(snapshot, tenantId)) {
+            for (Node node = stored.next(); node != null; node = stored.next()) {
+                var id = node.id();
+                TreeHash hash = node.hash();
+                if (id.level() == 0) {
+                    if (expected.hasNext() || id.index() != range.size()) {
+                        return missing(expected.hasNext() ? expected.next().id() : NodeId.leaf(range.size()));
+                    }
+                    var appended = range.append(hash);
+                    range = appended.range();
+                    expected = appended.completed().subList(1, appended.completed().size()).iterator();
+                } else {
+                    if (!expected.hasNext()) {
+                        return new Finding(Reason.TREE_INCOMPLETE, Math.min(id.begin(), size) + 1,
+                                "the tree holds the node %s, which no complete subtree of its leaves has".formatted(id));
+                    }
+                    Node want = expected.next();
+                    if (!want.id().equals(id)) {
+                        return missing(want.id());
+                    }
+                    if (!want.hash().equals(hash)) {
+                        return new Finding(Reason.TREE_NODE_MISMATCH, id.begin() + 1,
+                                "the tree's node (%d, %d) is not SHA-256(0x01 || left || right) of its stored children"
+                                        .formatted(id.level(), id.index()));
                     }
                 }
             }

@@ -27,7 +27,8 @@ final class AuditTrailMigration extends BaseJavaMigration {
                 new AuditTrailMigration("V13__audit_pending_canonical_bytes", 3),
                 new AuditTrailMigration("V15__audit_policies_read_the_tenant_once", 4),
                 new AuditTrailMigration("V23__audit_merkle_trees", 5),
-                new AuditTrailMigration("V24__audit_delivery_cursors", 6));
+                new AuditTrailMigration("V24__audit_delivery_cursors", 6),
+                new AuditTrailMigration("V33__audit_tree_hashes_in_seals", 7));
         if (migrations.size() != AuditSchema.LATEST) {
             throw new IllegalStateException("the audit library has schema scripts without a migration");
         }

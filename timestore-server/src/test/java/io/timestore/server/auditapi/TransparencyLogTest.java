@@ -137,7 +137,9 @@ class TransparencyLogTest {
         leafy.eventsSealed(4);
         String second = leafy.eventAt(2, leafy.checkpoint().size());
 
-        tamper("UPDATE audit_tree_nodes SET hash = sha256('forged') WHERE tenant_id = 'leafy' AND level = 0 AND idx = 0");
+        // Leaf 0 travels in the seal of seq 1, as its first 32 bytes of tree hashes.
+        tamper("UPDATE audit_seals SET tree_hashes = overlay(tree_hashes PLACING sha256('forged') FROM 1 FOR 32)"
+                + " WHERE tenant_id = 'leafy' AND seq = 1");
 
         assertVerifyFails(leafy, "tree_leaf_mismatch", 1);
         // Leaf 0 is leaf 1's sibling: its receipt's path now leads to another root than the signed one.
@@ -151,7 +153,9 @@ class TransparencyLogTest {
         nodey.eventsSealed(4);
         String third = nodey.eventAt(3, nodey.checkpoint().size());
 
-        tamper("UPDATE audit_tree_nodes SET hash = sha256('forged') WHERE tenant_id = 'nodey' AND level = 1 AND idx = 0");
+        // Node (1, 0) was completed by leaf 1: the seal of seq 2 carries it after its leaf hash.
+        tamper("UPDATE audit_seals SET tree_hashes = overlay(tree_hashes PLACING sha256('forged') FROM 33 FOR 32)"
+                + " WHERE tenant_id = 'nodey' AND seq = 2");
 
         assertVerifyFails(nodey, "tree_node_mismatch", 1);
         var receipt = nodey.receipt(third);
