@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Owns one platform thread, started by {@link #start()}, stopped by {@link #close()}.
  *
- * <p>Just over 400 lines because {@link Settings}, {@link Observer} and {@link Round} (about 75
+ * <p>Close to 400 lines because {@link Settings}, {@link Observer} and {@link Round} (about 75
  * lines of documented public API that the server's configuration and metrics use) live here; the
  * class's own logic is the loop and the leadership only.
  */
