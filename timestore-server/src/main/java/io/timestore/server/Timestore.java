@@ -94,6 +94,7 @@ import io.timestore.server.signingkeys.NonceRecords;
 import io.timestore.server.signingkeys.SigningKeyRecords;
 import io.timestore.server.signingkeys.SigningKeyRoutes;
 import io.timestore.server.signingkeys.SigningKeyService;
+import io.timestore.server.tenants.TenantChangeListener;
 import io.timestore.server.tenants.TenantRoutes;
 import io.timestore.server.tenants.TenantService;
 import io.timestore.server.tenants.TenantStatuses;
@@ -141,6 +142,7 @@ public final class Timestore implements AutoCloseable {
     private final DeliveryLoop delivery;
     private final List<DeliveryTarget> sinks;
     private final LastUsedBatcher lastUsed;
+    private final TenantChangeListener tenantChanges;
     private final PointsRetention retention;
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
@@ -153,7 +155,7 @@ public final class Timestore implements AutoCloseable {
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
                       AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges, DeliveryLoop delivery, List<DeliveryTarget> sinks,
-                      LastUsedBatcher lastUsed, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
+                      LastUsedBatcher lastUsed, TenantChangeListener tenantChanges, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
                       Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams) {
         this.tls = tls;
         this.tracing = tracing;
@@ -167,6 +169,7 @@ public final class Timestore implements AutoCloseable {
         this.database = database;
         this.auditRecorder = auditRecorder;
         this.lastUsed = lastUsed;
+        this.tenantChanges = tenantChanges;
         this.retention = retention;
         this.http = http;
         this.devIssuer = devIssuer;
@@ -293,6 +296,9 @@ public final class Timestore implements AutoCloseable {
                     new SignedRequestVerifier(signingKeys, new NonceRecords(transactions, clock), clock, auth.signedRequestWindow()));
             var tenantStatuses = new TenantStatuses(transactions, clock, auth.caches().tenantStatusTtl(),
                     auth.caches().tenantStatusMaxEntries());
+            // A tenant changed through another instance takes effect here at once (docs/scaling.md).
+            var tenantChanges = new TenantChangeListener(database.runtimeDataSource(), tenantStatuses, TenantChangeListener.RETRY).start();
+            closeOnFailure.addFirst(tenantChanges);
             var gate = new Gate(authenticator, new TenantResolver(tenantStatuses),
                     auth.authorization().mode() == io.timestore.security.authz.AuthMode.LEGACY
                             && auth.authorization().unauthenticatedIngest(),
@@ -343,7 +349,7 @@ public final class Timestore implements AutoCloseable {
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, retention, http, devIssuer,
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, tenantChanges, retention, http, devIssuer,
                     settings.http().host(), tls, tracing, auditStreams);
             if (tls.isEmpty()) {
                 log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
@@ -446,6 +452,7 @@ public final class Timestore implements AutoCloseable {
                 retentionJob.close();
                 schemaChanges.close();
                 lastUsed.close();
+                tenantChanges.close();
                 retention.close();
                 auditStreams.close();
             } finally {

@@ -6,6 +6,7 @@ import io.timestore.audit.checkpoint.Checkpoint;
 import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.checkpoint.CheckpointStore;
+import io.timestore.audit.cluster.Leadership;
 import io.timestore.audit.store.PlatformPath;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * decides when a checkpoint is due, signs it and stores it.
  *
  * <p><b>Leadership.</b> Any number of server instances run a sequencer; one leads. The leader holds
- * the session advisory lock {@link #LEADER_LOCK} on a dedicated connection for as long as it leads.
+ * the session advisory lock {@link #LEADER_LOCK} on a dedicated connection for as long as it leads
+ * (a {@link Leadership}).
  * The others try again every {@code leaderRetry}. When the leader's connection dies (the process
  * was killed, the network dropped), PostgreSQL releases the lock and the next attempt of another
  * instance wins. A leader that notices its lock connection is gone steps down before its next round.
@@ -47,7 +49,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Owns one platform thread, started by {@link #start()}, stopped by {@link #close()}.
  *
- * <p>Just over 400 lines because {@link Settings}, {@link Observer} and {@link Round} (about 75
+ * <p>Close to 400 lines because {@link Settings}, {@link Observer} and {@link Round} (about 75
  * lines of documented public API that the server's configuration and metrics use) live here; the
  * class's own logic is the loop and the leadership only.
  */
@@ -62,8 +64,6 @@ public final class Sequencer implements AutoCloseable {
      */
     public static final int PARTITION_LOCK_CLASS = 0x74736175;
 
-    private static final String TRY_LEAD = "SELECT pg_try_advisory_lock(?)";
-    private static final String RELEASE_LEAD = "SELECT pg_advisory_unlock(?)";
     private static final String BACKLOG = """
             SELECT tenant_id, count(*), extract(epoch FROM clock_timestamp() - min(recorded_at))
             FROM audit_pending GROUP BY tenant_id ORDER BY min(arrival)
@@ -142,7 +142,7 @@ public final class Sequencer implements AutoCloseable {
      */
     public record Round(boolean leader, long sealed, int checkpoints) {}
 
-    private final DataSource dataSource;
+    private final Leadership lead;
     private final java.security.PublicKey publicKey;
     private final InstantSource clock;
     private final Settings settings;
@@ -153,7 +153,6 @@ public final class Sequencer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean leader;
-    private Connection leaderConnection;
 
     /**
      * @param dataSource connections as the runtime role; one is held while leading
@@ -164,7 +163,7 @@ public final class Sequencer implements AutoCloseable {
      */
     public Sequencer(DataSource dataSource, AuditJson json, CheckpointSigner signer, java.security.PublicKey publicKey,
             String logName, InstantSource clock, Settings settings, Observer observer) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.lead = new Leadership(Objects.requireNonNull(dataSource, "dataSource"), LEADER_LOCK);
         Objects.requireNonNull(json, "json");
         Objects.requireNonNull(signer, "signer");
         this.publicKey = Objects.requireNonNull(publicKey, "publicKey");
@@ -246,7 +245,7 @@ public final class Sequencer implements AutoCloseable {
         int checkpoints = 0;
         // Sealing runs on the connection that holds the lead: if it dies, the lead and the work
         // end together, and its statements stay prepared (binary results) from round to round.
-        Connection connection = leaderConnection;
+        Connection connection = lead.connection();
         try {
             connection.setAutoCommit(false);
             try (var statements = new PartitionSealer.Statements(connection)) {
@@ -306,37 +305,18 @@ public final class Sequencer implements AutoCloseable {
 
     /** Checks or takes the lead; true while this instance leads. */
     private boolean holdLead() {
-        if (leaderConnection != null) {
-            boolean alive;
-            try {
-                alive = leaderConnection.isValid(5);
-            } catch (SQLException e) {
-                alive = false;
-            }
-            if (alive) {
+        if (lead.isHeld()) {
+            if (lead.isAlive()) {
                 return true;
             }
             log.warn("audit sequencer lost its leader connection; stepping down");
             stepDown();
         }
-        Connection candidate = null;
         try {
-            candidate = dataSource.getConnection();
-            candidate.setAutoCommit(true);
-            boolean won;
-            try (var statement = candidate.prepareStatement(TRY_LEAD)) {
-                statement.setLong(1, LEADER_LOCK);
-                try (var rows = statement.executeQuery()) {
-                    won = rows.next() && rows.getBoolean(1);
-                }
-            }
-            if (!won) {
-                candidate.close();
+            if (!lead.tryAcquire()) {
                 return false;
             }
-            leaderConnection = candidate;
-            candidate = null;
-            CheckpointStore.registerKey(leaderConnection, publicKey);
+            CheckpointStore.registerKey(lead.connection(), publicKey);
             recoverUnsigned();
             leader = true;
             log.info("audit sequencer took the lead");
@@ -344,7 +324,6 @@ public final class Sequencer implements AutoCloseable {
             return true;
         } catch (SQLException | RuntimeException e) {
             observer.failed("taking the lead", e);
-            closeQuietly(candidate);
             stepDown();
             return false;
         }
@@ -353,7 +332,7 @@ public final class Sequencer implements AutoCloseable {
     /** After taking the lead: every chain signed short of its head gets a checkpoint within the interval. */
     private void recoverUnsigned() throws SQLException {
         sealer.forgetHeads();
-        var connection = leaderConnection;
+        var connection = lead.connection();
         connection.setAutoCommit(false);
         try {
             PlatformPath.enter(connection);
@@ -365,39 +344,18 @@ public final class Sequencer implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives the lead back ({@link Leadership#release()}: a pooled connection would otherwise keep
+     * it for whoever borrows it next) and forgets what only the leader may know.
+     */
     private void stepDown() {
         boolean was = leader;
         leader = false;
-        releaseLead(leaderConnection);
-        closeQuietly(leaderConnection);
-        leaderConnection = null;
+        lead.release();
         schedule.clear();
         sealer.forgetHeads();
         if (was) {
             observer.leadership(false);
-        }
-    }
-
-    /**
-     * Gives the session lock back before the connection goes: a pooled connection is not closed
-     * but returned to its pool, and would otherwise keep the lead for whoever borrows it next,
-     * so no sequencer could lead until the pool retired it. A dead connection has lost the lock
-     * with its session already.
-     */
-    private static void releaseLead(Connection connection) {
-        if (connection == null) {
-            return;
-        }
-        try {
-            connection.rollback();
-        } catch (SQLException ignored) {
-            // Not in a transaction, or broken: the unlock below tells.
-        }
-        try (var statement = connection.prepareStatement(RELEASE_LEAD)) {
-            statement.setLong(1, LEADER_LOCK);
-            statement.execute();
-        } catch (SQLException broken) {
-            // The session is gone, and its lock with it.
         }
     }
 
@@ -406,16 +364,6 @@ public final class Sequencer implements AutoCloseable {
             connection.rollback();
         } catch (SQLException ignored) {
             // The connection is broken; the round's next statement reports it.
-        }
-    }
-
-    private static void closeQuietly(Connection connection) {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // Closing a dead connection: nothing left to release.
-            }
         }
     }
 

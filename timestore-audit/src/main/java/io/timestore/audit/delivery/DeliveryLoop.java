@@ -1,7 +1,7 @@
 package io.timestore.audit.delivery;
 
 import io.timestore.audit.AuditEvent;
-import java.sql.Connection;
+import io.timestore.audit.cluster.Leadership;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * durable cursor ({@link DeliveryStore}) only after its sink returned.
  *
  * <p><b>Leadership.</b> Like the sequencer, any number of instances run a loop and one leads: the
- * leader holds the session advisory lock {@link #LEADER_LOCK} on a dedicated connection; the others
+ * leader holds the session advisory lock {@link #LEADER_LOCK} on a dedicated connection (a
+ * {@link Leadership}); the others
  * try again every {@code leaderRetry}. A leader whose lock connection died stops its workers. Two
  * instances can briefly both deliver (the old leader finishing a batch): delivery is at-least-once
  * anyway, and a cursor never moves back.
@@ -116,7 +117,7 @@ public final class DeliveryLoop implements AutoCloseable {
         Observer NONE = new Observer() {};
     }
 
-    private final DataSource dataSource;
+    private final Leadership lead;
     private final DeliveryStore store;
     private final DeliveryTargets targets;
     private final Settings settings;
@@ -127,7 +128,6 @@ public final class DeliveryLoop implements AutoCloseable {
     private final Map<String, Worker> stopping = new HashMap<>();
     private volatile boolean closed;
     private volatile boolean leader;
-    private Connection leaderConnection;
 
     /**
      * @param dataSource runtime-role connections: one is held while leading, the store borrows others briefly
@@ -135,7 +135,7 @@ public final class DeliveryLoop implements AutoCloseable {
      * @param targets    asked every round
      */
     public DeliveryLoop(DataSource dataSource, DeliveryStore store, DeliveryTargets targets, Settings settings, Observer observer) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.lead = new Leadership(Objects.requireNonNull(dataSource, "dataSource"), LEADER_LOCK);
         this.store = Objects.requireNonNull(store, "store");
         this.targets = Objects.requireNonNull(targets, "targets");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -285,42 +285,23 @@ public final class DeliveryLoop implements AutoCloseable {
 
     /** Checks or takes the lead; true while this instance leads. */
     private boolean holdLead() {
-        if (leaderConnection != null) {
-            boolean alive;
-            try {
-                alive = leaderConnection.isValid(5);
-            } catch (SQLException e) {
-                alive = false;
-            }
-            if (alive) {
+        if (lead.isHeld()) {
+            if (lead.isAlive()) {
                 return true;
             }
             log.warn("audit delivery lost its leader connection; stepping down");
             stepDown();
         }
-        Connection candidate = null;
         try {
-            candidate = dataSource.getConnection();
-            candidate.setAutoCommit(true);
-            boolean won;
-            try (var statement = candidate.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-                statement.setLong(1, LEADER_LOCK);
-                try (var rows = statement.executeQuery()) {
-                    won = rows.next() && rows.getBoolean(1);
-                }
-            }
-            if (!won) {
-                candidate.close();
+            if (!lead.tryAcquire()) {
                 return false;
             }
-            leaderConnection = candidate;
             leader = true;
             log.info("audit delivery took the lead");
             observer.leadership(true);
             return true;
         } catch (SQLException | RuntimeException e) {
             observer.error("taking the delivery lead", e);
-            closeQuietly(candidate);
             return false;
         }
     }
@@ -328,30 +309,9 @@ public final class DeliveryLoop implements AutoCloseable {
     private void stepDown() {
         boolean was = leader;
         leader = false;
-        var connection = leaderConnection;
-        leaderConnection = null;
-        if (connection != null) {
-            // A pooled connection goes back to its pool: give the session lock back first.
-            try (var statement = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                statement.setLong(1, LEADER_LOCK);
-                statement.execute();
-            } catch (SQLException broken) {
-                // The session is gone, and its lock with it.
-            }
-            closeQuietly(connection);
-        }
+        lead.release();
         if (was) {
             observer.leadership(false);
-        }
-    }
-
-    private static void closeQuietly(Connection connection) {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // Nothing left to release.
-            }
         }
     }
 

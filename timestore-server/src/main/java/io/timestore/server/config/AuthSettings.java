@@ -82,6 +82,11 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
                 replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches);
     }
 
+    public AuthSettings withCaches(AuthCaches replacement) {
+        return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, replacement);
+    }
+
     /** The verifier's settings, trusting the configured issuers plus {@code extra} (the dev issuer). */
     public JwtSettings jwt(List<TrustedIssuer> extra) {
         var all = new ArrayList<>(issuers);

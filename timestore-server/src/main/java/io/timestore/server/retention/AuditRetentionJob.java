@@ -8,6 +8,7 @@ import io.timestore.audit.AuditEvent;
 import io.timestore.audit.Details;
 import io.timestore.audit.EventIds;
 import io.timestore.audit.Severity;
+import io.timestore.audit.cluster.Leadership;
 import io.timestore.audit.retention.Retention;
 import io.timestore.audit.store.EventStore;
 import io.timestore.server.db.Transactions;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Purges audit events past their tenant's retention (default {@code audit.retention-days}, a
  * tenant may have its own; a tenant under legal hold is never purged). Runs on a schedule on one
- * instance at a time (a PostgreSQL advisory lock), and each purge is itself recorded as an audit
+ * instance at a time (a PostgreSQL advisory lock taken per run, {@link Leadership#runExclusively}), and each purge is itself recorded as an audit
  * event in the purged partition, after the purge boundary so it is kept.
  *
  * <p><b>Delivery holds retention back</b> (docs/audit-delivery.md): nothing is purged past what
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditRetentionJob implements AutoCloseable {
     /** The advisory lock that makes one instance the purger. */
-    static final long LEADER_LOCK = 0x7473_7265_7465_6e74L;
+    public static final long LEADER_LOCK = 0x7473_7265_7465_6e74L;
     private static final Logger log = LoggerFactory.getLogger(AuditRetentionJob.class);
     private static final String POLICIES = "SELECT id, audit_retention_days, legal_hold FROM tenants";
 
@@ -64,12 +65,14 @@ public final class AuditRetentionJob implements AutoCloseable {
     public record Outcome(String partition, Instant cutoff, long fromSeq, long throughSeq, long events, boolean dryRun) {}
 
     private final Retention retention;
-    private final DataSource runtime;
+    private final Leadership purger;
     private final Transactions transactions;
     private final EventStore sink;
     private final int defaultDays;
     private final InstantSource clock;
     private final Counter purged;
+    private final Counter ran;
+    private final Counter skipped;
     private final DeliveryHold hold;
     private final Optional<Duration> maxHold;
     private final AtomicLong lastRun = new AtomicLong();
@@ -90,7 +93,7 @@ public final class AuditRetentionJob implements AutoCloseable {
                              int defaultDays, InstantSource clock, MeterRegistry registry, DeliveryHold hold,
                              Optional<Duration> maxHold) {
         this.retention = retention;
-        this.runtime = runtime;
+        this.purger = new Leadership(runtime, LEADER_LOCK);
         this.transactions = transactions;
         this.sink = sink;
         this.defaultDays = defaultDays;
@@ -99,6 +102,8 @@ public final class AuditRetentionJob implements AutoCloseable {
         this.maxHold = maxHold;
         this.purged = Counter.builder("timestore.audit.purged").description("Audit events removed by retention")
                 .register(registry);
+        this.ran = runs(registry, "ran");
+        this.skipped = runs(registry, "skipped");
         Gauge.builder("timestore.audit.purge.last.run.timestamp.seconds", lastRun, AtomicLong::get)
                 .description("When the retention job last completed a run (Unix seconds)").register(registry);
         Gauge.builder("timestore.audit.retention.held.events", held, AtomicLong::get)
@@ -123,27 +128,19 @@ public final class AuditRetentionJob implements AutoCloseable {
      * another instance holds the purger lock.
      */
     public Optional<List<Outcome>> run(boolean dryRun, String... partitions) {
-        try (var connection = runtime.getConnection()) {
-            try (var lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-                lock.setLong(1, LEADER_LOCK);
-                try (var rows = lock.executeQuery()) {
-                    rows.next();
-                    if (!rows.getBoolean(1)) {
-                        return Optional.empty();
-                    }
-                }
-            }
-            try {
-                return Optional.of(runAsLeader(dryRun, partitions));
-            } finally {
-                try (var unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                    unlock.setLong(1, LEADER_LOCK);
-                    unlock.execute();
-                }
-            }
+        try {
+            var outcomes = purger.runExclusively(() -> runAsLeader(dryRun, partitions));
+            (outcomes.isPresent() ? ran : skipped).increment();
+            return outcomes;
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("audit retention could not take its lock (SQLState " + e.getSQLState() + ")", e);
         }
+    }
+
+    private static Counter runs(MeterRegistry registry, String outcome) {
+        return Counter.builder("timestore.audit.retention.runs").tag("outcome", outcome)
+                .description("Runs of the audit retention job: ran on this instance, or skipped because another instance held the purger lock")
+                .register(registry);
     }
 
     private List<Outcome> runAsLeader(boolean dryRun, String... only) {

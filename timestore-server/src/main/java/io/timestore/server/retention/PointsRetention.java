@@ -1,5 +1,6 @@
 package io.timestore.server.retention;
 
+import io.timestore.audit.cluster.Leadership;
 import io.timestore.security.TenantId;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.db.Transactions;
@@ -20,14 +21,13 @@ import org.slf4j.LoggerFactory;
  * Deletes points older than their dataset's {@code retention_days}, in bounded batches, one
  * transaction per batch in the owning tenant (row-level security stays in force). Queries
  * already hide such points; this reclaims the space. One instance runs at a time across servers:
- * a run holds a PostgreSQL session advisory lock and skips when another holds it.
+ * a run holds a PostgreSQL session advisory lock ({@link Leadership#runExclusively}) and skips
+ * when another holds it.
  */
 public final class PointsRetention implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PointsRetention.class);
     // "points-retention" as a 64-bit advisory lock key; distinct from the audit jobs' keys.
     private static final long LOCK_KEY = 0x7074735F72657431L;
-    private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(?)";
-    private static final String UNLOCK = "SELECT pg_advisory_unlock(?)";
     private static final String TENANTS = "SELECT id FROM tenants ORDER BY id";
     private static final String RETAINED = """
             SELECT id, retention_days FROM datasets WHERE tenant_id = ? AND retention_days IS NOT NULL ORDER BY id
@@ -40,14 +40,14 @@ public final class PointsRetention implements AutoCloseable {
 
     private record Retained(String dataset, int days) {}
 
-    private final DataSource dataSource;
+    private final Leadership runner;
     private final Transactions transactions;
     private final PointsSettings settings;
     private final InstantSource clock;
     private final ScheduledExecutorService scheduler;
 
     public PointsRetention(DataSource dataSource, Transactions transactions, PointsSettings settings, InstantSource clock) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.runner = new Leadership(Objects.requireNonNull(dataSource, "dataSource"), LOCK_KEY);
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -66,16 +66,8 @@ public final class PointsRetention implements AutoCloseable {
      * instance holds the lock.
      */
     public long runOnce() {
-        try (var lockConnection = dataSource.getConnection()) {
-            lockConnection.setAutoCommit(true);
-            if (!advisory(lockConnection, TRY_LOCK)) {
-                return -1;
-            }
-            try {
-                return purgeAll();
-            } finally {
-                advisory(lockConnection, UNLOCK);
-            }
+        try {
+            return runner.runExclusively(this::purgeAll).orElse(-1L);
         } catch (SQLException e) {
             throw new io.timestore.server.db.DatabaseFailure(e);
         }
@@ -152,12 +144,4 @@ public final class PointsRetention implements AutoCloseable {
         }
     }
 
-    private static boolean advisory(Connection connection, String sql) throws SQLException {
-        try (var statement = connection.prepareStatement(sql)) {
-            statement.setLong(1, LOCK_KEY);
-            try (var rows = statement.executeQuery()) {
-                return rows.next() && rows.getBoolean(1);
-            }
-        }
-    }
 }

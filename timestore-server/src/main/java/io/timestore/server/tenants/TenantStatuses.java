@@ -16,7 +16,8 @@ import java.util.Objects;
  * Caffeine cache timed by the injected clock) for {@code auth.tenant-status-cache-ttl}, default one
  * second, so a busy tenant costs one indexed lookup per second, not per request; a change made
  * through this server instance ({@link #forget}) takes effect at once, one made through another
- * instance within the cache time. Bounded by {@code auth.tenant-status-cache-size}, so unknown ids
+ * instance as soon as {@link TenantChangeListener} hears of it (at once), and within the cache time
+ * while it cannot listen. Bounded by {@code auth.tenant-status-cache-size}, so unknown ids
  * from bad requests cannot grow it without limit. Thread-safe.
  */
 public final class TenantStatuses implements TenantDirectory {
@@ -57,6 +58,11 @@ public final class TenantStatuses implements TenantDirectory {
     /** Drops the cached answer after a change, so this instance applies it to the next request. */
     public void forget(TenantId tenant) {
         cache.invalidate(tenant);
+    }
+
+    /** Drops every cached answer (after notifications of changes may have been missed). */
+    public void forgetAll() {
+        cache.invalidateAll();
     }
 
     private static long nanosSinceEpoch(Instant instant) {
