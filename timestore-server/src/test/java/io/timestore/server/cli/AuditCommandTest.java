@@ -105,6 +105,24 @@ class AuditCommandTest {
         assertVerifyFails("signy", "tree_checkpoint_bad_signature", forged.genuine().size());
     }
 
+    @Test
+    void verify_exits_3_naming_the_first_bad_seq_when_a_stored_node_was_deleted() throws Exception {
+        sealedEvents("holey", 4);
+        new LogTampering(server).deleteNode("holey", 1, 0);
+
+        assertVerifyFails("holey", "tree_incomplete", 1);
+    }
+
+    @Test
+    void verify_exits_3_when_the_whole_tree_was_deleted_but_its_signed_checkpoint_remains() throws Exception {
+        // Only a partition with neither nodes nor tree checkpoints counts as not built yet (sealed
+        // before the trees existed); here a checkpoint signed the tree, so its loss is tampering.
+        sealedEvents("treeless", 3);
+        new LogTampering(server).deleteTree("treeless");
+
+        assertVerifyFails("treeless", "tree_leaf_mismatch", 1);
+    }
+
     private static void sealedEvents(String tenant, int count) throws Exception {
         server.tenant(tenant);
         for (int i = 0; i < count; i++) {

@@ -41,6 +41,25 @@ public final class LogTampering {
         }
     }
 
+    /** Deletes the stored node {@code (level, index)} of {@code tenant}'s tree. */
+    public void deleteNode(String tenant, int level, long index) throws SQLException {
+        try (var superuser = superuser();
+             var delete = superuser.prepareStatement("DELETE FROM audit_tree_nodes WHERE tenant_id = ? AND level = ? AND idx = ?")) {
+            delete.setString(1, tenant);
+            delete.setInt(2, level);
+            delete.setLong(3, index);
+            assertThat(delete.executeUpdate()).as("the node (%d, %d) of %s is stored", level, index, tenant).isEqualTo(1);
+        }
+    }
+
+    /** Deletes every stored node of {@code tenant}'s tree, leaving its signed checkpoints. */
+    public void deleteTree(String tenant) throws SQLException {
+        try (var superuser = superuser(); var delete = superuser.prepareStatement("DELETE FROM audit_tree_nodes WHERE tenant_id = ?")) {
+            delete.setString(1, tenant);
+            assertThat(delete.executeUpdate()).as("%s has a tree", tenant).isPositive();
+        }
+    }
+
     /**
      * Replaces {@code tenant}'s latest signed tree checkpoint by one of the same origin and size over
      * another root, signed with a key of the forger's own; returns the genuine checkpoint.
