@@ -87,21 +87,7 @@ final class PartitionTrees {
             leaves.add(Rfc6962.leafHash(bytes));
         }
         var appended = range.appendAll(leaves);
-        List<byte[]> sealHashes = new ArrayList<>(canonical.size());
-        var completed = appended.completed();
-        int from = 0;
-        for (int i = 1; i <= completed.size(); i++) {
-            // A leaf (level 0) opens its seal's share: the leaf, then the nodes it completed.
-            if (i == completed.size() || completed.get(i).id().level() == 0) {
-                byte[] hashes = new byte[TreeHash.LENGTH * (i - from)];
-                for (int j = from; j < i; j++) {
-                    System.arraycopy(completed.get(j).hash().toBytes(), 0, hashes, TreeHash.LENGTH * (j - from), TreeHash.LENGTH);
-                }
-                sealHashes.add(hashes);
-                from = i;
-            }
-        }
-        return new Extension(appended.range(), sealHashes);
+        return new Extension(appended.range(), appended.hashesByLeaf());
     }
 
     /** The step that extended {@code tenant}'s tree to {@code range} committed. */

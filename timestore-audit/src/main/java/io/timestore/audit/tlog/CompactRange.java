@@ -32,6 +32,28 @@ public record CompactRange(long size, List<TreeHash> hashes) {
             Objects.requireNonNull(range, "range");
             completed = List.copyOf(completed);
         }
+
+        /**
+         * For each appended leaf, in order, the hashes it completed concatenated: its own hash, then
+         * one per node it completed, lowest level first (level {@code l} at bytes {@code 32 * l}).
+         * What the seal of that leaf carries (audit schema version 7, {@link PostgresNodeStore}).
+         */
+        public List<byte[]> hashesByLeaf() {
+            List<byte[]> shares = new ArrayList<>();
+            int from = 0;
+            for (int i = 1; i <= completed.size(); i++) {
+                // A leaf (level 0) opens the next share.
+                if (i == completed.size() || completed.get(i).id().level() == 0) {
+                    byte[] hashes = new byte[TreeHash.LENGTH * (i - from)];
+                    for (int j = from; j < i; j++) {
+                        System.arraycopy(completed.get(j).hash().toBytes(), 0, hashes, TreeHash.LENGTH * (j - from), TreeHash.LENGTH);
+                    }
+                    shares.add(hashes);
+                    from = i;
+                }
+            }
+            return shares;
+        }
     }
 
     /** The range of the empty tree. */

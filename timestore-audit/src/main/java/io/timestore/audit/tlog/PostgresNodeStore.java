@@ -25,7 +25,9 @@ import java.util.Objects;
  */
 public final class PostgresNodeStore implements NodeStore {
     // The newest seal that carries tree hashes is found by walking the primary key backwards.
-    private static final String LEAF_COUNT = """
+    // LEAF_COUNT and READ are public so a benchmark can EXPLAIN the statements the routes run:
+    // LEAF_COUNT takes the partition twice, READ levels, indexes and the partition twice.
+    public static final String LEAF_COUNT = """
             SELECT greatest(
                 (SELECT coalesce(max(idx) + 1, 0) FROM audit_tree_nodes WHERE tenant_id = ? AND level = 0),
                 (SELECT coalesce(max(seq), 0) FROM audit_seals WHERE tenant_id = ? AND tree_hashes IS NOT NULL))
@@ -33,7 +35,7 @@ public final class PostgresNodeStore implements NodeStore {
     // tenant_id is repeated although RLS filters on it: the planner can then use the primary keys,
     // and the query stays correct if a policy were ever dropped. Node (level, idx) was completed by
     // the leaf of seq (idx + 1) << level, whose seal carries it at bytes 32 * level + 1 onwards.
-    private static final String READ = """
+    public static final String READ = """
             SELECT coalesce(t.hash, substring(s.tree_hashes FROM 32 * n.level + 1 FOR 32))
             FROM unnest(?::int2[], ?::int8[]) WITH ORDINALITY AS n(level, idx, position)
             LEFT JOIN audit_tree_nodes t ON t.tenant_id = ? AND t.level = n.level AND t.idx = n.idx

@@ -267,6 +267,11 @@ public final class AuditVerification {
                 }
             }
         }
+        if (result.verifiedThroughSeq() > 0 && trees.unbuilt(connection, tenantId)) {
+            return new VerificationResult(tenantId, true, result.anchoredAtSeq(), result.verifiedThroughSeq(), result.signedThroughSeq(),
+                    null, null, result.message() + "; the Merkle tree is not built yet (the events were sealed before it existed): "
+                            + "the sequencer builds it from them on its next round", result.eventsChecked());
+        }
         var tree = trees.check(connection, tenantId, earliest == null ? 1 : earliest, result.verifiedThroughSeq(), keys.values());
         if (tree != null) {
             return failed(tenantId, result.anchoredAtSeq(), tree.seq(), tree.reason(), tree.message(), result.eventsChecked(),

@@ -46,6 +46,16 @@ final class TreeVerification {
             WHERE s.tenant_id = ? ORDER BY s.seq
             """;
 
+    // A partition sealed before the trees existed (audit schema version 5) has neither a node (a row or
+    // a seal's tree hashes) nor a
+    // tree checkpoint until the sequencer builds its tree from its events (PartitionTrees), on its
+    // first round after the upgrade. Once built, the tree and its checkpoints are never removed.
+    private static final String UNBUILT = """
+            SELECT NOT EXISTS (SELECT 1 FROM audit_tree_nodes WHERE tenant_id = ?)
+               AND NOT EXISTS (SELECT 1 FROM audit_seals WHERE tenant_id = ? AND tree_hashes IS NOT NULL)
+               AND NOT EXISTS (SELECT 1 FROM audit_tree_checkpoints WHERE tenant_id = ?)
+            """;
+
     /** A finding: the reason, the seq it is reported at, and the explanation. */
     record Finding(Reason reason, long seq, String message) {}
 
@@ -68,6 +78,23 @@ final class TreeVerification {
             finding = checkpoints(snapshot, tenantId, size, keys);
         }
         return finding;
+    }
+
+    /**
+     * Whether {@code tenantId}'s tree was never built: no stored node and no signed tree checkpoint,
+     * the state of a partition sealed before audit schema version 5 until the sequencer's next round.
+     * Its chain alone is then the evidence; nothing signed about a tree exists that could disagree.
+     */
+    boolean unbuilt(Connection snapshot, String tenantId) throws SQLException {
+        try (var statement = snapshot.prepareStatement(UNBUILT)) {
+            statement.setString(1, tenantId);
+            statement.setString(2, tenantId);
+            statement.setString(3, tenantId);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getBoolean(1);
+            }
+        }
     }
 
     private Finding leaves(Connection snapshot, String tenantId, long firstSeq) throws SQLException {

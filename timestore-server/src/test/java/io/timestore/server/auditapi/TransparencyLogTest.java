@@ -7,19 +7,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.timestore.audit.tlog.InvalidNote;
 import io.timestore.audit.tlog.InvalidProof;
 import io.timestore.audit.tlog.LogOrigin;
-import io.timestore.audit.tlog.NoteSigner;
 import io.timestore.audit.tlog.ProofJson;
 import io.timestore.audit.tlog.ProofVerifier;
 import io.timestore.audit.tlog.Rfc6962;
 import io.timestore.audit.tlog.TreeCheckpoint;
 import io.timestore.audit.tlog.TreeHash;
+import io.timestore.server.testing.LogTampering;
 import io.timestore.server.testing.TimestoreServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -137,9 +135,7 @@ class TransparencyLogTest {
         leafy.eventsSealed(4);
         String second = leafy.eventAt(2, leafy.checkpoint().size());
 
-        // Leaf 0 travels in the seal of seq 1, as its first 32 bytes of tree hashes.
-        tamper("UPDATE audit_seals SET tree_hashes = overlay(tree_hashes PLACING sha256('forged') FROM 1 FOR 32)"
-                + " WHERE tenant_id = 'leafy' AND seq = 1");
+        new LogTampering(server).forgeLeaf("leafy", 0);
 
         assertVerifyFails(leafy, "tree_leaf_mismatch", 1);
         // Leaf 0 is leaf 1's sibling: its receipt's path now leads to another root than the signed one.
@@ -153,9 +149,7 @@ class TransparencyLogTest {
         nodey.eventsSealed(4);
         String third = nodey.eventAt(3, nodey.checkpoint().size());
 
-        // Node (1, 0) was completed by leaf 1: the seal of seq 2 carries it after its leaf hash.
-        tamper("UPDATE audit_seals SET tree_hashes = overlay(tree_hashes PLACING sha256('forged') FROM 33 FOR 32)"
-                + " WHERE tenant_id = 'nodey' AND seq = 2");
+        new LogTampering(server).forgeNode("nodey", 1, 0);
 
         assertVerifyFails(nodey, "tree_node_mismatch", 1);
         var receipt = nodey.receipt(third);
@@ -166,30 +160,17 @@ class TransparencyLogTest {
     void a_checkpoint_re_signed_with_another_key_is_caught_by_verify_and_refused_by_readers() throws Exception {
         var signy = new LogClient(server, "signy");
         signy.eventsSealed(2);
-        var genuine = signy.checkpoint();
-        var forger = NoteSigner.generate(genuine.origin(), new SecureRandom());
-        var forged = new TreeCheckpoint(genuine.origin(), genuine.size(), Rfc6962.leafHash(new byte[] {1})).sign(List.of(forger));
 
-        tamper("UPDATE audit_tree_checkpoints SET note = '" + forged + "', root_hash = sha256('x') WHERE tenant_id = 'signy' AND tree_size = "
-                + genuine.size());
+        var forged = new LogTampering(server).forgeLatestCheckpoint("signy");
 
-        assertVerifyFails(signy, "tree_checkpoint_bad_signature", genuine.size());
-        assertThatThrownBy(() -> TreeCheckpoint.open(forged.toString(), signy.verifiers(), signy.origin())).isInstanceOf(InvalidNote.class);
+        assertVerifyFails(signy, "tree_checkpoint_bad_signature", forged.genuine().size());
+        assertThatThrownBy(() -> TreeCheckpoint.open(forged.note().toString(), signy.verifiers(), signy.origin()))
+                .isInstanceOf(InvalidNote.class);
     }
 
     private static void assertVerifyFails(LogClient client, String reason, long firstBadSeq) {
         var report = client.get("/api/audit/v1alpha1/verify");
         assertThat(report.statusCode()).as(report.body()).isEqualTo(200);
-        assertThat(report.json().get("ok").asBoolean()).as(report.body()).isFalse();
-        var tenant = report.json().get("tenants").get(0);
-        assertThat(tenant.get("reason").asText()).as(report.body()).isEqualTo(reason);
-        assertThat(tenant.get("first_bad_seq").asLong()).as(report.body()).isEqualTo(firstBadSeq);
-    }
-
-    private static void tamper(String update) throws Exception {
-        try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
-            statement.execute("SET session_replication_role = replica");
-            statement.execute(update);
-        }
+        LogTampering.assertReportFails(report.json(), reason, firstBadSeq);
     }
 }

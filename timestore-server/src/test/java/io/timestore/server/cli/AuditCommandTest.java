@@ -4,10 +4,12 @@ import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.server.testing.LogTampering;
 import io.timestore.server.testing.TimestoreServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,10 +17,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** `timestore audit verify|export|purge` against the database of a running server. */
+/**
+ * `timestore audit verify|export|purge` against the database of a running server; `audit verify`
+ * catches tampering with the chain and with the Merkle tree and its signed checkpoints (issue #18).
+ */
 class AuditCommandTest {
     @RegisterExtension
-    static final TimestoreServer server = TimestoreServer.create();
+    static final TimestoreServer server = TimestoreServer.create()
+            .with(s -> s.withAudit(s.audit().withCheckpoints(1, Duration.ofHours(1))));
 
     @BeforeAll
     static void events() throws Exception {
@@ -73,6 +79,63 @@ class AuditCommandTest {
         var report = new ObjectMapper().readTree(result.out());
         assertThat(report.get("ok").asBoolean()).isFalse();
         assertThat(report.at("/tenants/0/first_bad_seq").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void verify_exits_3_naming_the_first_bad_seq_when_a_stored_leaf_was_changed() throws Exception {
+        sealedEvents("leafy", 4);
+        new LogTampering(server).forgeLeaf("leafy", 2);
+
+        assertVerifyFails("leafy", "tree_leaf_mismatch", 3);
+    }
+
+    @Test
+    void verify_exits_3_naming_the_first_bad_seq_when_a_stored_interior_node_was_changed() throws Exception {
+        sealedEvents("nodey", 4);
+        new LogTampering(server).forgeNode("nodey", 1, 1);
+
+        assertVerifyFails("nodey", "tree_node_mismatch", 3);
+    }
+
+    @Test
+    void verify_exits_3_naming_the_checkpoint_when_a_tree_checkpoint_was_re_signed_with_another_key() throws Exception {
+        sealedEvents("signy", 3);
+        var forged = new LogTampering(server).forgeLatestCheckpoint("signy");
+
+        assertVerifyFails("signy", "tree_checkpoint_bad_signature", forged.genuine().size());
+    }
+
+    @Test
+    void verify_exits_3_naming_the_first_bad_seq_when_a_stored_node_was_deleted() throws Exception {
+        sealedEvents("holey", 4);
+        new LogTampering(server).deleteNode("holey", 1, 0);
+
+        assertVerifyFails("holey", "tree_incomplete", 1);
+    }
+
+    @Test
+    void verify_exits_3_when_the_whole_tree_was_deleted_but_its_signed_checkpoint_remains() throws Exception {
+        // Only a partition with neither nodes nor tree checkpoints counts as not built yet (sealed
+        // before the trees existed); here a checkpoint signed the tree, so its loss is tampering.
+        sealedEvents("treeless", 3);
+        new LogTampering(server).deleteTree("treeless");
+
+        assertVerifyFails("treeless", "tree_leaf_mismatch", 1);
+    }
+
+    private static void sealedEvents(String tenant, int count) throws Exception {
+        server.tenant(tenant);
+        for (int i = 0; i < count; i++) {
+            server.api().get("/admin/v1/tokens", bearer(server.tokens().user(tenant, "tenant-admin")));
+        }
+        server.timestore().sequencer().sealNow().get(30, TimeUnit.SECONDS);
+    }
+
+    private static void assertVerifyFails(String tenant, String reason, long firstBadSeq) throws Exception {
+        var result = run("audit", "verify", "--tenant", tenant);
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(3);
+        LogTampering.assertReportFails(new ObjectMapper().readTree(result.out()), reason, firstBadSeq);
     }
 
     @Test

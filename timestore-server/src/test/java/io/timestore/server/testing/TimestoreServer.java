@@ -75,8 +75,16 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
      * (jqwik properties call it from {@code @BeforeContainer}); {@link #stop()} ends it.
      */
     public TimestoreServer start(SharedPostgres cluster, String name) {
+        return startOn(cluster, cluster.createDatabase(name));
+    }
+
+    /**
+     * Starts the server on an existing database of {@code cluster}, e.g. one a test migrated only
+     * part of the way (the server migrates it to the latest version as it starts).
+     */
+    public TimestoreServer startOn(SharedPostgres cluster, String existingDatabase) {
         postgres = cluster;
-        database = postgres.createDatabase(name);
+        database = existingDatabase;
         dataDir = tempDir();
         var settings = customize.apply(settingsFor(postgres, database, dataDir));
         timestore = openTelemetry == null
