@@ -223,4 +223,37 @@ class DeliveryLoopTest {
         }
         assertThat(first.count("acme") + second.count("acme")).isEqualTo(10);
     }
+
+    /** Records the gaps the loop reports. */
+    private static final class Gaps implements DeliveryLoop.Observer {
+        final List<String> reported = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void gap(String sink, String partition, long afterSeq, long nextSeq) {
+            reported.add(sink + " " + partition + " " + afterSeq + ".." + nextSeq);
+        }
+    }
+
+    @Test
+    void events_missing_inside_a_batch_or_at_its_end_are_each_reported_as_a_gap_and_delivery_moves_past_them(AuditDatabase db) {
+        var events = events("acme", 0, 12);
+        recordAndSeal(db.runtime(), events);
+        // Seals 4, 5 and 12 lose their events (as a purge gone wrong or a tampered table would leave them).
+        for (int seq : new int[] {4, 5, 12}) {
+            db.asOwner("DELETE FROM audit_events WHERE tenant_id = 'acme' AND event_id = ?", events.get(seq - 1).eventId());
+        }
+        var receiver = new Receiver("siem");
+        var gaps = new Gaps();
+        var store = new DeliveryStore(db.runtime(), new AuditJson());
+
+        try (var loop = new DeliveryLoop(db.runtime(), store, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(receiver))),
+                new DeliveryLoop.Settings(20, Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(100)),
+                gaps).start()) {
+            await("the cursor reaches the head", () -> store.cursors(Optional.of("siem")).stream()
+                    .anyMatch(c -> c.deliveredSeq() == 12));
+        }
+
+        assertThat(receiver.seqs("acme")).containsExactly(1L, 2L, 3L, 6L, 7L, 8L, 9L, 10L, 11L);
+        assertThat(gaps.reported).as("each missing range once, exactly").containsExactly("siem acme 3..6", "siem acme 11..13");
+    }
 }

@@ -101,7 +101,11 @@ public final class DeliveryLoop implements AutoCloseable {
         /** The sink refused in a way retrying cannot fix: the cursor is parked until resumed. */
         default void parked(String sink, String partition, String reason) {}
 
-        /** The next event after {@code afterSeq} is {@code nextSeq}: the ones between are no longer stored. */
+        /**
+         * The sealed events strictly between {@code afterSeq} and {@code nextSeq} are no longer stored
+         * and are skipped: {@code nextSeq - afterSeq - 1} of them. Reported once per run of missing
+         * events, wherever it lies (before, inside or after a batch's events), before the batch is offered.
+         */
         default void gap(String sink, String partition, long afterSeq, long nextSeq) {}
 
         /** The sink's cursors at the start of a worker's round (only the partitions it receives). */
@@ -493,16 +497,15 @@ public final class DeliveryLoop implements AutoCloseable {
                 park(name, partition, reason);
                 return afterSeq;
             }
-            if (batch.events().isEmpty()) {
+            if (batch.throughSeq() <= afterSeq) {
                 return afterSeq;
             }
+            reportGaps(name, partition, batch.gaps());
             List<AuditEvent> events = batch.events();
-            long first = events.getFirst().seal().seq();
-            // Reported once per gap, not again on every retry of the batch behind it.
-            if (batch.gap() && !Long.valueOf(afterSeq).equals(gapsReported.put(partition, afterSeq))) {
-                observer.gap(name, partition, afterSeq, first);
-                log.warn("audit delivery to {}: events of {} after seq {} up to {} are no longer stored and were not delivered",
-                        name, partition, afterSeq, first);
+            if (events.isEmpty()) {
+                // Every seal read lost its event: nothing to hand over, the gap is reported, move past it.
+                store.advance(name, partition, batch.throughSeq());
+                return batch.throughSeq();
             }
             long started = System.nanoTime();
             try {
@@ -519,11 +522,29 @@ public final class DeliveryLoop implements AutoCloseable {
                 return afterSeq;
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            long through = events.getLast().seal().seq();
+            long through = batch.throughSeq();
             store.advance(name, partition, through);
             retries.remove(partition);
             observer.delivered(name, partition, events.size(), through, took);
             return through;
+        }
+
+        /**
+         * Each missing seq once, not again on every retry of the batch behind it (a gap that grew
+         * meanwhile, retention purging further, is reported for its new part only).
+         */
+        private void reportGaps(String name, String partition, List<DeliveryStore.Gap> gaps) {
+            for (var gap : gaps) {
+                var reported = gapsReported.get(partition);
+                long after = reported == null ? gap.afterSeq() : Math.max(gap.afterSeq(), reported - 1);
+                if (gap.nextSeq() <= after + 1) {
+                    continue;
+                }
+                gapsReported.put(partition, gap.nextSeq());
+                observer.gap(name, partition, after, gap.nextSeq());
+                log.warn("audit delivery to {}: {} event(s) of {} (seq {} to {}) are no longer stored and were not delivered",
+                        name, gap.nextSeq() - after - 1, partition, after + 1, gap.nextSeq() - 1);
+            }
         }
 
         private void park(String name, String partition, String reason) {
