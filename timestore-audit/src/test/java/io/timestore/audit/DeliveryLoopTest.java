@@ -256,4 +256,48 @@ class DeliveryLoopTest {
         assertThat(receiver.seqs("acme")).containsExactly(1L, 2L, 3L, 6L, 7L, 8L, 9L, 10L, 11L);
         assertThat(gaps.reported).as("each missing range once, exactly").containsExactly("siem acme 3..6", "siem acme 11..13");
     }
+
+    /** Counts the rounds of each sink's worker. */
+    private static final class Rounds implements DeliveryLoop.Observer {
+        final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public void cursors(String sink, List<DeliveryCursor> cursors) {
+            count.incrementAndGet();
+        }
+    }
+
+    @Test
+    void a_latest_start_interrupted_after_some_cursors_still_skips_the_history_of_the_other_partitions(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 6));
+        recordAndSeal(db.runtime(), events("globex", 0, 4));
+        var store = new DeliveryStore(db.runtime(), new AuditJson());
+        // The sink's first round created acme's cursor at its head, then the instance died (or lost the lead).
+        store.ensure("from-now", "acme", 6);
+        var fromNow = new Receiver("from-now");
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(fromNow).startingAt(DeliveryTarget.Start.LATEST))))) {
+            await("the other partition's cursor exists", () -> store.cursors(Optional.of("from-now")).size() == 2);
+            recordAndSeal(db.runtime(), events("globex", 4, 2));
+            recordAndSeal(db.runtime(), events("acme", 6, 1));
+            await("what was sealed afterwards arrives", () -> fromNow.count("globex") >= 2 && fromNow.count("acme") == 1);
+        }
+        assertThat(fromNow.seqs("globex")).as("globex existed when the sink started: only what came later").containsExactly(5L, 6L);
+        assertThat(fromNow.seqs("acme")).containsExactly(7L);
+    }
+
+    @Test
+    void a_latest_start_with_no_partition_yet_receives_every_partition_that_appears_afterwards_from_its_beginning(AuditDatabase db) {
+        var fromNow = new Receiver("from-now");
+        var rounds = new Rounds();
+
+        try (var loop = new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime(), new AuditJson()),
+                DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(fromNow).startingAt(DeliveryTarget.Start.LATEST))), FAST, rounds)
+                .start()) {
+            await("the sink ran a round with nothing sealed", () -> rounds.count.get() >= 2);
+            recordAndSeal(db.runtime(), events("globex", 0, 3));
+            await("the new partition's events arrive", () -> fromNow.count("globex") == 3);
+        }
+        assertThat(fromNow.seqs("globex")).containsExactly(1L, 2L, 3L);
+    }
 }

@@ -4,6 +4,7 @@ import io.timestore.audit.AuditEvent;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>New partitions and new sinks.</b> Every round asks {@link DeliveryTargets} and lists the
  * partitions with sealed events, so tenants and targets that appear are picked up within one poll
- * interval. A partition without a cursor starts at its oldest retained event, except for a target
- * starting at {@link DeliveryTarget.Start#LATEST} whose sink has no cursor at all yet.
+ * interval. A partition without a cursor starts at its oldest retained event; for a target starting
+ * at {@link DeliveryTarget.Start#LATEST}, at the last event the partition had sealed when the sink
+ * started (its first cursor's creation, see {@link DeliveryStore#ensureLatest}), so only what is
+ * sealed afterwards is delivered, however the creation of its cursors was interrupted or raced.
  *
  * <p>Thread-safe. Owns one platform thread (the coordinator) and one virtual thread per target.
  */
@@ -387,6 +390,8 @@ public final class DeliveryLoop implements AutoCloseable {
         private final Semaphore poke = new Semaphore(0);
         private final Map<String, Retry> retries = new HashMap<>();
         private final Map<String, Long> gapsReported = new HashMap<>();
+        /** The database time of this worker's first round: a latest-start sink without any cursor starts there. */
+        private Instant firstRound;
         private volatile DeliveryTarget target;
         private volatile boolean stopped;
 
@@ -434,15 +439,19 @@ public final class DeliveryLoop implements AutoCloseable {
         private boolean round() {
             var current = target;
             var name = current.sink().name();
+            if (firstRound == null) {
+                firstRound = store.now();
+            }
             var heads = store.heads();
-            var all = store.cursors(Optional.of(name));
-            var cursors = received(current, all);
-            boolean fresh = all.isEmpty();
+            var cursors = received(current, store.cursors(Optional.of(name)));
             boolean created = false;
             for (var head : heads.values()) {
                 if (current.receives(head.partition()) && !cursors.containsKey(head.partition())) {
-                    long from = fresh && current.start() == DeliveryTarget.Start.LATEST ? head.lastSeq() : 0;
-                    store.ensure(name, head.partition(), from);
+                    if (current.start() == DeliveryTarget.Start.LATEST) {
+                        store.ensureLatest(name, head.partition(), firstRound);
+                    } else {
+                        store.ensure(name, head.partition(), 0);
+                    }
                     created = true;
                 }
             }

@@ -68,6 +68,21 @@ public final class DeliveryStore {
             """;
     private static final String ENSURE =
             "INSERT INTO audit_delivery_cursors (sink, tenant_id, delivered_seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    /**
+     * A cursor of a sink that starts at the latest event: at the partition's last seq sealed at or
+     * before the sink's start, which is when its first cursor was created (whichever instance, in
+     * whichever round, created it), or {@code ?} when it has none yet. A partition sealed only after
+     * that gets 0. The newest seals are read first, so only what was sealed since the start is scanned.
+     */
+    private static final String ENSURE_LATEST = """
+            INSERT INTO audit_delivery_cursors (sink, tenant_id, delivered_seq)
+            SELECT ?, ?, coalesce((
+                SELECT s.seq FROM audit_seals s
+                WHERE s.tenant_id = ? AND s.sealed_at <= coalesce(
+                    (SELECT min(c.created_at) FROM audit_delivery_cursors c WHERE c.sink = ?), ?::timestamptz)
+                ORDER BY s.seq DESC LIMIT 1), 0)
+            ON CONFLICT DO NOTHING
+            """;
     private static final String ADVANCE = """
             UPDATE audit_delivery_cursors SET delivered_seq = ?, delivered_at = clock_timestamp()
             WHERE sink = ? AND tenant_id = ? AND delivered_seq < ?
@@ -247,6 +262,38 @@ public final class DeliveryStore {
                 statement.setString(2, partition);
                 statement.setLong(3, deliveredSeq);
                 return statement.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Creates the cursor of ({@code sink}, {@code partition}) for a sink that starts at the latest
+     * event, unless it exists: at the last seq the partition had sealed when the sink started. The
+     * sink's start is the creation of its first cursor, durable and shared by every instance, so a
+     * round interrupted after some cursors, a restart or a second instance racing for the lead all
+     * place the remaining cursors as the first round would have; {@code firstRound} (the database
+     * time of this instance's first round for the sink) counts only while the sink has no cursor at
+     * all. A partition whose events were all sealed after the start begins at 0: it gets everything.
+     */
+    public void ensureLatest(String sink, String partition, Instant firstRound) {
+        onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement(ENSURE_LATEST)) {
+                statement.setString(1, sink);
+                statement.setString(2, partition);
+                statement.setString(3, partition);
+                statement.setString(4, sink);
+                statement.setTimestamp(5, Timestamp.from(firstRound));
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    /** The database's current time (the clock that stamps seals and cursors). */
+    public Instant now() {
+        return onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement("SELECT clock_timestamp()"); var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getTimestamp(1).toInstant();
             }
         });
     }
