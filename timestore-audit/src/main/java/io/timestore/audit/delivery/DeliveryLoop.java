@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -174,16 +173,6 @@ public final class DeliveryLoop implements AutoCloseable {
     /** The store the loop works on (for status and resume by operator tools). */
     public DeliveryStore store() {
         return store;
-    }
-
-    /**
-     * The last seq of {@code partition} that every current target receiving it has acknowledged,
-     * parked ones included: what retention may remove without losing an undelivered event. Empty
-     * when no target receives the partition.
-     */
-    public OptionalLong deliveredByAll(String partition) {
-        var names = targets.current().stream().filter(t -> t.receives(partition)).map(t -> t.sink().name()).toList();
-        return store.deliveredByAll(partition, names);
     }
 
     private void coordinate() {
