@@ -223,4 +223,81 @@ class DeliveryLoopTest {
         }
         assertThat(first.count("acme") + second.count("acme")).isEqualTo(10);
     }
+
+    /** Records the gaps the loop reports. */
+    private static final class Gaps implements DeliveryLoop.Observer {
+        final List<String> reported = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void gap(String sink, String partition, long afterSeq, long nextSeq) {
+            reported.add(sink + " " + partition + " " + afterSeq + ".." + nextSeq);
+        }
+    }
+
+    @Test
+    void events_missing_inside_a_batch_or_at_its_end_are_each_reported_as_a_gap_and_delivery_moves_past_them(AuditDatabase db) {
+        var events = events("acme", 0, 12);
+        recordAndSeal(db.runtime(), events);
+        // Seals 4, 5 and 12 lose their events (as a purge gone wrong or a tampered table would leave them).
+        for (int seq : new int[] {4, 5, 12}) {
+            db.asOwner("DELETE FROM audit_events WHERE tenant_id = 'acme' AND event_id = ?", events.get(seq - 1).eventId());
+        }
+        var receiver = new Receiver("siem");
+        var gaps = new Gaps();
+        var store = new DeliveryStore(db.runtime(), new AuditJson());
+
+        try (var loop = new DeliveryLoop(db.runtime(), store, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(receiver))),
+                new DeliveryLoop.Settings(20, Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(100)),
+                gaps).start()) {
+            await("the cursor reaches the head", () -> store.cursors(Optional.of("siem")).stream()
+                    .anyMatch(c -> c.deliveredSeq() == 12));
+        }
+
+        assertThat(receiver.seqs("acme")).containsExactly(1L, 2L, 3L, 6L, 7L, 8L, 9L, 10L, 11L);
+        assertThat(gaps.reported).as("each missing range once, exactly").containsExactly("siem acme 3..6", "siem acme 11..13");
+    }
+
+    /** Counts the rounds of each sink's worker. */
+    private static final class Rounds implements DeliveryLoop.Observer {
+        final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public void cursors(String sink, List<DeliveryCursor> cursors) {
+            count.incrementAndGet();
+        }
+    }
+
+    @Test
+    void a_latest_start_interrupted_after_some_cursors_still_skips_the_history_of_the_other_partitions(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 6));
+        recordAndSeal(db.runtime(), events("globex", 0, 4));
+        var store = new DeliveryStore(db.runtime(), new AuditJson());
+        // The sink's first round created acme's cursor at its head, then the instance died (or lost the lead).
+        store.ensure("from-now", "acme", 6);
+        var fromNow = new Receiver("from-now");
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(fromNow).startingAt(DeliveryTarget.Start.LATEST))))) {
+            await("the other partition's cursor exists", () -> store.cursors(Optional.of("from-now")).size() == 2);
+            recordAndSeal(db.runtime(), events("globex", 4, 2));
+            recordAndSeal(db.runtime(), events("acme", 6, 1));
+            await("what was sealed afterwards arrives", () -> fromNow.count("globex") >= 2 && fromNow.count("acme") == 1);
+        }
+        assertThat(fromNow.seqs("globex")).as("globex existed when the sink started: only what came later").containsExactly(5L, 6L);
+        assertThat(fromNow.seqs("acme")).containsExactly(7L);
+    }
+
+    @Test
+    void a_latest_start_with_no_partition_yet_receives_every_partition_that_appears_afterwards_from_its_beginning(AuditDatabase db) {
+        var fromNow = new Receiver("from-now");
+        var rounds = new Rounds();
+
+        try (var loop = new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime(), new AuditJson()),
+                DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(fromNow).startingAt(DeliveryTarget.Start.LATEST))), FAST, rounds)
+                .start()) {
+            await("the sink ran a round with nothing sealed", () -> rounds.count.get() >= 2);
+            recordAndSeal(db.runtime(), events("globex", 0, 3));
+            await("the new partition's events arrive", () -> fromNow.count("globex") == 3);
+        }
+        assertThat(fromNow.seqs("globex")).containsExactly(1L, 2L, 3L);
+    }
 }

@@ -46,6 +46,7 @@ import io.timestore.server.datasets.DatasetStore;
 import io.timestore.server.db.Database;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.delivery.DeliveryMetrics;
+import io.timestore.server.delivery.RetentionHold;
 import io.timestore.server.delivery.SinkFactory;
 import io.timestore.server.delivery.streams.AuditStreams;
 import io.timestore.server.delivery.streams.TenantStreamTargets;
@@ -258,7 +259,8 @@ public final class Timestore implements AutoCloseable {
             var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKey.derive("audit-stream-encryption"),
                     random, clock, tenantStreamPolicy(settings.tenantStreams()));
             closeOnFailure.addFirst(auditStreams);
-            var delivery = new DeliveryLoop(database.runtimeDataSource(), new DeliveryStore(database.runtimeDataSource(), new AuditJson()),
+            var deliveryStore = new DeliveryStore(database.runtimeDataSource(), new AuditJson());
+            var delivery = new DeliveryLoop(database.runtimeDataSource(), deliveryStore,
                     DeliveryTargets.concat(List.of(DeliveryTargets.of(sinks), auditStreams.targets())), new DeliveryLoop.Settings(deliverySettings.batchSize(), deliverySettings.pollInterval(),
                             deliverySettings.backoffMin(), deliverySettings.backoffMax(), DeliverySettings.LEADER_RETRY),
                     new DeliveryMetrics(metrics.registry(), tenantLabels)).start();
@@ -267,7 +269,8 @@ public final class Timestore implements AutoCloseable {
                     new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock),
                             AuditSettings.RETENTION_BATCH_SIZE),
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
-                    metrics.registry(), delivery::deliveredByAll, deliverySettings.maxHold()).start(auditSettings.retentionInterval());
+                    metrics.registry(),
+                    new RetentionHold(deliveryStore, deliverySettings.sinks(), transactions)::deliveredThrough, deliverySettings.maxHold()).start(auditSettings.retentionInterval());
             closeOnFailure.addFirst(retentionJob);
             // DDL no Timestore migration ran becomes a _platform security event.
             var schemaChanges = new SchemaChangeReporter(transactions, auditSink, clock, metrics.registry())

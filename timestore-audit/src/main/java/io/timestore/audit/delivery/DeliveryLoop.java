@@ -4,6 +4,7 @@ import io.timestore.audit.AuditEvent;
 import io.timestore.audit.cluster.Leadership;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>New partitions and new sinks.</b> Every round asks {@link DeliveryTargets} and lists the
  * partitions with sealed events, so tenants and targets that appear are picked up within one poll
- * interval. A partition without a cursor starts at its oldest retained event, except for a target
- * starting at {@link DeliveryTarget.Start#LATEST} whose sink has no cursor at all yet.
+ * interval. A partition without a cursor starts at its oldest retained event; for a target starting
+ * at {@link DeliveryTarget.Start#LATEST}, at the last event the partition had sealed when the sink
+ * started (its first cursor's creation, see {@link DeliveryStore#ensureLatest}), so only what is
+ * sealed afterwards is delivered, however the creation of its cursors was interrupted or raced.
  *
  * <p>Thread-safe. Owns one platform thread (the coordinator) and one virtual thread per target.
  */
@@ -102,7 +104,11 @@ public final class DeliveryLoop implements AutoCloseable {
         /** The sink refused in a way retrying cannot fix: the cursor is parked until resumed. */
         default void parked(String sink, String partition, String reason) {}
 
-        /** The next event after {@code afterSeq} is {@code nextSeq}: the ones between are no longer stored. */
+        /**
+         * The sealed events strictly between {@code afterSeq} and {@code nextSeq} are no longer stored
+         * and are skipped: {@code nextSeq - afterSeq - 1} of them. Reported once per run of missing
+         * events, wherever it lies (before, inside or after a batch's events), before the batch is offered.
+         */
         default void gap(String sink, String partition, long afterSeq, long nextSeq) {}
 
         /** The sink's cursors at the start of a worker's round (only the partitions it receives). */
@@ -167,16 +173,6 @@ public final class DeliveryLoop implements AutoCloseable {
     /** The store the loop works on (for status and resume by operator tools). */
     public DeliveryStore store() {
         return store;
-    }
-
-    /**
-     * The last seq of {@code partition} that every current target receiving it has acknowledged,
-     * parked ones included: what retention may remove without losing an undelivered event. Empty
-     * when no target receives the partition.
-     */
-    public OptionalLong deliveredByAll(String partition) {
-        var names = targets.current().stream().filter(t -> t.receives(partition)).map(t -> t.sink().name()).toList();
-        return store.deliveredByAll(partition, names);
     }
 
     private void coordinate() {
@@ -343,6 +339,8 @@ public final class DeliveryLoop implements AutoCloseable {
         private final Semaphore poke = new Semaphore(0);
         private final Map<String, Retry> retries = new HashMap<>();
         private final Map<String, Long> gapsReported = new HashMap<>();
+        /** The database time of this worker's first round: a latest-start sink without any cursor starts there. */
+        private Instant firstRound;
         private volatile DeliveryTarget target;
         private volatile boolean stopped;
 
@@ -390,15 +388,19 @@ public final class DeliveryLoop implements AutoCloseable {
         private boolean round() {
             var current = target;
             var name = current.sink().name();
+            if (firstRound == null) {
+                firstRound = store.now();
+            }
             var heads = store.heads();
-            var all = store.cursors(Optional.of(name));
-            var cursors = received(current, all);
-            boolean fresh = all.isEmpty();
+            var cursors = received(current, store.cursors(Optional.of(name)));
             boolean created = false;
             for (var head : heads.values()) {
                 if (current.receives(head.partition()) && !cursors.containsKey(head.partition())) {
-                    long from = fresh && current.start() == DeliveryTarget.Start.LATEST ? head.lastSeq() : 0;
-                    store.ensure(name, head.partition(), from);
+                    if (current.start() == DeliveryTarget.Start.LATEST) {
+                        store.ensureLatest(name, head.partition(), firstRound);
+                    } else {
+                        store.ensure(name, head.partition(), 0);
+                    }
                     created = true;
                 }
             }
@@ -453,16 +455,15 @@ public final class DeliveryLoop implements AutoCloseable {
                 park(name, partition, reason);
                 return afterSeq;
             }
-            if (batch.events().isEmpty()) {
+            if (batch.throughSeq() <= afterSeq) {
                 return afterSeq;
             }
+            reportGaps(name, partition, batch.gaps());
             List<AuditEvent> events = batch.events();
-            long first = events.getFirst().seal().seq();
-            // Reported once per gap, not again on every retry of the batch behind it.
-            if (batch.gap() && !Long.valueOf(afterSeq).equals(gapsReported.put(partition, afterSeq))) {
-                observer.gap(name, partition, afterSeq, first);
-                log.warn("audit delivery to {}: events of {} after seq {} up to {} are no longer stored and were not delivered",
-                        name, partition, afterSeq, first);
+            if (events.isEmpty()) {
+                // Every seal read lost its event: nothing to hand over, the gap is reported, move past it.
+                store.advance(name, partition, batch.throughSeq());
+                return batch.throughSeq();
             }
             long started = System.nanoTime();
             try {
@@ -479,11 +480,29 @@ public final class DeliveryLoop implements AutoCloseable {
                 return afterSeq;
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            long through = events.getLast().seal().seq();
+            long through = batch.throughSeq();
             store.advance(name, partition, through);
             retries.remove(partition);
             observer.delivered(name, partition, events.size(), through, took);
             return through;
+        }
+
+        /**
+         * Each missing seq once, not again on every retry of the batch behind it (a gap that grew
+         * meanwhile, retention purging further, is reported for its new part only).
+         */
+        private void reportGaps(String name, String partition, List<DeliveryStore.Gap> gaps) {
+            for (var gap : gaps) {
+                var reported = gapsReported.get(partition);
+                long after = reported == null ? gap.afterSeq() : Math.max(gap.afterSeq(), reported - 1);
+                if (gap.nextSeq() <= after + 1) {
+                    continue;
+                }
+                gapsReported.put(partition, gap.nextSeq());
+                observer.gap(name, partition, after, gap.nextSeq());
+                log.warn("audit delivery to {}: {} event(s) of {} (seq {} to {}) are no longer stored and were not delivered",
+                        name, gap.nextSeq() - after - 1, partition, after + 1, gap.nextSeq() - 1);
+            }
         }
 
         private void park(String name, String partition, String reason) {

@@ -68,6 +68,21 @@ public final class DeliveryStore {
             """;
     private static final String ENSURE =
             "INSERT INTO audit_delivery_cursors (sink, tenant_id, delivered_seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    /**
+     * A cursor of a sink that starts at the latest event: at the partition's last seq sealed at or
+     * before the sink's start, which is when its first cursor was created (whichever instance, in
+     * whichever round, created it), or {@code ?} when it has none yet. A partition sealed only after
+     * that gets 0. The newest seals are read first, so only what was sealed since the start is scanned.
+     */
+    private static final String ENSURE_LATEST = """
+            INSERT INTO audit_delivery_cursors (sink, tenant_id, delivered_seq)
+            SELECT ?, ?, coalesce((
+                SELECT s.seq FROM audit_seals s
+                WHERE s.tenant_id = ? AND s.sealed_at <= coalesce(
+                    (SELECT min(c.created_at) FROM audit_delivery_cursors c WHERE c.sink = ?), ?::timestamptz)
+                ORDER BY s.seq DESC LIMIT 1), 0)
+            ON CONFLICT DO NOTHING
+            """;
     private static final String ADVANCE = """
             UPDATE audit_delivery_cursors SET delivered_seq = ?, delivered_at = clock_timestamp()
             WHERE sink = ? AND tenant_id = ? AND delivered_seq < ?
@@ -90,13 +105,44 @@ public final class DeliveryStore {
     public record Head(String partition, long firstSeq, long lastSeq) {}
 
     /**
+     * Sealed events of a partition that will never be delivered because they are no longer stored:
+     * every {@code seq} strictly between {@code afterSeq} and {@code nextSeq}.
+     */
+    public record Gap(long afterSeq, long nextSeq) {
+        public Gap {
+            if (nextSeq <= afterSeq + 1) {
+                throw new IllegalArgumentException("a gap needs at least one missing seq (" + afterSeq + ".." + nextSeq + ")");
+            }
+        }
+
+        /** How many events are missing. */
+        public long missing() {
+            return nextSeq - afterSeq - 1;
+        }
+    }
+
+    /**
      * A batch read for delivery.
      *
-     * @param events the sealed events after the cursor, in seq order (at most the batch size)
-     * @param gap    true when the first event does not directly follow the cursor (retention purged
-     *               events in between, or a seal without its event)
+     * @param events     the sealed events after the cursor, in seq order (at most the batch size), without
+     *                   the seals whose event is no longer stored
+     * @param throughSeq the last seq the batch covers, its missing events included: where the cursor
+     *                   goes once the events are acknowledged (the cursor itself when nothing was read)
+     * @param gaps       every run of missing seqs up to {@code throughSeq}, in order: before the first
+     *                   event (retention purged events and seals the sink had not received), between two
+     *                   events or after the last one (a seal without its event)
      */
-    public record Batch(List<AuditEvent> events, boolean gap) {}
+    public record Batch(List<AuditEvent> events, long throughSeq, List<Gap> gaps) {
+        public Batch {
+            events = List.copyOf(events);
+            gaps = List.copyOf(gaps);
+        }
+
+        /** Whether any event after the cursor, up to {@link #throughSeq}, is missing. */
+        public boolean gap() {
+            return !gaps.isEmpty();
+        }
+    }
 
     private final DataSource dataSource;
     private final AuditJson json;
@@ -147,24 +193,34 @@ public final class DeliveryStore {
     public Batch read(String partition, long afterSeq, int limit) {
         return onPlatformPath(connection -> {
             var events = new ArrayList<AuditEvent>(Math.min(limit, 1024));
+            var gaps = new ArrayList<Gap>();
+            long expected = afterSeq + 1;
+            long through = afterSeq;
             try (var statement = connection.prepareStatement(BATCH)) {
                 statement.setString(1, partition);
                 statement.setLong(2, afterSeq);
                 statement.setInt(3, limit);
                 try (var rows = statement.executeQuery()) {
                     while (rows.next()) {
+                        long seq = rows.getLong(1);
+                        through = seq;
                         var stored = rows.getString(4);
                         if (stored == null) {
-                            continue; // a seal without its event: the consumer sees the gap
+                            continue; // a seal without its event: part of a gap, closed below
                         }
-                        var seal = new Seal(rows.getLong(1), ChainHash.of(rows.getBytes(2)), ChainHash.of(rows.getBytes(3)));
+                        if (seq != expected) {
+                            gaps.add(new Gap(expected - 1, seq));
+                        }
+                        expected = seq + 1;
+                        var seal = new Seal(seq, ChainHash.of(rows.getBytes(2)), ChainHash.of(rows.getBytes(3)));
                         events.add(json.read(stored).withSeal(seal));
                     }
                 }
             }
-            boolean gap = !events.isEmpty() && events.getFirst().seal().seq() != afterSeq + 1
-                    || events.size() > 1 && events.getLast().seal().seq() - events.getFirst().seal().seq() + 1 != events.size();
-            return new Batch(List.copyOf(events), gap);
+            if (through >= expected) {
+                gaps.add(new Gap(expected - 1, through + 1));
+            }
+            return new Batch(events, through, gaps);
         });
     }
 
@@ -206,6 +262,38 @@ public final class DeliveryStore {
                 statement.setString(2, partition);
                 statement.setLong(3, deliveredSeq);
                 return statement.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Creates the cursor of ({@code sink}, {@code partition}) for a sink that starts at the latest
+     * event, unless it exists: at the last seq the partition had sealed when the sink started. The
+     * sink's start is the creation of its first cursor, durable and shared by every instance, so a
+     * round interrupted after some cursors, a restart or a second instance racing for the lead all
+     * place the remaining cursors as the first round would have; {@code firstRound} (the database
+     * time of this instance's first round for the sink) counts only while the sink has no cursor at
+     * all. A partition whose events were all sealed after the start begins at 0: it gets everything.
+     */
+    public void ensureLatest(String sink, String partition, Instant firstRound) {
+        onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement(ENSURE_LATEST)) {
+                statement.setString(1, sink);
+                statement.setString(2, partition);
+                statement.setString(3, partition);
+                statement.setString(4, sink);
+                statement.setTimestamp(5, Timestamp.from(firstRound));
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    /** The database's current time (the clock that stamps seals and cursors). */
+    public Instant now() {
+        return onPlatformPath(connection -> {
+            try (var statement = connection.prepareStatement("SELECT clock_timestamp()"); var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getTimestamp(1).toInstant();
             }
         });
     }

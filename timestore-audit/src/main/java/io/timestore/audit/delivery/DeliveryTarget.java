@@ -14,14 +14,15 @@ import java.util.Optional;
  */
 public record DeliveryTarget(DeliverySink sink, Optional<String> onlyPartition, Start start) {
     /**
-     * Where a sink the delivery loop has never fed begins. Only the sink's first round decides:
-     * a partition that appears later always starts at its beginning, and an existing cursor is
-     * never moved.
+     * Where a sink the delivery loop has never fed begins. The sink's start (the creation of its
+     * first cursor, or the loop's first round for it while it has none) decides: events sealed
+     * before it are skipped, everything sealed afterwards is delivered (a partition that appears
+     * later from its beginning), and an existing cursor is never moved.
      */
     public enum Start {
         /** From the oldest event still retained in each partition (the default): the sink gets the whole history. */
         EARLIEST,
-        /** From each partition's newest sealed event at the sink's first round: only what is sealed afterwards. */
+        /** After each partition's last event sealed before the sink started: only what is sealed afterwards. */
         LATEST
     }
 

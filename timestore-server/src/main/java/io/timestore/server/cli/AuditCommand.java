@@ -140,12 +140,15 @@ final class AuditCommand implements Runnable {
         }
     }
 
-    /** What the configured audit sinks have delivered: a purge from the command line holds back the rest as the server's does. */
+    /**
+     * What the configured audit sinks and the tenants' own streams have delivered: a purge from the
+     * command line holds back the rest by the server's rule ({@link io.timestore.server.delivery.RetentionHold}).
+     */
     private static io.timestore.server.retention.AuditRetentionJob.DeliveryHold deliveryHold(Database database,
             io.timestore.server.config.Settings settings) {
         var store = new io.timestore.audit.delivery.DeliveryStore(database.runtimeDataSource(), new AuditJson());
-        var names = settings.audit().delivery().sinks().stream().map(io.timestore.server.config.SinkSettings::name).toList();
-        return partition -> store.deliveredByAll(partition, names);
+        return new io.timestore.server.delivery.RetentionHold(store, settings.audit().delivery().sinks(), database.transactions())
+                ::deliveredThrough;
     }
 
     /**

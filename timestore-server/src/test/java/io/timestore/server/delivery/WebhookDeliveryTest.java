@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Issue #17 end to end: platform webhook sinks configured like any other fed by the delivery loop of
  * a real server, received by real HTTP receivers that check the Standard Webhooks signature. A
  * receiver that answers 500 forever holds up only its own sink: requests, the file sink and the
- * healthy webhook go on, and it catches up once it answers 2xx again.
+ * healthy webhook go on, and it catches up once it answers 2xx again. A receiver that refuses
+ * connections for a while (not listening) gets every event, in order, once it listens again.
  */
 class WebhookDeliveryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,13 +43,16 @@ class WebhookDeliveryTest {
     private static final String brokenSecret = WebhookReceiver.newSecret();
     private static final WebhookReceiver good = WebhookReceiver.start(goodSecret);
     private static final WebhookReceiver broken = WebhookReceiver.start(brokenSecret).answer(500);
+    private static final String downSecret = WebhookReceiver.newSecret();
+    private static final WebhookReceiver down = WebhookReceiver.start(downSecret);
     private static final Path files = Directories.temporary("delivery-webhook-files");
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create().with(s -> FileSets.withSinks(s, Optional.empty(),
             fileSink(0, "siem", files),
             webhookSink(1, "good-hook", good, goodSecret),
-            webhookSink(2, "broken-hook", broken, brokenSecret)));
+            webhookSink(2, "broken-hook", broken, brokenSecret),
+            webhookSink(3, "down-hook", down, downSecret)));
 
     private static SinkSettings webhookSink(int index, String name, WebhookReceiver receiver, String secret) {
         var options = new LinkedHashMap<String, JsonNode>();
@@ -69,6 +73,7 @@ class WebhookDeliveryTest {
     static void cleanUp() {
         good.close();
         broken.close();
+        down.close();
         Directories.delete(files);
     }
 
@@ -132,5 +137,31 @@ class WebhookDeliveryTest {
         Await.until("the recovered receiver catches up with every sealed event", Duration.ofSeconds(60),
                 () -> hasAll(delivered(broken), "acme") && hasAll(delivered(broken), "globex"));
         assertThat(broken.received()).allSatisfy(r -> assertThat(r.signatureValid()).isTrue());
+    }
+
+    @Test
+    void a_receiver_refusing_connections_for_a_while_gets_everything_in_order_once_it_listens_again() throws Exception {
+        down.stop();
+        double failuresBefore = failedAttempts("down-hook");
+        traffic("acme", 25);
+        traffic("globex", 15);
+        server.timestore().sequencer().sealNow().get(30, TimeUnit.SECONDS);
+        Await.until("deliveries to the unreachable receiver fail and are retried", Duration.ofSeconds(30),
+                () -> failedAttempts("down-hook") >= failuresBefore + 3);
+
+        down.restart();
+
+        var sealed = new LinkedHashMap<String, List<String>>();
+        for (var tenant : List.of("acme", "globex")) {
+            sealed.put(tenant, FileSets.sealed(server.postgres(), server.database(), tenant));
+        }
+        Await.until("the receiver has every sealed event of both tenants", Duration.ofSeconds(60),
+                () -> Delivered.hasAll(Delivered.fromWebhook(down), sealed));
+        Delivered.assertAtLeastOnceInOrder("down-hook", Delivered.fromWebhook(down), sealed);
+    }
+
+    private static double failedAttempts(String sink) {
+        return server.timestore().registry().find("timestore.audit.delivery.failures").tag("sink", sink).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 }

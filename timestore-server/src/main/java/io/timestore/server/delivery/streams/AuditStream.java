@@ -25,6 +25,11 @@ public record AuditStream(String tenant, String id, String name, URI url, Format
 
     /** The sink name that keys this stream's delivery cursors: stable for the stream's life. */
     public String sinkName() {
+        return sinkName(id);
+    }
+
+    /** The sink name of the stream with this id. */
+    static String sinkName(String id) {
         return "tenant-stream:" + id;
     }
 

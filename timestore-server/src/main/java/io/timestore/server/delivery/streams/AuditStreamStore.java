@@ -35,6 +35,8 @@ final class AuditStreamStore {
             """;
     private static final String RESUME = "UPDATE audit_streams SET paused_at = NULL WHERE tenant_id = ? AND id = ?";
     private static final String DELETE = "DELETE FROM audit_streams WHERE tenant_id = ? AND id = ?";
+    /** Platform path: every stream of one tenant, paused ones included, for retention's hold. */
+    private static final String OF_TENANT = "SELECT id FROM audit_streams WHERE tenant_id = ? ORDER BY id";
     /** Platform path: every tenant's active streams, for the delivery loop. */
     static final String ENABLED = "SELECT " + COLUMNS + ", secret FROM audit_streams WHERE paused_at IS NULL ORDER BY tenant_id, id";
 
@@ -61,6 +63,20 @@ final class AuditStreamStore {
             try (var rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getTimestamp(1).toInstant();
+            }
+        }
+    }
+
+    /** The sink names of every stream of {@code tenant}, paused ones included (platform path). */
+    static List<String> sinkNames(Connection connection, String tenant) throws SQLException {
+        try (var statement = connection.prepareStatement(OF_TENANT)) {
+            statement.setString(1, tenant);
+            try (var rows = statement.executeQuery()) {
+                var names = new ArrayList<String>();
+                while (rows.next()) {
+                    names.add(AuditStream.sinkName(rows.getString(1)));
+                }
+                return names;
             }
         }
     }

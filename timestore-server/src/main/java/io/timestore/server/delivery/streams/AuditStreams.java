@@ -9,6 +9,7 @@ import io.timestore.server.signingkeys.SecretBox;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 
 /**
  * The tenant streams feature as the composition root wires it: the API routes, the targets the
@@ -30,6 +31,15 @@ public record AuditStreams(AuditStreamRoutes routes, TenantStreamTargets targets
         var service = new AuditStreamService(transactions, store, permissions, client, random, clock);
         return new AuditStreams(new AuditStreamRoutes(service, bodies, policy), new TenantStreamTargets(transactions, store, client, clock),
                 client);
+    }
+
+    /**
+     * The sink names of every stream {@code partition}'s tenant has registered, active or paused,
+     * read on the platform path: each holds retention back until it has delivered
+     * (docs/audit-delivery.md, "Retention and sinks"). Empty for {@code _platform}.
+     */
+    public static List<String> sinkNames(Transactions transactions, String partition) {
+        return transactions.asPlatform(connection -> AuditStreamStore.sinkNames(connection, partition));
     }
 
     @Override

@@ -7,23 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.audit.delivery.DeliveryFailed;
 import io.timestore.server.delivery.SealedEvents;
 import io.timestore.server.testing.Await;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,25 +25,17 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaSinkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AtomicInteger TOPICS = new AtomicInteger();
-    private static KafkaClusterTestKit cluster;
+    private static KafkaBroker kafka;
     private final List<KafkaSink> sinks = new ArrayList<>();
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .build();
-        cluster.format();
-        cluster.startup();
-        cluster.waitForReadyBrokers();
+    static void startBroker() {
+        kafka = KafkaBroker.start();
     }
 
     @AfterAll
-    static void stopBroker() throws Exception {
-        cluster.close();
+    static void stopBroker() {
+        kafka.close();
     }
 
     @AfterEach
@@ -61,19 +43,15 @@ class KafkaSinkTest {
         sinks.forEach(KafkaSink::close);
     }
 
-    private static String newTopic() throws Exception {
-        var topic = "audit-" + TOPICS.incrementAndGet();
-        try (var admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
-        }
-        return topic;
+    private static String newTopic() {
+        return kafka.newTopic("audit", 3);
     }
 
     private Map<String, Object> entry(String topic) {
         var entry = new HashMap<String, Object>();
         entry.put("name", "bus");
         entry.put("type", "kafka");
-        entry.put("bootstrap-servers", cluster.bootstrapServers());
+        entry.put("bootstrap-servers", kafka.bootstrapServers());
         entry.put("topic", topic);
         entry.put("delivery-timeout", "4s");
         entry.put("properties", Map.of("retry.backoff.ms", 100, "reconnect.backoff.max.ms", 200));
@@ -132,18 +110,15 @@ class KafkaSinkTest {
         var sink = sink(entry(topic));
         var events = SealedEvents.of("acme", 4);
         sink.deliver("acme", events.subList(0, 2));
-        var broker = cluster.brokers().values().iterator().next();
 
-        broker.shutdown();
-        broker.awaitShutdown();
+        kafka.stopBroker();
         DeliveryFailed failure = null;
         try {
             sink.deliver("acme", events.subList(2, 4));
         } catch (DeliveryFailed e) {
             failure = e;
         }
-        broker.startup();
-        cluster.waitForReadyBrokers();
+        kafka.restartBroker();
         Await.until("the batch is acknowledged after the restart", Duration.ofSeconds(60), () -> {
             try {
                 sink.deliver("acme", events.subList(2, 4));
@@ -206,18 +181,15 @@ class KafkaSinkTest {
     }
 
     private static List<ConsumerRecord<String, byte[]>> consume(String topic, int atLeast) {
-        var config = Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         var records = new ArrayList<ConsumerRecord<String, byte[]>>();
-        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-            var partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1), new TopicPartition(topic, 2));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (var reader = kafka.reader(topic)) {
             Await.until("%d records on %s".formatted(atLeast, topic), Duration.ofSeconds(30), () -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                records.clear();
+                records.addAll(reader.poll());
                 return records.size() >= atLeast;
             });
-            consumer.poll(Duration.ofMillis(300)).forEach(records::add);
+            records.clear();
+            records.addAll(reader.poll());
         }
         return records;
     }
@@ -231,8 +203,6 @@ class KafkaSinkTest {
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
-        var header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        return KafkaBroker.header(record, name);
     }
-
 }

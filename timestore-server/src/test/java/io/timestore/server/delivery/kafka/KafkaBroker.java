@@ -1,0 +1,132 @@
+package io.timestore.server.delivery.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A real single-node KRaft Kafka (one broker, one controller) in the test JVM, from
+ * {@code kafka-test-common-runtime}'s {@link KafkaClusterTestKit}, with what the delivery tests do to
+ * it: create topics, stop and restart the broker, read a topic back with a real {@link KafkaConsumer}.
+ *
+ * <p>The broker is stopped and started again in place ({@code BrokerServer.shutdown} then
+ * {@code startup}): it keeps its log directory and listens again on the port it had, so producers
+ * that knew the old address reconnect by themselves, as they would to a restarted production broker.
+ */
+public final class KafkaBroker implements AutoCloseable {
+    private static final AtomicInteger TOPICS = new AtomicInteger();
+    private final KafkaClusterTestKit cluster;
+
+    private KafkaBroker(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+    }
+
+    /** Formats and starts the cluster and waits until the broker serves. */
+    public static KafkaBroker start() {
+        try {
+            var cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            return new KafkaBroker(cluster);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the in-JVM Kafka cluster", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    /** A new topic named {@code prefix-n} with {@code partitions} partitions (replication 1). */
+    public String newTopic(String prefix, int partitions) {
+        var topic = prefix + "-" + TOPICS.incrementAndGet();
+        try (var admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create topic " + topic, e);
+        }
+        return topic;
+    }
+
+    /** Shuts the broker down (the controller stays up) and waits until it is down: connections are refused. */
+    public void stopBroker() {
+        var broker = cluster.brokers().values().iterator().next();
+        broker.shutdown();
+        broker.awaitShutdown();
+    }
+
+    /** Starts the stopped broker again on its port and waits until it serves. */
+    public void restartBroker() {
+        try {
+            cluster.brokers().values().iterator().next().startup();
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not restart the Kafka broker", e);
+        }
+    }
+
+    /** A consumer of every partition of {@code topic} from its beginning. */
+    public Reader reader(String topic) {
+        return new Reader(topic);
+    }
+
+    @Override
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop the Kafka cluster", e);
+        }
+    }
+
+    /** The value of header {@code name} as UTF-8 text, or null. */
+    public static String header(ConsumerRecord<String, byte[]> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** Reads a topic from the beginning with a real consumer (no group: every partition assigned). */
+    public final class Reader implements AutoCloseable {
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+
+        private Reader(String topic) {
+            var config = Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+            var partitions = IntStream.range(0, consumer.partitionsFor(topic).size())
+                    .mapToObj(p -> new TopicPartition(topic, p)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        /** Polls once more and returns every record read so far, in the order read (per partition: log order). */
+        public List<ConsumerRecord<String, byte[]>> poll() {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return List.copyOf(records);
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}
