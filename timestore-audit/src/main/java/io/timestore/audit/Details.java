@@ -1,11 +1,13 @@
 package io.timestore.audit;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.audit.canonical.CanonicalOutput;
 import io.timestore.audit.canonical.EventText;
 import io.timestore.audit.canonical.Jcs;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -56,6 +58,11 @@ public final class Details {
     /** A fresh, mutable copy of the object; changing it does not change this value. */
     public ObjectNode toJson() {
         return tree.deepCopy();
+    }
+
+    /** Writes the object to {@code out} as {@link #toJson} would serialise, without copying it ({@code out} needs a codec). */
+    public void writeTo(JsonGenerator out) throws IOException {
+        out.writeTree(tree);
     }
 
     /** The RFC 8785 canonical JSON text of this object. */
