@@ -31,11 +31,24 @@ public final class Details {
     private static final Details EMPTY = new Details(NODES.objectNode());
 
     private final ObjectNode tree;
-    private final byte[] canonical;
+    /**
+     * Computed on first use: hashing and equality need it, reading an event back for delivery or
+     * the API does not. The tree never changes, so two threads computing it at once compute the
+     * same bytes (it cannot fail: a normalised tree holds JSON values only).
+     */
+    private volatile byte[] canonical;
 
     private Details(ObjectNode normalised) {
         this.tree = normalised;
-        this.canonical = Jcs.canonicalize(normalised);
+    }
+
+    private byte[] canonical() {
+        byte[] bytes = canonical;
+        if (bytes == null) {
+            bytes = Jcs.canonicalize(tree);
+            canonical = bytes;
+        }
+        return bytes;
     }
 
     public static Details empty() {
@@ -67,7 +80,7 @@ public final class Details {
 
     /** The RFC 8785 canonical JSON text of this object. */
     public String canonicalJson() {
-        return new String(canonical, StandardCharsets.UTF_8);
+        return new String(canonical(), StandardCharsets.UTF_8);
     }
 
     public boolean isEmpty() {
@@ -76,7 +89,7 @@ public final class Details {
 
     /** The canonical UTF-8 bytes, shared: callers in this package must not modify them. */
     byte[] canonicalBytes() {
-        return canonical;
+        return canonical();
     }
 
     private static JsonNode normalise(JsonNode node) {
@@ -122,12 +135,12 @@ public final class Details {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Details other && Arrays.equals(canonical, other.canonical);
+        return o instanceof Details other && Arrays.equals(canonical(), other.canonical());
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(canonical);
+        return Arrays.hashCode(canonical());
     }
 
     @Override
