@@ -44,7 +44,13 @@ import org.slf4j.LoggerFactory;
  * interval. A partition without a cursor starts at its oldest retained event, except for a target
  * starting at {@link DeliveryTarget.Start#LATEST} whose sink has no cursor at all yet.
  *
- * <p>Thread-safe. Owns one platform thread (the coordinator) and one virtual thread per target.
+ * <p><b>Read-ahead.</b> While a sink takes a batch, its worker reads the partition's next batch on
+ * a short-lived virtual thread, so the database and the parsing overlap the sink's work; the
+ * cursor still moves only after the sink acknowledged, and a batch read ahead of a failed one is
+ * dropped.
+ *
+ * <p>Thread-safe. Owns one platform thread (the coordinator), one virtual thread per target and,
+ * while a worker delivers a backlog, that worker's read-ahead thread.
  */
 public final class DeliveryLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
