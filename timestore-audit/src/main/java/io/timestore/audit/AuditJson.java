@@ -1,5 +1,6 @@
 package io.timestore.audit;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,6 +18,7 @@ import io.timestore.audit.AuditEvent.Result;
 import io.timestore.audit.AuditEvent.Revision;
 import io.timestore.audit.canonical.Labels;
 import io.timestore.audit.canonical.Timestamps;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -73,6 +75,83 @@ public final class AuditJson {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serialises", e);
         }
+    }
+
+    /**
+     * Streams the event to {@code out} as one JSON object: the same members, order and bytes as
+     * {@link #write}, without building a tree (audit delivery encodes every sealed event this way).
+     * {@code out} must have an {@link ObjectMapper} as its codec (for {@code details}).
+     */
+    public static void writeTo(AuditEvent event, JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("event_id", event.eventId().toString());
+        out.writeStringField("tenant_id", event.tenantId());
+        out.writeStringField("occurred_at", Timestamps.format(event.occurredAt()));
+        out.writeStringField("request_id", event.requestId());
+        out.writeStringField("trace_id", event.traceId());
+        var a = event.actor();
+        out.writeObjectFieldStart("actor");
+        out.writeStringField("id", a.id());
+        out.writeStringField("type", Labels.of(a.type()));
+        writeArray(out, "roles", a.roles());
+        writeArray(out, "scopes", a.scopes());
+        writeArray(out, "groups", a.groups());
+        out.writeStringField("auth_method", a.authMethod());
+        out.writeEndObject();
+        var op = event.operation();
+        out.writeObjectFieldStart("operation");
+        out.writeStringField("action", op.action());
+        out.writeStringField("component", op.component());
+        out.writeStringField("resource_type", op.resourceType());
+        out.writeStringField("resource_id", op.resourceId());
+        out.writeStringField("dataset_id", op.datasetId());
+        out.writeEndObject();
+        var outcome = event.outcome();
+        out.writeObjectFieldStart("outcome");
+        out.writeStringField("result", Labels.of(outcome.result()));
+        out.writeNumberField("status", outcome.status());
+        if (outcome.error() == null) {
+            out.writeNullField("error");
+        } else {
+            out.writeObjectFieldStart("error");
+            out.writeStringField("code", outcome.error().code());
+            out.writeStringField("message", outcome.error().message());
+            out.writeEndObject();
+        }
+        out.writeEndObject();
+        var revision = event.revision();
+        if (revision == null) {
+            out.writeNullField("revision");
+        } else {
+            out.writeObjectFieldStart("revision");
+            out.writeStringField("before", revision.before());
+            out.writeStringField("after", revision.after());
+            out.writeEndObject();
+        }
+        var r = event.request();
+        out.writeObjectFieldStart("request");
+        out.writeStringField("method", r.method());
+        out.writeStringField("path", r.path());
+        out.writeStringField("source_ip", r.sourceIp());
+        out.writeStringField("user_agent", r.userAgent());
+        out.writeEndObject();
+        out.writeFieldName("details");
+        event.details().writeTo(out);
+        out.writeStringField("severity", event.severity().label());
+        if (event.seal() != null) {
+            out.writeNumberField("seq", event.seal().seq());
+            out.writeStringField("prev_hash", event.seal().prevHash().hex());
+            out.writeStringField("hash", event.seal().hash().hex());
+        }
+        out.writeEndObject();
+    }
+
+    private static void writeArray(JsonGenerator out, String name, List<String> values) throws IOException {
+        out.writeArrayFieldStart(name);
+        for (var value : values) {
+            out.writeString(value);
+        }
+        out.writeEndArray();
     }
 
     /** @throws IllegalArgumentException if {@code json} is not a valid event document */

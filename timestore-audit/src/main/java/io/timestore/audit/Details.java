@@ -1,11 +1,13 @@
 package io.timestore.audit;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.audit.canonical.CanonicalOutput;
 import io.timestore.audit.canonical.EventText;
 import io.timestore.audit.canonical.Jcs;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -29,11 +31,24 @@ public final class Details {
     private static final Details EMPTY = new Details(NODES.objectNode());
 
     private final ObjectNode tree;
-    private final byte[] canonical;
+    /**
+     * Computed on first use: hashing and equality need it, reading an event back for delivery or
+     * the API does not. The tree never changes, so two threads computing it at once compute the
+     * same bytes (it cannot fail: a normalised tree holds JSON values only).
+     */
+    private volatile byte[] canonical;
 
     private Details(ObjectNode normalised) {
         this.tree = normalised;
-        this.canonical = Jcs.canonicalize(normalised);
+    }
+
+    private byte[] canonical() {
+        byte[] bytes = canonical;
+        if (bytes == null) {
+            bytes = Jcs.canonicalize(tree);
+            canonical = bytes;
+        }
+        return bytes;
     }
 
     public static Details empty() {
@@ -58,9 +73,14 @@ public final class Details {
         return tree.deepCopy();
     }
 
+    /** Writes the object to {@code out} as {@link #toJson} would serialise, without copying it ({@code out} needs a codec). */
+    public void writeTo(JsonGenerator out) throws IOException {
+        out.writeTree(tree);
+    }
+
     /** The RFC 8785 canonical JSON text of this object. */
     public String canonicalJson() {
-        return new String(canonical, StandardCharsets.UTF_8);
+        return new String(canonical(), StandardCharsets.UTF_8);
     }
 
     public boolean isEmpty() {
@@ -69,7 +89,7 @@ public final class Details {
 
     /** The canonical UTF-8 bytes, shared: callers in this package must not modify them. */
     byte[] canonicalBytes() {
-        return canonical;
+        return canonical();
     }
 
     private static JsonNode normalise(JsonNode node) {
@@ -115,12 +135,12 @@ public final class Details {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Details other && Arrays.equals(canonical, other.canonical);
+        return o instanceof Details other && Arrays.equals(canonical(), other.canonical());
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(canonical);
+        return Arrays.hashCode(canonical());
     }
 
     @Override

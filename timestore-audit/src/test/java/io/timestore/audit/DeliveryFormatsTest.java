@@ -138,6 +138,40 @@ class DeliveryFormatsTest {
         assertThat(encoder.encode(sealed.get(2))).isEqualTo(encoder.encode(sealed.get(2)));
     }
 
+    /**
+     * The encoders stream their records instead of building trees (the delivery path); the bytes
+     * must stay those of {@link AuditJson#write}, which the audit API serves and the stored JSON
+     * is, so consumers can re-verify chains: nulls, a revision, an error, escapes, non-ASCII,
+     * lone surrogates cleaned, and numbers of every kind in details.
+     */
+    @Test
+    void the_streamed_timestore_record_is_byte_for_byte_the_written_event_and_cloudevents_data_is_the_record() throws Exception {
+        var details = MAPPER.createObjectNode().put("int", 7).put("long", 9_007_199_254_740_993L).put("double", 12.25)
+                .put("tiny", 1e-7).put("big", 1e300).put("text", "quote \" back\\slash \n tab\t é \u2028 \ud800 \u0001")
+                .put("flag", true).putNull("none");
+        details.putArray("list").add(1).add("two").addObject().put("three", 3.0);
+        details.putObject("nested").putObject("deeper").put("x", -0.5);
+        var odd = new AuditEvent(EventIds.forRequest("acme", "req-odd"), "acme", Events.T0, "req-\"odd\"", null,
+                new Actor(null, ActorType.ANONYMOUS, List.of(), List.of(), List.of(), "none"),
+                new Operation("dataset:write", "points", null, null, null),
+                new Outcome(Result.FAILED, 500, new Problem("internal", null)),
+                new AuditEvent.Revision(null, "b"), new Request("GET", "/ünïcode/path", null, null),
+                Details.of(details), Severity.ERROR, null);
+        var events = new java.util.ArrayList<>(Events.sealed("acme", 6));
+        events.add(deniedWrite());
+        events.add(new Chain().seal(ChainHead.genesis("acme"), List.of(odd)).events().getFirst());
+        var timestore = EventEncoders.create(Format.TIMESTORE, false, null);
+        for (var event : events) {
+            var written = json.write(event).getBytes(StandardCharsets.UTF_8);
+            assertThat(timestore.encode(event)).isEqualTo(written);
+            for (var format : Format.values()) {
+                var inner = EventEncoders.create(format, false, null).encode(event);
+                var envelope = new String(EventEncoders.create(format, true, "urn:x").encode(event), StandardCharsets.UTF_8);
+                assertThat(envelope).endsWith(",\"data\":" + new String(inner, StandardCharsets.UTF_8) + "}");
+            }
+        }
+    }
+
     @Test
     void unsealed_events_and_bad_settings_are_refused() {
         var encoder = EventEncoders.create(Format.TIMESTORE, false, null);

@@ -45,6 +45,9 @@ class DeliveryLoopTest {
         final AtomicBoolean refuses = new AtomicBoolean();
         final AtomicInteger failedCalls = new AtomicInteger();
         final List<String> threads = new CopyOnWriteArrayList<>();
+        final List<Long> offeredFrom = new CopyOnWriteArrayList<>();
+        final AtomicInteger calls = new AtomicInteger();
+        volatile int failingCall;
 
         Receiver(String name) {
             this.name = name;
@@ -58,6 +61,11 @@ class DeliveryLoopTest {
         @Override
         public void deliver(String partition, List<AuditEvent> batch) {
             threads.add(Thread.currentThread().getName());
+            offeredFrom.add(batch.getFirst().seal().seq());
+            if (calls.incrementAndGet() == failingCall) {
+                failedCalls.incrementAndGet();
+                throw new DeliveryFailed(name + " failed this once", true, null);
+            }
             if (refuses.get()) {
                 failedCalls.incrementAndGet();
                 throw new DeliveryFailed(name + " refused the batch: 400 invalid", false, null);
@@ -164,6 +172,23 @@ class DeliveryLoopTest {
         assertThat(flaky.seqs("acme")).as("no gap, no reordering after the outage").containsExactlyElementsOf(oneTo(30));
         assertThat(flaky.received.get("acme")).extracting(AuditEvent::eventId)
                 .containsExactlyElementsOf(steady.received.get("acme").stream().map(AuditEvent::eventId).toList());
+    }
+
+    /** The loop reads the next batch while the sink takes the current one; a failure must not let that batch through. */
+    @Test
+    void a_batch_failing_in_the_middle_of_a_backlog_is_offered_again_before_the_batch_read_behind_it(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 30));
+        var receiver = new Receiver("siem");
+        receiver.failingCall = 2;
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(receiver))))) {
+            await("everything delivered after the failure", () -> receiver.count("acme") == 30);
+        }
+
+        assertThat(receiver.failedCalls.get()).isEqualTo(1);
+        // Batches of 7: 1, 8 (fails), 8 again, 15, 22, 29.
+        assertThat(receiver.offeredFrom).containsExactly(1L, 8L, 8L, 15L, 22L, 29L);
+        assertThat(receiver.seqs("acme")).containsExactlyElementsOf(oneTo(30));
     }
 
     @Test

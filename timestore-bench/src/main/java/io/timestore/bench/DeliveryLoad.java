@@ -1,153 +1,574 @@
 package io.timestore.bench;
 
+import io.timestore.audit.AuditEvent;
 import io.timestore.audit.AuditJson;
 import io.timestore.audit.delivery.DeliveryLoop;
+import io.timestore.audit.delivery.DeliverySink;
 import io.timestore.audit.delivery.DeliveryStore;
 import io.timestore.audit.delivery.DeliveryTarget;
 import io.timestore.audit.delivery.DeliveryTargets;
+import io.timestore.audit.delivery.format.EventEncoder;
+import io.timestore.audit.delivery.format.EventEncoders;
+import io.timestore.audit.store.PlatformPath;
 import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.security.TenantId;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.SettingsLoader;
+import io.timestore.server.delivery.SinkFactory;
 import io.timestore.server.delivery.file.FileSink;
+import io.timestore.server.delivery.kafka.KafkaSink;
+import io.timestore.server.identity.DevIssuer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * Audit delivery to the file sink (issue #17), on a real Timestore (embedded PostgreSQL, fsync on):
- * <ol>
- *   <li><b>Throughput:</b> stores and seals {@code events} events (default 200,000) of a fresh
- *       tenant, then starts a {@link DeliveryLoop} with the default settings (1,000-event batches)
- *       feeding a {@link FileSink} (NDJSON, fsync per batch) and times until its cursor reaches the
- *       head. {@code rounds} (default 3) repeats with a new tenant.</li>
- *   <li><b>Catch-up:</b> a producer stores 1,000 events/s (100 every 100 ms, sealed by the server's
- *       sequencer every 200 ms) while the sink's file set cannot be written for {@code outage}
- *       seconds (default 60; a regular file where its directory belongs); then the directory is
- *       freed, production goes on, and it times until the backlog present at recovery is delivered.</li>
- * </ol>
- * Usage: {@code DeliveryLoad [events] [rounds] [outage-seconds]}.
+ * Audit delivery (issue #17) on a real Timestore (embedded PostgreSQL, fsync and synchronous
+ * commit on), every target of the issue's Performance section in one command. Phases
+ * ({@code --phases}, comma-separated, default {@code file,kafka,catchup,ab}):
+ * <ul>
+ *   <li>{@code file}: stores and seals {@code --events} events (default 200,000) of a fresh tenant,
+ *       then a {@link DeliveryLoop} with the default settings feeds a {@link FileSink} (NDJSON in
+ *       the {@code timestore} format, fsync per batch) and it times until the loop reports the last
+ *       event acknowledged (its observer, so the timing does not poll the database).
+ *       {@code --rounds} (default 3) repeats with a new tenant.</li>
+ *   <li>{@code kafka}: the same into a {@link KafkaSink} (idempotent producer, {@code acks=all})
+ *       on a KRaft broker in this JVM (kafka-test-common-runtime's {@link KafkaClusterTestKit}, as
+ *       in KafkaSinkTest): acknowledged means acknowledged by the broker. A real consumer then reads
+ *       the topic back and counts the records and distinct {@code event_id}s.</li>
+ *   <li>{@code catchup}: for each of {@code --catchup-sinks} (default {@code file,kafka}) a producer
+ *       stores {@code --rate} events/s (default 1,000; a tenth every 100 ms, sealed by the server's
+ *       sequencer) while the receiver is down for {@code --outage} seconds (default 60: the file
+ *       set's directory is a regular file; the broker is shut down); then the receiver comes back,
+ *       production goes on, and it times until the backlog present at recovery is delivered.</li>
+ *   <li>{@code ab}: the request path's audit wait with sinks off and on in the same run: a server
+ *       without sinks, then one with a file and a Kafka sink ({@code --ab-sinks}), each serving
+ *       real HTTP requests (an authenticated {@code GET /storage/v1/datasets}, each audited) paced
+ *       at {@code --ab-rate} req/s (default 500) for {@code --ab-seconds} (default 30) after a
+ *       closed-loop warm-up of {@code --ab-warmup-seconds} (default 15); reports the client latency
+ *       and {@code timestore_audit_wait_seconds} percentiles. {@code --ab-pairs} (default 1)
+ *       repeats, odd pairs off then on, even pairs on then off.</li>
+ *   <li>{@code steps} (not in the default): where the time of a batch goes, step by step, on the
+ *       loop's own store and encoder: the batch query alone, {@code DeliveryStore.read} (query and
+ *       parsing), encoding, the file write with fsync, the cursor commit, and the status queries of
+ *       a round; per event, for {@code --events} events in {@code --batch-size} batches.</li>
+ * </ul>
+ * {@code --batch-size} (default: the loop's default) changes the loop's batch size for the file,
+ * kafka and catchup phases.
  */
 public final class DeliveryLoad {
-    private DeliveryLoad() {}
+    private static final List<String> DEFAULT_PHASES = List.of("file", "kafka", "catchup", "ab");
+    private static final EventEncoder TIMESTORE = EventEncoders.create(EventEncoders.Format.TIMESTORE, false, null);
+
+    private final Map<String, String> options;
+    private final Path dataDir;
+    private final DeliveryLoop.Settings loopSettings;
+    private KafkaClusterTestKit kafka;
+    private int topics;
+
+    private DeliveryLoad(Map<String, String> options) throws IOException {
+        this.options = options;
+        this.dataDir = Files.createTempDirectory("timestore-delivery");
+        var defaults = DeliveryLoop.Settings.defaults();
+        this.loopSettings = new DeliveryLoop.Settings((int) option("batch-size", defaults.batchSize()), defaults.pollInterval(),
+                defaults.backoffMin(), defaults.backoffMax(), defaults.leaderRetry());
+    }
 
     public static void main(String[] args) throws Exception {
-        int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 200_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        int outage = args.length > 2 ? Integer.parseInt(args[2]) : 60;
-        var dataDir = Files.createTempDirectory("timestore-delivery");
-        var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString(),
-                "audit.checkpoint-every", "10000", "audit.checkpoint-interval", "1h"), Optional.empty(), Map.of());
-        System.out.printf("load average at the start: %.2f (other processes share this machine)%n",
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        System.out.printf("date %s, %d processors, %s %s; %,d events per round, outage %d s%n", Instant.now(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
-                System.getProperty("java.runtime.version"), events, outage);
-        var loopSettings = DeliveryLoop.Settings.defaults();
-        try (var server = Timestore.start(settings, List.of())) {
-            server.sequencer().sealNow().get(1, TimeUnit.MINUTES);
-            var runtime = server.database().runtimeDataSource();
-            var events0 = new PostgresEventStore(runtime, new AuditJson());
-            var store = new DeliveryStore(runtime, new AuditJson());
-            for (int round = 1; round <= rounds; round++) {
-                var tenant = "deliver" + round;
-                var all = AuditBenchEvents.events(tenant, events);
-                for (int from = 0; from < events; from += 1_000) {
-                    events0.append(all.subList(from, Math.min(events, from + 1_000)));
-                }
-                server.sequencer().sealNow().get(10, TimeUnit.MINUTES);
-                var directory = dataDir.resolve("sink-" + round);
-                var name = "bench-" + round;
-                long t = System.nanoTime();
-                try (var sink = fileSink(name, directory);
-                     var loop = new DeliveryLoop(runtime, store, DeliveryTargets.of(List.of(DeliveryTarget.onePartition(sink, tenant))),
-                             loopSettings, DeliveryLoop.Observer.NONE).start()) {
-                    await(Duration.ofMinutes(10), () -> delivered(store, name, tenant) >= events);
-                }
-                double seconds = (System.nanoTime() - t) / 1e9;
-                long bytes = size(directory);
-                System.out.printf("RESULT round %d: delivered %,d events (%,d MiB of NDJSON, fsync per batch) in %.2f s = %,.0f events/s%n",
-                        round, events, bytes >> 20, seconds, events / seconds);
-            }
-            catchUp(server, store, dataDir, outage, loopSettings);
+        var options = new LinkedHashMap<String, String>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        System.out.printf("load average at the end: %.2f%n", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                .getSystemLoadAverage());
-        ScratchDirectory.delete(dataDir);
+        var load = new DeliveryLoad(options);
+        try {
+            load.run();
+        } finally {
+            load.closeKafka();
+            ScratchDirectory.delete(load.dataDir);
+        }
         System.exit(0);
     }
 
-    private static void catchUp(Timestore server, DeliveryStore store, Path dataDir, int outage, DeliveryLoop.Settings loopSettings)
-            throws Exception {
-        var tenant = "outage";
-        var name = "outage-sink";
-        var directory = dataDir.resolve("sink-outage");
-        Files.createDirectories(directory);
-        var blocker = Files.writeString(directory.resolve(tenant), "the receiver is down");
+    private long option(String name, long fallback) {
+        return Long.parseLong(options.getOrDefault(name, Long.toString(fallback)).replace("_", ""));
+    }
+
+    private List<String> list(String name, List<String> fallback) {
+        return options.containsKey(name) ? Arrays.stream(options.get(name).split(",")).map(String::trim).toList() : fallback;
+    }
+
+    private boolean phase(String name) {
+        return list("phases", DEFAULT_PHASES).contains(name);
+    }
+
+    private void run() throws Exception {
+        System.out.printf("load average at the start: %.2f (other processes share this machine)%n", loadAverage());
+        System.out.printf("date %s, %d processors, %s %s; options %s; loop %s%n", Instant.now(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.runtime.version"), options, loopSettings);
+        if (phase("file") || phase("kafka") || phase("catchup") || phase("steps")) {
+            var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.resolve("loop").toString(),
+                    "audit.checkpoint-every", "10000", "audit.checkpoint-interval", "1h"), Optional.empty(), Map.of());
+            try (var server = Timestore.start(settings, List.of())) {
+                server.sequencer().sealNow().get(1, TimeUnit.MINUTES);
+                if (phase("steps")) {
+                    steps(server);
+                }
+                for (var kind : List.of("file", "kafka")) {
+                    if (phase(kind)) {
+                        throughput(server, kind);
+                    }
+                }
+                if (phase("catchup")) {
+                    for (var kind : list("catchup-sinks", List.of("file", "kafka"))) {
+                        catchUp(server, kind);
+                    }
+                }
+            }
+        }
+        if (phase("ab")) {
+            // Odd pairs run off then on, even pairs on then off: the first server of a run also warms this JVM.
+            for (int pair = 1; pair <= option("ab-pairs", 1); pair++) {
+                abRun(pair, pair % 2 == 0);
+                abRun(pair, pair % 2 != 0);
+            }
+        }
+        System.out.printf("load average at the end: %.2f%n", loadAverage());
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    // ---------------------------------------------------------------- sinks
+
+    private KafkaClusterTestKit kafka() throws Exception {
+        if (kafka == null) {
+            kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .build();
+            kafka.format();
+            kafka.startup();
+            kafka.waitForReadyBrokers();
+            System.out.println("in-JVM Kafka broker ready at " + kafka.bootstrapServers());
+        }
+        return kafka;
+    }
+
+    private void closeKafka() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private String newTopic() throws Exception {
+        var topic = "audit-bench-" + ++topics;
+        try (var admin = kafka().admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+        }
+        return topic;
+    }
+
+    /** A file sink as {@code type: file} builds it with the default format, or a Kafka sink on a new topic. */
+    private DeliverySink sink(String kind, String name, String topic) throws Exception {
+        return switch (kind) {
+            case "file" -> new FileSink(name, new FileSink.Settings(dataDir.resolve(name), FileSink.Layout.PER_PARTITION, 100L << 20,
+                    Duration.ofDays(1)), TIMESTORE::encode, InstantSource.system());
+            case "kafka" -> KafkaSink.fromEntry(Map.of("name", name, "type", "kafka", "bootstrap-servers", kafka().bootstrapServers(),
+                    "topic", topic, "properties", Map.of("reconnect.backoff.max.ms", 200)), "bench");
+            default -> throw new IllegalArgumentException("unknown sink kind " + kind + " (file, kafka)");
+        };
+    }
+
+    /** Follows how far one partition was acknowledged, from the loop's own reports (no polling of the database). */
+    private static final class Progress implements DeliveryLoop.Observer {
+        private final String partition;
+        private final AtomicLong failures = new AtomicLong();
+        private long through;
+
+        Progress(String partition) {
+            this.partition = partition;
+        }
+
+        @Override
+        public synchronized void delivered(String sink, String delivered, int events, long throughSeq, Duration took) {
+            if (delivered.equals(partition) && throughSeq > through) {
+                through = throughSeq;
+                notifyAll();
+            }
+        }
+
+        @Override
+        public void failed(String sink, String failed, int attempt, Duration retryIn, Exception cause) {
+            failures.incrementAndGet();
+        }
+
+        synchronized long through() {
+            return through;
+        }
+
+        synchronized void awaitThrough(long seq, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (through < seq) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("%s: delivered through %d, not %d, within %s".formatted(partition, through, seq, timeout));
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+    }
+
+    private static DeliveryLoop loop(Timestore server, DeliverySink sink, String tenant, DeliveryLoop.Settings settings,
+                                     DeliveryLoop.Observer observer) {
+        var runtime = server.database().runtimeDataSource();
+        return new DeliveryLoop(runtime, new DeliveryStore(runtime, new AuditJson()),
+                DeliveryTargets.of(List.of(DeliveryTarget.onePartition(sink, tenant))), settings, observer).start();
+    }
+
+    private static void close(DeliverySink sink) {
+        SinkFactory.close(List.of(DeliveryTarget.onePartition(sink, "-")));
+    }
+
+    private static void storeAndSeal(Timestore server, String tenant, int events) throws Exception {
+        var store = new PostgresEventStore(server.database().runtimeDataSource(), new AuditJson());
+        var all = AuditBenchEvents.events(tenant, events);
+        for (int from = 0; from < events; from += 1_000) {
+            store.append(all.subList(from, Math.min(events, from + 1_000)));
+        }
+        server.sequencer().sealNow().get(10, TimeUnit.MINUTES);
+    }
+
+    // ---------------------------------------------------------------- throughput
+
+    private void throughput(Timestore server, String kind) throws Exception {
+        int events = (int) option("events", 200_000);
+        for (int round = 1; round <= option("rounds", 3); round++) {
+            var tenant = kind + "-" + round;
+            storeAndSeal(server, tenant, events);
+            var topic = kind.equals("kafka") ? newTopic() : null;
+            var sink = sink(kind, "bench-" + tenant, topic);
+            var progress = new Progress(tenant);
+            long t = System.nanoTime();
+            try (var loop = loop(server, sink, tenant, loopSettings, progress)) {
+                progress.awaitThrough(events, Duration.ofMinutes(10));
+            } finally {
+                close(sink);
+            }
+            double seconds = (System.nanoTime() - t) / 1e9;
+            System.out.printf("RESULT %s round %d: delivered %,d events in %.2f s = %,.0f events/s (%d failed attempts)%n",
+                    kind, round, events, seconds, events / seconds, progress.failures.get());
+            if (topic != null) {
+                var consumed = consume(topic, events, Duration.ofMinutes(5));
+                System.out.printf("  consumed back from %s: %,d records, %,d distinct event_id%n", topic, consumed[0], consumed[1]);
+                if (consumed[1] != events) {
+                    throw new IllegalStateException("the topic lacks events: " + consumed[1] + " of " + events);
+                }
+            }
+        }
+    }
+
+    /** Reads {@code topic} from the beginning with a real consumer until {@code expected} distinct events: {records, distinct}. */
+    private long[] consume(String topic, int expected, Duration timeout) throws Exception {
+        var config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka().bootstrapServers());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000");
+        var ids = new HashSet<String>();
+        long records = 0;
+        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (ids.size() < expected && System.nanoTime() < deadline) {
+                for (var record : consumer.poll(Duration.ofMillis(500))) {
+                    records++;
+                    ids.add(new String(record.headers().lastHeader("event_id").value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return new long[] {records, ids.size()};
+    }
+
+    // ---------------------------------------------------------------- catch-up
+
+    private void catchUp(Timestore server, String kind) throws Exception {
+        int outage = (int) option("outage", 60);
+        int rate = (int) option("rate", 1_000);
+        var tenant = "outage-" + kind;
+        var name = "bench-" + tenant;
+        var topic = kind.equals("kafka") ? newTopic() : null;
+        Path blocker = null;
+        if (kind.equals("file")) {
+            // The receiver is down: where the tenant's file set belongs there is a regular file.
+            Files.createDirectories(dataDir.resolve(name));
+            blocker = Files.writeString(dataDir.resolve(name).resolve(tenant), "the receiver is down");
+        }
+        var broker = kind.equals("kafka") ? kafka().brokers().values().iterator().next() : null;
+        if (broker != null) {
+            broker.shutdown();
+            broker.awaitShutdown();
+        }
         var producing = new AtomicBoolean(true);
         var appender = new PostgresEventStore(server.database().runtimeDataSource(), new AuditJson());
         var producer = Thread.ofPlatform().name("producer").start(() -> {
-            int i = 0;
             long next = System.nanoTime();
-            while (producing.get()) {
-                appender.append(AuditBenchEvents.events(tenant, i, 100));
-                i += 100;
+            for (int i = 0; producing.get(); i += rate / 10) {
+                appender.append(AuditBenchEvents.events(tenant, i, rate / 10));
                 next += Duration.ofMillis(100).toNanos();
                 LockSupport.parkNanos(next - System.nanoTime());
             }
         });
-        try (var sink = fileSink(name, directory);
-             var loop = new DeliveryLoop(server.database().runtimeDataSource(), store,
-                     DeliveryTargets.of(List.of(DeliveryTarget.onePartition(sink, tenant))), loopSettings, DeliveryLoop.Observer.NONE)
-                     .start()) {
+        var sink = sink(kind, name, topic);
+        var progress = new Progress(tenant);
+        try (var loop = loop(server, sink, tenant, loopSettings, progress)) {
             Thread.sleep(Duration.ofSeconds(outage));
-            var atRecovery = store.cursors(Optional.of(name)).stream().filter(c -> c.partition().equals(tenant)).findFirst().orElseThrow();
-            Files.delete(blocker);
+            long head = server.delivery().store().heads().get(tenant).lastSeq();
+            long backlog = head - progress.through();
+            if (blocker != null) {
+                Files.delete(blocker);
+            } else {
+                broker.startup();
+                kafka().waitForReadyBrokers();
+            }
             long t = System.nanoTime();
-            await(Duration.ofMinutes(10), () -> delivered(store, name, tenant) >= atRecovery.headSeq());
+            progress.awaitThrough(head, Duration.ofMinutes(10));
             double seconds = (System.nanoTime() - t) / 1e9;
-            System.out.printf("RESULT catch-up: after a %d s outage at 1,000 events/s (backlog %,d events, oldest %.0f s), "
-                            + "the backlog was delivered %.2f s after recovery, production going on%n",
-                    outage, atRecovery.lagEvents(), atRecovery.lag().toMillis() / 1000.0, seconds);
+            long lagAfter = server.delivery().store().heads().get(tenant).lastSeq() - progress.through();
+            System.out.printf("RESULT catch-up %s: after a %d s outage at %,d events/s (backlog %,d events at recovery, %d failed attempts), "
+                            + "the backlog was delivered %.2f s after recovery, production going on (%,d sealed events not yet delivered then)%n",
+                    kind, outage, rate, backlog, progress.failures.get(), seconds, lagAfter);
         } finally {
             producing.set(false);
             producer.join();
+            close(sink);
         }
     }
 
-    private static FileSink fileSink(String name, Path directory) {
-        var json = new AuditJson();
-        return new FileSink(name, new FileSink.Settings(directory, FileSink.Layout.PER_PARTITION, 100L << 20, Duration.ofDays(1)),
-                event -> json.write(event).getBytes(StandardCharsets.UTF_8), InstantSource.system());
-    }
+    // ---------------------------------------------------------------- A/B of the audit wait
 
-    private static long delivered(DeliveryStore store, String sink, String tenant) {
-        return store.cursors(Optional.of(sink)).stream().filter(c -> c.partition().equals(tenant))
-                .mapToLong(c -> c.deliveredSeq()).findFirst().orElse(0);
-    }
-
-    private static long size(Path directory) throws java.io.IOException {
-        try (var files = Files.walk(directory)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
-        }
-    }
-
-    private static void await(Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out");
+    private void abRun(int pair, boolean withSinks) throws Exception {
+        var dir = Files.createDirectories(dataDir.resolve("ab-" + pair + (withSinks ? "-on" : "-off")));
+        Optional<Path> config = Optional.empty();
+        var described = "none";
+        if (withSinks) {
+            var yaml = new StringBuilder("audit:\n  delivery:\n    sinks:\n");
+            for (var kind : list("ab-sinks", List.of("file", "kafka"))) {
+                yaml.append(switch (kind) {
+                    case "file" -> "      - {name: ab-file, type: file, path: '%s'}\n".formatted(dir.resolve("sink"));
+                    case "kafka" -> "      - {name: ab-kafka, type: kafka, bootstrap-servers: '%s', topic: %s}\n"
+                            .formatted(kafka().bootstrapServers(), newTopic());
+                    default -> throw new IllegalArgumentException("unknown sink kind " + kind + " (file, kafka)");
+                });
             }
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+            config = Optional.of(Files.writeString(dir.resolve("sinks.yaml"), yaml));
+            described = String.join(", ", list("ab-sinks", List.of("file", "kafka")));
+        }
+        var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dir.resolve("data").toString()), config,
+                Map.of("TIMESTORE_DEV_ISSUER", "on"));
+        var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (var server = Timestore.start(settings, List.of());
+             var http = new KeepAliveClient(server.baseUri(), 64)) {
+            var issuer = server.devIssuer().orElseThrow();
+            var operator = issuer.mint(new DevIssuer.Grant("operator", Optional.of(new TenantId("operators")), List.of("platform-operator"),
+                    List.of(), Duration.ofMinutes(15)));
+            var created = client.send(HttpRequest.newBuilder(server.baseUri().resolve("/admin/v1/tenants"))
+                    .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"ab\", \"name\": \"A/B\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            if (created.statusCode() != 201) {
+                throw new IllegalStateException("creating the tenant answered " + created.statusCode() + ": " + created.body());
+            }
+            var admin = issuer.mint(new DevIssuer.Grant("admin@ab", Optional.of(new TenantId("ab")), List.of("tenant-admin"), List.of(),
+                    Duration.ofMinutes(15)));
+            byte[] request = http.get("/storage/v1/datasets", "Authorization: Bearer " + admin);
+            closedLoop(http, request, (int) option("ab-warmup-seconds", 15));
+            var before = IngestLoad.auditWaitBuckets(client, server.baseUri());
+            var latencies = paced(http, request, (int) option("ab-rate", 500), (int) option("ab-seconds", 30));
+            var after = IngestLoad.auditWaitBuckets(client, server.baseUri());
+            var waits = new TreeMap<Double, Double>();
+            after.forEach((le, count) -> waits.put(le, count - before.getOrDefault(le, 0.0)));
+            System.out.printf("RESULT ab pair %d sinks %s (%s): request latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; "
+                            + "audit wait p50 %.3f ms, p95 %.3f ms, p99 %.3f ms (%,.0f observations); delivered by the sinks: %s%n",
+                    pair, withSinks ? "on" : "off", described, IngestLoad.percentile(latencies, 0.5) / 1e6,
+                    IngestLoad.percentile(latencies, 0.95) / 1e6, IngestLoad.percentile(latencies, 0.99) / 1e6,
+                    IngestLoad.bucketQuantile(waits, 0.5) * 1e3, IngestLoad.bucketQuantile(waits, 0.95) * 1e3,
+                    IngestLoad.bucketQuantile(waits, 0.99) * 1e3, waits.getOrDefault(Double.POSITIVE_INFINITY, 0.0),
+                    deliveredBySinks(server));
+        }
+    }
+
+    private static String deliveredBySinks(Timestore server) {
+        var cursors = server.delivery().store().cursors(Optional.empty());
+        if (cursors.isEmpty()) {
+            return "-";
+        }
+        var out = new StringBuilder();
+        cursors.forEach(c -> out.append(c.sink()).append('/').append(c.partition()).append(" through ").append(c.deliveredSeq())
+                .append(" of ").append(c.headSeq()).append("; "));
+        return out.toString();
+    }
+
+    /** 8 virtual threads sending back to back for {@code seconds}: the JIT and the pools warm up. */
+    private static void closedLoop(KeepAliveClient http, byte[] request, int seconds) throws InterruptedException {
+        long until = System.nanoTime() + seconds * 1_000_000_000L;
+        var sent = new AtomicLong();
+        var threads = new ArrayList<Thread>();
+        for (int t = 0; t < 8; t++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < until) {
+                    try {
+                        http.send(request);
+                        sent.incrementAndGet();
+                    } catch (IOException | InterruptedException e) {
+                        return;
+                    }
+                }
+            }));
+        }
+        for (var thread : threads) {
+            thread.join();
+        }
+        System.out.printf("  warm-up: %,d requests in %d s%n", sent.get(), seconds);
+    }
+
+    /** Open loop: request i is due at start + i/rate; its latency counts from then (no coordinated omission). */
+    private static List<Long> paced(KeepAliveClient http, byte[] request, int rate, int seconds) throws InterruptedException {
+        int total = rate * seconds;
+        long interval = 1_000_000_000L / rate;
+        long[] took = new long[total];
+        var failed = new AtomicLong();
+        var done = new CountDownLatch(total);
+        long start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long due = start + i * interval;
+            LockSupport.parkNanos(due - System.nanoTime());
+            int slot = i;
+            Thread.ofVirtual().start(() -> {
+                try {
+                    if (http.send(request) != 200) {
+                        failed.incrementAndGet();
+                    }
+                } catch (IOException | InterruptedException e) {
+                    failed.incrementAndGet();
+                } finally {
+                    took[slot] = System.nanoTime() - due;
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        System.out.printf("  paced: %,d requests at %,d req/s answered in %.1f s (%,d not 200)%n", total, rate, elapsed, failed.get());
+        return Arrays.stream(took).boxed().toList();
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    /** The time of each step of a batch, per event, measured one step after the other on one thread. */
+    private void steps(Timestore server) throws Exception {
+        int events = (int) option("events", 200_000);
+        int batch = loopSettings.batchSize();
+        var tenant = "steps";
+        storeAndSeal(server, tenant, events);
+        var runtime = server.database().runtimeDataSource();
+        var store = new DeliveryStore(runtime, new AuditJson());
+        for (int pass = 1; pass <= option("rounds", 3); pass++) {
+            var name = "steps-" + pass;
+            var sink = (FileSink) sink("file", name, null);
+            store.ensure(name, tenant, 0);
+            long[] nanos = new long[7];
+            long after = 0;
+            try {
+                while (after < events) {
+                    long t0 = System.nanoTime();
+                    query(runtime, tenant, after, batch);
+                    long t1 = System.nanoTime();
+                    List<AuditEvent> read = store.read(tenant, after, batch).events();
+                    long t2 = System.nanoTime();
+                    read.forEach(TIMESTORE::encode);
+                    long t3 = System.nanoTime();
+                    sink.deliver(tenant, read);
+                    long t4 = System.nanoTime();
+                    after = read.getLast().seal().seq();
+                    store.advance(name, tenant, after);
+                    long t5 = System.nanoTime();
+                    store.heads();
+                    long t6 = System.nanoTime();
+                    store.cursors(Optional.of(name));
+                    long t7 = System.nanoTime();
+                    long[] step = {t1 - t0, t2 - t1, t3 - t2, (t4 - t3) - (t3 - t2), t5 - t4, t6 - t5, t7 - t6};
+                    for (int i = 0; i < step.length; i++) {
+                        nanos[i] += step[i];
+                    }
+                }
+            } finally {
+                sink.close();
+            }
+            double perEvent = 1e3 * events;
+            System.out.printf("RESULT steps pass %d (%,d-event batches), µs per event: batch query alone %.2f | read (query + parse) %.2f | "
+                            + "encode %.2f | file write + fsync %.2f | cursor commit %.2f | heads %.2f, cursors %.2f (status queries, here "
+                            + "once per batch; the loop runs them once per round of up to 8 batches per partition)%n", pass, batch,
+                    nanos[0] / perEvent, nanos[1] / perEvent, nanos[2] / perEvent, nanos[3] / perEvent, nanos[4] / perEvent,
+                    nanos[5] / perEvent, nanos[6] / perEvent);
+        }
+    }
+
+    /** DeliveryStore's batch query alone: the rows fetched and their JSON text read, nothing parsed. */
+    private static void query(DataSource runtime, String tenant, long after, int limit) throws SQLException {
+        try (var connection = runtime.getConnection()) {
+            connection.setAutoCommit(false);
+            PlatformPath.enter(connection);
+            try (var statement = connection.prepareStatement("""
+                    SELECT s.seq, s.prev_hash, s.hash,
+                           (SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)
+                    FROM audit_seals s WHERE s.tenant_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?""")) {
+                statement.setString(1, tenant);
+                statement.setLong(2, after);
+                statement.setInt(3, limit);
+                try (var rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        rows.getBytes(2);
+                        rows.getBytes(3);
+                        rows.getString(4);
+                    }
+                }
+            }
+            connection.commit();
         }
     }
 }

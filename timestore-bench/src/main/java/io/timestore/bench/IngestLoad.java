@@ -649,8 +649,12 @@ public final class IngestLoad {
         System.out.println("RESULT audit-cpu per answered request: " + cpuBefore.perRequest(cpuAfter, answered));
     }
 
-    /** Cumulative counts of {@code timestore_audit_wait_seconds_bucket} by upper bound, summed over labels. */
     private Map<Double, Double> auditWaitBuckets() throws IOException, InterruptedException {
+        return auditWaitBuckets(client, base);
+    }
+
+    /** Cumulative counts of {@code timestore_audit_wait_seconds_bucket} by upper bound, summed over labels (also DeliveryLoad's). */
+    static TreeMap<Double, Double> auditWaitBuckets(HttpClient client, URI base) throws IOException, InterruptedException {
         var response = expect(200, client.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString()));
         var buckets = new TreeMap<Double, Double>();
@@ -669,7 +673,7 @@ public final class IngestLoad {
         return buckets;
     }
 
-    private static double bucketQuantile(TreeMap<Double, Double> cumulative, double q) {
+    static double bucketQuantile(TreeMap<Double, Double> cumulative, double q) {
         double total = cumulative.lastEntry().getValue();
         double rank = q * total;
         double lower = 0;
@@ -701,7 +705,7 @@ public final class IngestLoad {
         return out.toString();
     }
 
-    private static double percentile(java.util.Collection<Long> values, double q) {
+    static double percentile(java.util.Collection<Long> values, double q) {
         long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
         if (sorted.length == 0) {
             return Double.NaN;

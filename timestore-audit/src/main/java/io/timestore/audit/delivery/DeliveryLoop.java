@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +47,13 @@ import org.slf4j.LoggerFactory;
  * started (its first cursor's creation, see {@link DeliveryStore#ensureLatest}), so only what is
  * sealed afterwards is delivered, however the creation of its cursors was interrupted or raced.
  *
- * <p>Thread-safe. Owns one platform thread (the coordinator) and one virtual thread per target.
+ * <p><b>Read-ahead.</b> While a sink takes a batch, its worker reads the partition's next batch on
+ * a short-lived virtual thread, so the database and the parsing overlap the sink's work; the
+ * cursor still moves only after the sink acknowledged, and a batch read ahead of a failed one is
+ * dropped.
+ *
+ * <p>Thread-safe. Owns one platform thread (the coordinator), one virtual thread per target and,
+ * while a worker delivers a backlog, that worker's read-ahead thread.
  */
 public final class DeliveryLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
@@ -416,17 +424,77 @@ public final class DeliveryLoop implements AutoCloseable {
                 if (cursor.parked() || cursor.lagEvents() == 0 || backingOff(cursor.partition())) {
                     continue;
                 }
-                long seq = cursor.deliveredSeq();
+                delivered |= deliverPartition(current, cursor);
+            }
+            return delivered;
+        }
+
+        /**
+         * Up to {@link #BATCHES_PER_PASS} batches of one partition. The next batch is read (on a
+         * virtual thread of its own) while the sink takes the current one, so the database read
+         * and the parsing overlap the sink's encoding, write and acknowledgement. Reading ahead
+         * changes nothing durable: the cursor still moves only after the sink acknowledged, and
+         * a batch read ahead of one that failed is dropped, not delivered.
+         */
+        private boolean deliverPartition(DeliveryTarget current, DeliveryCursor cursor) {
+            var partition = cursor.partition();
+            long seq = cursor.deliveredSeq();
+            boolean delivered = false;
+            FutureTask<DeliveryStore.Batch> ahead = null;
+            try {
                 for (int i = 0; i < BATCHES_PER_PASS && seq < cursor.headSeq() && running(); i++) {
-                    long next = deliverOne(current, cursor.partition(), seq);
+                    var batch = readOrPark(current, partition, seq, ahead);
+                    ahead = null;
+                    if (batch == null || batch.throughSeq() <= seq) {
+                        break;
+                    }
+                    long last = batch.throughSeq();
+                    if (i + 1 < BATCHES_PER_PASS && last < cursor.headSeq()) {
+                        ahead = readAhead(partition, last);
+                    }
+                    long next = deliverOne(current, partition, seq, batch);
                     if (next <= seq) {
                         break;
                     }
                     delivered = true;
                     seq = next;
                 }
+            } finally {
+                if (ahead != null) {
+                    // Not needed any more; waited for, so no read outlives the worker's pass.
+                    drop(ahead);
+                }
             }
             return delivered;
+        }
+
+        private FutureTask<DeliveryStore.Batch> readAhead(String partition, long afterSeq) {
+            var task = new FutureTask<>(() -> store.read(partition, afterSeq, settings.batchSize()));
+            Thread.ofVirtual().name("audit-delivery-read-" + target.sink().name()).start(task);
+            return task;
+        }
+
+        /** The batch read ahead; its failure is thrown here, as the same read done now would throw it. */
+        private static DeliveryStore.Batch take(FutureTask<DeliveryStore.Batch> task) {
+            try {
+                return task.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException failure) {
+                    throw failure;
+                }
+                throw new IllegalStateException("reading a delivery batch failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading a delivery batch", e);
+            }
+        }
+
+        private static void drop(FutureTask<DeliveryStore.Batch> task) {
+            try {
+                take(task);
+            } catch (RuntimeException ignored) {
+                // Read again, and its failure handled, when the partition's turn comes.
+            }
         }
 
         private static Map<String, DeliveryCursor> received(DeliveryTarget current, List<DeliveryCursor> all) {
@@ -444,20 +512,24 @@ public final class DeliveryLoop implements AutoCloseable {
             return retry != null && System.nanoTime() - retry.notBefore < 0;
         }
 
-        /** Delivers the batch after {@code afterSeq}; returns the new cursor, or {@code afterSeq} when nothing moved. */
-        private long deliverOne(DeliveryTarget current, String partition, long afterSeq) {
-            var name = current.sink().name();
-            DeliveryStore.Batch batch;
+        /**
+         * The batch after {@code afterSeq}, read now or taken from {@code ahead} (null: none), or
+         * null when an event cannot be read (the cursor is parked then).
+         */
+        private DeliveryStore.Batch readOrPark(DeliveryTarget current, String partition, long afterSeq,
+                                               FutureTask<DeliveryStore.Batch> ahead) {
             try {
-                batch = store.read(partition, afterSeq, settings.batchSize());
+                return ahead == null ? store.read(partition, afterSeq, settings.batchSize()) : take(ahead);
             } catch (IllegalArgumentException unreadable) {
                 var reason = "an event after seq " + afterSeq + " cannot be read: " + unreadable.getMessage();
-                park(name, partition, reason);
-                return afterSeq;
+                park(current.sink().name(), partition, reason);
+                return null;
             }
-            if (batch.throughSeq() <= afterSeq) {
-                return afterSeq;
-            }
+        }
+
+        /** Delivers {@code batch}, the events after {@code afterSeq}; returns the new cursor, or {@code afterSeq} when nothing moved. */
+        private long deliverOne(DeliveryTarget current, String partition, long afterSeq, DeliveryStore.Batch batch) {
+            var name = current.sink().name();
             reportGaps(name, partition, batch.gaps());
             List<AuditEvent> events = batch.events();
             if (events.isEmpty()) {

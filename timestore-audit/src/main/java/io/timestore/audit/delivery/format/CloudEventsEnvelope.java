@@ -1,9 +1,11 @@
 package io.timestore.audit.delivery.format;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.canonical.Timestamps;
+import java.io.IOException;
 
 /**
  * A CloudEvents 1.0 structured-mode envelope (JSON event format) around another format's record,
@@ -57,5 +59,26 @@ final class CloudEventsEnvelope extends JsonRecordFormat {
         envelope.put("seq", event.seal().seq());
         envelope.set("data", inner.tree(event));
         return envelope;
+    }
+
+    /** The same members as {@link #tree}, streamed, with the inner record streamed into {@code data}. */
+    @Override
+    void write(AuditEvent event, JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("specversion", "1.0");
+        out.writeStringField("type", TYPE);
+        out.writeStringField("source", source);
+        out.writeStringField("id", event.eventId().toString());
+        out.writeStringField("subject", event.tenantId());
+        out.writeStringField("time", Timestamps.format(event.occurredAt()));
+        out.writeStringField("datacontenttype", "application/json");
+        if (inner instanceof OcsfFormat) {
+            out.writeStringField("dataschema", OCSF_SCHEMA);
+        }
+        out.writeStringField("tenantid", event.tenantId());
+        out.writeNumberField("seq", event.seal().seq());
+        out.writeFieldName("data");
+        inner.write(event, out);
+        out.writeEndObject();
     }
 }

@@ -180,6 +180,18 @@ class KafkaSinkTest {
                 .containsEntry("delivery.timeout.ms", 4000).containsEntry("client.id", "timestore-audit-bus");
     }
 
+    /** A whole delivery goes to one Kafka partition: hundreds of records per produce request, not the client's 16 KiB. */
+    @Test
+    void the_producer_batches_half_a_mebibyte_per_request_unless_properties_say_otherwise() {
+        var tuned = entry("t");
+        tuned.put("properties", Map.of("batch.size", 65536));
+
+        assertThat(KafkaSink.producerConfig(KafkaSettings.parse(new io.timestore.server.delivery.SinkEntry("k", entry("t")))))
+                .containsEntry("batch.size", 512 * 1024).containsEntry("linger.ms", 5);
+        assertThat(KafkaSink.producerConfig(KafkaSettings.parse(new io.timestore.server.delivery.SinkEntry("k", tuned))))
+                .containsEntry("batch.size", "65536");
+    }
+
     private static List<ConsumerRecord<String, byte[]>> consume(String topic, int atLeast) {
         var records = new ArrayList<ConsumerRecord<String, byte[]>>();
         try (var reader = kafka.reader(topic)) {
