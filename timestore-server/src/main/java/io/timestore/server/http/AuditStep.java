@@ -294,6 +294,6 @@ public final class AuditStep {
 
     private static RequestAudit.Origin origin(Context ctx, RequestContext request) {
         return new RequestAudit.Origin(request.requestId(), request.uid(), request.trace().traceId(), request.receivedAt(),
-                ctx.method().name(), ctx.path(), ctx.ip(), ctx.header("User-Agent"));
+                ctx.method().name(), ctx.path(), SourceAddress.of(ctx), ctx.header("User-Agent"));
     }
 }

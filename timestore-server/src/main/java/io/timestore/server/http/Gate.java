@@ -27,6 +27,7 @@ public final class Gate {
     private final TenantResolver tenants;
     private final boolean anonymousIngest;
     private final SecurityTelemetry telemetry;
+    private final AuthenticationBlocks blocks;
 
     public Gate(Authenticator authenticator, TenantResolver tenants) {
         this(authenticator, tenants, false);
@@ -44,6 +45,16 @@ public final class Gate {
 
     /** As above, with spans for authentication and tenant resolution and a count of refusals. */
     public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest, SecurityTelemetry telemetry) {
+        this(authenticator, tenants, anonymousIngest, telemetry, AuthenticationBlocks.none());
+    }
+
+    /**
+     * As above, refusing blocked source addresses and credentials before anything else runs, and
+     * counting authentication failures towards blocks (docs/security.md, "Automatic blocking").
+     */
+    public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest, SecurityTelemetry telemetry,
+                AuthenticationBlocks blocks) {
+        this.blocks = Objects.requireNonNull(blocks, "blocks");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.anonymousIngest = anonymousIngest;
@@ -52,8 +63,18 @@ public final class Gate {
 
     /** Who is calling; throws {@link io.timestore.security.AuthenticationFailure} when nobody valid is. */
     public Principal authenticate(Context ctx) {
-        return telemetry.authenticate(ctx, () ->
-                authenticator.authenticate(new CredentialRequest(credentials(ctx), () -> signedInput(ctx))));
+        var source = SourceAddress.of(ctx);
+        blocks.admitSource(source);
+        Principal principal;
+        try {
+            principal = telemetry.authenticate(ctx, () ->
+                    authenticator.authenticate(new CredentialRequest(credentials(ctx), () -> signedInput(ctx))));
+        } catch (io.timestore.security.AuthenticationFailure failure) {
+            blocks.failed(source, failure);
+            throw failure;
+        }
+        blocks.admitCredential(principal);
+        return principal;
     }
 
     /**
@@ -96,6 +117,7 @@ public final class Gate {
      */
     public Principal authenticate(Context ctx, ApiOperation operation) {
         if (anonymousIngest && INGEST_ACTION.equals(operation.action()) && credentials(ctx).isEmpty()) {
+            blocks.admitSource(SourceAddress.of(ctx));
             return LegacyPrincipals.anonymous();
         }
         return authenticate(ctx);
