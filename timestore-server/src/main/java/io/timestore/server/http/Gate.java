@@ -63,6 +63,14 @@ public final class Gate {
 
     /** Who is calling; throws {@link io.timestore.security.AuthenticationFailure} when nobody valid is. */
     public Principal authenticate(Context ctx) {
+        return authenticate(ctx, principal -> { });
+    }
+
+    /**
+     * As {@link #authenticate(Context)}, telling {@code authenticated} who called as soon as that
+     * is known: before a blocked credential is refused, so its refusal is recorded with its actor.
+     */
+    public Principal authenticate(Context ctx, java.util.function.Consumer<Principal> authenticated) {
         var source = SourceAddress.of(ctx);
         blocks.admitSource(source);
         Principal principal;
@@ -73,6 +81,7 @@ public final class Gate {
             blocks.failed(source, failure);
             throw failure;
         }
+        authenticated.accept(principal);
         blocks.admitCredential(principal);
         return principal;
     }
@@ -116,11 +125,18 @@ public final class Gate {
      * to it: a bad credential is 401, never a fallback to anonymous.
      */
     public Principal authenticate(Context ctx, ApiOperation operation) {
+        return authenticate(ctx, operation, principal -> { });
+    }
+
+    /** As {@link #authenticate(Context, ApiOperation)}, telling {@code authenticated} as {@link #authenticate(Context, java.util.function.Consumer)} does. */
+    public Principal authenticate(Context ctx, ApiOperation operation, java.util.function.Consumer<Principal> authenticated) {
         if (anonymousIngest && INGEST_ACTION.equals(operation.action()) && credentials(ctx).isEmpty()) {
             blocks.admitSource(SourceAddress.of(ctx));
-            return LegacyPrincipals.anonymous();
+            var anonymous = LegacyPrincipals.anonymous();
+            authenticated.accept(anonymous);
+            return anonymous;
         }
-        return authenticate(ctx);
+        return authenticate(ctx, authenticated);
     }
 
     /** The security context for {@code principal}: its one tenant, checked against X-Tenant-ID and the directory. */

@@ -67,6 +67,8 @@ class AutomaticBlockingTest {
         assertThat(events).hasSize(1);
         assertThat(events.getFirst().get("outcome").get("status").asInt()).isEqualTo(429);
         assertThat(events.getFirst().get("outcome").get("error").get("code").asText()).isEqualTo("blocked");
+        // Refused after it authenticated: the event names who it was.
+        assertThat(events.getFirst().get("actor").get("id").asText()).isEqualTo(tokenId(token));
     }
 
     @Test
