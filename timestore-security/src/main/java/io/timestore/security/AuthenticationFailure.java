@@ -61,19 +61,53 @@ public final class AuthenticationFailure extends RuntimeException {
         }
     }
 
+    /**
+     * The existing credential a failure is held against: an API token or signing key that exists
+     * but whose secret or signature did not match, or the subject of a JWT whose signature verified
+     * but whose claims were refused. Servers count failures per credential to block brute force
+     * (docs/security.md, "Automatic blocking"); a credential an attacker merely names (an unknown
+     * id, an unverified JWT's {@code sub}) is never attributed, so naming a victim's id costs the
+     * victim nothing unless the credential really exists and the request really failed its proof.
+     *
+     * @param method how the credential authenticates
+     * @param id     its id (token id, key id, JWT {@code sub}), never a secret
+     */
+    public record Credential(AuthMethod method, String id) {
+        public Credential {
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(id, "id");
+        }
+    }
+
     private final Reason reason;
+    private final transient Credential credential;
 
     /**
      * @param reason why the request was refused
      * @param detail a client-safe sentence naming the rule that failed; never a credential fragment
      */
     public AuthenticationFailure(Reason reason, String detail) {
+        this(reason, detail, null);
+    }
+
+    private AuthenticationFailure(Reason reason, String detail, Credential credential) {
         super(Objects.requireNonNull(detail, "detail"), null, false, false);
         this.reason = Objects.requireNonNull(reason, "reason");
+        this.credential = credential;
+    }
+
+    /** This failure, held against {@code credential} (see {@link Credential} for when a verifier may). */
+    public AuthenticationFailure against(AuthMethod method, String id) {
+        return new AuthenticationFailure(reason, getMessage(), new Credential(method, id));
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** The existing credential this failure is held against, if any. */
+    public java.util.Optional<Credential> credential() {
+        return java.util.Optional.ofNullable(credential);
     }
 
     /** The short label for metrics ({@code auth_failures_total{reason="token_expired"}}). */

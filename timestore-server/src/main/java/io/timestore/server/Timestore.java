@@ -31,6 +31,8 @@ import io.timestore.security.tokens.ApiTokens;
 import io.timestore.server.auditapi.AuditRoutes;
 import io.timestore.server.auditapi.LogRoutes;
 import io.timestore.server.auditing.AuditEvents;
+import io.timestore.server.blocking.BlockRoutes;
+import io.timestore.server.blocking.Blocks;
 import io.timestore.server.config.AuditSettings;
 import io.timestore.server.config.AuthSettings;
 import io.timestore.server.config.DeliverySettings;
@@ -140,6 +142,7 @@ public final class Timestore implements AutoCloseable {
     private final Sequencer sequencer;
     private final AuditRetentionJob retentionJob;
     private final SchemaChangeReporter schemaChanges;
+    private final Blocks blocks;
     private final DeliveryLoop delivery;
     private final List<DeliveryTarget> sinks;
     private final LastUsedBatcher lastUsed;
@@ -157,7 +160,8 @@ public final class Timestore implements AutoCloseable {
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
                       AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges, DeliveryLoop delivery, List<DeliveryTarget> sinks,
                       LastUsedBatcher lastUsed, TenantChangeListener tenantChanges, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
-                      Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams) {
+                      Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams, Blocks blocks) {
+        this.blocks = blocks;
         this.tls = tls;
         this.tracing = tracing;
         this.auditStreams = auditStreams;
@@ -302,10 +306,13 @@ public final class Timestore implements AutoCloseable {
             // A tenant changed through another instance takes effect here at once (docs/scaling.md).
             var tenantChanges = new TenantChangeListener(database.runtimeDataSource(), tenantStatuses, TenantChangeListener.RETRY).start();
             closeOnFailure.addFirst(tenantChanges);
+            // Repeated authentication failures block a source address or credential (all instances).
+            var blocks = new Blocks(transactions, auditSink, auth.blocking(), clock, metrics.registry()).start();
+            closeOnFailure.addFirst(blocks);
             var gate = new Gate(authenticator, new TenantResolver(tenantStatuses),
                     auth.authorization().mode() == io.timestore.security.authz.AuthMode.LEGACY
                             && auth.authorization().unauthenticatedIngest(),
-                    new SecurityTelemetry(metrics.registry(), tracer));
+                    new SecurityTelemetry(metrics.registry(), tracer), blocks);
 
             // Features.
             var cursors = new Cursors(masterKey.derive("cursor-signing"));
@@ -315,6 +322,7 @@ public final class Timestore implements AutoCloseable {
             var groups = new ArrayList<RouteGroup>();
             groups.add(new OperationsRoutes(metrics, readiness, json, version));
             groups.add(new TenantRoutes(new TenantService(transactions, tenantStatuses), permissions, bodies, cursors));
+            groups.add(new BlockRoutes(blocks, permissions, cursors, json));
             var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
             // API tokens and signing keys: one set of credential routes each, under one lifetime rule.
             var credentialExpiry = new CredentialExpiry(auth.tokenDefaultTtl(), auth.tokenMaxTtl());
@@ -353,7 +361,7 @@ public final class Timestore implements AutoCloseable {
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
             var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, tenantChanges, retention, http, devIssuer,
-                    settings.http().host(), tls, tracing, auditStreams);
+                    settings.http().host(), tls, tracing, auditStreams, blocks);
             if (tls.isEmpty()) {
                 log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
             }
@@ -424,6 +432,11 @@ public final class Timestore implements AutoCloseable {
         return schemaChanges;
     }
 
+    /** Automatic blocking, e.g. to end expired blocks at once instead of waiting for the sweep. */
+    public Blocks blocks() {
+        return blocks;
+    }
+
     /** The audit delivery loop, e.g. to read its cursors or wake it up. */
     public DeliveryLoop delivery() {
         return delivery;
@@ -454,6 +467,7 @@ public final class Timestore implements AutoCloseable {
                 SinkFactory.close(sinks);
                 retentionJob.close();
                 schemaChanges.close();
+                blocks.close();
                 lastUsed.close();
                 tenantChanges.close();
                 retention.close();

@@ -148,7 +148,15 @@ public final class JwtVerifier {
         if (!valid) {
             throw new AuthenticationFailure(Reason.SIGNATURE_INVALID, "the token's signature does not verify");
         }
-        return rules.apply(claims, now);
+        try {
+            return rules.apply(claims, now);
+        } catch (AuthenticationFailure refused) {
+            // The signature verified, so the sub is the issuer's word: the failure is held against it.
+            // Before this point the sub is whatever the sender wrote and is never attributed.
+            throw claims.getClaim("sub") instanceof String sub && !sub.isBlank()
+                    ? refused.against(io.timestore.security.AuthMethod.JWT, sub)
+                    : refused;
+        }
     }
 
     private static Map<String, Object> header(String json) {

@@ -93,7 +93,9 @@ public final class SignedRequestVerifier {
         byte[] expected = CanonicalRequest.hmac(key.secret(), CanonicalRequest.stringToSign(date, canonical));
         byte[] given = HexFormat.of().parseHex(auth.signature());
         if (!MessageDigest.isEqual(expected, given)) {
-            throw new AuthenticationFailure(Reason.SIGNATURE_INVALID, "the request signature does not match");
+            // An existing key's id with a wrong signature: held against the key (brute force).
+            throw new AuthenticationFailure(Reason.SIGNATURE_INVALID, "the request signature does not match")
+                    .against(AuthMethod.SIGNED_REQUEST, key.keyId());
         }
         // After the signature, as for API tokens: only a holder of the secret learns that the key is
         // revoked or expired, and a refused request does not use up its nonce.

@@ -40,8 +40,12 @@ public final class ApiTokenAuthenticator {
     public Principal authenticate(String token) {
         String id = ApiTokens.idOf(token).orElseThrow(ApiTokenAuthenticator::invalid);
         Optional<StoredApiToken> found = store.find(id);
-        if (found.isEmpty() || !tokens.matches(token, found.get().hash())) {
+        if (found.isEmpty()) {
             throw invalid();
+        }
+        if (!tokens.matches(token, found.get().hash())) {
+            // An existing token's id with the wrong secret: held against the token (brute force).
+            throw invalid().against(AuthMethod.API_TOKEN, id);
         }
         StoredApiToken stored = found.get();
         Instant now = clock.instant();

@@ -208,6 +208,22 @@ class JwtVerifierTest {
     }
 
     @Test
+    void a_refusal_after_the_signature_verified_is_held_against_the_subject_and_one_before_it_is_not() {
+        var clock = MutableClock.of(NOW, ZoneOffset.UTC);
+        String token = jwts.rs256(claims(NOW));
+        clock.add(Duration.ofHours(2));
+        var expired = assertThrows(AuthenticationFailure.class, () -> verifier(clock).verify(token));
+        // Anyone can write any sub into a token whose signature does not verify: never attributed.
+        String forged = token.substring(0, token.lastIndexOf('.') + 1) + b64("not the signature");
+        var unsigned = assertThrows(AuthenticationFailure.class, () -> verifier().verify(forged));
+
+        assertThat(expired.reason()).isEqualTo(Reason.TOKEN_EXPIRED);
+        assertThat(expired.credential()).contains(new AuthenticationFailure.Credential(AuthMethod.JWT, "alice"));
+        assertThat(unsigned.reason()).isEqualTo(Reason.SIGNATURE_INVALID);
+        assertThat(unsigned.credential()).isEmpty();
+    }
+
+    @Test
     void token_expired_within_the_skew_is_still_accepted() {
         var clock = MutableClock.of(NOW, ZoneOffset.UTC);
         String token = jwts.rs256(claims(NOW));

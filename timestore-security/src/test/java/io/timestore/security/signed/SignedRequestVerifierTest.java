@@ -124,6 +124,20 @@ class SignedRequestVerifierTest {
     }
 
     @Test
+    void only_a_wrong_signature_with_an_existing_key_is_held_against_that_key() {
+        Sent good = signed(UnaryOperator.identity());
+        String noSig = good.parameters().substring(0, good.parameters().indexOf("Signature="));
+        Sent wrong = withParameters(noSig + "Signature=" + "0".repeat(64));
+        Sent unknown = withParameters(wrong.parameters().replace(KEY_ID, "svc-unknown"));
+
+        var wrongFailure = assertThrows(AuthenticationFailure.class, () -> verifier.verify(wrong.parameters(), wrong.input()));
+        var unknownFailure = assertThrows(AuthenticationFailure.class, () -> verifier.verify(unknown.parameters(), unknown.input()));
+
+        assertThat(wrongFailure.credential()).contains(new AuthenticationFailure.Credential(AuthMethod.SIGNED_REQUEST, KEY_ID));
+        assertThat(unknownFailure.credential()).isEmpty();
+    }
+
+    @Test
     void correctly_signed_request_yields_a_service_principal_of_the_keys_tenant() {
         Sent sent = signed(UnaryOperator.identity());
 

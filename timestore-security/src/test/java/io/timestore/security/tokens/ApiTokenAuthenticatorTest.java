@@ -108,6 +108,20 @@ class ApiTokenAuthenticatorTest {
     }
 
     @Test
+    void only_a_wrong_secret_for_an_existing_token_is_held_against_that_token() {
+        MintedApiToken minted = store("acme", NOW.plus(Duration.ofDays(1)), false);
+        String wrongSecret = minted.token().substring(0, minted.token().length() - 1)
+                + (minted.token().endsWith("A") ? "B" : "A");
+        String unknown = tokens.mint().token();
+
+        var wrong = assertThrows(AuthenticationFailure.class, () -> authenticator.authenticate(wrongSecret));
+        var guessed = assertThrows(AuthenticationFailure.class, () -> authenticator.authenticate(unknown));
+
+        assertThat(wrong.credential()).contains(new AuthenticationFailure.Credential(AuthMethod.API_TOKEN, minted.id()));
+        assertThat(guessed.credential()).isEmpty();
+    }
+
+    @Test
     void hashes_differ_with_the_pepper() {
         MintedApiToken minted = tokens.mint();
         var otherPepper = new ApiTokens(new byte[32], new SecureRandom());

@@ -26,11 +26,12 @@ import java.util.Objects;
  * @param tokenMaxTtl         the longest API token lifetime accepted
  * @param signedRequestWindow how far a signed request's date may be from the server's clock
  * @param caches              sizes and expiry of the JWT, dataset-access and tenant-status caches
+ * @param blocking            automatic blocking after repeated authentication failures
  */
 public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssuer> issuers, String audience, ClaimNames claims,
                            Duration userMaxLifetime, Duration machineMaxLifetime, Duration clockSkew,
                            DevIssuer devIssuer, Duration tokenDefaultTtl, Duration tokenMaxTtl,
-                           Duration signedRequestWindow, AuthCaches caches) {
+                           Duration signedRequestWindow, AuthCaches caches, BlockingSettings blocking) {
     /**
      * The largest JWT accepted: real tokens with many roles stay under 4 KiB, and a bound keeps
      * parsing and hashing of hostile input cheap.
@@ -56,6 +57,7 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
         Objects.requireNonNull(tokenMaxTtl, "tokenMaxTtl");
         Objects.requireNonNull(signedRequestWindow, "signedRequestWindow");
         Objects.requireNonNull(caches, "caches");
+        Objects.requireNonNull(blocking, "blocking");
     }
 
     /** Whether the development issuer is trusted, given whether the database is embedded. */
@@ -69,17 +71,17 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
 
     public AuthSettings withIssuers(List<TrustedIssuer> replacement) {
         return new AuthSettings(authorization, replacement, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking);
     }
 
     public AuthSettings withAuthorization(AuthorizationSettings replacement) {
         return new AuthSettings(replacement, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking);
     }
 
     public AuthSettings withDevIssuer(DevIssuer replacement) {
         return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches);
+                replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking);
     }
 
     public AuthSettings withCaches(AuthCaches replacement) {
@@ -93,5 +95,10 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
         all.addAll(extra);
         return new JwtSettings(all, audience, claims, MachineTokenRule.defaults(), true, userMaxLifetime,
                 machineMaxLifetime, clockSkew, MAX_JWT_BYTES, caches.jwtMaxEntries());
+    }
+
+    public AuthSettings withBlocking(BlockingSettings replacement) {
+        return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, replacement);
     }
 }

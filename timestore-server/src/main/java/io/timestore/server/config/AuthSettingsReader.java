@@ -56,7 +56,13 @@ final class AuthSettingsReader {
                         values.intBetween(SettingKey.AUTH_JWT_CACHE_SIZE, 0, 10_000_000),
                         values.intBetween(SettingKey.AUTH_DATASET_CACHE_SIZE, 1, 10_000_000),
                         values.intBetween(SettingKey.AUTH_TENANT_STATUS_CACHE_SIZE, 1, 10_000_000),
-                        values.durationAtMost(SettingKey.AUTH_TENANT_STATUS_CACHE_TTL, Duration.ofMinutes(5), "5m")));
+                        values.durationAtMost(SettingKey.AUTH_TENANT_STATUS_CACHE_TTL, Duration.ofMinutes(5), "5m")),
+                new BlockingSettings(
+                        values.bool(SettingKey.AUTH_BLOCKING_ENABLED),
+                        values.intBetween(SettingKey.AUTH_BLOCKING_THRESHOLD, 1, 1_000_000),
+                        values.durationAtMost(SettingKey.AUTH_BLOCKING_WINDOW, Duration.ofDays(1), "1d"),
+                        values.durationAtMost(SettingKey.AUTH_BLOCKING_DURATION, Duration.ofDays(30), "30d"),
+                        values.durationAtMost(SettingKey.AUTH_BLOCKING_CACHE_TTL, Duration.ofMinutes(1), "1m")));
         if (settings.tokenDefaultTtl().compareTo(settings.tokenMaxTtl()) > 0) {
             throw values.invalidValue(SettingKey.TOKENS_DEFAULT_TTL, "must not exceed auth.api-tokens.max-ttl");
         }

@@ -17,34 +17,44 @@ import java.util.Objects;
  * @param maxConnectionsPerSource most connections open at once from one client address; more are
  *                                closed as soon as they are accepted
  * @param tls                     TLS on the listener; off means plain HTTP (local development only)
+ * @param trustedProxies          {@code server.trusted-proxies}: addresses or CIDR blocks of reverse
+ *                                proxies whose {@code X-Forwarded-For} names the client; empty (the
+ *                                default) means the client is always the connection's peer
  */
 public record HttpSettings(String host, int port, Duration shutdownTimeout, long maxRequestBytes,
-                           Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource, TlsSettings tls) {
+                           Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource, TlsSettings tls,
+                           java.util.List<String> trustedProxies) {
     public HttpSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(headerTimeout, "headerTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(tls, "tls");
+        trustedProxies = java.util.List.copyOf(trustedProxies);
         if (maxConnectionsPerSource < 1) {
             throw new IllegalArgumentException("maxConnectionsPerSource must be at least 1, found " + maxConnectionsPerSource);
         }
     }
 
     public HttpSettings withShutdownTimeout(Duration replacement) {
-        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls);
+        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls, trustedProxies);
     }
 
     public HttpSettings withTimeouts(Duration header, Duration idle) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource, tls);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource, tls, trustedProxies);
     }
 
     public HttpSettings withMaxConnectionsPerSource(int replacement) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement, tls);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement, tls, trustedProxies);
     }
 
     public HttpSettings withTls(TlsSettings replacement) {
         return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource,
-                replacement);
+                replacement, trustedProxies);
+    }
+
+    public HttpSettings withTrustedProxies(java.util.List<String> replacement) {
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource,
+                tls, replacement);
     }
 }

@@ -57,6 +57,12 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUTH_USER_MAX_LIFETIME = of("auth.user-max-lifetime", null, "15m");
     static final SettingKey AUTH_MACHINE_MAX_LIFETIME = of("auth.machine-max-lifetime", null, "60m");
     static final SettingKey AUTH_CLOCK_SKEW = of("auth.clock-skew", null, "60s");
+    static final SettingKey AUTH_BLOCKING_ENABLED = of("auth.blocking.enabled", "TIMESTORE_AUTH_BLOCKING_ENABLED", "true");
+    static final SettingKey AUTH_BLOCKING_THRESHOLD = of("auth.blocking.threshold", "TIMESTORE_AUTH_BLOCKING_THRESHOLD", "10");
+    static final SettingKey AUTH_BLOCKING_WINDOW = of("auth.blocking.window", "TIMESTORE_AUTH_BLOCKING_WINDOW", "5m");
+    static final SettingKey AUTH_BLOCKING_DURATION = of("auth.blocking.duration", "TIMESTORE_AUTH_BLOCKING_DURATION", "15m");
+    static final SettingKey AUTH_BLOCKING_CACHE_TTL = of("auth.blocking.cache-ttl", "TIMESTORE_AUTH_BLOCKING_CACHE_TTL", "1s");
+    static final SettingKey TRUSTED_PROXIES = list("server.trusted-proxies");
     static final SettingKey TOKENS_DEFAULT_TTL = of("auth.api-tokens.default-ttl", null, "90d");
     static final SettingKey TOKENS_MAX_TTL = of("auth.api-tokens.max-ttl", null, "365d");
     static final SettingKey SIGNED_WINDOW = of("auth.signed-requests.window", null, "5m");
@@ -104,7 +110,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey TRACING_SERVICE_NAME = of("tracing.service-name", "OTEL_SERVICE_NAME", "timestore");
 
     static final List<SettingKey> ALL = List.of(
-            DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_SOURCE,
+            DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_SOURCE, TRUSTED_PROXIES,
             TLS_CERT_FILE, TLS_KEY_FILE, TLS_SELF_SIGNED, TLS_MIN_VERSION, TLS_RELOAD_INTERVAL,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             DB_TLS_MODE, DB_TLS_ROOT_CERT, DB_SCHEMA_WATCH_INTERVAL,
@@ -112,7 +118,8 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
             AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
             AUTH_USER_MAX_LIFETIME, AUTH_MACHINE_MAX_LIFETIME, AUTH_CLOCK_SKEW, TOKENS_DEFAULT_TTL, TOKENS_MAX_TTL,
-            SIGNED_WINDOW, AUTH_JWT_CACHE_SIZE, AUTH_DATASET_CACHE_SIZE, AUTH_TENANT_STATUS_CACHE_SIZE, AUTH_TENANT_STATUS_CACHE_TTL,
+            SIGNED_WINDOW, AUTH_BLOCKING_ENABLED, AUTH_BLOCKING_THRESHOLD, AUTH_BLOCKING_WINDOW, AUTH_BLOCKING_DURATION,
+            AUTH_BLOCKING_CACHE_TTL, AUTH_JWT_CACHE_SIZE, AUTH_DATASET_CACHE_SIZE, AUTH_TENANT_STATUS_CACHE_SIZE, AUTH_TENANT_STATUS_CACHE_TTL,
             AUDIT_MAX_WAIT, AUDIT_RECORD_DENIED, AUDIT_QUEUE_CAPACITY, AUDIT_MAX_BATCH, AUDIT_REDACTION_MODE,
             AUDIT_REDACTION_ACTION, AUDIT_REDACTION_PATHS, AUDIT_REDACTION_HEADERS, AUDIT_SEAL_INTERVAL,
             AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_INTERVAL, AUDIT_RETENTION_DAYS, AUDIT_RETENTION_INTERVAL, AUDIT_SIGNING_KEY, AUDIT_LOG_NAME,

@@ -87,7 +87,19 @@ public final class SettingsLoader {
                 values.durationAtMost(SettingKey.HEADER_TIMEOUT, Duration.ofMinutes(10), "10m"),
                 values.durationAtMost(SettingKey.IDLE_TIMEOUT, Duration.ofHours(1), "1h"),
                 values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000),
-                tls(values));
+                tls(values),
+                trustedProxies(values));
+    }
+
+    /** Each entry an IP address or CIDR block ({@code 10.0.0.0/8}, {@code ::1}); anything else stops startup. */
+    private static java.util.List<String> trustedProxies(Values values) {
+        var entries = values.list(SettingKey.TRUSTED_PROXIES);
+        for (var entry : entries) {
+            if (!AddressRange.parse(entry).isPresent()) {
+                throw new InvalidSettings(SettingKey.TRUSTED_PROXIES.key(), "'" + entry + "' is not an IP address or CIDR block");
+            }
+        }
+        return entries;
     }
 
     /**

@@ -41,6 +41,7 @@ public final class Transactions {
     private static final String INSUFFICIENT_PRIVILEGE = "42501";
     private final DataSource dataSource;
     private final Counter rlsViolations;
+    private final MeterRegistry registry;
     private final Tracer tracer;
 
     public Transactions(DataSource dataSource) {
@@ -54,6 +55,7 @@ public final class Transactions {
     public Transactions(DataSource dataSource, MeterRegistry registry, Tracer tracer) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.tracer = Objects.requireNonNull(tracer, "tracer");
+        this.registry = Objects.requireNonNull(registry, "registry");
         this.rlsViolations = Counter.builder("timestore.rls.violations")
                 .description("Statements refused by a row-level security policy: always a bug to investigate")
                 .register(registry);
@@ -162,14 +164,14 @@ public final class Transactions {
     private <T> T inTransaction(String scope, TenantWork<T> work) {
         // Only transactions of a traced request get a span: background work would start a trace each.
         if (!Span.current().getSpanContext().isValid()) {
-            return inTransaction(work);
+            return inTransaction(work, scope);
         }
         var span = tracer.spanBuilder("db.transaction").setSpanKind(SpanKind.CLIENT)
                 .setAttribute("db.system.name", "postgresql")
                 .setAttribute("timestore.db.scope", scope)
                 .startSpan();
         try (var ignored = span.makeCurrent()) {
-            return inTransaction(work);
+            return inTransaction(work, scope);
         } catch (RuntimeException | Error e) {
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             throw e;
@@ -178,7 +180,7 @@ public final class Transactions {
         }
     }
 
-    private <T> T inTransaction(TenantWork<T> work) {
+    private <T> T inTransaction(TenantWork<T> work, String scope) {
         Connection connection;
         try {
             connection = dataSource.getConnection();
@@ -192,7 +194,7 @@ public final class Transactions {
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
-                countIfRefusedByRowSecurity(e);
+                countIfRefusedByRowSecurity(e, scope);
                 rollbackQuietly(connection, e);
                 throw e;
             }
@@ -207,11 +209,19 @@ public final class Transactions {
      * A statement a row-level security policy refused means application code tried to touch
      * another tenant's rows (or the platform's without saying so): the policy held, but it is a bug.
      */
-    private void countIfRefusedByRowSecurity(Throwable e) {
+    private void countIfRefusedByRowSecurity(Throwable e, String scope) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof SQLException sql && INSUFFICIENT_PRIVILEGE.equals(sql.getSQLState())
                     && sql.getMessage() != null && sql.getMessage().toLowerCase(Locale.ROOT).contains("row-level security")) {
                 rlsViolations.increment();
+                // In a tenant's transaction the row belonged to another tenant; in one without a
+                // tenant (platform path, explicitly none) the work needed a tenant it did not set.
+                Counter.builder("timestore.rls.anomalies")
+                        .description("Statements refused by row-level security, by kind: policy_violation (a row of another "
+                                + "tenant, in a tenant's transaction) or tenant_setting_missing (a tenant's row touched "
+                                + "in a transaction that set no tenant)")
+                        .tag("kind", "tenant".equals(scope) ? "policy_violation" : "tenant_setting_missing")
+                        .register(registry).increment();
                 log.error("row-level security refused a statement (request_id={}): {}",
                         Objects.requireNonNullElse(MDC.get("request_id"), "-"), sql.getMessage());
                 return;

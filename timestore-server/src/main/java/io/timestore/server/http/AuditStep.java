@@ -64,8 +64,7 @@ public final class AuditStep {
     /** Runs {@code handler} for one request of {@code operation}, admitted by {@code gate}. */
     void run(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
         execute(ctx, operation, handler, (request, audit) -> {
-            var principal = gate.authenticate(ctx, operation);
-            audit.authenticated(principal);
+            var principal = gate.authenticate(ctx, operation, audit::authenticated);
             var security = gate.resolve(ctx, principal, request);
             audit.admitted(security);
             org.slf4j.MDC.put("tenant", security.tenant().value());
@@ -211,8 +210,7 @@ public final class AuditStep {
      */
     void runPlatform(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
         execute(ctx, operation, handler, (request, audit) -> {
-            var principal = gate.authenticate(ctx);
-            audit.authenticated(principal);
+            var principal = gate.authenticate(ctx, audit::authenticated);
             var security = gate.platform(principal, request);
             audit.admittedToPlatform(security);
             org.slf4j.MDC.put("actor", principal.subject());
@@ -228,8 +226,7 @@ public final class AuditStep {
      */
     void runTenantOrPlatform(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
         execute(ctx, operation, handler, (request, audit) -> {
-            var principal = gate.authenticate(ctx);
-            audit.authenticated(principal);
+            var principal = gate.authenticate(ctx, audit::authenticated);
             SecurityContext security;
             if (gate.actsOnPlatform(ctx, principal)) {
                 security = gate.platform(principal, request);
@@ -294,6 +291,6 @@ public final class AuditStep {
 
     private static RequestAudit.Origin origin(Context ctx, RequestContext request) {
         return new RequestAudit.Origin(request.requestId(), request.uid(), request.trace().traceId(), request.receivedAt(),
-                ctx.method().name(), ctx.path(), ctx.ip(), ctx.header("User-Agent"));
+                ctx.method().name(), ctx.path(), SourceAddress.of(ctx), ctx.header("User-Agent"));
     }
 }

@@ -27,6 +27,7 @@ public final class Gate {
     private final TenantResolver tenants;
     private final boolean anonymousIngest;
     private final SecurityTelemetry telemetry;
+    private final AuthenticationBlocks blocks;
 
     public Gate(Authenticator authenticator, TenantResolver tenants) {
         this(authenticator, tenants, false);
@@ -44,6 +45,16 @@ public final class Gate {
 
     /** As above, with spans for authentication and tenant resolution and a count of refusals. */
     public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest, SecurityTelemetry telemetry) {
+        this(authenticator, tenants, anonymousIngest, telemetry, AuthenticationBlocks.none());
+    }
+
+    /**
+     * As above, refusing blocked source addresses and credentials before anything else runs, and
+     * counting authentication failures towards blocks (docs/security.md, "Automatic blocking").
+     */
+    public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest, SecurityTelemetry telemetry,
+                AuthenticationBlocks blocks) {
+        this.blocks = Objects.requireNonNull(blocks, "blocks");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.anonymousIngest = anonymousIngest;
@@ -52,8 +63,27 @@ public final class Gate {
 
     /** Who is calling; throws {@link io.timestore.security.AuthenticationFailure} when nobody valid is. */
     public Principal authenticate(Context ctx) {
-        return telemetry.authenticate(ctx, () ->
-                authenticator.authenticate(new CredentialRequest(credentials(ctx), () -> signedInput(ctx))));
+        return authenticate(ctx, principal -> { });
+    }
+
+    /**
+     * As {@link #authenticate(Context)}, telling {@code authenticated} who called as soon as that
+     * is known: before a blocked credential is refused, so its refusal is recorded with its actor.
+     */
+    public Principal authenticate(Context ctx, java.util.function.Consumer<Principal> authenticated) {
+        var source = SourceAddress.of(ctx);
+        blocks.admitSource(source);
+        Principal principal;
+        try {
+            principal = telemetry.authenticate(ctx, () ->
+                    authenticator.authenticate(new CredentialRequest(credentials(ctx), () -> signedInput(ctx))));
+        } catch (io.timestore.security.AuthenticationFailure failure) {
+            blocks.failed(source, failure);
+            throw failure;
+        }
+        authenticated.accept(principal);
+        blocks.admitCredential(principal);
+        return principal;
     }
 
     /**
@@ -95,10 +125,18 @@ public final class Gate {
      * to it: a bad credential is 401, never a fallback to anonymous.
      */
     public Principal authenticate(Context ctx, ApiOperation operation) {
+        return authenticate(ctx, operation, principal -> { });
+    }
+
+    /** As {@link #authenticate(Context, ApiOperation)}, telling {@code authenticated} as {@link #authenticate(Context, java.util.function.Consumer)} does. */
+    public Principal authenticate(Context ctx, ApiOperation operation, java.util.function.Consumer<Principal> authenticated) {
         if (anonymousIngest && INGEST_ACTION.equals(operation.action()) && credentials(ctx).isEmpty()) {
-            return LegacyPrincipals.anonymous();
+            blocks.admitSource(SourceAddress.of(ctx));
+            var anonymous = LegacyPrincipals.anonymous();
+            authenticated.accept(anonymous);
+            return anonymous;
         }
-        return authenticate(ctx);
+        return authenticate(ctx, authenticated);
     }
 
     /** The security context for {@code principal}: its one tenant, checked against X-Tenant-ID and the directory. */

@@ -14,7 +14,8 @@ public enum Listing {
     REFRESH_RUNS(6, "refresh runs"),
     SERIES(7, "series"),
     RAW_POINTS(8, "raw points"),
-    CHECKPOINTS(9, "audit checkpoints");
+    CHECKPOINTS(9, "audit checkpoints"),
+    BLOCKS(10, "authentication blocks");
 
     private final int code;
     private final String label;

@@ -46,6 +46,9 @@ public final class Problems {
                 if (known instanceof Unavailable) {
                     log.warn("{}: {}", known.type().code(), known.getMessage(), known.getCause());
                 }
+                if (known instanceof io.timestore.server.problems.Blocked blocked) {
+                    ctx.header("Retry-After", Long.toString(blocked.retryAfterSeconds()));
+                }
                 yield write(ctx, known.type(), known.getMessage(), extensions(known));
             }
             case AuthenticationFailure denied -> authenticationFailed(ctx, denied);

@@ -21,6 +21,7 @@ public enum ProblemType {
     IDEMPOTENCY_KEY_REUSED("idempotency_key_reused", 422, "Idempotency-Key reused for a different request"),
     FIELD_TYPE_CONFLICT("field_type_conflict", 422, "Field type conflict"),
     PRECONDITION_REQUIRED("precondition_required", 428, "Precondition required"),
+    BLOCKED("blocked", 429, "Blocked"),
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
     AUDIT_UNAVAILABLE("audit_unavailable", 503, "Audit unavailable"),

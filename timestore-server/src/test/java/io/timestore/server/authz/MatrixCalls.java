@@ -37,6 +37,9 @@ final class MatrixCalls {
             Map.entry("GET /admin/v1/tenants/{tenant}", f -> Call.get("/admin/v1/tenants/acme", null)),
             Map.entry("PATCH /admin/v1/tenants/{tenant}", f -> Call.json("PATCH", "/admin/v1/tenants/target",
                     "{\"name\": \"Target\"}", null)),
+            Map.entry("GET /admin/v1/blocks", f -> Call.get("/admin/v1/blocks", null)),
+            // No block is in force: an operator is authorized and then finds none (404).
+            Map.entry("DELETE /admin/v1/blocks/{block}", f -> Call.delete("/admin/v1/blocks/" + java.util.UUID.randomUUID(), null)),
             Map.entry("POST /admin/v1/tokens", f -> Call.json("POST", "/admin/v1/tokens",
                     "{\"name\": \"%s\", \"permissions\": [{\"action\": \"dataset:admin\"}]}"
                             .formatted(f.fresh("minted")), null)),

@@ -155,6 +155,41 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void automatic_blocking_is_on_by_default_with_10_failures_in_5m_blocking_for_15m() throws IOException {
+        var defaults = SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).auth().blocking();
+        assertThat(defaults).isEqualTo(new BlockingSettings(true, 10, Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofSeconds(1)));
+        var fromFile = SettingsLoader.load(Map.of(), Optional.of(yaml("""
+                auth:
+                  blocking:
+                    enabled: false
+                    threshold: 3
+                    window: 1m
+                    duration: 2h
+                    cache-ttl: 500ms
+                server:
+                  trusted-proxies: [10.0.0.0/8, "::1"]
+                """)), Map.of());
+        assertThat(fromFile.auth().blocking()).isEqualTo(new BlockingSettings(false, 3, Duration.ofMinutes(1), Duration.ofHours(2),
+                Duration.ofMillis(500)));
+        assertThat(fromFile.http().trustedProxies()).containsExactly("10.0.0.0/8", "::1");
+        assertThat(SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).http().trustedProxies()).isEmpty();
+    }
+
+    @Test
+    void bad_blocking_settings_and_trusted_proxies_are_refused_naming_the_setting() throws IOException {
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_AUTH_BLOCKING_THRESHOLD", "0")))
+                .hasMessage("invalid configuration: auth.blocking.threshold: '0' (from TIMESTORE_AUTH_BLOCKING_THRESHOLD) must be between 1 and 1000000");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_AUTH_BLOCKING_WINDOW", "-5m")))
+                .isInstanceOf(InvalidSettings.class).hasMessageContaining("auth.blocking.window");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_AUTH_BLOCKING_DURATION", "0s")))
+                .isInstanceOf(InvalidSettings.class).hasMessageContaining("auth.blocking.duration").hasMessageContaining("positive");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_AUTH_BLOCKING_ENABLED", "yes please")))
+                .isInstanceOf(InvalidSettings.class).hasMessageContaining("auth.blocking.enabled");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("server:\n  trusted-proxies: [proxy.internal]\n")), Map.of()))
+                .isInstanceOf(InvalidSettings.class).hasMessageContaining("server.trusted-proxies").hasMessageContaining("proxy.internal");
+    }
+
+    @Test
     void the_series_cache_holds_4096_keys_unless_configured_and_refuses_a_size_below_one() {
         assertThat(SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).points().seriesCacheSize()).isEqualTo(4096);
         assertThat(SettingsLoader.load(Map.of("points.series-cache-size", "100"), Optional.empty(), Map.of()).points().seriesCacheSize())

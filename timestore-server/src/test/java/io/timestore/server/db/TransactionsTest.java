@@ -150,10 +150,27 @@ class TransactionsTest {
             })).isInstanceOf(DatabaseFailure.class);
 
             assertThat(registry.get("timestore.rls.violations").counter().count()).isEqualTo(1);
+            assertThat(registry.get("timestore.rls.anomalies").tag("kind", "policy_violation").counter().count()).isEqualTo(1);
             assertThat(logs.lines()).anySatisfy(line -> assertThat(line)
                     .startsWith("ERROR").contains("row-level security").contains("req-rls-1"));
         } finally {
             org.slf4j.MDC.remove("request_id");
         }
+    }
+
+    @Test
+    void a_tenant_row_written_without_a_tenant_setting_is_counted_as_a_missing_tenant_setting() {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var counted = new Transactions(pool, registry, io.opentelemetry.api.trace.TracerProvider.noop().get("test"));
+
+        assertThatThrownBy(() -> counted.withoutTenant(connection -> {
+            try (var statement = connection.prepareStatement(
+                    "INSERT INTO tenants (id, name, created_by, updated_by) VALUES ('initech', 'I', 't', 't')")) {
+                return statement.executeUpdate();
+            }
+        })).isInstanceOf(DatabaseFailure.class);
+
+        assertThat(registry.get("timestore.rls.anomalies").tag("kind", "tenant_setting_missing").counter().count()).isEqualTo(1);
+        assertThat(registry.find("timestore.rls.anomalies").tag("kind", "policy_violation").counter()).isNull();
     }
 }

@@ -109,7 +109,8 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
 
     /**
      * Settings of a server on {@code database} of the shared cluster, on a free port, read through
-     * the real configuration loader: the defaults are production's. The development issuer is on,
+     * the real configuration loader: the defaults are production's, except that automatic blocking
+     * is off (tests refuse credentials on purpose, all from one address). The development issuer is on,
      * so tests mint real JWTs with {@link #tokens()}.
      */
     public static Settings settingsFor(SharedPostgres postgres, String database, Path dataDir) {
@@ -129,7 +130,9 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
                         "TIMESTORE_DEV_ISSUER", "on",
                         "TIMESTORE_AUDIT_SIGNING_KEY_FILE", checkpointKey.toString(),
                         "TIMESTORE_DB_POOL_SIZE", "8",
-                        "TIMESTORE_SHUTDOWN_TIMEOUT", "5s"));
+                        "TIMESTORE_SHUTDOWN_TIMEOUT", "5s",
+                        // Tests fail authentication on purpose, all from 127.0.0.1; the blocking tests turn it on.
+                        "TIMESTORE_AUTH_BLOCKING_ENABLED", "false"));
     }
 
     /** Mints real JWTs from the server's development issuer. */
