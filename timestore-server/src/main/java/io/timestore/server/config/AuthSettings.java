@@ -86,7 +86,7 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
 
     public AuthSettings withCaches(AuthCaches replacement) {
         return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, replacement);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, replacement, blocking);
     }
 
     /** The verifier's settings, trusting the configured issuers plus {@code extra} (the dev issuer). */
