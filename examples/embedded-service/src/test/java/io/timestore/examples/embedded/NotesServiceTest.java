@@ -145,6 +145,20 @@ class NotesServiceTest {
     }
 
     @Test
+    void a_failed_request_is_answered_with_a_problem_and_audited_as_failed() throws Exception {
+        var response = send("POST", "/v1/notes", "{\"text\":\"wrong member\"}", Map.of("Authorization", bearer("bob", "acme", "writer")));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(body(response).path("code").asText()).isEqualTo("invalid_request");
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        var event = onlySealedEventOf(response);
+        assertThat(event.path("tenant_id").asText()).isEqualTo("acme");
+        assertThat(event.path("outcome").path("result").asText()).isEqualTo("failed");
+        assertThat(event.path("outcome").path("error").path("code").asText()).isEqualTo("invalid_request");
+        assertTrailVerifies();
+    }
+
+    @Test
     void a_request_for_a_second_tenants_data_is_refused_and_audited() throws Exception {
         var written = send("POST", "/v1/notes", "{\"body\":\"acme only\"}", Map.of("Authorization", bearer("bob", "acme", "writer")));
         assertThat(written.statusCode()).isEqualTo(201);
