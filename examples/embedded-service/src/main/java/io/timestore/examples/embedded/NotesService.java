@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +77,7 @@ public final class NotesService implements AutoCloseable {
      * @param auditMaxWait  how long a request waits for its event's group commit before 503
      * @param sealing       how the sequencer paces itself
      */
-    public record Settings(InetSocketAddress address, JwtSettings jwt, Set<TenantId> tenants, javax.sql.DataSource runtime,
+    public record Settings(InetSocketAddress address, JwtSettings jwt, Set<TenantId> tenants, DataSource runtime,
             KeyPair checkpointKey, String logName, Duration auditMaxWait, Sequencer.Settings sealing) {
         public Settings {
             Objects.requireNonNull(address, "address");
