@@ -112,6 +112,8 @@ class CheckpointKeyRotationTest {
         var keys = auditRead("/api/audit/v1alpha1/log/keys");
         assertThat(keys.get("keys")).hasSize(2);
         assertThat(keys.get("keys").toString()).contains(oldNoteKey);
+        assertThat(auditRead("/api/audit/v1alpha1/checkpoints").get("public_keys").findValuesAsText("key_id"))
+                .as("both public keys stay published").contains(before.getFirst(), newKeyId);
         var duringGrace = witness(state);
         assertThat(duringGrace.exitCode()).as("the old key co-signs during the grace period: " + duringGrace.err()).isZero();
 
