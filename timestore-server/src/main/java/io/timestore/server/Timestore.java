@@ -66,6 +66,7 @@ import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.SecurityTelemetry;
 import io.timestore.server.idempotency.IdempotencyKeys;
 import io.timestore.server.idempotency.IdempotentRequests;
+import io.timestore.server.identity.CheckpointKeyRotation;
 import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.identity.KeyFiles;
 import io.timestore.server.ingest.PointsRoutes;
@@ -132,7 +133,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Timestore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Timestore.class);
-    private static final String CHECKPOINT_KEY_FILE = "audit-checkpoint.key";
+    public static final String CHECKPOINT_KEY_FILE = "audit-checkpoint.key";
     /** How long /readyz waits for the database to answer before it reports it down: probes give up after 1 s. */
     private static final Duration READINESS_PATIENCE = Duration.ofMillis(500);
 
@@ -154,15 +155,18 @@ public final class Timestore implements AutoCloseable {
     private final Optional<TlsContext> tls;
     private final Tracing tracing;
     private final AuditStreams auditStreams;
+    private final CheckpointKeyRotation checkpointKeyRotation;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean drained;
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
                       AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges, DeliveryLoop delivery, List<DeliveryTarget> sinks,
                       LastUsedBatcher lastUsed, TenantChangeListener tenantChanges, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
-                      Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams, Blocks blocks) {
+                      Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams, CheckpointKeyRotation checkpointKeyRotation,
+                      Blocks blocks) {
         this.blocks = blocks;
         this.tls = tls;
+        this.checkpointKeyRotation = checkpointKeyRotation;
         this.tracing = tracing;
         this.auditStreams = auditStreams;
         this.metrics = metrics;
@@ -249,12 +253,19 @@ public final class Timestore implements AutoCloseable {
             var auditEvents = new AuditEvents(auditSink, new Redactor(auditSettings.redaction()));
             AuditPipelineMetrics.bind(metrics.registry(), recorder, auditEvents);
             var checkpointKeyPair = checkpointKeys(settings, keyFiles);
+            // One signer for the sequencer and the retention purge; rotated without restart below.
+            var checkpointSigner = new CheckpointSigner(checkpointKeyPair, clock);
             var sequencer = new Sequencer(database.runtimeDataSource(), new AuditJson(),
-                    new CheckpointSigner(checkpointKeyPair, clock), checkpointKeyPair.getPublic(), auditSettings.logName(), clock,
+                    checkpointSigner, checkpointKeyPair.getPublic(), auditSettings.logName(), clock,
                     new Sequencer.Settings(auditSettings.sealInterval(), AuditSettings.SEAL_BATCH_SIZE, auditSettings.checkpointEvery(),
                             auditSettings.checkpointInterval(), AuditSettings.SEQUENCER_LEADER_RETRY),
                     new SealingMetrics(metrics.registry())).start();
             closeOnFailure.addFirst(sequencer);
+            var checkpointKeyRotation = CheckpointKeyRotation.start(
+                    auditSettings.signingKeyFile().orElse(keyFiles.path(CHECKPOINT_KEY_FILE)), checkpointSigner,
+                    new CheckpointStore(database.runtimeDataSource()), AuditSettings.SIGNING_KEY_RELOAD_INTERVAL,
+                    AuditSettings.SIGNING_KEY_GRACE);
+            closeOnFailure.addFirst(checkpointKeyRotation);
             // Authorization and request bodies: every feature below uses them, tenant audit streams first.
             var auth = settings.auth();
             var permissions = new Permissions(new Authorizer(auth.authorization()), metrics.registry(), tracer);
@@ -270,7 +281,7 @@ public final class Timestore implements AutoCloseable {
                     new DeliveryMetrics(metrics.registry(), tenantLabels)).start();
             closeOnFailure.addFirst(delivery);
             var retentionJob = new AuditRetentionJob(
-                    new Retention(database.retentionDataSource(), new CheckpointSigner(checkpointKeyPair, clock),
+                    new Retention(database.retentionDataSource(), checkpointSigner,
                             AuditSettings.RETENTION_BATCH_SIZE),
                     database.runtimeDataSource(), transactions, auditSink, auditSettings.retentionDays(), clock,
                     metrics.registry(),
@@ -289,6 +300,8 @@ public final class Timestore implements AutoCloseable {
             var devIssuer = auth.devIssuerEnabled(embedded)
                     ? Optional.of(DevIssuer.load(keyFiles, auth.audience(), auth.claims(), clock))
                     : Optional.<DevIssuer>empty();
+            // Rotated with `timestore keys rotate-dev-issuer-key`, picked up without restart.
+            devIssuer.ifPresent(issuer -> closeOnFailure.addFirst(issuer.watch(DevIssuer.KEY_RELOAD_INTERVAL)));
             List<TrustedIssuer> extraIssuers = devIssuer.map(d -> List.of(d.trusted())).orElse(List.of());
             var tokenRecords = new TokenRecords(transactions, json);
             var lastUsed = new LastUsedBatcher(tokenRecords, AuthSettings.TOKEN_LAST_USED_FLUSH);
@@ -349,7 +362,7 @@ public final class Timestore implements AutoCloseable {
                             AuditVerification.KeyTrust.CONFIGURED_AND_STORED),
                     new CheckpointStore(database.runtimeDataSource())));
             groups.add(new LogRoutes(transactions, permissions, json, new CheckpointStore(database.runtimeDataSource()),
-                    auditSettings.logName(), checkpointKeyPair.getPublic()));
+                    auditSettings.logName(), checkpointSigner::publicKey));
             groups.add(new RefreshRoutes(new RefreshService(transactions, datasets,
                     new RefreshMetrics(metrics.registry(), tenantLabels, clock, settings.telemetry().perTenantLimit())), datasets, bodies, cursors, clock));
             var retention = new PointsRetention(database.runtimeDataSource(), transactions, pointsSettings, clock).start();
@@ -361,7 +374,7 @@ public final class Timestore implements AutoCloseable {
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
             var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, tenantChanges, retention, http, devIssuer,
-                    settings.http().host(), tls, tracing, auditStreams, blocks);
+                    settings.http().host(), tls, tracing, auditStreams, checkpointKeyRotation, blocks);
             if (tls.isEmpty()) {
                 log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
             }
@@ -462,6 +475,8 @@ public final class Timestore implements AutoCloseable {
         } finally {
             try {
                 auditRecorder.close(AuditSettings.SHUTDOWN_DRAIN);
+                checkpointKeyRotation.close();
+                devIssuer.ifPresent(DevIssuer::close);
                 sequencer.close();
                 delivery.close();
                 SinkFactory.close(sinks);

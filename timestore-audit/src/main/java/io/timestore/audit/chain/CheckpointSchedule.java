@@ -48,8 +48,6 @@ final class CheckpointSchedule {
 
     private final CheckpointSigner signer;
     private final String logName;
-    /** Per partition: the note signer named after its log's origin (its key is the checkpoint key). */
-    private final Map<String, NoteSigner> noteSigners = new HashMap<>();
     private final InstantSource clock;
     private final int checkpointEvery;
     private final Duration checkpointInterval;
@@ -153,9 +151,10 @@ final class CheckpointSchedule {
         if (tree.size() <= signedSize || !(late || tree.size() - signedSize >= checkpointEvery)) {
             return false;
         }
-        NoteSigner noteSigner = noteSigners.computeIfAbsent(tenant, t -> signer.noteSigner(LogOrigin.of(logName, t)));
-        var checkpoint = new TreeCheckpoint(noteSigner.name(), tree.size(), tree.root());
-        PostgresTreeCheckpoints.insert(connection, tenant, checkpoint, checkpoint.sign(List.of(noteSigner)));
+        // The active key and, during a rotation's grace period, the retiring one (CheckpointSigner).
+        List<NoteSigner> noteSigners = signer.noteSigners(LogOrigin.of(logName, tenant));
+        var checkpoint = new TreeCheckpoint(noteSigners.getFirst().name(), tree.size(), tree.root());
+        PostgresTreeCheckpoints.insert(connection, tenant, checkpoint, checkpoint.sign(noteSigners));
         return true;
     }
 

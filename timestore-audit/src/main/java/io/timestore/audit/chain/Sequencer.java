@@ -143,7 +143,7 @@ public final class Sequencer implements AutoCloseable {
     public record Round(boolean leader, long sealed, int checkpoints) {}
 
     private final Leadership lead;
-    private final java.security.PublicKey publicKey;
+    private final CheckpointSigner signer;
     private final InstantSource clock;
     private final Settings settings;
     private final Observer observer;
@@ -165,8 +165,8 @@ public final class Sequencer implements AutoCloseable {
             String logName, InstantSource clock, Settings settings, Observer observer) {
         this.lead = new Leadership(Objects.requireNonNull(dataSource, "dataSource"), LEADER_LOCK);
         Objects.requireNonNull(json, "json");
-        Objects.requireNonNull(signer, "signer");
-        this.publicKey = Objects.requireNonNull(publicKey, "publicKey");
+        this.signer = Objects.requireNonNull(signer, "signer");
+        Objects.requireNonNull(publicKey, "publicKey");
         if (!CheckpointKeys.keyId(publicKey).equals(signer.keyId())) {
             throw new IllegalArgumentException("publicKey does not belong to the signer's key " + signer.keyId());
         }
@@ -316,7 +316,8 @@ public final class Sequencer implements AutoCloseable {
             if (!lead.tryAcquire()) {
                 return false;
             }
-            CheckpointStore.registerKey(lead.connection(), publicKey);
+            // The active key now: a rotation since start published its key already (docs/security.md).
+            CheckpointStore.registerKey(lead.connection(), signer.publicKey());
             recoverUnsigned();
             leader = true;
             log.info("audit sequencer took the lead");

@@ -73,6 +73,7 @@ public final class JwtVerifier {
             byIssuer.put(issuer.issuer(), switch (issuer.keys()) {
                 case KeySource.Jwks jwks -> new RemoteJwks(jwks, http, clock);
                 case KeySource.Keys keys -> new StaticIssuerKeys(issuer.issuer(), keys, clock.instant());
+                case KeySource.Supplied supplied -> new SuppliedIssuerKeys(issuer.issuer(), supplied, clock);
             });
         }
         this.issuers = Map.copyOf(byIssuer);

@@ -48,6 +48,18 @@ public sealed interface KeySource {
         }
     }
 
+    /**
+     * Keys the embedding application supplies and may replace at any time, as a JWK Set JSON
+     * document asked for on every lookup (so it must be cheap): a key the application rotates
+     * itself, such as a development issuer's, is trusted from the moment it is supplied and refused
+     * from the moment it is not. The document is parsed again only when it changes.
+     */
+    record Supplied(java.util.function.Supplier<String> jwkSetJson) implements KeySource {
+        public Supplied {
+            Objects.requireNonNull(jwkSetJson, "jwkSetJson");
+        }
+    }
+
     private static void requirePositive(String key, Duration value) {
         Objects.requireNonNull(value, key);
         if (value.isNegative() || value.isZero()) {

@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The verifiable log of each partition (docs/transparency-log.md): its latest signed tree
@@ -59,7 +60,7 @@ public final class LogRoutes implements RouteGroup {
     private final ObjectMapper json;
     private final CheckpointStore keys;
     private final String logName;
-    private final PublicKey currentKey;
+    private final Supplier<PublicKey> currentKey;
     private final LogStore store = new LogStore();
     private final AuditJson events = new AuditJson();
     private final ProofJson proofs = new ProofJson();
@@ -67,10 +68,10 @@ public final class LogRoutes implements RouteGroup {
     /**
      * @param keys       the published checkpoint keys (current and earlier ones)
      * @param logName    the deployment's log name ({@code audit.log-name})
-     * @param currentKey the key the sequencer signs with now
+     * @param currentKey the key the sequencer signs with now (it changes when the key rotates)
      */
     public LogRoutes(Transactions transactions, Permissions permissions, ObjectMapper json, CheckpointStore keys, String logName,
-                     PublicKey currentKey) {
+                     Supplier<PublicKey> currentKey) {
         this.scopes = new AuditPartitions(transactions);
         this.permissions = Objects.requireNonNull(permissions, "permissions");
         this.json = Objects.requireNonNull(json, "json");
@@ -120,7 +121,7 @@ public final class LogRoutes implements RouteGroup {
 
     private void keys(Context ctx, SecurityContext security, RequestAudit audit) {
         String origin = LogOrigin.of(logName, partition(ctx, security, audit));
-        var current = NoteVerifierKey.of(origin, currentKey).encode();
+        var current = NoteVerifierKey.of(origin, currentKey.get()).encode();
         var body = json.createObjectNode().put("origin", origin).put("current", current);
         var all = body.putArray("keys").add(current);
         keys.publicKeys().values().stream().map(k -> NoteVerifierKey.of(origin, k).encode())

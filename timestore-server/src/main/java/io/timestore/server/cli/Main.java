@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "timestore", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Multi-tenant time-series dataset service with a tamper-evident audit trail.",
-        subcommands = {ServeCommand.class, TokenCommand.class, MigrateCommand.class, AuditCommand.class, VersionCommand.class})
+        subcommands = {ServeCommand.class, TokenCommand.class, MigrateCommand.class, AuditCommand.class, KeysCommand.class, VersionCommand.class})
 public final class Main implements Runnable {
     static final int INVALID_CONFIGURATION = 2;
 

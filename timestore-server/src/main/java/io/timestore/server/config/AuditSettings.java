@@ -36,6 +36,13 @@ public record AuditSettings(Duration maxWait, boolean recordDenied, int queueCap
      * transaction's locks and WAL stay modest. Not a setting: nothing an operator sees depends on it.
      */
     public static final int SEAL_BATCH_SIZE = 10_000;
+    /** How often the checkpoint key file is checked for a rotated key (docs/security.md "Key rotation"). */
+    public static final Duration SIGNING_KEY_RELOAD_INTERVAL = Duration.ofSeconds(2);
+    /**
+     * How long a rotated-out checkpoint key keeps co-signing tree notes, so witnesses that trust
+     * only the old key keep verifying while they add the new one; then it is retired.
+     */
+    public static final Duration SIGNING_KEY_GRACE = Duration.ofDays(7);
     /**
      * How often a sequencer that is not leading tries to take the lead: a standby takes over within
      * this after the leader's connection drops; more often would only add advisory-lock queries.

@@ -81,7 +81,11 @@ class IdentityProviderTest {
     }
 
     private static String issue(String subject, List<String> roles) {
-        return idp.issueToken(ISSUER_ID, subject, "timestore", Map.of("tenant_id", "acme", "roles", roles), 300).serialize();
+        return issue(subject, roles, 300);
+    }
+
+    private static String issue(String subject, List<String> roles, long lifetimeSeconds) {
+        return idp.issueToken(ISSUER_ID, subject, "timestore", Map.of("tenant_id", "acme", "roles", roles), lifetimeSeconds).serialize();
     }
 
     @Test
@@ -94,6 +98,24 @@ class IdentityProviderTest {
         var after = server.api().get("/admin/v1/tokens", bearer(issue("bob", List.of("tenant-admin"))));
 
         assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+    }
+
+    @Test
+    void a_key_the_provider_removed_is_refused_once_the_cached_key_set_expires() {
+        var warm = server.api().get("/admin/v1/tokens", bearer(issue("erin", List.of("tenant-admin"))));
+        assertThat(warm.statusCode()).as(warm.body()).isEqualTo(200);
+        // Ten minutes of life: still valid after the five-minute JWKS refresh interval below.
+        String beforeRemoval = issue("frank", List.of("tenant-admin"), 600);
+        String afterRemoval = issue("grace", List.of("tenant-admin"), 600);
+
+        keys.rotate("corp-key-removal-" + System.nanoTime());
+        var withinCache = server.api().get("/admin/v1/tokens", bearer(beforeRemoval));
+        clock.add(KeySource.Jwks.of(idp.jwksUrl(ISSUER_ID).uri()).refreshInterval().plusSeconds(1));
+        var afterExpiry = server.api().get("/admin/v1/tokens", bearer(afterRemoval));
+
+        assertThat(withinCache.statusCode()).as("the cached key set still holds the old key").isEqualTo(200);
+        assertThat(afterExpiry.statusCode()).as(afterExpiry.body()).isEqualTo(401);
+        assertThat(afterExpiry.json().get("code").asText()).isEqualTo("key_unknown");
     }
 
     @Test
