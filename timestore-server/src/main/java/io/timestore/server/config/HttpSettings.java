@@ -17,34 +17,42 @@ import java.util.Objects;
  * @param maxConnectionsPerSource most connections open at once from one client address; more are
  *                                closed as soon as they are accepted
  * @param tls                     TLS on the listener; off means plain HTTP (local development only)
+ * @param cors                    CORS: the browser origins allowed to call the API (off by default)
  */
 public record HttpSettings(String host, int port, Duration shutdownTimeout, long maxRequestBytes,
-                           Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource, TlsSettings tls) {
+                           Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource, TlsSettings tls,
+                           CorsSettings cors) {
     public HttpSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(headerTimeout, "headerTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(cors, "cors");
         if (maxConnectionsPerSource < 1) {
             throw new IllegalArgumentException("maxConnectionsPerSource must be at least 1, found " + maxConnectionsPerSource);
         }
     }
 
     public HttpSettings withShutdownTimeout(Duration replacement) {
-        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls);
+        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls, cors);
     }
 
     public HttpSettings withTimeouts(Duration header, Duration idle) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource, tls);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource, tls, cors);
     }
 
     public HttpSettings withMaxConnectionsPerSource(int replacement) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement, tls);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement, tls, cors);
     }
 
     public HttpSettings withTls(TlsSettings replacement) {
         return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource,
+                replacement, cors);
+    }
+
+    public HttpSettings withCors(CorsSettings replacement) {
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls,
                 replacement);
     }
 }

@@ -87,7 +87,15 @@ public final class SettingsLoader {
                 values.durationAtMost(SettingKey.HEADER_TIMEOUT, Duration.ofMinutes(10), "10m"),
                 values.durationAtMost(SettingKey.IDLE_TIMEOUT, Duration.ofHours(1), "1h"),
                 values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000),
-                tls(values));
+                tls(values), cors(values));
+    }
+
+    private static CorsSettings cors(Values values) {
+        try {
+            return new CorsSettings(values.list(SettingKey.CORS_ALLOWED_ORIGINS));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettings(SettingKey.CORS_ALLOWED_ORIGINS.key(), e.getMessage());
+        }
     }
 
     /**

@@ -116,7 +116,13 @@ public final class HttpServer implements AutoCloseable {
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
             config.jetty.addConnector((server, http) -> connector(server, http, settings, tls, with.registry()));
             var routes = new Routes(config.routes, with.auditStep(), with.gate(), settings.maxRequestBytes());
-            config.routes.before(ctx -> begin(ctx, with, metrics));
+            var cors = new Cors(settings.cors());
+            config.routes.before(ctx -> {
+                begin(ctx, with, metrics);
+                if (cors.handle(ctx)) {
+                    ctx.skipRemainingHandlers();
+                }
+            });
             config.routes.beforeMatched(HttpServer::matched);
             config.routes.after(ctx -> finish(ctx, with, metrics));
             config.routes.exception(Exception.class, (failure, ctx) -> with.problems().handle(failure, ctx));
