@@ -337,6 +337,29 @@ class InfluxQlQueryTest {
     }
 
     @Test
+    void show_series_lists_each_measurement_and_tag_set_once_as_its_escaped_series_key() {
+        var dataset = newDataset("acme");
+        write("acme", dataset, """
+                cpu,host=b,region=eu usage=1,idle=2 %1$d
+                cpu,region=eu,host=a usage=1 %1$d
+                cpu,region=eu,host=a usage=2 %2$d
+                net\\,work,if=eth\\ 0,k\\=1=v\\,1 rx=1i %1$d
+                disk free=1i %1$d
+                """.formatted(T0, T0 + 1000));
+        // Computed here: one key per measurement and tag set (not per field or point), tags sorted by key,
+        // line protocol's escapes kept, keys sorted.
+        var all = List.of("cpu,host=a,region=eu", "cpu,host=b,region=eu", "disk", "net\\,work,if=eth\\ 0,k\\=1=v\\,1");
+
+        assertThat(series(dataset, "SHOW SERIES").toString()).isEqualTo("[{\"columns\":[\"key\"],\"values\":[%s]}]"
+                .formatted(String.join(",", all.stream().map(key -> JSON.valueToTree(List.of(key)).toString()).toList())));
+        assertThat(series(dataset, "SHOW SERIES FROM \"cpu\" WHERE \"host\" =~ /^b/").at("/0/values").toString())
+                .isEqualTo("[[\"cpu,host=b,region=eu\"]]");
+        assertThat(series(dataset, "SHOW SERIES ON \"%s\" LIMIT 2 OFFSET 1".formatted(dataset)).at("/0/values").toString())
+                .isEqualTo(JSON.valueToTree(List.of(List.of(all.get(1)), List.of(all.get(2)))).toString());
+        assertThat(series(dataset, "SHOW SERIES FROM nothing").isMissingNode()).isTrue();
+    }
+
+    @Test
     void grafanas_post_form_with_several_statements_answers_one_result_per_statement() {
         var request = server.api().request("/query?db=%s&epoch=ms".formatted(cpu), as("acme", "reader"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
