@@ -185,6 +185,45 @@ class InfluxQlQueryTest {
     }
 
     @Test
+    void distinct_top_and_bottom_give_the_values_computed_here_with_and_without_group_by_time() {
+        var values = usages(1, 0, POINTS);
+        var range = " FROM cpu WHERE host = 'b' AND " + timeFilter(T0, T0 + 299_999);
+        // Computed here: distinct values sorted at the window's start; top/bottom the N largest/smallest
+        // (earlier index first among equals) at their own times, in time order.
+        java.util.function.BiFunction<List<Integer>, Integer, List<Integer>> topIndexes = (indexes, n) -> indexes.stream()
+                .sorted(java.util.Comparator.<Integer, Double>comparing(values::get).reversed().thenComparing(i -> i)).limit(n).sorted().toList();
+        java.util.function.BiFunction<List<Integer>, Integer, List<Integer>> bottomIndexes = (indexes, n) -> indexes.stream()
+                .sorted(java.util.Comparator.<Integer, Double>comparing(values::get).thenComparing(i -> i)).limit(n).sorted().toList();
+        var all = java.util.stream.IntStream.range(0, POINTS).boxed().toList();
+        java.util.function.Function<List<Integer>, String> atTheirTimes = indexes -> JSON.valueToTree(indexes.stream()
+                .map(i -> List.<Object>of(T0 + i * 10_000L, values.get(i))).toList()).toString();
+
+        assertThat(series(cpu, "SELECT distinct(usage)" + range).at("/0/columns").toString()).isEqualTo("[\"time\",\"distinct\"]");
+        assertThat(series(cpu, "SELECT distinct(usage)" + range).at("/0/values").toString()).isEqualTo(JSON.valueToTree(
+                new java.util.TreeSet<>(values).stream().map(v -> List.<Object>of(T0, v)).toList()).toString());
+        assertThat(series(cpu, "SELECT top(usage, 3)" + range).at("/0/values").toString()).isEqualTo(atTheirTimes.apply(topIndexes.apply(all, 3)));
+        assertThat(series(cpu, "SELECT bottom(usage, 4) AS low" + range).at("/0/columns/1").asText()).isEqualTo("low");
+        assertThat(series(cpu, "SELECT bottom(usage, 4)" + range).at("/0/values").toString())
+                .isEqualTo(atTheirTimes.apply(bottomIndexes.apply(all, 4)));
+
+        var perMinuteTop = new ArrayList<Integer>();
+        var perMinuteDistinct = new ArrayList<List<Object>>();
+        for (int minute = 0; minute < 5; minute++) {
+            var window = java.util.stream.IntStream.range(minute * 6, minute * 6 + 6).boxed().toList();
+            perMinuteTop.addAll(topIndexes.apply(window, 2));
+            long start = T0 + minute * 60_000L;
+            window.stream().map(values::get).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new))
+                    .forEach(v -> perMinuteDistinct.add(List.of(start, v)));
+        }
+        assertThat(series(cpu, "SELECT top(usage, 2)" + range + " GROUP BY time(1m)").at("/0/values").toString())
+                .isEqualTo(atTheirTimes.apply(perMinuteTop));
+        assertThat(series(cpu, "SELECT distinct(usage)" + range + " GROUP BY time(1m)").at("/0/values").toString())
+                .isEqualTo(JSON.valueToTree(perMinuteDistinct).toString());
+        var descending = series(cpu, "SELECT top(usage, 3)" + range + " ORDER BY time DESC").at("/0/values/0/0").asLong();
+        assertThat(descending).isEqualTo(T0 + topIndexes.apply(all, 3).getLast() * 10_000L);
+    }
+
+    @Test
     void tag_filters_not_equal_regex_not_regex_and_or_within_a_tag_select_the_right_hosts() {
         var range = " AND " + timeFilter(T0, T0 + 299_999) + " GROUP BY host";
         Map<String, List<String>> cases = Map.of(
@@ -509,7 +548,9 @@ class InfluxQlQueryTest {
     @Test
     void unsupported_features_are_400_naming_them() {
         var cases = Map.of(
-                "SELECT distinct(usage) FROM cpu WHERE time >= 0", "distinct",
+                "SELECT integral(usage) FROM cpu WHERE time >= 0", "integral",
+                "SELECT top(usage, 2), \"count\" FROM cpu WHERE time >= 0", "top() cannot be combined with other functions or fields",
+                "SELECT bottom(usage, 0) FROM cpu WHERE time >= 0", "positive integer",
                 "SELECT derivative(mean(usage)) FROM cpu WHERE time >= 0", "GROUP BY time",
                 "SELECT mean(usage) FROM cpu WHERE usage > 5 AND time >= 0", "field values",
                 "SELECT mean(usage) FROM cpu GROUP BY time(1m)", "lower limit",
