@@ -27,9 +27,10 @@ import java.util.TreeSet;
  * {@code fill()} does not apply: windows without points give no rows. Not thread-safe.
  */
 final class InfluxQlSelectors {
-    static final Set<String> FUNCTIONS = Set.of("distinct", "top", "bottom");
+    static final Set<String> FUNCTIONS = Set.of("distinct", "top", "bottom", "integral");
+    private static final long SECOND = 1_000_000_000L;
 
-    /** The lone selector column: its name, function, field and N (top, bottom). */
+    /** The lone selector column: its name, function, field and N (top, bottom) or the unit in nanoseconds (integral). */
     record Column(String name, String function, String field, long count) {}
 
     private record Sample(long time, Comparable<Object> value) {}
@@ -49,6 +50,9 @@ final class InfluxQlSelectors {
         if (others) {
             throw new InvalidRequest("%s() cannot be combined with other functions or fields".formatted(call.name()));
         }
+        if (call.name().equals("integral")) {
+            return Optional.of(integral(call, calls.getFirst().alias()));
+        }
         boolean counted = !call.name().equals("distinct");
         int arguments = counted ? 2 : 1;
         if (call.args().size() != arguments || !(call.args().getFirst() instanceof Expr.VarRef field) || field.isTime()) {
@@ -66,6 +70,20 @@ final class InfluxQlSelectors {
         return Optional.of(new Column(calls.getFirst().alias().orElse(call.name()), call.name(), field.name(), count));
     }
 
+    private static Column integral(Expr.Call call, Optional<String> alias) {
+        if (call.args().isEmpty() || call.args().size() > 2 || !(call.args().getFirst() instanceof Expr.VarRef field) || field.isTime()) {
+            throw new InvalidRequest("integral() takes a field and optionally a unit, e.g. integral(\"usage\", 1m)");
+        }
+        long unit = SECOND;
+        if (call.args().size() == 2) {
+            if (!(call.args().get(1) instanceof Expr.DurationLiteral duration) || duration.nanos() <= 0) {
+                throw new InvalidRequest("integral() takes a positive duration as its unit, e.g. 1s");
+            }
+            unit = duration.nanos();
+        }
+        return new Column(alias.orElse("integral"), "integral", field.name(), unit);
+    }
+
     /** The rows of {@code column} over the group's series {@code ids} of type {@code type}. */
     static List<List<Object>> rows(QueryStore store, Connection connection, TenantId tenant, String dataset, List<Long> ids,
                                    FieldType type, Column column, QueryStore.TimeRange range, long userStart, OptionalLong step,
@@ -75,6 +93,7 @@ final class InfluxQlSelectors {
             return rows;
         }
         if (!column.function().equals("distinct") && (type == FieldType.BOOLEAN || type == FieldType.STRING)) {
+            // top, bottom and integral
             throw new InvalidRequest("%s() needs a numeric field; %s is %s".formatted(column.function(), column.field(),
                     type.name().toLowerCase(Locale.ROOT)));
         }
@@ -92,12 +111,62 @@ final class InfluxQlSelectors {
             windows.computeIfAbsent(window, w -> new ArrayList<>()).add(new Sample(time, value));
             return true;
         });
+        if (column.function().equals("integral")) {
+            return integral(windows, step, column.count());
+        }
         windows.forEach((window, samples) -> rows.addAll(switch (column.function()) {
             case "distinct" -> distinct(window, samples);
             case "top" -> chosen(samples, column.count(), true);
             default -> chosen(samples, column.count(), false);
         }));
         return rows;
+    }
+
+    /**
+     * InfluxDB 1.x's integral: the trapezoidal area under the points, in {@code unit}s. With GROUP BY
+     * time, the line from a window's last point to the next point is cut at the window's end, its
+     * value there interpolated: the part before the end counts in that window, the rest in the
+     * window of the next point (which therefore also holds the area across windows without points,
+     * as InfluxDB's reducer does). A window with a single point and nothing carried into it is 0.
+     */
+    private static List<List<Object>> integral(TreeMap<Long, List<Sample>> windows, OptionalLong step, long unit) {
+        var rows = new ArrayList<List<Object>>();
+        Sample previous = null;
+        Long current = null;
+        double sum = 0;
+        for (var window : windows.entrySet()) {
+            for (var sample : window.getValue()) {
+                double value = ((Number) sample.value()).doubleValue();
+                if (previous != null && sample.time() == previous.time()) {
+                    previous = new Sample(sample.time(), sample.value());
+                    continue;
+                }
+                if (previous != null && step.isPresent() && window.getKey() != current.longValue()) {
+                    long end = current + step.getAsLong();
+                    double before = ((Number) previous.value()).doubleValue();
+                    double atEnd = before + (value - before) * (end - previous.time()) / (double) (sample.time() - previous.time());
+                    sum += 0.5 * (before + atEnd) * (end - previous.time()) / unit;
+                    rows.add(List.of(current, sum));
+                    sum = 0;
+                    previous = new Sample(end, asComparable(atEnd));
+                }
+                if (previous != null) {
+                    double before = ((Number) previous.value()).doubleValue();
+                    sum += 0.5 * (before + value) * (sample.time() - previous.time()) / unit;
+                }
+                previous = sample;
+                current = window.getKey();
+            }
+        }
+        if (current != null) {
+            rows.add(List.of(current, sum));
+        }
+        return rows;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Comparable<Object> asComparable(double value) {
+        return (Comparable<Object>) (Comparable<?>) value;
     }
 
     private static List<List<Object>> distinct(long window, List<Sample> samples) {

@@ -224,6 +224,39 @@ class InfluxQlQueryTest {
     }
 
     @Test
+    void integral_is_the_area_under_the_points_in_its_unit_over_the_range_and_per_window_cut_at_the_window_ends() {
+        var values = usages(1, 0, POINTS);
+        // Computed here geometrically: the exact integral, in seconds, over [a, b] of the line through the
+        // points (10 s apart), each segment clipped to [a, b].
+        java.util.function.BiFunction<Double, Double, Double> area = (a, b) -> {
+            double total = 0;
+            for (int i = 0; i + 1 < POINTS; i++) {
+                double start = 10.0 * i;
+                double from = Math.max(a, start);
+                double to = Math.min(b, start + 10);
+                if (to > from) {
+                    double slope = (values.get(i + 1) - values.get(i)) / 10;
+                    total += (to - from) * (values.get(i) + slope * (from - start) + values.get(i) + slope * (to - start)) / 2;
+                }
+            }
+            return total;
+        };
+        var range = " FROM cpu WHERE host = 'b' AND " + timeFilter(T0, T0 + 299_999);
+
+        var whole = series(cpu, "SELECT integral(usage)" + range).at("/0/values/0");
+        assertThat(whole.get(0).asLong()).isEqualTo(T0);
+        assertThat(whole.get(1).asDouble()).isCloseTo(area.apply(0.0, 290.0), within(1e-9));
+        assertThat(series(cpu, "SELECT integral(usage, 1m)" + range).at("/0/values/0/1").asDouble())
+                .isCloseTo(area.apply(0.0, 290.0) / 60, within(1e-9));
+        var windows = series(cpu, "SELECT integral(usage)" + range + " GROUP BY time(1m)").at("/0/values");
+        assertThat(windows).hasSize(5);
+        for (int w = 0; w < 5; w++) {
+            assertThat(windows.get(w).get(0).asLong()).isEqualTo(T0 + w * 60_000L);
+            assertThat(windows.get(w).get(1).asDouble()).as("window %d", w).isCloseTo(area.apply(60.0 * w, 60.0 * w + 60), within(1e-9));
+        }
+    }
+
+    @Test
     void tag_filters_not_equal_regex_not_regex_and_or_within_a_tag_select_the_right_hosts() {
         var range = " AND " + timeFilter(T0, T0 + 299_999) + " GROUP BY host";
         Map<String, List<String>> cases = Map.of(
@@ -548,7 +581,8 @@ class InfluxQlQueryTest {
     @Test
     void unsupported_features_are_400_naming_them() {
         var cases = Map.of(
-                "SELECT integral(usage) FROM cpu WHERE time >= 0", "integral",
+                "SELECT sample(usage, 2) FROM cpu WHERE time >= 0", "sample",
+                "SELECT integral(usage, 0s) FROM cpu WHERE time >= 0", "positive duration",
                 "SELECT top(usage, 2), \"count\" FROM cpu WHERE time >= 0", "top() cannot be combined with other functions or fields",
                 "SELECT bottom(usage, 0) FROM cpu WHERE time >= 0", "positive integer",
                 "SELECT derivative(mean(usage)) FROM cpu WHERE time >= 0", "GROUP BY time",
