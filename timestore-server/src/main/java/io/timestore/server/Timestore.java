@@ -45,6 +45,7 @@ import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.datasets.DatasetStore;
+import io.timestore.server.datasets.InfluxBucketRoutes;
 import io.timestore.server.db.Database;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.delivery.DeliveryMetrics;
@@ -349,6 +350,7 @@ public final class Timestore implements AutoCloseable {
             var pointsSettings = settings.points();
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
+            groups.add(new InfluxBucketRoutes(datasets, bodies));
             groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics), bodies, pointsSettings, clock));
             var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);
             groups.add(new ShareRoutes(shares, bodies));

@@ -20,10 +20,11 @@ import java.util.Objects;
  * @param trustedProxies          {@code server.trusted-proxies}: addresses or CIDR blocks of reverse
  *                                proxies whose {@code X-Forwarded-For} names the client; empty (the
  *                                default) means the client is always the connection's peer
+ * @param cors                    CORS: the browser origins allowed to call the API (off by default)
  */
 public record HttpSettings(String host, int port, Duration shutdownTimeout, long maxRequestBytes,
                            Duration headerTimeout, Duration idleTimeout, int maxConnectionsPerSource, TlsSettings tls,
-                           java.util.List<String> trustedProxies) {
+                           java.util.List<String> trustedProxies, CorsSettings cors) {
     public HttpSettings {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
@@ -31,30 +32,36 @@ public record HttpSettings(String host, int port, Duration shutdownTimeout, long
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(tls, "tls");
         trustedProxies = java.util.List.copyOf(trustedProxies);
+        Objects.requireNonNull(cors, "cors");
         if (maxConnectionsPerSource < 1) {
             throw new IllegalArgumentException("maxConnectionsPerSource must be at least 1, found " + maxConnectionsPerSource);
         }
     }
 
     public HttpSettings withShutdownTimeout(Duration replacement) {
-        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls, trustedProxies);
+        return new HttpSettings(host, port, replacement, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls, trustedProxies, cors);
     }
 
     public HttpSettings withTimeouts(Duration header, Duration idle) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource, tls, trustedProxies);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, header, idle, maxConnectionsPerSource, tls, trustedProxies, cors);
     }
 
     public HttpSettings withMaxConnectionsPerSource(int replacement) {
-        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement, tls, trustedProxies);
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, replacement, tls, trustedProxies, cors);
     }
 
     public HttpSettings withTls(TlsSettings replacement) {
         return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource,
-                replacement, trustedProxies);
+                replacement, trustedProxies, cors);
     }
 
     public HttpSettings withTrustedProxies(java.util.List<String> replacement) {
         return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource,
-                tls, replacement);
+                tls, replacement, cors);
+    }
+
+    public HttpSettings withCors(CorsSettings replacement) {
+        return new HttpSettings(host, port, shutdownTimeout, maxRequestBytes, headerTimeout, idleTimeout, maxConnectionsPerSource, tls,
+                trustedProxies, replacement);
     }
 }

@@ -19,6 +19,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey HEADER_TIMEOUT = of("server.header-timeout", "TIMESTORE_HEADER_TIMEOUT", "10s");
     static final SettingKey IDLE_TIMEOUT = of("server.idle-timeout", "TIMESTORE_IDLE_TIMEOUT", "30s");
     static final SettingKey MAX_CONNECTIONS_PER_SOURCE = of("server.max-connections-per-source", "TIMESTORE_MAX_CONNECTIONS_PER_SOURCE", "512");
+    static final SettingKey CORS_ALLOWED_ORIGINS = list("server.cors.allowed-origins");
     static final SettingKey TLS_CERT_FILE = of("server.tls.cert-file", "TIMESTORE_TLS_CERT_FILE", null);
     static final SettingKey TLS_KEY_FILE = of("server.tls.key-file", "TIMESTORE_TLS_KEY_FILE", null);
     static final SettingKey TLS_SELF_SIGNED = of("server.tls.self-signed", "TIMESTORE_TLS_SELF_SIGNED", "false");
@@ -110,7 +111,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey TRACING_SERVICE_NAME = of("tracing.service-name", "OTEL_SERVICE_NAME", "timestore");
 
     static final List<SettingKey> ALL = List.of(
-            DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_SOURCE, TRUSTED_PROXIES,
+            DATA_DIR, HOST, PORT, SHUTDOWN_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_SOURCE, TRUSTED_PROXIES, CORS_ALLOWED_ORIGINS,
             TLS_CERT_FILE, TLS_KEY_FILE, TLS_SELF_SIGNED, TLS_MIN_VERSION, TLS_RELOAD_INTERVAL,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             DB_TLS_MODE, DB_TLS_ROOT_CERT, DB_SCHEMA_WATCH_INTERVAL,

@@ -88,7 +88,7 @@ public final class SettingsLoader {
                 values.durationAtMost(SettingKey.IDLE_TIMEOUT, Duration.ofHours(1), "1h"),
                 values.intBetween(SettingKey.MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000),
                 tls(values),
-                trustedProxies(values));
+                trustedProxies(values), cors(values));
     }
 
     /** Each entry an IP address or CIDR block ({@code 10.0.0.0/8}, {@code ::1}); anything else stops startup. */
@@ -100,6 +100,14 @@ public final class SettingsLoader {
             }
         }
         return entries;
+    }
+
+    private static CorsSettings cors(Values values) {
+        try {
+            return new CorsSettings(values.list(SettingKey.CORS_ALLOWED_ORIGINS));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettings(SettingKey.CORS_ALLOWED_ORIGINS.key(), e.getMessage());
+        }
     }
 
     /**

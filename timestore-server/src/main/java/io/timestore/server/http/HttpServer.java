@@ -117,9 +117,13 @@ public final class HttpServer implements AutoCloseable {
             config.jetty.addConnector((server, http) -> connector(server, http, settings, tls, with.registry()));
             var routes = new Routes(config.routes, with.auditStep(), with.gate(), settings.maxRequestBytes());
             var sources = new SourceAddress(settings.trustedProxies());
+            var cors = new Cors(settings.cors());
             config.routes.before(ctx -> {
                 ctx.attribute(SourceAddress.ATTRIBUTE, sources.resolve(ctx));
                 begin(ctx, with, metrics);
+                if (cors.handle(ctx)) {
+                    ctx.skipRemainingHandlers();
+                }
             });
             config.routes.beforeMatched(HttpServer::matched);
             config.routes.after(ctx -> finish(ctx, with, metrics));

@@ -29,6 +29,13 @@ public final class Problems {
      * member {@code error} and the header {@code X-Influxdb-Error} (docs/influxql.md).
      */
     public static final java.util.Set<String> INFLUXDB_V1_PATHS = java.util.Set.of("/query", "/write");
+    /**
+     * InfluxDB 2.x's routes: their problems also carry the member {@code message} (what
+     * influxdb-client-java reads from an error's body) and the headers {@code X-Influxdb-Error}
+     * and {@code X-Influx-Error} (what InfluxDB clients read when the body has no message).
+     */
+    public static final java.util.Set<String> INFLUXDB_V2_PATHS = java.util.Set.of("/api/v2/write", "/api/v2/buckets",
+            "/api/v2/orgs", "/api/v2/delete");
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
     private final ObjectMapper json;
 
@@ -119,6 +126,10 @@ public final class Problems {
         if (INFLUXDB_V1_PATHS.contains(ctx.path())) {
             body.put("error", shownDetail);
             ctx.header("X-Influxdb-Error", headerSafe(shownDetail));
+        } else if (INFLUXDB_V2_PATHS.contains(ctx.path())) {
+            body.put("message", shownDetail);
+            ctx.header("X-Influxdb-Error", headerSafe(shownDetail));
+            ctx.header("X-Influx-Error", headerSafe(shownDetail));
         }
         ctx.status(status);
         ctx.contentType(CONTENT_TYPE);

@@ -364,6 +364,12 @@ public final class Parser {
             var condition = where();
             return new Statement.ShowTagValues(db, from, key, condition, page());
         }
+        if (current.is("SERIES")) {
+            advance(false);
+            var db = on();
+            var from = from();
+            return new Statement.ShowSeries(db, from, where(), page());
+        }
         if (current.is("FIELD")) {
             advance(false);
             expectKeyword("KEYS", false);
@@ -371,7 +377,7 @@ public final class Parser {
             var from = from();
             return new Statement.ShowFieldKeys(db, from, page());
         }
-        throw unexpected("DATABASES, MEASUREMENTS, TAG KEYS, TAG VALUES, FIELD KEYS, RETENTION POLICIES");
+        throw unexpected("DATABASES, MEASUREMENTS, SERIES, TAG KEYS, TAG VALUES, FIELD KEYS, RETENTION POLICIES");
     }
 
     private Optional<String> on() {

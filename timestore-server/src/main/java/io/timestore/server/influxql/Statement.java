@@ -76,6 +76,9 @@ public sealed interface Statement {
     record ShowTagValues(Optional<String> database, Optional<Source> from, Expr key, Optional<Expr> condition, Page page)
             implements Statement {}
 
+    /** {@code SHOW SERIES [ON db] [FROM m] [WHERE ...] [LIMIT n] [OFFSET n]}. */
+    record ShowSeries(Optional<String> database, Optional<Source> from, Optional<Expr> condition, Page page) implements Statement {}
+
     /** {@code SHOW FIELD KEYS [ON db] [FROM m] [LIMIT n]}. */
     record ShowFieldKeys(Optional<String> database, Optional<Source> from, Page page) implements Statement {}
 
@@ -95,6 +98,7 @@ public sealed interface Statement {
             case ShowTagKeys show -> show.database().or(() -> show.from().flatMap(Source::database));
             case ShowTagValues show -> show.database().or(() -> show.from().flatMap(Source::database));
             case ShowFieldKeys show -> show.database().or(() -> show.from().flatMap(Source::database));
+            case ShowSeries show -> show.database().or(() -> show.from().flatMap(Source::database));
             case ShowDatabases show -> Optional.empty();
             case Refused refused -> Optional.empty();
         };

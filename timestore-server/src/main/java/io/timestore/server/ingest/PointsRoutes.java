@@ -11,14 +11,13 @@ import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.http.JsonBodies;
-import io.timestore.server.http.Problems;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import io.timestore.server.points.Rfc3339;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.problems.NotFound;
 import io.timestore.server.problems.ProblemType;
-import io.timestore.server.problems.TimestoreException;
 import java.time.InstantSource;
 import java.util.List;
 
@@ -32,6 +31,7 @@ public final class PointsRoutes implements RouteGroup {
     private static final ApiOperation WRITE_JSON = ApiOperation.mutation("dataset:write", "points", "dataset");
     private static final ApiOperation WRITE_LINES = ApiOperation.mutation("dataset:write", "points", "dataset");
     private static final ApiOperation WRITE_V1 = ApiOperation.mutation("dataset:write", "points", "dataset");
+    private static final ApiOperation DELETE = ApiOperation.mutation("dataset:write", "points", "dataset");
 
     private final DatasetService datasets;
     private final PointsService points;
@@ -56,8 +56,9 @@ public final class PointsRoutes implements RouteGroup {
     @Override
     public void register(Routes routes) {
         routes.api(HandlerType.POST, "/storage/v1/datasets/{dataset}/points", WRITE_JSON, this::writeJson);
-        routes.api(HandlerType.POST, "/api/v2/write", WRITE_LINES, this::writeLines);
+        routes.api(HandlerType.POST, "/api/v2/write", WRITE_LINES, this::writeLineProtocol);
         routes.api(HandlerType.POST, "/write", WRITE_V1, this::writeV1);
+        routes.api(HandlerType.POST, "/api/v2/delete", DELETE, this::delete);
     }
 
     private void writeJson(Context ctx, SecurityContext security, RequestAudit audit) {
@@ -77,25 +78,33 @@ public final class PointsRoutes implements RouteGroup {
     }
 
     /**
-     * InfluxDB clients read an error's text from the JSON member {@code message} or the
-     * {@code X-Influx-Error} header; the problem document carries it in {@code detail}, so the
-     * header repeats it for them.
+     * InfluxDB v2's write. Its errors carry the text InfluxDB clients read, the member
+     * {@code message} and the headers {@code X-Influxdb-Error} and {@code X-Influx-Error}, beside
+     * the problem document's {@code detail} ({@code http.Problems}).
      */
-    private void writeLines(Context ctx, SecurityContext security, RequestAudit audit) {
-        try {
-            writeLineProtocol(ctx, security, audit);
-        } catch (TimestoreException failure) {
-            ctx.header("X-Influx-Error", Problems.headerSafe(failure.getMessage()));
-            throw failure;
-        }
+    private void writeLineProtocol(Context ctx, SecurityContext security, RequestAudit audit) {
+        writeBody(ctx, security, audit, bucket(ctx, security, "bucket"), precision(ctx), "bucket");
     }
 
-    private void writeLineProtocol(Context ctx, SecurityContext security, RequestAudit audit) {
+    /**
+     * The bucket (dataset) of an InfluxDB v2 request: {@code bucket} (or, where InfluxDB takes
+     * ids, the same id as {@code bucketID}), in the organization {@code org} or {@code orgID}
+     * names, which must be the caller's tenant.
+     */
+    private static String bucket(Context ctx, SecurityContext security, String... bucketParameters) {
         var org = single(ctx, "org");
         var orgId = single(ctx, "orgID");
-        var bucket = single(ctx, "bucket");
+        String bucket = null;
+        for (var parameter : bucketParameters) {
+            var named = single(ctx, parameter);
+            if (bucket != null && named != null && !named.equals(bucket)) {
+                throw new InvalidRequest("bucket and bucketID name different buckets", List.of(FieldError.at("/bucketID", "differs")));
+            }
+            bucket = bucket == null ? named : bucket;
+        }
         if ((org == null && orgId == null) || bucket == null) {
-            throw new InvalidRequest("org or orgID (the tenant) and bucket (the dataset) are required query parameters",
+            throw new InvalidRequest("org or orgID (the tenant) and %s (the dataset) are required query parameters"
+                    .formatted(String.join(" or ", bucketParameters)),
                     List.of(FieldError.at(bucket != null ? "/org" : "/bucket", "required")));
         }
         // Another tenant's org looks exactly like a missing one: names do not leak, nothing is written.
@@ -105,7 +114,49 @@ public final class PointsRoutes implements RouteGroup {
                 throw new NotFound("organization '%s' not found".formatted(named));
             }
         }
-        writeBody(ctx, security, audit, bucket, precision(ctx), "bucket");
+        return bucket;
+    }
+
+    /**
+     * InfluxDB v2's {@code POST /api/v2/delete?org=&bucket=} with {@code {"start", "stop",
+     * "predicate"}}: deletes the bucket's points from start to stop (RFC 3339, both included) in
+     * the series the predicate's equalities match ({@link DeletePredicate}). Authorized as a write
+     * on the dataset ({@code dataset:write}, never by a legacy rule), audited with the predicate's
+     * keys only, 204.
+     */
+    private void delete(Context ctx, SecurityContext security, RequestAudit audit) {
+        var dataset = bucket(ctx, security, "bucket", "bucketID");
+        if (!DatasetId.isValid(dataset)) {
+            throw new NotFound("bucket '%s' not found".formatted(dataset));
+        }
+        audit.dataset(dataset);
+        datasets.authorize(security, audit, dataset, Action.DATASET_WRITE, RouteKind.OTHER);
+        var body = bodies.object(ctx);
+        long start = deleteBound(body, "start");
+        long stop = deleteBound(body, "stop");
+        if (start > stop) {
+            throw new InvalidRequest("start must not be after stop", List.of(FieldError.at("/start", "after stop")));
+        }
+        var text = body.path("predicate");
+        if (!text.isMissingNode() && !text.isNull() && !text.isTextual()) {
+            throw new InvalidRequest("predicate must be a string", List.of(FieldError.at("/predicate", "not a string")));
+        }
+        var predicate = DeletePredicate.parse(text.isTextual() ? text.asText() : "");
+        audit.detail("start", Rfc3339.format(start)).detail("stop", Rfc3339.format(stop)).detail("predicate", predicate.redacted());
+        points.delete(security, audit, dataset, start, stop, predicate, 204);
+        ctx.status(204);
+    }
+
+    private static long deleteBound(com.fasterxml.jackson.databind.JsonNode body, String name) {
+        var node = body.path(name);
+        if (!node.isTextual()) {
+            throw new InvalidRequest("%s is required: an RFC 3339 time such as 2026-01-01T00:00:00Z".formatted(name),
+                    List.of(FieldError.at("/" + name, node.isMissingNode() ? "required" : "not a string")));
+        }
+        var text = node.asText();
+        return (text.contains("T") || text.contains("t") ? Rfc3339.parseBound(text) : java.util.Optional.<Long>empty())
+                .orElseThrow(() -> new InvalidRequest("%s must be an RFC 3339 time such as 2026-01-01T00:00:00Z; got '%s'"
+                        .formatted(name, text), List.of(FieldError.at("/" + name, "not an RFC 3339 time"))));
     }
 
     /**

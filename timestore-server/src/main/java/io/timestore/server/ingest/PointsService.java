@@ -59,6 +59,23 @@ public final class PointsService {
         metrics.written(tenant, committed.points());
     }
 
+    /**
+     * Deletes the points of {@code dataset} from {@code start} to {@code stop} (both included) in
+     * the series {@code predicate} matches, in the caller's tenant, and commits the audit event
+     * with {@code status} in the same transaction.
+     */
+    void delete(SecurityContext security, RequestAudit audit, String dataset, long start, long stop, DeletePredicate predicate,
+                int status) {
+        var tenant = security.tenant();
+        transactions.inTenant(tenant, connection -> {
+            datasets.hold(connection, tenant, dataset);
+            long deleted = store.delete(connection, tenant, dataset, start, stop, predicate);
+            audit.detail("deleted_points", deleted);
+            audit.commit(connection, status);
+            return deleted;
+        });
+    }
+
     private static void refuseInternalConflicts(Batch batch, Locator locate) {
         var conflicts = batch.typeConflicts();
         if (conflicts.isEmpty()) {

@@ -101,6 +101,17 @@ public final class PointsStore {
     private static final String UPSERT_POINTS = APPEND_POINTS + """
             ON CONFLICT (tenant_id, dataset_id, series_id, ts_ns) DO UPDATE SET %1$s = EXCLUDED.%1$s
             """;
+    // /api/v2/delete: the points of the range (both ends included, as InfluxDB) in the series the
+    // predicate matches; the series themselves stay (a later write finds them). A missing tag
+    // compares as '' (coalesce), as in InfluxDB.
+    private static final String DELETE_POINTS = """
+            DELETE FROM points p USING series s
+            WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.ts_ns >= ? AND p.ts_ns <= ?
+              AND s.tenant_id = p.tenant_id AND s.dataset_id = p.dataset_id AND s.id = p.series_id
+              AND (?::text IS NULL OR s.measurement = ?::text)
+              AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS c(key, value)
+                              WHERE coalesce(s.tags ->> c.key, '') <> c.value)
+            """;
     private static final String UNIQUE_VIOLATION = "23505";
     // Below this, the SAVEPOINT's own round trip costs more than the upsert's extra work saves.
     private static final int APPEND_FIRST_MIN_POINTS = 64;
@@ -358,6 +369,24 @@ public final class PointsStore {
                 }
                 default -> values.toArray(String[]::new);
             };
+        }
+    }
+
+    /** Deletes the points from {@code start} to {@code stop} (both included) of the series {@code predicate} matches; how many. */
+    long delete(Connection connection, TenantId tenant, String dataset, long start, long stop, DeletePredicate predicate)
+            throws SQLException {
+        try (var statement = connection.prepareStatement(DELETE_POINTS)) {
+            statement.setString(1, tenant.value());
+            statement.setString(2, dataset);
+            statement.setLong(3, start);
+            statement.setLong(4, stop);
+            var measurement = predicate.measurement().orElse(null);
+            statement.setString(5, measurement);
+            statement.setString(6, measurement);
+            var keys = new ArrayList<>(predicate.tags().keySet());
+            statement.setArray(7, connection.createArrayOf("text", keys.toArray()));
+            statement.setArray(8, connection.createArrayOf("text", keys.stream().map(predicate.tags()::get).toArray()));
+            return statement.executeLargeUpdate();
         }
     }
 

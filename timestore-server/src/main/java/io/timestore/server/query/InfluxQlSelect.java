@@ -66,13 +66,14 @@ final class InfluxQlSelect {
             throw new InvalidRequest("GROUP BY time with an offset is not supported");
         }
         var conditions = new InfluxQlConditions(select.condition(), now, regexBudget);
-        var aggregates = aggregates(select);
+        var selector = InfluxQlSelectors.column(select);
+        var aggregates = selector.isPresent() ? List.<AggregateColumn>of() : aggregates(select);
         var step = select.groupBy().intervalNanos();
         boolean transformed = aggregates.stream().anyMatch(column -> column.transform().isPresent());
         if (transformed && step.isEmpty()) {
             throw new InvalidRequest("derivative, difference and moving_average over an aggregate require GROUP BY time");
         }
-        if (step.isPresent() && aggregates.isEmpty()) {
+        if (step.isPresent() && aggregates.isEmpty() && selector.isEmpty()) {
             throw new InvalidRequest("GROUP BY time requires an aggregate function in the select list");
         }
         if (step.isPresent() && !conditions.hasLowerBound()) {
@@ -96,7 +97,17 @@ final class InfluxQlSelect {
             var tags = groupKeys.isEmpty() ? Map.<String, String>of() : group.getKey();
             List<List<Object>> rows;
             List<String> columns;
-            if (aggregates.isEmpty()) {
+            if (selector.isPresent()) {
+                var column = selector.get();
+                columns = List.of(column.name());
+                var ids = group.getValue().stream().filter(c -> c.series().field().equals(column.field())).map(c -> c.series().id())
+                        .toList();
+                rows = InfluxQlSelectors.rows(store, connection, tenant, dataset, ids, fields.get(column.field()), column, range, userStart,
+                        step, maxPoints);
+                if (select.descending()) {
+                    Collections.reverse(rows);
+                }
+            } else if (aggregates.isEmpty()) {
                 var raw = rawColumns(select, fields, tagKeys, Set.copyOf(groupKeys));
                 columns = names(raw.stream().map(RawColumn::name).toList());
                 rows = raw(connection, tenant, dataset, group.getValue(), raw, range, select.descending());
@@ -166,7 +177,7 @@ final class InfluxQlSelect {
         }
         var aggregate = Aggregate.influxQl(call.name()).orElseThrow(() -> new InvalidRequest(
                 ("function %s() is not supported; supported: mean, median, count, sum, min, max, first, last, spread, stddev, percentile,"
-                        + " mode and, over them, derivative, non_negative_derivative, difference, non_negative_difference, moving_average")
+                        + " mode, distinct, top, bottom and, over the aggregates, derivative, non_negative_derivative, difference, non_negative_difference, moving_average")
                         .formatted(call.name())));
         int arguments = aggregate.takesArgument() ? 2 : 1;
         if (call.args().size() != arguments || !(call.args().getFirst() instanceof Expr.VarRef field) || field.isTime()) {
@@ -379,7 +390,8 @@ final class InfluxQlSelect {
         open.clear();
     }
 
-    private static Object value(ResultSet row, FieldType type) throws SQLException {
+    /** A raw point's value (columns 3 to 6 of {@link QueryStore#groupPoints}) as the series' type reads it. */
+    static Object value(ResultSet row, FieldType type) throws SQLException {
         return switch (type) {
             case FLOAT -> row.getDouble(3);
             case INTEGER -> row.getLong(4);

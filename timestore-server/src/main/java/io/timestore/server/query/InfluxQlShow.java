@@ -57,6 +57,8 @@ final class InfluxQlShow {
             case Statement.ShowFieldKeys show -> perMeasurement(tagSets(connection, tenant, dataset, show.from(), Optional.empty(), now,
                     regexBudget), List.of("fieldKey", "fieldType"), show.page(), set -> set.fields().entrySet().stream()
                     .map(field -> List.<Object>of(field.getKey(), field.getValue())).toList());
+            case Statement.ShowSeries show -> seriesKeys(tagSets(connection, tenant, dataset, show.from(), show.condition(), now,
+                    regexBudget), show.page());
             default -> throw new IllegalStateException("not a SHOW on a dataset: " + statement);
         };
     }
@@ -72,6 +74,35 @@ final class InfluxQlShow {
         }
         var rows = page(measurements.stream().map(name -> List.<Object>of(name)).toList(), show.page());
         return rows.isEmpty() ? List.of() : List.of(new InfluxQlResults.Series("measurements", Map.of(), List.of("name"), rows));
+    }
+
+    /**
+     * SHOW SERIES: one row per measurement and tag set, its series key as line protocol writes it
+     * ({@code cpu,host=a,region=eu}: tags sorted by key, commas, spaces and equals signs escaped),
+     * sorted, paged, in one series without a name, as InfluxDB 1.x answers.
+     */
+    private static List<InfluxQlResults.Series> seriesKeys(List<TagSet> sets, Page page) {
+        var keys = new TreeSet<String>();
+        for (var set : sets) {
+            var key = new StringBuilder(escape(set.measurement(), ", "));
+            new TreeMap<>(set.tags()).forEach((tag, value) -> key.append(',').append(escape(tag, ", =")).append('=')
+                    .append(escape(value, ", =")));
+            keys.add(key.toString());
+        }
+        var rows = page(keys.stream().map(key -> List.<Object>of(key)).toList(), page);
+        return rows.isEmpty() ? List.of() : List.of(new InfluxQlResults.Series("", Map.of(), List.of("key"), rows));
+    }
+
+    private static String escape(String text, String special) {
+        var escaped = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (special.indexOf(c) >= 0) {
+                escaped.append('\\');
+            }
+            escaped.append(c);
+        }
+        return escaped.toString();
     }
 
     /** The tag sets of the dataset (of one measurement when {@code from} names it) that satisfy {@code condition}. */

@@ -119,6 +119,25 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void cors_is_off_by_default_and_takes_exact_origins_only() throws IOException {
+        assertThat(SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).http().cors().enabled()).isFalse();
+        var cors = SettingsLoader.load(Map.of(), Optional.of(yaml("""
+                server:
+                  cors:
+                    allowed-origins: ["https://Grafana.example.com", "http://localhost:3000"]
+                """)), Map.of()).http().cors();
+        assertThat(cors.allowedOrigins()).containsExactly("https://grafana.example.com", "http://localhost:3000");
+        assertThat(cors.allows("https://grafana.example.com")).isTrue();
+        assertThat(cors.allows("https://grafana.example.com.evil.test")).isFalse();
+        for (var refused : new String[] {"\"*\"", "\"https://*.example.com\"", "\"https://grafana.example.com/\"", "\"grafana.example.com\"",
+            "\"ftp://grafana.example.com\""}) {
+            assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.of(yaml("server:\n  cors:\n    allowed-origins: [" + refused
+                    + "]\n")), Map.of()))
+                    .as(refused).isInstanceOf(InvalidSettings.class).hasMessageContaining("server.cors.allowed-origins");
+        }
+    }
+
+    @Test
     void slow_client_limits_default_to_10s_head_30s_idle_and_512_connections_per_source() throws IOException {
         var defaults = SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).http();
         var fromFile = SettingsLoader.load(Map.of(), Optional.of(yaml("""

@@ -65,6 +65,14 @@ class ParserTest {
         var statements = Parser.parse("SHOW DATABASES; SHOW MEASUREMENTS ON \"x\" WITH MEASUREMENT =~ /cp.*/ LIMIT 1;"
                 + " SHOW TAG KEYS FROM \"cpu\"; SHOW TAG VALUES FROM \"cpu\" WITH KEY = \"host\" WHERE \"region\" = 'eu';"
                 + " SHOW FIELD KEYS FROM cpu; SHOW RETENTION POLICIES on \"db\";");
+        assertThat(Parser.parse("SHOW SERIES ON \"db\" FROM \"cpu\" WHERE \"host\" = 'a' LIMIT 5 OFFSET 1").getFirst())
+                .isInstanceOfSatisfying(Statement.ShowSeries.class, show -> {
+                    assertThat(show.database()).contains("db");
+                    assertThat(show.from().map(Statement.Source::measurement)).contains("cpu");
+                    assertThat(show.condition()).isPresent();
+                    assertThat(show.page().limit().getAsLong()).isEqualTo(5);
+                    assertThat(show.page().offset()).isEqualTo(1);
+                });
 
         assertThat(statements).hasSize(6);
         assertThat(statements.get(0)).isInstanceOf(Statement.ShowDatabases.class);

@@ -168,6 +168,24 @@ class InfluxV1WriteTest {
         assertThat(points("acme", dataset, "m").at("/series/0/points").size()).isEqualTo(1);
     }
 
+    @Test
+    void api_v2_write_errors_carry_the_influxdb_error_header_and_message_member_even_when_unauthenticated() {
+        var dataset = newDataset("acme");
+
+        var anonymous = post("/api/v2/write?org=acme&bucket=" + dataset, "m v=1 1");
+        var badLine = post("/api/v2/write?org=acme&bucket=" + dataset, "m v=", as("acme", "writer"));
+
+        for (var refused : new ApiResponse[] {anonymous, badLine}) {
+            var detail = refused.json().get("detail").asText();
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.header("X-Influxdb-Error")).isEqualTo(detail).isNotBlank();
+            assertThat(refused.header("X-Influx-Error")).isEqualTo(detail);
+            assertThat(refused.json().get("message").asText()).isEqualTo(detail);
+        }
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(badLine.statusCode()).isEqualTo(400);
+    }
+
     /**
      * The InfluxDB 1.x Java client, sending the token as the {@code u}/{@code p} query parameters
      * (as Grafana does). Its own {@code connect(url, user, password)} sends Basic instead, through

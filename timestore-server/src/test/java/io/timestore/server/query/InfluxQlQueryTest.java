@@ -185,6 +185,78 @@ class InfluxQlQueryTest {
     }
 
     @Test
+    void distinct_top_and_bottom_give_the_values_computed_here_with_and_without_group_by_time() {
+        var values = usages(1, 0, POINTS);
+        var range = " FROM cpu WHERE host = 'b' AND " + timeFilter(T0, T0 + 299_999);
+        // Computed here: distinct values sorted at the window's start; top/bottom the N largest/smallest
+        // (earlier index first among equals) at their own times, in time order.
+        java.util.function.BiFunction<List<Integer>, Integer, List<Integer>> topIndexes = (indexes, n) -> indexes.stream()
+                .sorted(java.util.Comparator.<Integer, Double>comparing(values::get).reversed().thenComparing(i -> i)).limit(n).sorted().toList();
+        java.util.function.BiFunction<List<Integer>, Integer, List<Integer>> bottomIndexes = (indexes, n) -> indexes.stream()
+                .sorted(java.util.Comparator.<Integer, Double>comparing(values::get).thenComparing(i -> i)).limit(n).sorted().toList();
+        var all = java.util.stream.IntStream.range(0, POINTS).boxed().toList();
+        java.util.function.Function<List<Integer>, String> atTheirTimes = indexes -> JSON.valueToTree(indexes.stream()
+                .map(i -> List.<Object>of(T0 + i * 10_000L, values.get(i))).toList()).toString();
+
+        assertThat(series(cpu, "SELECT distinct(usage)" + range).at("/0/columns").toString()).isEqualTo("[\"time\",\"distinct\"]");
+        assertThat(series(cpu, "SELECT distinct(usage)" + range).at("/0/values").toString()).isEqualTo(JSON.valueToTree(
+                new java.util.TreeSet<>(values).stream().map(v -> List.<Object>of(T0, v)).toList()).toString());
+        assertThat(series(cpu, "SELECT top(usage, 3)" + range).at("/0/values").toString()).isEqualTo(atTheirTimes.apply(topIndexes.apply(all, 3)));
+        assertThat(series(cpu, "SELECT bottom(usage, 4) AS low" + range).at("/0/columns/1").asText()).isEqualTo("low");
+        assertThat(series(cpu, "SELECT bottom(usage, 4)" + range).at("/0/values").toString())
+                .isEqualTo(atTheirTimes.apply(bottomIndexes.apply(all, 4)));
+
+        var perMinuteTop = new ArrayList<Integer>();
+        var perMinuteDistinct = new ArrayList<List<Object>>();
+        for (int minute = 0; minute < 5; minute++) {
+            var window = java.util.stream.IntStream.range(minute * 6, minute * 6 + 6).boxed().toList();
+            perMinuteTop.addAll(topIndexes.apply(window, 2));
+            long start = T0 + minute * 60_000L;
+            window.stream().map(values::get).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new))
+                    .forEach(v -> perMinuteDistinct.add(List.of(start, v)));
+        }
+        assertThat(series(cpu, "SELECT top(usage, 2)" + range + " GROUP BY time(1m)").at("/0/values").toString())
+                .isEqualTo(atTheirTimes.apply(perMinuteTop));
+        assertThat(series(cpu, "SELECT distinct(usage)" + range + " GROUP BY time(1m)").at("/0/values").toString())
+                .isEqualTo(JSON.valueToTree(perMinuteDistinct).toString());
+        var descending = series(cpu, "SELECT top(usage, 3)" + range + " ORDER BY time DESC").at("/0/values/0/0").asLong();
+        assertThat(descending).isEqualTo(T0 + topIndexes.apply(all, 3).getLast() * 10_000L);
+    }
+
+    @Test
+    void integral_is_the_area_under_the_points_in_its_unit_over_the_range_and_per_window_cut_at_the_window_ends() {
+        var values = usages(1, 0, POINTS);
+        // Computed here geometrically: the exact integral, in seconds, over [a, b] of the line through the
+        // points (10 s apart), each segment clipped to [a, b].
+        java.util.function.BiFunction<Double, Double, Double> area = (a, b) -> {
+            double total = 0;
+            for (int i = 0; i + 1 < POINTS; i++) {
+                double start = 10.0 * i;
+                double from = Math.max(a, start);
+                double to = Math.min(b, start + 10);
+                if (to > from) {
+                    double slope = (values.get(i + 1) - values.get(i)) / 10;
+                    total += (to - from) * (values.get(i) + slope * (from - start) + values.get(i) + slope * (to - start)) / 2;
+                }
+            }
+            return total;
+        };
+        var range = " FROM cpu WHERE host = 'b' AND " + timeFilter(T0, T0 + 299_999);
+
+        var whole = series(cpu, "SELECT integral(usage)" + range).at("/0/values/0");
+        assertThat(whole.get(0).asLong()).isEqualTo(T0);
+        assertThat(whole.get(1).asDouble()).isCloseTo(area.apply(0.0, 290.0), within(1e-9));
+        assertThat(series(cpu, "SELECT integral(usage, 1m)" + range).at("/0/values/0/1").asDouble())
+                .isCloseTo(area.apply(0.0, 290.0) / 60, within(1e-9));
+        var windows = series(cpu, "SELECT integral(usage)" + range + " GROUP BY time(1m)").at("/0/values");
+        assertThat(windows).hasSize(5);
+        for (int w = 0; w < 5; w++) {
+            assertThat(windows.get(w).get(0).asLong()).isEqualTo(T0 + w * 60_000L);
+            assertThat(windows.get(w).get(1).asDouble()).as("window %d", w).isCloseTo(area.apply(60.0 * w, 60.0 * w + 60), within(1e-9));
+        }
+    }
+
+    @Test
     void tag_filters_not_equal_regex_not_regex_and_or_within_a_tag_select_the_right_hosts() {
         var range = " AND " + timeFilter(T0, T0 + 299_999) + " GROUP BY host";
         Map<String, List<String>> cases = Map.of(
@@ -337,6 +409,29 @@ class InfluxQlQueryTest {
     }
 
     @Test
+    void show_series_lists_each_measurement_and_tag_set_once_as_its_escaped_series_key() {
+        var dataset = newDataset("acme");
+        write("acme", dataset, """
+                cpu,host=b,region=eu usage=1,idle=2 %1$d
+                cpu,region=eu,host=a usage=1 %1$d
+                cpu,region=eu,host=a usage=2 %2$d
+                net\\,work,if=eth\\ 0,k\\=1=v\\,1 rx=1i %1$d
+                disk free=1i %1$d
+                """.formatted(T0, T0 + 1000));
+        // Computed here: one key per measurement and tag set (not per field or point), tags sorted by key,
+        // line protocol's escapes kept, keys sorted.
+        var all = List.of("cpu,host=a,region=eu", "cpu,host=b,region=eu", "disk", "net\\,work,if=eth\\ 0,k\\=1=v\\,1");
+
+        assertThat(series(dataset, "SHOW SERIES").toString()).isEqualTo("[{\"columns\":[\"key\"],\"values\":[%s]}]"
+                .formatted(String.join(",", all.stream().map(key -> JSON.valueToTree(List.of(key)).toString()).toList())));
+        assertThat(series(dataset, "SHOW SERIES FROM \"cpu\" WHERE \"host\" =~ /^b/").at("/0/values").toString())
+                .isEqualTo("[[\"cpu,host=b,region=eu\"]]");
+        assertThat(series(dataset, "SHOW SERIES ON \"%s\" LIMIT 2 OFFSET 1".formatted(dataset)).at("/0/values").toString())
+                .isEqualTo(JSON.valueToTree(List.of(List.of(all.get(1)), List.of(all.get(2)))).toString());
+        assertThat(series(dataset, "SHOW SERIES FROM nothing").isMissingNode()).isTrue();
+    }
+
+    @Test
     void grafanas_post_form_with_several_statements_answers_one_result_per_statement() {
         var request = server.api().request("/query?db=%s&epoch=ms".formatted(cpu), as("acme", "reader"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -486,7 +581,10 @@ class InfluxQlQueryTest {
     @Test
     void unsupported_features_are_400_naming_them() {
         var cases = Map.of(
-                "SELECT distinct(usage) FROM cpu WHERE time >= 0", "distinct",
+                "SELECT sample(usage, 2) FROM cpu WHERE time >= 0", "sample",
+                "SELECT integral(usage, 0s) FROM cpu WHERE time >= 0", "positive duration",
+                "SELECT top(usage, 2), \"count\" FROM cpu WHERE time >= 0", "top() cannot be combined with other functions or fields",
+                "SELECT bottom(usage, 0) FROM cpu WHERE time >= 0", "positive integer",
                 "SELECT derivative(mean(usage)) FROM cpu WHERE time >= 0", "GROUP BY time",
                 "SELECT mean(usage) FROM cpu WHERE usage > 5 AND time >= 0", "field values",
                 "SELECT mean(usage) FROM cpu GROUP BY time(1m)", "lower limit",
