@@ -41,7 +41,11 @@ class MetricsTest {
             "timestore_audit_delivery_batch_duration_seconds", "timestore_audit_delivery_delivered_total",
             "timestore_audit_delivery_errors_total", "timestore_audit_delivery_failures_total",
             "timestore_audit_delivery_lag_events", "timestore_audit_delivery_lag_seconds", "timestore_audit_delivery_parked",
-            "timestore_audit_delivery_skipped_total");
+            "timestore_audit_delivery_skipped_total",
+            // Appear with the first block, refused request or row-level security anomaly (this
+            // test server runs with automatic blocking off and causes no anomaly).
+            "timestore_auth_blocks_started_total", "timestore_auth_blocks_ended_total", "timestore_auth_blocked_requests_total",
+            "timestore_rls_anomalies_total");
     private static Map<String, Double> before;
     private static Map<String, Double> after;
     private static String scrape;
