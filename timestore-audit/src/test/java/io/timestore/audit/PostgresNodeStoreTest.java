@@ -124,6 +124,48 @@ class PostgresNodeStoreTest {
         assertSameProofs(db, expected, 37);
     }
 
+    @Test
+    void reading_nodes_under_row_level_security_probes_the_seals_by_primary_key_not_a_scan_of_the_partition(AuditDatabase db) {
+        new PostgresEventStore(db.runtime(), new AuditJson()).append(Events.events("acme", 8));
+        try (var sequencer = Sequencers.start(db.runtime(), MutableClock.of(Events.T0, ZoneOffset.UTC),
+                Sequencers.settings(10, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            Sequencers.round(sequencer);
+        }
+        String plan = inTenant(db, "acme", store -> {
+            try (var connection = db.runtime().getConnection()) {
+                connection.setAutoCommit(false);
+                try (var statement = connection.createStatement()) {
+                    statement.execute("SELECT set_config('app.tenant_id', 'acme', true)");
+                    // Tiny tables: make a scan look dear, so only a plan that cannot use the key scans.
+                    statement.execute("SET LOCAL enable_seqscan = off");
+                    statement.execute("SET LOCAL enable_hashjoin = off");
+                    statement.execute("SET LOCAL enable_mergejoin = off");
+                    statement.execute("SET LOCAL enable_bitmapscan = off");
+                    statement.execute("SET LOCAL enable_material = off");
+                }
+                try (var explain = connection.prepareStatement("EXPLAIN " + PostgresNodeStore.READ)) {
+                    explain.setArray(1, connection.createArrayOf("int2", new Object[] {(short) 0, (short) 1}));
+                    explain.setArray(2, connection.createArrayOf("int8", new Object[] {3L, 1L}));
+                    explain.setArray(3, connection.createArrayOf("int8", new Object[] {4L, 4L}));
+                    explain.setString(4, "acme");
+                    explain.setString(5, "acme");
+                    var text = new StringBuilder();
+                    try (var rows = explain.executeQuery()) {
+                        while (rows.next()) {
+                            text.append(rows.getString(1)).append('\n');
+                        }
+                    }
+                    connection.rollback();
+                    return text.toString();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        assertThat(plan).as(plan).containsPattern("Index Cond: \\(\\(tenant_id = 'acme'::text\\) AND \\(seq = n\\.seq\\)\\)");
+    }
+
     private static void assertSameProofs(AuditDatabase db, InMemoryNodeStore expected, long size) {
         inTenant(db, "acme", store -> {
             var stored = new TreeProofs(store);

@@ -346,7 +346,8 @@ public final class ProofLoad {
             }).inclusion(size / 3, size);
             plan(connection, "nodes of an inclusion proof (%d ids)".formatted(asked.size()), PostgresNodeStore.READ,
                     connection.createArrayOf("int2", asked.stream().map(id -> (short) id.level()).toArray()),
-                    connection.createArrayOf("int8", asked.stream().map(NodeId::index).toArray()), TENANT, TENANT);
+                    connection.createArrayOf("int8", asked.stream().map(NodeId::index).toArray()),
+                    connection.createArrayOf("int8", asked.stream().map(id -> (id.index() + 1) << id.level()).toArray()), TENANT, TENANT);
             plan(connection, "leaf count", PostgresNodeStore.LEAF_COUNT, TENANT, TENANT);
             plan(connection, "latest checkpoint",
                     "SELECT tree_size, root_hash, note FROM audit_tree_checkpoints WHERE tenant_id = ? ORDER BY tree_size DESC LIMIT 1",
