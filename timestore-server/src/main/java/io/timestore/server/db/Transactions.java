@@ -198,11 +198,22 @@ public final class Transactions {
                 rollbackQuietly(connection, e);
                 throw e;
             }
-        } catch (SQLTransientException e) {
-            throw new Unavailable(ProblemType.DATABASE_UNAVAILABLE, "the database is not reachable; retry later", e);
         } catch (SQLException e) {
+            if (e instanceof SQLTransientException || connectionLost(e.getSQLState())) {
+                throw new Unavailable(ProblemType.DATABASE_UNAVAILABLE, "the database is not reachable; retry later", e);
+            }
             throw new DatabaseFailure(e);
         }
+    }
+
+    /**
+     * The session went away under the transaction: a connection exception (class 08) or the
+     * server ending it (57P01 admin shutdown or pg_terminate_backend, 57P02 crash shutdown, 57P03
+     * cannot connect now). Nothing was committed, so the caller may retry: 503, not 500.
+     */
+    static boolean connectionLost(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.equals("57P01") || sqlState.equals("57P02")
+                || sqlState.equals("57P03"));
     }
 
     /**

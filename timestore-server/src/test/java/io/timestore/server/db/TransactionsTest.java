@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.timestore.security.TenantId;
+import io.timestore.server.problems.Unavailable;
 import io.timestore.server.testing.SharedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,13 +20,14 @@ class TransactionsTest {
     private static SharedPostgres postgres;
     private static HikariDataSource pool;
     private static Transactions transactions;
+    private static String name;
 
     @RegisterExtension
     static final BeforeAllCallback database = TransactionsTest::open;
 
     private static void open(ExtensionContext context) {
         postgres = SharedPostgres.in(context);
-        var name = postgres.createDatabase("transactions");
+        name = postgres.createDatabase("transactions");
         pool = new HikariDataSource();
         pool.setJdbcUrl(postgres.jdbcUrl(name));
         pool.setUsername(SharedPostgres.RUNTIME);
@@ -124,6 +126,23 @@ class TransactionsTest {
 
         assertThat(transactions.inTenant(new TenantId("globex"), TransactionsTest::currentTenant)).isEqualTo("globex");
         assertThat(transactions.withoutTenant(TransactionsTest::currentTenant)).isEmpty();
+    }
+
+    @Test
+    void a_session_the_database_terminates_mid_transaction_is_unavailable_not_an_internal_error() {
+        assertThatThrownBy(() -> transactions.inTenant(new TenantId("acme"), connection -> {
+            int pid;
+            try (var rows = connection.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rows.next();
+                pid = rows.getInt(1);
+            }
+            try (var superuser = postgres.superuser(name); var kill = superuser.prepareStatement("SELECT pg_terminate_backend(?)")) {
+                kill.setInt(1, pid);
+                kill.execute();
+            }
+            connection.createStatement().execute("SELECT 1");
+            return null;
+        })).isInstanceOf(Unavailable.class);
     }
 
     @Test

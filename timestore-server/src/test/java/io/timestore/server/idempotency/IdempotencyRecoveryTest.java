@@ -77,7 +77,7 @@ class IdempotencyRecoveryTest {
     }
 
     @Test
-    void a_first_attempt_that_failed_with_500_after_its_event_was_recorded_leaves_the_retry_an_event_of_its_own()
+    void a_first_attempt_whose_session_was_terminated_gets_503_with_its_event_and_leaves_the_retry_an_event_of_its_own()
             throws Exception {
         createDataset("cut");
         ApiResponse failed;
@@ -87,9 +87,10 @@ class IdempotencyRecoveryTest {
             failed = first.get(60, TimeUnit.SECONDS);
         }
 
-        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
+        // A session the database ends (57P01) committed nothing: retryable, 503, not an internal error.
+        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(503);
         assertThat(audit.eventsFor(failed.requestId())).singleElement()
-                .satisfies(event -> assertThat(event.at("/outcome/status").asInt()).isEqualTo(500));
+                .satisfies(event -> assertThat(event.at("/outcome/status").asInt()).isEqualTo(503));
         var retry = describe("cut", "key-cut", "after the cut");
         assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
         assertThat(retry.header("Idempotent-Replayed")).isNull();
