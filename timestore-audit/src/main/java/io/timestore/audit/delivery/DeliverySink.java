@@ -8,7 +8,8 @@ import java.util.List;
  * trail, never its owner. PostgreSQL, through {@link io.timestore.audit.store.EventStore}, stays the
  * system of record.
  *
- * <p>Contract between the delivery loop (not built yet, see issue #17) and an implementation:
+ * <p>Contract between the {@link DeliveryLoop} (docs/audit-delivery.md) and an
+ * implementation:
  * <ul>
  *   <li><b>Only sealed events.</b> Every event handed over has a {@link AuditEvent#seal()}; unsealed
  *       events are never delivered.</li>

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -175,6 +176,25 @@ public final class DeliveryStore {
         }
     }
 
+    /**
+     * Runs one data-changing statement with {@code parameters} bound in order ({@code null} binds a
+     * text NULL, as every nullable parameter here is text) and returns the rows it changed.
+     */
+    private static int update(Connection connection, String sql, Object... parameters) throws SQLException {
+        try (var statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                switch (parameters[i]) {
+                    case null -> statement.setNull(i + 1, Types.VARCHAR);
+                    case String text -> statement.setString(i + 1, text);
+                    case Long number -> statement.setLong(i + 1, number);
+                    case Timestamp time -> statement.setTimestamp(i + 1, time);
+                    default -> throw new IllegalArgumentException("no binding for " + parameters[i].getClass());
+                }
+            }
+            return statement.executeUpdate();
+        }
+    }
+
     /** Every partition with sealed events, keyed by partition. */
     public Map<String, Head> heads() {
         return onPlatformPath(connection -> {
@@ -257,12 +277,7 @@ public final class DeliveryStore {
     /** Creates the cursor of ({@code sink}, {@code partition}) at {@code deliveredSeq} unless it exists. */
     public void ensure(String sink, String partition, long deliveredSeq) {
         onPlatformPath(connection -> {
-            try (var statement = connection.prepareStatement(ENSURE)) {
-                statement.setString(1, sink);
-                statement.setString(2, partition);
-                statement.setLong(3, deliveredSeq);
-                return statement.executeUpdate();
-            }
+            return update(connection, ENSURE, sink, partition, deliveredSeq);
         });
     }
 
@@ -277,14 +292,7 @@ public final class DeliveryStore {
      */
     public void ensureLatest(String sink, String partition, Instant firstRound) {
         onPlatformPath(connection -> {
-            try (var statement = connection.prepareStatement(ENSURE_LATEST)) {
-                statement.setString(1, sink);
-                statement.setString(2, partition);
-                statement.setString(3, partition);
-                statement.setString(4, sink);
-                statement.setTimestamp(5, Timestamp.from(firstRound));
-                return statement.executeUpdate();
-            }
+            return update(connection, ENSURE_LATEST, sink, partition, partition, sink, Timestamp.from(firstRound));
         });
     }
 
@@ -301,13 +309,7 @@ public final class DeliveryStore {
     /** Moves the cursor forward to {@code deliveredSeq}; never back. */
     public void advance(String sink, String partition, long deliveredSeq) {
         onPlatformPath(connection -> {
-            try (var statement = connection.prepareStatement(ADVANCE)) {
-                statement.setLong(1, deliveredSeq);
-                statement.setString(2, sink);
-                statement.setString(3, partition);
-                statement.setLong(4, deliveredSeq);
-                return statement.executeUpdate();
-            }
+            return update(connection, ADVANCE, deliveredSeq, sink, partition, deliveredSeq);
         });
     }
 
@@ -316,24 +318,14 @@ public final class DeliveryStore {
         var kept = reason == null || reason.isBlank() ? "refused" : reason;
         var shortened = kept.length() > MAX_REASON ? kept.substring(0, MAX_REASON) : kept;
         onPlatformPath(connection -> {
-            try (var statement = connection.prepareStatement(PARK)) {
-                statement.setString(1, shortened);
-                statement.setString(2, sink);
-                statement.setString(3, partition);
-                return statement.executeUpdate();
-            }
+            return update(connection, PARK, shortened, sink, partition);
         });
     }
 
     /** Resumes the parked cursors of {@code sink} (one partition's, or all); returns how many. */
     public int resume(String sink, Optional<String> partition) {
         return onPlatformPath(connection -> {
-            try (var statement = connection.prepareStatement(RESUME)) {
-                statement.setString(1, sink);
-                statement.setString(2, partition.orElse(null));
-                statement.setString(3, partition.orElse(null));
-                return statement.executeUpdate();
-            }
+            return update(connection, RESUME, sink, partition.orElse(null), partition.orElse(null));
         });
     }
 

@@ -1,8 +1,6 @@
 package io.timestore.audit.delivery.format;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.canonical.Timestamps;
 import java.io.IOException;
@@ -42,26 +40,7 @@ final class CloudEventsEnvelope extends JsonRecordFormat {
         return "application/cloudevents-batch+json";
     }
 
-    @Override
-    ObjectNode tree(AuditEvent event) {
-        var envelope = JsonNodeFactory.instance.objectNode();
-        envelope.put("specversion", "1.0");
-        envelope.put("type", TYPE);
-        envelope.put("source", source);
-        envelope.put("id", event.eventId().toString());
-        envelope.put("subject", event.tenantId());
-        envelope.put("time", Timestamps.format(event.occurredAt()));
-        envelope.put("datacontenttype", "application/json");
-        if (inner instanceof OcsfFormat) {
-            envelope.put("dataschema", OCSF_SCHEMA);
-        }
-        envelope.put("tenantid", event.tenantId());
-        envelope.put("seq", event.seal().seq());
-        envelope.set("data", inner.tree(event));
-        return envelope;
-    }
-
-    /** The same members as {@link #tree}, streamed, with the inner record streamed into {@code data}. */
+    /** The envelope's members, with the inner record streamed into {@code data}. */
     @Override
     void write(AuditEvent event, JsonGenerator out) throws IOException {
         out.writeStartObject();

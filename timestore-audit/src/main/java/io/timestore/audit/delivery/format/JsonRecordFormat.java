@@ -3,26 +3,19 @@ package io.timestore.audit.delivery.format;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.audit.AuditEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * A format whose record is one JSON object. A format may build it as a tree ({@link #tree}, so an
- * envelope can embed it) and may also stream it ({@link #write}) to skip the tree on the delivery
- * path; both give the same bytes.
+ * A format whose record is one JSON object, written to a generator ({@link #write}) so that an
+ * envelope can stream it into one of its members and the delivery path builds no tree.
  */
 abstract sealed class JsonRecordFormat implements EventEncoder permits TimestoreFormat, OcsfFormat, CloudEventsEnvelope {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    /** The record of a sealed event as a JSON tree. */
-    abstract ObjectNode tree(AuditEvent event);
-
-    /** Writes the record to {@code out}; by default its {@link #tree}. */
-    void write(AuditEvent event, JsonGenerator out) throws IOException {
-        out.writeTree(tree(event));
-    }
+    /** Writes the record of a sealed event to {@code out} as one JSON object. */
+    abstract void write(AuditEvent event, JsonGenerator out) throws IOException;
 
     @Override
     public final byte[] encode(AuditEvent event) {

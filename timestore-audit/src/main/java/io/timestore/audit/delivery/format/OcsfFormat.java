@@ -1,5 +1,6 @@
 package io.timestore.audit.delivery.format;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +10,7 @@ import io.timestore.audit.AuditEvent.Result;
 import io.timestore.audit.Severity;
 import io.timestore.audit.canonical.Labels;
 import io.timestore.audit.canonical.Timestamps;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -64,7 +66,11 @@ final class OcsfFormat extends JsonRecordFormat {
     }
 
     @Override
-    ObjectNode tree(AuditEvent event) {
+    void write(AuditEvent event, JsonGenerator out) throws IOException {
+        out.writeTree(tree(event));
+    }
+
+    private ObjectNode tree(AuditEvent event) {
         var activity = Activity.of(event.request().method());
         var json = NODES.objectNode();
         json.put("category_uid", CATEGORY_UID);

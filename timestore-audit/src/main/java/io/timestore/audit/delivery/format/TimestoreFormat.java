@@ -1,7 +1,6 @@
 package io.timestore.audit.delivery.format;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.AuditJson;
 import java.io.IOException;
@@ -11,8 +10,6 @@ import java.io.IOException;
  * so that a consumer can parse it back with {@code AuditJson.read} and re-verify the hash chain.
  */
 final class TimestoreFormat extends JsonRecordFormat {
-    private final AuditJson json = new AuditJson();
-
     @Override
     public String label() {
         return "timestore";
@@ -28,12 +25,7 @@ final class TimestoreFormat extends JsonRecordFormat {
         return "application/json";
     }
 
-    @Override
-    ObjectNode tree(AuditEvent event) {
-        return json.toJson(event);
-    }
-
-    /** Streamed member by member: the same bytes as the tree, without building it (the delivery path). */
+    /** Streamed member by member: the same bytes as {@code AuditJson.toJson}, without building the tree. */
     @Override
     void write(AuditEvent event, JsonGenerator out) throws IOException {
         AuditJson.writeTo(event, out);
