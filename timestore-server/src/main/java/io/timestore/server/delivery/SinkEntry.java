@@ -1,30 +1,54 @@
 package io.timestore.server.delivery;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.server.config.Durations;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.Secret;
+import io.timestore.server.config.SinkSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
- * Typed, strict access to one sink's YAML entry (a {@code Map} from the configuration file), with
- * every failure an {@link InvalidSettings} naming the exact setting, e.g.
- * {@code audit.delivery.sinks[1].secret: missing}. Values of secret settings never appear in a message.
+ * Typed, strict access to one sink's entry (the members of a platform sink in the configuration
+ * file, or of a tenant's stream), with every failure an {@link InvalidSettings} naming the exact
+ * setting, e.g. {@code audit.delivery.sinks[1].secret: a value is required for a webhook sink}.
+ * Values of secret settings never appear in a message.
  *
  * @param key   the entry's setting key, e.g. {@code audit.delivery.sinks[1]}
  * @param entry the entry as parsed from YAML (values: strings, numbers, booleans, lists, maps)
  */
 public record SinkEntry(String key, Map<String, Object> entry) {
+    private static final ObjectMapper JSON_VALUES = new ObjectMapper();
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(|B|KiB|MiB|GiB)");
+
     public SinkEntry {
         Objects.requireNonNull(key, "key");
         entry = new LinkedHashMap<>(Objects.requireNonNull(entry, "entry"));
+    }
+
+    /** A configured platform sink as an entry: its name, type and options. */
+    public static SinkEntry of(SinkSettings settings) {
+        var members = new LinkedHashMap<String, Object>();
+        members.put("name", settings.name());
+        members.put("type", settings.type());
+        settings.options().forEach((option, value) -> members.put(option, JSON_VALUES.convertValue(value, Object.class)));
+        return new SinkEntry(settings.key(), members);
+    }
+
+    /** The same entry without {@code members} (options another reader has taken). */
+    public SinkEntry without(Set<String> members) {
+        var rest = new LinkedHashMap<>(entry);
+        rest.keySet().removeAll(members);
+        return new SinkEntry(key, rest);
     }
 
     /** Refuses members the sink type does not know (a typo must not silently drop a setting). */
@@ -32,7 +56,7 @@ public record SinkEntry(String key, Map<String, Object> entry) {
         var unknown = new TreeSet<>(entry.keySet());
         unknown.removeAll(known);
         if (!unknown.isEmpty()) {
-            throw new InvalidSettings(key + "." + unknown.first(), "unknown setting (known: %s)".formatted(new TreeSet<>(known)));
+            throw invalid(unknown.first(), "unknown option of a %s sink (known: %s)".formatted(type(), new TreeSet<>(known)));
         }
         return this;
     }
@@ -42,8 +66,17 @@ public record SinkEntry(String key, Map<String, Object> entry) {
         return key + "." + name;
     }
 
+    /** A bad value of member {@code name}. */
+    public InvalidSettings invalid(String name, String rule) {
+        return new InvalidSettings(keyOf(name), rule);
+    }
+
+    private String type() {
+        return String.valueOf(entry.getOrDefault("type", "sink"));
+    }
+
     public String string(String name) {
-        return optionalString(name).orElseThrow(() -> new InvalidSettings(keyOf(name), "missing"));
+        return optionalString(name).orElseThrow(() -> invalid(name, "a value is required for a %s sink".formatted(type())));
     }
 
     public Optional<String> optionalString(String name) {
@@ -65,7 +98,7 @@ public record SinkEntry(String key, Map<String, Object> entry) {
     public Secret secret(String name) {
         var value = entry.get(name);
         if (value == null) {
-            throw new InvalidSettings(keyOf(name), "missing");
+            throw invalid(name, "a value is required for a %s sink".formatted(type()));
         }
         if (!(value instanceof String text) || text.isBlank()) {
             throw new InvalidSettings(keyOf(name), "must be a non-empty text value");
@@ -101,6 +134,38 @@ public record SinkEntry(String key, Map<String, Object> entry) {
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             throw new InvalidSettings(keyOf(name), "must be between %s and %s (found %s)"
                     .formatted(Durations.format(min), Durations.format(max), text.get()));
+        }
+        return value;
+    }
+
+    /** A size such as {@code 512}, {@code 64KiB}, {@code 100MiB} or {@code 1GiB}, between {@code min} and {@code max} bytes. */
+    public long bytes(String name, long fallback, long min, long max) {
+        var text = optionalString(name);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        var matcher = SIZE.matcher(text.get());
+        if (!matcher.matches()) {
+            throw invalid(name, "'%s' must be a size in bytes such as 1048576, 64KiB, 100MiB or 1GiB".formatted(text.get()));
+        }
+        long unit = switch (matcher.group(2)) {
+            case "KiB" -> 1L << 10;
+            case "MiB" -> 1L << 20;
+            case "GiB" -> 1L << 30;
+            default -> 1;
+        };
+        long bytes = Long.parseLong(matcher.group(1)) * unit;
+        if (bytes < min || bytes > max) {
+            throw invalid(name, "'%s' must be between %d and %d bytes".formatted(text.get(), min, max));
+        }
+        return bytes;
+    }
+
+    /** One of {@code allowed} (compared in lower case), or {@code fallback} when not given. */
+    public String oneOf(String name, String fallback, Set<String> allowed) {
+        var value = optionalString(name).map(v -> v.toLowerCase(Locale.ROOT)).orElse(fallback);
+        if (!allowed.contains(value)) {
+            throw invalid(name, "'%s' must be one of %s".formatted(value, new TreeSet<>(allowed)));
         }
         return value;
     }

@@ -1,6 +1,5 @@
 package io.timestore.server.delivery;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.delivery.DeliverySink;
 import io.timestore.audit.delivery.DeliveryTarget;
@@ -13,7 +12,6 @@ import io.timestore.server.delivery.webhook.WebhookSink;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,7 +35,7 @@ public final class SinkFactory {
     /** One kind of sink: reads its options (refusing unknown ones) and builds the sink. */
     @FunctionalInterface
     public interface SinkType {
-        DeliverySink create(SinkSettings settings, Context context);
+        DeliverySink create(SinkEntry entry, Context context);
     }
 
     /**
@@ -53,8 +51,6 @@ public final class SinkFactory {
         }
     }
 
-    private static final ObjectMapper YAML_VALUES = new ObjectMapper();
-
     private final Map<String, SinkType> types;
 
     public SinkFactory(Map<String, SinkType> types) {
@@ -65,8 +61,8 @@ public final class SinkFactory {
     public static SinkFactory standard() {
         return new SinkFactory(Map.of(
                 "file", FileSinks::create,
-                "webhook", (settings, context) -> WebhookSink.fromEntry(entry(settings).entry(), settings.key(), context.clock()),
-                "kafka", (settings, context) -> KafkaSink.fromEntry(entry(settings).entry(), settings.key())));
+                "webhook", (entry, context) -> WebhookSink.fromEntry(entry.entry(), entry.key(), context.clock()),
+                "kafka", (entry, context) -> KafkaSink.fromEntry(entry.entry(), entry.key())));
     }
 
     /**
@@ -75,24 +71,8 @@ public final class SinkFactory {
      * downstream; or {@code ocsf}), {@code cloudevents} and {@code cloudevents-source} options
      * (docs/audit-delivery.md, "Formats"), the same options for every sink type.
      */
-    public static Function<AuditEvent, byte[]> encoder(SinkSettings settings) {
-        return WebhookSettings.encoder(entry(settings))::encode;
-    }
-
-    /**
-     * The entry as the webhook and Kafka types read it: its name, type and own options, without the
-     * options this factory reads itself ({@link #COMMON_OPTIONS}).
-     */
-    private static SinkEntry entry(SinkSettings settings) {
-        var members = new LinkedHashMap<String, Object>();
-        members.put("name", settings.name());
-        members.put("type", settings.type());
-        settings.options().forEach((option, value) -> {
-            if (!COMMON_OPTIONS.contains(option)) {
-                members.put(option, YAML_VALUES.convertValue(value, Object.class));
-            }
-        });
-        return new SinkEntry(settings.key(), members);
+    public static Function<AuditEvent, byte[]> encoder(SinkEntry entry) {
+        return WebhookSettings.encoder(entry)::encode;
     }
 
     /** Every configured sink as a target of all partitions. Closes what it built if a later entry is bad. */
@@ -104,11 +84,12 @@ public final class SinkFactory {
                 if (type == null) {
                     throw settings.invalid("type", "unknown sink type '%s' (known: %s)".formatted(settings.type(), types.keySet()));
                 }
-                var start = switch (settings.oneOf("start", "earliest", Set.of("earliest", "latest"))) {
+                var entry = SinkEntry.of(settings);
+                var start = switch (entry.oneOf("start", "earliest", Set.of("earliest", "latest"))) {
                     case "latest" -> DeliveryTarget.Start.LATEST;
                     default -> DeliveryTarget.Start.EARLIEST;
                 };
-                targets.add(DeliveryTarget.allPartitions(type.create(settings, context)).startingAt(start));
+                targets.add(DeliveryTarget.allPartitions(type.create(entry.without(COMMON_OPTIONS), context)).startingAt(start));
             }
         } catch (RuntimeException e) {
             close(targets);

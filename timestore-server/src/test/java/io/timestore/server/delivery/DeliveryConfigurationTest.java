@@ -44,9 +44,9 @@ class DeliveryConfigurationTest {
             bad layout           | '      - {name: siem, type: file, path: out, layout: sideways}\\n'                   | audit.delivery.sinks[0].layout: 'sideways' must be one of [per-partition, shared]
             bad start            | '      - {name: siem, type: file, path: out, start: yesterday}\\n'                   | audit.delivery.sinks[0].start: 'yesterday' must be one of [earliest, latest]
             bad format           | '      - {name: siem, type: file, path: out, format: xml}\\n'                        | audit.delivery.sinks[0].format: must be timestore or ocsf (found "xml")
-            webhook, no secret   | '      - {name: hook, type: webhook, url: "https://siem.example.com/in"}\\n'      | audit.delivery.sinks[0].secret: missing
+            webhook, no secret   | '      - {name: hook, type: webhook, url: "https://siem.example.com/in"}\\n'      | audit.delivery.sinks[0].secret: a value is required for a webhook sink
             webhook, ftp URL     | '      - {name: hook, type: webhook, url: "ftp://siem.example.com/in", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\\n' | audit.delivery.sinks[0].url: the URL must be https (found "ftp"; http needs allow-http)
-            kafka, no servers    | '      - {name: bus, type: kafka, topic: audit}\\n'                                 | audit.delivery.sinks[0].bootstrap-servers: missing
+            kafka, no servers    | '      - {name: bus, type: kafka, topic: audit}\\n'                                 | audit.delivery.sinks[0].bootstrap-servers: a value is required for a kafka sink
             not a list           | '      siem: file\\n'                                                                | audit.delivery.sinks: must be a list of sinks
             """)
     void a_bad_sink_entry_exits_2_naming_the_setting(String what, String yaml, String message) throws IOException {

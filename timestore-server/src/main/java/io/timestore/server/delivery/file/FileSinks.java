@@ -1,13 +1,12 @@
 package io.timestore.server.delivery.file;
 
-import io.timestore.server.config.SinkSettings;
+import io.timestore.server.delivery.SinkEntry;
 import io.timestore.server.delivery.SinkFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
 
 /** The {@code file} sink type: reads a {@code audit.delivery.sinks} entry into a {@link FileSink}. */
@@ -16,36 +15,35 @@ public final class FileSinks {
     static final long DEFAULT_MAX_BYTES = 100L << 20;
     /** ... or once a day. */
     static final Duration DEFAULT_MAX_AGE = Duration.ofDays(1);
-    private static final Set<String> OPTIONS = Set.of("path", "layout", "rotate-size", "rotate-interval", "format", "cloudevents", "cloudevents-source");
+    private static final Set<String> OPTIONS =
+            Set.of("name", "type", "path", "layout", "rotate-size", "rotate-interval", "format", "cloudevents", "cloudevents-source");
 
     private FileSinks() {}
 
     /** Checks the options, creates the directory and checks it can be written. */
-    public static FileSink create(SinkSettings settings, SinkFactory.Context context) {
-        var known = new HashSet<>(OPTIONS);
-        known.addAll(SinkFactory.COMMON_OPTIONS);
-        settings.allowOnly(known);
+    public static FileSink create(SinkEntry entry, SinkFactory.Context context) {
+        entry.allowOnly(OPTIONS);
         Path directory;
-        var path = settings.required("path");
+        var path = entry.string("path");
         try {
             directory = context.dataDir().resolve(path).toAbsolutePath().normalize();
         } catch (InvalidPathException e) {
-            throw settings.invalid("path", "'%s' is not a valid path".formatted(path));
+            throw entry.invalid("path", "'%s' is not a valid path".formatted(path));
         }
-        var layout = switch (settings.oneOf("layout", "per-partition", Set.of("per-partition", "shared"))) {
+        var layout = switch (entry.oneOf("layout", "per-partition", Set.of("per-partition", "shared"))) {
             case "shared" -> FileSink.Layout.SHARED;
             default -> FileSink.Layout.PER_PARTITION;
         };
-        long maxBytes = settings.bytes("rotate-size", DEFAULT_MAX_BYTES, 1024, 1L << 40);
-        var maxAge = settings.duration("rotate-interval", DEFAULT_MAX_AGE);
-        var encoder = SinkFactory.encoder(settings);
+        long maxBytes = entry.bytes("rotate-size", DEFAULT_MAX_BYTES, 1024, 1L << 40);
+        var maxAge = entry.duration("rotate-interval", DEFAULT_MAX_AGE, Duration.ofSeconds(1), Duration.ofDays(366));
+        var encoder = SinkFactory.encoder(entry);
         try {
             Files.createDirectories(directory);
             var probe = Files.createTempFile(directory, ".write-check", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw settings.invalid("path", "%s is not a writable directory (%s)".formatted(directory, e.getClass().getSimpleName()));
+            throw entry.invalid("path", "%s is not a writable directory (%s)".formatted(directory, e.getClass().getSimpleName()));
         }
-        return new FileSink(settings.name(), new FileSink.Settings(directory, layout, maxBytes, maxAge), encoder, context.clock());
+        return new FileSink(entry.string("name"), new FileSink.Settings(directory, layout, maxBytes, maxAge), encoder, context.clock());
     }
 }

@@ -157,8 +157,8 @@ class KafkaSinkTest {
         properties.put("ssl.key.password", "sesame");
         secret.put("properties", properties);
 
-        assertThatThrownBy(() -> sink(noTopic)).hasMessage("invalid configuration: audit.delivery.sinks[2].topic: missing");
-        assertThatThrownBy(() -> sink(noServers)).hasMessage("invalid configuration: audit.delivery.sinks[2].bootstrap-servers: missing");
+        assertThatThrownBy(() -> sink(noTopic)).hasMessage("invalid configuration: audit.delivery.sinks[2].topic: a value is required for a kafka sink");
+        assertThatThrownBy(() -> sink(noServers)).hasMessage("invalid configuration: audit.delivery.sinks[2].bootstrap-servers: a value is required for a kafka sink");
         assertThatThrownBy(() -> sink(badTopic)).hasMessage(
                 "invalid configuration: audit.delivery.sinks[2].topic: must be 1-249 of a-z A-Z 0-9 . _ - (found \"no spaces\")");
         assertThatThrownBy(() -> sink(acks)).hasMessage("invalid configuration: audit.delivery.sinks[2].properties.acks: "

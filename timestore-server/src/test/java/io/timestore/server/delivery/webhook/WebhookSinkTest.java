@@ -226,12 +226,12 @@ class WebhookSinkTest {
         var timeout = entry("https://siem.example.com/x");
         timeout.put("read-timeout", "10m");
 
-        assertThatThrownBy(() -> sink(missing)).hasMessage("invalid configuration: audit.delivery.sinks[1].secret: missing");
+        assertThatThrownBy(() -> sink(missing)).hasMessage("invalid configuration: audit.delivery.sinks[1].secret: a value is required for a webhook sink");
         assertThatThrownBy(() -> sink(malformed)).hasMessage("invalid configuration: audit.delivery.sinks[1].secret: "
                 + "must be whsec_ followed by base64 (Standard Webhooks secret form)").message().doesNotContain("xyz");
         assertThatThrownBy(() -> sink(shortKey)).hasMessage("invalid configuration: audit.delivery.sinks[1].secret: "
                 + "must hold 24 to 64 bytes of key (found 5)");
-        assertThatThrownBy(() -> sink(unknown)).hasMessageStartingWith("invalid configuration: audit.delivery.sinks[1].retries: unknown setting");
+        assertThatThrownBy(() -> sink(unknown)).hasMessageStartingWith("invalid configuration: audit.delivery.sinks[1].retries: unknown option of a webhook sink");
         assertThatThrownBy(() -> sink(format)).hasMessage("invalid configuration: audit.delivery.sinks[1].format: "
                 + "must be timestore or ocsf (found \"cef\")");
         assertThatThrownBy(() -> sink(timeout)).hasMessage("invalid configuration: audit.delivery.sinks[1].read-timeout: "
