@@ -3,15 +3,10 @@ package io.timestore.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.audit.cluster.Leadership;
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -66,20 +61,19 @@ class LeadershipTest {
 
     @Test
     void release_gives_the_lock_back_before_a_pooled_connection_goes_back_to_its_pool(AuditDatabase db) throws SQLException {
-        try (var physical = db.runtime().getConnection()) {
-            var pool = new OneConnectionPool(physical);
-            var pooled = new Leadership(pool, KEY);
-            var other = new Leadership(db.runtime(), KEY);
-            try {
-                assertThat(pooled.tryAcquire()).isTrue();
-                pooled.release();
+        var pool = KeepSessionsOpen.oneSession(db.runtime());
+        var pooled = new Leadership(pool, KEY);
+        var other = new Leadership(db.runtime(), KEY);
+        try {
+            assertThat(pooled.tryAcquire()).isTrue();
+            pooled.release();
 
-                assertThat(physical.isClosed()).as("the session lives on in the pool").isFalse();
-                assertThat(other.tryAcquire()).as("but no longer holds the lock").isTrue();
-            } finally {
-                pooled.release();
-                other.release();
-            }
+            assertThat(pool.getConnection().isClosed()).as("the session lives on in the pool").isFalse();
+            assertThat(other.tryAcquire()).as("but no longer holds the lock").isTrue();
+        } finally {
+            pooled.release();
+            other.release();
+            pool.closeAll();
         }
     }
 
@@ -119,60 +113,6 @@ class LeadershipTest {
             try (var rows = statement.executeQuery()) {
                 assertThat(rows.next() && rows.getBoolean(1)).as("backend %d terminated", pid).isTrue();
             }
-        }
-    }
-
-    /** A pool of one real connection: {@code close()} hands it back instead of closing the session. */
-    private record OneConnectionPool(Connection physical) implements DataSource {
-        @Override
-        public Connection getConnection() {
-            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-                    (proxy, method, args) -> {
-                        if (method.getName().equals("close")) {
-                            return null;
-                        }
-                        try {
-                            return method.invoke(physical, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {}
-
-        @Override
-        public void setLoginTimeout(int seconds) {}
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) {
-            return false;
         }
     }
 }

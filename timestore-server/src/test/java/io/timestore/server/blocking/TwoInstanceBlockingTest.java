@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.Await;
-import io.timestore.server.testing.Directories;
-import io.timestore.server.testing.ServerInstances;
+import io.timestore.server.testing.ServerCluster;
 import io.timestore.server.testing.SharedPostgres;
-import java.nio.file.Files;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,15 +33,13 @@ class TwoInstanceBlockingTest {
         try (var superuser = postgres.superuser(database); var statement = superuser.createStatement()) {
             statement.execute("INSERT INTO tenants (id, name, created_by, updated_by) VALUES ('acme', 'Acme', 'test', 'test')");
         }
-        var configDir = Directories.temporary("timestore-blocking-config");
-        var config = configDir.resolve("timestore.yaml");
         // The test's requests all come from loopback; trusting it as a proxy lets them fail from other addresses.
-        Files.writeString(config, "server:\n  trusted-proxies: [\"127.0.0.1\", \"::1\"]\n");
-        try (var servers = ServerInstances.start(postgres, database, 2, Map.of(
+        var config = "server:\n  trusted-proxies: [\"127.0.0.1\", \"::1\"]\n";
+        try (var servers = ServerCluster.on(postgres, database, 2, config, Map.of(
                 "TIMESTORE_AUTH_BLOCKING_THRESHOLD", Integer.toString(THRESHOLD),
                 "TIMESTORE_AUTH_BLOCKING_WINDOW", "5m",
                 "TIMESTORE_AUTH_BLOCKING_DURATION", "10m",
-                "TIMESTORE_AUTH_BLOCKING_CACHE_TTL", "200ms"), "--config", config.toString())) {
+                "TIMESTORE_AUTH_BLOCKING_CACHE_TTL", "200ms"))) {
             var admin = "Bearer " + servers.tokens().user("acme", "tenant-admin");
             var created = servers.api(0).postJson("/admin/v1/tokens", """
                     {"name": "t", "permissions": [{"action": "dataset:read"}], "expires_at": "%s"}
@@ -75,12 +71,10 @@ class TwoInstanceBlockingTest {
             assertThat(blockStarts(database)).containsExactlyEntriesOf(new TreeMap<>(Map.of(
                     "api_token " + token.substring(4, token.indexOf('_', 4)), 1,
                     "source " + attacker, 1)));
-        } finally {
-            Directories.delete(configDir);
         }
     }
 
-    private static ApiResponse read(ServerInstances servers, int instance, String apiToken, String source) {
+    private static ApiResponse read(ServerCluster servers, int instance, String apiToken, String source) {
         return servers.api(instance).get("/storage/v1/datasets", "Authorization", "Bearer " + apiToken, "X-Forwarded-For", source);
     }
 

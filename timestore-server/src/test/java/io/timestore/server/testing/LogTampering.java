@@ -35,7 +35,7 @@ public final class LogTampering {
      */
     public void forgeNode(String tenant, int level, long index) throws SQLException {
         int changed = inSealOrRow(tenant, level, index,
-                "UPDATE audit_seals SET tree_hashes = overlay(tree_hashes PLACING sha256('forged') FROM 32 * ? + 1 FOR 32)",
+                "UPDATE audit_seals SET tree_hashes = overlay(tree_hashes PLACING sha256('forged') FROM 32 * node.level + 1 FOR 32)",
                 "UPDATE audit_tree_nodes SET hash = sha256('forged')");
         assertThat(changed).as("the node (%d, %d) of %s is stored", level, index, tenant).isEqualTo(1);
     }
@@ -46,7 +46,7 @@ public final class LogTampering {
      */
     public void deleteNode(String tenant, int level, long index) throws SQLException {
         int changed = inSealOrRow(tenant, level, index,
-                "UPDATE audit_seals SET tree_hashes = CASE WHEN ? = 0 THEN NULL ELSE substring(tree_hashes FROM 1 FOR 32 * ?) END",
+                "UPDATE audit_seals SET tree_hashes = CASE WHEN node.level = 0 THEN NULL ELSE substring(tree_hashes FROM 1 FOR 32 * node.level) END",
                 "DELETE FROM audit_tree_nodes");
         assertThat(changed).as("the node (%d, %d) of %s is stored", level, index, tenant).isEqualTo(1);
     }
@@ -63,21 +63,18 @@ public final class LogTampering {
     }
 
     /**
-     * Runs {@code sealChange} (whose first parameters are the level, as many times as it has
-     * placeholders before the WHERE) on the seal that carries the node, or {@code rowChange} on its
-     * row when no seal carries it; returns the number of nodes changed.
+     * Runs {@code sealChange} (an UPDATE of {@code audit_seals} that reads the node's level as
+     * {@code node.level}) on the seal that carries the node, or {@code rowChange} on its row when no
+     * seal carries it; returns the number of nodes changed.
      */
     private int inSealOrRow(String tenant, int level, long index, String sealChange, String rowChange) throws SQLException {
         try (var superuser = superuser();
-             var seal = superuser.prepareStatement(sealChange + " WHERE tenant_id = ? AND seq = ? AND octet_length(tree_hashes) > 32 * ?");
+             var seal = superuser.prepareStatement(sealChange
+                     + " FROM (SELECT ?::int AS level) node WHERE tenant_id = ? AND seq = ? AND octet_length(tree_hashes) > 32 * node.level");
              var row = superuser.prepareStatement(rowChange + " WHERE tenant_id = ? AND level = ? AND idx = ?")) {
-            int levels = (int) sealChange.chars().filter(c -> c == '?').count();
-            for (int i = 1; i <= levels; i++) {
-                seal.setInt(i, level);
-            }
-            seal.setString(levels + 1, tenant);
-            seal.setLong(levels + 2, (index + 1) << level);
-            seal.setInt(levels + 3, level);
+            seal.setInt(1, level);
+            seal.setString(2, tenant);
+            seal.setLong(3, (index + 1) << level);
             int changed = seal.executeUpdate();
             if (changed == 0) {
                 row.setString(1, tenant);

@@ -47,7 +47,17 @@ public final class ServerCluster implements AutoCloseable {
      * {@code config} (YAML, may be empty) as every instance's configuration file.
      */
     public static ServerCluster start(SharedPostgres postgres, String databasePrefix, int instances, String config) {
-        var database = postgres.createDatabase(databasePrefix);
+        return on(postgres, postgres.createDatabase(databasePrefix), instances, config, Map.of());
+    }
+
+    /**
+     * Starts {@code instances} servers at once on {@code database}, an existing database of
+     * {@code postgres} (a test may prepare rows first), with {@code config} (YAML, may be empty) as
+     * every instance's configuration file and {@code environment} added to their environment
+     * (e.g. {@code TIMESTORE_AUTH_BLOCKING_THRESHOLD}).
+     */
+    public static ServerCluster on(SharedPostgres postgres, String database, int instances, String config,
+                                   Map<String, String> environment) {
         var dataDir = Directories.temporary("timestore-cluster");
         var processes = new ArrayList<ServerProcess>();
         try {
@@ -59,14 +69,15 @@ public final class ServerCluster implements AutoCloseable {
             var configFile = dataDir.resolve("timestore.yaml");
             Files.writeString(configFile, config);
             var issuer = DevIssuer.load(keyFiles, "timestore", io.timestore.security.jwt.ClaimNames.defaults(), InstantSource.system());
-            var environment = new HashMap<String, String>(Map.of(
+            var shared = new HashMap<String, String>(environment);
+            shared.putAll(Map.of(
                     "TIMESTORE_DB_URL", postgres.jdbcUrl(database),
                     "TIMESTORE_MASTER_KEY", Base64.getEncoder().encodeToString(masterKey),
                     "TIMESTORE_DEV_ISSUER", "on",
                     "TIMESTORE_AUDIT_SIGNING_KEY_FILE", checkpointKey.toString(),
                     "JAVA_TOOL_OPTIONS", JVM_OPTIONS));
             for (int i = 0; i < instances; i++) {
-                processes.add(ServerProcess.serve(dataDir, environment, "--config", configFile.toString()));
+                processes.add(ServerProcess.serve(dataDir, shared, "--config", configFile.toString()));
             }
             var apis = new ArrayList<Api>();
             for (var process : processes) {
