@@ -1,6 +1,5 @@
 package io.timestore.server.ingest;
 
-import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,15 +41,7 @@ class InfluxDeleteTest {
         audit = new AuditLog(server);
     }
 
-    static String[] as(String tenant, String role) {
-        return bearer(server.tokens().user(tenant, role));
-    }
 
-    static String newDataset(String tenant, String id) {
-        var response = server.api().postJson("/storage/v1/datasets", "{\"id\": \"%s\"}".formatted(id), as(tenant, "tenant-admin"));
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-        return id;
-    }
 
     /** cpu (hosts a and b, two fields) and mem (host a), one point per second at T0 .. T0+4s. */
     static void fill(String tenant, String dataset) {
@@ -62,7 +53,7 @@ class InfluxDeleteTest {
             lines.append("mem,host=a used=%d %d\n".formatted(200 + i, t));
         }
         var response = server.api().post("/api/v2/write?org=%s&bucket=%s".formatted(tenant, dataset), lines.toString(),
-                as(tenant, "writer"));
+                server.as(tenant, "writer"));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
     }
 
@@ -71,7 +62,7 @@ class InfluxDeleteTest {
         var result = new TreeMap<String, List<Long>>();
         for (var measurement : List.of("cpu", "mem")) {
             var q = URLEncoder.encode("SELECT * FROM \"%s\" GROUP BY \"host\"".formatted(measurement), StandardCharsets.UTF_8);
-            var response = server.api().get("/query?db=%s&epoch=ns&q=%s".formatted(dataset, q), as(tenant, "reader"));
+            var response = server.api().get("/query?db=%s&epoch=ns&q=%s".formatted(dataset, q), server.as(tenant, "reader"));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             for (var series : response.json().at("/results/0/series")) {
                 var columns = new ArrayList<String>();
@@ -94,16 +85,16 @@ class InfluxDeleteTest {
     }
 
     static ApiResponse delete(String tenant, String role, String dataset, String body) {
-        return server.api().postJson("/api/v2/delete?org=%s&bucket=%s".formatted(tenant, dataset), body, as(tenant, role));
+        return server.api().postJson("/api/v2/delete?org=%s&bucket=%s".formatted(tenant, dataset), body, server.as(tenant, role));
     }
 
     @Test
     void the_clients_delete_api_removes_the_range_of_the_matching_series_only_with_both_ends_included() {
-        var dataset = newDataset("acme", "del-" + datasets.incrementAndGet());
+        var dataset = server.dataset("acme", "del-" + datasets.incrementAndGet());
         fill("acme", dataset);
         var token = server.api().postJson("/admin/v1/tokens", """
                 {"name": "deleter", "permissions": [{"action": "dataset:write", "datasets": ["%s"]}]}
-                """.formatted(dataset), as("acme", "tenant-admin")).json().get("token").asText();
+                """.formatted(dataset), server.as("acme", "tenant-admin")).json().get("token").asText();
 
         try (var client = InfluxDBClientFactory.create(server.api().base().toString(), token.toCharArray(), "acme")) {
             client.getDeleteApi().delete(OffsetDateTime.ofInstant(Instant.parse(at(1)), ZoneOffset.UTC),
@@ -120,7 +111,7 @@ class InfluxDeleteTest {
 
     @Test
     void an_empty_predicate_deletes_every_series_in_the_range_and_a_tag_alone_spans_measurements() {
-        var dataset = newDataset("acme", "del-" + datasets.incrementAndGet());
+        var dataset = server.dataset("acme", "del-" + datasets.incrementAndGet());
         fill("acme", dataset);
 
         var all = delete("acme", "writer", dataset, "{\"start\": \"%s\", \"stop\": \"%s\"}".formatted(at(0), at(0)));
@@ -140,15 +131,15 @@ class InfluxDeleteTest {
     @Test
     void another_tenants_points_in_a_dataset_of_the_same_name_are_untouched_and_its_org_is_not_found() {
         var dataset = "del-same-" + datasets.incrementAndGet();
-        newDataset("acme", dataset);
-        newDataset("globex", dataset);
+        server.dataset("acme", dataset);
+        server.dataset("globex", dataset);
         fill("acme", dataset);
         fill("globex", dataset);
         var before = remaining("globex", dataset);
 
         var deleted = delete("acme", "writer", dataset, "{\"start\": \"%s\", \"stop\": \"%s\"}".formatted(at(0), at(4)));
         var foreignOrg = server.api().postJson("/api/v2/delete?org=globex&bucket=" + dataset,
-                "{\"start\": \"%s\", \"stop\": \"%s\"}".formatted(at(0), at(4)), as("acme", "writer"));
+                "{\"start\": \"%s\", \"stop\": \"%s\"}".formatted(at(0), at(4)), server.as("acme", "writer"));
 
         assertThat(deleted.statusCode()).isEqualTo(204);
         assertThat(remaining("acme", dataset)).isEmpty();
@@ -158,7 +149,7 @@ class InfluxDeleteTest {
 
     @Test
     void predicates_other_than_equalities_joined_by_and_are_refused_naming_what_and_where_and_nothing_is_deleted() {
-        var dataset = newDataset("acme", "del-" + datasets.incrementAndGet());
+        var dataset = server.dataset("acme", "del-" + datasets.incrementAndGet());
         fill("acme", dataset);
         var before = remaining("acme", dataset);
         String[][] cases = {
@@ -193,10 +184,10 @@ class InfluxDeleteTest {
 
     @Test
     void the_client_shows_the_refusal_it_reads_from_the_body() {
-        var dataset = newDataset("acme", "del-" + datasets.incrementAndGet());
+        var dataset = server.dataset("acme", "del-" + datasets.incrementAndGet());
         var token = server.api().postJson("/admin/v1/tokens", """
                 {"name": "deleter", "permissions": [{"action": "dataset:write", "datasets": ["%s"]}]}
-                """.formatted(dataset), as("acme", "tenant-admin")).json().get("token").asText();
+                """.formatted(dataset), server.as("acme", "tenant-admin")).json().get("token").asText();
         try (var client = InfluxDBClientFactory.create(server.api().base().toString(), token.toCharArray(), "acme")) {
             var start = OffsetDateTime.ofInstant(Instant.parse(at(0)), ZoneOffset.UTC);
             assertThatThrownBy(() -> client.getDeleteApi().delete(start, start, "host=\"a\" OR host=\"b\"", dataset, "acme"))
@@ -206,7 +197,7 @@ class InfluxDeleteTest {
 
     @Test
     void a_reader_may_not_delete_and_a_delete_is_audited_once_without_tag_values() {
-        var dataset = newDataset("acme", "del-" + datasets.incrementAndGet());
+        var dataset = server.dataset("acme", "del-" + datasets.incrementAndGet());
         fill("acme", dataset);
         var before = remaining("acme", dataset);
         var body = "{\"start\": \"%s\", \"stop\": \"%s\", \"predicate\": \"_measurement=\\\"cpu\\\" AND host=\\\"secret-host\\\"\"}"

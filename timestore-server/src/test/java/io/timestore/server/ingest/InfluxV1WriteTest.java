@@ -1,6 +1,5 @@
 package io.timestore.server.ingest;
 
-import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,21 +35,15 @@ class InfluxV1WriteTest {
         audit = new AuditLog(server);
     }
 
-    static String[] as(String tenant, String role) {
-        return bearer(server.tokens().user(tenant, role));
-    }
 
     static String newDataset(String tenant) {
-        var id = "v1w-" + datasets.incrementAndGet();
-        var response = server.api().postJson("/storage/v1/datasets", "{\"id\": \"%s\"}".formatted(id), as(tenant, "tenant-admin"));
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-        return id;
+        return server.dataset(tenant, "v1w-" + datasets.incrementAndGet());
     }
 
     static String apiToken(String tenant, String action, String dataset) {
         return server.api().postJson("/admin/v1/tokens", """
                 {"name": "v1-client", "permissions": [{"action": "%s", "datasets": ["%s"]}]}
-                """.formatted(action, dataset), as(tenant, "tenant-admin")).json().get("token").asText();
+                """.formatted(action, dataset), server.as(tenant, "tenant-admin")).json().get("token").asText();
     }
 
     static ApiResponse post(String pathAndQuery, String body, String... headers) {
@@ -60,7 +53,7 @@ class InfluxV1WriteTest {
 
     static JsonNode points(String tenant, String dataset, String measurement) {
         var response = server.api().get("/storage/v1/datasets/%s/query?epoch=ns&measurement=%s".formatted(dataset, measurement),
-                as(tenant, "reader"));
+                server.as(tenant, "reader"));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.json();
     }
@@ -74,7 +67,7 @@ class InfluxV1WriteTest {
         var dataset = newDataset("acme");
 
         var response = post("/write?db=" + dataset + "&precision=s", "cpu,host=a usage=0.5,cores=4i 1700000000\n",
-                as("acme", "writer"));
+                server.as("acme", "writer"));
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
         assertThat(points("acme", dataset, "cpu").toString())
@@ -92,11 +85,11 @@ class InfluxV1WriteTest {
         String[][] cases = {{"n", "1"}, {"u", "1000"}, {"m", "60000000000"}, {"h", "3600000000000"}, {"ms", "1000000"}};
         for (var precision : cases) {
             var response = post("/write?db=%s&precision=%s".formatted(dataset, precision[0]), "p" + precision[0] + " v=1 1",
-                    as("acme", "writer"));
+                    server.as("acme", "writer"));
             assertThat(response.statusCode()).as(precision[0] + ": " + response.body()).isEqualTo(204);
             assertThat(points("acme", dataset, "p" + precision[0]).at("/series/0/points/0/0").asText()).isEqualTo(precision[1]);
         }
-        assertThat(post("/write?db=%s&precision=d".formatted(dataset), "m v=1 1", as("acme", "writer")).statusCode()).isEqualTo(400);
+        assertThat(post("/write?db=%s&precision=d".formatted(dataset), "m v=1 1", server.as("acme", "writer")).statusCode()).isEqualTo(400);
     }
 
     @Test
@@ -128,10 +121,10 @@ class InfluxV1WriteTest {
     void bad_requests_get_the_problem_with_the_influxdb_error_member_and_header() {
         var dataset = newDataset("acme");
 
-        var noDb = post("/write", "m v=1 1", as("acme", "writer"));
-        var otherRp = post("/write?db=%s&rp=weekly".formatted(dataset), "m v=1 1", as("acme", "writer"));
-        var badLine = post("/write?db=" + dataset, "m v=", as("acme", "writer"));
-        var missing = post("/write?db=nope", "m v=1 1", as("acme", "writer"));
+        var noDb = post("/write", "m v=1 1", server.as("acme", "writer"));
+        var otherRp = post("/write?db=%s&rp=weekly".formatted(dataset), "m v=1 1", server.as("acme", "writer"));
+        var badLine = post("/write?db=" + dataset, "m v=", server.as("acme", "writer"));
+        var missing = post("/write?db=nope", "m v=1 1", server.as("acme", "writer"));
 
         assertThat(noDb.statusCode()).isEqualTo(400);
         assertThat(noDb.json().get("error").asText()).contains("database is required");
@@ -141,14 +134,14 @@ class InfluxV1WriteTest {
         assertThat(badLine.json().get("code").asText()).isEqualTo("invalid_request");
         assertThat(badLine.json().get("error").asText()).contains("line protocol");
         assertThat(missing.statusCode()).isEqualTo(404);
-        assertThat(post("/write?db=%s&rp=autogen".formatted(dataset), "m v=1 1", as("acme", "writer")).statusCode()).isEqualTo(204);
+        assertThat(post("/write?db=%s&rp=autogen".formatted(dataset), "m v=1 1", server.as("acme", "writer")).statusCode()).isEqualTo(204);
     }
 
     @Test
     void another_tenants_dataset_is_not_found_and_nothing_is_written() {
         var acmeDataset = newDataset("acme");
 
-        var response = post("/write?db=" + acmeDataset, "m v=1 1", as("globex", "writer"));
+        var response = post("/write?db=" + acmeDataset, "m v=1 1", server.as("globex", "writer"));
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(points("acme", acmeDataset, "m").get("series")).isEmpty();
@@ -158,9 +151,9 @@ class InfluxV1WriteTest {
     void api_v2_write_accepts_the_tenant_as_org_id_and_refuses_another_one() {
         var dataset = newDataset("acme");
 
-        var byId = post("/api/v2/write?orgID=acme&bucket=" + dataset, "m v=1 1", as("acme", "writer"));
-        var foreign = post("/api/v2/write?orgID=globex&bucket=" + dataset, "m v=2 2", as("acme", "writer"));
-        var contradicting = post("/api/v2/write?org=acme&orgID=globex&bucket=" + dataset, "m v=3 3", as("acme", "writer"));
+        var byId = post("/api/v2/write?orgID=acme&bucket=" + dataset, "m v=1 1", server.as("acme", "writer"));
+        var foreign = post("/api/v2/write?orgID=globex&bucket=" + dataset, "m v=2 2", server.as("acme", "writer"));
+        var contradicting = post("/api/v2/write?org=acme&orgID=globex&bucket=" + dataset, "m v=3 3", server.as("acme", "writer"));
 
         assertThat(byId.statusCode()).as(byId.body()).isEqualTo(204);
         assertThat(foreign.statusCode()).isEqualTo(404);
@@ -173,7 +166,7 @@ class InfluxV1WriteTest {
         var dataset = newDataset("acme");
 
         var anonymous = post("/api/v2/write?org=acme&bucket=" + dataset, "m v=1 1");
-        var badLine = post("/api/v2/write?org=acme&bucket=" + dataset, "m v=", as("acme", "writer"));
+        var badLine = post("/api/v2/write?org=acme&bucket=" + dataset, "m v=", server.as("acme", "writer"));
 
         for (var refused : new ApiResponse[] {anonymous, badLine}) {
             var detail = refused.json().get("detail").asText();

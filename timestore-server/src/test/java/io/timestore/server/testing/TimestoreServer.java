@@ -140,6 +140,20 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
         return new Tokens(timestore.devIssuer().orElseThrow(() -> new IllegalStateException("the dev issuer is off")));
     }
 
+    /** The {@code Authorization} header (as {@link Api}'s header pairs) of a user of {@code tenant} with {@code role}. */
+    public String[] as(String tenant, String role) {
+        return Tokens.bearer(tokens().user(tenant, role));
+    }
+
+    /** Creates dataset {@code id} of {@code tenant} through the API, as its tenant admin; returns {@code id}. */
+    public String dataset(String tenant, String id) {
+        var response = api.postJson("/storage/v1/datasets", "{\"id\": \"%s\"}".formatted(id), as(tenant, "tenant-admin"));
+        if (response.statusCode() != 201) {
+            throw new AssertionError("creating dataset %s of %s: %d %s".formatted(id, tenant, response.statusCode(), response.body()));
+        }
+        return id;
+    }
+
     /** Creates an active tenant directly in the database (the platform API is tested separately). */
     public TimestoreServer tenant(String id) {
         try (var superuser = postgres.superuser(database);
