@@ -87,6 +87,9 @@ import org.apache.kafka.common.test.TestKitNodes;
  * </ul>
  * {@code --batch-size} (default: the loop's default) changes the loop's batch size for the file,
  * kafka and catchup phases.
+ *
+ * <p>Over 500 lines because its phases (file, kafka, catch-up, A/B, steps) share one server, one
+ * broker and one event generator in the same run, so that their figures are comparable.
  */
 public final class DeliveryLoad {
     private static final List<String> DEFAULT_PHASES = List.of("file", "kafka", "catchup", "ab");

@@ -62,6 +62,10 @@ import org.postgresql.PGConnection;
  *
  * <p>One long file so that one command produces every figure of a run from one server and one
  * cluster; its phases follow each other below in the order they run.
+ *
+ * <p>Over 700 lines because its phases (ingest, copy, query, audit) run against one data set and
+ * one server in the same run, so that their figures are comparable; each phase is a method of its
+ * own and the shared measuring is in {@link CpuUsage} and {@link KeepAliveClient}.
  */
 public final class IngestLoad {
     private static final String TENANT = "bench";

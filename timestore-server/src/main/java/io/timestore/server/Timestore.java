@@ -128,7 +128,7 @@ import org.slf4j.LoggerFactory;
  * The composition root: every object of a running server is created and wired here, with
  * constructors, in the order it is needed. Start at {@link #start} to find every part.
  *
- * <p>Its length (about 500 lines) is the price of having one place that wires everything: each
+ * <p>Its length (over 600 lines) is the price of having one place that wires everything: each
  * part is a few constructor calls, in start order, and splitting them across factories would hide
  * the order that {@link #close} reverses.
  */

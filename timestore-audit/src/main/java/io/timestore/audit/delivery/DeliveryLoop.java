@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Owns one platform thread (the coordinator), one virtual thread per target and,
  * while a worker delivers a backlog, that worker's read-ahead thread.
+ * <p>Over 600 lines because leadership, the coordinator's rounds and the per-target {@code Worker}
+ * (batches, read-ahead, backoff, parking) share the loop's state and its one shutdown path; the
+ * worker is an inner class rather than a file of its own so that its lifecycle cannot outlive the
+ * loop's lock connection.
  */
 public final class DeliveryLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);

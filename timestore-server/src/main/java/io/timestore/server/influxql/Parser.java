@@ -19,6 +19,10 @@ import java.util.Set;
  * SHOW statements Grafana sends; statements that would change anything parse as
  * {@link Statement.Refused}. Errors name the token found, what was expected and its position.
  * Not thread-safe: one parser per query text.
+ *
+ * <p>Over 600 lines because it is one recursive-descent method per grammar production (SELECT's
+ * clauses, conditions, the SHOW statements, literals), kept together in grammar order so the
+ * parser reads against docs/influxql.md; the lexer and the AST are separate classes.
  */
 public final class Parser {
     /** The most statements one query may hold. */
