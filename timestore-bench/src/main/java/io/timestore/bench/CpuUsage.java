@@ -39,7 +39,13 @@ final class CpuUsage {
         return new Sample(os.getProcessCpuTime(), postgres(), machine());
     }
 
-    private Optional<Long> postgres() {
+    /** CPU time of one process (all its threads, not its children), empty when it cannot be read. */
+    static Optional<Long> processTime(long pid) {
+        return stat(pid).map(f -> (f[1] + f[2]) * NANOS_PER_TICK);
+    }
+
+    /** CPU time of the PostgreSQL cluster: the postmaster, its reaped children and every live backend. */
+    Optional<Long> postgres() {
         try {
             long postmaster = Long.parseLong(Files.readAllLines(postmasterPidFile).getFirst().trim());
             // The postmaster's own time plus its reaped children's, then every live backend.

@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,9 +67,9 @@ import org.postgresql.PGConnection;
  * own and the shared measuring is in {@link CpuUsage} and {@link KeepAliveClient}.
  */
 public final class IngestLoad {
-    private static final String TENANT = "bench";
-    private static final String DATASET = "cpu";
-    private static final long T0_NS = Instant.parse("2025-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L;
+    static final String TENANT = "bench";
+    static final String DATASET = "cpu";
+    private static final long T0_NS = LinePayload.T0_NS;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> options;
@@ -162,27 +161,34 @@ public final class IngestLoad {
     // ---------------------------------------------------------------- set-up
 
     private void setUp() throws Exception {
-        DevIssuer issuer = server.devIssuer().orElseThrow();
-        String operator = issuer.mint(new DevIssuer.Grant("operator", Optional.of(new TenantId("operators")),
-                List.of("platform-operator"), List.of(), Duration.ofMinutes(15)));
-        expect(201, post("/admin/v1/tenants", "{\"id\": \"" + TENANT + "\", \"name\": \"Bench\"}", "Bearer " + operator));
-        String admin = issuer.mint(new DevIssuer.Grant("admin@" + TENANT, Optional.of(new TenantId(TENANT)),
-                List.of("tenant-admin"), List.of(), Duration.ofMinutes(15)));
-        expect(201, post("/storage/v1/datasets", "{\"id\": \"" + DATASET + "\"}", "Bearer " + admin));
-        var token = expect(201, post("/admin/v1/tokens", """
-                {"name": "bench", "permissions": [{"action": "dataset:write"}, {"action": "dataset:read"}]}
-                """, "Bearer " + admin));
-        apiToken = JSON.readTree(token.body()).get("token").asText();
-        System.out.println("tenant, dataset and API token created");
+        apiToken = setUpTenant(server, client);
     }
 
-    private HttpResponse<String> post(String path, String body, String authorization) throws IOException, InterruptedException {
+    /** Creates the tenant {@value #TENANT}, its dataset {@value #DATASET} and an API token to write and read it; returns the token. */
+    static String setUpTenant(Timestore server, HttpClient client) throws Exception {
+        DevIssuer issuer = server.devIssuer().orElseThrow();
+        URI base = server.baseUri();
+        String operator = issuer.mint(new DevIssuer.Grant("operator", Optional.of(new TenantId("operators")),
+                List.of("platform-operator"), List.of(), Duration.ofMinutes(15)));
+        expect(201, post(client, base, "/admin/v1/tenants", "{\"id\": \"" + TENANT + "\", \"name\": \"Bench\"}", "Bearer " + operator));
+        String admin = issuer.mint(new DevIssuer.Grant("admin@" + TENANT, Optional.of(new TenantId(TENANT)),
+                List.of("tenant-admin"), List.of(), Duration.ofMinutes(15)));
+        expect(201, post(client, base, "/storage/v1/datasets", "{\"id\": \"" + DATASET + "\"}", "Bearer " + admin));
+        var token = expect(201, post(client, base, "/admin/v1/tokens", """
+                {"name": "bench", "permissions": [{"action": "dataset:write"}, {"action": "dataset:read"}]}
+                """, "Bearer " + admin));
+        System.out.println("tenant, dataset and API token created");
+        return JSON.readTree(token.body()).get("token").asText();
+    }
+
+    private static HttpResponse<String> post(HttpClient client, URI base, String path, String body, String authorization)
+            throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", authorization)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> expect(int status, HttpResponse<String> response) {
+    static HttpResponse<String> expect(int status, HttpResponse<String> response) {
         if (response.statusCode() != status) {
             throw new IllegalStateException("%s answered %d: %s".formatted(response.uri(), response.statusCode(), response.body()));
         }
@@ -191,100 +197,38 @@ public final class IngestLoad {
 
     // ---------------------------------------------------------------- ingestion
 
-    /** Point k: series k % series, time T0 + (k / series) seconds, value (k % 1000) / 8. */
-    private static long timeOf(long k, int series) {
-        return T0_NS + (k / series) * 1_000_000_000L;
-    }
-
-    private static byte[] lines(long from, int count, int series) {
-        var out = new StringBuilder(count * 64);
-        for (long k = from; k < from + count; k++) {
-            out.append("cpu,host=h").append(k % series).append(",region=eu-west-1 usage=")
-                    .append((k % 1000) / 8.0).append(' ').append(timeOf(k, series)).append('\n');
-        }
-        return out.toString().getBytes(StandardCharsets.US_ASCII);
-    }
-
     private void ingest() throws Exception {
         long points = option("points", 10_000_000);
         int batch = (int) option("batch", 5_000);
         int writers = (int) option("writers", 4);
         int series = (int) option("series", 1_000);
-        long batches = points / batch;
-        URI write = base.resolve("/api/v2/write?org=%s&bucket=%s&precision=ns".formatted(TENANT, DATASET));
+        var payload = new LinePayload("cpu", series, 1_000_000_000L);
+        var write = writers();
         // A warm-up outside the measured series: JIT, pools, series creation.
         for (int i = 0; i < 20; i++) {
-            expectWrite(sendWrite(write, lines(-(long) (i + 1) * batch - 1_000_000_000L, batch, series)));
+            write.send(payload.lines(-(long) (i + 1) * batch - 1_000_000_000L, batch));
         }
         long heapBefore = heapAfterGc();
         System.out.printf("ingest: %,d points, %,d-line batches, %d writers, %,d series; heap after GC at start %.1f MiB%n",
                 points, batch, writers, series, heapBefore / 1048576.0);
         var cpuBefore = cpu.sample();
-        var next = new AtomicLong();
-        var done = new AtomicLong();
-        var latencies = new ConcurrentLinkedQueue<Long>();
-        var failures = new ConcurrentLinkedQueue<Throwable>();
-        var finished = new CountDownLatch(writers);
-        long started = System.nanoTime();
-        for (int w = 0; w < writers; w++) {
-            Thread.ofPlatform().name("writer-" + w).start(() -> {
-                try {
-                    for (long b; (b = next.getAndIncrement()) < batches; ) {
-                        byte[] body = lines(b * batch, batch, series);
-                        long t = System.nanoTime();
-                        expectWrite(sendWrite(write, body));
-                        latencies.add(System.nanoTime() - t);
-                        done.addAndGet(batch);
-                    }
-                } catch (Throwable e) {
-                    failures.add(e);
-                    next.set(batches);
-                } finally {
-                    finished.countDown();
-                }
-            });
-        }
-        long reported = 0;
-        long lastTime = started;
-        long lastDone = 0;
-        while (!finished.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
-            long now = System.nanoTime();
-            long d = done.get();
-            if (d - reported >= 1_000_000) {
-                reported = d;
-                System.out.printf("  %,d points after %.1f s: %,.0f points/s since last report%n", d, (now - started) / 1e9,
-                        (d - lastDone) / ((now - lastTime) / 1e9));
-                lastTime = now;
-                lastDone = d;
-            }
-        }
-        double seconds = (System.nanoTime() - started) / 1e9;
+        var result = write.run(payload, 0, points, batch, writers);
         var cpuAfter = cpu.sample();
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException("a writer failed", failures.peek());
-        }
         // CPU time varies far less between runs on this machine than throughput does.
-        System.out.println("RESULT ingest-cpu per 1,000 points: " + cpuBefore.perRequest(cpuAfter, done.get() / 1_000));
+        System.out.println("RESULT ingest-cpu per 1,000 points: " + cpuBefore.perRequest(cpuAfter, result.points() / 1_000));
         long heapAfter = heapAfterGc();
         System.out.printf("RESULT ingest-http: %,d points in %.1f s = %,.0f points/s; batch latency median %.1f ms, p95 %.1f ms%n",
-                done.get(), seconds, done.get() / seconds, percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.95) / 1e6);
+                result.points(), result.seconds(), result.pointsPerSecond(), result.medianNs() / 1e6, result.p95Ns() / 1e6);
         System.out.printf("RESULT heap-after-gc: start %.1f MiB, end %.1f MiB%n", heapBefore / 1048576.0, heapAfter / 1048576.0);
-        ingestRate = done.get() / seconds;
+        ingestRate = result.pointsPerSecond();
         System.out.printf("  rows in points: %,d%n", countRows("SELECT count(*) FROM points WHERE tenant_id = 'bench'"));
     }
 
     private double ingestRate = Double.NaN;
 
-    private HttpResponse<String> sendWrite(URI write, byte[] body) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(write).header("Authorization", "Token " + apiToken)
-                .header("Content-Type", "text/plain; charset=utf-8").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void expectWrite(HttpResponse<String> response) {
-        if (response.statusCode() != 204) {
-            throw new IllegalStateException("write answered %d: %s".formatted(response.statusCode(), response.body()));
-        }
+    private LineWriters writers() {
+        return new LineWriters(base.resolve("/api/v2/write?org=%s&bucket=%s&precision=ns".formatted(TENANT, DATASET)),
+                "Token " + apiToken);
     }
 
     private static long heapAfterGc() throws InterruptedException {
@@ -310,12 +254,23 @@ public final class IngestLoad {
     }
 
     private void copy() throws Exception {
-        long points = option("points", 10_000_000);
-        int batch = (int) option("batch", 5_000);
-        int writers = (int) option("writers", 4);
-        int series = (int) option("series", 1_000);
+        double rate = copyBaseline(superuserUrl, new LinePayload("cpu", (int) option("series", 1_000), 1_000_000_000L), 0,
+                option("points", 10_000_000), (int) option("batch", 5_000), (int) option("writers", 4));
+        if (!Double.isNaN(ingestRate)) {
+            System.out.printf("RESULT ingest-ratio: HTTP line protocol / binary COPY = %.2fx%n", ingestRate / rate);
+        }
+    }
+
+    /**
+     * The baseline of issues 4 and 23: a binary COPY of points {@code [from, from + points)} of
+     * {@code payload} into {@code bench_scratch.points}, an unprotected table of the shape of
+     * {@code points} (V6) without row-level security, by {@code writers} superuser connections,
+     * {@code batch} rows per COPY; prints and returns the rows per second.
+     */
+    static double copyBaseline(String superuserUrl, LinePayload payload, long from, long points, int batch, int writers)
+            throws Exception {
         long batches = points / batch;
-        try (var c = superuser(); var s = c.createStatement()) {
+        try (var c = DriverManager.getConnection(superuserUrl); var s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS bench_scratch CASCADE");
             s.execute("CREATE SCHEMA bench_scratch");
             // The shape of points (V6__points.sql) without row-level security.
@@ -333,10 +288,10 @@ public final class IngestLoad {
         long started = System.nanoTime();
         for (int w = 0; w < writers; w++) {
             Thread.ofPlatform().name("copier-" + w).start(() -> {
-                try (var c = superuser()) {
+                try (var c = DriverManager.getConnection(superuserUrl)) {
                     var copier = c.unwrap(PGConnection.class).getCopyAPI();
                     for (long b; (b = next.getAndIncrement()) < batches; ) {
-                        byte[] body = binaryRows(b * batch, batch, series);
+                        byte[] body = payload.binaryRows(from + b * batch, batch, TENANT, DATASET);
                         long n = copier.copyIn("COPY bench_scratch.points FROM STDIN (FORMAT binary)", new ByteArrayInputStream(body));
                         done.addAndGet(n);
                     }
@@ -356,43 +311,30 @@ public final class IngestLoad {
         double rate = done.get() / seconds;
         System.out.printf("RESULT copy-binary: %,d rows in %.1f s = %,.0f rows/s (%d connections, %,d-row COPY per transaction)%n",
                 done.get(), seconds, rate, writers, batch);
-        if (!Double.isNaN(ingestRate)) {
-            System.out.printf("RESULT ingest-ratio: HTTP line protocol / binary COPY = %.2fx%n", ingestRate / rate);
-        }
-    }
-
-    /** The rows of {@link #lines} in PostgreSQL's binary COPY format. */
-    private static byte[] binaryRows(long from, int count, int series) {
-        byte[] tenant = TENANT.getBytes(StandardCharsets.US_ASCII);
-        byte[] dataset = DATASET.getBytes(StandardCharsets.US_ASCII);
-        var out = ByteBuffer.allocate(19 + count * (2 + 4 + tenant.length + 4 + dataset.length + 12 + 12 + 12 + 4 * 3) + 2);
-        out.put("PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1)).putInt(0).putInt(0);
-        for (long k = from; k < from + count; k++) {
-            out.putShort((short) 8);
-            out.putInt(tenant.length).put(tenant);
-            out.putInt(dataset.length).put(dataset);
-            out.putInt(8).putLong(k % series + 1);
-            out.putInt(8).putLong(timeOf(k, series));
-            out.putInt(8).putDouble((k % 1000) / 8.0);
-            out.putInt(-1).putInt(-1).putInt(-1);
-        }
-        out.putShort((short) -1);
-        return Arrays.copyOf(out.array(), out.position());
+        return rate;
     }
 
     // ---------------------------------------------------------------- query latency
 
-    private void query() throws Exception {
-        int runs = (int) option("query-runs", 300);
-        long day = 86_400L * 1_000_000_000L;
-        long start = T0_NS - 10 * day; // a day of its own, before the ingestion data
+    static final long DAY_NS = 86_400L * 1_000_000_000L;
+    /** The start of the query phase's day, a day of its own ten days before the ingestion data. */
+    static final long QUERY_DAY_START_NS = T0_NS - 10 * DAY_NS;
+
+    /** The query phase's series {@code q,host=query value=...}: one day of 8,640 points at 10 s from {@link #QUERY_DAY_START_NS}. */
+    static byte[] queryDay() {
         var body = new StringBuilder();
         for (int i = 0; i < 8_640; i++) {
             body.append("q,host=query value=").append(Math.sin(i / 100.0) * 50 + 50).append(' ')
-                    .append(start + i * 10_000_000_000L).append('\n');
+                    .append(QUERY_DAY_START_NS + i * 10_000_000_000L).append('\n');
         }
-        expectWrite(sendWrite(base.resolve("/api/v2/write?org=%s&bucket=%s&precision=ns".formatted(TENANT, DATASET)),
-                body.toString().getBytes(StandardCharsets.US_ASCII)));
+        return body.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private void query() throws Exception {
+        int runs = (int) option("query-runs", 300);
+        long day = DAY_NS;
+        long start = QUERY_DAY_START_NS;
+        writers().send(queryDay());
         long seriesId;
         try (var c = superuser(); var s = c.prepareStatement(
                 "SELECT id FROM series WHERE tenant_id = ? AND dataset_id = ? AND measurement = 'q' AND field = 'value'")) {
@@ -423,7 +365,7 @@ public final class IngestLoad {
         try (var c = superuser(); var s = c.prepareStatement(sql)) {
             for (int i = 0; i < 100 + runs; i++) {
                 if (i == 100) {
-                    before = timerSums();
+                    before = timerSums(client, base);
                 }
                 long t = System.nanoTime();
                 int rowsSeen = 0;
@@ -470,7 +412,7 @@ public final class IngestLoad {
         System.out.printf("RESULT query-ratio: median HTTP / median SQL = %.2fx%n", hm / sm);
         // Where the server spent the route's time, from its own timers over the measured runs
         // (means, so they do not add up to the medians above exactly).
-        var after = timerSums();
+        var after = timerSums(client, base);
         for (String timer : List.of("timestore_http_server_requests_seconds", "timestore_query_duration_seconds",
                 "timestore_audit_wait_seconds", "timestore_audit_group_commit_duration_seconds")) {
             double count = after.getOrDefault(timer + "_count", 0.0) - before.getOrDefault(timer + "_count", 0.0);
@@ -513,7 +455,7 @@ public final class IngestLoad {
      * {@code _sum} and {@code _count} of every timer in /metrics, summed over label sets, except
      * the requests of /metrics itself (the scrape records its own request).
      */
-    private Map<String, Double> timerSums() throws IOException, InterruptedException {
+    static Map<String, Double> timerSums(HttpClient client, URI base) throws IOException, InterruptedException {
         var response = expect(200, client.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString()));
         var sums = new TreeMap<String, Double>();
@@ -659,11 +601,16 @@ public final class IngestLoad {
 
     /** Cumulative counts of {@code timestore_audit_wait_seconds_bucket} by upper bound, summed over labels (also DeliveryLoad's). */
     static TreeMap<Double, Double> auditWaitBuckets(HttpClient client, URI base) throws IOException, InterruptedException {
+        return histogramBuckets(client, base, "timestore_audit_wait_seconds");
+    }
+
+    /** Cumulative counts of the histogram {@code name} in /metrics by upper bound, summed over labels. */
+    static TreeMap<Double, Double> histogramBuckets(HttpClient client, URI base, String name) throws IOException, InterruptedException {
         var response = expect(200, client.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString()));
         var buckets = new TreeMap<Double, Double>();
         for (String line : response.body().split("\n")) {
-            if (line.startsWith("timestore_audit_wait_seconds_bucket{")) {
+            if (line.startsWith(name + "_bucket{")) {
                 int le = line.indexOf("le=\"") + 4;
                 String bound = line.substring(le, line.indexOf('"', le));
                 double upper = bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound);
@@ -672,7 +619,7 @@ public final class IngestLoad {
             }
         }
         if (buckets.isEmpty()) {
-            throw new IllegalStateException("no timestore_audit_wait_seconds histogram in /metrics");
+            throw new IllegalStateException("no " + name + " histogram in /metrics");
         }
         return buckets;
     }
