@@ -71,6 +71,10 @@ import java.util.stream.Stream;
  * default,sync}, {@code --questdb-heap 2g}, {@code --points-relations REGEX} (PostgreSQL regular
  * expression over table names, matched against a table or any partition ancestor). See
  * docs/benchmarks.md, "Peer benchmark (issue 23)".
+ *
+ * <p>Over 700 lines because the three targets (Timestore, the raw COPY, QuestDB in two commit
+ * modes) must run in one process, in one run, on one payload for their ratios to mean anything;
+ * the payload and the writers are shared pieces ({@link LinePayload}, {@link LineWriters}).
  */
 public final class PeerLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
