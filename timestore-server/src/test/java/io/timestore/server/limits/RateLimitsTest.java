@@ -61,6 +61,11 @@ class RateLimitsTest {
         assertThat(event.at("/outcome/status").asInt()).isEqualTo(429);
         assertThat(event.at("/outcome/error/code").asText()).isEqualTo("rate_limited");
         assertThat(event.at("/actor/id").asText()).isEqualTo("user-reader@rl-tenant");
+        // Counted by limit (this server has no per-tenant metrics, so no tenant label).
+        assertThat(server.api().get("/metrics").body().lines()
+                .filter(line -> line.startsWith("timestore_rate_limited_total{") && line.contains("limit=\"tenant_requests\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))))
+                .singleElement().satisfies(count -> assertThat(count).isGreaterThanOrEqualTo(1.0));
 
         clock.add(Duration.ofMillis(200)); // one request's worth at 5 per second
         assertThat(list("rl-tenant", "writer").statusCode()).isEqualTo(200);
