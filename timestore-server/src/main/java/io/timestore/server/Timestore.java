@@ -72,6 +72,9 @@ import io.timestore.server.identity.DevIssuer;
 import io.timestore.server.identity.KeyFiles;
 import io.timestore.server.ingest.PointsRoutes;
 import io.timestore.server.ingest.PointsService;
+import io.timestore.server.limits.LimitRoutes;
+import io.timestore.server.limits.LimitService;
+import io.timestore.server.limits.RateLimits;
 import io.timestore.server.ops.AuditCommitMetrics;
 import io.timestore.server.ops.AuditPipelineMetrics;
 import io.timestore.server.ops.AuthMetrics;
@@ -317,8 +320,11 @@ public final class Timestore implements AutoCloseable {
                     new SignedRequestVerifier(signingKeys, new NonceRecords(transactions, clock), clock, auth.signedRequestWindow()));
             var tenantStatuses = new TenantStatuses(transactions, clock, auth.caches().tenantStatusTtl(),
                     auth.caches().tenantStatusMaxEntries());
-            // A tenant changed through another instance takes effect here at once (docs/scaling.md).
-            var tenantChanges = new TenantChangeListener(database.runtimeDataSource(), tenantStatuses, TenantChangeListener.RETRY).start();
+            // Rate limits and quotas: this instance's buckets, each tenant's limits cached (docs/security.md).
+            var rateLimits = new RateLimits(transactions, settings.limits(), clock, metrics.registry(), tenantLabels);
+            // A tenant (or its limits) changed through another instance takes effect here at once (docs/scaling.md).
+            var tenantChanges = new TenantChangeListener(database.runtimeDataSource(), List.of(tenantStatuses, rateLimits),
+                    TenantChangeListener.RETRY).start();
             closeOnFailure.addFirst(tenantChanges);
             // Repeated authentication failures block a source address or credential (all instances).
             var blocks = new Blocks(transactions, auditSink, auth.blocking(), clock, metrics.registry()).start();
@@ -326,7 +332,7 @@ public final class Timestore implements AutoCloseable {
             var gate = new Gate(authenticator, new TenantResolver(tenantStatuses),
                     auth.authorization().mode() == io.timestore.security.authz.AuthMode.LEGACY
                             && auth.authorization().unauthenticatedIngest(),
-                    new SecurityTelemetry(metrics.registry(), tracer), blocks);
+                    new SecurityTelemetry(metrics.registry(), tracer), blocks, rateLimits);
 
             // Features.
             var cursors = new Cursors(masterKey.derive("cursor-signing"));
@@ -337,6 +343,7 @@ public final class Timestore implements AutoCloseable {
             groups.add(new OperationsRoutes(metrics, readiness, json, version));
             groups.add(new TenantRoutes(new TenantService(transactions, tenantStatuses), permissions, bodies, cursors));
             groups.add(new BlockRoutes(blocks, permissions, cursors, json));
+            groups.add(new LimitRoutes(new LimitService(transactions, rateLimits, clock), settings.limits(), permissions, bodies));
             var datasets = new DatasetService(transactions, new DatasetStore(json), permissions);
             // API tokens and signing keys: one set of credential routes each, under one lifetime rule.
             var credentialExpiry = new CredentialExpiry(auth.tokenDefaultTtl(), auth.tokenMaxTtl());
@@ -351,7 +358,7 @@ public final class Timestore implements AutoCloseable {
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
             groups.add(new InfluxBucketRoutes(datasets, bodies));
-            groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics), bodies, pointsSettings, clock));
+            groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics, rateLimits), bodies, pointsSettings, clock));
             var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);
             groups.add(new ShareRoutes(shares, bodies));
             groups.add(new QueryRoutes(new QueryService(transactions, json.getFactory(), pointsMetrics, datasets, shares, cursors,

@@ -105,6 +105,15 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey POINTS_RETENTION_INTERVAL = of("points.retention-interval", null, "1h");
     static final SettingKey POINTS_SERIES_CACHE_SIZE = of("points.series-cache-size", null, "4096");
 
+    static final SettingKey LIMITS_TENANT_REQUESTS = of("limits.tenant.requests-per-second", "TIMESTORE_LIMITS_TENANT_REQUESTS_PER_SECOND", "0");
+    static final SettingKey LIMITS_TENANT_REQUEST_BURST = of("limits.tenant.request-burst", "TIMESTORE_LIMITS_TENANT_REQUEST_BURST", "0");
+    static final SettingKey LIMITS_CREDENTIAL_REQUESTS = of("limits.credential.requests-per-second", "TIMESTORE_LIMITS_CREDENTIAL_REQUESTS_PER_SECOND", "0");
+    static final SettingKey LIMITS_CREDENTIAL_REQUEST_BURST = of("limits.credential.request-burst", "TIMESTORE_LIMITS_CREDENTIAL_REQUEST_BURST", "0");
+    static final SettingKey LIMITS_TENANT_POINTS = of("limits.tenant.points-per-second", "TIMESTORE_LIMITS_TENANT_POINTS_PER_SECOND", "0");
+    static final SettingKey LIMITS_TENANT_POINTS_BURST = of("limits.tenant.points-burst", "TIMESTORE_LIMITS_TENANT_POINTS_BURST", "0");
+    static final SettingKey LIMITS_TENANT_MAX_SERIES = of("limits.tenant.max-series", "TIMESTORE_LIMITS_TENANT_MAX_SERIES", "0");
+    static final SettingKey LIMITS_CACHE_TTL = of("limits.cache-ttl", null, "5s");
+
     static final SettingKey METRICS_PER_TENANT = of("metrics.per-tenant", "TIMESTORE_METRICS_PER_TENANT", "false");
     static final SettingKey METRICS_PER_TENANT_LIMIT = of("metrics.per-tenant-limit", null, "100");
     static final SettingKey TRACING_OTLP_ENDPOINT = of("tracing.otlp-endpoint", "TIMESTORE_OTLP_ENDPOINT", null);
@@ -129,6 +138,8 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_DELIVERY_BACKOFF_MAX, AUDIT_DELIVERY_MAX_HOLD,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
             POINTS_SERIES_CACHE_SIZE,
+            LIMITS_TENANT_REQUESTS, LIMITS_TENANT_REQUEST_BURST, LIMITS_CREDENTIAL_REQUESTS, LIMITS_CREDENTIAL_REQUEST_BURST,
+            LIMITS_TENANT_POINTS, LIMITS_TENANT_POINTS_BURST, LIMITS_TENANT_MAX_SERIES, LIMITS_CACHE_TTL,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);
 
     private static SettingKey of(String key, String env, String defaultValue) {

@@ -67,7 +67,22 @@ public final class SettingsLoader {
                 TelemetrySettingsReader.read(values),
                 points(values),
                 new TenantStreamSettings(values.list(SettingKey.TENANT_STREAMS_ALLOWED_HOSTS),
-                        values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)));
+                        values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)),
+                limits(values));
+    }
+
+    /** Rate limits and quotas: 0 is unlimited; a negative value stops startup naming its key. */
+    private static LimitSettings limits(Values values) {
+        return new LimitSettings(
+                rate(values, SettingKey.LIMITS_TENANT_REQUESTS, SettingKey.LIMITS_TENANT_REQUEST_BURST),
+                rate(values, SettingKey.LIMITS_CREDENTIAL_REQUESTS, SettingKey.LIMITS_CREDENTIAL_REQUEST_BURST),
+                rate(values, SettingKey.LIMITS_TENANT_POINTS, SettingKey.LIMITS_TENANT_POINTS_BURST),
+                values.intBetween(SettingKey.LIMITS_TENANT_MAX_SERIES, 0, (int) LimitSettings.MAX),
+                values.durationAtMost(SettingKey.LIMITS_CACHE_TTL, Duration.ofMinutes(5), "5m"));
+    }
+
+    private static LimitSettings.Rate rate(Values values, SettingKey perSecond, SettingKey burst) {
+        return new LimitSettings.Rate(values.intBetween(perSecond, 0, (int) LimitSettings.MAX), values.intBetween(burst, 0, (int) LimitSettings.MAX));
     }
 
     /** TLS to an external database: the mode a URL without sslmode gets, and the root certificate. */

@@ -69,6 +69,7 @@ public final class AuditStep {
             audit.admitted(security);
             org.slf4j.MDC.put("tenant", security.tenant().value());
             org.slf4j.MDC.put("actor", principal.subject());
+            gate.limit(security);
             return security;
         });
     }
@@ -235,6 +236,7 @@ public final class AuditStep {
                 security = gate.resolve(ctx, principal, request);
                 audit.admitted(security);
                 org.slf4j.MDC.put("tenant", security.tenant().value());
+                gate.limit(security);
             }
             org.slf4j.MDC.put("actor", principal.subject());
             return security;

@@ -28,6 +28,7 @@ public final class Gate {
     private final boolean anonymousIngest;
     private final SecurityTelemetry telemetry;
     private final AuthenticationBlocks blocks;
+    private final RequestLimits limits;
 
     public Gate(Authenticator authenticator, TenantResolver tenants) {
         this(authenticator, tenants, false);
@@ -54,6 +55,16 @@ public final class Gate {
      */
     public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest, SecurityTelemetry telemetry,
                 AuthenticationBlocks blocks) {
+        this(authenticator, tenants, anonymousIngest, telemetry, blocks, RequestLimits.none());
+    }
+
+    /**
+     * As above, holding every request admitted to a tenant to the tenant's and the credential's
+     * request rate limits (docs/security.md, "Rate limits and quotas").
+     */
+    public Gate(Authenticator authenticator, TenantResolver tenants, boolean anonymousIngest, SecurityTelemetry telemetry,
+                AuthenticationBlocks blocks, RequestLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.blocks = Objects.requireNonNull(blocks, "blocks");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.tenants = Objects.requireNonNull(tenants, "tenants");
@@ -143,6 +154,15 @@ public final class Gate {
     public SecurityContext resolve(Context ctx, Principal principal, RequestContext request) {
         return telemetry.resolveTenant(ctx, () ->
                 tenants.resolve(principal, headerValues(ctx, "X-Tenant-ID"), request.requestId(), request.trace().traceId()));
+    }
+
+    /**
+     * Takes one request of {@code security}'s tenant and credential from their rate limits; throws
+     * {@link io.timestore.server.problems.LimitExceeded} when either is exhausted. Called once the
+     * request's audit knows its tenant and actor, so the refusal is recorded in the tenant's trail.
+     */
+    public void limit(SecurityContext security) {
+        limits.admit(security);
     }
 
     /**

@@ -56,6 +56,9 @@ public final class Problems {
                 if (known instanceof io.timestore.server.problems.Blocked blocked) {
                     ctx.header("Retry-After", Long.toString(blocked.retryAfterSeconds()));
                 }
+                if (known instanceof io.timestore.server.problems.LimitExceeded limited) {
+                    limited.retryAfterSeconds().ifPresent(seconds -> ctx.header("Retry-After", Long.toString(seconds)));
+                }
                 yield write(ctx, known.type(), known.getMessage(), extensions(known));
             }
             case AuthenticationFailure denied -> authenticationFailed(ctx, denied);
@@ -69,6 +72,7 @@ public final class Problems {
         return switch (known) {
             case InvalidRequest invalid -> invalid.extensions();
             case Forbidden forbidden -> forbidden.extensions();
+            case io.timestore.server.problems.LimitExceeded limited -> limited.extensions();
             default -> Map.of();
         };
     }

@@ -27,21 +27,33 @@ public final class PointsService {
     private final DatasetService datasets;
     private final PointsStore store = new PointsStore();
     private final PointsMetrics metrics;
+    private final IngestLimits limits;
 
     public PointsService(Transactions transactions, DatasetService datasets) {
         this(transactions, datasets, PointsMetrics.none());
     }
 
     public PointsService(Transactions transactions, DatasetService datasets, PointsMetrics metrics) {
+        this(transactions, datasets, metrics, IngestLimits.none());
+    }
+
+    /** As above, holding writes to the tenant's points-per-second limit and series quota. */
+    public PointsService(Transactions transactions, DatasetService datasets, PointsMetrics metrics, IngestLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.datasets = Objects.requireNonNull(datasets, "datasets");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
-    /** Stores {@code batch} in {@code dataset} and commits the audit event with {@code status}. */
+    /**
+     * Stores {@code batch} in {@code dataset} and commits the audit event with {@code status}. The
+     * batch's points (one per field value) are first taken from the tenant's points-per-second
+     * limit; the series it would create are held to the tenant's series quota in the transaction.
+     */
     void write(SecurityContext security, RequestAudit audit, String dataset, Batch batch, Locator locate, int status) {
         refuseInternalConflicts(batch, locate);
         var tenant = security.tenant();
+        limits.admitPoints(tenant, batch.points().stream().mapToInt(point -> point.fields().size()).sum());
         var committed = transactions.inTenant(tenant, connection -> {
             datasets.hold(connection, tenant, dataset);
             var conflicts = store.fixFieldTypes(connection, tenant, dataset, batch.points());
@@ -51,7 +63,7 @@ public final class PointsService {
                 throw new InvalidRequest(ProblemType.FIELD_TYPE_CONFLICT,
                         conflicts.getFirst().message() + "; nothing was written", errors);
             }
-            var written = store.insert(connection, tenant, dataset, batch.points());
+            var written = store.insert(connection, tenant, dataset, batch.points(), limits);
             audit.detail("points", written.points()).detail("series", written.series());
             audit.commit(connection, status);
             return written;

@@ -81,6 +81,11 @@ public final class PointsStore {
                 LIMIT 1
             ) s
             """;
+    // The series quota's lock: one per tenant (class "tssq", the tenant id's hash; two tenants
+    // whose ids hash alike only wait for each other), held until the write commits.
+    private static final int SERIES_QUOTA_LOCK_CLASS = 0x74737371;
+    private static final String LOCK_SERIES_QUOTA = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
+    private static final String COUNT_SERIES = "SELECT count(*) FROM series WHERE tenant_id = ?";
     // A trigger on series adds each new series' series_tags rows (V16), which query tag filters use.
     private static final String INSERT_SERIES = """
             INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
@@ -161,8 +166,17 @@ public final class PointsStore {
         return conflicts;
     }
 
-    /** Stores the points (last write wins per series, field and timestamp). */
+    /** Stores the points (last write wins per series, field and timestamp), with no series quota. */
     Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points) throws SQLException {
+        return insert(connection, tenant, dataset, points, IngestLimits.none());
+    }
+
+    /**
+     * Stores the points (last write wins per series, field and timestamp); series it would create
+     * beyond the tenant's quota ({@link IngestLimits#maxSeries}) refuse the whole write.
+     */
+    Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points, IngestLimits limits)
+            throws SQLException {
         var tagJson = new IdentityHashMap<List<Tag>, String>();
         var seriesOf = new LinkedHashMap<SeriesKey, FieldType>();
         for (var point : points) {
@@ -171,7 +185,7 @@ public final class PointsStore {
                 seriesOf.putIfAbsent(new SeriesKey(point.measurement(), tags, field.key()), field.type());
             }
         }
-        var ids = seriesIds(connection, tenant, dataset, seriesOf);
+        var ids = seriesIds(connection, tenant, dataset, seriesOf, limits);
         var columns = new ValueColumns();
         var seen = new HashSet<SeriesTime>();
         // Backwards, so the last value written for a series and timestamp is the one kept.
@@ -192,9 +206,15 @@ public final class PointsStore {
     private record SeriesTime(long series, long time) {}
 
     private Map<SeriesKey, Long> seriesIds(Connection connection, TenantId tenant, String dataset,
-                                           Map<SeriesKey, FieldType> wanted) throws SQLException {
+                                           Map<SeriesKey, FieldType> wanted, IngestLimits limits) throws SQLException {
         var keys = new ArrayList<>(wanted.keySet());
         var found = findSeries(connection, tenant, dataset, keys);
+        if (found.size() < keys.size()) {
+            long max = limits.maxSeries(tenant);
+            if (max > 0) {
+                found = holdToQuota(connection, tenant, dataset, keys, max, limits);
+            }
+        }
         if (found.size() < keys.size()) {
             insertSeries(connection, tenant, dataset, wanted);
             found = findSeries(connection, tenant, dataset, keys);
@@ -202,6 +222,39 @@ public final class PointsStore {
         var ids = new HashMap<SeriesKey, Long>(keys.size() * 2);
         found.forEach((ordinal, id) -> ids.put(keys.get(ordinal), id));
         return ids;
+    }
+
+    /**
+     * The series quota, exact across instances: the tenant's writes that create series take this
+     * transaction-scoped advisory lock one at a time, so the count below includes every series
+     * committed by the write before and none can be added until this one commits. The probe runs
+     * again under the lock (another write may have created some of these series meanwhile). A
+     * write that would take the tenant past {@code max} is refused whole; one within it goes on.
+     */
+    private static Map<Integer, Long> holdToQuota(Connection connection, TenantId tenant, String dataset, List<SeriesKey> keys,
+                                                  long max, IngestLimits limits) throws SQLException {
+        try (var lock = connection.prepareStatement(LOCK_SERIES_QUOTA)) {
+            lock.setInt(1, SERIES_QUOTA_LOCK_CLASS);
+            lock.setString(2, tenant.value());
+            lock.execute();
+        }
+        var found = findSeries(connection, tenant, dataset, keys);
+        long adding = keys.size() - found.size();
+        if (adding == 0) {
+            return found;
+        }
+        long stored;
+        try (var count = connection.prepareStatement(COUNT_SERIES)) {
+            count.setString(1, tenant.value());
+            try (var rows = count.executeQuery()) {
+                rows.next();
+                stored = rows.getLong(1);
+            }
+        }
+        if (stored + adding > max) {
+            throw limits.seriesQuotaExceeded(tenant, max, stored, adding);
+        }
+        return found;
     }
 
     private static Map<Integer, FieldType> findFieldTypes(Connection connection, TenantId tenant, String dataset,

@@ -22,6 +22,8 @@ public enum ProblemType {
     FIELD_TYPE_CONFLICT("field_type_conflict", 422, "Field type conflict"),
     PRECONDITION_REQUIRED("precondition_required", 428, "Precondition required"),
     BLOCKED("blocked", 429, "Blocked"),
+    RATE_LIMITED("rate_limited", 429, "Rate limited"),
+    QUOTA_EXCEEDED("quota_exceeded", 429, "Quota exceeded"),
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
     AUDIT_UNAVAILABLE("audit_unavailable", 503, "Audit unavailable"),

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes a tenant's change take effect on every instance at once (docs/scaling.md "Caches"): listens
  * on the PostgreSQL channel {@value #CHANNEL}, which the V29 trigger on {@code tenants} notifies
- * with the tenant's id whenever its row changes, and drops that tenant's cached status
- * ({@link TenantStatuses#forget}), so the next request anywhere reads it again.
+ * with the tenant's id whenever its row changes (and V35's trigger whenever its limits change), and
+ * drops what each {@link TenantCache} holds for that tenant (its status, {@link TenantStatuses#forget};
+ * its limits), so the next request anywhere reads it again.
  *
  * <p>It holds one connection of the runtime pool for as long as it listens. When that connection
  * breaks, it forgets every cached status (notifications may have been missed while nobody
@@ -34,7 +35,7 @@ public final class TenantChangeListener implements AutoCloseable {
     public static final Duration RETRY = Duration.ofSeconds(5);
 
     private final DataSource dataSource;
-    private final TenantStatuses statuses;
+    private final java.util.List<TenantCache> caches;
     private final Duration retry;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -46,8 +47,13 @@ public final class TenantChangeListener implements AutoCloseable {
      * @param retry      the pause before listening again after the connection failed
      */
     public TenantChangeListener(DataSource dataSource, TenantStatuses statuses, Duration retry) {
+        this(dataSource, java.util.List.of(statuses), retry);
+    }
+
+    /** As above, keeping every one of {@code caches} current. */
+    public TenantChangeListener(DataSource dataSource, java.util.List<? extends TenantCache> caches, Duration retry) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.statuses = Objects.requireNonNull(statuses, "statuses");
+        this.caches = java.util.List.copyOf(caches);
         this.retry = Objects.requireNonNull(retry, "retry");
         this.thread = Thread.ofPlatform().name("tenant-changes").daemon().unstarted(this::run);
     }
@@ -83,7 +89,7 @@ public final class TenantChangeListener implements AutoCloseable {
                 statement.execute("LISTEN " + CHANNEL);
             }
             // Whatever changed before this LISTEN was not heard: start from an empty cache.
-            statuses.forgetAll();
+            forgetAll();
             listening = true;
             log.debug("listening for tenant changes on {}", CHANNEL);
             var pg = connection.unwrap(PGConnection.class);
@@ -103,16 +109,23 @@ public final class TenantChangeListener implements AutoCloseable {
             }
         } finally {
             listening = false;
-            statuses.forgetAll();
+            forgetAll();
         }
     }
 
     private void forget(String tenant) {
+        TenantId id;
         try {
-            statuses.forget(new TenantId(tenant));
+            id = new TenantId(tenant);
         } catch (IllegalArgumentException notAnId) {
-            statuses.forgetAll();
+            forgetAll();
+            return;
         }
+        caches.forEach(cache -> cache.forget(id));
+    }
+
+    private void forgetAll() {
+        caches.forEach(TenantCache::forgetAll);
     }
 
     /** Stops listening and gives the connection back. */

@@ -20,7 +20,7 @@ import java.util.Objects;
  * while it cannot listen. Bounded by {@code auth.tenant-status-cache-size}, so unknown ids
  * from bad requests cannot grow it without limit. Thread-safe.
  */
-public final class TenantStatuses implements TenantDirectory {
+public final class TenantStatuses implements TenantDirectory, TenantCache {
     private final Transactions transactions;
     private final TenantStore store = new TenantStore();
     private final Cache<TenantId, TenantStatus> cache;
@@ -56,11 +56,13 @@ public final class TenantStatuses implements TenantDirectory {
     }
 
     /** Drops the cached answer after a change, so this instance applies it to the next request. */
+    @Override
     public void forget(TenantId tenant) {
         cache.invalidate(tenant);
     }
 
     /** Drops every cached answer (after notifications of changes may have been missed). */
+    @Override
     public void forgetAll() {
         cache.invalidateAll();
     }

@@ -37,6 +37,10 @@ final class MatrixCalls {
             Map.entry("GET /admin/v1/tenants/{tenant}", f -> Call.get("/admin/v1/tenants/acme", null)),
             Map.entry("PATCH /admin/v1/tenants/{tenant}", f -> Call.json("PATCH", "/admin/v1/tenants/target",
                     "{\"name\": \"Target\"}", null)),
+            Map.entry("GET /admin/v1/tenants/{tenant}/limits", f -> Call.get("/admin/v1/tenants/acme/limits", null)),
+            Map.entry("PUT /admin/v1/tenants/{tenant}/limits", f -> Call.json("PUT", "/admin/v1/tenants/target/limits",
+                    "{\"max_series\": 1000000}", null)),
+            Map.entry("DELETE /admin/v1/tenants/{tenant}/limits", f -> Call.delete("/admin/v1/tenants/target/limits", null)),
             Map.entry("GET /admin/v1/blocks", f -> Call.get("/admin/v1/blocks", null)),
             // No block is in force: an operator is authorized and then finds none (404).
             Map.entry("DELETE /admin/v1/blocks/{block}", f -> Call.delete("/admin/v1/blocks/" + java.util.UUID.randomUUID(), null)),

@@ -45,7 +45,10 @@ class MetricsTest {
             // Appear with the first block, refused request or row-level security anomaly (this
             // test server runs with automatic blocking off and causes no anomaly).
             "timestore_auth_blocks_started_total", "timestore_auth_blocks_ended_total", "timestore_auth_blocked_requests_total",
-            "timestore_rls_anomalies_total");
+            "timestore_rls_anomalies_total",
+            // With per-tenant metrics (as here) it carries the tenant, so it appears with the first
+            // refusal by a rate limit or quota; without them it is there from the start.
+            "timestore_rate_limited_total");
     private static Map<String, Double> before;
     private static Map<String, Double> after;
     private static String scrape;
