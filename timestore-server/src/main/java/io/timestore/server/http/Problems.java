@@ -57,7 +57,7 @@ public final class Problems {
                     ctx.header("Retry-After", Long.toString(blocked.retryAfterSeconds()));
                 }
                 if (known instanceof io.timestore.server.problems.LimitExceeded limited) {
-                    limited.retryAfterSeconds().ifPresent(seconds -> ctx.header("Retry-After", Long.toString(seconds)));
+                    ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
                 }
                 yield write(ctx, known.type(), known.getMessage(), extensions(known));
             }

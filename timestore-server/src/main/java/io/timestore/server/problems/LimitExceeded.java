@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -13,16 +12,21 @@ import java.util.OptionalLong;
  * quotas"). The problem names the limit ({@code limit}), its value ({@code limit_value}) and, for
  * a rate, its burst ({@code limit_burst}); a rate limit's response carries {@code Retry-After}
  * with the time until its bucket holds enough again, in whole seconds, rounded up. A quota does
- * not refill with time, so its refusal has no {@code Retry-After}.
+ * not refill with time: its refusal carries {@code Retry-After: 3600} ({@link #QUOTA_RETRY_AFTER}),
+ * so that clients which honour it on a 429 (the InfluxDB clients, Telegraf) back off for an hour
+ * instead of resending the refused batch at once; a retry succeeds sooner only if a platform
+ * operator raises the quota or series are deleted.
  */
 public final class LimitExceeded extends TimestoreException {
+    /** The back-off a quota's refusal asks for: it does not refill, so retrying soon is pointless. */
+    public static final Duration QUOTA_RETRY_AFTER = Duration.ofHours(1);
     private final String limit;
     private final long value;
     private final OptionalLong burst;
-    private final Optional<Duration> retryAfter;
+    private final Duration retryAfter;
 
     private LimitExceeded(ProblemType type, String detail, String limit, long value, OptionalLong burst,
-                          Optional<Duration> retryAfter) {
+                          Duration retryAfter) {
         super(type, detail);
         this.limit = Objects.requireNonNull(limit, "limit");
         this.value = value;
@@ -43,7 +47,7 @@ public final class LimitExceeded extends TimestoreException {
         return new LimitExceeded(ProblemType.RATE_LIMITED,
                 "the %s limit of %d %s per second (burst %d) is exhausted; nothing was done, retry after the time in Retry-After"
                         .formatted(limit, perSecond, unit, burst),
-                limit, perSecond, OptionalLong.of(burst), Optional.of(retryAfter));
+                limit, perSecond, OptionalLong.of(burst), retryAfter);
     }
 
     /**
@@ -54,7 +58,7 @@ public final class LimitExceeded extends TimestoreException {
      * @param detail what was refused and why, naming the quota
      */
     public static LimitExceeded quota(String limit, long max, String detail) {
-        return new LimitExceeded(ProblemType.QUOTA_EXCEEDED, detail, limit, max, OptionalLong.empty(), Optional.empty());
+        return new LimitExceeded(ProblemType.QUOTA_EXCEEDED, detail, limit, max, OptionalLong.empty(), QUOTA_RETRY_AFTER);
     }
 
     /** Which limit refused. */
@@ -62,12 +66,10 @@ public final class LimitExceeded extends TimestoreException {
         return limit;
     }
 
-    /** {@code Retry-After} in whole seconds, at least 1, for a rate limit; empty for a quota. */
-    public OptionalLong retryAfterSeconds() {
-        return retryAfter.map(wait -> {
-            long millis = Math.max(0, wait.toMillis());
-            return OptionalLong.of(Math.max(1, (millis + 999) / 1000));
-        }).orElse(OptionalLong.empty());
+    /** {@code Retry-After} in whole seconds, at least 1. */
+    public long retryAfterSeconds() {
+        long millis = Math.max(0, retryAfter.toMillis());
+        return Math.max(1, (millis + 999) / 1000);
     }
 
     /** The problem's extension members: {@code limit}, {@code limit_value}, {@code limit_burst} (rates). */

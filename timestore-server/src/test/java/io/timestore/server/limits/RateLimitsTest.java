@@ -144,7 +144,7 @@ class RateLimitsTest {
         assertThat(problem.get("code").asText()).isEqualTo("quota_exceeded");
         assertThat(problem.get("limit").asText()).isEqualTo("tenant_series");
         assertThat(problem.get("limit_value").asLong()).isEqualTo(3);
-        assertThat(refused.header("Retry-After")).isNull();
+        assertThat(refused.header("Retry-After")).as("a quota does not refill: back off an hour").isEqualTo("3600");
         assertThat(storedSeries("rl-series")).isEqualTo(2);
         assertThat(storedPoints("rl-series")).isEqualTo(2);
         assertThat(new AuditLog(server).eventsFor(refused.requestId())).singleElement()

@@ -3,11 +3,9 @@ package io.timestore.server.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.server.testing.Await;
-import io.timestore.server.testing.Directories;
-import io.timestore.server.testing.ServerInstances;
+import io.timestore.server.testing.ServerCluster;
 import io.timestore.server.testing.SharedPostgres;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Map;
@@ -37,11 +35,8 @@ class TwoInstanceLimitsTest {
         try (var superuser = postgres.superuser(database); var statement = superuser.createStatement()) {
             statement.execute("INSERT INTO tenants (id, name, created_by, updated_by) VALUES ('acme', 'Acme', 'test', 'test')");
         }
-        var configDir = Directories.temporary("timestore-limits-config");
-        var config = configDir.resolve("timestore.yaml");
         // Cached limits trusted for 5 minutes: only the notification can make the override bind in time.
-        Files.writeString(config, "limits:\n  cache-ttl: 5m\n");
-        try (var servers = ServerInstances.start(postgres, database, 2, Map.of(), "--config", config.toString())) {
+        try (var servers = ServerCluster.on(postgres, database, 2, "limits:\n  cache-ttl: 5m\n", Map.of())) {
             var reader = "Bearer " + servers.tokens().user("acme", "reader");
             var operator = "Bearer " + servers.tokens().platformOperator();
             // Instance 1 caches acme's limits: unlimited.
@@ -99,8 +94,6 @@ class TwoInstanceLimitsTest {
                 rows.next();
                 assertThat(rows.getLong(1)).isEqualTo(3);
             }
-        } finally {
-            Directories.delete(configDir);
         }
     }
 }
