@@ -96,6 +96,7 @@ import io.timestore.server.refresh.RefreshService;
 import io.timestore.server.retention.AuditRetentionJob;
 import io.timestore.server.retention.PointsRetention;
 import io.timestore.server.schemawatch.SchemaChangeReporter;
+import io.timestore.server.secrets.MasterKeys;
 import io.timestore.server.shares.ShareRoutes;
 import io.timestore.server.shares.ShareService;
 import io.timestore.server.signingkeys.NonceRecords;
@@ -138,6 +139,8 @@ import org.slf4j.LoggerFactory;
 public final class Timestore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Timestore.class);
     public static final String CHECKPOINT_KEY_FILE = "audit-checkpoint.key";
+    /** The configured master key's file under {@code <data-dir>/keys} with the embedded database. */
+    static final String MASTER_KEY_FILE = "master.key";
     /** How long /readyz waits for the database to answer before it reports it down: probes give up after 1 s. */
     private static final Duration READINESS_PATIENCE = Duration.ofMillis(500);
 
@@ -160,6 +163,7 @@ public final class Timestore implements AutoCloseable {
     private final Tracing tracing;
     private final AuditStreams auditStreams;
     private final CheckpointKeyRotation checkpointKeyRotation;
+    private final MasterKeys masterKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean drained;
 
@@ -167,8 +171,9 @@ public final class Timestore implements AutoCloseable {
                       AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges, DeliveryLoop delivery, List<DeliveryTarget> sinks,
                       LastUsedBatcher lastUsed, TenantChangeListener tenantChanges, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
                       Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams, CheckpointKeyRotation checkpointKeyRotation,
-                      Blocks blocks) {
+                      Blocks blocks, MasterKeys masterKeys) {
         this.blocks = blocks;
+        this.masterKeys = masterKeys;
         this.tls = tls;
         this.checkpointKeyRotation = checkpointKeyRotation;
         this.tracing = tracing;
@@ -228,13 +233,17 @@ public final class Timestore implements AutoCloseable {
         prepareDataDir(settings.dataDir(), embedded);
         var keyFiles = new KeyFiles(settings.dataDir());
         var masterKey = masterKey(settings, keyFiles);
+        // The keys that encrypt stored secrets: the master-key file once rotated, reloaded without restart.
+        var masterKeys = MasterKeys.load(masterKey, masterKeyFile(settings, keyFiles)).watch(MasterKeys.RELOAD_INTERVAL);
 
         var metrics = new Metrics(version);
+        masterKeys.bind(metrics.registry());
         var tracer = tracing.tracer();
         var tenantLabels = new TenantLabels(settings.telemetry());
         var closeOnFailure = new ArrayList<AutoCloseable>();
         closeOnFailure.add(tracing);
         closeOnFailure.add(metrics);
+        closeOnFailure.add(masterKeys);
         // Platform audit sinks first: a bad entry stops startup (exit 2) before the database starts.
         var deliverySettings = settings.audit().delivery();
         var sinks = SinkFactory.standard().create(deliverySettings.sinks(), new SinkFactory.Context(settings.dataDir(), clock));
@@ -275,7 +284,7 @@ public final class Timestore implements AutoCloseable {
             var permissions = new Permissions(new Authorizer(auth.authorization()), metrics.registry(), tracer);
             var bodies = new JsonBodies(json);
             // Audit delivery: the platform sinks from configuration and every tenant's own streams.
-            var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKey.derive("audit-stream-encryption"),
+            var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKeys,
                     random, clock, tenantStreamPolicy(settings.tenantStreams()));
             closeOnFailure.addFirst(auditStreams);
             var deliveryStore = new DeliveryStore(database.runtimeDataSource(), new AuditJson());
@@ -311,7 +320,7 @@ public final class Timestore implements AutoCloseable {
             var lastUsed = new LastUsedBatcher(tokenRecords, AuthSettings.TOKEN_LAST_USED_FLUSH);
             closeOnFailure.addFirst(lastUsed);
             var apiTokens = new ApiTokens(masterKey.derive("api-token-pepper"), random);
-            var signingKeys = SigningKeyRecords.create(transactions, masterKey.derive("signing-key-encryption"), random, json);
+            var signingKeys = SigningKeyRecords.create(transactions, masterKeys, random, json);
             var jwtVerifier = new JwtVerifier(auth.jwt(extraIssuers), clock);
             AuthMetrics.bind(metrics.registry(), jwtVerifier);
             var authenticator = new Authenticator(
@@ -383,7 +392,7 @@ public final class Timestore implements AutoCloseable {
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
             var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, tenantChanges, retention, http, devIssuer,
-                    settings.http().host(), tls, tracing, auditStreams, checkpointKeyRotation, blocks);
+                    settings.http().host(), tls, tracing, auditStreams, checkpointKeyRotation, blocks, masterKeys);
             if (tls.isEmpty()) {
                 log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
             }
@@ -464,6 +473,11 @@ public final class Timestore implements AutoCloseable {
         return delivery;
     }
 
+    /** The master keys that encrypt stored secrets, as this server holds them now. */
+    public MasterKeys masterKeys() {
+        return masterKeys;
+    }
+
     /** The audit sequencer, e.g. to seal at once instead of waiting for its interval. */
     public Sequencer sequencer() {
         return sequencer;
@@ -496,6 +510,7 @@ public final class Timestore implements AutoCloseable {
                 tenantChanges.close();
                 retention.close();
                 auditStreams.close();
+                masterKeys.close();
             } finally {
                 try {
                     database.close();
@@ -549,7 +564,7 @@ public final class Timestore implements AutoCloseable {
             throw new InvalidSettings("secrets.master-key",
                     "required with an external database (set TIMESTORE_MASTER_KEY to 32+ random bytes, base64)");
         }
-        var text = keyFiles.readOrCreate("master.key", () -> {
+        var text = keyFiles.readOrCreate(MASTER_KEY_FILE, () -> {
             var bytes = new byte[32];
             new SecureRandom().nextBytes(bytes);
             return Base64.getEncoder().encodeToString(bytes);
@@ -564,6 +579,32 @@ public final class Timestore implements AutoCloseable {
     public static KeyPair checkpointKeys(Settings settings, KeyFiles keyFiles) {
         return checkpointKeys(settings, () -> keyFiles.readOrCreate(CHECKPOINT_KEY_FILE,
                 () -> CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom()))));
+    }
+
+    /**
+     * The master keys a server made or was configured with, for the {@code keys} commands that
+     * rotate them and re-encrypt secrets: never generated here, since a new key would open nothing
+     * the server sealed.
+     *
+     * @throws InvalidSettings when there is no master key (none configured, none in the data directory)
+     */
+    public static MasterKeys existingMasterKeys(Settings settings) {
+        var keyFiles = new KeyFiles(settings.dataDir());
+        var root = settings.masterKey().orElseGet(() -> {
+            if (!settings.database().embedded()) {
+                throw new InvalidSettings("secrets.master-key", "required with an external database (the server's TIMESTORE_MASTER_KEY)");
+            }
+            return new MasterKey(Base64.getDecoder().decode(keyFiles.read(MASTER_KEY_FILE).orElseThrow(() -> new InvalidSettings(
+                    "data-dir", "no master key at %s; pass --data-dir naming the server's data directory"
+                            .formatted(keyFiles.path(MASTER_KEY_FILE).toAbsolutePath().normalize())))));
+        });
+        return MasterKeys.load(root, masterKeyFile(settings, keyFiles));
+    }
+
+    /** {@code secrets.master-key-file}, or with the embedded database {@code <data-dir>/keys/master-keys}. */
+    private static Optional<Path> masterKeyFile(Settings settings, KeyFiles keyFiles) {
+        return settings.masterKeyFile().or(() -> settings.database().embedded()
+                ? Optional.of(keyFiles.path(MasterKeys.FILE_NAME)) : Optional.empty());
     }
 
     /**

@@ -24,10 +24,12 @@ import picocli.CommandLine.ParentCommand;
 /**
  * Key rotation (docs/security.md "Key rotation"): each subcommand writes a new key over the file a
  * running server watches, which switches to it without a restart while the old key still verifies
- * what it signed. Each prints one JSON object naming the new and the previous key id.
+ * what it signed. Each prints one JSON object naming the new and the previous key id. The master
+ * keys that encrypt stored secrets have their own commands ({@link MasterKeyCommands}).
  */
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Rotate Timestore's own keys without a restart.",
-        subcommands = {KeysCommand.RotateCheckpointKey.class, KeysCommand.RotateDevIssuerKey.class})
+        subcommands = {KeysCommand.RotateCheckpointKey.class, KeysCommand.RotateDevIssuerKey.class,
+                MasterKeyCommands.Rotate.class, MasterKeyCommands.Reencrypt.class, MasterKeyCommands.Retire.class})
 final class KeysCommand implements Runnable {
     @ParentCommand
     Main main;

@@ -31,6 +31,20 @@ public final class MasterKey {
         }
     }
 
+    /**
+     * The key's id, {@code mk_} and 16 hex digits of HMAC-SHA256(key, "timestore/key-id"): the same
+     * key always has the same id, and the id reveals nothing about the key. Stored in front of every
+     * ciphertext the key sealed (docs/security.md "Key rotation").
+     */
+    public String id() {
+        return "mk_" + java.util.HexFormat.of().formatHex(derive("key-id"), 0, 8);
+    }
+
+    /** The key as base64, for the master-key file only: never log it. */
+    public String toBase64() {
+        return java.util.Base64.getEncoder().encodeToString(key);
+    }
+
     @Override
     public String toString() {
         return "MasterKey[****]";

@@ -40,6 +40,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey LOG_FORMAT = of("log.format", "TIMESTORE_LOG_FORMAT", "json");
 
     static final SettingKey MASTER_KEY = secret("secrets.master-key", "TIMESTORE_MASTER_KEY");
+    static final SettingKey MASTER_KEY_FILE = of("secrets.master-key-file", "TIMESTORE_MASTER_KEY_FILE", null);
 
     static final SettingKey AUTH_MODE = of("auth.mode", "TIMESTORE_AUTH_MODE", "strict");
     static final SettingKey AUTH_LEGACY_QUERY_SCOPE = of("auth.legacy.global-query-scope", null, "timestore.query");
@@ -124,7 +125,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             TLS_CERT_FILE, TLS_KEY_FILE, TLS_SELF_SIGNED, TLS_MIN_VERSION, TLS_RELOAD_INTERVAL,
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             DB_TLS_MODE, DB_TLS_ROOT_CERT, DB_SCHEMA_WATCH_INTERVAL,
-            LOG_FORMAT, MASTER_KEY,
+            LOG_FORMAT, MASTER_KEY, MASTER_KEY_FILE,
             AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
             AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
             AUTH_USER_MAX_LIFETIME, AUTH_MACHINE_MAX_LIFETIME, AUTH_CLOCK_SKEW, TOKENS_DEFAULT_TTL, TOKENS_MAX_TTL,

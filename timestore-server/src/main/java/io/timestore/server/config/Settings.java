@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param logFormat how log lines are written
  * @param masterKey the key that protects secrets at rest; generated under the data dir when
  *                  embedded, required with an external database
+ * @param masterKeyFile the list of master keys that encrypt stored secrets, once the master key
+ *                  has been rotated ({@code secrets.master-key-file}; embedded default
+ *                  {@code <data-dir>/keys/master-keys})
  * @param auth      identity: trusted issuers, the dev issuer, API token and signed-request rules
  * @param audit     the audit trail: durability wait, redaction, sealing and checkpoints
  * @param telemetry metrics labels and tracing
@@ -21,7 +24,7 @@ import java.util.Optional;
  * @param limits    rate limits and quotas every tenant gets unless an operator overrides them
  */
 public record Settings(Path dataDir, HttpSettings http, DatabaseSettings database, LogFormat logFormat,
-                       Optional<MasterKey> masterKey, AuthSettings auth, AuditSettings audit,
+                       Optional<MasterKey> masterKey, Optional<Path> masterKeyFile, AuthSettings auth, AuditSettings audit,
                        TelemetrySettings telemetry, PointsSettings points, TenantStreamSettings tenantStreams,
                        LimitSettings limits) {
     public Settings {
@@ -30,6 +33,7 @@ public record Settings(Path dataDir, HttpSettings http, DatabaseSettings databas
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(logFormat, "logFormat");
         Objects.requireNonNull(masterKey, "masterKey");
+        Objects.requireNonNull(masterKeyFile, "masterKeyFile");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(telemetry, "telemetry");
@@ -39,38 +43,42 @@ public record Settings(Path dataDir, HttpSettings http, DatabaseSettings databas
     }
 
     public Settings withHttp(HttpSettings replacement) {
-        return new Settings(dataDir, replacement, database, logFormat, masterKey, auth, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, replacement, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits);
     }
 
     public Settings withDatabase(DatabaseSettings replacement) {
-        return new Settings(dataDir, http, replacement, logFormat, masterKey, auth, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, replacement, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits);
     }
 
     public Settings withAuth(AuthSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, replacement, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, replacement, audit, telemetry, points, tenantStreams, limits);
     }
 
     public Settings withAudit(AuditSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, replacement, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, replacement, telemetry, points, tenantStreams, limits);
     }
 
     public Settings withMasterKey(MasterKey replacement) {
-        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), auth, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits);
+    }
+
+    public Settings withMasterKeyFile(Path replacement) {
+        return new Settings(dataDir, http, database, logFormat, masterKey, Optional.of(replacement), auth, audit, telemetry, points, tenantStreams, limits);
     }
 
     public Settings withTelemetry(TelemetrySettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, replacement, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, replacement, points, tenantStreams, limits);
     }
 
     public Settings withPoints(PointsSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, telemetry, replacement, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, replacement, tenantStreams, limits);
     }
 
     public Settings withTenantStreams(TenantStreamSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, telemetry, points, replacement, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, replacement, limits);
     }
 
     public Settings withLimits(LimitSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, auth, audit, telemetry, points, tenantStreams, replacement);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, replacement);
     }
 }

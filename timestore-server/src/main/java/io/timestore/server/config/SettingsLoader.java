@@ -62,6 +62,7 @@ public final class SettingsLoader {
                         values.durationAtMost(SettingKey.DB_SCHEMA_WATCH_INTERVAL, Duration.ofHours(1), "1h")),
                 values.logFormat(SettingKey.LOG_FORMAT),
                 values.secretBytes(SettingKey.MASTER_KEY, 32).map(MasterKey::new),
+                values.optional(SettingKey.MASTER_KEY_FILE).map(Path::of),
                 AuthSettingsReader.read(values),
                 AuditSettingsReader.read(values),
                 TelemetrySettingsReader.read(values),

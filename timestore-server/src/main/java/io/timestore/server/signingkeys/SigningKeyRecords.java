@@ -9,6 +9,9 @@ import io.timestore.server.credentials.Credential;
 import io.timestore.server.credentials.CredentialTable;
 import io.timestore.server.credentials.ListedCredential;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.secrets.MasterKeyRing;
+import io.timestore.server.secrets.SecretBox;
+import io.timestore.server.secrets.SecretTable;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -48,10 +51,10 @@ public final class SigningKeyRecords implements SigningKeyStore {
         this.json = json;
     }
 
-    /** Creates the store with AES-256-GCM under {@code encryptionKey} (32 bytes derived from the master key). */
-    public static SigningKeyRecords create(Transactions transactions, byte[] encryptionKey, java.security.SecureRandom random,
-                                           ObjectMapper json) {
-        return new SigningKeyRecords(transactions, new SecretBox(encryptionKey, random), json);
+    /** Creates the store with AES-256-GCM under keys derived from the master keys ({@code signing-key-encryption}). */
+    public static SigningKeyRecords create(Transactions transactions, java.util.function.Supplier<MasterKeyRing> masterKeys,
+                                           java.security.SecureRandom random, ObjectMapper json) {
+        return new SigningKeyRecords(transactions, new SecretBox(masterKeys, SecretTable.SIGNING_KEYS, random), json);
     }
 
     @Override
@@ -61,7 +64,7 @@ public final class SigningKeyRecords implements SigningKeyStore {
                 return Optional.empty();
             }
             var tenant = rows.getString("tenant_id");
-            var secret = box.open(rows.getBytes("secret"), associatedData(keyId, tenant));
+            var secret = box.open(rows.getBytes("secret"), tenant, keyId);
             // Revocation and expiry are the verifier's to judge (CredentialLifetime), as for API tokens.
             return Optional.of(new SigningKey(keyId, new TenantId(tenant), secret, names(rows.getString("roles")),
                     names(rows.getString("scopes")), rows.getTimestamp("expires_at").toInstant(),
@@ -75,7 +78,7 @@ public final class SigningKeyRecords implements SigningKeyStore {
             statement.setString(1, tenant.value());
             statement.setString(2, id);
             statement.setString(3, name);
-            statement.setBytes(4, box.seal(secret, associatedData(id, tenant.value())));
+            statement.setBytes(4, box.seal(secret, tenant.value(), id));
             statement.setString(5, json.valueToTree(granted.roles().stream().sorted().toList()).toString());
             statement.setString(6, json.valueToTree(granted.scopes().stream().sorted().toList()).toString());
             statement.setTimestamp(7, Timestamp.from(expiresAt));
@@ -100,9 +103,5 @@ public final class SigningKeyRecords implements SigningKeyStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored signing key roles/scopes are not valid JSON", e);
         }
-    }
-
-    private static String associatedData(String keyId, String tenant) {
-        return "signing-key:" + tenant + ":" + keyId;
     }
 }

@@ -235,8 +235,10 @@ class CredentialsTest {
             try (var rows = statement.executeQuery()) {
                 rows.next();
                 var stored = rows.getBytes(1);
-                assertThat(stored).hasSize(1 + 12 + 32 + 16);
-                assertThat(stored[0]).as("format version").isEqualTo((byte) 1);
+                // version 2, the master key's id (length-prefixed), nonce, ciphertext, tag (docs/security.md "The master keys")
+                assertThat(stored).hasSize(1 + 1 + 19 + 12 + 32 + 16);
+                assertThat(stored[0]).as("format version").isEqualTo((byte) 2);
+                assertThat(new String(stored, 2, stored[1], java.nio.charset.StandardCharsets.US_ASCII)).matches("mk_[0-9a-f]{16}");
                 assertThat(java.util.HexFormat.of().formatHex(stored)).doesNotContain(java.util.HexFormat.of().formatHex(key.secret()));
             }
         }

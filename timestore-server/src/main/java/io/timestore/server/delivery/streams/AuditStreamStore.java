@@ -3,7 +3,7 @@ package io.timestore.server.delivery.streams;
 import io.timestore.audit.delivery.format.EventEncoders.Format;
 import io.timestore.security.TenantId;
 import io.timestore.server.delivery.webhook.WebhookSecret;
-import io.timestore.server.signingkeys.SecretBox;
+import io.timestore.server.secrets.SecretBox;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -58,7 +58,7 @@ final class AuditStreamStore {
             statement.setString(4, url.toString());
             statement.setString(5, format.label());
             statement.setBoolean(6, cloudEvents);
-            statement.setBytes(7, box.seal(secret.reveal().getBytes(StandardCharsets.UTF_8), associatedData(tenant.value(), id)));
+            statement.setBytes(7, box.seal(secret.reveal().getBytes(StandardCharsets.UTF_8), tenant.value(), id));
             statement.setString(8, createdBy);
             try (var rows = statement.executeQuery()) {
                 rows.next();
@@ -138,7 +138,7 @@ final class AuditStreamStore {
     /** A row of {@link #ENABLED} or {@link #FIND}. */
     Keyed keyed(ResultSet rows) throws SQLException {
         var stream = stream(rows);
-        var secret = box.open(rows.getBytes("secret"), associatedData(stream.tenant(), stream.id()));
+        var secret = box.open(rows.getBytes("secret"), stream.tenant(), stream.id());
         return new Keyed(stream, WebhookSecret.parse(new String(secret, StandardCharsets.UTF_8)));
     }
 
@@ -148,9 +148,5 @@ final class AuditStreamStore {
                 URI.create(rows.getString("url")), Format.fromLabel(rows.getString("format")), rows.getBoolean("cloudevents"),
                 Optional.ofNullable(paused).map(Timestamp::toInstant), rows.getTimestamp("created_at").toInstant(),
                 rows.getString("created_by"));
-    }
-
-    private static String associatedData(String tenant, String id) {
-        return "audit-stream:" + tenant + ":" + id;
     }
 }

@@ -5,7 +5,9 @@ import io.timestore.server.delivery.webhook.OutboundPolicy;
 import io.timestore.server.delivery.webhook.WebhookClient;
 import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Permissions;
-import io.timestore.server.signingkeys.SecretBox;
+import io.timestore.server.secrets.MasterKeyRing;
+import io.timestore.server.secrets.SecretBox;
+import io.timestore.server.secrets.SecretTable;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -21,13 +23,13 @@ public record AuditStreams(AuditStreamRoutes routes, TenantStreamTargets targets
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
 
     /**
-     * @param encryptionKey 32 bytes derived from the master key ({@code audit-stream-encryption})
+     * @param masterKeys    the master keys the stream secrets' key derives from ({@code audit-stream-encryption})
      * @param policy        where tenants' endpoints may point (docs/configuration.md, {@code audit.tenant-streams.*})
      */
-    public static AuditStreams create(Transactions transactions, Permissions permissions, JsonBodies bodies, byte[] encryptionKey,
+    public static AuditStreams create(Transactions transactions, Permissions permissions, JsonBodies bodies, java.util.function.Supplier<MasterKeyRing> masterKeys,
                                       SecureRandom random, InstantSource clock, OutboundPolicy policy) {
         var client = new WebhookClient(policy, CONNECT_TIMEOUT, READ_TIMEOUT);
-        var store = new AuditStreamStore(new SecretBox(encryptionKey, random));
+        var store = new AuditStreamStore(new SecretBox(masterKeys, SecretTable.AUDIT_STREAMS, random));
         var service = new AuditStreamService(transactions, store, permissions, client, random, clock);
         return new AuditStreams(new AuditStreamRoutes(service, bodies, policy), new TenantStreamTargets(transactions, store, client, clock),
                 client);
