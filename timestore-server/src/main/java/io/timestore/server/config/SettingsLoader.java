@@ -67,7 +67,14 @@ public final class SettingsLoader {
                 TelemetrySettingsReader.read(values),
                 points(values),
                 new TenantStreamSettings(values.list(SettingKey.TENANT_STREAMS_ALLOWED_HOSTS),
-                        values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)));
+                        values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)),
+                influxql(values));
+    }
+
+    private static InfluxQlSettings influxql(Values values) {
+        var modes = java.util.Arrays.stream(InfluxQlSettings.AuditedStatement.values())
+                .collect(java.util.stream.Collectors.toMap(InfluxQlSettings.AuditedStatement::value, mode -> mode));
+        return new InfluxQlSettings(modes.get(values.oneOf(SettingKey.INFLUXQL_AUDIT_STATEMENT, modes.keySet())));
     }
 
     /** TLS to an external database: the mode a URL without sslmode gets, and the root certificate. */

@@ -7,6 +7,7 @@ import io.timestore.security.SecurityContext;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.config.InfluxQlSettings;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.datasets.DatasetService;
@@ -55,22 +56,23 @@ public final class InfluxQlQueries {
     private final DatasetService datasets;
     private final InstantSource clock;
     private final int maxPoints;
+    private final InfluxQlSettings.AuditedStatement auditedStatement;
     private final QueryStore store = new QueryStore();
 
     public InfluxQlQueries(Transactions transactions, JsonFactory json, PointsMetrics metrics, DatasetService datasets,
-                           PointsSettings settings, InstantSource clock) {
+                           PointsSettings settings, InfluxQlSettings influxql, InstantSource clock) {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.json = Objects.requireNonNull(json, "json");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.datasets = Objects.requireNonNull(datasets, "datasets");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxPoints = settings.maxPointsPerQuery();
+        this.auditedStatement = influxql.auditStatement();
     }
 
     /** Runs every statement of {@code request}; the response body. */
     public byte[] run(SecurityContext security, RequestAudit audit, Request request) {
-        var redacted = Parser.redact(request.query());
-        audit.detail("statement", redacted.length() > MAX_AUDITED_STATEMENT ? redacted.substring(0, MAX_AUDITED_STATEMENT) + "…" : redacted);
+        auditStatement(audit, request.query());
         var epoch = InfluxQlResults.Epoch.of(request.epoch());
         List<Statement> statements;
         try {
@@ -115,6 +117,18 @@ public final class InfluxQlQueries {
                 : request.chunked() ? out.writeChunked(results, request.chunkSize()) : out.write(results);
         sample.stop(metrics.queryTimer("influxql"));
         return body;
+    }
+
+    /** {@code details.statement} as {@code influxql.audit-statement} says: redacted, as sent, or absent; cut to 4,000 characters. */
+    private void auditStatement(RequestAudit audit, String query) {
+        var audited = switch (auditedStatement) {
+            case REDACTED -> Parser.redact(query);
+            case FULL -> query;
+            case NONE -> null;
+        };
+        if (audited != null) {
+            audit.detail("statement", audited.length() > MAX_AUDITED_STATEMENT ? audited.substring(0, MAX_AUDITED_STATEMENT) + "…" : audited);
+        }
     }
 
     /** The dataset a statement reads: its own ({@code ON db}, {@code FROM db.rp.m}) or the request's {@code db}; null for SHOW DATABASES. */
