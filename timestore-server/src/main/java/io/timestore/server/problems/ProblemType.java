@@ -22,6 +22,8 @@ public enum ProblemType {
     FIELD_TYPE_CONFLICT("field_type_conflict", 422, "Field type conflict"),
     PRECONDITION_REQUIRED("precondition_required", 428, "Precondition required"),
     BLOCKED("blocked", 429, "Blocked"),
+    /** Not an HTTP standard status: nginx's 499, recorded in the audit trail when a client left before its answer. */
+    CLIENT_CLOSED_REQUEST("client_closed_request", 499, "Client closed request"),
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
     AUDIT_UNAVAILABLE("audit_unavailable", 503, "Audit unavailable"),

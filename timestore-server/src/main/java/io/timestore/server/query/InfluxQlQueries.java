@@ -12,17 +12,21 @@ import io.timestore.server.config.InfluxQlSettings;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetId;
 import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.db.Cancellation;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.influxql.InfluxQlSyntaxError;
 import io.timestore.server.influxql.Parser;
 import io.timestore.server.influxql.Statement;
 import io.timestore.server.points.PointsMetrics;
+import io.timestore.server.problems.ClientClosedRequest;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.NotFound;
 import io.timestore.server.problems.ProblemType;
 import io.timestore.server.shares.ShareService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,8 +78,12 @@ public final class InfluxQlQueries {
         this.auditedStatement = influxql.auditStatement();
     }
 
-    /** Runs every statement of {@code request}; the response body. */
-    public byte[] run(SecurityContext security, RequestAudit audit, Request request) {
+    /**
+     * Runs every statement of {@code request}; the response body. Once {@code cancellation} is
+     * cancelled (the client went away), the statement running is cancelled in PostgreSQL, no further
+     * one starts, and the request ends in 499 {@code client_closed_request}.
+     */
+    public byte[] run(SecurityContext security, RequestAudit audit, Request request, Cancellation cancellation) {
         auditStatement(audit, request.query());
         var epoch = InfluxQlResults.Epoch.of(request.epoch());
         List<Statement> statements;
@@ -115,9 +123,12 @@ public final class InfluxQlQueries {
         var sample = Timer.start();
         for (int i = 0; i < statements.size(); i++) {
             var statement = statements.get(i);
+            if (cancellation.isCancelled()) {
+                throw clientGone(i);
+            }
             var series = statement instanceof Statement.ShowDatabases
                     ? databases(security)
-                    : run(security, audit, targets.get(i), statement, now, regexBudget);
+                    : run(security, audit, targets.get(i), statement, now, regexBudget, cancellation, i);
             results.add(new InfluxQlResults.Result(i, series));
         }
         var out = new InfluxQlResults(json, epoch);
@@ -183,20 +194,36 @@ public final class InfluxQlQueries {
      * then shows while the share exists.
      */
     private List<InfluxQlResults.Series> run(SecurityContext security, RequestAudit audit, ReadTarget target, Statement statement,
-                                             long now, long[] regexBudget) {
-        return transactions.inTenantWithGenericPlans(security.tenant(), connection -> {
-            var retention = target.viaShare()
-                    ? shares.authorizeRead(connection, security, target.owner(), target.dataset()).retentionDays()
-                    : datasets.authorize(connection, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY).retentionDays();
-            var owner = target.owner();
-            var dataset = target.dataset();
-            if (statement instanceof Statement.Select select) {
-                return new InfluxQlSelect(store, this::stringMap, maxPoints)
-                        .run(connection, owner, dataset, retention, select, now, regexBudget);
+                                             long now, long[] regexBudget, Cancellation cancellation, int index) {
+        try {
+            return transactions.inTenantWithGenericPlans(security.tenant(), connection -> cancellation.during(connection,
+                    cancellable -> run(cancellable, security, audit, target, statement, now, regexBudget)));
+        } catch (RuntimeException e) {
+            if (cancellation.isCancelled()) {
+                throw clientGone(index);
             }
-            return new InfluxQlShow(store, this::stringMap, this::stringMap, maxPoints)
-                    .run(connection, owner, dataset, retention, statement, now, regexBudget);
-        });
+            throw e;
+        }
+    }
+
+    private static ClientClosedRequest clientGone(int statement) {
+        return new ClientClosedRequest("the client went away; statement %d was cancelled".formatted(statement));
+    }
+
+    /** One statement in its transaction, on {@code connection}: authorizes its dataset, then reads it. */
+    private List<InfluxQlResults.Series> run(Connection connection, SecurityContext security, RequestAudit audit,
+                                             ReadTarget target, Statement statement, long now, long[] regexBudget) throws SQLException {
+        var retention = target.viaShare()
+                ? shares.authorizeRead(connection, security, target.owner(), target.dataset()).retentionDays()
+                : datasets.authorize(connection, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY).retentionDays();
+        var owner = target.owner();
+        var dataset = target.dataset();
+        if (statement instanceof Statement.Select select) {
+            return new InfluxQlSelect(store, this::stringMap, maxPoints)
+                    .run(connection, owner, dataset, retention, select, now, regexBudget);
+        }
+        return new InfluxQlShow(store, this::stringMap, this::stringMap, maxPoints)
+                .run(connection, owner, dataset, retention, statement, now, regexBudget);
     }
 
     /**
