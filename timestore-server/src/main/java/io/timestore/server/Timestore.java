@@ -372,8 +372,8 @@ public final class Timestore implements AutoCloseable {
             groups.add(new ShareRoutes(shares, bodies));
             groups.add(new QueryRoutes(new QueryService(transactions, json.getFactory(), pointsMetrics, datasets, shares, cursors,
                     pointsSettings), cursors, pointsSettings, clock));
-            groups.add(new InfluxQlRoutes(new InfluxQlQueries(transactions, json.getFactory(), pointsMetrics, datasets, pointsSettings,
-                    clock)));
+            groups.add(new InfluxQlRoutes(new InfluxQlQueries(transactions, json.getFactory(), pointsMetrics, datasets, shares, pointsSettings,
+                    settings.influxql(), clock)));
             groups.add(new AuditRoutes(transactions, permissions, cursors, json,
                     new SupportView(masterKey.derive("support-pseudonyms")),
                     new AuditVerification(database.runtimeDataSource(), new AuditJson(), List.of(checkpointKeyPair.getPublic()),

@@ -114,6 +114,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey LIMITS_TENANT_POINTS_BURST = of("limits.tenant.points-burst", "TIMESTORE_LIMITS_TENANT_POINTS_BURST", "0");
     static final SettingKey LIMITS_TENANT_MAX_SERIES = of("limits.tenant.max-series", "TIMESTORE_LIMITS_TENANT_MAX_SERIES", "0");
     static final SettingKey LIMITS_CACHE_TTL = of("limits.cache-ttl", null, "5s");
+    static final SettingKey INFLUXQL_AUDIT_STATEMENT = of("influxql.audit-statement", null, "redacted");
 
     static final SettingKey METRICS_PER_TENANT = of("metrics.per-tenant", "TIMESTORE_METRICS_PER_TENANT", "false");
     static final SettingKey METRICS_PER_TENANT_LIMIT = of("metrics.per-tenant-limit", null, "100");
@@ -141,6 +142,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             POINTS_SERIES_CACHE_SIZE,
             LIMITS_TENANT_REQUESTS, LIMITS_TENANT_REQUEST_BURST, LIMITS_CREDENTIAL_REQUESTS, LIMITS_CREDENTIAL_REQUEST_BURST,
             LIMITS_TENANT_POINTS, LIMITS_TENANT_POINTS_BURST, LIMITS_TENANT_MAX_SERIES, LIMITS_CACHE_TTL,
+            INFLUXQL_AUDIT_STATEMENT,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);
 
     private static SettingKey of(String key, String env, String defaultValue) {

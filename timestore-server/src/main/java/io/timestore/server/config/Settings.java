@@ -22,11 +22,12 @@ import java.util.Optional;
  * @param points    data-plane limits: body sizes, points per write and per query, points retention
  * @param tenantStreams where tenants' own audit streams may send (SSRF policy)
  * @param limits    rate limits and quotas every tenant gets unless an operator overrides them
+ * @param influxql  InfluxQL on {@code /query}: what its audit events hold of the query
  */
 public record Settings(Path dataDir, HttpSettings http, DatabaseSettings database, LogFormat logFormat,
                        Optional<MasterKey> masterKey, Optional<Path> masterKeyFile, AuthSettings auth, AuditSettings audit,
                        TelemetrySettings telemetry, PointsSettings points, TenantStreamSettings tenantStreams,
-                       LimitSettings limits) {
+                       LimitSettings limits, InfluxQlSettings influxql) {
     public Settings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(http, "http");
@@ -40,45 +41,50 @@ public record Settings(Path dataDir, HttpSettings http, DatabaseSettings databas
         Objects.requireNonNull(points, "points");
         Objects.requireNonNull(tenantStreams, "tenantStreams");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(influxql, "influxql");
     }
 
     public Settings withHttp(HttpSettings replacement) {
-        return new Settings(dataDir, replacement, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, replacement, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits, influxql);
     }
 
     public Settings withDatabase(DatabaseSettings replacement) {
-        return new Settings(dataDir, http, replacement, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, replacement, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits, influxql);
     }
 
     public Settings withAuth(AuthSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, replacement, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, replacement, audit, telemetry, points, tenantStreams, limits, influxql);
     }
 
     public Settings withAudit(AuditSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, replacement, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, replacement, telemetry, points, tenantStreams, limits, influxql);
     }
 
     public Settings withMasterKey(MasterKey replacement) {
-        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, Optional.of(replacement), masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits, influxql);
     }
 
     public Settings withMasterKeyFile(Path replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, Optional.of(replacement), auth, audit, telemetry, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, Optional.of(replacement), auth, audit, telemetry, points, tenantStreams, limits, influxql);
     }
 
     public Settings withTelemetry(TelemetrySettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, replacement, points, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, replacement, points, tenantStreams, limits, influxql);
     }
 
     public Settings withPoints(PointsSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, replacement, tenantStreams, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, replacement, tenantStreams, limits, influxql);
     }
 
     public Settings withTenantStreams(TenantStreamSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, replacement, limits);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, replacement, limits, influxql);
     }
 
     public Settings withLimits(LimitSettings replacement) {
-        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, replacement);
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, replacement, influxql);
+    }
+
+    public Settings withInfluxQl(InfluxQlSettings replacement) {
+        return new Settings(dataDir, http, database, logFormat, masterKey, masterKeyFile, auth, audit, telemetry, points, tenantStreams, limits, replacement);
     }
 }

@@ -69,7 +69,8 @@ public final class SettingsLoader {
                 points(values),
                 new TenantStreamSettings(values.list(SettingKey.TENANT_STREAMS_ALLOWED_HOSTS),
                         values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)),
-                limits(values));
+                limits(values),
+                influxql(values));
     }
 
     /** Rate limits and quotas: 0 is unlimited; a negative value stops startup naming its key. */
@@ -84,6 +85,13 @@ public final class SettingsLoader {
 
     private static LimitSettings.Rate rate(Values values, SettingKey perSecond, SettingKey burst) {
         return new LimitSettings.Rate(values.intBetween(perSecond, 0, (int) LimitSettings.MAX), values.intBetween(burst, 0, (int) LimitSettings.MAX));
+    }
+
+
+    private static InfluxQlSettings influxql(Values values) {
+        var modes = java.util.Arrays.stream(InfluxQlSettings.AuditedStatement.values())
+                .collect(java.util.stream.Collectors.toMap(InfluxQlSettings.AuditedStatement::value, mode -> mode));
+        return new InfluxQlSettings(modes.get(values.oneOf(SettingKey.INFLUXQL_AUDIT_STATEMENT, modes.keySet())));
     }
 
     /** TLS to an external database: the mode a URL without sslmode gets, and the root certificate. */

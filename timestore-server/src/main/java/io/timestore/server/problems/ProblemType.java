@@ -24,6 +24,8 @@ public enum ProblemType {
     BLOCKED("blocked", 429, "Blocked"),
     RATE_LIMITED("rate_limited", 429, "Rate limited"),
     QUOTA_EXCEEDED("quota_exceeded", 429, "Quota exceeded"),
+    /** Not an HTTP standard status: nginx's 499, recorded in the audit trail when a client left before its answer. */
+    CLIENT_CLOSED_REQUEST("client_closed_request", 499, "Client closed request"),
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
     AUDIT_UNAVAILABLE("audit_unavailable", 503, "Audit unavailable"),

@@ -5,6 +5,7 @@ import io.javalin.http.HandlerType;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.http.ClientDisconnects;
 import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
@@ -61,7 +62,10 @@ public final class InfluxQlRoutes implements RouteGroup {
         }
         var request = new InfluxQlQueries.Request(q, parameter(ctx, "db").filter(db -> !db.isEmpty()),
                 parameter(ctx, "rp").filter(rp -> !rp.isEmpty()), parameter(ctx, "epoch").orElse(null), chunked, chunkSize(ctx), csv);
-        var body = queries.run(security, audit, request);
+        byte[] body;
+        try (var client = ClientDisconnects.watch(ctx)) {
+            body = queries.run(security, audit, request, client.cancellation());
+        }
         ctx.contentType(csv ? "application/csv; charset=utf-8" : "application/json").result(body);
     }
 

@@ -47,6 +47,8 @@ public final class ShareService {
     private final DatasetService datasets;
     private final Permissions permissions;
     private final TenantDirectory tenants;
+    private static final int PAGE = 500;
+
     private final ShareStore store = new ShareStore();
 
     public ShareService(Transactions transactions, DatasetService datasets, Permissions permissions, TenantDirectory tenants) {
@@ -114,6 +116,40 @@ public final class ShareService {
             audit.commit(connection, 204);
             return null;
         });
+    }
+
+    /**
+     * The datasets shared with the caller's tenant that the caller may read (it holds the share's
+     * scope), as {@link SharedDataset}s without retention, by owner and dataset; at most {@code max}
+     * + 1, so the caller can tell that there are more than {@code max}.
+     */
+    public List<SharedDataset> readable(SecurityContext security, int max) {
+        var readable = new java.util.ArrayList<SharedDataset>();
+        var after = new String[] {"", ""};
+        while (readable.size() <= max) {
+            var page = transactions.inTenant(security.tenant(),
+                    connection -> store.received(connection, security.tenant(), after[0], after[1], PAGE));
+            for (var share : page) {
+                if (readable.size() <= max && mayRead(security, share)) {
+                    readable.add(new SharedDataset(share.tenant(), share.dataset(), OptionalInt.empty()));
+                }
+            }
+            if (page.size() < PAGE) {
+                break;
+            }
+            after[0] = page.getLast().tenant().value();
+            after[1] = page.getLast().dataset();
+        }
+        return readable;
+    }
+
+    private boolean mayRead(SecurityContext security, Share share) {
+        try {
+            permissions.require(security, Action.DATASET_READ, share.readResource(), RouteKind.OTHER);
+            return true;
+        } catch (io.timestore.server.problems.Forbidden | NotFound denied) {
+            return false;
+        }
     }
 
     /**

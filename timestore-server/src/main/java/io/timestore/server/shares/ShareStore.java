@@ -33,6 +33,11 @@ final class ShareStore {
             WHERE s.tenant_id = ? AND s.dataset_id = ? AND s.grantee = ?
             """;
 
+    // In the grantee's transaction: the shares made to it (row-level security shows no others), by owner and dataset.
+    private static final String RECEIVED = "SELECT " + COLUMNS + """
+             FROM dataset_shares WHERE grantee = ? AND (tenant_id, dataset_id) > (?, ?) ORDER BY tenant_id, dataset_id LIMIT ?
+            """;
+
     /** A share seen by its grantee, with the shared dataset's retention. */
     record Readable(Share share, OptionalInt retentionDays) {}
 
@@ -90,6 +95,23 @@ final class ShareStore {
                 var retention = rows.wasNull() ? OptionalInt.empty() : OptionalInt.of(days);
                 return Optional.of(new Readable(share(rows), retention));
             }
+        }
+    }
+
+    /** The shares made to {@code grantee} after (owner, dataset) {@code afterOwner}/{@code afterDataset}, at most {@code limit}. */
+    List<Share> received(Connection connection, TenantId grantee, String afterOwner, String afterDataset, int limit) throws SQLException {
+        try (var statement = connection.prepareStatement(RECEIVED)) {
+            statement.setString(1, grantee.value());
+            statement.setString(2, afterOwner);
+            statement.setString(3, afterDataset);
+            statement.setInt(4, limit);
+            var shares = new ArrayList<Share>();
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    shares.add(share(rows));
+                }
+            }
+            return shares;
         }
     }
 

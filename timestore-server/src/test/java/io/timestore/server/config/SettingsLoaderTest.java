@@ -138,6 +138,19 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void influxql_audit_statement_defaults_to_redacted_and_takes_full_or_none_only() throws IOException {
+        assertThat(SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).influxql().auditStatement())
+                .isEqualTo(InfluxQlSettings.AuditedStatement.REDACTED);
+        assertThat(SettingsLoader.load(Map.of(), Optional.of(yaml("influxql:\n  audit-statement: FULL\n")), Map.of()).influxql()
+                .auditStatement()).isEqualTo(InfluxQlSettings.AuditedStatement.FULL);
+        assertThat(SettingsLoader.load(Map.of("influxql.audit-statement", "none"), Optional.empty(), Map.of()).influxql().auditStatement())
+                .isEqualTo(InfluxQlSettings.AuditedStatement.NONE);
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("influxql.audit-statement", "literal"), Optional.empty(), Map.of()))
+                .isInstanceOf(InvalidSettings.class).hasMessageContaining("influxql.audit-statement")
+                .hasMessageContaining("[full, none, redacted]");
+    }
+
+    @Test
     void slow_client_limits_default_to_10s_head_30s_idle_and_512_connections_per_source() throws IOException {
         var defaults = SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).http();
         var fromFile = SettingsLoader.load(Map.of(), Optional.of(yaml("""

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * InfluxQL over {@code /query}, over real HTTP: the requests Grafana's InfluxDB data source sends
  * (InfluxQL mode: {@code GET /query?db=&epoch=ms&q=} or the same as a POST form), each supported
- * feature compared with values computed here from the points the test wrote.
+ * feature compared with values computed here from the points the test wrote. The requests exactly
+ * as Grafana's source builds them (encoding, headers, Basic credentials) and its parser's reading
+ * of the answers are {@link GrafanaRequestsTest}.
  */
 class InfluxQlQueryTest {
     @RegisterExtension

@@ -49,6 +49,42 @@ public final class RowLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Locks {@code table} (a fixed name of the schema, never user input) {@code IN ACCESS EXCLUSIVE MODE}
+     * in a new transaction of {@code database} and keeps it locked: every statement that reads the
+     * table, plain SELECTs included, waits until {@link #release()}.
+     */
+    public static RowLock table(SharedPostgres postgres, String database, String table) {
+        try {
+            var session = postgres.superuser(database);
+            session.setAutoCommit(false);
+            try (var statement = session.createStatement()) {
+                statement.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+            }
+            int pid;
+            try (var rows = session.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+                rows.next();
+                pid = rows.getInt(1);
+            }
+            return new RowLock(session, postgres.superuser(database), pid);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot lock table " + table, e);
+        }
+    }
+
+    /** Whether backend {@code pid} is running a statement now ({@code pg_stat_activity.state = 'active'}). */
+    public boolean active(int backend) {
+        try (var statement = observer.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE pid = ? AND state = 'active'")) {
+            statement.setInt(1, backend);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getInt(1) > 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read pg_stat_activity", e);
+        }
+    }
+
     /** The backend pid of the holding session (never one of the server's). */
     public int pid() {
         return pid;
