@@ -1,10 +1,12 @@
 package io.timestore.server.query;
 
 import io.timestore.server.http.CursorScope;
+import io.timestore.server.influxql.Statement.Fill;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -58,11 +60,19 @@ record PointsQuery(ReadTarget target, SeriesFilter filter, RequestedRange range,
         }
     }
 
-    /** Aggregates per step of {@code stepNanos} ({@code stepText} as the request wrote it). */
-    record Aggregation(long stepNanos, String stepText, Aggregate aggregate) implements Shape {
+    /**
+     * Aggregates per step of {@code stepNanos} ({@code stepText} as the request wrote it):
+     * {@code argument} is the percentile ({@link Aggregate#takesArgument()}); {@code groupBy}, when
+     * present, the tags whose values group series of one measurement and field into one aggregate
+     * (absent: each series alone); {@code fill} what empty windows give.
+     */
+    record Aggregation(long stepNanos, String stepText, Aggregate aggregate, double argument, Optional<List<String>> groupBy, Fill fill)
+            implements Shape {
         Aggregation {
             Objects.requireNonNull(stepText, "stepText");
             Objects.requireNonNull(aggregate, "aggregate");
+            groupBy = groupBy.map(List::copyOf);
+            Objects.requireNonNull(fill, "fill");
             if (stepNanos <= 0) {
                 throw new IllegalArgumentException("step must be positive");
             }

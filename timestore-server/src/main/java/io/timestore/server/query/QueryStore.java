@@ -29,6 +29,8 @@ final class QueryStore {
     private static final String MEASUREMENT_FILTER = " AND s.measurement_digest = md5(?::text) AND s.measurement = ?";
     private static final String FIELD_FILTER = " AND s.field = ?";
     private static final String TAGS_FILTER = " AND s.tags @> ?::jsonb";
+    // The series a condition beyond equalities selected (SeriesFilter.seriesIds), checked in Java first.
+    private static final String IDS_FILTER = " AND s.id = ANY (?::bigint[])";
     private static final String TAG_FILTER = """
             AND s.id IN (SELECT t.series_id FROM series_tags t
                          WHERE t.tenant_id = ? AND t.dataset_id = ? AND t.digest = md5(?) || md5(?))
@@ -160,9 +162,10 @@ final class QueryStore {
     /**
      * The buckets of {@code series}, all of one field type, as an open cursor in (series id,
      * bucket) order; the caller closes it. Several may be open at once in one transaction.
+     * {@code argument} is the percentile, for {@link Aggregate#takesArgument()}.
      */
     AggregateRows openAggregate(Connection connection, TenantId tenant, String dataset, List<Series> series, TimeRange range,
-                                long stepNanos, Aggregate aggregate) throws SQLException {
+                                long stepNanos, Aggregate aggregate, double argument) throws SQLException {
         var type = series.getFirst().type();
         boolean one = series.size() == 1;
         var statement = connection.prepareStatement((one ? AGGREGATE : AGGREGATE_SERIES)
@@ -174,15 +177,19 @@ final class QueryStore {
             for (int i = 3; i <= 6; i++) {
                 statement.setLong(i, stepNanos);
             }
-            statement.setString(7, tenant.value());
-            statement.setString(8, dataset);
-            if (one) {
-                statement.setLong(9, series.getFirst().id());
-            } else {
-                statement.setArray(9, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
+            int next = 7;
+            if (aggregate.takesArgument()) {
+                statement.setDouble(next++, argument);
             }
-            statement.setLong(10, range.start());
-            statement.setLong(11, range.end());
+            statement.setString(next++, tenant.value());
+            statement.setString(next++, dataset);
+            if (one) {
+                statement.setLong(next++, series.getFirst().id());
+            } else {
+                statement.setArray(next++, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
+            }
+            statement.setLong(next++, range.start());
+            statement.setLong(next, range.end());
             statement.setFetchSize(FETCH_SIZE);
             return new AggregateRows(statement, statement.executeQuery(), one ? series.getFirst().id() : -1);
         } catch (SQLException | RuntimeException e) {
@@ -338,6 +345,9 @@ final class QueryStore {
             statement.setString(next + 3, tag.getValue());
             next += 4;
         }
+        if (filter.seriesIds().isPresent()) {
+            statement.setArray(next++, statement.getConnection().createArrayOf("bigint", filter.seriesIds().get().toArray()));
+        }
         return next;
     }
 
@@ -353,6 +363,7 @@ final class QueryStore {
         if (!filter.tags().isEmpty()) {
             condition.append(TAGS_FILTER).append(" ").append(TAG_FILTER.repeat(filter.tags().size()));
         }
+        filter.seriesIds().ifPresent(ids -> condition.append(IDS_FILTER));
         return statement.formatted(condition);
     }
 
