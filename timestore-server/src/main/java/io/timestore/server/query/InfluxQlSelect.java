@@ -58,9 +58,7 @@ final class InfluxQlSelect {
 
     List<InfluxQlResults.Series> run(Connection connection, TenantId tenant, String dataset, OptionalInt retentionDays, Select select,
                                      long now, long[] regexBudget) throws SQLException {
-        if (select.timeZone().filter(zone -> !zone.equals("UTC") && !zone.equals("Etc/UTC")).isPresent()) {
-            throw new InvalidRequest("tz('%s') is not supported: windows and times are UTC".formatted(select.timeZone().get()));
-        }
+        var zone = select.timeZone().map(Windows::zone);
         if (select.groupBy().offsetNanos() != 0) {
             throw new InvalidRequest("GROUP BY time with an offset is not supported");
         }
@@ -68,6 +66,7 @@ final class InfluxQlSelect {
         var selector = InfluxQlSelectors.column(select);
         var aggregates = selector.isPresent() ? List.<AggregateColumn>of() : aggregates(select);
         var step = select.groupBy().intervalNanos();
+        var windows = step.isPresent() ? Optional.of(new Windows(step.getAsLong(), zone)) : Optional.<Windows>empty();
         boolean transformed = aggregates.stream().anyMatch(column -> column.transform().isPresent());
         if (transformed && step.isEmpty()) {
             throw new InvalidRequest("derivative, difference and moving_average over an aggregate require GROUP BY time");
@@ -102,7 +101,7 @@ final class InfluxQlSelect {
                 var ids = group.getValue().stream().filter(c -> c.series().field().equals(column.field())).map(c -> c.series().id())
                         .toList();
                 rows = InfluxQlSelectors.rows(store, connection, tenant, dataset, ids, fields.get(column.field()), column, range, userStart,
-                        step, maxPoints);
+                        windows, maxPoints);
                 if (select.descending()) {
                     Collections.reverse(rows);
                 }
@@ -113,7 +112,7 @@ final class InfluxQlSelect {
             } else {
                 columns = names(aggregates.stream().map(AggregateColumn::name).toList());
                 // A transformation gives no value for windows it skips: those rows are left out, as InfluxDB does.
-                rows = aggregate(connection, tenant, dataset, group.getValue(), aggregates, fields, range, userStart, end, step,
+                rows = aggregate(connection, tenant, dataset, group.getValue(), aggregates, fields, range, userStart, end, windows,
                         transformed ? new Fill.None() : select.fill());
                 if (select.descending()) {
                     Collections.reverse(rows);
@@ -239,11 +238,11 @@ final class InfluxQlSelect {
 
     private List<List<Object>> aggregate(Connection connection, TenantId tenant, String dataset, List<Candidate> group,
                                          List<AggregateColumn> columns, Map<String, FieldType> fields, QueryStore.TimeRange range,
-                                         long userStart, long end, java.util.OptionalLong step, Fill fill) throws SQLException {
+                                         long userStart, long end, Optional<Windows> windows, Fill fill) throws SQLException {
         List<Map<Long, Object>> values = new ArrayList<>();
         boolean any = false;
         // InfluxDB gives a lone selector without GROUP BY time the time of the point it selected.
-        boolean selectedTime = step.isEmpty() && columns.size() == 1 && columns.getFirst().transform().isEmpty()
+        boolean selectedTime = windows.isEmpty() && columns.size() == 1 && columns.getFirst().transform().isEmpty()
                 && columns.getFirst().aggregate().selectedTimeSql("v").isPresent();
         long[] at = {userStart == Long.MIN_VALUE ? 0L : userStart};
         for (var column : columns) {
@@ -253,16 +252,18 @@ final class InfluxQlSelect {
                 throw new InvalidRequest("%s() needs a numeric field; %s is %s".formatted(column.name(), column.field(),
                         type.name().toLowerCase(java.util.Locale.ROOT)));
             }
-            var byBucket = SeriesSelection.aggregate(store, connection, tenant, dataset, ids, type, range, step.orElse(0),
+            var byBucket = SeriesSelection.aggregate(store, connection, tenant, dataset, ids, type, range, windows,
                     column.aggregate(), column.argument(), selectedTime ? Optional.of(time -> at[0] = time) : Optional.empty());
-            var windows = column.transform().isPresent() ? column.transform().get().apply(byBucket, step.getAsLong()) : byBucket;
-            any |= windows.values().stream().anyMatch(java.util.Objects::nonNull);
-            values.add(windows);
+            var transformed = column.transform().isPresent()
+                    ? column.transform().get().apply(byBucket, windows.orElseThrow().stepNanos())
+                    : byBucket;
+            any |= transformed.values().stream().anyMatch(java.util.Objects::nonNull);
+            values.add(transformed);
         }
         if (!any) {
             return new ArrayList<>();
         }
-        if (step.isEmpty()) {
+        if (windows.isEmpty()) {
             var row = new ArrayList<Object>();
             row.add(at[0]);
             values.forEach(byBucket -> row.add(byBucket.get(0L)));
@@ -270,8 +271,7 @@ final class InfluxQlSelect {
             rows.add(row);
             return rows;
         }
-        return WindowFill.windows(values, Math.floorDiv(userStart, step.getAsLong()) * step.getAsLong(), end, step.getAsLong(),
-                fill, maxPoints);
+        return WindowFill.windows(values, windows.get().start(userStart), end, windows.get(), fill, maxPoints);
     }
 
     private static List<RawColumn> rawColumns(Select select, Map<String, FieldType> fields, Set<String> tagKeys, Set<String> groupTags) {

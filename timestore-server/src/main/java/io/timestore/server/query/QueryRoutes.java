@@ -43,8 +43,8 @@ public final class QueryRoutes implements RouteGroup {
     private static final ApiOperation SERIES = ApiOperation.read("dataset:read", "points", "dataset");
     private static final String SHARED = "/storage/v1/shared/{owner}/datasets/{dataset}";
     private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
-            "epoch", "step", "agg", "p", "group_by", "fill");
-    private static final Set<String> AGGREGATE_ONLY = Set.of("p", "group_by", "fill");
+            "epoch", "step", "agg", "p", "group_by", "fill", "tz", "transform", "unit", "n");
+    private static final Set<String> AGGREGATE_ONLY = Set.of("p", "group_by", "fill", "tz", "transform", "unit", "n");
     private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
 
     private final QueryService queries;
@@ -164,7 +164,58 @@ public final class QueryRoutes implements RouteGroup {
         if (ctx.queryParam("start") == null) {
             throw new InvalidRequest("aggregate queries need start", List.of(FieldError.at("/start", "required with step")));
         }
-        return new PointsQuery.Aggregation(step, stepText, aggregate, argument, groupBy, fill);
+        var transform = transform(ctx);
+        if (transform.isPresent() && !(fill instanceof Fill.None)) {
+            throw new InvalidRequest("fill does not apply to a transform: it gives values only where the aggregate has some",
+                    List.of(FieldError.at("/fill", "not with transform")));
+        }
+        return new PointsQuery.Aggregation(windows(ctx, step), stepText, aggregate, argument, groupBy, fill, transform);
+    }
+
+    /**
+     * {@code transform}: derivative or non_negative_derivative (with an optional {@code unit}, the
+     * step by default), difference, non_negative_difference, or moving_average (with {@code n}
+     * values), over the aggregate's windows, as InfluxQL's functions of those names.
+     */
+    private static Optional<InfluxQlTransform> transform(Context ctx) {
+        var name = optional(ctx, "transform");
+        boolean derivative = name.filter(function -> function.endsWith("derivative")).isPresent();
+        boolean average = name.filter("moving_average"::equals).isPresent();
+        if (ctx.queryParam("unit") != null && !derivative) {
+            throw new InvalidRequest("unit goes with transform=derivative or non_negative_derivative",
+                    List.of(FieldError.at("/unit", "only with a derivative")));
+        }
+        if (ctx.queryParam("n") != null && !average) {
+            throw new InvalidRequest("n goes with transform=moving_average", List.of(FieldError.at("/n", "only with moving_average")));
+        }
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!InfluxQlTransform.FUNCTIONS.contains(name.get())) {
+            throw new InvalidRequest("transform must be one of " + new java.util.TreeSet<>(InfluxQlTransform.FUNCTIONS),
+                    List.of(FieldError.at("/transform", "unknown transform " + name.get())));
+        }
+        long unit = optional(ctx, "unit").map(text -> positive(text, "unit")).orElse(0L);
+        int points = 0;
+        if (average) {
+            var text = optional(ctx, "n").orElseThrow(() -> new InvalidRequest("transform=moving_average needs n, the number of values",
+                    List.of(FieldError.at("/n", "required with moving_average"))));
+            points = text.matches("[0-9]{1,5}") ? Integer.parseInt(text) : 0;
+            if (points < 1 || points > 10_000) {
+                throw new InvalidRequest("n must be an integer from 1 to 10000, got '%s'".formatted(text),
+                        List.of(FieldError.at("/n", "expected 1-10000")));
+            }
+        }
+        return Optional.of(new InfluxQlTransform(name.get(), unit, points));
+    }
+
+    /** The windows of {@code step}: with {@code tz} and a step of whole days, local days of that zone. */
+    private static Windows windows(Context ctx, long step) {
+        try {
+            return new Windows(step, optional(ctx, "tz").map(Windows::zone));
+        } catch (InvalidRequest e) {
+            throw new InvalidRequest(e.getMessage(), List.of(FieldError.at("/tz", "not a usable time zone for this step")));
+        }
     }
 
     /** {@code p}: the percentile of agg=percentile (0 to 100), required there and nowhere else. */
@@ -343,20 +394,25 @@ public final class QueryRoutes implements RouteGroup {
 
     /** The step in nanoseconds: a positive duration in the one duration syntax ({@link Durations}). */
     static long step(String text) {
-        Duration step;
+        return positive(text, "step");
+    }
+
+    /** The positive duration parameter {@code name}, in nanoseconds. */
+    private static long positive(String text, String name) {
+        Duration duration;
         try {
-            step = Durations.parse(text);
+            duration = Durations.parse(text);
         } catch (Durations.NotADuration e) {
-            throw new InvalidRequest("step " + e.getMessage(), List.of(FieldError.at("/step", "not a duration")));
+            throw new InvalidRequest(name + " " + e.getMessage(), List.of(FieldError.at("/" + name, "not a duration")));
         }
-        if (step.isNegative() || step.isZero()) {
-            throw new InvalidRequest("step must be positive, got '%s'".formatted(text.strip()),
-                    List.of(FieldError.at("/step", "not positive")));
+        if (duration.isNegative() || duration.isZero()) {
+            throw new InvalidRequest("%s must be positive, got '%s'".formatted(name, text.strip()),
+                    List.of(FieldError.at("/" + name, "not positive")));
         }
         try {
-            return step.toNanos();
+            return duration.toNanos();
         } catch (ArithmeticException e) {
-            throw new InvalidRequest("step is too large", List.of(FieldError.at("/step", "too large")));
+            throw new InvalidRequest(name + " is too large", List.of(FieldError.at("/" + name, "too large")));
         }
     }
 

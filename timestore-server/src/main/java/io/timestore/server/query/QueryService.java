@@ -101,7 +101,10 @@ public final class QueryService {
                     }
                     audit.detail("agg", aggregation.aggregate().name().toLowerCase(Locale.ROOT)).detail("step", aggregation.stepText());
                     aggregation.groupBy().ifPresent(keys -> audit.detail("group_by", String.join(",", keys)));
-                    var body = aggregation.groupBy().isPresent() || query.filter().condition().isPresent()
+                    aggregation.windows().zone().ifPresent(zone -> audit.detail("tz", zone.getId()));
+                    aggregation.transform().ifPresent(transform -> audit.detail("transform", transform.function()));
+                    var body = aggregation.groupBy().isPresent() || query.filter().condition().isPresent() || aggregation.windows().local()
+                            || aggregation.transform().isPresent()
                             ? grouped(connection, target, query.filter(), range, aggregation, out)
                             : aggregate(connection, target.owner(), target.dataset(), query.filter(), range, aggregation, maxPointsPerQuery, out);
                     yield new QueryResult(body, Optional.empty());
@@ -156,7 +159,7 @@ public final class QueryService {
     /**
      * Aggregates of groups of series: with {@code group_by}, the series of one measurement and
      * field whose grouping tags have the same values make one group (its tags: those values);
-     * without, each series selected by the condition is a group of its own. One statement per
+     * without, each series selected by the condition (or read in local windows) is a group of its own. One statement per
      * group ({@link SeriesSelection#aggregate}, as InfluxQL's GROUP BY), its windows filled by
      * {@link WindowFill}; groups in the order of measurement, tag values, field (single series in
      * the order they were created).
@@ -181,7 +184,7 @@ public final class QueryService {
             var first = group.getFirst().series();
             var ids = group.stream().map(candidate -> candidate.series().id()).toList();
             var windows = SeriesSelection.aggregate(store, connection, target.owner(), target.dataset(), ids, first.type(), range,
-                    aggregation.stepNanos(), aggregate, aggregation.argument(), Optional.empty());
+                    Optional.of(aggregation.windows()), aggregate, aggregation.argument(), Optional.empty());
             var tags = keys.isPresent() ? groupTags(keys.get(), group.getFirst()) : first.tags();
             written = write(out, first.measurement(), tags, first.field(), aggregate.resultType(first.type()), windows, range,
                     aggregation, written);
@@ -208,13 +211,18 @@ public final class QueryService {
      */
     private int write(SeriesOutput out, String measurement, String tagsJson, String field, FieldType type, Map<Long, Object> windows,
                       QueryStore.TimeRange range, PointsQuery.Aggregation aggregation, int written) {
-        long step = aggregation.stepNanos();
-        var rows = WindowFill.windows(List.of(windows), Math.floorDiv(range.start(), step) * step, range.end(), step,
-                aggregation.fill(), maxPointsPerQuery);
-        if (rows.isEmpty() || windows.values().stream().allMatch(Objects::isNull)) {
+        var step = aggregation.windows();
+        var values = aggregation.transform().map(transform -> transform.apply(windows, step.stepNanos())).orElse(windows);
+        var rows = WindowFill.windows(List.of(values), step.start(range.start()), range.end(), step, aggregation.fill(),
+                maxPointsPerQuery);
+        if (rows.isEmpty() || values.values().stream().allMatch(Objects::isNull)) {
             return written;
         }
-        out.startSeries(measurement, tagsJson, field, type);
+        // A derivative or moving average is a float; a difference keeps the aggregate's type (integers stay exact).
+        var resultType = aggregation.transform().filter(transform -> !transform.function().endsWith("difference")).isPresent()
+                ? FieldType.FLOAT
+                : type;
+        out.startSeries(measurement, tagsJson, field, resultType);
         for (var row : rows) {
             if (++written > maxPointsPerQuery) {
                 throw tooMany(maxPointsPerQuery);

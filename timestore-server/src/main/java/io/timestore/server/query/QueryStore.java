@@ -6,8 +6,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reading points (V6__points.sql) inside the caller's tenant transaction. Rows are handed to a
@@ -62,6 +64,12 @@ final class QueryStore {
     private static final String WINDOW = """
             CASE WHEN p.ts_ns < ? THEN ?::bigint
                  ELSE p.ts_ns - CASE WHEN p.ts_ns %% ? < 0 THEN p.ts_ns %% ? + ? ELSE p.ts_ns %% ? END END""";
+    // Local windows of whole days (tz): the number since 1970-01-01 of the local day a window
+    // starts on, a multiple of the days per window; Windows turns it into the instant of that local
+    // midnight. The local date of a point is that of its whole second (midnight is one).
+    private static final String LOCAL_DAY_WINDOW = """
+            floor(((to_timestamp(floor(p.ts_ns / 1000000000.0)::float8) AT TIME ZONE ?::text)::date - date '1970-01-01')
+                  / ?::float8)::bigint * ?::bigint""";
     private static final String AGGREGATE = """
             SELECT %1$s AS bucket, %2$s
             FROM points p
@@ -274,12 +282,28 @@ final class QueryStore {
      */
     void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
                         long stepNanos, Aggregate aggregate, double argument, boolean selectedTime, RowSink sink) throws SQLException {
-        var bucket = stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
+        groupAggregate(connection, tenant, dataset, series, type, range, stepNanos, Optional.empty(), aggregate, argument, selectedTime,
+                sink);
+    }
+
+    /**
+     * As above; with {@code zone}, {@code stepNanos} is a whole number of days and each row's bucket
+     * is the number of the local day (in {@code zone}) its window starts on ({@link Windows}).
+     */
+    void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
+                        long stepNanos, Optional<ZoneId> zone, Aggregate aggregate, double argument, boolean selectedTime, RowSink sink)
+            throws SQLException {
+        var bucket = zone.isPresent() ? LOCAL_DAY_WINDOW : stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
         var value = valueOf(type);
         var columns = selectedTime ? aggregate.sql(value) + ", " + aggregate.selectedTimeSql(value).orElseThrow() : aggregate.sql(value);
         try (var statement = connection.prepareStatement(GROUP_AGGREGATE.formatted(bucket, columns))) {
             int next = 1;
-            if (stepNanos > 0) {
+            if (zone.isPresent()) {
+                long days = stepNanos / Windows.DAY;
+                statement.setString(next++, zone.get().getId());
+                statement.setDouble(next++, days);
+                statement.setLong(next++, days);
+            } else if (stepNanos > 0) {
                 statement.setLong(next++, Long.MIN_VALUE / stepNanos * stepNanos);
                 statement.setLong(next++, Long.MIN_VALUE);
                 for (int i = 0; i < 4; i++) {

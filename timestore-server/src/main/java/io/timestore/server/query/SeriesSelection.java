@@ -101,17 +101,20 @@ final class SeriesSelection {
 
     /**
      * {@code aggregate} over all points of the series {@code ids} (all of {@code type}) per window
-     * of {@code stepNanos}, or over the whole range when it is 0: window start → value. With
-     * {@code selectedTime} (a selector's), it receives the time of the point the selector chose.
+     * ({@link Windows}: of a fixed step, or local days), or over the whole range without windows
+     * (bucket 0): window start → value. With {@code selectedTime} (a selector's), it receives the
+     * time of the point the selector chose.
      */
     static Map<Long, Object> aggregate(QueryStore store, Connection connection, TenantId tenant, String dataset, List<Long> ids,
-                                       FieldType type, QueryStore.TimeRange range, long stepNanos, Aggregate aggregate, double argument,
-                                       Optional<LongConsumer> selectedTime) throws SQLException {
+                                       FieldType type, QueryStore.TimeRange range, Optional<Windows> windows, Aggregate aggregate,
+                                       double argument, Optional<LongConsumer> selectedTime) throws SQLException {
         var byWindow = new HashMap<Long, Object>();
         if (!ids.isEmpty() && range.end() > range.start()) {
-            store.groupAggregate(connection, tenant, dataset, ids, type, range, stepNanos, aggregate, argument, selectedTime.isPresent(),
-                    row -> {
-                        byWindow.put(row.getLong(1), row.getObject(2));
+            long stepNanos = windows.map(Windows::stepNanos).orElse(0L);
+            store.groupAggregate(connection, tenant, dataset, ids, type, range, stepNanos, windows.flatMap(Windows::zone), aggregate,
+                    argument, selectedTime.isPresent(), row -> {
+                        long bucket = row.getLong(1);
+                        byWindow.put(windows.isPresent() ? windows.get().fromBucket(bucket) : bucket, row.getObject(2));
                         if (selectedTime.isPresent() && row.getObject(3) != null) {
                             selectedTime.get().accept(row.getLong(3));
                         }

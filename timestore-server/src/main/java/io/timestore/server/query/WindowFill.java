@@ -21,14 +21,20 @@ final class WindowFill {
      * {@code fill(none)} windows without any value are left out (and only those with one are
      * visited). 400 when other fills would list more than {@code maxPoints} windows.
      */
-    static List<List<Object>> windows(List<Map<Long, Object>> columns, long first, long end, long step, Fill fill, int maxPoints) {
+    static List<List<Object>> windows(List<Map<Long, Object>> columns, long first, long end, Windows step, Fill fill, int maxPoints) {
         if (fill instanceof Fill.None) {
             return known(columns, first, end);
         }
-        long count = end <= first ? 0 : (end - 1 - first) / step + 1;
-        if (count > maxPoints || count < 0) {
-            throw new InvalidRequest("%d windows of %dns from start to end exceed the limit of %d points per query; use a larger interval"
-                    .formatted(count, step, maxPoints));
+        var starts = new ArrayList<Long>();
+        for (long window = first; window < end; window = step.next(window)) {
+            if (starts.size() == maxPoints) {
+                throw new InvalidRequest("more than %d windows of %dns from start to end exceed the limit of %d points per query; use a larger interval"
+                        .formatted(maxPoints, step.stepNanos(), maxPoints));
+            }
+            starts.add(window);
+            if (window > Long.MAX_VALUE - step.stepNanos()) {
+                break;
+            }
         }
         var rows = new ArrayList<List<Object>>();
         var previous = new Object[columns.size()];
@@ -42,8 +48,7 @@ final class WindowFill {
             });
             known.add(sorted);
         }
-        for (long i = 0; i < count; i++) {
-            long window = first + i * step;
+        for (long window : starts) {
             var row = new ArrayList<Object>();
             row.add(window);
             boolean any = false;

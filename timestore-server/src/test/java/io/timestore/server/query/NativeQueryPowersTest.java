@@ -263,6 +263,50 @@ class NativeQueryPowersTest {
     }
 
     @Test
+    void transforms_over_the_aggregate_give_influxqls_derivative_difference_and_moving_average() {
+        // web2 (host 1) has a point every minute, so each one-minute mean is that point's value.
+        double[] v = IntStream.range(0, MINUTES).mapToDouble(m -> value(1, m)).toArray();
+        var expected = new TreeMap<String, String>();
+        var derivative = new ArrayList<String>();
+        var halfMinute = new ArrayList<String>();
+        var nonNegative = new ArrayList<String>();
+        var average = new ArrayList<String>();
+        for (int m = 1; m < MINUTES; m++) {
+            derivative.add("%d=%s".formatted(m, v[m] - v[m - 1]));
+            halfMinute.add("%d=%s".formatted(m, (v[m] - v[m - 1]) / 2));
+            if (v[m] >= v[m - 1]) {
+                nonNegative.add("%d=%s".formatted(m, v[m] - v[m - 1]));
+            }
+            average.add("%d=%s".formatted(m, (v[m] + v[m - 1]) / 2));
+        }
+        expected.put("derivative", String.join(", ", derivative));
+        expected.put("derivative&unit=30s", String.join(", ", halfMinute));
+        expected.put("non_negative_derivative", String.join(", ", nonNegative));
+        expected.put("difference", String.join(", ", derivative));
+        expected.put("moving_average&n=2", String.join(", ", average));
+
+        var actual = new TreeMap<String, String>();
+        for (var transform : expected.keySet()) {
+            var parameters = new ArrayList<>(List.of(aggregate("tag.host", "web2", "step", "1m", "agg", "mean")));
+            var parts = transform.split("[&=]");
+            parameters.addAll(List.of("transform", parts[0]));
+            if (parts.length == 3) {
+                parameters.addAll(List.of(parts[1], parts[2]));
+            }
+            actual.put(transform, windows(query(parameters.toArray(String[]::new))).values().iterator().next());
+        }
+        var influx = server.api().get("/query?db=fleet&epoch=ns&q=" + URLEncoder.encode("SELECT derivative(mean(usage)) FROM cpu"
+                + " WHERE host = 'web2' AND time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T00:06:00Z' GROUP BY time(1m)",
+                StandardCharsets.UTF_8), bearer(server.tokens().user("acme", "reader")));
+
+        assertThat(actual).isEqualTo(expected);
+        var fromInflux = new ArrayList<String>();
+        influx.json().at("/results/0/series/0/values").forEach(row -> fromInflux.add("%d=%s".formatted((row.get(0).asLong() - T0) / MINUTE,
+                row.get(1).asText())));
+        assertThat(String.join(", ", fromInflux)).isEqualTo(expected.get("derivative"));
+    }
+
+    @Test
     void group_by_answers_csv_with_a_column_per_grouping_tag() {
         var response = server.api().get("/storage/v1/datasets/fleet/query?measurement=cpu&field=usage&start=2024-01-01T00:00:00Z"
                         + "&end=2024-01-01T00:06:00Z&step=6m&agg=count&group_by=region",
@@ -321,6 +365,12 @@ class NativeQueryPowersTest {
         cases.put("/group_by", query(aggregate("step", "1m", "agg", "mean", "group_by", "host,,region")));
         cases.put("/group_by ", query("measurement", "cpu", "group_by", "host"));
         cases.put("/fill  ", query("measurement", "cpu", "fill", "null"));
+        cases.put("/transform", query(aggregate("step", "1m", "agg", "mean", "transform", "integral")));
+        cases.put("/n", query(aggregate("step", "1m", "agg", "mean", "transform", "moving_average")));
+        cases.put("/n ", query(aggregate("step", "1m", "agg", "mean", "transform", "moving_average", "n", "0")));
+        cases.put("/unit", query(aggregate("step", "1m", "agg", "mean", "transform", "difference", "unit", "1s")));
+        cases.put("/unit ", query(aggregate("step", "1m", "agg", "mean", "transform", "derivative", "unit", "-1s")));
+        cases.put("/fill   ", query(aggregate("step", "1m", "agg", "mean", "transform", "derivative", "fill", "null")));
 
         var pointers = cases.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, entry -> {
             assertThat(entry.getValue().statusCode()).as(entry.getKey() + ": " + entry.getValue().body()).isEqualTo(400);
