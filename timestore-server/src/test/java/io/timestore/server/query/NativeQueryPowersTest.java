@@ -395,10 +395,11 @@ class NativeQueryPowersTest {
 
     @Test
     void series_listing_takes_the_same_tag_filters() {
-        var listed = ok(get("series", "measurement", "cpu", "tag.region", "us", "tag.host!", "~2$"));
+        var listed = ok(get("series", "measurement", "cpu", "tag.region", "us", "tag.host!", "~^db"));
 
         var hosts = new ArrayList<String>();
         listed.get("items").forEach(item -> hosts.add(item.at("/tags/host").asText()));
-        assertThat(hosts).isEqualTo(hostsWhere(h -> REGIONS[h].equals("us") && !HOSTS[h].endsWith("2")).stream().sorted().toList());
+        assertThat(hosts).isEqualTo(hostsWhere(h -> REGIONS[h].equals("us") && !HOSTS[h].startsWith("db")).stream().sorted().toList())
+                .isNotEmpty();
     }
 }
