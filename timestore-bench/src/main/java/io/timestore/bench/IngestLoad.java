@@ -55,7 +55,9 @@ import org.postgresql.PGConnection;
  * (4), {@code --series N} (1,000), {@code --query-runs N} (300), {@code --rate N[,N...]} (2,000 req/s, one paced run per rate),
  * {@code --audit-seconds N} (30), {@code --audit-warmup-seconds N} (30), {@code --connections N} (256 keep-alive
  * connections of the paced run), {@code --audit-path P} (the paced run's route instead of the cheap read),
- * {@code --many-series-runs N} (50 aggregates over every ingested series, after the query phase when ingesting), {@code --phases ingest,copy,query,audit} (all), {@code --set.<setting> value} (a
+ * {@code --many-series-runs N} (50 aggregates over every ingested series, after the query phase when ingesting),
+ * {@code --grafana-runs N} (200 pairs of the Grafana panel query, InfluxQL and native, in the phase {@code grafana}, run only when named),
+ * {@code --phases ingest,copy,query,audit} (all but grafana), {@code --set.<setting> value} (a
  * server setting, for experiments).
  * The results go to standard output; see docs/benchmarks.md.
  *
@@ -135,6 +137,10 @@ public final class IngestLoad {
                 if (phase("ingest")) {
                     queryManySeries();
                 }
+            }
+            if (phase("grafana")) {
+                settle();
+                grafanaPanel();
             }
             if (phase("audit")) {
                 settle();
@@ -449,6 +455,71 @@ public final class IngestLoad {
         }
         System.out.printf("RESULT query-many-series: %d series, %d runs, median %.2f ms, p95 %.2f ms%n", seriesSeen, runs,
                 percentile(http, 0.5) / 1e6, percentile(http, 0.95) / 1e6);
+    }
+
+    /**
+     * The Grafana dashboard shape of issue 22: the mean over 24 h at 1 min, grouped by one tag of
+     * 10 values (10 series of 8,640 points at 10 s, in a measurement of their own), through
+     * InfluxQL on {@code /query} and through the native route ({@code group_by=host&fill=null}),
+     * alternating request by request in one run; the medians and their ratio (the issue's target:
+     * /query at most 1.2x native).
+     */
+    private void grafanaPanel() throws Exception {
+        int runs = (int) option("grafana-runs", 200);
+        int hosts = 10;
+        long day = 86_400L * 1_000_000_000L;
+        long start = T0_NS - 20 * day; // a day of its own, before the other phases' data
+        var writer = writers();
+        for (int host = 0; host < hosts; host++) {
+            var body = new StringBuilder();
+            for (int i = 0; i < 8_640; i++) {
+                body.append("grafana,host=g").append(host).append(" value=").append(Math.sin(i / 100.0 + host) * 50 + 50).append(' ')
+                        .append(start + i * 10_000_000_000L).append('\n');
+            }
+            writer.send(body.toString().getBytes(StandardCharsets.US_ASCII));
+        }
+        long end = start + day;
+        String influxQl = "SELECT mean(\"value\") FROM \"grafana\" WHERE time >= %dms AND time < %dms GROUP BY time(1m), \"host\" fill(null)"
+                .formatted(start / 1_000_000, end / 1_000_000);
+        var influx = HttpRequest.newBuilder(base.resolve("/query?db=%s&epoch=ms&q=%s".formatted(DATASET,
+                java.net.URLEncoder.encode(influxQl, StandardCharsets.UTF_8)))).header("Authorization", "Token " + apiToken).GET().build();
+        var nativeQuery = HttpRequest.newBuilder(base.resolve(
+                        "/storage/v1/datasets/%s/query?measurement=grafana&field=value&start=%d&end=%d&step=1m&agg=mean&group_by=host&fill=null"
+                                .formatted(DATASET, start, end))).header("Authorization", "Token " + apiToken).GET().build();
+        List<Long> influxTimes = new ArrayList<>();
+        List<Long> nativeTimes = new ArrayList<>();
+        for (int i = 0; i < 20 + runs; i++) { // the first 20 pairs warm both paths
+            long t = System.nanoTime();
+            var fromInflux = client.send(influx, HttpResponse.BodyHandlers.ofByteArray());
+            long influxTime = System.nanoTime() - t;
+            t = System.nanoTime();
+            var fromNative = client.send(nativeQuery, HttpResponse.BodyHandlers.ofByteArray());
+            long nativeTime = System.nanoTime() - t;
+            for (var response : List.of(fromInflux, fromNative)) {
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("%s answered %d: %s".formatted(response.uri(), response.statusCode(),
+                            new String(response.body(), StandardCharsets.UTF_8)));
+                }
+            }
+            if (i == 0) {
+                var influxSeries = JSON.readTree(fromInflux.body()).at("/results/0/series");
+                var nativeSeries = JSON.readTree(fromNative.body()).get("series");
+                System.out.printf("grafana panel: /query %d series of %d rows (%d bytes), native %d series of %d points (%d bytes)%n",
+                        influxSeries.size(), influxSeries.get(0).get("values").size(), fromInflux.body().length, nativeSeries.size(),
+                        nativeSeries.get(0).get("points").size(), fromNative.body().length);
+            }
+            if (i >= 20) {
+                influxTimes.add(influxTime);
+                nativeTimes.add(nativeTime);
+            }
+        }
+        double influxMedian = percentile(influxTimes, 0.5) / 1e6;
+        double nativeMedian = percentile(nativeTimes, 0.5) / 1e6;
+        System.out.printf("RESULT grafana-influxql: %d runs, median %.2f ms, p95 %.2f ms%n", runs, influxMedian,
+                percentile(influxTimes, 0.95) / 1e6);
+        System.out.printf("RESULT grafana-native: %d runs, median %.2f ms, p95 %.2f ms%n", runs, nativeMedian,
+                percentile(nativeTimes, 0.95) / 1e6);
+        System.out.printf("RESULT grafana-ratio: median /query / median native = %.2fx (target <= 1.2x)%n", influxMedian / nativeMedian);
     }
 
     /**

@@ -25,6 +25,10 @@ import java.util.Optional;
  * silently corrected, and unknown keys in the file are errors rather than ignored typos.
  *
  * <p>This is the only class that reads the process environment.
+ *
+ * <p>Over 400 lines because every top-level setting is checked here, one call per key, beside the
+ * four-layer lookup ({@code Values}); the largest groups already have readers of their own
+ * ({@link AuthSettingsReader}, {@link AuditSettingsReader}, {@link TelemetrySettingsReader}).
  */
 public final class SettingsLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * The {@code agg} of an aggregate query, with the SQL that computes it over one series' values.
- * The native route's {@code agg} names the first seven; InfluxQL ({@link InfluxQlSelect}) names
- * them all ({@code mean} for {@link #AVG}).
+ * The native route's {@code agg} and InfluxQL ({@link InfluxQlSelect}) name them all the same way
+ * ({@code mean} for {@link #AVG}; the native route also keeps {@code avg}).
  */
 enum Aggregate {
     AVG(true), MIN(true), MAX(true), SUM(true), COUNT(false), FIRST(false), LAST(false),
@@ -19,14 +19,12 @@ enum Aggregate {
         this.numericOnly = numericOnly;
     }
 
-    /** The aggregate the native route's {@code agg} names: one of the first seven. */
+    /** The names the native route's {@code agg} takes, as its error message lists them. */
+    static final String NAMES = "avg (or mean), median, min, max, sum, count, first, last, spread, stddev, mode, percentile";
+
+    /** The aggregate the native route's {@code agg} names: {@code avg} or any InfluxQL name. */
     static Optional<Aggregate> find(String name) {
-        for (var aggregate : values()) {
-            if (aggregate.ordinal() <= LAST.ordinal() && aggregate.name().toLowerCase(Locale.ROOT).equals(name)) {
-                return Optional.of(aggregate);
-            }
-        }
-        return Optional.empty();
+        return name.equals("avg") ? Optional.of(AVG) : influxQl(name);
     }
 
     /** Whether only float, integer and unsigned series can be aggregated this way (others are left out). */

@@ -1,19 +1,15 @@
 package io.timestore.server.query;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonToken;
 import io.timestore.server.http.Csv;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.Rfc3339;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -83,19 +79,6 @@ final class CsvSeriesOutput implements SeriesOutput {
     }
 
     private Map<String, String> tags(String tagsJson) {
-        var tags = new TreeMap<String, String>();
-        try (var parser = json.createParser(tagsJson)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IllegalStateException("stored tags are not a JSON object");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                var key = parser.currentName();
-                parser.nextToken();
-                tags.put(key, parser.getText());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return tags;
+        return SeriesSelection.tags(json, tagsJson);
     }
 }

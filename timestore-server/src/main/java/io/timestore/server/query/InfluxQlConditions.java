@@ -216,16 +216,19 @@ final class InfluxQlConditions {
     }
 
     Pattern pattern(String source) {
+        return patterns.computeIfAbsent(source, InfluxQlConditions::compile);
+    }
+
+    /** {@code source} compiled; 400 when it is longer than the bound or not a regular expression. */
+    static Pattern compile(String source) {
         if (source.length() > MAX_PATTERN_LENGTH) {
             throw new InvalidRequest("a regular expression may have at most %d characters".formatted(MAX_PATTERN_LENGTH));
         }
-        return patterns.computeIfAbsent(source, text -> {
-            try {
-                return Pattern.compile(text);
-            } catch (PatternSyntaxException e) {
-                throw new InvalidRequest("invalid regular expression /%s/: %s".formatted(text, e.getDescription()));
-            }
-        });
+        try {
+            return Pattern.compile(source);
+        } catch (PatternSyntaxException e) {
+            throw new InvalidRequest("invalid regular expression /%s/: %s".formatted(source, e.getDescription()));
+        }
     }
 
     /** Whether {@code pattern} occurs in {@code text} (unanchored, as InfluxDB's), within the request's budget. */

@@ -6,6 +6,7 @@ import io.timestore.server.influxql.Statement.Fill;
 import io.timestore.server.influxql.Statement.Select;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.problems.InvalidRequest;
+import io.timestore.server.query.SeriesSelection.Candidate;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -55,13 +56,9 @@ final class InfluxQlSelect {
     /** A raw column: a field, or a tag ({@code tag} true). */
     private record RawColumn(String name, String key, boolean tag) {}
 
-    private record Candidate(QueryStore.Series series, Map<String, String> tags) {}
-
     List<InfluxQlResults.Series> run(Connection connection, TenantId tenant, String dataset, OptionalInt retentionDays, Select select,
                                      long now, long[] regexBudget) throws SQLException {
-        if (select.timeZone().filter(zone -> !zone.equals("UTC") && !zone.equals("Etc/UTC")).isPresent()) {
-            throw new InvalidRequest("tz('%s') is not supported: windows and times are UTC".formatted(select.timeZone().get()));
-        }
+        var zone = select.timeZone().map(Windows::zone);
         if (select.groupBy().offsetNanos() != 0) {
             throw new InvalidRequest("GROUP BY time with an offset is not supported");
         }
@@ -69,6 +66,7 @@ final class InfluxQlSelect {
         var selector = InfluxQlSelectors.column(select);
         var aggregates = selector.isPresent() ? List.<AggregateColumn>of() : aggregates(select);
         var step = select.groupBy().intervalNanos();
+        var windows = step.isPresent() ? Optional.of(new Windows(step.getAsLong(), zone)) : Optional.<Windows>empty();
         boolean transformed = aggregates.stream().anyMatch(column -> column.transform().isPresent());
         if (transformed && step.isEmpty()) {
             throw new InvalidRequest("derivative, difference and moving_average over an aggregate require GROUP BY time");
@@ -103,7 +101,7 @@ final class InfluxQlSelect {
                 var ids = group.getValue().stream().filter(c -> c.series().field().equals(column.field())).map(c -> c.series().id())
                         .toList();
                 rows = InfluxQlSelectors.rows(store, connection, tenant, dataset, ids, fields.get(column.field()), column, range, userStart,
-                        step, maxPoints);
+                        windows, maxPoints);
                 if (select.descending()) {
                     Collections.reverse(rows);
                 }
@@ -114,7 +112,7 @@ final class InfluxQlSelect {
             } else {
                 columns = names(aggregates.stream().map(AggregateColumn::name).toList());
                 // A transformation gives no value for windows it skips: those rows are left out, as InfluxDB does.
-                rows = aggregate(connection, tenant, dataset, group.getValue(), aggregates, fields, range, userStart, end, step,
+                rows = aggregate(connection, tenant, dataset, group.getValue(), aggregates, fields, range, userStart, end, windows,
                         transformed ? new Fill.None() : select.fill());
                 if (select.descending()) {
                     Collections.reverse(rows);
@@ -205,40 +203,19 @@ final class InfluxQlSelect {
             return List.of();
         }
         var filter = new SeriesFilter(Optional.of(measurement), Optional.empty(), conditions.requiredTags());
-        var series = store.series(connection, tenant, dataset, filter, false, maxPoints + 1);
-        if (series.size() > maxPoints) {
-            throw new InvalidRequest("the query selects more than %d series; filter by tags".formatted(maxPoints));
-        }
-        var fields = new java.util.HashSet<String>();
-        series.forEach(one -> fields.add(one.field()));
-        var candidates = new ArrayList<Candidate>();
-        for (var one : series) {
-            var tags = tagsOf.parse(one.tags());
-            if (conditions.matches(tags, fields)) {
-                candidates.add(new Candidate(one, tags));
-            }
-        }
-        return candidates;
+        return SeriesSelection.select(store, connection, tenant, dataset, filter, conditions, tagsOf::parse, false, maxPoints);
     }
 
     /** Candidates by the values of {@code keys} (a missing tag is ""), in the order of those values. */
     private static Map<Map<String, String>, List<Candidate>> group(List<Candidate> candidates, List<String> keys) {
-        var groups = new TreeMap<Map<String, String>, List<Candidate>>((a, b) -> {
-            for (var key : keys) {
-                int order = a.get(key).compareTo(b.get(key));
-                if (order != 0) {
-                    return order;
-                }
-            }
-            return 0;
-        });
-        for (var candidate : candidates) {
+        var groups = new LinkedHashMap<Map<String, String>, List<Candidate>>();
+        SeriesSelection.group(candidates, candidate -> SeriesSelection.tagValues(candidate, keys)).forEach((values, members) -> {
             var key = new LinkedHashMap<String, String>();
-            for (var tag : keys) {
-                key.put(tag, candidate.tags().getOrDefault(tag, ""));
+            for (int i = 0; i < keys.size(); i++) {
+                key.put(keys.get(i), values.get(i));
             }
-            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(candidate);
-        }
+            groups.put(key, members);
+        });
         return groups;
     }
 
@@ -261,39 +238,32 @@ final class InfluxQlSelect {
 
     private List<List<Object>> aggregate(Connection connection, TenantId tenant, String dataset, List<Candidate> group,
                                          List<AggregateColumn> columns, Map<String, FieldType> fields, QueryStore.TimeRange range,
-                                         long userStart, long end, java.util.OptionalLong step, Fill fill) throws SQLException {
+                                         long userStart, long end, Optional<Windows> windows, Fill fill) throws SQLException {
         List<Map<Long, Object>> values = new ArrayList<>();
         boolean any = false;
         // InfluxDB gives a lone selector without GROUP BY time the time of the point it selected.
-        boolean selectedTime = step.isEmpty() && columns.size() == 1 && columns.getFirst().transform().isEmpty()
+        boolean selectedTime = windows.isEmpty() && columns.size() == 1 && columns.getFirst().transform().isEmpty()
                 && columns.getFirst().aggregate().selectedTimeSql("v").isPresent();
         long[] at = {userStart == Long.MIN_VALUE ? 0L : userStart};
         for (var column : columns) {
             var ids = group.stream().filter(c -> c.series().field().equals(column.field())).map(c -> c.series().id()).toList();
-            var byBucket = new HashMap<Long, Object>();
-            if (!ids.isEmpty() && range.end() > range.start()) {
-                var type = fields.get(column.field());
-                if (column.aggregate().numericOnly() && (type == FieldType.BOOLEAN || type == FieldType.STRING)) {
-                    throw new InvalidRequest("%s() needs a numeric field; %s is %s".formatted(column.name(), column.field(),
-                            type.name().toLowerCase(java.util.Locale.ROOT)));
-                }
-                store.groupAggregate(connection, tenant, dataset, ids, type, range, step.orElse(0), column.aggregate(), column.argument(),
-                        selectedTime, row -> {
-                            byBucket.put(row.getLong(1), row.getObject(2));
-                            if (selectedTime && row.getObject(3) != null) {
-                                at[0] = row.getLong(3);
-                            }
-                            return true;
-                        });
+            var type = fields.get(column.field());
+            if (!ids.isEmpty() && column.aggregate().numericOnly() && (type == FieldType.BOOLEAN || type == FieldType.STRING)) {
+                throw new InvalidRequest("%s() needs a numeric field; %s is %s".formatted(column.name(), column.field(),
+                        type.name().toLowerCase(java.util.Locale.ROOT)));
             }
-            var windows = column.transform().isPresent() ? column.transform().get().apply(byBucket, step.getAsLong()) : byBucket;
-            any |= windows.values().stream().anyMatch(java.util.Objects::nonNull);
-            values.add(windows);
+            var byBucket = SeriesSelection.aggregate(store, connection, tenant, dataset, ids, type, range, windows,
+                    column.aggregate(), column.argument(), selectedTime ? Optional.of(time -> at[0] = time) : Optional.empty());
+            var transformed = column.transform().isPresent()
+                    ? column.transform().get().apply(byBucket, windows.orElseThrow().stepNanos())
+                    : byBucket;
+            any |= transformed.values().stream().anyMatch(java.util.Objects::nonNull);
+            values.add(transformed);
         }
         if (!any) {
             return new ArrayList<>();
         }
-        if (step.isEmpty()) {
+        if (windows.isEmpty()) {
             var row = new ArrayList<Object>();
             row.add(at[0]);
             values.forEach(byBucket -> row.add(byBucket.get(0L)));
@@ -301,8 +271,7 @@ final class InfluxQlSelect {
             rows.add(row);
             return rows;
         }
-        return InfluxQlFill.windows(values, Math.floorDiv(userStart, step.getAsLong()) * step.getAsLong(), end, step.getAsLong(),
-                fill, maxPoints);
+        return WindowFill.windows(values, windows.get().start(userStart), end, windows.get(), fill, maxPoints);
     }
 
     private static List<RawColumn> rawColumns(Select select, Map<String, FieldType> fields, Set<String> tagKeys, Set<String> groupTags) {

@@ -12,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -86,7 +85,7 @@ final class InfluxQlSelectors {
 
     /** The rows of {@code column} over the group's series {@code ids} of type {@code type}. */
     static List<List<Object>> rows(QueryStore store, Connection connection, TenantId tenant, String dataset, List<Long> ids,
-                                   FieldType type, Column column, QueryStore.TimeRange range, long userStart, OptionalLong step,
+                                   FieldType type, Column column, QueryStore.TimeRange range, long userStart, Optional<Windows> step,
                                    int maxPoints) throws SQLException {
         var rows = new ArrayList<List<Object>>();
         if (ids.isEmpty() || range.end() <= range.start()) {
@@ -105,7 +104,7 @@ final class InfluxQlSelectors {
                 throw new InvalidRequest("the query would read more than %d points; narrow the time range or filter series".formatted(maxPoints));
             }
             long time = row.getLong(2);
-            long window = step.isPresent() ? Math.floorDiv(time, step.getAsLong()) * step.getAsLong() : rangeTime;
+            long window = step.isPresent() ? step.get().start(time) : rangeTime;
             @SuppressWarnings("unchecked")
             var value = (Comparable<Object>) InfluxQlSelect.value(row, type);
             windows.computeIfAbsent(window, w -> new ArrayList<>()).add(new Sample(time, value));
@@ -129,7 +128,7 @@ final class InfluxQlSelectors {
      * window of the next point (which therefore also holds the area across windows without points,
      * as InfluxDB's reducer does). A window with a single point and nothing carried into it is 0.
      */
-    private static List<List<Object>> integral(TreeMap<Long, List<Sample>> windows, OptionalLong step, long unit) {
+    private static List<List<Object>> integral(TreeMap<Long, List<Sample>> windows, Optional<Windows> step, long unit) {
         var rows = new ArrayList<List<Object>>();
         Sample previous = null;
         Long current = null;
@@ -142,7 +141,7 @@ final class InfluxQlSelectors {
                     continue;
                 }
                 if (previous != null && step.isPresent() && window.getKey() != current.longValue()) {
-                    long end = current + step.getAsLong();
+                    long end = step.get().next(current);
                     double before = ((Number) previous.value()).doubleValue();
                     double atEnd = before + (value - before) * (end - previous.time()) / (double) (sample.time() - previous.time());
                     sum += 0.5 * (before + atEnd) * (end - previous.time()) / unit;

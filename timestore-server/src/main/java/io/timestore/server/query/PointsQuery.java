@@ -1,10 +1,12 @@
 package io.timestore.server.query;
 
 import io.timestore.server.http.CursorScope;
+import io.timestore.server.influxql.Statement.Fill;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -58,14 +60,27 @@ record PointsQuery(ReadTarget target, SeriesFilter filter, RequestedRange range,
         }
     }
 
-    /** Aggregates per step of {@code stepNanos} ({@code stepText} as the request wrote it). */
-    record Aggregation(long stepNanos, String stepText, Aggregate aggregate) implements Shape {
+    /**
+     * Aggregates per window ({@code windows}: of the step, {@code stepText} as the request wrote it,
+     * or local days with {@code tz}): {@code argument} is the percentile
+     * ({@link Aggregate#takesArgument()}); {@code groupBy}, when present, the tags whose values
+     * group series of one measurement and field into one aggregate (absent: each series alone);
+     * {@code fill} what empty windows give; {@code transform} what InfluxQL's derivative,
+     * difference or moving_average over the aggregate makes of the windows with values.
+     */
+    record Aggregation(Windows windows, String stepText, Aggregate aggregate, double argument, Optional<List<String>> groupBy, Fill fill,
+                       Optional<InfluxQlTransform> transform) implements Shape {
         Aggregation {
+            Objects.requireNonNull(transform, "transform");
+            Objects.requireNonNull(windows, "windows");
             Objects.requireNonNull(stepText, "stepText");
             Objects.requireNonNull(aggregate, "aggregate");
-            if (stepNanos <= 0) {
-                throw new IllegalArgumentException("step must be positive");
-            }
+            groupBy = groupBy.map(List::copyOf);
+            Objects.requireNonNull(fill, "fill");
+        }
+
+        long stepNanos() {
+            return windows.stepNanos();
         }
     }
 }

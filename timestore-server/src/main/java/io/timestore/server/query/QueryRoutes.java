@@ -16,6 +16,8 @@ import io.timestore.server.http.Pages;
 import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
+import io.timestore.server.influxql.Expr;
+import io.timestore.server.influxql.Statement.Fill;
 import io.timestore.server.points.Rfc3339;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
@@ -35,13 +37,18 @@ import java.util.Set;
  * <p>The same two reads of another tenant's dataset shared with the caller's tenant (BR-003):
  * {@code GET /storage/v1/shared/{owner}/datasets/{dataset}/query} and {@code .../series}, allowed
  * when the share exists and the caller holds its scope (never by the legacy global query scope).
+ *
+ * <p>Over 400 lines because every parameter of both read routes (tag filters, windows, fill,
+ * aggregates, transforms, zones, paging, representation) is parsed and checked here into one
+ * {@link PointsQuery} before any transaction, so that bad input is refused in one place.
  */
 public final class QueryRoutes implements RouteGroup {
     private static final ApiOperation QUERY = ApiOperation.read("dataset:read", "points", "dataset");
     private static final ApiOperation SERIES = ApiOperation.read("dataset:read", "points", "dataset");
     private static final String SHARED = "/storage/v1/shared/{owner}/datasets/{dataset}";
     private static final Set<String> QUERY_PARAMETERS = Set.of("measurement", "field", "start", "end", "limit", "cursor",
-            "epoch", "step", "agg");
+            "epoch", "step", "agg", "p", "group_by", "fill", "tz", "transform", "unit", "n");
+    private static final Set<String> AGGREGATE_ONLY = Set.of("p", "group_by", "fill", "tz", "transform", "unit", "n");
     private static final Set<String> SERIES_PARAMETERS = Set.of("measurement", "field", "limit", "cursor");
 
     private final QueryService queries;
@@ -120,6 +127,11 @@ public final class QueryRoutes implements RouteGroup {
         if (step.isPresent()) {
             return new PointsQuery(target, filter, range, format, epochNanos, aggregation(ctx, step.get(), agg.get()));
         }
+        for (var name : AGGREGATE_ONLY) {
+            if (ctx.queryParam(name) != null) {
+                throw new InvalidRequest(name + " goes with step and agg (aggregates)", List.of(FieldError.at("/" + name, "only with step and agg")));
+            }
+        }
         var scope = filter.boundTo(target.scope(Listing.RAW_POINTS, security))
                 .with("start", time(ctx, "start").map(String::valueOf))
                 .with("end", time(ctx, "end").map(String::valueOf));
@@ -148,12 +160,125 @@ public final class QueryRoutes implements RouteGroup {
         }
         long step = step(stepText);
         var aggregate = Aggregate.find(aggText).orElseThrow(() -> new InvalidRequest(
-                "agg must be one of avg, min, max, sum, count, first, last",
+                "agg must be one of " + Aggregate.NAMES,
                 List.of(FieldError.at("/agg", "unknown aggregate " + aggText))));
+        double argument = percentile(ctx, aggregate);
+        var groupBy = optional(ctx, "group_by").map(QueryRoutes::groupBy);
+        var fill = optional(ctx, "fill").map(QueryRoutes::fill).orElse(new Fill.None());
         if (ctx.queryParam("start") == null) {
             throw new InvalidRequest("aggregate queries need start", List.of(FieldError.at("/start", "required with step")));
         }
-        return new PointsQuery.Aggregation(step, stepText, aggregate);
+        var transform = transform(ctx);
+        if (transform.isPresent() && !(fill instanceof Fill.None)) {
+            throw new InvalidRequest("fill does not apply to a transform: it gives values only where the aggregate has some",
+                    List.of(FieldError.at("/fill", "not with transform")));
+        }
+        return new PointsQuery.Aggregation(windows(ctx, step), stepText, aggregate, argument, groupBy, fill, transform);
+    }
+
+    /**
+     * {@code transform}: derivative or non_negative_derivative (with an optional {@code unit}, the
+     * step by default), difference, non_negative_difference, or moving_average (with {@code n}
+     * values), over the aggregate's windows, as InfluxQL's functions of those names.
+     */
+    private static Optional<InfluxQlTransform> transform(Context ctx) {
+        var name = optional(ctx, "transform");
+        boolean derivative = name.filter(function -> function.endsWith("derivative")).isPresent();
+        boolean average = name.filter("moving_average"::equals).isPresent();
+        if (ctx.queryParam("unit") != null && !derivative) {
+            throw new InvalidRequest("unit goes with transform=derivative or non_negative_derivative",
+                    List.of(FieldError.at("/unit", "only with a derivative")));
+        }
+        if (ctx.queryParam("n") != null && !average) {
+            throw new InvalidRequest("n goes with transform=moving_average", List.of(FieldError.at("/n", "only with moving_average")));
+        }
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!InfluxQlTransform.FUNCTIONS.contains(name.get())) {
+            throw new InvalidRequest("transform must be one of " + new java.util.TreeSet<>(InfluxQlTransform.FUNCTIONS),
+                    List.of(FieldError.at("/transform", "unknown transform " + name.get())));
+        }
+        long unit = optional(ctx, "unit").map(text -> positive(text, "unit")).orElse(0L);
+        int points = 0;
+        if (average) {
+            var text = optional(ctx, "n").orElseThrow(() -> new InvalidRequest("transform=moving_average needs n, the number of values",
+                    List.of(FieldError.at("/n", "required with moving_average"))));
+            points = text.matches("[0-9]{1,5}") ? Integer.parseInt(text) : 0;
+            if (points < 1 || points > 10_000) {
+                throw new InvalidRequest("n must be an integer from 1 to 10000, got '%s'".formatted(text),
+                        List.of(FieldError.at("/n", "expected 1-10000")));
+            }
+        }
+        return Optional.of(new InfluxQlTransform(name.get(), unit, points));
+    }
+
+    /** The windows of {@code step}: with {@code tz} and a step of whole days, local days of that zone. */
+    private static Windows windows(Context ctx, long step) {
+        try {
+            return new Windows(step, optional(ctx, "tz").map(Windows::zone));
+        } catch (InvalidRequest e) {
+            throw new InvalidRequest(e.getMessage(), List.of(FieldError.at("/tz", "not a usable time zone for this step")));
+        }
+    }
+
+    /** {@code p}: the percentile of agg=percentile (0 to 100), required there and nowhere else. */
+    private static double percentile(Context ctx, Aggregate aggregate) {
+        var text = optional(ctx, "p");
+        if (!aggregate.takesArgument()) {
+            if (text.isPresent()) {
+                throw new InvalidRequest("p goes with agg=percentile only", List.of(FieldError.at("/p", "only with agg=percentile")));
+            }
+            return 0;
+        }
+        try {
+            double p = Double.parseDouble(text.orElseThrow(() -> new InvalidRequest("agg=percentile needs p, the percentile from 0 to 100",
+                    List.of(FieldError.at("/p", "required with agg=percentile")))));
+            if (p >= 0 && p <= 100) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new InvalidRequest("p must be a number from 0 to 100, got '%s'".formatted(text.get()),
+                List.of(FieldError.at("/p", "expected 0-100")));
+    }
+
+    /** {@code group_by}: tag keys separated by commas, each once. */
+    private static List<String> groupBy(String text) {
+        var keys = List.of(text.split(",", -1));
+        if (keys.stream().anyMatch(String::isEmpty) || Set.copyOf(keys).size() != keys.size()) {
+            throw new InvalidRequest("group_by must be tag keys separated by commas, each once, e.g. group_by=host,region; got '%s'"
+                    .formatted(text), List.of(FieldError.at("/group_by", "not a list of tag keys")));
+        }
+        keys.forEach(key -> requireStorable(key, "group_by"));
+        return keys;
+    }
+
+    /** {@code fill}: none (the default), null, previous, linear or a number. */
+    private static Fill fill(String text) {
+        return switch (text) {
+            case "none" -> new Fill.None();
+            case "null" -> new Fill.Null();
+            case "previous" -> new Fill.Previous();
+            case "linear" -> new Fill.Linear();
+            default -> {
+                try {
+                    yield new Fill.Value(text.matches("-?[0-9]{1,18}") ? (Number) Long.parseLong(text) : (Number) finite(text));
+                } catch (NumberFormatException e) {
+                    throw new InvalidRequest("fill must be none, null, previous, linear or a number; got '%s'".formatted(text),
+                            List.of(FieldError.at("/fill", "unknown fill")));
+                }
+            }
+        };
+    }
+
+    private static double finite(String text) {
+        double value = Double.parseDouble(text);
+        if (!Double.isFinite(value) || !text.matches("[-+0-9.eE]+")) {
+            throw new NumberFormatException(text);
+        }
+        return value;
     }
 
     private void series(Context ctx, SecurityContext security, RequestAudit audit, ReadTarget target) {
@@ -165,19 +290,62 @@ public final class QueryRoutes implements RouteGroup {
         ctx.contentType("application/json").result(body);
     }
 
+    /**
+     * The series filter: {@code measurement}, {@code field} and the tag filters. {@code tag.<k>=v}
+     * is an equality and {@code tag.<k>=~re} (a value starting with {@code ~}) a regular
+     * expression; {@code tag.<k>!=v} and {@code tag.<k>!=~re} their negations. Several values of
+     * one key are OR-ed ({@code tag.host=a&tag.host=b}), several negations AND-ed, keys AND-ed.
+     * Lone equalities go through the series index; anything else becomes the filter's condition.
+     */
     private static SeriesFilter filter(Context ctx, Set<String> known) {
-        var tags = new HashMap<String, String>();
-        for (Map.Entry<String, List<String>> parameter : ctx.queryParamMap().entrySet()) {
+        var equalities = new HashMap<String, String>();
+        var terms = new java.util.ArrayList<Expr>();
+        boolean beyondEqualities = false;
+        for (Map.Entry<String, List<String>> parameter : new java.util.TreeMap<>(ctx.queryParamMap()).entrySet()) {
             var name = parameter.getKey();
             if (name.startsWith("tag.") && name.length() > 4) {
-                tags.put(requireStorable(name.substring(4), name), requireStorable(single(parameter.getValue(), name), name));
+                boolean negated = name.endsWith("!");
+                var key = requireStorable(name.substring(4, name.length() - (negated ? 1 : 0)), name);
+                if (key.isEmpty()) {
+                    throw new InvalidRequest("a tag filter names its key: tag.<key>=<value>", List.of(FieldError.at("/" + name, "no key")));
+                }
+                var values = parameter.getValue();
+                var tag = new Expr.VarRef(key, Optional.of("tag"));
+                Expr term = null;
+                for (var value : values) {
+                    var one = tagTerm(tag, requireStorable(value, name), negated, name);
+                    term = term == null ? one : new Expr.Binary(negated ? "AND" : "OR", term, one);
+                }
+                terms.add(term);
+                if (!negated && values.size() == 1 && term instanceof Expr.Binary binary && binary.operator().equals("=")) {
+                    equalities.put(key, values.getFirst());
+                } else {
+                    beyondEqualities = true;
+                }
             } else if (!known.contains(name)) {
                 throw new InvalidRequest("unknown query parameter " + name,
                         List.of(FieldError.at("/" + name, "expected one of " + new java.util.TreeSet<>(known) + " or tag.<key>")));
             }
         }
+        Optional<Expr> condition = beyondEqualities
+                ? terms.stream().reduce((left, right) -> new Expr.Binary("AND", left, right))
+                : Optional.empty();
         return new SeriesFilter(optional(ctx, "measurement").map(m -> requireStorable(m, "measurement")),
-                optional(ctx, "field").map(f -> requireStorable(f, "field")), tags);
+                optional(ctx, "field").map(f -> requireStorable(f, "field")), equalities, condition, Optional.empty());
+    }
+
+    /** One value of a tag filter: {@code =}/{@code !=} a text, or {@code =~}/{@code !~} a regular expression ({@code ~re}). */
+    private static Expr tagTerm(Expr.VarRef tag, String value, boolean negated, String parameter) {
+        if (!value.startsWith("~")) {
+            return new Expr.Binary(negated ? "!=" : "=", tag, new Expr.StringLiteral(value));
+        }
+        var pattern = value.substring(1);
+        try {
+            InfluxQlConditions.compile(pattern);
+        } catch (InvalidRequest e) {
+            throw new InvalidRequest(parameter + ": " + e.getMessage(), List.of(FieldError.at("/" + parameter, "not a usable regular expression")));
+        }
+        return new Expr.Binary(negated ? "!~" : "=~", tag, new Expr.RegexLiteral(pattern));
     }
 
     /** A name to compare with stored ones: PostgreSQL's text holds no NUL, so none can match one (and the driver would fail). */
@@ -230,20 +398,25 @@ public final class QueryRoutes implements RouteGroup {
 
     /** The step in nanoseconds: a positive duration in the one duration syntax ({@link Durations}). */
     static long step(String text) {
-        Duration step;
+        return positive(text, "step");
+    }
+
+    /** The positive duration parameter {@code name}, in nanoseconds. */
+    private static long positive(String text, String name) {
+        Duration duration;
         try {
-            step = Durations.parse(text);
+            duration = Durations.parse(text);
         } catch (Durations.NotADuration e) {
-            throw new InvalidRequest("step " + e.getMessage(), List.of(FieldError.at("/step", "not a duration")));
+            throw new InvalidRequest(name + " " + e.getMessage(), List.of(FieldError.at("/" + name, "not a duration")));
         }
-        if (step.isNegative() || step.isZero()) {
-            throw new InvalidRequest("step must be positive, got '%s'".formatted(text.strip()),
-                    List.of(FieldError.at("/step", "not positive")));
+        if (duration.isNegative() || duration.isZero()) {
+            throw new InvalidRequest("%s must be positive, got '%s'".formatted(name, text.strip()),
+                    List.of(FieldError.at("/" + name, "not positive")));
         }
         try {
-            return step.toNanos();
+            return duration.toNanos();
         } catch (ArithmeticException e) {
-            throw new InvalidRequest("step is too large", List.of(FieldError.at("/step", "too large")));
+            throw new InvalidRequest(name + " is too large", List.of(FieldError.at("/" + name, "too large")));
         }
     }
 

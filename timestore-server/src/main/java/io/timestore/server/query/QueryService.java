@@ -15,6 +15,7 @@ import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.PointsMetrics;
+import io.timestore.server.points.Tag;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.shares.ShareService;
@@ -30,6 +31,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -48,6 +50,10 @@ import java.util.function.Function;
  * <p>Every query runs in the caller's tenant transaction ({@link #read}) and reads the dataset of {@code owner}:
  * the caller's own tenant, or the owner of a dataset shared with it, whose rows row-level
  * security shows the caller only while the share exists.
+ *
+ * <p>Over 400 lines because it runs every read the routes parse (raw pages, series listings, plain
+ * aggregates and the shared engine's grouped, filtered and transformed ones) for the caller's own
+ * and for shared datasets, each authorized, bounded and streamed the same way.
  */
 public final class QueryService {
     /** Where a raw page ends: the last (series, time) returned, when more follow. */
@@ -98,13 +104,19 @@ public final class QueryService {
                                 List.of(FieldError.at("/step", "too small for the range")));
                     }
                     audit.detail("agg", aggregation.aggregate().name().toLowerCase(Locale.ROOT)).detail("step", aggregation.stepText());
-                    var body = aggregate(connection, target.owner(), target.dataset(), query.filter(), range,
-                            aggregation.stepNanos(), aggregation.aggregate(), maxPointsPerQuery, out);
+                    aggregation.groupBy().ifPresent(keys -> audit.detail("group_by", String.join(",", keys)));
+                    aggregation.windows().zone().ifPresent(zone -> audit.detail("tz", zone.getId()));
+                    aggregation.transform().ifPresent(transform -> audit.detail("transform", transform.function()));
+                    var body = aggregation.groupBy().isPresent() || query.filter().condition().isPresent() || aggregation.windows().local()
+                            || aggregation.transform().isPresent()
+                            ? grouped(connection, target, query.filter(), range, aggregation, out)
+                            : aggregate(connection, target.owner(), target.dataset(), query.filter(), range, aggregation, maxPointsPerQuery, out);
                     yield new QueryResult(body, Optional.empty());
                 }
                 case PointsQuery.RawPage page -> {
                     var scope = page.scope();
-                    var raw = raw(connection, target.owner(), target.dataset(), query.filter(), range, page.after(), page.limit(),
+                    var filter = selected(connection, target, query.filter());
+                    var raw = raw(connection, target.owner(), target.dataset(), filter, range, page.after(), page.limit(),
                             out, last -> cursors.encode(scope, position -> position.int64(last.series()).int64(last.time())));
                     audit.detail("points", raw.points());
                     yield new QueryResult(raw.body(), raw.nextCursor());
@@ -118,10 +130,110 @@ public final class QueryService {
         return read(security, "series", connection -> {
             var target = listing.target();
             retentionDays(connection, security, audit, target);
-            return series(connection, target.owner(), target.dataset(), listing.filter(), listing.afterMeasurement(),
+            return series(connection, target.owner(), target.dataset(), selected(connection, target, listing.filter()),
+                    listing.afterMeasurement(),
                     listing.afterTags(), listing.limit(),
                     (measurement, tags) -> cursors.encode(listing.scope(), position -> position.text(measurement).text(tags)));
         });
+    }
+
+    /**
+     * {@code filter} with its condition applied: narrowed to the series that satisfy it (checked in
+     * Java, {@link SeriesSelection}); unchanged without one.
+     */
+    private SeriesFilter selected(Connection connection, ReadTarget target, SeriesFilter filter) throws SQLException {
+        if (filter.condition().isEmpty()) {
+            return filter;
+        }
+        var ids = candidates(connection, target, filter, false).stream().map(candidate -> candidate.series().id()).toList();
+        return filter.onlySeries(ids);
+    }
+
+    private List<SeriesSelection.Candidate> candidates(Connection connection, ReadTarget target, SeriesFilter filter, boolean numericOnly)
+            throws SQLException {
+        var conditions = new InfluxQlConditions(filter.condition(), 0, new long[] {InfluxQlConditions.REGEX_BUDGET});
+        return SeriesSelection.select(store, connection, target.owner(), target.dataset(), filter, conditions, this::tags, numericOnly,
+                maxPointsPerQuery);
+    }
+
+    private Map<String, String> tags(String json) {
+        return SeriesSelection.tags(this.json, json);
+    }
+
+    /**
+     * Aggregates of groups of series: with {@code group_by}, the series of one measurement and
+     * field whose grouping tags have the same values make one group (its tags: those values);
+     * without, each series selected by the condition (or read in local windows) is a group of its own. One statement per
+     * group ({@link SeriesSelection#aggregate}, as InfluxQL's GROUP BY), its windows filled by
+     * {@link WindowFill}; groups in the order of measurement, tag values, field (single series in
+     * the order they were created).
+     */
+    private byte[] grouped(Connection connection, ReadTarget target, SeriesFilter filter, QueryStore.TimeRange range,
+                           PointsQuery.Aggregation aggregation, SeriesOutput out) throws SQLException {
+        var aggregate = aggregation.aggregate();
+        var selected = candidates(connection, target, filter, aggregate.numericOnly());
+        var keys = aggregation.groupBy();
+        var groups = SeriesSelection.group(selected, candidate -> {
+            var key = new ArrayList<String>();
+            if (keys.isEmpty()) {
+                return List.of("%020d".formatted(candidate.series().id())); // each series alone, in id order as ever
+            }
+            key.add(candidate.series().measurement());
+            key.addAll(SeriesSelection.tagValues(candidate, keys.get()));
+            key.add(candidate.series().field());
+            return key;
+        });
+        int written = 0;
+        for (var group : groups.values()) {
+            var first = group.getFirst().series();
+            var ids = group.stream().map(candidate -> candidate.series().id()).toList();
+            var windows = SeriesSelection.aggregate(store, connection, target.owner(), target.dataset(), ids, first.type(), range,
+                    Optional.of(aggregation.windows()), aggregate, aggregation.argument(), Optional.empty());
+            var tags = keys.isPresent() ? groupTags(keys.get(), group.getFirst()) : first.tags();
+            written = write(out, first.measurement(), tags, first.field(), aggregate.resultType(first.type()), windows, range,
+                    aggregation, written);
+        }
+        return out.finish(Optional.empty());
+    }
+
+    /** The tags of a group: its grouping tags' values, those the series do not have left out. */
+    private static String groupTags(List<String> keys, SeriesSelection.Candidate member) {
+        var tags = new ArrayList<Tag>();
+        for (var key : keys) {
+            var value = member.tags().get(key);
+            if (value != null && !value.isEmpty()) {
+                tags.add(new Tag(key, value));
+            }
+        }
+        return Tag.json(tags);
+    }
+
+    /**
+     * Writes one series' windows, filled ({@link WindowFill}, from the window holding the range's
+     * start); a series without any value is left out. Returns the points written so far; 400 past
+     * the limit.
+     */
+    private int write(SeriesOutput out, String measurement, String tagsJson, String field, FieldType type, Map<Long, Object> windows,
+                      QueryStore.TimeRange range, PointsQuery.Aggregation aggregation, int written) {
+        var step = aggregation.windows();
+        var values = aggregation.transform().map(transform -> transform.apply(windows, step.stepNanos())).orElse(windows);
+        var rows = WindowFill.windows(List.of(values), step.start(range.start()), range.end(), step, aggregation.fill(),
+                maxPointsPerQuery);
+        if (rows.isEmpty() || values.values().stream().allMatch(Objects::isNull)) {
+            return written;
+        }
+        // A derivative or moving average is a float; a difference keeps the aggregate's type (integers stay exact).
+        var resultType = aggregation.transform().filter(transform -> !transform.function().endsWith("difference")).isPresent()
+                ? FieldType.FLOAT
+                : type;
+        out.startSeries(measurement, tagsJson, field, resultType);
+        for (var row : rows) {
+            if (++written > maxPointsPerQuery) {
+                throw tooMany(maxPointsPerQuery);
+            }
+            out.point((Long) row.get(0), row.get(1));
+        }
+        return written;
     }
 
     /** Authorizes the read of {@code target} in the read's transaction; the dataset's retention. */
@@ -166,13 +278,13 @@ public final class QueryService {
      * series come out in id order as in a raw query.
      */
     private byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
-                     long stepNanos, Aggregate aggregate, int maxPoints, SeriesOutput out) throws SQLException {
-        var selected = store.series(connection, owner, dataset, filter, aggregate.numericOnly(), maxPoints + 1);
-        int chunk = seriesPerChunk(range, stepNanos, maxPoints);
+                     PointsQuery.Aggregation aggregation, int maxPoints, SeriesOutput out) throws SQLException {
+        var selected = store.series(connection, owner, dataset, filter, aggregation.aggregate().numericOnly(), maxPoints + 1);
+        int chunk = seriesPerChunk(range, aggregation.stepNanos(), maxPoints);
         int written = 0;
         for (int from = 0; from < selected.size(); from += chunk) {
             var series = selected.subList(from, Math.min(selected.size(), from + chunk));
-            written = aggregateChunk(connection, owner, dataset, series, range, stepNanos, aggregate, maxPoints, written, out);
+            written = aggregateChunk(connection, owner, dataset, series, range, aggregation, written, out);
         }
         return out.finish(Optional.empty());
     }
@@ -188,8 +300,9 @@ public final class QueryService {
 
     /** Writes the buckets of {@code series} (consecutive ids); returns the points written so far. */
     private int aggregateChunk(Connection connection, TenantId owner, String dataset, List<QueryStore.Series> series,
-                               QueryStore.TimeRange range, long stepNanos, Aggregate aggregate, int maxPoints, int written,
+                               QueryStore.TimeRange range, PointsQuery.Aggregation aggregation, int written,
                                SeriesOutput out) throws SQLException {
+        var aggregate = aggregation.aggregate();
         var byId = new HashMap<Long, QueryStore.Series>();
         var byType = new EnumMap<FieldType, List<QueryStore.Series>>(FieldType.class);
         for (var one : series) {
@@ -198,18 +311,17 @@ public final class QueryService {
         }
         try (var cursors = new OpenCursors()) {
             for (var ofOneType : byType.values()) {
-                cursors.add(store.openAggregate(connection, owner, dataset, ofOneType, range, stepNanos, aggregate)).next();
+                cursors.add(store.openAggregate(connection, owner, dataset, ofOneType, range, aggregation.stepNanos(), aggregate,
+                        aggregation.argument())).next();
             }
             for (var cursor = cursors.lowestSeries(); cursor != null; cursor = cursors.lowestSeries()) {
                 var current = byId.get(cursor.series());
-                var resultType = aggregate.resultType(current.type());
-                out.startSeries(current.measurement(), current.tags(), current.field(), resultType);
+                var windows = new HashMap<Long, Object>();
                 do {
-                    if (++written > maxPoints) {
-                        throw tooMany(maxPoints);
-                    }
-                    out.point(cursor.bucket(), cursor.value());
+                    windows.put(cursor.bucket(), cursor.value());
                 } while (cursor.next() && cursor.series() == current.id());
+                written = write(out, current.measurement(), current.tags(), current.field(), aggregate.resultType(current.type()),
+                        windows, range, aggregation, written);
             }
             return written;
         }

@@ -6,8 +6,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reading points (V6__points.sql) inside the caller's tenant transaction. Rows are handed to a
@@ -29,6 +31,8 @@ final class QueryStore {
     private static final String MEASUREMENT_FILTER = " AND s.measurement_digest = md5(?::text) AND s.measurement = ?";
     private static final String FIELD_FILTER = " AND s.field = ?";
     private static final String TAGS_FILTER = " AND s.tags @> ?::jsonb";
+    // The series a condition beyond equalities selected (SeriesFilter.seriesIds), checked in Java first.
+    private static final String IDS_FILTER = " AND s.id = ANY (?::bigint[])";
     private static final String TAG_FILTER = """
             AND s.id IN (SELECT t.series_id FROM series_tags t
                          WHERE t.tenant_id = ? AND t.dataset_id = ? AND t.digest = md5(?) || md5(?))
@@ -60,6 +64,12 @@ final class QueryStore {
     private static final String WINDOW = """
             CASE WHEN p.ts_ns < ? THEN ?::bigint
                  ELSE p.ts_ns - CASE WHEN p.ts_ns %% ? < 0 THEN p.ts_ns %% ? + ? ELSE p.ts_ns %% ? END END""";
+    // Local windows of whole days (tz): the number since 1970-01-01 of the local day a window
+    // starts on, a multiple of the days per window; Windows turns it into the instant of that local
+    // midnight. The local date of a point is that of its whole second (midnight is one).
+    private static final String LOCAL_DAY_WINDOW = """
+            floor(((to_timestamp(floor(p.ts_ns / 1000000000.0)::float8) AT TIME ZONE ?::text)::date - date '1970-01-01')
+                  / ?::float8)::bigint * ?::bigint""";
     private static final String AGGREGATE = """
             SELECT %1$s AS bucket, %2$s
             FROM points p
@@ -160,9 +170,10 @@ final class QueryStore {
     /**
      * The buckets of {@code series}, all of one field type, as an open cursor in (series id,
      * bucket) order; the caller closes it. Several may be open at once in one transaction.
+     * {@code argument} is the percentile, for {@link Aggregate#takesArgument()}.
      */
     AggregateRows openAggregate(Connection connection, TenantId tenant, String dataset, List<Series> series, TimeRange range,
-                                long stepNanos, Aggregate aggregate) throws SQLException {
+                                long stepNanos, Aggregate aggregate, double argument) throws SQLException {
         var type = series.getFirst().type();
         boolean one = series.size() == 1;
         var statement = connection.prepareStatement((one ? AGGREGATE : AGGREGATE_SERIES)
@@ -174,15 +185,19 @@ final class QueryStore {
             for (int i = 3; i <= 6; i++) {
                 statement.setLong(i, stepNanos);
             }
-            statement.setString(7, tenant.value());
-            statement.setString(8, dataset);
-            if (one) {
-                statement.setLong(9, series.getFirst().id());
-            } else {
-                statement.setArray(9, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
+            int next = 7;
+            if (aggregate.takesArgument()) {
+                statement.setDouble(next++, argument);
             }
-            statement.setLong(10, range.start());
-            statement.setLong(11, range.end());
+            statement.setString(next++, tenant.value());
+            statement.setString(next++, dataset);
+            if (one) {
+                statement.setLong(next++, series.getFirst().id());
+            } else {
+                statement.setArray(next++, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
+            }
+            statement.setLong(next++, range.start());
+            statement.setLong(next, range.end());
             statement.setFetchSize(FETCH_SIZE);
             return new AggregateRows(statement, statement.executeQuery(), one ? series.getFirst().id() : -1);
         } catch (SQLException | RuntimeException e) {
@@ -267,12 +282,28 @@ final class QueryStore {
      */
     void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
                         long stepNanos, Aggregate aggregate, double argument, boolean selectedTime, RowSink sink) throws SQLException {
-        var bucket = stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
+        groupAggregate(connection, tenant, dataset, series, type, range, stepNanos, Optional.empty(), aggregate, argument, selectedTime,
+                sink);
+    }
+
+    /**
+     * As above; with {@code zone}, {@code stepNanos} is a whole number of days and each row's bucket
+     * is the number of the local day (in {@code zone}) its window starts on ({@link Windows}).
+     */
+    void groupAggregate(Connection connection, TenantId tenant, String dataset, List<Long> series, FieldType type, TimeRange range,
+                        long stepNanos, Optional<ZoneId> zone, Aggregate aggregate, double argument, boolean selectedTime, RowSink sink)
+            throws SQLException {
+        var bucket = zone.isPresent() ? LOCAL_DAY_WINDOW : stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
         var value = valueOf(type);
         var columns = selectedTime ? aggregate.sql(value) + ", " + aggregate.selectedTimeSql(value).orElseThrow() : aggregate.sql(value);
         try (var statement = connection.prepareStatement(GROUP_AGGREGATE.formatted(bucket, columns))) {
             int next = 1;
-            if (stepNanos > 0) {
+            if (zone.isPresent()) {
+                long days = stepNanos / Windows.DAY;
+                statement.setString(next++, zone.get().getId());
+                statement.setDouble(next++, days);
+                statement.setLong(next++, days);
+            } else if (stepNanos > 0) {
                 statement.setLong(next++, Long.MIN_VALUE / stepNanos * stepNanos);
                 statement.setLong(next++, Long.MIN_VALUE);
                 for (int i = 0; i < 4; i++) {
@@ -338,6 +369,9 @@ final class QueryStore {
             statement.setString(next + 3, tag.getValue());
             next += 4;
         }
+        if (filter.seriesIds().isPresent()) {
+            statement.setArray(next++, statement.getConnection().createArrayOf("bigint", filter.seriesIds().get().toArray()));
+        }
         return next;
     }
 
@@ -353,6 +387,7 @@ final class QueryStore {
         if (!filter.tags().isEmpty()) {
             condition.append(TAGS_FILTER).append(" ").append(TAG_FILTER.repeat(filter.tags().size()));
         }
+        filter.seriesIds().ifPresent(ids -> condition.append(IDS_FILTER));
         return statement.formatted(condition);
     }
 

@@ -329,7 +329,8 @@ class PointsRoutesTest {
         assertThat(points(query("acme", "agg", range + "&agg=count"))).contains(",6]", ",6]");
         assertThat(points(query("acme", "agg", range + "&agg=first&epoch=ns"))).isEqualTo("[[1704067200000000000,0],[1704067260000000000,6]]");
         assertThat(points(query("acme", "agg", range + "&agg=last"))).contains(",5]", ",11]");
-        assertThat(query("acme", "agg", range + "&agg=median").statusCode()).isEqualTo(400);
+        assertThat(points(query("acme", "agg", range + "&agg=median"))).contains(",2.5]", ",8.5]");
+        assertThat(query("acme", "agg", range + "&agg=harmonic_mean").statusCode()).isEqualTo(400);
         assertThat(query("acme", "agg", "step=1ns&agg=avg&start=0&end=9000000000000").statusCode()).isEqualTo(400);
     }
 

@@ -591,7 +591,7 @@ class InfluxQlQueryTest {
                 "SELECT mean(usage) FROM cpu WHERE usage > 5 AND time >= 0", "field values",
                 "SELECT mean(usage) FROM cpu GROUP BY time(1m)", "lower limit",
                 "SELECT mean(usage), usage FROM cpu", "mixing",
-                "SELECT mean(usage) FROM cpu WHERE time >= 0 tz('Europe/Paris')", "tz",
+                "SELECT mean(usage) FROM cpu WHERE time >= 0 GROUP BY time(36h) tz('Europe/Paris')", "whole days",
                 "SELECT mean(usage) FROM cpu WHERE time >= 0 OR host = 'a'", "OR");
         cases.forEach((q, named) -> {
             var response = get(cpu, q);

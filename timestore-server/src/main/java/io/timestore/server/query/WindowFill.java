@@ -7,21 +7,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The windows of a GROUP BY time query, each column's empty windows filled as {@code fill(...)} says. */
-final class InfluxQlFill {
-    private InfluxQlFill() {}
+/**
+ * The windows of an aggregate query, each column's empty windows filled as {@code fill} says: one
+ * implementation for InfluxQL's {@code GROUP BY time(...) fill(...)} and the native route's
+ * {@code step} with {@code fill}.
+ */
+final class WindowFill {
+    private WindowFill() {}
 
     /**
      * One row per window from {@code first} (a multiple of {@code step}) while it starts before
      * {@code end}: time, then each column's value in that window or its fill; with
-     * {@code fill(none)} windows without any value are left out. 400 when there are more than
-     * {@code maxPoints} windows.
+     * {@code fill(none)} windows without any value are left out (and only those with one are
+     * visited). 400 when other fills would list more than {@code maxPoints} windows.
      */
-    static List<List<Object>> windows(List<Map<Long, Object>> columns, long first, long end, long step, Fill fill, int maxPoints) {
-        long count = end <= first ? 0 : (end - 1 - first) / step + 1;
-        if (count > maxPoints || count < 0) {
-            throw new InvalidRequest("%d windows of %dns from start to end exceed the limit of %d points per query; use a larger interval"
-                    .formatted(count, step, maxPoints));
+    static List<List<Object>> windows(List<Map<Long, Object>> columns, long first, long end, Windows step, Fill fill, int maxPoints) {
+        if (fill instanceof Fill.None) {
+            return known(columns, first, end);
+        }
+        var starts = new ArrayList<Long>();
+        for (long window = first; window < end; window = step.next(window)) {
+            if (starts.size() == maxPoints) {
+                throw new InvalidRequest("more than %d windows of %dns from start to end exceed the limit of %d points per query; use a larger interval"
+                        .formatted(maxPoints, step.stepNanos(), maxPoints));
+            }
+            starts.add(window);
+            if (window > Long.MAX_VALUE - step.stepNanos()) {
+                break;
+            }
         }
         var rows = new ArrayList<List<Object>>();
         var previous = new Object[columns.size()];
@@ -35,8 +48,7 @@ final class InfluxQlFill {
             });
             known.add(sorted);
         }
-        for (long i = 0; i < count; i++) {
-            long window = first + i * step;
+        for (long window : starts) {
             var row = new ArrayList<Object>();
             row.add(window);
             boolean any = false;
@@ -58,6 +70,24 @@ final class InfluxQlFill {
             if (any || !(fill instanceof Fill.None)) {
                 rows.add(row);
             }
+        }
+        return rows;
+    }
+
+    /** fill(none): the windows in [first, end) where some column has a value, in order. */
+    private static List<List<Object>> known(List<Map<Long, Object>> columns, long first, long end) {
+        var windows = new java.util.TreeSet<Long>();
+        columns.forEach(column -> column.forEach((window, value) -> {
+            if (value != null && window >= first && window < end) {
+                windows.add(window);
+            }
+        }));
+        var rows = new ArrayList<List<Object>>(windows.size());
+        for (long window : windows) {
+            var row = new ArrayList<Object>(columns.size() + 1);
+            row.add(window);
+            columns.forEach(column -> row.add(column.get(window)));
+            rows.add(row);
         }
         return rows;
     }
