@@ -178,7 +178,7 @@ public final class IngestLoad {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> expect(int status, HttpResponse<String> response) {
+    static HttpResponse<String> expect(int status, HttpResponse<String> response) {
         if (response.statusCode() != status) {
             throw new IllegalStateException("%s answered %d: %s".formatted(response.uri(), response.statusCode(), response.body()));
         }
