@@ -64,7 +64,7 @@ public final class AuditQueryLoad {
             base = server.baseUri();
             var superuser = server.database().target().jdbcUrl() + "?user=postgres";
             if (!filled) {
-                fill(superuser, events);
+                fill(superuser, 0, events);
             } else {
                 System.out.printf("reusing the events already in %s%n", dataDir);
             }
@@ -83,7 +83,7 @@ public final class AuditQueryLoad {
      * whenever the server stops) runs during the measurement; it made the page latencies of
      * consecutive runs differ by more than 10 ms.
      */
-    private static void vacuumOnce(String superuserUrl) throws Exception {
+    static void vacuumOnce(String superuserUrl) throws Exception {
         try (var connection = DriverManager.getConnection(superuserUrl);
              var rows = connection.createStatement().executeQuery(
                      "SELECT n_ins_since_vacuum > 100000 FROM pg_stat_user_tables WHERE relname = 'audit_events'")) {
@@ -95,7 +95,13 @@ public final class AuditQueryLoad {
         }
     }
 
-    private static void fill(String superuserUrl, long events) throws Exception {
+    /**
+     * Inserts the events numbered {@code from} (inclusive) to {@code to} (exclusive): even numbers
+     * belong to {@code big}, odd ones to {@code t1}..{@code t9}; event {@code i} occurred at
+     * 2026-01-01 plus {@code i / 10} seconds. {@link AuditSearchStudy} tops a filled table up with it.
+     */
+    static void fill(String superuserUrl, long from, long to) throws Exception {
+        long events = to;
         var template = new AuditJson().write(new AuditEvent(UUID.randomUUID(), "big", Instant.parse("2026-01-01T00:00:00Z"),
                 "req", null, new AuditEvent.Actor("user-1", AuditEvent.ActorType.USER, List.of("reader"), List.of(), List.of(), "jwt"),
                 new AuditEvent.Operation("dataset:read", "points", "dataset", "ds-1", "ds-1"),
@@ -111,7 +117,7 @@ public final class AuditQueryLoad {
                     """);
             statement.execute();
             long chunk = 1_000_000;
-            for (long from = 0; from < events; from += chunk) {
+            for (long first = from; first < events; first += chunk) {
                 try (var insert = connection.prepareStatement("""
                         INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action,
                                                   component, resource_type, resource_id, dataset_id, result, status, severity, event)
@@ -128,15 +134,15 @@ public final class AuditQueryLoad {
                               FROM generate_series(?::bigint, ?::bigint) AS i) generated
                         """)) {
                     insert.setString(1, template);
-                    insert.setLong(2, from);
-                    insert.setLong(3, Math.min(events, from + chunk) - 1);
+                    insert.setLong(2, first);
+                    insert.setLong(3, Math.min(events, first + chunk) - 1);
                     insert.executeUpdate();
                 }
-                System.out.printf("  %,d events inserted (%.0f s)%n", Math.min(events, from + chunk), (System.nanoTime() - started) / 1e9);
+                System.out.printf("  %,d events inserted (%.0f s)%n", Math.min(events, first + chunk), (System.nanoTime() - started) / 1e9);
             }
             connection.createStatement().execute("ANALYZE audit_events");
         }
-        System.out.printf("filled %,d events in %.0f s%n", events, (System.nanoTime() - started) / 1e9);
+        System.out.printf("filled %,d events in %.0f s%n", events - from, (System.nanoTime() - started) / 1e9);
     }
 
     private HttpResponse<String> get(String pathAndQuery, String accept) throws Exception {

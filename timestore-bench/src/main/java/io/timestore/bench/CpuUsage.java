@@ -65,6 +65,11 @@ final class CpuUsage {
         }
     }
 
+    /** User and system CPU time of one process (such as one PostgreSQL backend), 0 if it is gone. */
+    static long processNanos(long pid) {
+        return stat(pid).map(f -> (f[1] + f[2]) * NANOS_PER_TICK).orElse(0L);
+    }
+
     /** {ppid, utime, stime, cutime, cstime} of a process, empty if it is gone. */
     private static Optional<long[]> stat(long pid) {
         try {
@@ -79,7 +84,7 @@ final class CpuUsage {
     }
 
     /** Busy time of all CPUs: user, nice, system, irq, softirq and steal from the first line of /proc/stat. */
-    private static long machine() {
+    static long machine() {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
             long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
