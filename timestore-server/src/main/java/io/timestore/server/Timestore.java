@@ -40,6 +40,7 @@ import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.MasterKey;
 import io.timestore.server.config.Settings;
 import io.timestore.server.config.TenantStreamSettings;
+import io.timestore.server.console.ConsoleRoutes;
 import io.timestore.server.credentials.CredentialExpiry;
 import io.timestore.server.credentials.CredentialRoutes;
 import io.timestore.server.datasets.DatasetRoutes;
@@ -385,6 +386,10 @@ public final class Timestore implements AutoCloseable {
                     new RefreshMetrics(metrics.registry(), tenantLabels, clock, settings.telemetry().perTenantLimit())), datasets, bodies, cursors, clock));
             var retention = new PointsRetention(database.runtimeDataSource(), transactions, pointsSettings, clock).start();
             closeOnFailure.addFirst(retention);
+            // The console: static files, the development sign-in, who-am-I (docs/console.md).
+            groups.add(new ConsoleRoutes(new ConsoleRoutes.Options(devIssuer, devTokenTtl(auth),
+                    auth.consoleClientId().map(id -> URI.create(auth.issuers().getFirst().issuer())), auth.consoleClientId()),
+                    bodies, clock));
             groups.addAll(additionalRoutes);
 
             var http = HttpServer.start(settings.http(), tls,
@@ -415,6 +420,16 @@ public final class Timestore implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** The development sign-in's token lifetime: as {@code timestore token}'s default. */
+    private static java.time.Duration devTokenTtl(AuthSettings auth) {
+        return auth.userMaxLifetime().compareTo(DevIssuer.MAX_TTL) < 0 ? auth.userMaxLifetime() : DevIssuer.MAX_TTL;
+    }
+
+    /** Where the console is served (docs/console.md). */
+    public URI consoleUri() {
+        return baseUri().resolve(ConsoleRoutes.PATH + "/");
     }
 
     public int port() {

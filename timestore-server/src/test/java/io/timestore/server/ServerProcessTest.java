@@ -102,6 +102,8 @@ class ServerProcessTest {
             var access = server.awaitLineContaining("[text-format-1]", Duration.ofSeconds(10));
             assertThat(access).matches("\\d{4}-\\d{2}-\\d{2}T\\S+Z INFO .*io\\.timestore\\.access.*GET /healthz 200 .*");
             assertThat(startup).doesNotStartWith("{");
+            // What a new user needs next: where the console is (docs/console.md).
+            server.awaitLineContaining("Timestore console: http://127.0.0.1:" + port + "/console/", Duration.ofSeconds(10));
         }
     }
 

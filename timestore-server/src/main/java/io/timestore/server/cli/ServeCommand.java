@@ -45,6 +45,9 @@ final class ServeCommand implements Callable<Integer> {
         Logging.configure(settings.logFormat(), true);
 
         var timestore = Timestore.start(settings);
+        // The one line a new user needs: where the console is (docs/console.md). Through the log,
+        // so that stdout stays one log format (JSON lines when log.format is json).
+        log.atInfo().addKeyValue("console_url", timestore.consoleUri()).log("Timestore console: {}", timestore.consoleUri());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(timestore), "timestore-shutdown"));
         // SIGTERM and SIGINT start the JVM's shutdown; the hook stops the server and ends the
         // process. This thread only keeps the command running until then.

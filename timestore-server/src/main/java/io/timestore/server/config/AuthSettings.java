@@ -27,11 +27,14 @@ import java.util.Objects;
  * @param signedRequestWindow how far a signed request's date may be from the server's clock
  * @param caches              sizes and expiry of the JWT, dataset-access and tenant-status caches
  * @param blocking            automatic blocking after repeated authentication failures
+ * @param consoleClientId     the console's OpenID Connect client id (a public client using PKCE) at
+ *                            the first configured issuer; empty: the console offers no OIDC sign-in
  */
 public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssuer> issuers, String audience, ClaimNames claims,
                            Duration userMaxLifetime, Duration machineMaxLifetime, Duration clockSkew,
                            DevIssuer devIssuer, Duration tokenDefaultTtl, Duration tokenMaxTtl,
-                           Duration signedRequestWindow, AuthCaches caches, BlockingSettings blocking) {
+                           Duration signedRequestWindow, AuthCaches caches, BlockingSettings blocking,
+                           java.util.Optional<String> consoleClientId) {
     /**
      * The largest JWT accepted: real tokens with many roles stay under 4 KiB, and a bound keeps
      * parsing and hashing of hostile input cheap.
@@ -58,6 +61,7 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
         Objects.requireNonNull(signedRequestWindow, "signedRequestWindow");
         Objects.requireNonNull(caches, "caches");
         Objects.requireNonNull(blocking, "blocking");
+        Objects.requireNonNull(consoleClientId, "consoleClientId");
     }
 
     /** Whether the development issuer is trusted, given whether the database is embedded. */
@@ -71,22 +75,22 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
 
     public AuthSettings withIssuers(List<TrustedIssuer> replacement) {
         return new AuthSettings(authorization, replacement, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking, consoleClientId);
     }
 
     public AuthSettings withAuthorization(AuthorizationSettings replacement) {
         return new AuthSettings(replacement, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking, consoleClientId);
     }
 
     public AuthSettings withDevIssuer(DevIssuer replacement) {
         return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking);
+                replacement, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking, consoleClientId);
     }
 
     public AuthSettings withCaches(AuthCaches replacement) {
         return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, replacement, blocking);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, replacement, blocking, consoleClientId);
     }
 
     /** The verifier's settings, trusting the configured issuers plus {@code extra} (the dev issuer). */
@@ -97,8 +101,13 @@ public record AuthSettings(AuthorizationSettings authorization, List<TrustedIssu
                 machineMaxLifetime, clockSkew, MAX_JWT_BYTES, caches.jwtMaxEntries());
     }
 
+    public AuthSettings withConsoleClientId(java.util.Optional<String> replacement) {
+        return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, blocking, replacement);
+    }
+
     public AuthSettings withBlocking(BlockingSettings replacement) {
         return new AuthSettings(authorization, issuers, audience, claims, userMaxLifetime, machineMaxLifetime, clockSkew,
-                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, replacement);
+                devIssuer, tokenDefaultTtl, tokenMaxTtl, signedRequestWindow, caches, replacement, consoleClientId);
     }
 }

@@ -62,7 +62,12 @@ final class AuthSettingsReader {
                         values.intBetween(SettingKey.AUTH_BLOCKING_THRESHOLD, 1, 1_000_000),
                         values.durationAtMost(SettingKey.AUTH_BLOCKING_WINDOW, Duration.ofDays(1), "1d"),
                         values.durationAtMost(SettingKey.AUTH_BLOCKING_DURATION, Duration.ofDays(30), "30d"),
-                        values.durationAtMost(SettingKey.AUTH_BLOCKING_CACHE_TTL, Duration.ofMinutes(1), "1m")));
+                        values.durationAtMost(SettingKey.AUTH_BLOCKING_CACHE_TTL, Duration.ofMinutes(1), "1m")),
+                values.optional(SettingKey.AUTH_CONSOLE_CLIENT_ID).map(String::strip).filter(id -> !id.isEmpty()));
+        if (settings.consoleClientId().isPresent() && settings.issuers().isEmpty()) {
+            throw new InvalidSettings(SettingKey.AUTH_CONSOLE_CLIENT_ID.key(),
+                    "the console signs in at the first configured issuer: set auth.issuer (or auth.issuers) too");
+        }
         if (settings.tokenDefaultTtl().compareTo(settings.tokenMaxTtl()) > 0) {
             throw values.invalidValue(SettingKey.TOKENS_DEFAULT_TTL, "must not exceed auth.api-tokens.max-ttl");
         }

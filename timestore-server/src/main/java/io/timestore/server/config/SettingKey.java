@@ -50,6 +50,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey AUTH_JWKS_URL = of("auth.jwks-url", "TIMESTORE_JWT_JWKS_URL", null);
     static final SettingKey AUTH_ISSUERS = tree("auth.issuers");
     static final SettingKey AUTH_DEV_ISSUER = of("auth.dev-issuer", "TIMESTORE_DEV_ISSUER", "auto");
+    static final SettingKey AUTH_CONSOLE_CLIENT_ID = of("auth.console-client-id", "TIMESTORE_CONSOLE_CLIENT_ID", null);
     static final SettingKey AUTH_TENANT_CLAIM = of("auth.claims.tenant", null, "tenant_id");
     static final SettingKey AUTH_ROLES_CLAIM = of("auth.claims.roles", null, "roles");
     static final SettingKey AUTH_SCOPE_CLAIM = of("auth.claims.scope", null, "scope");
@@ -127,7 +128,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             DB_URL, DB_USER, DB_PASSWORD, DB_RUNTIME_USER, DB_RUNTIME_PASSWORD, DB_RETENTION_USER, DB_RETENTION_PASSWORD, DB_POOL_SIZE, DB_CONNECT_TIMEOUT,
             DB_TLS_MODE, DB_TLS_ROOT_CERT, DB_SCHEMA_WATCH_INTERVAL,
             LOG_FORMAT, MASTER_KEY, MASTER_KEY_FILE,
-            AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER,
+            AUTH_MODE, AUTH_LEGACY_QUERY_SCOPE, AUTH_LEGACY_UNAUTHENTICATED_INGEST, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_ISSUERS, AUTH_DEV_ISSUER, AUTH_CONSOLE_CLIENT_ID,
             AUTH_TENANT_CLAIM, AUTH_ROLES_CLAIM, AUTH_SCOPE_CLAIM, AUTH_SCP_CLAIM, AUTH_GROUPS_CLAIM, AUTH_CLIENT_ID_CLAIM,
             AUTH_USER_MAX_LIFETIME, AUTH_MACHINE_MAX_LIFETIME, AUTH_CLOCK_SKEW, TOKENS_DEFAULT_TTL, TOKENS_MAX_TTL,
             SIGNED_WINDOW, AUTH_BLOCKING_ENABLED, AUTH_BLOCKING_THRESHOLD, AUTH_BLOCKING_WINDOW, AUTH_BLOCKING_DURATION,

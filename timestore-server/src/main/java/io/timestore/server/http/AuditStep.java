@@ -243,6 +243,27 @@ public final class AuditStep {
         });
     }
 
+    /**
+     * Runs a route that issues the credential it is admitted with (the console's development
+     * sign-in): {@code issuer} validates the request and issues a bearer token, which is then
+     * authenticated and resolved to its one tenant like any presented credential, so the event
+     * names the signed-in actor and goes to its tenant. A refusal before a token exists is
+     * recorded like any unauthenticated failure.
+     */
+    void runIssuing(Context ctx, ApiOperation operation, Gate gate, Routes.Issuer issuer, SecuredHandler handler) {
+        execute(ctx, operation, handler, (request, audit) -> {
+            var token = issuer.issue(ctx);
+            ctx.attribute(Routes.Issuer.ISSUED, token);
+            var principal = gate.authenticateIssued(ctx, token, audit::authenticated);
+            var security = gate.resolve(ctx, principal, request);
+            audit.admitted(security);
+            org.slf4j.MDC.put("tenant", security.tenant().value());
+            org.slf4j.MDC.put("actor", principal.subject());
+            gate.limit(security);
+            return security;
+        });
+    }
+
     /** Records the event of a request no route matched (404/405): it resolves no tenant. */
     void recordUnmatched(Context ctx, Problems.Problem problem) {
         RequestContext request = ctx.attribute(RequestContext.ATTRIBUTE);

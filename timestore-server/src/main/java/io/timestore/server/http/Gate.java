@@ -98,6 +98,21 @@ public final class Gate {
     }
 
     /**
+     * Authenticates a token this server has just issued for the request (the console's
+     * development sign-in): the source address is held to its block like any caller's, and the
+     * token is verified by the same authenticator as any presented credential, so what the
+     * request is admitted as is exactly what the token will be worth.
+     */
+    public Principal authenticateIssued(Context ctx, String bearerToken, java.util.function.Consumer<Principal> authenticated) {
+        blocks.admitSource(SourceAddress.of(ctx));
+        var principal = telemetry.authenticate(ctx, () ->
+                authenticator.authenticate(CredentialRequest.ofAuthorization(List.of("Bearer " + bearerToken))));
+        authenticated.accept(principal);
+        blocks.admitCredential(principal);
+        return principal;
+    }
+
+    /**
      * The request's Authorization values. On InfluxDB 1.x's routes ({@code /query}, {@code /write})
      * also the credentials InfluxDB 1.x clients send: {@code Basic} with the token (API token or
      * JWT) as the password, or, without any Authorization header, the query parameter {@code p}

@@ -115,7 +115,8 @@ public final class HttpServer implements AutoCloseable {
             // Room for an 8 KiB bearer token plus ordinary headers; larger blocks are a 431 problem.
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
             config.jetty.addConnector((server, http) -> connector(server, http, settings, tls, with.registry()));
-            var routes = new Routes(config.routes, with.auditStep(), with.gate(), settings.maxRequestBytes());
+            var routes = new Routes(config.routes, with.auditStep(), with.gate(), settings.maxRequestBytes(),
+                    ctx -> finish(ctx, with, metrics));
             var sources = new SourceAddress(settings.trustedProxies());
             var cors = new Cors(settings.cors());
             config.routes.before(ctx -> {
@@ -325,7 +326,8 @@ public final class HttpServer implements AutoCloseable {
         }
         var duration = Duration.ofNanos(System.nanoTime() - request.startNanos());
         var endpoint = ctx.endpoints().matchedHttpEndpoint();
-        var route = endpoint == null ? "unmatched" : endpoint.path;
+        String site = ctx.attribute(Routes.SITE);
+        var route = endpoint != null ? endpoint.path : site != null ? site : "unmatched";
         int status = ctx.statusCode();
         metrics.finished(ctx.method().name(), route, status, duration);
         MDC.put("route", route);

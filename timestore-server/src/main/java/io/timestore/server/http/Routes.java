@@ -9,6 +9,7 @@ import io.timestore.server.problems.ProblemType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Where route groups register their handlers. There are two kinds: API routes, always
@@ -25,8 +26,12 @@ public final class Routes {
     private final Gate gate;
     private final long maxRequestBytes;
     private final List<Route> registered = new ArrayList<>();
+    private final Handler answeredBeforeRouting;
+    /** The context attribute naming the site a request was answered by (its metrics' route label). */
+    static final String SITE = "timestore.site";
 
-    Routes(RoutesConfig javalin, AuditStep auditStep, Gate gate, long maxRequestBytes) {
+    Routes(RoutesConfig javalin, AuditStep auditStep, Gate gate, long maxRequestBytes, Handler answeredBeforeRouting) {
+        this.answeredBeforeRouting = answeredBeforeRouting;
         this.javalin = javalin;
         this.auditStep = auditStep;
         this.gate = gate;
@@ -96,6 +101,51 @@ public final class Routes {
                                  SecuredHandler handler) {
         var guarded = negotiating(produces, withinDeclaredLimit(handler));
         add(method, path, ctx -> auditStep.runTenantOrPlatform(ctx, operation, gate, guarded), false);
+    }
+
+    /**
+     * Issues a bearer token from a request's own content (the console's development sign-in), or
+     * throws the problem that refuses it. The issued token is on the context under {@link #ISSUED}.
+     */
+    @FunctionalInterface
+    public interface Issuer {
+        String ISSUED = "timestore.issued-token";
+
+        String issue(io.javalin.http.Context ctx) throws Exception;
+    }
+
+    /**
+     * Registers a route that issues the credential it is then admitted with (see
+     * {@link AuditStep#runIssuing}): audited like every API route, its event naming the actor the
+     * issued token authenticates as. Its handler reads the token from {@link Issuer#ISSUED}.
+     */
+    public void issuing(HandlerType method, String path, ApiOperation operation, Issuer issuer, SecuredHandler handler) {
+        var guarded = withinDeclaredLimit(handler);
+        add(method, path, ctx -> auditStep.runIssuing(ctx, operation, gate, issuer, guarded), false);
+    }
+
+    /**
+     * Serves the static files of a site under {@code prefix} (the console, docs/console.md):
+     * GET and HEAD only, answered before routing, with neither credentials nor an audit event,
+     * like the operational paths; {@code site} returns false for a path it does not hold, which
+     * then goes on to the router (an unmatched path is audited as usual). Every response under
+     * the prefix gets {@code headers} first, a 404 included.
+     */
+    public void site(String prefix, Handler headers, Predicate<io.javalin.http.Context> site) {
+        if (!prefix.startsWith("/") || prefix.endsWith("/")) {
+            throw new IllegalArgumentException("a site's prefix is /name, not " + prefix);
+        }
+        Handler serve = ctx -> {
+            headers.handle(ctx);
+            if ((ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD) && site.test(ctx)) {
+                // Skipping the remaining handlers skips the after-handler too: its access log line and metrics run here.
+                ctx.attribute(SITE, prefix + "/*");
+                answeredBeforeRouting.handle(ctx);
+                ctx.skipRemainingHandlers();
+            }
+        };
+        javalin.before(prefix, serve);
+        javalin.before(prefix + "/*", serve);
     }
 
     private static List<String> defaultRepresentations(HandlerType method) {

@@ -10,6 +10,7 @@ public enum ProblemType {
     FORBIDDEN("forbidden", 403, "Forbidden"),
     STATEMENT_REFUSED("statement_refused", 403, "Statement refused"),
     NOT_FOUND("not_found", 404, "Not found"),
+    DEV_SIGN_IN_UNAVAILABLE("dev_sign_in_unavailable", 404, "Development sign-in unavailable"),
     METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),
     NOT_ACCEPTABLE("not_acceptable", 406, "Not acceptable"),
     CONFLICT("conflict", 409, "Conflict"),

@@ -39,7 +39,9 @@ class AuthorizationMatrixTest {
      * every caller of the tenant: the list holds only the datasets the caller may read. Minting
      * gives only what the minter holds (docs/authorization.md, "Minting credentials"): the new
      * signing key carries role tenant-admin, which s-ad (scope timestore.admin) does not hold, and a
-     * share grants read, which s-ad may not do.
+     * share grants read, which s-ad may not do. Who-am-I answers every authenticated caller; the development
+ * sign-in ignores any credential sent (it issues its own) and answers every caller while the
+ * development issuer is on, as it is in these servers.
      */
     static final String MATRIX = """
             route                                                      | anon rdr wrt rtw aud sup adm s-r s-w s-rw s-au s-ad tok+ tok- other op+ op- lq      la      shr
@@ -97,6 +99,8 @@ class AuthorizationMatrixTest {
             GET /api/audit/v1alpha1/log/keys                           | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
             GET /api/audit/v1alpha1/log/inclusion                      | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  404   200 404 403     401     403
             GET /api/audit/v1alpha1/log/consistency                    | 401  403 403 403 200 200 200 403 403 403  200  403  200  403  200   200 200 403     401     403
+            GET /admin/v1/whoami                                       | 401  200 200 200 200 200 200 200 200 200  200  200  200  200  200   200 200 200     401     200
+            POST /console/v1/dev-sign-in                               | 200  200 200 200 200 200 200 200 200 200  200  200  200  200  200   200 200 200     200     200
             """;
 
     @RegisterExtension

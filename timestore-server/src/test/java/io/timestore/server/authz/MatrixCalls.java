@@ -121,7 +121,10 @@ final class MatrixCalls {
             Map.entry("GET /api/audit/v1alpha1/log/keys", f -> Call.get("/api/audit/v1alpha1/log/keys", null)),
             Map.entry("GET /api/audit/v1alpha1/log/inclusion",
                     f -> Call.get("/api/audit/v1alpha1/log/inclusion?event_id=" + f.eventId(), null)),
-            Map.entry("GET /api/audit/v1alpha1/log/consistency", f -> Call.get("/api/audit/v1alpha1/log/consistency?size1=1&size2=1", null))));
+            Map.entry("GET /api/audit/v1alpha1/log/consistency", f -> Call.get("/api/audit/v1alpha1/log/consistency?size1=1&size2=1", null)),
+            Map.entry("GET /admin/v1/whoami", f -> Call.get("/admin/v1/whoami", null)),
+            Map.entry("POST /console/v1/dev-sign-in", f -> Call.json("POST", "/console/v1/dev-sign-in",
+                    "{\"subject\": \"matrix\", \"tenant\": \"acme\", \"roles\": [\"reader\"]}", null))));
 
     private MatrixCalls() {}
 }

@@ -77,6 +77,19 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void the_console_client_id_goes_with_an_issuer_and_is_off_by_default() {
+        assertThat(SettingsLoader.load(Map.of(), Optional.empty(), Map.of()).auth().consoleClientId()).isEmpty();
+        var configured = SettingsLoader.load(Map.of(), Optional.empty(), Map.of(
+                "TIMESTORE_JWT_ISSUER", "https://idp.example.com/realms/acme",
+                "TIMESTORE_JWT_JWKS_URL", "https://idp.example.com/realms/acme/certs",
+                "TIMESTORE_CONSOLE_CLIENT_ID", "timestore-console"));
+        assertThat(configured.auth().consoleClientId()).contains("timestore-console");
+
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of(), Optional.empty(), Map.of("TIMESTORE_CONSOLE_CLIENT_ID", "timestore-console")))
+                .isInstanceOf(InvalidSettings.class).hasMessageContaining("auth.console-client-id");
+    }
+
+    @Test
     void the_config_file_can_be_named_by_environment() throws IOException {
         var file = yaml("server:\n  port: 9999\n");
 
