@@ -104,6 +104,9 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey POINTS_MAX_PER_QUERY = of("points.max-points-per-query", "TIMESTORE_POINTS_MAX_PER_QUERY", "100000");
     static final SettingKey POINTS_RETENTION_INTERVAL = of("points.retention-interval", null, "1h");
     static final SettingKey POINTS_SERIES_CACHE_SIZE = of("points.series-cache-size", null, "4096");
+    static final SettingKey POINTS_COMPACTION_ENABLED = of("points.compaction.enabled", "TIMESTORE_POINTS_COMPACTION_ENABLED", "false");
+    static final SettingKey POINTS_COMPACTION_AGE = of("points.compaction.age", null, "1h");
+    static final SettingKey POINTS_COMPACTION_INTERVAL = of("points.compaction.interval", null, "1m");
 
     static final SettingKey METRICS_PER_TENANT = of("metrics.per-tenant", "TIMESTORE_METRICS_PER_TENANT", "false");
     static final SettingKey METRICS_PER_TENANT_LIMIT = of("metrics.per-tenant-limit", null, "100");
@@ -128,7 +131,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_DELIVERY_SINKS, AUDIT_DELIVERY_BATCH_SIZE, AUDIT_DELIVERY_POLL_INTERVAL, AUDIT_DELIVERY_BACKOFF_MIN,
             AUDIT_DELIVERY_BACKOFF_MAX, AUDIT_DELIVERY_MAX_HOLD,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
-            POINTS_SERIES_CACHE_SIZE,
+            POINTS_SERIES_CACHE_SIZE, POINTS_COMPACTION_ENABLED, POINTS_COMPACTION_AGE, POINTS_COMPACTION_INTERVAL,
             METRICS_PER_TENANT, METRICS_PER_TENANT_LIMIT, TRACING_OTLP_ENDPOINT, TRACING_SERVICE_NAME);
 
     private static SettingKey of(String key, String env, String defaultValue) {
