@@ -16,7 +16,7 @@ import java.util.Optional;
  * The SQL of compaction (V6 points, V37 point_chunks), inside the caller's tenant transaction:
  * finding the next group of old hot rows, and folding one group into its bucket's chunks.
  */
-final class ChunkStore {
+public final class ChunkStore {
     /** The span of one chunk group: chunks never cross an hour boundary (aligned to the epoch). */
     static final long BUCKET_NANOS = 3_600_000_000_000L;
     /** Most hot rows one group transaction takes; the rest of a bucket follows in the next. */
@@ -45,6 +45,12 @@ final class ChunkStore {
     private static final String DELETE_BUCKET_CHUNKS = """
             DELETE FROM point_chunks
             WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts >= ? AND min_ts < ?
+            """;
+    private static final String CHUNK = """
+            SELECT data FROM point_chunks WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts = ? FOR UPDATE
+            """;
+    private static final String DELETE_CHUNK = """
+            DELETE FROM point_chunks WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts = ?
             """;
     private static final String INSERT_CHUNK = """
             INSERT INTO point_chunks (tenant_id, dataset_id, series_id, min_ts, max_ts, point_count,
@@ -105,6 +111,62 @@ final class ChunkStore {
             statement.executeUpdate();
         }
         var chunks = merge.chunks(ChunkCodec.MAX_POINTS);
+        insert(connection, tenant, dataset, series, chunks);
+        return new Folded(hot, chunks.size());
+    }
+
+    /**
+     * Removes the points from {@code start} to {@code stop} (both included) from the chunk of
+     * {@code series} that starts at {@code minTs}, in the caller's tenant transaction: the chunk is
+     * rewritten without them, or deleted when none is left. How many points it removed.
+     */
+    public static int removeRange(Connection connection, TenantId tenant, String dataset, long series, long minTs, long start, long stop)
+            throws SQLException {
+        ChunkPoints points;
+        try (var statement = connection.prepareStatement(CHUNK)) {
+            bindChunk(statement, tenant, dataset, series, minTs);
+            try (var rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    return 0;
+                }
+                points = ChunkCodec.decode(rows.getBytes(1));
+            }
+        }
+        var kept = new SeriesMerge(points.type());
+        for (int i = 0; i < points.size(); i++) {
+            long time = points.timestamps()[i];
+            if (time < start || time > stop) {
+                if (points.strings() != null) {
+                    kept.add(time, points.strings()[i]);
+                } else {
+                    kept.add(time, points.bits()[i]);
+                }
+            }
+        }
+        if (kept.writes() == points.size()) {
+            return 0;
+        }
+        try (var statement = connection.prepareStatement(DELETE_CHUNK)) {
+            bindChunk(statement, tenant, dataset, series, minTs);
+            statement.executeUpdate();
+        }
+        insert(connection, tenant, dataset, series, kept.chunks(ChunkCodec.MAX_POINTS));
+        return points.size() - kept.writes();
+    }
+
+    private static void bindChunk(PreparedStatement statement, TenantId tenant, String dataset, long series, long minTs)
+            throws SQLException {
+        statement.setString(1, tenant.value());
+        statement.setString(2, dataset);
+        statement.setLong(3, series);
+        statement.setLong(4, minTs);
+    }
+
+    private static void insert(Connection connection, TenantId tenant, String dataset, long series, List<ChunkPoints> chunks)
+            throws SQLException {
+        if (chunks.isEmpty()) {
+            return;
+        }
         try (var statement = connection.prepareStatement(INSERT_CHUNK)) {
             for (var chunk : chunks) {
                 statement.setString(1, tenant.value());
@@ -119,7 +181,6 @@ final class ChunkStore {
             }
             statement.executeBatch();
         }
-        return new Folded(hot, chunks.size());
     }
 
     private static FieldType seriesType(Connection connection, TenantId tenant, String dataset, long series) throws SQLException {

@@ -182,4 +182,27 @@ class CompactionTest {
         assertThat(stored.chunks("retained")).isEmpty();
         assertThat(stored.chunks("dropped")).isEmpty();
     }
+
+    @Test
+    void an_influx_delete_removes_points_inside_chunks_and_hot_rows_of_the_matching_series_only() {
+        dataset("deleted", "");
+        write("deleted", "m,host=h1 v=1 %d\nm,host=h1 v=2 %d\nm,host=h1 v=3 %d\nm,host=h2 v=4 %d\nm,host=h2 v=5 %d\nm,host=h1 v=6 %d\n"
+                .formatted(T0, T0 + TEN_SECONDS, T0 + 2 * TEN_SECONDS, T0, T0 + TEN_SECONDS, T0 + 2 * HOUR));
+        compact();
+        write("deleted", "m,host=h1 v=7 %d\n".formatted(T0 + 5));
+
+        var deleted = server.api().postJson("/api/v2/delete?org=acme&bucket=deleted", """
+                {"start": "2024-01-01T00:00:00Z", "stop": "2024-01-01T00:00:10Z", "predicate": "host=\\"h1\\""}
+                """, bearer(server.tokens().user("acme", "writer")));
+        var whole = server.api().postJson("/api/v2/delete?org=acme&bucket=deleted", """
+                {"start": "2024-01-01T02:00:00Z", "stop": "2024-01-01T02:00:00Z"}
+                """, bearer(server.tokens().user("acme", "writer")));
+
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+        assertThat(whole.statusCode()).as(whole.body()).isEqualTo(204);
+        assertThat(stored.visible("deleted")).isEqualTo(Map.of(
+                "m{\"host\": \"h1\"} v", Map.of(T0 + 2 * TEN_SECONDS, "3.0"),
+                "m{\"host\": \"h2\"} v", Map.of(T0, "4.0", T0 + TEN_SECONDS, "5.0")));
+        assertThat(stored.chunks("deleted")).as("the emptied chunk is gone, the others rewritten").hasSize(2);
+    }
 }
