@@ -33,6 +33,7 @@ import io.timestore.server.auditapi.LogRoutes;
 import io.timestore.server.auditing.AuditEvents;
 import io.timestore.server.blocking.BlockRoutes;
 import io.timestore.server.blocking.Blocks;
+import io.timestore.server.compaction.PointsCompactor;
 import io.timestore.server.config.AuditSettings;
 import io.timestore.server.config.AuthSettings;
 import io.timestore.server.config.DeliverySettings;
@@ -157,6 +158,7 @@ public final class Timestore implements AutoCloseable {
     private final LastUsedBatcher lastUsed;
     private final TenantChangeListener tenantChanges;
     private final PointsRetention retention;
+    private final PointsCompactor compactor;
     private final HttpServer http;
     private final Optional<DevIssuer> devIssuer;
     private final String host;
@@ -170,7 +172,7 @@ public final class Timestore implements AutoCloseable {
 
     private Timestore(Metrics metrics, Database database, GroupCommitRecorder auditRecorder, Sequencer sequencer,
                       AuditRetentionJob retentionJob, SchemaChangeReporter schemaChanges, DeliveryLoop delivery, List<DeliveryTarget> sinks,
-                      LastUsedBatcher lastUsed, TenantChangeListener tenantChanges, PointsRetention retention, HttpServer http, Optional<DevIssuer> devIssuer, String host,
+                      LastUsedBatcher lastUsed, TenantChangeListener tenantChanges, PointsRetention retention, PointsCompactor compactor, HttpServer http, Optional<DevIssuer> devIssuer, String host,
                       Optional<TlsContext> tls, Tracing tracing, AuditStreams auditStreams, CheckpointKeyRotation checkpointKeyRotation,
                       Blocks blocks, MasterKeys masterKeys) {
         this.blocks = blocks;
@@ -190,6 +192,7 @@ public final class Timestore implements AutoCloseable {
         this.lastUsed = lastUsed;
         this.tenantChanges = tenantChanges;
         this.retention = retention;
+        this.compactor = compactor;
         this.http = http;
         this.devIssuer = devIssuer;
         this.host = host;
@@ -390,13 +393,16 @@ public final class Timestore implements AutoCloseable {
             groups.add(new ConsoleRoutes(new ConsoleRoutes.Options(devIssuer, devTokenTtl(auth),
                     auth.consoleClientId().map(id -> URI.create(auth.issuers().getFirst().issuer())), auth.consoleClientId()),
                     bodies, clock));
+            var compactor = new PointsCompactor(database.runtimeDataSource(), transactions, pointsSettings.compaction(), clock,
+                    metrics.registry()).start();
+            closeOnFailure.addFirst(compactor);
             groups.addAll(additionalRoutes);
 
             var http = HttpServer.start(settings.http(), tls,
                     new HttpServer.Collaborators(problems, new RequestIds(clock, random), clock, random, metrics.registry(),
                             auditStep, gate, tracer, tracing.enabled()),
                     groups);
-            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, tenantChanges, retention, http, devIssuer,
+            var timestore = new Timestore(metrics, database, recorder, sequencer, retentionJob, schemaChanges, delivery, sinks, lastUsed, tenantChanges, retention, compactor, http, devIssuer,
                     settings.http().host(), tls, tracing, auditStreams, checkpointKeyRotation, blocks, masterKeys);
             if (tls.isEmpty()) {
                 log.warn("serving plain HTTP: for local development only; configure server.tls.cert-file and server.tls.key-file");
@@ -468,6 +474,16 @@ public final class Timestore implements AutoCloseable {
         return metrics.registry();
     }
 
+    /** The points retention job, e.g. to run at once. */
+    public PointsRetention pointsRetention() {
+        return retention;
+    }
+
+    /** The points compactor, e.g. to run a pass at once. */
+    public PointsCompactor compactor() {
+        return compactor;
+    }
+
     /** The audit retention job, e.g. to purge at once. */
     public AuditRetentionJob retention() {
         return retentionJob;
@@ -524,6 +540,7 @@ public final class Timestore implements AutoCloseable {
                 lastUsed.close();
                 tenantChanges.close();
                 retention.close();
+                compactor.close();
                 auditStreams.close();
                 masterKeys.close();
             } finally {

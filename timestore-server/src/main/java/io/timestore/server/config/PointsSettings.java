@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param retentionInterval    how often the retention job looks for expired points
  * @param retentionBatch       most points one retention delete statement removes
  * @param seriesCacheSize      most series keys the line-protocol parser remembers across writes
+ * @param compaction           the compactor that folds old hot rows into chunks
  */
 public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int maxPointsPerWrite, int maxPointsPerQuery,
-                             Duration retentionInterval, int retentionBatch, int seriesCacheSize) {
+                             Duration retentionInterval, int retentionBatch, int seriesCacheSize, CompactionSettings compaction) {
     /**
      * 4,096 series keys: as many as the per-batch table it replaced held at most, enough for the
      * benchmark's 1,000 interleaved series (docs/benchmarks.md), and a few MiB at most (keys over
@@ -26,6 +27,7 @@ public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int m
 
     public PointsSettings {
         Objects.requireNonNull(retentionInterval, "retentionInterval");
+        Objects.requireNonNull(compaction, "compaction");
         positive(maxBodyBytes, "maxBodyBytes");
         positive(maxDecompressedBytes, "maxDecompressedBytes");
         positive(maxPointsPerWrite, "maxPointsPerWrite");
@@ -38,6 +40,19 @@ public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int m
         if (retentionInterval.isNegative() || retentionInterval.isZero()) {
             throw new IllegalArgumentException("retentionInterval must be positive, got " + retentionInterval);
         }
+    }
+
+    /** The settings above with the compactor's defaults ({@link CompactionSettings#defaults()}). */
+    public PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int maxPointsPerWrite, int maxPointsPerQuery,
+                          Duration retentionInterval, int retentionBatch, int seriesCacheSize) {
+        this(maxBodyBytes, maxDecompressedBytes, maxPointsPerWrite, maxPointsPerQuery, retentionInterval, retentionBatch, seriesCacheSize,
+                CompactionSettings.defaults());
+    }
+
+    /** These settings with {@code replacement} for the compactor's. */
+    public PointsSettings withCompaction(CompactionSettings replacement) {
+        return new PointsSettings(maxBodyBytes, maxDecompressedBytes, maxPointsPerWrite, maxPointsPerQuery, retentionInterval, retentionBatch,
+                seriesCacheSize, replacement);
     }
 
     /** 10 MiB bodies, 64 MiB decompressed, 100,000 points per write and per query, retention hourly, 4,096 cached series. */

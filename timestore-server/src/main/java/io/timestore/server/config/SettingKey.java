@@ -106,6 +106,9 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey POINTS_MAX_PER_QUERY = of("points.max-points-per-query", "TIMESTORE_POINTS_MAX_PER_QUERY", "100000");
     static final SettingKey POINTS_RETENTION_INTERVAL = of("points.retention-interval", null, "1h");
     static final SettingKey POINTS_SERIES_CACHE_SIZE = of("points.series-cache-size", null, "4096");
+    static final SettingKey POINTS_COMPACTION_ENABLED = of("points.compaction.enabled", "TIMESTORE_POINTS_COMPACTION_ENABLED", "false");
+    static final SettingKey POINTS_COMPACTION_AGE = of("points.compaction.age", null, "1h");
+    static final SettingKey POINTS_COMPACTION_INTERVAL = of("points.compaction.interval", null, "1m");
 
     static final SettingKey LIMITS_TENANT_REQUESTS = of("limits.tenant.requests-per-second", "TIMESTORE_LIMITS_TENANT_REQUESTS_PER_SECOND", "0");
     static final SettingKey LIMITS_TENANT_REQUEST_BURST = of("limits.tenant.request-burst", "TIMESTORE_LIMITS_TENANT_REQUEST_BURST", "0");
@@ -140,7 +143,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
             AUDIT_DELIVERY_SINKS, AUDIT_DELIVERY_BATCH_SIZE, AUDIT_DELIVERY_POLL_INTERVAL, AUDIT_DELIVERY_BACKOFF_MIN,
             AUDIT_DELIVERY_BACKOFF_MAX, AUDIT_DELIVERY_MAX_HOLD,
             POINTS_MAX_BODY, POINTS_MAX_DECOMPRESSED, POINTS_MAX_PER_WRITE, POINTS_MAX_PER_QUERY, POINTS_RETENTION_INTERVAL,
-            POINTS_SERIES_CACHE_SIZE,
+            POINTS_SERIES_CACHE_SIZE, POINTS_COMPACTION_ENABLED, POINTS_COMPACTION_AGE, POINTS_COMPACTION_INTERVAL,
             LIMITS_TENANT_REQUESTS, LIMITS_TENANT_REQUEST_BURST, LIMITS_CREDENTIAL_REQUESTS, LIMITS_CREDENTIAL_REQUEST_BURST,
             LIMITS_TENANT_POINTS, LIMITS_TENANT_POINTS_BURST, LIMITS_TENANT_MAX_SERIES, LIMITS_CACHE_TTL,
             INFLUXQL_AUDIT_STATEMENT,

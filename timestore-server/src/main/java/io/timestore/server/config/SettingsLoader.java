@@ -170,7 +170,10 @@ public final class SettingsLoader {
                 values.intBetween(SettingKey.POINTS_MAX_PER_QUERY, 1, 10_000_000),
                 values.duration(SettingKey.POINTS_RETENTION_INTERVAL),
                 PointsSettings.defaults().retentionBatch(),
-                values.intBetween(SettingKey.POINTS_SERIES_CACHE_SIZE, 1, 1_000_000));
+                values.intBetween(SettingKey.POINTS_SERIES_CACHE_SIZE, 1, 1_000_000),
+                new CompactionSettings(values.bool(SettingKey.POINTS_COMPACTION_ENABLED),
+                        values.duration(SettingKey.POINTS_COMPACTION_AGE),
+                        values.duration(SettingKey.POINTS_COMPACTION_INTERVAL)));
     }
 
     /** Reads the YAML file into dotted keys, refusing keys Timestore does not know. */

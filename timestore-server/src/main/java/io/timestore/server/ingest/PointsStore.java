@@ -1,12 +1,14 @@
 package io.timestore.server.ingest;
 
 import io.timestore.security.TenantId;
+import io.timestore.server.compaction.ChunkStore;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.Point;
 import io.timestore.server.points.Tag;
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -120,6 +122,17 @@ public final class PointsStore {
               AND (?::text IS NULL OR s.measurement = ?::text)
               AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS c(key, value)
                               WHERE coalesce(s.tags ->> c.key, '') <> c.value)
+            """;
+    // The chunks (V37) of the same series that hold points of the range: each is rewritten
+    // without them (ChunkStore.removeRange).
+    private static final String DELETE_CHUNKS_OF = """
+            SELECT c.series_id, c.min_ts FROM point_chunks c JOIN series s
+              ON s.tenant_id = c.tenant_id AND s.dataset_id = c.dataset_id AND s.id = c.series_id
+            WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.max_ts >= ? AND c.min_ts <= ?
+              AND (?::text IS NULL OR s.measurement = ?::text)
+              AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS t(key, value)
+                              WHERE coalesce(s.tags ->> t.key, '') <> t.value)
+            ORDER BY c.series_id, c.min_ts
             """;
     private static final String UNIQUE_VIOLATION = "23505";
     // Below this, the SAVEPOINT's own round trip costs more than the upsert's extra work saves.
@@ -429,10 +442,33 @@ public final class PointsStore {
         }
     }
 
-    /** Deletes the points from {@code start} to {@code stop} (both included) of the series {@code predicate} matches; how many. */
+    /**
+     * Deletes the points from {@code start} to {@code stop} (both included) of the series
+     * {@code predicate} matches, hot rows and points in chunks alike; how many.
+     */
     long delete(Connection connection, TenantId tenant, String dataset, long start, long stop, DeletePredicate predicate)
             throws SQLException {
-        try (var statement = connection.prepareStatement(DELETE_POINTS)) {
+        long deleted;
+        try (var statement = prepareDelete(connection, DELETE_POINTS, tenant, dataset, start, stop, predicate)) {
+            deleted = statement.executeLargeUpdate();
+        }
+        var chunks = new ArrayList<long[]>();
+        try (var statement = prepareDelete(connection, DELETE_CHUNKS_OF, tenant, dataset, start, stop, predicate);
+             var rows = statement.executeQuery()) {
+            while (rows.next()) {
+                chunks.add(new long[] {rows.getLong(1), rows.getLong(2)});
+            }
+        }
+        for (var chunk : chunks) {
+            deleted += ChunkStore.removeRange(connection, tenant, dataset, chunk[0], chunk[1], start, stop);
+        }
+        return deleted;
+    }
+
+    private static PreparedStatement prepareDelete(Connection connection, String sql, TenantId tenant, String dataset, long start, long stop,
+                                                   DeletePredicate predicate) throws SQLException {
+        var statement = connection.prepareStatement(sql);
+        try {
             statement.setString(1, tenant.value());
             statement.setString(2, dataset);
             statement.setLong(3, start);
@@ -443,7 +479,10 @@ public final class PointsStore {
             var keys = new ArrayList<>(predicate.tags().keySet());
             statement.setArray(7, connection.createArrayOf("text", keys.toArray()));
             statement.setArray(8, connection.createArrayOf("text", keys.stream().map(predicate.tags()::get).toArray()));
-            return statement.executeLargeUpdate();
+            return statement;
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
         }
     }
 

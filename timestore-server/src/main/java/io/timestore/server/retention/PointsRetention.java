@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes points older than their dataset's {@code retention_days}, in bounded batches, one
+ * Deletes points older than their dataset's {@code retention_days} (hot rows, and chunks whose
+ * last point is older), in bounded batches, one
  * transaction per batch in the owning tenant (row-level security stays in force). Queries
  * already hide such points; this reclaims the space. One instance runs at a time across servers:
  * a run holds a PostgreSQL session advisory lock ({@link Leadership#runExclusively}) and skips
@@ -35,6 +36,16 @@ public final class PointsRetention implements AutoCloseable {
     private static final String DELETE_BATCH = """
             DELETE FROM points WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM points WHERE tenant_id = ? AND dataset_id = ? AND ts_ns < ? LIMIT ?))
+            """;
+    // Chunks (V37) go whole, once their last point is past the cut: a chunk that straddles the cut
+    // stays until it has wholly expired (at most an hour: chunks never cross an hour boundary);
+    // queries hide its expired points meanwhile. One row per batch counts its points.
+    private static final String DELETE_CHUNKS = """
+            WITH gone AS (
+                DELETE FROM point_chunks WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM point_chunks WHERE tenant_id = ? AND dataset_id = ? AND max_ts < ? LIMIT ?))
+                RETURNING point_count)
+            SELECT count(*), coalesce(sum(point_count), 0) FROM gone
             """;
     private static final long NANOS_PER_DAY = 86_400_000_000_000L;
 
@@ -118,7 +129,29 @@ public final class PointsRetention implements AutoCloseable {
             });
             total += deleted;
         } while (deleted == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
-        return total;
+        return total + purgeChunks(tenant, dataset, cutoff);
+    }
+
+    private long purgeChunks(TenantId tenant, String dataset, long cutoff) {
+        long points = 0;
+        long chunks;
+        do {
+            var batch = transactions.inTenant(tenant, connection -> {
+                try (var statement = connection.prepareStatement(DELETE_CHUNKS)) {
+                    statement.setString(1, tenant.value());
+                    statement.setString(2, dataset);
+                    statement.setLong(3, cutoff);
+                    statement.setInt(4, settings.retentionBatch());
+                    try (var rows = statement.executeQuery()) {
+                        rows.next();
+                        return new long[] {rows.getLong(1), rows.getLong(2)};
+                    }
+                }
+            });
+            chunks = batch[0];
+            points += batch[1];
+        } while (chunks == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
+        return points;
     }
 
     private static List<Retained> retained(Connection connection, TenantId tenant) throws SQLException {

@@ -86,6 +86,8 @@ class MetricsTest {
         server.timestore().sequencer().sealNow().join();
         Await.until("events sealed", Duration.ofSeconds(10), () -> value(samples(server.api().get("/metrics").body()),
                 "timestore_audit_sealed_events_total{application=\"timestore\"}") >= 1);
+        // After the reads: queries do not read chunks yet (docs/data-plane.md, "Compaction").
+        assertThat(server.timestore().compactor().runOnce()).as("a compaction pass ran").isPresent();
         scrape = server.api().get("/metrics").body();
         after = samples(scrape);
     }
@@ -139,6 +141,10 @@ class MetricsTest {
     void data_plane_metrics_count_points_batches_queries_and_freshness() {
         assertThat(moved("timestore_points_ingested_total{application=\"timestore\",tenant=\"acme\"}")).isEqualTo(3);
         assertThat(moved("timestore_ingest_batch_size_count{application=\"timestore\"}")).isEqualTo(1);
+        assertThat(moved("timestore_points_compaction_passes_total{application=\"timestore\"}")).isEqualTo(1);
+        // The three points of 2023 (two series) are long past the compaction age.
+        assertThat(moved("timestore_points_compaction_points_total{application=\"timestore\"}")).isEqualTo(3);
+        assertThat(moved("timestore_points_compaction_chunks_total{application=\"timestore\"}")).isEqualTo(2);
         assertThat(moved("timestore_query_duration_seconds_count{application=\"timestore\",kind=\"raw\"}")).isEqualTo(1);
         assertThat(moved("timestore_query_duration_seconds_count{application=\"timestore\",kind=\"aggregate\"}")).isEqualTo(1);
         assertThat(value(after, "timestore_refresh_freshness_age_seconds{application=\"timestore\",dataset=\"cpu\",tenant=\"acme\"}"))

@@ -1,0 +1,186 @@
+package io.timestore.server.compaction;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.timestore.audit.cluster.Leadership;
+import io.timestore.security.TenantId;
+import io.timestore.server.compaction.ChunkStore.Bucket;
+import io.timestore.server.compaction.ChunkStore.Position;
+import io.timestore.server.config.CompactionSettings;
+import io.timestore.server.db.DatabaseFailure;
+import io.timestore.server.db.Transactions;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds hot rows ({@code points}) into chunks ({@code point_chunks}, V37) once their hour bucket
+ * is wholly older than {@code points.compaction.age} (docs/data-plane.md, "Compaction"). One group
+ * (a series' hot rows in one hour bucket) is one transaction in the owning tenant: delete the hot
+ * rows, merge them over the bucket's chunks, replace those chunks; a crash keeps or undoes the
+ * whole group, so nothing is lost or doubled, and the next pass goes on where this one stopped
+ * (existing row-per-point data is just old hot data). One instance runs at a time across servers
+ * (a session advisory lock, {@link Leadership#runExclusively}).
+ */
+public final class PointsCompactor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PointsCompactor.class);
+    // "pts_cmpc" as a 64-bit advisory lock key; distinct from the other jobs' keys.
+    private static final long LOCK_KEY = 0x7074735F636D7063L;
+    private static final long PROGRESS_EVERY = 100_000;
+    private static final String TENANTS = "SELECT id FROM tenants ORDER BY id";
+    private static final String DATASETS = "SELECT id FROM datasets WHERE tenant_id = ? ORDER BY id";
+
+    /** What one pass did. */
+    public record Pass(long pointsFolded, long chunksWritten, long groups) {}
+
+    private final Leadership runner;
+    private final Transactions transactions;
+    private final CompactionSettings settings;
+    private final InstantSource clock;
+    private final Counter points;
+    private final Counter chunks;
+    private final Counter passes;
+    private final Counter failures;
+    private final ScheduledExecutorService scheduler;
+
+    public PointsCompactor(DataSource dataSource, Transactions transactions, CompactionSettings settings, InstantSource clock,
+                           MeterRegistry registry) {
+        this.runner = new Leadership(Objects.requireNonNull(dataSource, "dataSource"), LOCK_KEY);
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.points = Counter.builder("timestore.points.compaction.points")
+                .description("Hot rows folded into chunks by the compactor").register(registry);
+        this.chunks = Counter.builder("timestore.points.compaction.chunks")
+                .description("Chunks written by the compactor").register(registry);
+        this.passes = Counter.builder("timestore.points.compaction.passes")
+                .description("Compaction passes completed (each goes through every dataset once)").register(registry);
+        this.failures = Counter.builder("timestore.points.compaction.failures")
+                .description("Compaction passes that failed (the next pass retries)").register(registry);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("points-compactor").factory());
+    }
+
+    /** Schedules a pass every {@code points.compaction.interval} when compaction is enabled; the first at once. */
+    public PointsCompactor start() {
+        if (settings.enabled()) {
+            long every = settings.interval().toMillis();
+            scheduler.scheduleWithFixedDelay(this::runLogged, 0, every, TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    /** One pass now, on the calling thread; empty when another instance holds the lock. */
+    public Optional<Pass> runOnce() {
+        try {
+            var pass = runner.runExclusively(this::pass);
+            pass.ifPresent(done -> passes.increment());
+            return pass;
+        } catch (SQLException e) {
+            throw new DatabaseFailure(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+
+    private void runLogged() {
+        try {
+            runOnce().ifPresent(pass -> log.atInfo().addKeyValue("points_folded", pass.pointsFolded())
+                    .addKeyValue("chunks_written", pass.chunksWritten()).addKeyValue("groups", pass.groups())
+                    .log("points compaction pass finished: {} hot points folded into {} chunks", pass.pointsFolded(), pass.chunksWritten()));
+        } catch (RuntimeException e) {
+            failures.increment();
+            log.warn("points compaction pass failed; the next pass goes on from what is still hot", e);
+        }
+    }
+
+    private Pass pass() {
+        var now = clock.instant();
+        long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        // Only whole buckets older than the age: a bucket is folded once, not again at every pass.
+        long before = Bucket.of(nowNanos - settings.age().toNanos()).start();
+        long folded = 0;
+        long written = 0;
+        long groups = 0;
+        for (var tenant : transactions.asPlatform(connection -> column(connection, TENANTS, null))) {
+            var id = new TenantId(tenant);
+            for (var dataset : transactions.inTenant(id, connection -> column(connection, DATASETS, tenant))) {
+                var position = new Position(0, Long.MIN_VALUE);
+                long datasetFolded = 0;
+                while (!Thread.currentThread().isInterrupted()) {
+                    var from = position;
+                    var step = transactions.inTenant(id, connection -> foldNext(connection, id, dataset, from, before));
+                    if (step.isEmpty()) {
+                        break;
+                    }
+                    var done = step.get();
+                    position = done.next();
+                    groups++;
+                    points.increment(done.folded().hotRows());
+                    chunks.increment(done.folded().chunksWritten());
+                    written += done.folded().chunksWritten();
+                    long total = datasetFolded + done.folded().hotRows();
+                    if (total / PROGRESS_EVERY > datasetFolded / PROGRESS_EVERY) {
+                        log.atInfo().addKeyValue("tenant", tenant).addKeyValue("dataset", dataset).addKeyValue("points_folded", total)
+                                .log("points compaction progress: {} hot points of {} folded so far", total, dataset);
+                    }
+                    datasetFolded = total;
+                }
+                folded += datasetFolded;
+            }
+        }
+        return new Pass(folded, written, groups);
+    }
+
+    private record Step(ChunkStore.Folded folded, Position next) {}
+
+    // One group in one transaction: find the next old hot row, fold its series' bucket.
+    private static Optional<Step> foldNext(Connection connection, TenantId tenant, String dataset, Position from, long before)
+            throws SQLException {
+        var start = ChunkStore.nextGroup(connection, tenant, dataset, from, before);
+        if (start.isEmpty()) {
+            return Optional.empty();
+        }
+        var series = start.get().series();
+        var bucket = Bucket.of(start.get().timestamp());
+        var folded = ChunkStore.fold(connection, tenant, dataset, series, bucket);
+        // Rows the group left (more than one group takes, or written meanwhile) are found again
+        // from the bucket's start; a group that took nothing moves past its bucket.
+        Position next;
+        if (folded.hotRows() > 0) {
+            next = new Position(series, bucket.start());
+        } else if (bucket.end() == Long.MAX_VALUE) {
+            next = new Position(series + 1, Long.MIN_VALUE);
+        } else {
+            next = new Position(series, bucket.end());
+        }
+        return Optional.of(new Step(folded, next));
+    }
+
+    private static List<String> column(Connection connection, String sql, String parameter) throws SQLException {
+        try (var statement = connection.prepareStatement(sql)) {
+            if (parameter != null) {
+                statement.setString(1, parameter);
+            }
+            var values = new ArrayList<String>();
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    values.add(rows.getString(1));
+                }
+            }
+            return values;
+        }
+    }
+}
