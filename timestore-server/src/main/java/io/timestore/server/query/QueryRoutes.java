@@ -9,6 +9,7 @@ import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.config.Durations;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetRoutes;
+import io.timestore.server.http.ClientDisconnects;
 import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Listing;
@@ -93,7 +94,11 @@ public final class QueryRoutes implements RouteGroup {
         if (format == QueryFormat.CSV) {
             audit.detail("format", "csv");
         }
-        var result = queries.query(security, audit, pointsQuery(ctx, security, target, format));
+        var query = pointsQuery(ctx, security, target, format);
+        QueryService.QueryResult result;
+        try (var client = ClientDisconnects.watch(ctx)) {
+            result = queries.query(security, audit, query, client.cancellation());
+        }
         result.nextCursor().ifPresent(cursor -> ctx.header("Link", "<%s>; rel=\"next\"".formatted(nextPage(ctx, cursor))));
         ctx.contentType(format.contentType()).result(result.body());
     }

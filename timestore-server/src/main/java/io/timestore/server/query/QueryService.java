@@ -10,12 +10,14 @@ import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetService;
+import io.timestore.server.db.Cancellation;
 import io.timestore.server.db.TenantWork;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.PointsMetrics;
 import io.timestore.server.points.Tag;
+import io.timestore.server.problems.ClientClosedRequest;
 import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.shares.ShareService;
@@ -90,8 +92,8 @@ public final class QueryService {
      * one transaction. 400 when an aggregate's range, from the dataset's retention horizon on, holds
      * more steps than the most points per query.
      */
-    QueryResult query(SecurityContext security, RequestAudit audit, PointsQuery query) {
-        return read(security, query.kind(), connection -> {
+    QueryResult query(SecurityContext security, RequestAudit audit, PointsQuery query, Cancellation cancellation) {
+        return read(security, query.kind(), cancellation, connection -> {
             var range = query.range().within(retentionDays(connection, security, audit, query.target()));
             var out = query.format().open(json, query.epochNanos());
             var target = query.target();
@@ -127,7 +129,7 @@ public final class QueryService {
 
     /** Runs {@code listing} (parsed and validated by the route): authorizes its dataset and lists its series in one transaction. */
     byte[] series(SecurityContext security, RequestAudit audit, SeriesListing listing) {
-        return read(security, "series", connection -> {
+        return read(security, "series", new Cancellation(), connection -> {
             var target = listing.target();
             retentionDays(connection, security, audit, target);
             return series(connection, target.owner(), target.dataset(), selected(connection, target, listing.filter()),
@@ -251,12 +253,22 @@ public final class QueryService {
      * dataset is authorized and then queried in the same transaction, so a read costs one
      * transaction. (READ COMMITTED: a dataset deleted between the lookup and the query reads as
      * empty; row-level security still shows nothing of another tenant.) Its statements run on
-     * their generic plans ({@link Transactions#inTenantWithGenericPlans}).
+     * their generic plans ({@link Transactions#inTenantWithGenericPlans}). Once {@code cancellation}
+     * is cancelled (the client went away), the running statement is cancelled and the read ends
+     * as 499 {@code client_closed_request}.
      */
-    private <T> T read(SecurityContext security, String kind, TenantWork<T> work) {
+    private <T> T read(SecurityContext security, String kind, Cancellation cancellation, TenantWork<T> work) {
         // Only reads that answer are timed: a 404, 403 or 400 would pull the percentiles down.
         var sample = Timer.start();
-        T result = transactions.inTenantWithGenericPlans(security.tenant(), work);
+        T result;
+        try {
+            result = transactions.inTenantWithGenericPlans(security.tenant(), connection -> cancellation.during(connection, work));
+        } catch (RuntimeException e) {
+            if (cancellation.isCancelled()) {
+                throw new ClientClosedRequest("the client went away; the query was cancelled");
+            }
+            throw e;
+        }
         sample.stop(metrics.queryTimer(kind));
         return result;
     }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A client that goes away during a long {@code /query} stops the database work: the statement is
- * cancelled in PostgreSQL (docs/influxql.md "Cancellation"), and the request is audited once, 499
+ * A client that goes away during a long {@code /query}, or a long read of the native query route,
+ * stops the database work: the statement is cancelled in PostgreSQL (docs/influxql.md "Cancellation"), and the request is audited once, 499
  * {@code client_closed_request}. The query is made long, without sleeps, by a test session holding
  * the points table locked: the server's statement waits for the lock, visible in pg_stat_activity.
  */
@@ -43,35 +43,8 @@ class InfluxQlCancellationTest {
     @Test
     void a_client_that_disconnects_cancels_the_running_statement_and_the_request_is_audited_once_as_499() throws Exception {
         var q = "SELECT mean(\"v\") FROM \"cpu\" WHERE time >= %dms AND time <= %dms GROUP BY time(1s)".formatted(T0, T0 + 60_000);
-        var base = server.api().base();
-        try (var lock = RowLock.table(server.postgres(), server.database(), "points")) {
-            int backend;
-            try (var client = new Socket(base.getHost(), base.getPort())) {
-                OutputStream out = client.getOutputStream();
-                out.write(("GET /query?db=metrics&epoch=ms&q=%s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n\r\n")
-                        .formatted(URLEncoder.encode(q, StandardCharsets.UTF_8), base.getHost(), base.getPort(),
-                                server.tokens().user("acme", "reader")).getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                // The server's statement now waits for the table lock: the query is "running".
-                backend = lock.awaitWaiting(1, Duration.ofSeconds(30)).getFirst();
-                assertThat(lock.active(backend)).isTrue();
-            } // the client closes its connection without waiting for the answer
-
-            // The lock is still held: only a cancel ends the waiting statement.
-            Await.until("the server's statement is cancelled", Duration.ofSeconds(30), () -> !lock.active(backend));
-            assertThat(lock.waiting()).isEmpty();
-
-            var audit = new AuditLog(server);
-            Await.until("the cancelled request's event is stored", Duration.ofSeconds(30), () -> !cancelled(audit).isEmpty());
-            var event = cancelled(audit).getFirst();
-            assertThat(cancelled(audit)).hasSize(1);
-            assertThat(audit.eventsFor(event.get("request_id").asText())).hasSize(1);
-            assertThat(event.at("/outcome/status").asInt()).isEqualTo(499);
-            assertThat(event.at("/outcome/result").asText()).isEqualTo("failed");
-            assertThat(event.at("/outcome/error/code").asText()).isEqualTo("client_closed_request");
-            assertThat(event.at("/operation/dataset_id").asText()).isEqualTo("metrics");
-            assertThat(event.at("/details/statement").asText()).startsWith("SELECT mean");
-        }
+        var event = cancelledOnDisconnect("/query?db=metrics&epoch=ms&q=" + URLEncoder.encode(q, StandardCharsets.UTF_8), "/query");
+        assertThat(event.at("/details/statement").asText()).startsWith("SELECT mean");
         // The server serves the next query as ever once the lock is gone.
         var after = server.api().get("/query?db=metrics&epoch=ms&q=" + URLEncoder.encode("SELECT count(\"v\") FROM \"cpu\"", StandardCharsets.UTF_8),
                 bearer(server.tokens().user("acme", "reader")));
@@ -79,9 +52,55 @@ class InfluxQlCancellationTest {
         assertThat(after.json().at("/results/0/series/0/values/0/1").asInt()).isEqualTo(2);
     }
 
-    private static List<JsonNode> cancelled(AuditLog audit) {
+    @Test
+    void the_native_query_route_is_cancelled_the_same_way() throws Exception {
+        var path = "/storage/v1/datasets/metrics/query";
+        var event = cancelledOnDisconnect("%s?measurement=cpu&field=v&start=%d&end=%d&step=1s&agg=mean"
+                .formatted(path, T0 * 1_000_000, (T0 + 60_000) * 1_000_000), path);
+        assertThat(event.at("/details/step").asText()).isEqualTo("1s");
+        var after = server.api().get(path + "?measurement=cpu&field=v", bearer(server.tokens().user("acme", "reader")));
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+    }
+
+    /**
+     * Sends {@code GET target} on a raw socket while a test session holds the points table, closes
+     * the socket once the server's statement waits for the lock, and awaits the statement's end
+     * while the lock is still held (only a cancel ends it); returns the request's one event.
+     */
+    private static JsonNode cancelledOnDisconnect(String target, String path) throws Exception {
+        var base = server.api().base();
+        try (var lock = RowLock.table(server.postgres(), server.database(), "points")) {
+            int backend;
+            try (var client = new Socket(base.getHost(), base.getPort())) {
+                OutputStream out = client.getOutputStream();
+                out.write(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n\r\n")
+                        .formatted(target, base.getHost(), base.getPort(), server.tokens().user("acme", "reader"))
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                // The server's statement now waits for the table lock: the query is "running".
+                backend = lock.awaitWaiting(1, Duration.ofSeconds(30)).getFirst();
+                assertThat(lock.active(backend)).isTrue();
+            } // the client closes its connection without waiting for the answer
+
+            Await.until("the server's statement is cancelled", Duration.ofSeconds(30), () -> !lock.active(backend));
+            assertThat(lock.waiting()).isEmpty();
+
+            var audit = new AuditLog(server);
+            Await.until("the cancelled request's event is stored", Duration.ofSeconds(30), () -> !cancelled(audit, path).isEmpty());
+            var event = cancelled(audit, path).getFirst();
+            assertThat(cancelled(audit, path)).hasSize(1);
+            assertThat(audit.eventsFor(event.get("request_id").asText())).hasSize(1);
+            assertThat(event.at("/outcome/status").asInt()).isEqualTo(499);
+            assertThat(event.at("/outcome/result").asText()).isEqualTo("failed");
+            assertThat(event.at("/outcome/error/code").asText()).isEqualTo("client_closed_request");
+            assertThat(event.at("/operation/dataset_id").asText()).isEqualTo("metrics");
+            return event;
+        }
+    }
+
+    private static List<JsonNode> cancelled(AuditLog audit, String path) {
         return audit.eventsOf("acme").stream()
-                .filter(event -> event.at("/request/path").asText().equals("/query") && event.at("/outcome/status").asInt() == 499)
+                .filter(event -> event.at("/request/path").asText().equals(path) && event.at("/outcome/status").asInt() == 499)
                 .toList();
     }
 }
