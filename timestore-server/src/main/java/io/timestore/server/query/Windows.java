@@ -61,19 +61,27 @@ record Windows(long stepNanos, Optional<ZoneId> zone) {
         return stepNanos / DAY;
     }
 
-    /** The start of the window holding {@code time}. */
+    /**
+     * The start of the window holding {@code time}. A window that starts before the earliest int64
+     * (a step that does not divide 2^63, near 1677) is labelled with the earliest int64, as the
+     * database labels its bucket.
+     */
     long start(long time) {
         if (zone.isEmpty()) {
-            return Math.floorDiv(time, stepNanos) * stepNanos;
+            try {
+                return Math.multiplyExact(Math.floorDiv(time, stepNanos), stepNanos);
+            } catch (ArithmeticException beforeTheEarliestInt64) {
+                return Long.MIN_VALUE;
+            }
         }
         long day = LocalDate.ofInstant(instant(time), zone.get()).toEpochDay();
         return midnight(Math.floorDiv(day, days()) * days());
     }
 
-    /** The start of the window after the one starting at {@code start}. */
+    /** The start of the window after the one starting (or labelled, see {@link #start}) at {@code start}. */
     long next(long start) {
         if (zone.isEmpty()) {
-            return start + stepNanos;
+            return (Math.floorDiv(start, stepNanos) + 1) * stepNanos;
         }
         return midnight(LocalDate.ofInstant(instant(start), zone.get()).toEpochDay() + days());
     }
