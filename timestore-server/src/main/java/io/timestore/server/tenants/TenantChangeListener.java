@@ -1,6 +1,7 @@
 package io.timestore.server.tenants;
 
 import io.timestore.security.TenantId;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
@@ -84,23 +85,10 @@ public final class TenantChangeListener implements AutoCloseable {
 
     private void listen() {
         try (var connection = dataSource.getConnection()) {
-            connection.setAutoCommit(true);
-            try (var statement = connection.createStatement()) {
-                statement.execute("LISTEN " + CHANNEL);
-            }
-            // Whatever changed before this LISTEN was not heard: start from an empty cache.
-            forgetAll();
-            listening = true;
-            log.debug("listening for tenant changes on {}", CHANNEL);
-            var pg = connection.unwrap(PGConnection.class);
-            while (!closed) {
-                var notifications = pg.getNotifications(POLL_MILLIS);
-                if (notifications == null) {
-                    continue; // older drivers: nothing arrived within the wait
-                }
-                for (var notification : notifications) {
-                    forget(notification.getParameter());
-                }
+            try {
+                listen(connection);
+            } finally {
+                unlisten(connection);
             }
         } catch (SQLException | RuntimeException e) {
             if (!closed) {
@@ -110,6 +98,43 @@ public final class TenantChangeListener implements AutoCloseable {
         } finally {
             listening = false;
             forgetAll();
+        }
+    }
+
+    /** Listens on {@code connection} until closed or until the connection fails. */
+    private void listen(Connection connection) throws SQLException {
+        connection.setAutoCommit(true);
+        try (var statement = connection.createStatement()) {
+            statement.execute("LISTEN " + CHANNEL);
+        }
+        // Whatever changed before this LISTEN was not heard: start from an empty cache.
+        forgetAll();
+        listening = true;
+        log.debug("listening for tenant changes on {}", CHANNEL);
+        var pg = connection.unwrap(PGConnection.class);
+        while (!closed) {
+            var notifications = pg.getNotifications(POLL_MILLIS);
+            if (notifications == null) {
+                continue; // older drivers: nothing arrived within the wait
+            }
+            for (var notification : notifications) {
+                forget(notification.getParameter());
+            }
+        }
+    }
+
+    /**
+     * Ends the session's LISTEN before its connection goes back to the pool. The notifications were
+     * read through the driver's own connection, whose failures the pool never sees: run through the
+     * pool's handle, this statement either cleans the session for its next user or, on a session
+     * the database has ended, fails where the pool sees it and evicts the connection instead of
+     * lending it, dead, to the next request.
+     */
+    private static void unlisten(Connection connection) {
+        try (var statement = connection.createStatement()) {
+            statement.execute("UNLISTEN *");
+        } catch (SQLException goneAlready) {
+            // The pool has marked the connection broken; it will not lend it again.
         }
     }
 
