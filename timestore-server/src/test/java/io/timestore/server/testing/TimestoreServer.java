@@ -125,7 +125,8 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
             throw new UncheckedIOException(e);
         }
         return SettingsLoader.load(
-                Map.of("server.port", "0", "data-dir", dataDir.toString(), "database.url", postgres.jdbcUrl(database)),
+                Map.of("server.port", "0", "data-dir", dataDir.toString(), "database.url", postgres.jdbcUrl(database),
+                        "points.compaction.interval", System.getProperty("timestore.test.compaction-interval", "1m")),
                 Optional.empty(),
                 Map.of("TIMESTORE_MASTER_KEY", Base64.getEncoder().encodeToString(masterKey),
                         "TIMESTORE_DEV_ISSUER", "on",
@@ -136,8 +137,9 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
                         "TIMESTORE_AUTH_BLOCKING_ENABLED", "false",
                         // Tests write old times and some count the hot rows of `points`: no pass may fold them
                         // at a moment of its own. Tests of compaction run passes themselves (compactor().runOnce()).
-                        // -Dtimestore.test.scheduled-compaction=true keeps production's default (on).
-                        "TIMESTORE_POINTS_COMPACTION_ENABLED", Boolean.getBoolean("timestore.test.scheduled-compaction") ? "true" : "false"));
+                        // -Dtimestore.test.compaction-interval=200ms turns it on with passes that often, to run
+                        // read tests over folded points (tests counting hot rows then fail, as they should).
+                        "TIMESTORE_POINTS_COMPACTION_ENABLED", System.getProperty("timestore.test.compaction-interval") != null ? "true" : "false"));
     }
 
     /** Mints real JWTs from the server's development issuer. */
