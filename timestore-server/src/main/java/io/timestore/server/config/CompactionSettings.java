@@ -23,7 +23,10 @@ public record CompactionSettings(boolean enabled, Duration age, Duration interva
         }
     }
 
-    /** Off; when turned on: rows older than 1 h, one pass a minute. */
+    /**
+     * Off, for settings built in code (tests, benchmarks) that run passes themselves; the configured
+     * default ({@code points.compaction.enabled}) is on. When on: rows older than 1 h, one pass a minute.
+     */
     public static CompactionSettings defaults() {
         return new CompactionSettings(false, Duration.ofHours(1), Duration.ofMinutes(1));
     }

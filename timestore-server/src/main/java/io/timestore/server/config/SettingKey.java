@@ -106,7 +106,7 @@ record SettingKey(String key, Optional<String> env, Optional<String> defaultValu
     static final SettingKey POINTS_MAX_PER_QUERY = of("points.max-points-per-query", "TIMESTORE_POINTS_MAX_PER_QUERY", "100000");
     static final SettingKey POINTS_RETENTION_INTERVAL = of("points.retention-interval", null, "1h");
     static final SettingKey POINTS_SERIES_CACHE_SIZE = of("points.series-cache-size", null, "4096");
-    static final SettingKey POINTS_COMPACTION_ENABLED = of("points.compaction.enabled", "TIMESTORE_POINTS_COMPACTION_ENABLED", "false");
+    static final SettingKey POINTS_COMPACTION_ENABLED = of("points.compaction.enabled", "TIMESTORE_POINTS_COMPACTION_ENABLED", "true");
     static final SettingKey POINTS_COMPACTION_AGE = of("points.compaction.age", null, "1h");
     static final SettingKey POINTS_COMPACTION_INTERVAL = of("points.compaction.interval", null, "1m");
 

@@ -34,7 +34,11 @@ import org.slf4j.MDC;
 public final class Transactions {
     private static final String SET_TENANT = "SELECT set_config('app.tenant_id', ?, true), set_config('app.platform', 'off', true)";
     // plan_cache_mode for this transaction alone: see inTenantWithGenericPlans.
-    private static final String SET_TENANT_GENERIC_PLANS = SET_TENANT + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
+    // Reads also run in one snapshot (REPEATABLE READ, sent in the same round trip): a read that
+    // merges chunks with hot rows (query.ColdPoints) must not see a compaction group's commit
+    // between its statements, or points it moved would be missing or doubled.
+    private static final String SET_TENANT_GENERIC_PLANS = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " + SET_TENANT
+            + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
     private static final String SET_PLATFORM = "SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)";
     private static final Logger log = LoggerFactory.getLogger(Transactions.class);
     /** PostgreSQL's insufficient_privilege, which a row-level security policy raises on a refused row. */
@@ -79,7 +83,8 @@ public final class Transactions {
      * request whenever the statistics made the generic plan's estimate look dearer than the custom
      * one, and the cheap read then cost about 3 ms of database CPU instead of 1. Only for statements
      * whose SQL names exactly the conditions in use on indexed columns (no {@code ? IS NULL OR ...}
-     * there), so the generic plan can use the indexes.
+     * there), so the generic plan can use the indexes. The transaction is REPEATABLE READ, so all
+     * its statements see one snapshot; for reads only (a write in it could fail to serialize).
      */
     public <T> T inTenantWithGenericPlans(TenantId tenant, TenantWork<T> work) {
         return inTenant(tenant, SET_TENANT_GENERIC_PLANS, work);

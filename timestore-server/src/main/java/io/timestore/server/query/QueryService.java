@@ -251,11 +251,11 @@ public final class QueryService {
     /**
      * Runs one read in the caller's tenant transaction, timed as a query of {@code kind}: the
      * dataset is authorized and then queried in the same transaction, so a read costs one
-     * transaction. (READ COMMITTED: a dataset deleted between the lookup and the query reads as
-     * empty; row-level security still shows nothing of another tenant.) Its statements run on
-     * their generic plans ({@link Transactions#inTenantWithGenericPlans}). Once {@code cancellation}
-     * is cancelled (the client went away), the running statement is cancelled and the read ends
-     * as 499 {@code client_closed_request}.
+     * transaction, REPEATABLE READ: its statements see one snapshot, so the chunks a read merges
+     * with the hot rows ({@link ColdPoints}) and the rows agree whatever the compactor commits
+     * meanwhile. Its statements run on their generic plans ({@link Transactions#inTenantWithGenericPlans}).
+     * Once {@code cancellation} is cancelled (the client went away), the running statement is
+     * cancelled and the read ends as 499 {@code client_closed_request}.
      */
     private <T> T read(SecurityContext security, String kind, Cancellation cancellation, TenantWork<T> work) {
         // Only reads that answer are timed: a 404, 403 or 400 would pull the percentiles down.

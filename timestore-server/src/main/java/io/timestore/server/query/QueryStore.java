@@ -13,7 +13,11 @@ import java.util.Optional;
 
 /**
  * Reading points (V6__points.sql) inside the caller's tenant transaction. Rows are handed to a
- * sink one at a time from a server-side cursor (fetch size), never collected into a list.
+ * sink one at a time from a server-side cursor (fetch size), never collected into a list. Every
+ * statement reads the hot rows merged with the points of the chunks (V37) its series and range
+ * overlap, decoded into a {@link ColdPoints} (a hot row wins over a chunk point of the same time).
+ * It is over 450 lines because it holds every point-reading statement of the query package in one
+ * place, with the filter and window bindings they share.
  */
 final class QueryStore {
     private static final int FETCH_SIZE = 5_000;
@@ -105,6 +109,18 @@ final class QueryStore {
             WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ANY (?::bigint[]) AND p.ts_ns >= ? AND p.ts_ns < ?
             GROUP BY bucket ORDER BY bucket
             """;
+    // The chunks (V37) a read's series and range overlap, in (series, time) order (ColdPoints).
+    private static final String CHUNKS = """
+            SELECT c.series_id, c.data FROM point_chunks c
+            WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.series_id = ANY (?::bigint[]) AND c.max_ts >= ? AND c.min_ts < ?
+            ORDER BY c.series_id, c.min_ts
+            """;
+    private static final String FILTERED_CHUNKS = """
+            SELECT c.series_id, c.data FROM series s
+            JOIN point_chunks c ON c.tenant_id = s.tenant_id AND c.dataset_id = s.dataset_id AND c.series_id = s.id
+            WHERE %s AND c.max_ts >= ? AND c.min_ts < ? AND (c.series_id, c.max_ts) > (?, ?)
+            ORDER BY c.series_id, c.min_ts
+            """;
     private static final String UNSIGNED = "(p.i::numeric + CASE WHEN p.i < 0 THEN 18446744073709551616 ELSE 0 END)";
 
     /** One series: a field of a measurement with one tag set ({@code tags} as JSON text). */
@@ -131,14 +147,50 @@ final class QueryStore {
 
     void raw(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
              long afterSeries, long afterTime, int limit, RowSink sink) throws SQLException {
-        try (var statement = connection.prepareStatement(rawStatement(filter))) {
-            int next = bindFilter(statement, 1, tenant, dataset, filter);
+        var cold = rawChunks(connection, tenant, dataset, filter, range, afterSeries, afterTime, limit);
+        try (var statement = connection.prepareStatement(cold.merged(rawStatement(filter)))) {
+            int next = bindFilter(statement, cold.bind(statement, tenant, dataset), tenant, dataset, filter);
             statement.setLong(next, range.start());
             statement.setLong(next + 1, range.end());
             statement.setLong(next + 2, afterSeries);
             statement.setLong(next + 3, afterTime);
             statement.setInt(next + 4, limit);
             stream(statement, sink);
+        }
+    }
+
+    /**
+     * The chunk points of a raw page: those after the position, chunk by chunk, until the page is
+     * sure to be full (a hot row can only replace a chunk point of the same time, never remove one).
+     */
+    private static ColdPoints rawChunks(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
+                                        long afterSeries, long afterTime, int limit) throws SQLException {
+        try (var statement = connection.prepareStatement(withFilter(FILTERED_CHUNKS, filter))) {
+            int next = bindFilter(statement, 1, tenant, dataset, filter);
+            statement.setLong(next, range.start());
+            statement.setLong(next + 1, range.end());
+            statement.setLong(next + 2, afterSeries);
+            statement.setLong(next + 3, afterTime);
+            statement.setFetchSize(16);
+            try (var rows = statement.executeQuery()) {
+                return ColdPoints.decode(rows, range, afterSeries, afterTime, limit);
+            }
+        }
+    }
+
+    /** The chunk points of {@code series} in {@code range}. */
+    private static ColdPoints chunks(Connection connection, TenantId tenant, String dataset, List<Long> series, TimeRange range)
+            throws SQLException {
+        try (var statement = connection.prepareStatement(CHUNKS)) {
+            statement.setString(1, tenant.value());
+            statement.setString(2, dataset);
+            statement.setArray(3, connection.createArrayOf("bigint", series.toArray()));
+            statement.setLong(4, range.start());
+            statement.setLong(5, range.end());
+            statement.setFetchSize(16);
+            try (var rows = statement.executeQuery()) {
+                return ColdPoints.decode(rows, range, Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE);
+            }
         }
     }
 
@@ -176,16 +228,12 @@ final class QueryStore {
                                 long stepNanos, Aggregate aggregate, double argument) throws SQLException {
         var type = series.getFirst().type();
         boolean one = series.size() == 1;
-        var statement = connection.prepareStatement((one ? AGGREGATE : AGGREGATE_SERIES)
-                .formatted(WINDOW.formatted(), aggregate.sql(valueOf(type))));
+        var cold = chunks(connection, tenant, dataset, series.stream().map(Series::id).toList(), range);
+        var statement = connection.prepareStatement(cold.merged((one ? AGGREGATE : AGGREGATE_SERIES)
+                .formatted(WINDOW.formatted(), aggregate.sql(valueOf(type)))));
         try {
-            // The first window that starts within the int64 range: Long.MIN_VALUE / step rounds up.
-            statement.setLong(1, Long.MIN_VALUE / stepNanos * stepNanos);
-            statement.setLong(2, Long.MIN_VALUE);
-            for (int i = 3; i <= 6; i++) {
-                statement.setLong(i, stepNanos);
-            }
-            int next = 7;
+            int next = cold.bind(statement, tenant, dataset);
+            next = bindWindow(statement, next, stepNanos);
             if (aggregate.takesArgument()) {
                 statement.setDouble(next++, argument);
             }
@@ -255,13 +303,15 @@ final class QueryStore {
      */
     void groupPoints(Connection connection, TenantId tenant, String dataset, List<Long> series, TimeRange range, boolean descending,
                      int limit, RowSink sink) throws SQLException {
-        try (var statement = connection.prepareStatement(GROUP_POINTS.formatted(descending ? "DESC" : "ASC"))) {
-            statement.setString(1, tenant.value());
-            statement.setString(2, dataset);
-            statement.setArray(3, connection.createArrayOf("bigint", series.toArray()));
-            statement.setLong(4, range.start());
-            statement.setLong(5, range.end());
-            statement.setInt(6, limit);
+        var cold = chunks(connection, tenant, dataset, series, range);
+        try (var statement = connection.prepareStatement(cold.merged(GROUP_POINTS.formatted(descending ? "DESC" : "ASC")))) {
+            int next = cold.bind(statement, tenant, dataset);
+            statement.setString(next, tenant.value());
+            statement.setString(next + 1, dataset);
+            statement.setArray(next + 2, connection.createArrayOf("bigint", series.toArray()));
+            statement.setLong(next + 3, range.start());
+            statement.setLong(next + 4, range.end());
+            statement.setInt(next + 5, limit);
             stream(statement, sink);
         }
     }
@@ -296,19 +346,16 @@ final class QueryStore {
         var bucket = zone.isPresent() ? LOCAL_DAY_WINDOW : stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
         var value = valueOf(type);
         var columns = selectedTime ? aggregate.sql(value) + ", " + aggregate.selectedTimeSql(value).orElseThrow() : aggregate.sql(value);
-        try (var statement = connection.prepareStatement(GROUP_AGGREGATE.formatted(bucket, columns))) {
-            int next = 1;
+        var cold = chunks(connection, tenant, dataset, series, range);
+        try (var statement = connection.prepareStatement(cold.merged(GROUP_AGGREGATE.formatted(bucket, columns)))) {
+            int next = cold.bind(statement, tenant, dataset);
             if (zone.isPresent()) {
                 long days = stepNanos / Windows.DAY;
                 statement.setString(next++, zone.get().getId());
                 statement.setDouble(next++, days);
                 statement.setLong(next++, days);
             } else if (stepNanos > 0) {
-                statement.setLong(next++, Long.MIN_VALUE / stepNanos * stepNanos);
-                statement.setLong(next++, Long.MIN_VALUE);
-                for (int i = 0; i < 4; i++) {
-                    statement.setLong(next++, stepNanos);
-                }
+                next = bindWindow(statement, next, stepNanos);
             }
             if (aggregate.takesArgument()) {
                 statement.setDouble(next++, argument);
@@ -335,6 +382,17 @@ final class QueryStore {
             statement.setInt(next + 2, limit);
             stream(statement, sink);
         }
+    }
+
+    /** Binds the six parameters of {@link #WINDOW} from {@code first}; the next index. */
+    private static int bindWindow(PreparedStatement statement, int first, long stepNanos) throws SQLException {
+        // The first window that starts within the int64 range: Long.MIN_VALUE / step rounds up.
+        statement.setLong(first, Long.MIN_VALUE / stepNanos * stepNanos);
+        statement.setLong(first + 1, Long.MIN_VALUE);
+        for (int i = 2; i < 6; i++) {
+            statement.setLong(first + i, stepNanos);
+        }
+        return first + 6;
     }
 
     private static String valueOf(FieldType type) {

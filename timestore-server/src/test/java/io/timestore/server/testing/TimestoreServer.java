@@ -110,7 +110,8 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
     /**
      * Settings of a server on {@code database} of the shared cluster, on a free port, read through
      * the real configuration loader: the defaults are production's, except that automatic blocking
-     * is off (tests refuse credentials on purpose, all from one address). The development issuer is on,
+     * is off (tests refuse credentials on purpose, all from one address) and so is the scheduled
+     * compactor (tests run compaction passes themselves). The development issuer is on,
      * so tests mint real JWTs with {@link #tokens()}.
      */
     public static Settings settingsFor(SharedPostgres postgres, String database, Path dataDir) {
@@ -124,7 +125,8 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
             throw new UncheckedIOException(e);
         }
         return SettingsLoader.load(
-                Map.of("server.port", "0", "data-dir", dataDir.toString(), "database.url", postgres.jdbcUrl(database)),
+                Map.of("server.port", "0", "data-dir", dataDir.toString(), "database.url", postgres.jdbcUrl(database),
+                        "points.compaction.interval", System.getProperty("timestore.test.compaction-interval", "1m")),
                 Optional.empty(),
                 Map.of("TIMESTORE_MASTER_KEY", Base64.getEncoder().encodeToString(masterKey),
                         "TIMESTORE_DEV_ISSUER", "on",
@@ -132,7 +134,12 @@ public final class TimestoreServer implements BeforeAllCallback, AfterAllCallbac
                         "TIMESTORE_DB_POOL_SIZE", "8",
                         "TIMESTORE_SHUTDOWN_TIMEOUT", "5s",
                         // Tests fail authentication on purpose, all from 127.0.0.1; the blocking tests turn it on.
-                        "TIMESTORE_AUTH_BLOCKING_ENABLED", "false"));
+                        "TIMESTORE_AUTH_BLOCKING_ENABLED", "false",
+                        // Tests write old times and some count the hot rows of `points`: no pass may fold them
+                        // at a moment of its own. Tests of compaction run passes themselves (compactor().runOnce()).
+                        // -Dtimestore.test.compaction-interval=200ms turns it on with passes that often, to run
+                        // read tests over folded points (tests counting hot rows then fail, as they should).
+                        "TIMESTORE_POINTS_COMPACTION_ENABLED", System.getProperty("timestore.test.compaction-interval") != null ? "true" : "false"));
     }
 
     /** Mints real JWTs from the server's development issuer. */
