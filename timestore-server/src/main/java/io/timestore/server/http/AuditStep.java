@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.audit.AuditRecorder;
 import io.timestore.audit.AuditUnavailable;
+import io.timestore.security.Principal;
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.ApiOperation;
 import io.timestore.server.auditing.AuditEventIds;
@@ -63,15 +64,18 @@ public final class AuditStep {
 
     /** Runs {@code handler} for one request of {@code operation}, admitted by {@code gate}. */
     void run(Context ctx, ApiOperation operation, Gate gate, SecuredHandler handler) {
-        execute(ctx, operation, handler, (request, audit) -> {
-            var principal = gate.authenticate(ctx, operation, audit::authenticated);
-            var security = gate.resolve(ctx, principal, request);
-            audit.admitted(security);
-            org.slf4j.MDC.put("tenant", security.tenant().value());
-            org.slf4j.MDC.put("actor", principal.subject());
-            gate.limit(security);
-            return security;
-        });
+        execute(ctx, operation, handler,
+                (request, audit) -> admitToTenant(ctx, gate, request, audit, gate.authenticate(ctx, operation, audit::authenticated)));
+    }
+
+    /** Resolves {@code principal}'s tenant, records the admission, then applies the tenant's rate limits. */
+    private static SecurityContext admitToTenant(Context ctx, Gate gate, RequestContext request, RequestAudit audit, Principal principal) {
+        var security = gate.resolve(ctx, principal, request);
+        audit.admitted(security);
+        org.slf4j.MDC.put("tenant", security.tenant().value());
+        org.slf4j.MDC.put("actor", principal.subject());
+        gate.limit(security);
+        return security;
     }
 
     /** How a kind of route admits a request: who calls, and in which context it may act. */
@@ -254,13 +258,7 @@ public final class AuditStep {
         execute(ctx, operation, handler, (request, audit) -> {
             var token = issuer.issue(ctx);
             ctx.attribute(Routes.Issuer.ISSUED, token);
-            var principal = gate.authenticateIssued(ctx, token, audit::authenticated);
-            var security = gate.resolve(ctx, principal, request);
-            audit.admitted(security);
-            org.slf4j.MDC.put("tenant", security.tenant().value());
-            org.slf4j.MDC.put("actor", principal.subject());
-            gate.limit(security);
-            return security;
+            return admitToTenant(ctx, gate, request, audit, gate.authenticateIssued(ctx, token, audit::authenticated));
         });
     }
 
