@@ -195,6 +195,9 @@ public final class PeerLoad {
             if (!measure) {
                 return;
             }
+            if (option("compact", 0) == 1) {
+                compact(server, superuserUrl);
+            }
             settle(superuserUrl);
             figures.get(TIMESTORE).bytesPerPoint = timestoreBytes(superuserUrl, "after VACUUM (ANALYZE) and a CHECKPOINT");
             new LineWriters(server.baseUri().resolve("/api/v2/write?org=%s&bucket=%s&precision=ns"
@@ -223,6 +226,23 @@ public final class PeerLoad {
     private static void checkpoint(String superuserUrl) throws Exception {
         try (var c = DriverManager.getConnection(superuserUrl); var s = c.createStatement()) {
             s.execute("CHECKPOINT");
+        }
+    }
+
+    /**
+     * {@code --compact 1}: folds every point older than the compaction age into chunks now (one
+     * pass of the server's compactor; the payload lies in 2025, so all of it), then rewrites the hot
+     * table ({@code VACUUM FULL points}) so that its size is what a steady state keeps, not the
+     * space the folded rows left behind; the figures after it are the chunked storage's.
+     */
+    private static void compact(Timestore server, String superuserUrl) throws Exception {
+        long started = System.nanoTime();
+        var pass = server.compactor().runOnce().orElseThrow(() -> new IllegalStateException("another compactor holds the lock"));
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("RESULT peer-compaction Timestore: %,d points folded into %,d chunks (%,d series-hours) in %.1f s = %,.0f points/s%n",
+                pass.pointsFolded(), pass.chunksWritten(), pass.groups(), seconds, pass.pointsFolded() / seconds);
+        try (var c = DriverManager.getConnection(superuserUrl); var s = c.createStatement()) {
+            s.execute("VACUUM FULL points");
         }
     }
 
