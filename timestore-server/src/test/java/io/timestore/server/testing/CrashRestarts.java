@@ -1,18 +1,10 @@
 package io.timestore.server.testing;
 
-import io.timestore.audit.checkpoint.CheckpointKeys;
-import io.timestore.server.identity.DevIssuer;
-import io.timestore.server.identity.KeyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.InstantSource;
-import java.util.Base64;
-import java.util.Map;
 
 /**
  * {@code timestore serve} processes, one after another, over ONE new database of the shared test
@@ -25,18 +17,13 @@ public final class CrashRestarts {
     private final SharedPostgres postgres;
     private final String database;
     private final Path dataDir;
-    private final Map<String, String> environment;
-    private final Path config;
-    private final Tokens tokens;
+    private final DeploymentKeys keys;
 
-    private CrashRestarts(SharedPostgres postgres, String database, Path dataDir, Map<String, String> environment, Path config,
-                          Tokens tokens) {
+    private CrashRestarts(SharedPostgres postgres, String database, Path dataDir, DeploymentKeys keys) {
         this.postgres = postgres;
         this.database = database;
         this.dataDir = dataDir;
-        this.environment = environment;
-        this.config = config;
-        this.tokens = tokens;
+        this.keys = keys;
     }
 
     /**
@@ -52,19 +39,7 @@ public final class CrashRestarts {
             throw new IllegalStateException(e);
         }
         try {
-            var checkpointKey = dataDir.resolve("audit-checkpoint.key");
-            Files.writeString(checkpointKey, CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom())));
-            var masterKey = new byte[32];
-            new SecureRandom().nextBytes(masterKey);
-            var configFile = Files.writeString(dataDir.resolve("timestore.yaml"), config);
-            var issuer = DevIssuer.load(new KeyFiles(dataDir), "timestore", io.timestore.security.jwt.ClaimNames.defaults(),
-                    InstantSource.system());
-            var environment = Map.of(
-                    "TIMESTORE_DB_URL", postgres.jdbcUrl(database),
-                    "TIMESTORE_MASTER_KEY", Base64.getEncoder().encodeToString(masterKey),
-                    "TIMESTORE_DEV_ISSUER", "on",
-                    "TIMESTORE_AUDIT_SIGNING_KEY_FILE", checkpointKey.toString());
-            return new CrashRestarts(postgres, database, dataDir, environment, configFile, new Tokens(issuer));
+            return new CrashRestarts(postgres, database, dataDir, DeploymentKeys.in(dataDir, postgres.jdbcUrl(database), config));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -77,12 +52,12 @@ public final class CrashRestarts {
 
     /** Starts the next process (wait for it with {@link ServerProcess#awaitListening}). */
     public ServerProcess serve() {
-        return ServerProcess.serve(dataDir, environment, "--config", config.toString());
+        return ServerProcess.serve(dataDir, keys.environment(), "--config", keys.configFile().toString());
     }
 
     /** Real JWTs every process accepts (the shared development issuer). */
     public Tokens tokens() {
-        return tokens;
+        return keys.tokens();
     }
 
     /**
