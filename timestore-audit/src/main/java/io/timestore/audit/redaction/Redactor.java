@@ -114,10 +114,7 @@ public final class Redactor {
                     }
                     redacted.add(pointer(path));
                 } else {
-                    if (configured(path) && policy.mode() == RedactionPolicy.Mode.LOG) {
-                        wouldRedact.add(pointer(path));
-                    }
-                    descend(value, path);
+                    keep(value, path);
                 }
                 path.removeLast();
             }
@@ -132,13 +129,18 @@ public final class Redactor {
                     node.set(i, TextNode.valueOf(MASK));
                     redacted.add(pointer(path));
                 } else {
-                    if (configured(path) && policy.mode() == RedactionPolicy.Mode.LOG) {
-                        wouldRedact.add(pointer(path));
-                    }
-                    descend(value, path);
+                    keep(value, path);
                 }
                 path.removeLast();
             }
+        }
+
+        /** A member or element that stays: noted when a log-only policy would redact it, then searched. */
+        private void keep(JsonNode value, List<String> path) {
+            if (configured(path) && policy.mode() == RedactionPolicy.Mode.LOG) {
+                wouldRedact.add(pointer(path));
+            }
+            descend(value, path);
         }
 
         private void descend(JsonNode value, List<String> path) {

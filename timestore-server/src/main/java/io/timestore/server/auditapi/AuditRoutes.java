@@ -16,6 +16,7 @@ import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
+import io.timestore.server.http.PathParameters;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Representations;
 import io.timestore.server.http.RouteGroup;
@@ -30,8 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-
 /**
  * The audit API (BR-006): events with filters and keyset pages, one event with its seal and the
  * checkpoint that covers it, exports as NDJSON or CSV, checkpoints with their public keys, and
@@ -118,12 +117,7 @@ public final class AuditRoutes implements RouteGroup {
     private void event(Context ctx, SecurityContext security, RequestAudit audit) {
         var view = view(security, GET.action());
         var partitions = scopes.partitions(ctx, security, audit).names();
-        UUID id;
-        try {
-            id = UUID.fromString(ctx.pathParam("event_id"));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequest("event_id must be a UUID");
-        }
+        var id = PathParameters.uuid(ctx, "event_id", "event_id must be a UUID");
         audit.resource(id.toString());
         var found = read(partitions, connection -> store.find(connection, partitions, id).map(row -> {
             var rendered = render(row, view);

@@ -15,14 +15,12 @@ import io.timestore.server.http.CursorScope;
 import io.timestore.server.http.Cursors;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
+import io.timestore.server.http.PathParameters;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
-import io.timestore.server.problems.InvalidRequest;
 import java.util.Objects;
-import java.util.UUID;
-
 /**
  * {@code /admin/v1/blocks}: platform operators list the blocks in force and lift one
  * ({@code tenant:admin}; docs/security.md, "Automatic blocking"). Both are audited in
@@ -70,12 +68,7 @@ public final class BlockRoutes implements RouteGroup {
     private void lift(Context ctx, SecurityContext security, RequestAudit audit) {
         audit.atLeast(Severity.SECURITY);
         permissions.require(security, LIFT.action());
-        UUID id;
-        try {
-            id = UUID.fromString(ctx.pathParam("block"));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequest("the block id must be a UUID, as listed by GET /admin/v1/blocks");
-        }
+        var id = PathParameters.uuid(ctx, "block", "the block id must be a UUID, as listed by GET /admin/v1/blocks");
         audit.resource(id.toString());
         var lifted = blocks.lift(security, audit, id, block -> Reply.json(200, json(block)));
         Replies.send(ctx, Reply.json(200, json(lifted)));

@@ -7,7 +7,8 @@ import java.util.Objects;
  * The points compactor (docs/data-plane.md, "Compaction"): hot rows in hour buckets wholly older
  * than {@code age} are folded into chunks, a pass every {@code interval}.
  *
- * @param enabled  whether the compactor runs (off by default: queries do not yet read chunks)
+ * @param enabled  whether the compactor runs (on by default, {@code points.compaction.enabled}; reads merge
+ *                 chunks with the hot rows, so a pass changes no answer)
  * @param age      how old a hot row must be before it is folded
  * @param interval pause between two passes
  */

@@ -54,12 +54,23 @@ public final class InfluxBucketRoutes implements RouteGroup {
         routes.api(HandlerType.GET, "/api/v2/orgs", ORGS, this::orgs);
     }
 
+    /** What both listings ask alike: the caller's own organization, and a page of it in InfluxDB's bounds. */
+    private record Window(String tenant, int offset, int limit) {
+        /** Refuses unknown parameters and another organization; reads {@code offset} and {@code limit}. */
+        static Window of(Context ctx, SecurityContext security, Set<String> parameters) {
+            known(ctx, parameters);
+            var tenant = security.tenant().value();
+            requireOwnOrganization(ctx, tenant);
+            return new Window(tenant, integer(ctx, "offset", 0, Integer.MAX_VALUE).orElse(0),
+                    integer(ctx, "limit", 1, MAX_LIMIT).orElse(DEFAULT_LIMIT));
+        }
+    }
+
     private void buckets(Context ctx, SecurityContext security, RequestAudit audit) {
-        known(ctx, BUCKET_PARAMETERS);
-        var tenant = security.tenant().value();
-        requireOwnOrganization(ctx, tenant);
-        int offset = integer(ctx, "offset", 0, Integer.MAX_VALUE).orElse(0);
-        int limit = integer(ctx, "limit", 1, MAX_LIMIT).orElse(DEFAULT_LIMIT);
+        var window = Window.of(ctx, security, BUCKET_PARAMETERS);
+        var tenant = window.tenant();
+        int offset = window.offset();
+        int limit = window.limit();
         var name = single(ctx, "name");
         var id = single(ctx, "id");
         var after = single(ctx, "after").orElse("");
@@ -116,20 +127,16 @@ public final class InfluxBucketRoutes implements RouteGroup {
     }
 
     private void orgs(Context ctx, SecurityContext security, RequestAudit audit) {
-        known(ctx, ORG_PARAMETERS);
-        var tenant = security.tenant().value();
-        requireOwnOrganization(ctx, tenant);
-        int offset = integer(ctx, "offset", 0, Integer.MAX_VALUE).orElse(0);
-        int limit = integer(ctx, "limit", 1, MAX_LIMIT).orElse(DEFAULT_LIMIT);
+        var window = Window.of(ctx, security, ORG_PARAMETERS);
         single(ctx, "descending");
         single(ctx, "userID");
         var body = bodies.mapper().createObjectNode();
-        body.putObject("links").put("self", "/api/v2/orgs?descending=false&limit=%d&offset=%d".formatted(limit, offset));
+        body.putObject("links").put("self", "/api/v2/orgs?descending=false&limit=%d&offset=%d".formatted(window.limit(), window.offset()));
         var items = body.putArray("orgs");
-        if (offset == 0) {
+        if (window.offset() == 0) {
             var org = items.addObject();
-            org.put("id", tenant).put("name", tenant).put("status", "active");
-            org.putObject("links").put("buckets", "/api/v2/buckets?orgID=" + encode(tenant));
+            org.put("id", window.tenant()).put("name", window.tenant()).put("status", "active");
+            org.putObject("links").put("buckets", "/api/v2/buckets?orgID=" + encode(window.tenant()));
         }
         audit.detail("returned", items.size());
         ctx.json(body);

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.server.config.DatabaseSettings;
 import io.timestore.server.config.DatabaseUrls;
 import io.timestore.server.config.InvalidSettings;
+import io.timestore.server.config.Secret;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -220,17 +221,10 @@ public final class Database implements AutoCloseable {
     }
 
     private static HikariDataSource openPool(DatabaseTarget target, DatabaseSettings settings, MeterRegistry registry) {
-        var config = new HikariConfig();
-        config.setPoolName("timestore-runtime");
-        config.setJdbcUrl(target.jdbcUrl());
-        config.setUsername(target.runtimeUser());
-        target.runtimePassword().reveal().ifPresent(config::setPassword);
-        config.setMaximumPoolSize(settings.poolSize());
-        config.setMinimumIdle(Math.min(2, settings.poolSize()));
-        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        var config = pool("timestore-runtime", "timestore", target.jdbcUrl(), target.runtimeUser(), target.runtimePassword(),
+                settings.poolSize(), Math.min(2, settings.poolSize()), settings);
         config.setValidationTimeout(Math.max(250, Math.min(settings.connectTimeout().toMillis(), 5_000)));
         config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
-        config.addDataSourceProperty("ApplicationName", "timestore");
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
         try {
@@ -242,34 +236,38 @@ public final class Database implements AutoCloseable {
     }
 
     private static HikariDataSource auditPool(DatabaseTarget target, DatabaseSettings settings) {
-        var config = new HikariConfig();
-        config.setPoolName("timestore-audit");
-        config.setJdbcUrl(target.jdbcUrl());
-        config.setUsername(target.runtimeUser());
-        target.runtimePassword().reveal().ifPresent(config::setPassword);
-        config.setMaximumPoolSize(AUDIT_CONNECTIONS);
-        config.setMinimumIdle(AUDIT_CONNECTIONS);
-        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        var config = pool("timestore-audit", "timestore-audit", target.jdbcUrl(), target.runtimeUser(), target.runtimePassword(),
+                AUDIT_CONNECTIONS, AUDIT_CONNECTIONS, settings);
         config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
-        config.addDataSourceProperty("ApplicationName", "timestore-audit");
         config.addDataSourceProperty("tcpKeepAlive", "true");
         return new HikariDataSource(config);
     }
 
     private static HikariDataSource retentionPool(DatabaseTarget target, DatabaseSettings settings) {
-        var config = new HikariConfig();
-        config.setPoolName("timestore-retention");
-        config.setJdbcUrl(target.jdbcUrl());
-        config.setUsername(target.retentionUser());
-        target.retentionPassword().reveal().ifPresent(config::setPassword);
-        config.setMaximumPoolSize(2);
-        config.setMinimumIdle(0);
-        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        var config = pool("timestore-retention", "timestore-retention", target.jdbcUrl(), target.retentionUser(),
+                target.retentionPassword(), 2, 0, settings);
         // Connect lazily: the retention job runs rarely, and a missing role should not stop the
         // server from serving; the job reports it when it runs.
         config.setInitializationFailTimeout(-1);
-        config.addDataSourceProperty("ApplicationName", "timestore-retention");
         return new HikariDataSource(config);
+    }
+
+    /**
+     * What the server's pools set alike: the pool's name, PostgreSQL's {@code application_name},
+     * where and as whom they connect, their size and how long a caller waits for a connection.
+     */
+    private static HikariConfig pool(String name, String applicationName, String jdbcUrl, String user, Secret password,
+                                     int size, int minimumIdle, DatabaseSettings settings) {
+        var config = new HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        password.reveal().ifPresent(config::setPassword);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(minimumIdle);
+        config.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        config.addDataSourceProperty("ApplicationName", applicationName);
+        return config;
     }
 
     private static String firstLine(String message) {

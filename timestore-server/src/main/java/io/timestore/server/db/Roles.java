@@ -27,14 +27,7 @@ public final class Roles {
     /** Creates {@code database} owned by the owner role if it does not exist, then grants access. */
     public static void ensureDatabase(Connection superuser, String database, String ownerRole, String runtimeRole,
                                       String retentionRole) throws SQLException {
-        boolean exists;
-        try (var statement = superuser.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-            statement.setString(1, database);
-            try (var rows = statement.executeQuery()) {
-                exists = rows.next();
-            }
-        }
-        if (!exists) {
+        if (!exists(superuser, "SELECT 1 FROM pg_database WHERE datname = ?", database)) {
             try (var statement = superuser.createStatement()) {
                 statement.execute("CREATE DATABASE %s OWNER %s ENCODING 'UTF8' TEMPLATE template0"
                         .formatted(quote(database), quote(ownerRole)));
@@ -58,17 +51,20 @@ public final class Roles {
     }
 
     private static void ensureRole(Connection superuser, String role) throws SQLException {
-        boolean exists;
-        try (var statement = superuser.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-            statement.setString(1, role);
-            try (var rows = statement.executeQuery()) {
-                exists = rows.next();
-            }
-        }
-        if (!exists) {
+        if (!exists(superuser, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
             try (var statement = superuser.createStatement()) {
                 statement.execute("CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
                         .formatted(quote(role)));
+            }
+        }
+    }
+
+    /** Whether {@code lookup} (a {@code SELECT 1 ... WHERE name = ?} of a catalog) finds {@code name}. */
+    private static boolean exists(Connection superuser, String lookup, String name) throws SQLException {
+        try (var statement = superuser.prepareStatement(lookup)) {
+            statement.setString(1, name);
+            try (var rows = statement.executeQuery()) {
+                return rows.next();
             }
         }
     }

@@ -123,6 +123,8 @@ public final class HttpServer implements AutoCloseable {
                 ctx.attribute(SourceAddress.ATTRIBUTE, sources.resolve(ctx));
                 begin(ctx, with, metrics);
                 if (cors.handle(ctx)) {
+                    // Skipping the remaining handlers skips the after-handler too: its access log line and metrics run here.
+                    finish(ctx, with, metrics);
                     ctx.skipRemainingHandlers();
                 }
             });

@@ -10,6 +10,7 @@ import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.config.LimitSettings;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.PathParameters;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
@@ -55,13 +56,13 @@ public final class LimitRoutes implements RouteGroup {
 
     private void get(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, READ.action());
-        var tenant = pathTenant(ctx);
+        var tenant = PathParameters.tenant(ctx);
         Replies.send(ctx, Reply.json(200, json(tenant, service.get(security, audit, tenant))));
     }
 
     private void put(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, CHANGE.action());
-        var tenant = pathTenant(ctx);
+        var tenant = PathParameters.tenant(ctx);
         var body = bodies.object(ctx);
         var errors = new ArrayList<FieldError>();
         var known = new TreeSet<String>();
@@ -96,13 +97,8 @@ public final class LimitRoutes implements RouteGroup {
 
     private void delete(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, CHANGE.action());
-        service.delete(security, audit, pathTenant(ctx));
+        service.delete(security, audit, PathParameters.tenant(ctx));
         Replies.send(ctx, Reply.empty(204));
-    }
-
-    private static TenantId pathTenant(Context ctx) {
-        return TenantId.parse(ctx.pathParam("tenant"))
-                .orElseThrow(() -> new InvalidRequest("tenant id must match ^[a-z0-9][a-z0-9-]{1,62}$"));
     }
 
     private ObjectNode json(TenantId tenant, Overrides overrides) {

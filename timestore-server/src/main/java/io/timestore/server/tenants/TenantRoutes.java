@@ -16,6 +16,7 @@ import io.timestore.server.http.Cursors;
 import io.timestore.server.http.JsonBodies;
 import io.timestore.server.http.Listing;
 import io.timestore.server.http.Pages;
+import io.timestore.server.http.PathParameters;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
@@ -103,7 +104,7 @@ public final class TenantRoutes implements RouteGroup {
 
     private void get(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, READ.action());
-        var id = pathTenant(ctx);
+        var id = PathParameters.tenant(ctx);
         audit.resource(id.value());
         var tenant = service.get(id);
         ctx.header("ETag", etag(tenant)).json(json(tenant));
@@ -111,7 +112,7 @@ public final class TenantRoutes implements RouteGroup {
 
     private void change(Context ctx, SecurityContext security, RequestAudit audit) {
         permissions.require(security, CHANGE.action());
-        var id = pathTenant(ctx);
+        var id = PathParameters.tenant(ctx);
         var body = bodies.object(ctx);
         var errors = new ArrayList<FieldError>();
         unknownMembers(body, Set.of("name", "status", "audit_retention_days", "legal_hold"), errors);
@@ -140,11 +141,6 @@ public final class TenantRoutes implements RouteGroup {
         var tenant = service.change(security, audit, id, ifMatch(ctx),
                 new TenantService.Changes(name, status, retention, legalHold), this::current);
         Replies.send(ctx, current(tenant));
-    }
-
-    private static TenantId pathTenant(Context ctx) {
-        return TenantId.parse(ctx.pathParam("tenant"))
-                .orElseThrow(() -> new InvalidRequest("tenant id must match ^[a-z0-9][a-z0-9-]{1,62}$"));
     }
 
     private static Optional<Long> ifMatch(Context ctx) {

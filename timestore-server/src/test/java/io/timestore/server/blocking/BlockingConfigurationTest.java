@@ -2,14 +2,9 @@ package io.timestore.server.blocking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.server.cli.Main;
-import java.io.ByteArrayOutputStream;
+import io.timestore.server.testing.RefusedStart;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,16 +24,10 @@ class BlockingConfigurationTest {
             proxy by host name   | 'server:\\n  trusted-proxies: [lb.internal]\\n'      | server.trusted-proxies: 'lb.internal' is not an IP address or CIDR block
             """)
     void a_bad_blocking_setting_exits_2_naming_the_setting(String what, String yaml, String message) throws IOException {
-        var config = dir.resolve("timestore.yaml");
-        Files.writeString(config, yaml.translateEscapes());
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
+        var run = RefusedStart.withConfig(dir, yaml.translateEscapes());
 
-        int code = Main.run(new String[] {"serve", "--port", "0", "--data-dir", dir.resolve("data").toString(), "--config", config.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
-
-        var text = err.toString(StandardCharsets.UTF_8).strip();
-        assertThat(code).as(text).isEqualTo(2);
+        var text = run.err();
+        assertThat(run.exitCode()).as(text).isEqualTo(2);
         assertThat(text).startsWith("timestore: invalid configuration: " + message).doesNotContain("\n");
     }
 }

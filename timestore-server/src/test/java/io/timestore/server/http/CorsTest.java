@@ -7,6 +7,7 @@ import io.timestore.server.config.CorsSettings;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.AuditLog;
 import io.timestore.server.testing.Await;
+import io.timestore.server.testing.CapturedLogs;
 import io.timestore.server.testing.TimestoreServer;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -91,6 +92,33 @@ class CorsTest {
         }
         awaitLaterEvent(server);
         assertThat(new AuditLog(server).eventsFor(id)).isEmpty();
+    }
+
+    @Test
+    void preflights_finish_like_any_request_each_has_its_access_log_line_and_the_in_flight_gauge_comes_back_down() {
+        var allowed = "preflight-" + UUID.randomUUID();
+        var refused = "preflight-" + UUID.randomUUID();
+        double before = inFlight(server);
+
+        try (var logs = CapturedLogs.capture()) {
+            assertThat(preflight(server, "/query", GRAFANA, "GET", "Authorization", allowed).statusCode()).isEqualTo(204);
+            assertThat(preflight(server, "/query", "https://evil.example.com", "GET", null, refused).statusCode()).isEqualTo(403);
+
+            for (var id : List.of(allowed, refused)) {
+                assertThat(logs.lines()).as("the access log line of " + id)
+                        .filteredOn(line -> line.contains(" io.timestore.access OPTIONS /query ") && line.contains("request_id=" + id))
+                        .hasSize(1);
+            }
+        }
+        // Each scrape counts itself: the same value before and after means the preflights ended.
+        assertThat(inFlight(server)).isEqualTo(before);
+    }
+
+    /** {@code timestore_http_server_requests_in_flight} as scraped from {@code /metrics}. */
+    private static double inFlight(TimestoreServer target) {
+        var sample = "timestore_http_server_requests_in_flight{application=\"timestore\"} ";
+        return target.api().get("/metrics").body().lines().filter(line -> line.startsWith(sample))
+                .mapToDouble(line -> Double.parseDouble(line.substring(sample.length()))).findFirst().orElseThrow();
     }
 
     @Test

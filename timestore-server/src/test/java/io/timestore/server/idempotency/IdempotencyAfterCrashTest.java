@@ -2,28 +2,18 @@ package io.timestore.server.idempotency;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.audit.checkpoint.CheckpointKeys;
-import io.timestore.security.TenantId;
-import io.timestore.server.identity.DevIssuer;
-import io.timestore.server.identity.KeyFiles;
 import io.timestore.server.testing.Api;
 import io.timestore.server.testing.ApiResponse;
 import io.timestore.server.testing.Await;
+import io.timestore.server.testing.CrashRestarts;
 import io.timestore.server.testing.RowLock;
-import io.timestore.server.testing.ServerProcess;
 import io.timestore.server.testing.SharedPostgres;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -47,22 +37,23 @@ class IdempotencyAfterCrashTest {
 
     @Test
     void a_request_killed_inside_its_transaction_left_nothing_behind_so_the_retry_runs_as_new() throws Exception {
-        var database = database("crash_inside");
-        try (var first = serve(database)) {
+        var servers = CrashRestarts.on(postgres, "crash_inside", dataDir, "");
+        var database = servers.database();
+        try (var first = servers.serve()) {
             var api = new Api(first.awaitListening(Duration.ofSeconds(90)));
-            createDataset(api);
+            createDataset(api, servers);
             try (var lock = lockDataset(database)) {
-                var killed = inBackground(() -> describe(api, "key-inside", "first-attempt"));
+                var killed = inBackground(() -> describe(api, servers, "key-inside", "first-attempt"));
                 lock.awaitWaiting(1, Duration.ofSeconds(30));
                 first.kill();
                 assertThat(killed).failsWithin(Duration.ofSeconds(30));
             }
-            awaitSessionsEnded(database);
+            servers.awaitSessionsEnded();
         }
 
-        try (var second = serve(database)) {
+        try (var second = servers.serve()) {
             var api = new Api(second.awaitListening(Duration.ofSeconds(90)));
-            var retry = describe(api, "key-inside", "retry");
+            var retry = describe(api, servers, "key-inside", "retry");
 
             assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
             assertThat(retry.header("Idempotent-Replayed")).isNull();
@@ -74,12 +65,13 @@ class IdempotencyAfterCrashTest {
 
     @Test
     void a_request_killed_after_its_commit_is_replayed_by_the_next_process() throws Exception {
-        var database = database("crash_after");
-        try (var first = serve(database)) {
+        var servers = CrashRestarts.on(postgres, "crash_after", dataDir, "");
+        var database = servers.database();
+        try (var first = servers.serve()) {
             var api = new Api(first.awaitListening(Duration.ofSeconds(90)));
-            createDataset(api);
+            createDataset(api, servers);
             try (var lock = lockDataset(database)) {
-                var killed = inBackground(() -> describe(api, "key-after", "first-attempt"));
+                var killed = inBackground(() -> describe(api, servers, "key-after", "first-attempt"));
                 lock.awaitWaiting(1, Duration.ofSeconds(30));
                 // Also lock the key's stored rows, if the server keeps any while the request runs: a
                 // server that stores the response after committing the change is stopped right there.
@@ -91,12 +83,12 @@ class IdempotencyAfterCrashTest {
                     killed.handle((response, failure) -> null).join();
                 }
             }
-            awaitSessionsEnded(database);
+            servers.awaitSessionsEnded();
         }
 
-        try (var second = serve(database)) {
+        try (var second = servers.serve()) {
             var api = new Api(second.awaitListening(Duration.ofSeconds(90)));
-            var retry = describe(api, "key-after", "retry");
+            var retry = describe(api, servers, "key-after", "retry");
 
             assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
             assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
@@ -107,48 +99,18 @@ class IdempotencyAfterCrashTest {
         }
     }
 
-    private static String database(String name) throws SQLException {
-        var database = postgres.createDatabase(name);
-        try (var superuser = postgres.superuser(database); var statement = superuser.createStatement()) {
-            statement.execute("INSERT INTO tenants (id, name, created_by, updated_by) VALUES ('acme', 'Acme', 'test', 'test')");
-        }
-        return database;
+    private static String admin(CrashRestarts servers) {
+        return "Bearer " + servers.tokens().user("acme", "tenant-admin");
     }
 
-    /** {@code timestore serve} on {@code database} of the shared cluster, with this test's keys. */
-    private ServerProcess serve(String database) throws Exception {
-        var checkpointKey = dataDir.resolve("audit-checkpoint.key");
-        if (!Files.exists(checkpointKey)) {
-            Files.writeString(checkpointKey, CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom())));
-        }
-        var masterKey = dataDir.resolve("master-key.txt");
-        if (!Files.exists(masterKey)) {
-            var bytes = new byte[32];
-            new SecureRandom().nextBytes(bytes);
-            Files.writeString(masterKey, Base64.getEncoder().encodeToString(bytes));
-        }
-        return ServerProcess.serve(dataDir, Map.of(
-                "TIMESTORE_DB_URL", postgres.jdbcUrl(database),
-                "TIMESTORE_MASTER_KEY", Files.readString(masterKey),
-                "TIMESTORE_DEV_ISSUER", "on",
-                "TIMESTORE_AUDIT_SIGNING_KEY_FILE", checkpointKey.toString()));
-    }
-
-    private String admin() {
-        var issuer = DevIssuer.load(new KeyFiles(dataDir), "timestore", io.timestore.security.jwt.ClaimNames.defaults(),
-                InstantSource.system());
-        return "Bearer " + issuer.mint(new DevIssuer.Grant("alice", Optional.of(new TenantId("acme")),
-                List.of("tenant-admin"), List.of(), Duration.ofMinutes(15)));
-    }
-
-    private void createDataset(Api api) {
-        var created = api.postJson("/storage/v1/datasets", "{\"id\": \"cpu\"}", "Authorization", admin());
+    private static void createDataset(Api api, CrashRestarts servers) {
+        var created = api.postJson("/storage/v1/datasets", "{\"id\": \"cpu\"}", "Authorization", admin(servers));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     }
 
     /** PATCHes the dataset's description at revision 1, with {@code key} and the request id {@code requestId}. */
-    private ApiResponse describe(Api api, String key, String requestId) {
-        var request = api.request("/storage/v1/datasets/cpu", "Authorization", admin(), "Idempotency-Key", key,
+    private static ApiResponse describe(Api api, CrashRestarts servers, String key, String requestId) {
+        var request = api.request("/storage/v1/datasets/cpu", "Authorization", admin(servers), "Idempotency-Key", key,
                         "X-Request-ID", requestId, "If-Match", "\"1\"", "Content-Type", "application/merge-patch+json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"description\": \"described once\"}")).build();
         return api.send(request);
@@ -181,26 +143,6 @@ class IdempotencyAfterCrashTest {
             }
             return results;
         }
-    }
-
-    /** The killed process's sessions end once PostgreSQL sees their client gone (after the locks are released). */
-    private static void awaitSessionsEnded(String database) {
-        Await.until("the killed server's database sessions have ended", Duration.ofSeconds(30), () -> {
-            try (var superuser = postgres.superuser(database);
-                 var statement = superuser.prepareStatement(
-                         "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND usename IN (?, ?, ?)")) {
-                statement.setString(1, database);
-                statement.setString(2, SharedPostgres.OWNER);
-                statement.setString(3, SharedPostgres.RUNTIME);
-                statement.setString(4, SharedPostgres.RETENTION);
-                try (var rows = statement.executeQuery()) {
-                    rows.next();
-                    return rows.getLong(1) == 0;
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
     }
 
     /** Sends on a thread of its own: the common pool may have a single thread on a small machine. */

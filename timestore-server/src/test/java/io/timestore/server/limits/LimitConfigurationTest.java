@@ -2,12 +2,8 @@ package io.timestore.server.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.server.cli.Main;
-import java.io.ByteArrayOutputStream;
+import io.timestore.server.testing.RefusedStart;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,16 +26,10 @@ class LimitConfigurationTest {
             zero cache ttl             | 'limits:\\n  cache-ttl: 0s\\n'                           | limits.cache-ttl: '0s' (from
             """)
     void a_bad_limit_setting_exits_2_naming_the_setting(String what, String yaml, String message) throws IOException {
-        var config = dir.resolve("timestore.yaml");
-        Files.writeString(config, yaml.translateEscapes());
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
+        var run = RefusedStart.withConfig(dir, yaml.translateEscapes());
 
-        int code = Main.run(new String[] {"serve", "--port", "0", "--data-dir", dir.resolve("data").toString(), "--config", config.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
-
-        var text = err.toString(StandardCharsets.UTF_8).strip();
-        assertThat(code).as(text).isEqualTo(2);
+        var text = run.err();
+        assertThat(run.exitCode()).as(text).isEqualTo(2);
         assertThat(text).startsWith("timestore: invalid configuration: " + message).doesNotContain("\n");
     }
 
@@ -49,14 +39,10 @@ class LimitConfigurationTest {
             negative series quota from the environment | TIMESTORE_LIMITS_TENANT_MAX_SERIES        | limits.tenant.max-series: '-3' (from TIMESTORE_LIMITS_TENANT_MAX_SERIES)
             """)
     void a_negative_limit_in_the_environment_exits_2_naming_the_setting(String what, String variable, String message) {
-        var err = new ByteArrayOutputStream();
+        var run = RefusedStart.withEnvironment(dir, Map.of(variable, "-3"));
 
-        int code = Main.run(new String[] {"serve", "--port", "0", "--data-dir", dir.resolve("data").toString()},
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(variable, "-3"));
-
-        var text = err.toString(StandardCharsets.UTF_8).strip();
-        assertThat(code).as(text).isEqualTo(2);
+        var text = run.err();
+        assertThat(run.exitCode()).as(text).isEqualTo(2);
         assertThat(text).startsWith("timestore: invalid configuration: " + message).doesNotContain("\n");
     }
 }

@@ -1,17 +1,10 @@
 package io.timestore.server.testing;
 
-import io.timestore.audit.checkpoint.CheckpointKeys;
-import io.timestore.server.identity.DevIssuer;
-import io.timestore.server.identity.KeyFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,29 +54,18 @@ public final class ServerCluster implements AutoCloseable {
         var dataDir = Directories.temporary("timestore-cluster");
         var processes = new ArrayList<ServerProcess>();
         try {
-            var keyFiles = new KeyFiles(dataDir);
-            var checkpointKey = dataDir.resolve("audit-checkpoint.key");
-            Files.writeString(checkpointKey, CheckpointKeys.toFileText(CheckpointKeys.generate(new SecureRandom())));
-            var masterKey = new byte[32];
-            new SecureRandom().nextBytes(masterKey);
-            var configFile = dataDir.resolve("timestore.yaml");
-            Files.writeString(configFile, config);
-            var issuer = DevIssuer.load(keyFiles, "timestore", io.timestore.security.jwt.ClaimNames.defaults(), InstantSource.system());
+            var keys = DeploymentKeys.in(dataDir, postgres.jdbcUrl(database), config);
             var shared = new HashMap<String, String>(environment);
-            shared.putAll(Map.of(
-                    "TIMESTORE_DB_URL", postgres.jdbcUrl(database),
-                    "TIMESTORE_MASTER_KEY", Base64.getEncoder().encodeToString(masterKey),
-                    "TIMESTORE_DEV_ISSUER", "on",
-                    "TIMESTORE_AUDIT_SIGNING_KEY_FILE", checkpointKey.toString(),
-                    "JAVA_TOOL_OPTIONS", JVM_OPTIONS));
+            shared.putAll(keys.environment());
+            shared.put("JAVA_TOOL_OPTIONS", JVM_OPTIONS);
             for (int i = 0; i < instances; i++) {
-                processes.add(ServerProcess.serve(dataDir, shared, "--config", configFile.toString()));
+                processes.add(ServerProcess.serve(dataDir, shared, "--config", keys.configFile().toString()));
             }
             var apis = new ArrayList<Api>();
             for (var process : processes) {
                 apis.add(new Api(process.awaitListening(Duration.ofSeconds(180))));
             }
-            return new ServerCluster(database, dataDir, processes, apis, new Tokens(issuer));
+            return new ServerCluster(database, dataDir, processes, apis, keys.tokens());
         } catch (IOException | RuntimeException e) {
             processes.forEach(ServerCluster::closeQuietly);
             Directories.delete(dataDir);

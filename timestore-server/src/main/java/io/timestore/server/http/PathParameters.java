@@ -1,0 +1,26 @@
+package io.timestore.server.http;
+
+import io.javalin.http.Context;
+import io.timestore.security.TenantId;
+import io.timestore.server.problems.InvalidRequest;
+import java.util.UUID;
+
+/** Path parameters that several route groups read alike, each validated or refused with 400 {@code invalid_request}. */
+public final class PathParameters {
+    private PathParameters() {}
+
+    /** The {@code {tenant}} of a platform route acting on one tenant ({@code /admin/v1/tenants/{tenant}...}). */
+    public static TenantId tenant(Context ctx) {
+        return TenantId.parse(ctx.pathParam("tenant"))
+                .orElseThrow(() -> new InvalidRequest("tenant id must match ^[a-z0-9][a-z0-9-]{1,62}$"));
+    }
+
+    /** The UUID in path parameter {@code name}; {@code refusal} is the 400's detail when it is not one. */
+    public static UUID uuid(Context ctx, String name, String refusal) {
+        try {
+            return UUID.fromString(ctx.pathParam(name));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequest(refusal);
+        }
+    }
+}
