@@ -24,9 +24,7 @@ import io.timestore.server.shares.ShareService;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -430,8 +428,8 @@ public final class QueryService {
                 .formatted(maxPoints));
     }
 
-    /** Writes raw rows, grouping consecutive rows of one series. */
-    private static final class RawSink implements QueryStore.RowSink {
+    /** Writes raw points, grouping consecutive points of one series. */
+    private static final class RawSink implements QueryStore.PointSink {
         private final SeriesOutput out;
         private final int limit;
         private int count;
@@ -445,32 +443,21 @@ public final class QueryService {
         }
 
         @Override
-        public boolean accept(ResultSet row) throws SQLException {
+        public boolean accept(RawMerge point) {
             if (count == limit) {
                 more = true;
                 return false;
             }
-            long series = row.getLong(1);
-            var type = FieldType.fromLowercaseName(row.getString(5));
-            if (series != current) {
-                out.startSeries(row.getString(2), row.getString(3), row.getString(4), type);
-                current = series;
+            var series = point.series();
+            long time = point.time();
+            if (series.id() != current) {
+                out.startSeries(series.measurement(), series.tags(), series.field(), series.type());
+                current = series.id();
             }
-            long time = row.getLong(6);
-            out.point(time, storedValue(row, type));
+            out.point(time, point.value());
             count++;
-            last = new Position(series, time);
+            last = new Position(series.id(), time);
             return true;
-        }
-
-        private static Object storedValue(ResultSet row, FieldType type) throws SQLException {
-            return switch (type) {
-                case FLOAT -> row.getDouble(7);
-                case INTEGER -> row.getLong(8);
-                case UNSIGNED -> new BigDecimal(Long.toUnsignedString(row.getLong(8)));
-                case BOOLEAN -> row.getBoolean(9);
-                case STRING -> row.getString(10);
-            };
         }
     }
 }

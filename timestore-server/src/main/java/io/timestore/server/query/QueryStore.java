@@ -14,9 +14,11 @@ import java.util.Optional;
 /**
  * Reading points (V6__points.sql) inside the caller's tenant transaction. Rows are handed to a
  * sink one at a time from a server-side cursor (fetch size), never collected into a list. Every
- * statement reads the hot rows merged with the points of the chunks (V37) its series and range
- * overlap, decoded into a {@link ColdPoints} (a hot row wins over a chunk point of the same time).
- * It is over 450 lines because it holds every point-reading statement of the query package in one
+ * read merges the hot rows with the points of the chunks (V37) its series and range overlap (a hot
+ * row wins over a chunk point of the same time): raw pages in Java ({@link RawMerge}), aggregates
+ * in their statement, the chunks decoded into a {@link ColdPoints} or, whole in a window, read
+ * through their summary columns ({@link ChunkSummaries}).
+ * It is over 480 lines because it holds every point-reading statement of the query package in one
  * place, with the filter and window bindings they share.
  */
 final class QueryStore {
@@ -111,12 +113,12 @@ final class QueryStore {
             """;
     // The chunks (V37) a read's series and range overlap, in (series, time) order (ColdPoints).
     private static final String CHUNKS = """
-            SELECT c.series_id, c.data FROM point_chunks c
+            SELECT c.series_id, c.data, c.min_ts, c.max_ts FROM point_chunks c
             WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.series_id = ANY (?::bigint[]) AND c.max_ts >= ? AND c.min_ts < ?
             ORDER BY c.series_id, c.min_ts
             """;
     private static final String FILTERED_CHUNKS = """
-            SELECT c.series_id, c.data FROM series s
+            SELECT c.series_id, c.data, s.measurement, s.tags::text, s.field, s.type FROM series s
             JOIN point_chunks c ON c.tenant_id = s.tenant_id AND c.dataset_id = s.dataset_id AND c.series_id = s.id
             WHERE %s AND c.max_ts >= ? AND c.min_ts < ? AND (c.series_id, c.max_ts) > (?, ?)
             ORDER BY c.series_id, c.min_ts
@@ -139,57 +141,59 @@ final class QueryStore {
         }
     }
 
+    /** Receives raw points in (series, time) order, each as the merge's current point; returns false to stop early. */
+    @FunctionalInterface
+    interface PointSink {
+        boolean accept(RawMerge point) throws SQLException;
+    }
+
     /** Receives rows in order; returns false to stop early. */
     @FunctionalInterface
     interface RowSink {
         boolean accept(ResultSet row) throws SQLException;
     }
 
-    void raw(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
-             long afterSeries, long afterTime, int limit, RowSink sink) throws SQLException {
-        var cold = rawChunks(connection, tenant, dataset, filter, range, afterSeries, afterTime, limit);
-        try (var statement = connection.prepareStatement(cold.merged(rawStatement(filter)))) {
-            int next = bindFilter(statement, cold.bind(statement, tenant, dataset), tenant, dataset, filter);
-            statement.setLong(next, range.start());
-            statement.setLong(next + 1, range.end());
-            statement.setLong(next + 2, afterSeries);
-            statement.setLong(next + 3, afterTime);
-            statement.setInt(next + 4, limit);
-            stream(statement, sink);
-        }
-    }
-
     /**
-     * The chunk points of a raw page: those after the position, chunk by chunk, until the page is
-     * sure to be full (a hot row can only replace a chunk point of the same time, never remove one).
+     * The raw points of the series {@code filter} selects in {@code range}, after ({@code
+     * afterSeries}, {@code afterTime}), in (series, time) order, at most {@code limit}: the hot rows
+     * and the chunks' points merged in Java ({@link RawMerge}), the chunks decoded one at a time as
+     * the sink takes their points.
      */
-    private static ColdPoints rawChunks(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
-                                        long afterSeries, long afterTime, int limit) throws SQLException {
-        try (var statement = connection.prepareStatement(withFilter(FILTERED_CHUNKS, filter))) {
-            int next = bindFilter(statement, 1, tenant, dataset, filter);
-            statement.setLong(next, range.start());
-            statement.setLong(next + 1, range.end());
-            statement.setLong(next + 2, afterSeries);
-            statement.setLong(next + 3, afterTime);
-            statement.setFetchSize(16);
-            try (var rows = statement.executeQuery()) {
-                return ColdPoints.decode(rows, range, afterSeries, afterTime, limit);
+    void raw(Connection connection, TenantId tenant, String dataset, SeriesFilter filter, TimeRange range,
+             long afterSeries, long afterTime, int limit, PointSink sink) throws SQLException {
+        try (var hot = connection.prepareStatement(rawStatement(filter));
+             var chunks = connection.prepareStatement(withFilter(FILTERED_CHUNKS, filter))) {
+            int next = bindFilter(hot, 1, tenant, dataset, filter);
+            hot.setLong(next, range.start());
+            hot.setLong(next + 1, range.end());
+            hot.setLong(next + 2, afterSeries);
+            hot.setLong(next + 3, afterTime);
+            hot.setInt(next + 4, limit);
+            hot.setFetchSize(FETCH_SIZE);
+            next = bindFilter(chunks, 1, tenant, dataset, filter);
+            chunks.setLong(next, range.start());
+            chunks.setLong(next + 1, range.end());
+            chunks.setLong(next + 2, afterSeries);
+            chunks.setLong(next + 3, afterTime);
+            chunks.setFetchSize(16);
+            try (var hotRows = hot.executeQuery(); var chunkRows = chunks.executeQuery()) {
+                new RawMerge(hotRows, chunkRows, range, afterSeries, afterTime).run(sink);
             }
         }
     }
 
-    /** The chunk points of {@code series} in {@code range}. */
-    private static ColdPoints chunks(Connection connection, TenantId tenant, String dataset, List<Long> series, TimeRange range)
-            throws SQLException {
+    /** The chunk points of {@code series} in {@code range}; the whole chunks {@code summaries} takes are left to it. */
+    private static ColdPoints chunks(Connection connection, TenantId tenant, String dataset, List<Long> series, TimeRange range,
+                                     Optional<ChunkSummaries> summaries) throws SQLException {
         try (var statement = connection.prepareStatement(CHUNKS)) {
             statement.setString(1, tenant.value());
             statement.setString(2, dataset);
-            statement.setArray(3, connection.createArrayOf("bigint", series.toArray()));
+            statement.setObject(3, series.stream().mapToLong(Long::longValue).toArray());
             statement.setLong(4, range.start());
             statement.setLong(5, range.end());
-            statement.setFetchSize(16);
+            statement.setFetchSize(256);
             try (var rows = statement.executeQuery()) {
-                return ColdPoints.decode(rows, range, Long.MIN_VALUE, Long.MIN_VALUE, Long.MAX_VALUE);
+                return ColdPoints.read(connection, rows, tenant, dataset, range, summaries);
             }
         }
     }
@@ -228,9 +232,11 @@ final class QueryStore {
                                 long stepNanos, Aggregate aggregate, double argument) throws SQLException {
         var type = series.getFirst().type();
         boolean one = series.size() == 1;
-        var cold = chunks(connection, tenant, dataset, series.stream().map(Series::id).toList(), range);
-        var statement = connection.prepareStatement(cold.merged((one ? AGGREGATE : AGGREGATE_SERIES)
-                .formatted(WINDOW.formatted(), aggregate.sql(valueOf(type)))));
+        var summaries = ChunkSummaries.of(aggregate, type, stepNanos);
+        var cold = chunks(connection, tenant, dataset, series.stream().map(Series::id).toList(), range, summaries);
+        var summarized = summaries.filter(taken -> !taken.isEmpty());
+        var statement = connection.prepareStatement(cold.merged(aggregateSql(one ? AGGREGATE : AGGREGATE_SERIES, WINDOW.formatted(),
+                aggregate.sql(valueOf(type)), type, summarized, !one)));
         try {
             int next = cold.bind(statement, tenant, dataset);
             next = bindWindow(statement, next, stepNanos);
@@ -245,7 +251,10 @@ final class QueryStore {
                 statement.setArray(next++, connection.createArrayOf("bigint", series.stream().map(Series::id).toArray()));
             }
             statement.setLong(next++, range.start());
-            statement.setLong(next, range.end());
+            statement.setLong(next++, range.end());
+            if (summarized.isPresent()) {
+                summarized.get().bind(statement, next, tenant, dataset);
+            }
             statement.setFetchSize(FETCH_SIZE);
             return new AggregateRows(statement, statement.executeQuery(), one ? series.getFirst().id() : -1);
         } catch (SQLException | RuntimeException e) {
@@ -303,7 +312,7 @@ final class QueryStore {
      */
     void groupPoints(Connection connection, TenantId tenant, String dataset, List<Long> series, TimeRange range, boolean descending,
                      int limit, RowSink sink) throws SQLException {
-        var cold = chunks(connection, tenant, dataset, series, range);
+        var cold = chunks(connection, tenant, dataset, series, range, Optional.empty());
         try (var statement = connection.prepareStatement(cold.merged(GROUP_POINTS.formatted(descending ? "DESC" : "ASC")))) {
             int next = cold.bind(statement, tenant, dataset);
             statement.setString(next, tenant.value());
@@ -346,8 +355,12 @@ final class QueryStore {
         var bucket = zone.isPresent() ? LOCAL_DAY_WINDOW : stepNanos > 0 ? WINDOW.formatted() : "0::bigint";
         var value = valueOf(type);
         var columns = selectedTime ? aggregate.sql(value) + ", " + aggregate.selectedTimeSql(value).orElseThrow() : aggregate.sql(value);
-        var cold = chunks(connection, tenant, dataset, series, range);
-        try (var statement = connection.prepareStatement(cold.merged(GROUP_AGGREGATE.formatted(bucket, columns)))) {
+        // Local days and selected times need the points; other windows may read whole chunks' summaries.
+        var summaries = zone.isEmpty() && !selectedTime ? ChunkSummaries.of(aggregate, type, stepNanos) : Optional.<ChunkSummaries>empty();
+        var cold = chunks(connection, tenant, dataset, series, range, summaries);
+        var summarized = summaries.filter(taken -> !taken.isEmpty());
+        try (var statement = connection.prepareStatement(cold.merged(aggregateSql(GROUP_AGGREGATE, bucket, columns, type, summarized,
+                false)))) {
             int next = cold.bind(statement, tenant, dataset);
             if (zone.isPresent()) {
                 long days = stepNanos / Windows.DAY;
@@ -367,7 +380,10 @@ final class QueryStore {
             statement.setString(next++, dataset);
             statement.setArray(next++, connection.createArrayOf("bigint", series.toArray()));
             statement.setLong(next++, range.start());
-            statement.setLong(next, range.end());
+            statement.setLong(next++, range.end());
+            if (summarized.isPresent()) {
+                summarized.get().bind(statement, next, tenant, dataset);
+            }
             stream(statement, sink);
         }
     }
@@ -382,6 +398,18 @@ final class QueryStore {
             statement.setInt(next + 2, limit);
             stream(statement, sink);
         }
+    }
+
+    /**
+     * An aggregate statement ({@code template} with its bucket and value columns), or, when
+     * {@code summarized} holds whole chunks, its partial form combined with their summaries.
+     */
+    private static String aggregateSql(String template, String bucket, String columns, FieldType type,
+                                       Optional<ChunkSummaries> summarized, boolean perSeries) {
+        if (summarized.isEmpty()) {
+            return template.formatted(bucket, columns);
+        }
+        return summarized.get().combined(template.formatted(bucket, summarized.get().partialSql(valueOf(type))), perSeries);
     }
 
     /** Binds the six parameters of {@link #WINDOW} from {@code first}; the next index. */
