@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ForkJoinTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,9 @@ final class PartitionSealer {
             SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes
             FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
             """;
+
+    /** Batches smaller than this extend the tree on the sequencer's own thread: forking costs more. */
+    private static final int PARALLEL_TREE_FROM = 256;
 
     private final Chain chain = new Chain();
     private final PartitionTrees trees;
@@ -100,10 +104,12 @@ final class PartitionSealer {
             CompactRange tree = trees.range(connection, tenant, head.seq());
             PendingQueue.Taken taken = queue.take(sql.take, sql.eventsWithoutBytes, tenant);
             if (taken.size() > 0) {
-                var batch = chain.sealCanonical(head, taken.canonical());
                 // The tree grows by the same bytes, in the same order, in the same transaction: its
-                // nodes travel in the seal rows.
-                var extension = PartitionTrees.extend(tree, taken.canonical());
+                // nodes travel in the seal rows. Its hashes need none of the chain's, so a large
+                // batch's are computed on another core while this thread seals the chain.
+                ForkJoinTask<PartitionTrees.Extension> extending = extend(tree, taken.canonical());
+                var batch = chain.sealCanonical(head, taken.canonical());
+                var extension = extending.join();
                 insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
                 tree = extension.range();
                 head = batch.head();
@@ -126,6 +132,20 @@ final class PartitionSealer {
             log.warn("audit sealing of partition {} failed: {}", tenant, e.getMessage());
             return new Step(0, false);
         }
+    }
+
+    /**
+     * Extends {@code tree} by the leaves of {@code canonical}: forked to the common pool from
+     * {@link #PARALLEL_TREE_FROM} events on, else run here. Joining from this (outside) thread runs
+     * the task itself if no worker took it yet, so a busy pool delays nothing.
+     */
+    private static ForkJoinTask<PartitionTrees.Extension> extend(CompactRange tree, List<byte[]> canonical) {
+        var task = ForkJoinTask.adapt(() -> PartitionTrees.extend(tree, canonical));
+        if (canonical.size() >= PARALLEL_TREE_FROM) {
+            return task.fork();
+        }
+        task.invoke();
+        return task;
     }
 
     private static ChainHead head(Statements sql, String tenant) throws SQLException {
