@@ -37,8 +37,13 @@ final class PartitionSealer {
     // churn (a burst of 100,000 queued events was planned as 36 rows), and the planner then read
     // every queued row of the partition through a bitmap scan and sorted them to take the oldest
     // batch, several times the cost of walking the arrival index, which it picks once bitmaps are off.
-    private static final String LOCK_PARTITION =
-            "SELECT pg_advisory_xact_lock(?, hashtext(?)), set_config('enable_bitmapscan', 'off', true)";
+    // And room for the batch in memory: PostgreSQL keeps the rows a DELETE ... RETURNING returns in
+    // a tuplestore of at most work_mem (4 MB by default) before sending them, so every 10,000-event
+    // take (8.4 MB of canonical bytes) went through a temporary file, one per step. 64 MB holds a
+    // batch of 10,000 events of up to about 6 KB each.
+    private static final String LOCK_PARTITION = """
+            SELECT pg_advisory_xact_lock(?, hashtext(?)), set_config('enable_bitmapscan', 'off', true),
+                set_config('work_mem', '64MB', true)""";
     // The newest seal, or the purge anchor when retention removed every seal of the partition (the
     // chain then continues from the anchor, as the verifier expects). Read on taking the lead and
     // after a failed step only: the leader keeps its partitions' heads in memory (see heads).
