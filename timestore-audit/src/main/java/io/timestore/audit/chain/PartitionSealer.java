@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ForkJoinTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +37,13 @@ final class PartitionSealer {
     // churn (a burst of 100,000 queued events was planned as 36 rows), and the planner then read
     // every queued row of the partition through a bitmap scan and sorted them to take the oldest
     // batch, several times the cost of walking the arrival index, which it picks once bitmaps are off.
-    private static final String LOCK_PARTITION =
-            "SELECT pg_advisory_xact_lock(?, hashtext(?)), set_config('enable_bitmapscan', 'off', true)";
+    // And room for the batch in memory: PostgreSQL keeps the rows a DELETE ... RETURNING returns in
+    // a tuplestore of at most work_mem (4 MB by default) before sending them, so every 10,000-event
+    // take (8.4 MB of canonical bytes) went through a temporary file, one per step. 64 MB holds a
+    // batch of 10,000 events of up to about 6 KB each.
+    private static final String LOCK_PARTITION = """
+            SELECT pg_advisory_xact_lock(?, hashtext(?)), set_config('enable_bitmapscan', 'off', true),
+                set_config('work_mem', '64MB', true)""";
     // The newest seal, or the purge anchor when retention removed every seal of the partition (the
     // chain then continues from the anchor, as the verifier expects). Read on taking the lead and
     // after a failed step only: the leader keeps its partitions' heads in memory (see heads).
@@ -54,6 +60,9 @@ final class PartitionSealer {
             SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes
             FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
             """;
+
+    /** Batches smaller than this extend the tree on the sequencer's own thread: forking costs more. */
+    private static final int PARALLEL_TREE_FROM = 256;
 
     private final Chain chain = new Chain();
     private final PartitionTrees trees;
@@ -100,10 +109,12 @@ final class PartitionSealer {
             CompactRange tree = trees.range(connection, tenant, head.seq());
             PendingQueue.Taken taken = queue.take(sql.take, sql.eventsWithoutBytes, tenant);
             if (taken.size() > 0) {
-                var batch = chain.sealCanonical(head, taken.canonical());
                 // The tree grows by the same bytes, in the same order, in the same transaction: its
-                // nodes travel in the seal rows.
-                var extension = PartitionTrees.extend(tree, taken.canonical());
+                // nodes travel in the seal rows. Its hashes need none of the chain's, so a large
+                // batch's are computed on another core while this thread seals the chain.
+                ForkJoinTask<PartitionTrees.Extension> extending = extend(tree, taken.canonical());
+                var batch = chain.sealCanonical(head, taken.canonical());
+                var extension = extending.join();
                 insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
                 tree = extension.range();
                 head = batch.head();
@@ -126,6 +137,20 @@ final class PartitionSealer {
             log.warn("audit sealing of partition {} failed: {}", tenant, e.getMessage());
             return new Step(0, false);
         }
+    }
+
+    /**
+     * Extends {@code tree} by the leaves of {@code canonical}: forked to the common pool from
+     * {@link #PARALLEL_TREE_FROM} events on, else run here. Joining from this (outside) thread runs
+     * the task itself if no worker took it yet, so a busy pool delays nothing.
+     */
+    private static ForkJoinTask<PartitionTrees.Extension> extend(CompactRange tree, List<byte[]> canonical) {
+        var task = ForkJoinTask.adapt(() -> PartitionTrees.extend(tree, canonical));
+        if (canonical.size() >= PARALLEL_TREE_FROM) {
+            return task.fork();
+        }
+        task.invoke();
+        return task;
     }
 
     private static ChainHead head(Statements sql, String tenant) throws SQLException {

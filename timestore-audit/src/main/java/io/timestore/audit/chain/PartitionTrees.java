@@ -82,11 +82,12 @@ final class PartitionTrees {
      * travel in the seal rows the caller inserts in the same transaction.
      */
     static Extension extend(CompactRange range, List<byte[]> canonical) {
+        var hasher = new Rfc6962.Hasher();
         List<TreeHash> leaves = new ArrayList<>(canonical.size());
         for (byte[] bytes : canonical) {
-            leaves.add(Rfc6962.leafHash(bytes));
+            leaves.add(hasher.leafHash(bytes));
         }
-        var appended = range.appendAll(leaves);
+        var appended = range.appendForSeals(leaves);
         return new Extension(appended.range(), appended.hashesByLeaf());
     }
 

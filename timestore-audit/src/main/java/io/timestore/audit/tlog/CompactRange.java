@@ -1,6 +1,7 @@
 package io.timestore.audit.tlog;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -91,26 +92,68 @@ public record CompactRange(long size, List<TreeHash> hashes) {
 
     /** Appends the leaves in order, as repeated {@link #append} would, reporting all completed nodes. */
     public Appended appendAll(List<TreeHash> leafHashes) {
+        List<Node> completed = new ArrayList<>(leafHashes.size() * 2);
+        var range = extend(leafHashes, (leaf, level, hash) -> completed.add(new Node(new NodeId(level, leaf >>> level), hash)));
+        return new Appended(range, completed);
+    }
+
+    /**
+     * What {@link #appendForSeals} produced: the extended range and, for each appended leaf in
+     * order, the shares {@link Appended#hashesByLeaf} would give.
+     */
+    public record Shared(CompactRange range, List<byte[]> hashesByLeaf) {
+        public Shared {
+            Objects.requireNonNull(range, "range");
+            hashesByLeaf = List.copyOf(hashesByLeaf);
+        }
+    }
+
+    /**
+     * Appends the leaves in order, as {@link #appendAll} does, and returns what the seals of those
+     * leaves carry ({@link Appended#hashesByLeaf}), written straight into one array per leaf: the
+     * sequencer's path, without a {@link Node} per completed node. Leaf {@code n} completes one
+     * node per trailing one bit of {@code n}, so its share has {@code 1 + trailing ones} hashes.
+     */
+    public Shared appendForSeals(List<TreeHash> leafHashes) {
+        byte[][] shares = new byte[leafHashes.size()][];
+        long first = size;
+        var range = extend(leafHashes, (leaf, level, hash) -> {
+            int i = (int) (leaf - first);
+            if (level == 0) {
+                shares[i] = new byte[TreeHash.LENGTH * (1 + Long.numberOfTrailingZeros(~leaf))];
+            }
+            hash.copyTo(shares[i], TreeHash.LENGTH * level);
+        });
+        return new Shared(range, Arrays.asList(shares));
+    }
+
+    /** Receives each completed node: the index of the leaf that completed it, its level, its hash. */
+    @FunctionalInterface
+    private interface Completion {
+        void completed(long leaf, int level, TreeHash hash);
+    }
+
+    /** The one appending loop: hashes with one digest and reports each completed node, lowest first. */
+    private CompactRange extend(List<TreeHash> leafHashes, Completion completion) {
         if (leafHashes.size() > Long.MAX_VALUE - size) {
             throw new IllegalStateException("the tree is full");
         }
+        var hasher = new Rfc6962.Hasher();
         List<TreeHash> edge = new ArrayList<>(hashes);
-        List<Node> completed = new ArrayList<>(leafHashes.size() * 2);
         long end = size;
         for (TreeHash leaf : leafHashes) {
             TreeHash seed = Objects.requireNonNull(leaf, "leafHash");
-            NodeId id = NodeId.leaf(end);
-            completed.add(new Node(id, seed));
+            completion.completed(end, 0, seed);
             // Each one bit at the bottom of the old size is a complete left neighbour to merge with.
+            int level = 0;
             for (long index = end; (index & 1) == 1; index >>>= 1) {
-                seed = Rfc6962.nodeHash(edge.removeLast(), seed);
-                id = id.parent();
-                completed.add(new Node(id, seed));
+                seed = hasher.nodeHash(edge.removeLast(), seed);
+                completion.completed(end, ++level, seed);
             }
             edge.add(seed);
             end++;
         }
-        return new Appended(new CompactRange(end, edge), completed);
+        return new CompactRange(end, edge);
     }
 
     /** The root hash of the tree of {@link #size} leaves ({@link Rfc6962#EMPTY_ROOT} when empty). */

@@ -58,6 +58,11 @@ public final class TreeHash {
         return HexFormat.of().formatHex(bytes);
     }
 
+    /** Copies the 32 bytes into {@code target} from {@code offset} on. */
+    void copyTo(byte[] target, int offset) {
+        System.arraycopy(bytes, 0, target, offset, LENGTH);
+    }
+
     void updateDigest(MessageDigest digest) {
         digest.update(bytes);
     }

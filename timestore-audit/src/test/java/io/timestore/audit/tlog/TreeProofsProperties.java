@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -106,6 +107,31 @@ class TreeProofsProperties {
         replay.write(appended.completed());
         assertThat(replay.size()).isEqualTo(appended.completed().size());
         log.store().write(appended.completed()); // same hashes: a retried seal is a no-op
+    }
+
+    @Property(tries = 200)
+    void the_seals_shares_of_a_batch_hold_each_leaf_and_the_nodes_it_completed_lowest_first(
+            @ForAll @IntRange(min = 0, max = 300) int before, @ForAll @IntRange(min = 0, max = 300) int batch) {
+        Log log = Log.of(before + batch);
+        CompactRange start = CompactRange.read(log.store(), before);
+        var batchLeaves = log.leaves().subList(before, before + batch);
+
+        var shared = start.appendForSeals(batchLeaves);
+
+        assertThat(shared.range()).isEqualTo(log.range());
+        assertThat(shared.hashesByLeaf()).hasSize(batch);
+        for (int i = 0; i < batch; i++) {
+            long leaf = before + i;
+            byte[] share = shared.hashesByLeaf().get(i);
+            // Leaf n completes itself and one node per trailing one bit of n, node (l, n >> l) at level l.
+            assertThat(share).hasSize(TreeHash.LENGTH * (1 + Long.numberOfTrailingZeros(~leaf)));
+            for (int level = 0; level < share.length / TreeHash.LENGTH; level++) {
+                byte[] hash = Arrays.copyOfRange(share, TreeHash.LENGTH * level, TreeHash.LENGTH * (level + 1));
+                assertThat(log.store().read(List.of(new NodeId(level, leaf >>> level)))).containsExactly(TreeHash.of(hash));
+            }
+        }
+        assertThat(shared.hashesByLeaf()).usingElementComparator(Arrays::compare)
+                .containsExactlyElementsOf(start.appendAll(batchLeaves).hashesByLeaf());
     }
 
     @Property(tries = 200)
