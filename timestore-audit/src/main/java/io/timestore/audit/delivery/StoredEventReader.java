@@ -3,7 +3,7 @@ package io.timestore.audit.delivery;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -36,12 +36,17 @@ import java.util.UUID;
  * is an {@link IllegalArgumentException} naming it, and the loop parks the partition), without the
  * JSON tree, its member maps and a string copy of every event. Only {@code details}, free-form, is
  * read as a tree ({@link Details} keeps one). Delivery reads every sealed event once per sink, so
- * this was the larger half of the loop's CPU time (docs/audit-delivery.md, "Throughput").
+ * parsing was the larger half of the loop's CPU time (docs/benchmarks.md, issue 17).
  *
  * <p>Thread-safe (stateless).
  */
 public final class StoredEventReader {
-    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    /**
+     * Duplicate members are refused as by AuditJson: by {@link Members} for the contract's objects, by
+     * the tree reader for {@code details} (the parser's own duplicate detection keeps a hash set per
+     * object, which showed in the profile).
+     */
+    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
     /** Stands for a JSON {@code null} among the members read (Java {@code null}: the member is missing). */
     private static final Object NULL = new Object();
     /** Stands for an array that is not an array of strings. */
@@ -139,6 +144,9 @@ public final class StoredEventReader {
                 var name = parser.currentName();
                 int index = indexOf(names, name);
                 var valueToken = parser.nextToken();
+                if (index >= 0 && values[index] != null) {
+                    throw new IllegalArgumentException("not JSON: duplicate member %s.%s".formatted(path, name));
+                }
                 if (index < 0) {
                     if (unknown == null) {
                         unknown = new ArrayList<>();
