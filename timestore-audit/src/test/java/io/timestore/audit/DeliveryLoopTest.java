@@ -125,7 +125,7 @@ class DeliveryLoopTest {
     }
 
     private static DeliveryLoop loop(AuditDatabase db, DeliveryTargets targets) {
-        return new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime(), new AuditJson()), targets, FAST, DeliveryLoop.Observer.NONE)
+        return new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime()), targets, FAST, DeliveryLoop.Observer.NONE)
                 .start();
     }
 
@@ -196,7 +196,7 @@ class DeliveryLoopTest {
         recordAndSeal(db.runtime(), events("acme", 0, 5));
         var picky = new Receiver("picky");
         picky.refuses.set(true);
-        var store = new DeliveryStore(db.runtime(), new AuditJson());
+        var store = new DeliveryStore(db.runtime());
 
         try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(picky))))) {
             await("the partition is parked", () -> store.cursors(Optional.of("picky")).stream().anyMatch(DeliveryCursor::parked));
@@ -269,7 +269,7 @@ class DeliveryLoopTest {
         }
         var receiver = new Receiver("siem");
         var gaps = new Gaps();
-        var store = new DeliveryStore(db.runtime(), new AuditJson());
+        var store = new DeliveryStore(db.runtime());
 
         try (var loop = new DeliveryLoop(db.runtime(), store, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(receiver))),
                 new DeliveryLoop.Settings(20, Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(100)),
@@ -296,7 +296,7 @@ class DeliveryLoopTest {
     void a_latest_start_interrupted_after_some_cursors_still_skips_the_history_of_the_other_partitions(AuditDatabase db) {
         recordAndSeal(db.runtime(), events("acme", 0, 6));
         recordAndSeal(db.runtime(), events("globex", 0, 4));
-        var store = new DeliveryStore(db.runtime(), new AuditJson());
+        var store = new DeliveryStore(db.runtime());
         // The sink's first round created acme's cursor at its head, then the instance died (or lost the lead).
         store.ensure("from-now", "acme", 6);
         var fromNow = new Receiver("from-now");
@@ -316,7 +316,7 @@ class DeliveryLoopTest {
         var fromNow = new Receiver("from-now");
         var rounds = new Rounds();
 
-        try (var loop = new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime(), new AuditJson()),
+        try (var loop = new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime()),
                 DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(fromNow).startingAt(DeliveryTarget.Start.LATEST))), FAST, rounds)
                 .start()) {
             await("the sink ran a round with nothing sealed", () -> rounds.count.get() >= 2);

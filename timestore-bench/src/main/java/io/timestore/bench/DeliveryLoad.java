@@ -259,7 +259,7 @@ public final class DeliveryLoad {
     private static DeliveryLoop loop(Timestore server, DeliverySink sink, String tenant, DeliveryLoop.Settings settings,
                                      DeliveryLoop.Observer observer) {
         var runtime = server.database().runtimeDataSource();
-        return new DeliveryLoop(runtime, new DeliveryStore(runtime, new AuditJson()),
+        return new DeliveryLoop(runtime, new DeliveryStore(runtime),
                 DeliveryTargets.of(List.of(DeliveryTarget.onePartition(sink, tenant))), settings, observer).start();
     }
 
@@ -509,7 +509,7 @@ public final class DeliveryLoad {
         var tenant = "steps";
         storeAndSeal(server, tenant, events);
         var runtime = server.database().runtimeDataSource();
-        var store = new DeliveryStore(runtime, new AuditJson());
+        var store = new DeliveryStore(runtime);
         for (int pass = 1; pass <= option("rounds", 3); pass++) {
             var name = "steps-" + pass;
             var sink = (FileSink) sink("file", name, null);
@@ -556,18 +556,16 @@ public final class DeliveryLoad {
         try (var connection = runtime.getConnection()) {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
-            try (var statement = connection.prepareStatement("""
-                    SELECT s.seq, s.prev_hash, s.hash,
-                           (SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)
-                    FROM audit_seals s WHERE s.tenant_id = ? AND s.seq > ? ORDER BY s.seq LIMIT ?""")) {
+            try (var statement = connection.prepareStatement(DeliveryStore.BATCH)) {
                 statement.setString(1, tenant);
                 statement.setLong(2, after);
-                statement.setInt(3, limit);
+                statement.setLong(3, after + limit);
+                statement.setInt(4, limit);
                 try (var rows = statement.executeQuery()) {
                     while (rows.next()) {
                         rows.getBytes(2);
                         rows.getBytes(3);
-                        rows.getString(4);
+                        rows.getBytes(4);
                     }
                 }
             }

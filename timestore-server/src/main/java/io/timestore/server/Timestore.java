@@ -291,7 +291,7 @@ public final class Timestore implements AutoCloseable {
             var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKeys,
                     random, clock, tenantStreamPolicy(settings.tenantStreams()));
             closeOnFailure.addFirst(auditStreams);
-            var deliveryStore = new DeliveryStore(database.runtimeDataSource(), new AuditJson());
+            var deliveryStore = new DeliveryStore(database.runtimeDataSource());
             var delivery = new DeliveryLoop(database.runtimeDataSource(), deliveryStore,
                     DeliveryTargets.concat(List.of(DeliveryTargets.of(sinks), auditStreams.targets())), new DeliveryLoop.Settings(deliverySettings.batchSize(), deliverySettings.pollInterval(),
                             deliverySettings.backoffMin(), deliverySettings.backoffMax(), DeliverySettings.LEADER_RETRY),

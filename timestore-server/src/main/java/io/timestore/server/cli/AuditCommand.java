@@ -146,7 +146,7 @@ final class AuditCommand implements Runnable {
      */
     private static io.timestore.server.retention.AuditRetentionJob.DeliveryHold deliveryHold(Database database,
             io.timestore.server.config.Settings settings) {
-        var store = new io.timestore.audit.delivery.DeliveryStore(database.runtimeDataSource(), new AuditJson());
+        var store = new io.timestore.audit.delivery.DeliveryStore(database.runtimeDataSource());
         return new io.timestore.server.delivery.RetentionHold(store, settings.audit().delivery().sinks(), database.transactions())
                 ::deliveredThrough;
     }

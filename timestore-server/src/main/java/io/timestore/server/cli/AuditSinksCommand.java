@@ -3,7 +3,6 @@ package io.timestore.server.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.timestore.audit.AuditJson;
 import io.timestore.audit.delivery.DeliveryCursor;
 import io.timestore.audit.delivery.DeliveryStore;
 import io.timestore.server.config.InvalidSettings;
@@ -39,7 +38,7 @@ final class AuditSinksCommand implements Callable<Integer> {
         var main = audit.main;
         var settings = load(main, common);
         try (var database = Database.openExisting(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
-            var cursors = new DeliveryStore(database.runtimeDataSource(), new AuditJson()).cursors(Optional.empty());
+            var cursors = new DeliveryStore(database.runtimeDataSource()).cursors(Optional.empty());
             main.out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report(settings, cursors)));
             return 0;
         }
@@ -111,7 +110,7 @@ final class AuditSinksCommand implements Callable<Integer> {
             var main = sinks.audit.main;
             var settings = load(main, common);
             try (var database = Database.openExisting(settings.database(), settings.dataDir(), new SimpleMeterRegistry())) {
-                var store = new DeliveryStore(database.runtimeDataSource(), new AuditJson());
+                var store = new DeliveryStore(database.runtimeDataSource());
                 if (store.cursors(Optional.of(sink)).isEmpty()) {
                     throw new InvalidSettings("--sink", "no audit sink '%s' has cursors (see timestore audit sinks)".formatted(sink));
                 }
