@@ -45,11 +45,12 @@ public final class DatasetStore {
                 revision = revision + 1, updated_at = now(), updated_by = ?
             WHERE tenant_id = ? AND id = ? AND revision = ?
             RETURNING %s""".formatted(COLUMNS);
-    // The hot points (the `points` view, V38) are counted, then the row-per-point rows written
-    // before V38 deleted; series, their batch rows and chunks, measurement_fields and refresh_runs
-    // go with the dataset (ON DELETE CASCADE).
+    // The hot points (the `points` view, V38) are counted, and their rows deleted (the batch rows,
+    // and the row-per-point rows written before V38); series, their chunks, measurement_fields and
+    // refresh_runs go with the dataset (ON DELETE CASCADE).
     private static final String DELETE_POINTS = """
-            WITH gone AS (DELETE FROM point_rows WHERE tenant_id = ? AND dataset_id = ?)
+            WITH hot_rows AS (DELETE FROM point_rows WHERE tenant_id = ? AND dataset_id = ?),
+                 batches AS (DELETE FROM point_batches WHERE tenant_id = ? AND dataset_id = ?)
             SELECT count(*) FROM points WHERE tenant_id = ? AND dataset_id = ?
             """;
     private static final String DELETE = "DELETE FROM datasets WHERE tenant_id = ? AND id = ?";
@@ -139,6 +140,8 @@ public final class DatasetStore {
             statement.setString(2, id);
             statement.setString(3, tenant.value());
             statement.setString(4, id);
+            statement.setString(5, tenant.value());
+            statement.setString(6, id);
             try (var rows = statement.executeQuery()) {
                 rows.next();
                 points = rows.getLong(1);
