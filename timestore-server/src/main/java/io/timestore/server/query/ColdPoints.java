@@ -40,21 +40,36 @@ import java.util.Optional;
 final class ColdPoints {
     // Eleven parameters, all in front of the statement's own: tenant, dataset, the six columns, the
     // probe flags, tenant, dataset. Only a point flagged (its chunk's span holds a hot row) is looked up.
+    // A cold point is hot too when a row-per-point row or a batch row (V38) holds its series and
+    // time; tested on the tables, not on the `points` view, so that a batch row is only unnested
+    // when its time range (point_batches_by_time) covers the point.
     private static final String PREFIX = """
             WITH cold (tenant_id, dataset_id, series_id, ts_ns, f, i, b, s) AS (
                 SELECT ?::text, ?::text, c.series_id, c.ts_ns, c.f, c.i, c.b, c.s
                 FROM unnest(?::bigint[], ?::bigint[], ?::float8[], ?::bigint[], ?::boolean[], ?::text[], ?::boolean[])
                      AS c (series_id, ts_ns, f, i, b, s, probe)
-                WHERE NOT c.probe OR NOT EXISTS (SELECT 1 FROM points h
-                                  WHERE h.tenant_id = ? AND h.dataset_id = ? AND h.series_id = c.series_id AND h.ts_ns = c.ts_ns))
+                WHERE NOT c.probe OR NOT EXISTS (
+                    SELECT 1 FROM (SELECT ?::text AS tenant_id, ?::text AS dataset_id) AS k
+                    WHERE EXISTS (SELECT 1 FROM point_rows h
+                                  WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                    AND h.ts_ns = c.ts_ns)
+                       OR EXISTS (SELECT 1 FROM point_batches h
+                                  WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                    AND h.min_ts <= c.ts_ns AND h.max_ts >= c.ts_ns AND c.ts_ns = ANY (h.ts_ns))))
+            """;
             """;
     private static final String MERGED = "(SELECT tenant_id, dataset_id, series_id, ts_ns, f, i, b, s FROM points UNION ALL SELECT * FROM cold)";
     // The chunks (by their 1-based position) whose span [lo, hi] holds a hot row of their series:
     // one index probe per chunk, not per point.
     private static final String HOT_OVERLAP = """
             SELECT c.n FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS c (series_id, lo, hi, n)
-            WHERE EXISTS (SELECT 1 FROM points h
-                          WHERE h.tenant_id = ? AND h.dataset_id = ? AND h.series_id = c.series_id AND h.ts_ns >= c.lo AND h.ts_ns <= c.hi)
+            WHERE EXISTS (SELECT 1 FROM (SELECT ?::text AS tenant_id, ?::text AS dataset_id) AS k
+                          WHERE EXISTS (SELECT 1 FROM point_rows h
+                                        WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                          AND h.ts_ns >= c.lo AND h.ts_ns <= c.hi)
+                             OR EXISTS (SELECT 1 FROM point_batches h
+                                        WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                          AND h.min_ts <= c.hi AND h.max_ts >= c.lo))
             """;
 
     private int size;

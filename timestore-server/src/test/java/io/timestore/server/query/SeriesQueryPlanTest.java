@@ -196,7 +196,7 @@ class SeriesQueryPlanTest {
             var scans = new ArrayList<String>();
             collectScans(JSON.readTree(plan), scans);
             assertThat(plan).as("a generic plan shows its parameters").contains("$1");
-            assertThat(scans).as(plan).anyMatch(scan -> scan.endsWith(":points:points_pkey"))
+            assertThat(scans).as(plan).anyMatch(scan -> scan.endsWith(":point_rows:point_rows_pkey"))
                     .noneMatch(scan -> scan.startsWith("Seq Scan:"));
         }
     }
