@@ -57,7 +57,6 @@ final class ColdPoints {
                                   WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
                                     AND h.min_ts <= c.ts_ns AND h.max_ts >= c.ts_ns AND c.ts_ns = ANY (h.ts_ns))))
             """;
-            """;
     private static final String MERGED = "(SELECT tenant_id, dataset_id, series_id, ts_ns, f, i, b, s FROM points UNION ALL SELECT * FROM cold)";
     // The chunks (by their 1-based position) whose span [lo, hi] holds a hot row of their series:
     // one index probe per chunk, not per point.
