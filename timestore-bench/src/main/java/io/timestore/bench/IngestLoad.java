@@ -227,7 +227,9 @@ public final class IngestLoad {
                 result.points(), result.seconds(), result.pointsPerSecond(), result.medianNs() / 1e6, result.p95Ns() / 1e6);
         System.out.printf("RESULT heap-after-gc: start %.1f MiB, end %.1f MiB%n", heapBefore / 1048576.0, heapAfter / 1048576.0);
         ingestRate = result.pointsPerSecond();
-        System.out.printf("  rows in points: %,d%n", countRows("SELECT count(*) FROM points WHERE tenant_id = 'bench'"));
+        System.out.printf("  rows in point_batches (one per series and write): %,d; in point_rows: %,d%n",
+                countRows("SELECT count(*) FROM point_batches WHERE tenant_id = 'bench'"),
+                countRows("SELECT count(*) FROM point_rows WHERE tenant_id = 'bench'"));
     }
 
     private double ingestRate = Double.NaN;
@@ -553,7 +555,7 @@ public final class IngestLoad {
         long started = System.nanoTime();
         try (var c = superuser(); var s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS bench_scratch CASCADE");
-            s.execute("VACUUM (ANALYZE) points, series, series_tags, measurement_fields");
+            s.execute("VACUUM (ANALYZE) point_batches, point_rows, series, series_tags, measurement_fields");
             s.execute("CHECKPOINT");
         }
         System.out.printf("dropped the COPY scratch table, vacuumed the points tables and checkpointed in %.1f s%n",

@@ -245,7 +245,7 @@ public final class PeerLoad {
     /**
      * {@code --compact 1}: folds every point older than the compaction age into chunks now (one
      * pass of the server's compactor; the payload lies in 2025, so all of it), then rewrites the hot
-     * table ({@code VACUUM FULL points}) so that its size is what a steady state keeps, not the
+     * tables ({@code VACUUM FULL point_batches, point_rows}) so that its size is what a steady state keeps, not the
      * space the folded rows left behind; the figures after it are the chunked storage's.
      */
     private static void compact(Timestore server, String superuserUrl) throws Exception {
@@ -255,7 +255,7 @@ public final class PeerLoad {
         System.out.printf("RESULT peer-compaction Timestore: %,d points folded into %,d chunks (%,d series-hours) in %.1f s = %,.0f points/s%n",
                 pass.pointsFolded(), pass.chunksWritten(), pass.groups(), seconds, pass.pointsFolded() / seconds);
         try (var c = DriverManager.getConnection(superuserUrl); var s = c.createStatement()) {
-            s.execute("VACUUM FULL points");
+            s.execute("VACUUM FULL point_batches, point_rows");
         }
     }
 

@@ -7,14 +7,17 @@ import io.timestore.server.chunks.SeriesMerge;
 import io.timestore.server.points.FieldType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
- * The SQL of compaction (V6 points, V37 point_chunks), inside the caller's tenant transaction:
- * finding the next group of old hot rows, and folding one group into its bucket's chunks.
+ * The SQL of compaction (V6 point_rows, V37 point_chunks, V38 point_batches), inside the caller's
+ * tenant transaction: finding the next group of old hot points, and folding one group into its
+ * bucket's chunks.
  */
 public final class ChunkStore {
     /** The span of one chunk group: chunks never cross an hour boundary (aligned to the epoch). */
@@ -22,21 +25,51 @@ public final class ChunkStore {
     /** Most hot rows one group transaction takes; the rest of a bucket follows in the next. */
     static final int MAX_ROWS_PER_GROUP = 100_000;
 
+    // The next old hot point of either kind: a row-per-point row (written before V38), or a batch
+    // row (V38) at or below the pass's version watermark with a point before the cut (its first).
     private static final String NEXT_GROUP = """
-            SELECT series_id, ts_ns FROM points
-            WHERE tenant_id = ? AND dataset_id = ? AND (series_id, ts_ns) >= (?, ?) AND ts_ns < ?
-            ORDER BY series_id, ts_ns LIMIT 1
+            SELECT g.series_id, g.ts FROM (
+                (SELECT series_id, ts_ns AS ts FROM point_rows
+                 WHERE tenant_id = ? AND dataset_id = ? AND (series_id, ts_ns) >= (?, ?) AND ts_ns < ?
+                 ORDER BY series_id, ts_ns LIMIT 1)
+                UNION ALL
+                (SELECT series_id, min_ts FROM point_batches
+                 WHERE tenant_id = ? AND dataset_id = ? AND (series_id, min_ts) >= (?, ?) AND min_ts < ? AND version <= ?
+                 ORDER BY series_id, min_ts LIMIT 1)) AS g
+            ORDER BY g.series_id, g.ts LIMIT 1
             """;
     private static final String SERIES_TYPE = "SELECT type FROM series WHERE tenant_id = ? AND dataset_id = ? AND id = ?";
     // The rows are chosen by ctid and then deleted: a row a concurrent write replaces meanwhile has
     // a new ctid, so its new value stays hot (and wins over the chunk, being newer).
     private static final String TAKE_HOT = """
-            DELETE FROM points WHERE ctid = ANY(ARRAY(
-                SELECT ctid FROM points
+            DELETE FROM point_rows WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM point_rows
                 WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND ts_ns >= ? AND ts_ns < ?
                 ORDER BY ts_ns LIMIT ?))
             RETURNING ts_ns, f, i, b, s
             """;
+    // The batch rows of the series with points in the bucket, at or below the watermark, oldest
+    // first, as many as hold fewer than MAX_ROWS_PER_GROUP points before the last (at least one),
+    // locked; their points in the bucket, by version and time. Taking the oldest versions is
+    // safe: the rows left are newer, and being hot they still win over the chunk.
+    private static final String TAKE_BATCHES = """
+            WITH chosen AS (
+                SELECT x.version FROM (
+                    SELECT version, sum(point_count) OVER (ORDER BY version) - point_count AS earlier FROM point_batches
+                    WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND max_ts >= ? AND min_ts < ? AND version <= ?) AS x
+                WHERE x.earlier < ?),
+            locked AS (
+                SELECT p.version, p.ts_ns, p.f, p.i, p.b, p.s FROM point_batches p
+                WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.version IN (SELECT version FROM chosen)
+                FOR UPDATE)
+            SELECT l.version, u.t, u.f, u.i, u.b, u.s
+            FROM locked l CROSS JOIN LATERAL unnest(l.ts_ns, l.f, l.i, l.b, l.s) AS u (t, f, i, b, s)
+            WHERE u.t >= ? AND u.t < ?
+            ORDER BY l.version, u.t
+            """;
+    private static final String TAKEN_BATCHES = "p.series_id = ? AND p.version = ANY (?::bigint[])";
+    private static final String WRITE_LOCK = "SELECT pg_advisory_xact_lock(?, ?)";
+    private static final String NEXT_VERSION = "SELECT nextval('point_batches_version_seq')";
     private static final String BUCKET_CHUNKS = """
             SELECT data FROM point_chunks
             WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts >= ? AND min_ts < ?
@@ -66,15 +99,35 @@ public final class ChunkStore {
 
     private ChunkStore() {}
 
-    /** The first old hot row at or after {@code from}, older than {@code before}. */
-    static Optional<Position> nextGroup(Connection connection, TenantId tenant, String dataset, Position from, long before)
+    /**
+     * The version watermark of a pass: every batch row at or below it is committed (or rolled back
+     * and gone). Waits for the writes in progress (they hold the write lock shared); later writes
+     * take higher versions.
+     */
+    static long watermark(Connection connection) throws SQLException {
+        try (var lock = connection.prepareStatement(WRITE_LOCK)) {
+            lock.setInt(1, BatchRows.WRITE_LOCK_CLASS);
+            lock.setInt(2, BatchRows.WRITE_LOCK_KEY);
+            lock.execute();
+        }
+        try (var statement = connection.prepareStatement(NEXT_VERSION); var rows = statement.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    /** The first old hot point at or after {@code from}, older than {@code before}, of a batch row at or below {@code watermark}. */
+    static Optional<Position> nextGroup(Connection connection, TenantId tenant, String dataset, Position from, long before, long watermark)
             throws SQLException {
         try (var statement = connection.prepareStatement(NEXT_GROUP)) {
-            statement.setString(1, tenant.value());
-            statement.setString(2, dataset);
-            statement.setLong(3, from.series());
-            statement.setLong(4, from.timestamp());
-            statement.setLong(5, before);
+            for (int first : new int[] {1, 6}) {
+                statement.setString(first, tenant.value());
+                statement.setString(first + 1, dataset);
+                statement.setLong(first + 2, from.series());
+                statement.setLong(first + 3, from.timestamp());
+                statement.setLong(first + 4, before);
+            }
+            statement.setLong(11, watermark);
             try (var rows = statement.executeQuery()) {
                 return rows.next() ? Optional.of(new Position(rows.getLong(1), rows.getLong(2))) : Optional.empty();
             }
@@ -92,17 +145,24 @@ public final class ChunkStore {
     }
 
     /**
-     * Folds the hot rows of {@code series} in {@code bucket} into the bucket's chunks: deletes
-     * them, merges them over the bucket's chunks (a hot row wins over a chunk's point of the same
-     * time) and replaces those chunks. Chunks lie within one bucket, so they are found by min_ts.
+     * Folds the hot points of {@code series} in {@code bucket} into the bucket's chunks: takes them
+     * (row-per-point rows, then batch rows at or below {@code watermark}), merges them over the
+     * bucket's chunks in the order written (chunk, then rows, then batch rows by version: the
+     * newer wins) and replaces those chunks. Batch rows are taken only with the last row-per-point
+     * rows of the bucket: a row left hot would otherwise win over a newer batch value folded into
+     * the chunk. Chunks lie within one bucket, so they are found by min_ts.
      */
-    static Folded fold(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket) throws SQLException {
+    static Folded fold(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket, long watermark)
+            throws SQLException {
         var type = seriesType(connection, tenant, dataset, series);
         var merge = new SeriesMerge(type);
         for (var chunk : bucketChunks(connection, tenant, dataset, series, bucket)) {
             merge.addAll(chunk);
         }
         int hot = takeHot(connection, tenant, dataset, series, bucket, merge);
+        if (hot < MAX_ROWS_PER_GROUP) {
+            hot += takeBatches(connection, tenant, dataset, series, bucket, watermark, merge);
+        }
         if (hot == 0) {
             return new Folded(0, 0);
         }
@@ -219,18 +279,55 @@ public final class ChunkStore {
             int taken = 0;
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    long ts = rows.getLong(1);
-                    switch (merge.type()) {
-                        case FLOAT -> merge.add(ts, Double.doubleToRawLongBits(rows.getDouble(2)));
-                        case INTEGER, UNSIGNED -> merge.add(ts, rows.getLong(3));
-                        case BOOLEAN -> merge.add(ts, rows.getBoolean(4) ? 1 : 0);
-                        case STRING -> merge.add(ts, rows.getString(5));
-                    }
+                    addPoint(rows, 1, merge);
                     taken++;
                 }
             }
             return taken;
         }
+    }
+
+    // The point in the columns from `first` on: time, f, i, b, s.
+    private static void addPoint(ResultSet rows, int first, SeriesMerge merge) throws SQLException {
+        long ts = rows.getLong(first);
+        switch (merge.type()) {
+            case FLOAT -> merge.add(ts, Double.doubleToRawLongBits(rows.getDouble(first + 1)));
+            case INTEGER, UNSIGNED -> merge.add(ts, rows.getLong(first + 2));
+            case BOOLEAN -> merge.add(ts, rows.getBoolean(first + 3) ? 1 : 0);
+            case STRING -> merge.add(ts, rows.getString(first + 4));
+        }
+    }
+
+    // The batch rows' points in the bucket, merged after everything else; then removed from their rows.
+    private static int takeBatches(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket, long watermark,
+                                   SeriesMerge merge) throws SQLException {
+        var versions = new TreeSet<Long>();
+        int taken = 0;
+        try (var statement = connection.prepareStatement(TAKE_BATCHES)) {
+            bindBucket(statement, tenant, dataset, series, bucket);
+            statement.setLong(6, watermark);
+            statement.setLong(7, MAX_ROWS_PER_GROUP);
+            statement.setString(8, tenant.value());
+            statement.setString(9, dataset);
+            statement.setLong(10, series);
+            statement.setLong(11, bucket.start());
+            statement.setLong(12, bucket.end());
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    versions.add(rows.getLong(1));
+                    addPoint(rows, 2, merge);
+                    taken++;
+                }
+            }
+        }
+        if (!versions.isEmpty()) {
+            var taking = versions.toArray();
+            BatchRows.removeRange(connection, tenant, dataset, bucket.start(), bucket.end() - 1, TAKEN_BATCHES, (statement, first) -> {
+                statement.setLong(first, series);
+                statement.setArray(first + 1, statement.getConnection().createArrayOf("bigint", taking));
+            });
+        }
+        return taken;
     }
 
     private static void bindBucket(PreparedStatement statement, TenantId tenant, String dataset, long series, Bucket bucket)

@@ -24,10 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Folds hot rows ({@code points}) into chunks ({@code point_chunks}, V37) once their hour bucket
- * is wholly older than {@code points.compaction.age} (docs/data-plane.md, "Compaction"). One group
- * (a series' hot rows in one hour bucket) is one transaction in the owning tenant: delete the hot
- * rows, merge them over the bucket's chunks, replace those chunks; a crash keeps or undoes the
+ * Folds hot points (batch rows of {@code point_batches}, V38, and row-per-point rows of
+ * {@code point_rows}) into chunks ({@code point_chunks}, V37) once their hour bucket is wholly
+ * older than {@code points.compaction.age} (docs/data-plane.md, "Compaction"). One group (a
+ * series' hot points in one hour bucket) is one transaction in the owning tenant: take the hot
+ * points, merge them over the bucket's chunks, replace those chunks; a crash keeps or undoes the
  * whole group, so nothing is lost or doubled, and the next pass goes on where this one stopped
  * (existing row-per-point data is just old hot data). One instance runs at a time across servers
  * (a session advisory lock, {@link Leadership#runExclusively}).
@@ -111,6 +112,8 @@ public final class PointsCompactor implements AutoCloseable {
         long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         // Only whole buckets older than the age: a bucket is folded once, not again at every pass.
         long before = Bucket.of(nowNanos - settings.age().toNanos()).start();
+        // Batch rows of later versions wait for the next pass (see ChunkStore.watermark).
+        long watermark = transactions.asPlatform(ChunkStore::watermark);
         long folded = 0;
         long written = 0;
         long groups = 0;
@@ -121,7 +124,7 @@ public final class PointsCompactor implements AutoCloseable {
                 long datasetFolded = 0;
                 while (!Thread.currentThread().isInterrupted()) {
                     var from = position;
-                    var step = transactions.inTenant(id, connection -> foldNext(connection, id, dataset, from, before));
+                    var step = transactions.inTenant(id, connection -> foldNext(connection, id, dataset, from, before, watermark));
                     if (step.isEmpty()) {
                         break;
                     }
@@ -147,15 +150,15 @@ public final class PointsCompactor implements AutoCloseable {
     private record Step(ChunkStore.Folded folded, Position next) {}
 
     // One group in one transaction: find the next old hot row, fold its series' bucket.
-    private static Optional<Step> foldNext(Connection connection, TenantId tenant, String dataset, Position from, long before)
-            throws SQLException {
-        var start = ChunkStore.nextGroup(connection, tenant, dataset, from, before);
+    private static Optional<Step> foldNext(Connection connection, TenantId tenant, String dataset, Position from, long before,
+                                           long watermark) throws SQLException {
+        var start = ChunkStore.nextGroup(connection, tenant, dataset, from, before, watermark);
         if (start.isEmpty()) {
             return Optional.empty();
         }
         var series = start.get().series();
         var bucket = Bucket.of(start.get().timestamp());
-        var folded = ChunkStore.fold(connection, tenant, dataset, series, bucket);
+        var folded = ChunkStore.fold(connection, tenant, dataset, series, bucket, watermark);
         // Rows the group left (more than one group takes, or written meanwhile) are found again
         // from the bucket's start; a group that took nothing moves past its bucket.
         Position next;

@@ -45,8 +45,14 @@ public final class DatasetStore {
                 revision = revision + 1, updated_at = now(), updated_by = ?
             WHERE tenant_id = ? AND id = ? AND revision = ?
             RETURNING %s""".formatted(COLUMNS);
-    private static final String DELETE_POINTS = "DELETE FROM points WHERE tenant_id = ? AND dataset_id = ?";
-    // series, measurement_fields and refresh_runs go with the dataset (ON DELETE CASCADE).
+    // The hot points (the `points` view, V38) are counted, and their rows deleted (the batch rows,
+    // and the row-per-point rows written before V38); series, their chunks, measurement_fields and
+    // refresh_runs go with the dataset (ON DELETE CASCADE).
+    private static final String DELETE_POINTS = """
+            WITH hot_rows AS (DELETE FROM point_rows WHERE tenant_id = ? AND dataset_id = ?),
+                 batches AS (DELETE FROM point_batches WHERE tenant_id = ? AND dataset_id = ?)
+            SELECT count(*) FROM points WHERE tenant_id = ? AND dataset_id = ?
+            """;
     private static final String DELETE = "DELETE FROM datasets WHERE tenant_id = ? AND id = ?";
 
     /** The settable metadata of a dataset. */
@@ -132,7 +138,14 @@ public final class DatasetStore {
         try (var statement = connection.prepareStatement(DELETE_POINTS)) {
             statement.setString(1, tenant.value());
             statement.setString(2, id);
-            points = statement.executeLargeUpdate();
+            statement.setString(3, tenant.value());
+            statement.setString(4, id);
+            statement.setString(5, tenant.value());
+            statement.setString(6, id);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                points = rows.getLong(1);
+            }
         }
         try (var statement = connection.prepareStatement(DELETE)) {
             statement.setString(1, tenant.value());

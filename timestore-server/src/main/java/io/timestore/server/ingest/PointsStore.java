@@ -1,9 +1,9 @@
 package io.timestore.server.ingest;
 
 import io.timestore.security.TenantId;
+import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.compaction.ChunkStore;
 import io.timestore.server.points.FieldType;
-import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.Point;
 import io.timestore.server.points.Tag;
 import java.sql.Array;
@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,14 +19,12 @@ import java.util.Map;
 import org.postgresql.PGConnection;
 
 /**
- * The points tables (V6__points.sql), written in a handful of statements per batch whatever its
- * size: the batch travels as arrays ({@code unnest}) into plain INSERTs, so row-level security
- * checks every row (COPY FROM is refused on RLS tables) without a round trip per point.
+ * The points tables (V6__points.sql, V38__point_batches.sql), written in a handful of statements
+ * per batch whatever its size: the field types and series travel as arrays ({@code unnest}), and
+ * the points as one {@code point_batches} row per series ({@link SeriesBatches}), so row-level
+ * security checks every row (COPY FROM is refused on RLS tables) with one row per series, not per
+ * point.
  * Runs inside the caller's tenant transaction. Thread-safe (stateless).
- *
- * <p>Over 400 lines because the write path's statements (field types, series lookup and creation,
- * series tags, the series quota, the points insert) sit beside the code that binds them, as
- * STYLE.md asks, each with the comment that explains the plan it must keep.
  */
 public final class PointsStore {
     // Lookups by key are written as LATERAL index probes, one per key of the batch (LIMIT 1, as a
@@ -99,24 +96,11 @@ public final class PointsStore {
             FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS u(measurement, tags, field, type)
             ON CONFLICT DO NOTHING
             """;
-    // One statement per value column; a series has one type, so a replaced value stays in its column.
-    // Most writes only add points, so the plain INSERT comes first: ON CONFLICT's speculative
-    // insertion costs a second index probe and a second WAL record per row (50,000 new rows took
-    // about 1.6x as long with it on the development machine). A write that replaces a stored point
-    // meets a unique violation, and the column is written again, under a savepoint, as an upsert.
-    // Small columns go straight to the upsert.
-    private static final String APPEND_POINTS = """
-            INSERT INTO points (tenant_id, dataset_id, series_id, ts_ns, %1$s)
-            SELECT ?, ?, u.series_id, u.ts_ns, u.value FROM unnest(?::bigint[], ?::bigint[], ?::%2$s[]) AS u(series_id, ts_ns, value)
-            """;
-    private static final String UPSERT_POINTS = APPEND_POINTS + """
-            ON CONFLICT (tenant_id, dataset_id, series_id, ts_ns) DO UPDATE SET %1$s = EXCLUDED.%1$s
-            """;
     // /api/v2/delete: the points of the range (both ends included, as InfluxDB) in the series the
     // predicate matches; the series themselves stay (a later write finds them). A missing tag
-    // compares as '' (coalesce), as in InfluxDB.
+    // compares as '' (coalesce), as in InfluxDB. First the row-per-point rows written before V38.
     private static final String DELETE_POINTS = """
-            DELETE FROM points p USING series s
+            DELETE FROM point_rows p USING series s
             WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.ts_ns >= ? AND p.ts_ns <= ?
               AND s.tenant_id = p.tenant_id AND s.dataset_id = p.dataset_id AND s.id = p.series_id
               AND (?::text IS NULL OR s.measurement = ?::text)
@@ -134,9 +118,14 @@ public final class PointsStore {
                               WHERE coalesce(s.tags ->> t.key, '') <> t.value)
             ORDER BY c.series_id, c.min_ts
             """;
-    private static final String UNIQUE_VIOLATION = "23505";
-    // Below this, the SAVEPOINT's own round trip costs more than the upsert's extra work saves.
-    private static final int APPEND_FIRST_MIN_POINTS = 64;
+    // The batch rows (V38) of the same series: each loses the points of the range (BatchRows.removeRange).
+    private static final String BATCHES_OF = """
+            p.series_id IN (SELECT s.id FROM series s
+                            WHERE s.tenant_id = p.tenant_id AND s.dataset_id = p.dataset_id
+                              AND (?::text IS NULL OR s.measurement = ?::text)
+                              AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS t(key, value)
+                                              WHERE coalesce(s.tags ->> t.key, '') <> t.value))
+            """;
 
     /** A stored field type that differs from the one written; {@code index} is the first point writing it. */
     record StoredTypeConflict(String measurement, String field, FieldType stored, FieldType written, int index) {
@@ -203,24 +192,15 @@ public final class PointsStore {
             }
         }
         var ids = seriesIds(connection, tenant, dataset, seriesOf, limits);
-        var columns = new ValueColumns();
-        var seen = new HashSet<SeriesTime>();
-        // Backwards, so the last value written for a series and timestamp is the one kept.
-        for (int p = points.size() - 1; p >= 0; p--) {
-            var point = points.get(p);
+        var batches = new SeriesBatches();
+        for (var point : points) {
             var tags = tagJson.get(point.tags());
             for (var field : point.fields()) {
-                long series = ids.get(new SeriesKey(point.measurement(), tags, field.key()));
-                if (seen.add(new SeriesTime(series, point.timestampNanos()))) {
-                    columns.add(series, point.timestampNanos(), field.value());
-                }
+                batches.add(ids.get(new SeriesKey(point.measurement(), tags, field.key())), point.timestampNanos(), field.value());
             }
         }
-        columns.insert(connection, tenant, dataset);
-        return new Written(seen.size(), seriesOf.size());
+        return new Written(batches.insert(connection, tenant, dataset), seriesOf.size());
     }
-
-    private record SeriesTime(long series, long time) {}
 
     private Map<SeriesKey, Long> seriesIds(Connection connection, TenantId tenant, String dataset,
                                            Map<SeriesKey, FieldType> wanted, IngestLimits limits) throws SQLException {
@@ -343,105 +323,6 @@ public final class PointsStore {
         return connection.unwrap(PGConnection.class).createArrayOf("text", values);
     }
 
-    /** The batch's values split by storage column, as parallel primitive arrays. */
-    private static final class ValueColumns {
-        private final Column floats = new Column("f", "float8");
-        private final Column integers = new Column("i", "bigint");
-        private final Column booleans = new Column("b", "boolean");
-        private final Column strings = new Column("s", "text");
-
-        void add(long series, long time, FieldValue value) {
-            switch (value) {
-                case FieldValue.FloatValue v -> floats.add(series, time, v.value());
-                case FieldValue.IntegerValue v -> integers.add(series, time, v.value());
-                case FieldValue.UnsignedValue v -> integers.add(series, time, v.bits());
-                case FieldValue.BooleanValue v -> booleans.add(series, time, v.value());
-                case FieldValue.StringValue v -> strings.add(series, time, v.value());
-            }
-        }
-
-        void insert(Connection connection, TenantId tenant, String dataset) throws SQLException {
-            for (var column : List.of(floats, integers, booleans, strings)) {
-                column.insert(connection, tenant, dataset);
-            }
-        }
-    }
-
-    private static final class Column {
-        private final String name;
-        private final String sqlType;
-        private final LongList series = new LongList();
-        private final LongList times = new LongList();
-        private final List<Object> values = new ArrayList<>();
-
-        Column(String name, String sqlType) {
-            this.name = name;
-            this.sqlType = sqlType;
-        }
-
-        void add(long seriesId, long time, Object value) {
-            series.add(seriesId);
-            times.add(time);
-            values.add(value);
-        }
-
-        void insert(Connection connection, TenantId tenant, String dataset) throws SQLException {
-            if (values.isEmpty()) {
-                return;
-            }
-            if (values.size() < APPEND_FIRST_MIN_POINTS) {
-                write(connection, UPSERT_POINTS, tenant, dataset);
-                return;
-            }
-            // Not released: it ends with the transaction (at most one per value column).
-            var savepoint = connection.setSavepoint();
-            try {
-                write(connection, APPEND_POINTS, tenant, dataset);
-            } catch (SQLException e) {
-                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                    throw e;
-                }
-                connection.rollback(savepoint);
-                write(connection, UPSERT_POINTS, tenant, dataset);
-            }
-        }
-
-        private void write(Connection connection, String sql, TenantId tenant, String dataset) throws SQLException {
-            var pg = connection.unwrap(PGConnection.class);
-            try (var statement = connection.prepareStatement(sql.formatted(name, sqlType))) {
-                statement.setString(1, tenant.value());
-                statement.setString(2, dataset);
-                statement.setArray(3, pg.createArrayOf("int8", series.toArray()));
-                statement.setArray(4, pg.createArrayOf("int8", times.toArray()));
-                statement.setArray(5, pg.createArrayOf(pgElement(), primitive()));
-                statement.executeUpdate();
-            }
-        }
-
-        private String pgElement() {
-            return switch (sqlType) {
-                case "bigint" -> "int8";
-                case "boolean" -> "bool";
-                default -> sqlType;
-            };
-        }
-
-        private Object primitive() {
-            return switch (sqlType) {
-                case "float8" -> values.stream().mapToDouble(v -> (Double) v).toArray();
-                case "bigint" -> values.stream().mapToLong(v -> (Long) v).toArray();
-                case "boolean" -> {
-                    var array = new boolean[values.size()];
-                    for (int i = 0; i < array.length; i++) {
-                        array[i] = (Boolean) values.get(i);
-                    }
-                    yield array;
-                }
-                default -> values.toArray(String[]::new);
-            };
-        }
-    }
-
     /**
      * Deletes the points from {@code start} to {@code stop} (both included) of the series
      * {@code predicate} matches, hot rows and points in chunks alike; how many.
@@ -452,6 +333,8 @@ public final class PointsStore {
         try (var statement = prepareDelete(connection, DELETE_POINTS, tenant, dataset, start, stop, predicate)) {
             deleted = statement.executeLargeUpdate();
         }
+        deleted += BatchRows.removeRange(connection, tenant, dataset, start, stop, BATCHES_OF,
+                (statement, first) -> bindPredicate(statement, first, predicate));
         var chunks = new ArrayList<long[]>();
         try (var statement = prepareDelete(connection, DELETE_CHUNKS_OF, tenant, dataset, start, stop, predicate);
              var rows = statement.executeQuery()) {
@@ -465,6 +348,16 @@ public final class PointsStore {
         return deleted;
     }
 
+    private static void bindPredicate(PreparedStatement statement, int first, DeletePredicate predicate) throws SQLException {
+        var measurement = predicate.measurement().orElse(null);
+        statement.setString(first, measurement);
+        statement.setString(first + 1, measurement);
+        var keys = new ArrayList<>(predicate.tags().keySet());
+        var connection = statement.getConnection();
+        statement.setArray(first + 2, connection.createArrayOf("text", keys.toArray()));
+        statement.setArray(first + 3, connection.createArrayOf("text", keys.stream().map(predicate.tags()::get).toArray()));
+    }
+
     private static PreparedStatement prepareDelete(Connection connection, String sql, TenantId tenant, String dataset, long start, long stop,
                                                    DeletePredicate predicate) throws SQLException {
         var statement = connection.prepareStatement(sql);
@@ -473,33 +366,11 @@ public final class PointsStore {
             statement.setString(2, dataset);
             statement.setLong(3, start);
             statement.setLong(4, stop);
-            var measurement = predicate.measurement().orElse(null);
-            statement.setString(5, measurement);
-            statement.setString(6, measurement);
-            var keys = new ArrayList<>(predicate.tags().keySet());
-            statement.setArray(7, connection.createArrayOf("text", keys.toArray()));
-            statement.setArray(8, connection.createArrayOf("text", keys.stream().map(predicate.tags()::get).toArray()));
+            bindPredicate(statement, 5, predicate);
             return statement;
         } catch (SQLException | RuntimeException e) {
             statement.close();
             throw e;
-        }
-    }
-
-    /** A growable long[]: no boxing for the two columns every point has. */
-    private static final class LongList {
-        private long[] values = new long[256];
-        private int size;
-
-        void add(long value) {
-            if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = value;
-        }
-
-        long[] toArray() {
-            return java.util.Arrays.copyOf(values, size);
         }
     }
 }

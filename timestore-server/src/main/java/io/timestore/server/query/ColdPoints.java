@@ -19,11 +19,12 @@ import java.util.Optional;
  * <p>PostgreSQL cannot decode a chunk (no C extension), so the read decodes the chunks that
  * overlap its series and range here, and hands their points to its statement as arrays: the
  * statement gets a {@code cold} CTE over {@code unnest} of the arrays, and every {@code points p}
- * in it becomes the hot rows {@code UNION ALL} the cold points. A cold point whose series and time
- * also has a hot row is left out: the hot row is the newer write and wins (docs/data-plane.md,
- * "Where a time is, and which value wins"). So the statement's own SQL (windows, percentiles,
- * selectors, ordering, paging) runs unchanged over the merged points. When no chunk overlaps, the
- * statement runs as it is ({@link #isEmpty}).
+ * in it becomes the hot points of the read's series and range (the CTE {@code hot} of
+ * {@link HotPoints}, not the {@code points} view) {@code UNION ALL} the cold points. A cold point
+ * whose series and time also has a hot row is left out: the hot row is the newer write and wins
+ * (docs/data-plane.md, "Where a time is, and which value wins"). So the statement's own SQL
+ * (windows, percentiles, selectors, ordering, paging) runs unchanged over the merged points. When
+ * no chunk overlaps, the statement reads the hot points alone ({@link #isEmpty}).
  *
  * <p>What makes it cheap (docs/data-plane.md, "How a read of chunks is made fast"): the points are
  * held in primitive arrays and, when they are all of one field type (every aggregate), only that
@@ -38,25 +39,41 @@ import java.util.Optional;
  * transactions ({@code db.Transactions.inTenantWithGenericPlans}).
  */
 final class ColdPoints {
-    // Eleven parameters, all in front of the statement's own: tenant, dataset, the six columns, the
+    // Eleven parameters, after those of the hot points (HotPoints.OF_SERIES) and in front of the statement's own: tenant, dataset, the six columns, the
     // probe flags, tenant, dataset. Only a point flagged (its chunk's span holds a hot row) is looked up.
+    // A cold point is hot too when a row-per-point row or a batch row (V38) holds its series and
+    // time; tested on the tables, not on the `points` view, so that a batch row is only unnested
+    // when its time range (point_batches_by_time) covers the point.
     private static final String PREFIX = """
-            WITH cold (tenant_id, dataset_id, series_id, ts_ns, f, i, b, s) AS (
+            cold (tenant_id, dataset_id, series_id, ts_ns, f, i, b, s) AS (
                 SELECT ?::text, ?::text, c.series_id, c.ts_ns, c.f, c.i, c.b, c.s
                 FROM unnest(?::bigint[], ?::bigint[], ?::float8[], ?::bigint[], ?::boolean[], ?::text[], ?::boolean[])
                      AS c (series_id, ts_ns, f, i, b, s, probe)
-                WHERE NOT c.probe OR NOT EXISTS (SELECT 1 FROM points h
-                                  WHERE h.tenant_id = ? AND h.dataset_id = ? AND h.series_id = c.series_id AND h.ts_ns = c.ts_ns))
+                WHERE NOT c.probe OR NOT EXISTS (
+                    SELECT 1 FROM (SELECT ?::text AS tenant_id, ?::text AS dataset_id) AS k
+                    WHERE EXISTS (SELECT 1 FROM point_rows h
+                                  WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                    AND h.ts_ns = c.ts_ns)
+                       OR EXISTS (SELECT 1 FROM point_batches h
+                                  WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                    AND h.min_ts <= c.ts_ns AND h.max_ts >= c.ts_ns AND c.ts_ns = ANY (h.ts_ns))))
             """;
-    private static final String MERGED = "(SELECT tenant_id, dataset_id, series_id, ts_ns, f, i, b, s FROM points UNION ALL SELECT * FROM cold)";
+    private static final String MERGED = "(SELECT * FROM hot UNION ALL SELECT * FROM cold)";
     // The chunks (by their 1-based position) whose span [lo, hi] holds a hot row of their series:
     // one index probe per chunk, not per point.
     private static final String HOT_OVERLAP = """
             SELECT c.n FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS c (series_id, lo, hi, n)
-            WHERE EXISTS (SELECT 1 FROM points h
-                          WHERE h.tenant_id = ? AND h.dataset_id = ? AND h.series_id = c.series_id AND h.ts_ns >= c.lo AND h.ts_ns <= c.hi)
+            WHERE EXISTS (SELECT 1 FROM (SELECT ?::text AS tenant_id, ?::text AS dataset_id) AS k
+                          WHERE EXISTS (SELECT 1 FROM point_rows h
+                                        WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                          AND h.ts_ns >= c.lo AND h.ts_ns <= c.hi)
+                             OR EXISTS (SELECT 1 FROM point_batches h
+                                        WHERE h.tenant_id = k.tenant_id AND h.dataset_id = k.dataset_id AND h.series_id = c.series_id
+                                          AND h.min_ts <= c.hi AND h.max_ts >= c.lo))
             """;
 
+    private final long[] seriesRead; // the series and range of the read, for its hot points (HotPoints)
+    private final QueryStore.TimeRange range;
     private int size;
     private long[] series = new long[0];
     private long[] times = new long[0];
@@ -67,7 +84,15 @@ final class ColdPoints {
     private FieldType onlyType; // the type of every point, or null when they are of several types (or none)
     private boolean mixed;
 
-    private ColdPoints() {}
+    private ColdPoints(long[] seriesRead, QueryStore.TimeRange range) {
+        this.seriesRead = seriesRead;
+        this.range = range;
+    }
+
+    /** No chunk points: a statement over the hot points of {@code series} alone. */
+    static ColdPoints none(long[] series, QueryStore.TimeRange range) {
+        return new ColdPoints(series, range);
+    }
 
     /**
      * The points in {@code range} of the chunks in {@code rows} (columns: series id, data, min_ts,
@@ -75,8 +100,8 @@ final class ColdPoints {
      * each chunk, except a chunk that {@code summaries} takes whole (wholly in the range and in one
      * window, and no hot row in its span).
      */
-    static ColdPoints read(Connection connection, ResultSet rows, TenantId tenant, String dataset, QueryStore.TimeRange range,
-                           Optional<ChunkSummaries> summaries) throws SQLException {
+    static ColdPoints read(Connection connection, ResultSet rows, TenantId tenant, String dataset, long[] series,
+                           QueryStore.TimeRange range, Optional<ChunkSummaries> summaries) throws SQLException {
         var ids = new LongList();
         var minTimes = new LongList();
         var maxTimes = new LongList();
@@ -87,7 +112,7 @@ final class ColdPoints {
             minTimes.add(rows.getLong(3));
             maxTimes.add(rows.getLong(4));
         }
-        var cold = new ColdPoints();
+        var cold = new ColdPoints(series, range);
         if (data.isEmpty()) {
             return cold;
         }
@@ -186,45 +211,46 @@ final class ColdPoints {
         return size == 0;
     }
 
-    /** {@code statement} reading the hot rows and these points wherever it reads {@code points p}. */
+    /**
+     * {@code statement} reading, wherever it reads {@code points p}, the hot points of the read's
+     * series and range ({@link HotPoints#OF_SERIES}, not the {@code points} view) and these points.
+     */
     String merged(String statement) {
-        if (isEmpty()) {
-            return statement;
-        }
-        var merged = statement.replaceAll("\\bpoints p\\b", MERGED + " p");
+        var merged = statement.replaceAll("\\bpoints p\\b", (isEmpty() ? "hot" : MERGED) + " p");
         if (merged.equals(statement)) {
             throw new IllegalArgumentException("the statement reads no points p");
         }
-        return PREFIX + merged;
+        return "WITH " + HotPoints.OF_SERIES + (isEmpty() ? "" : ", " + PREFIX) + merged;
     }
 
     /** Binds the parameters {@link #merged} put in front; the index of the statement's own first parameter. */
     int bind(PreparedStatement statement, TenantId tenant, String dataset) throws SQLException {
+        int first = HotPoints.bindSeries(statement, 1, tenant, dataset, seriesRead, range);
         if (isEmpty()) {
-            return 1;
+            return first;
         }
-        statement.setString(1, tenant.value());
-        statement.setString(2, dataset);
+        statement.setString(first, tenant.value());
+        statement.setString(first + 1, dataset);
         // Primitive arrays go over the wire in PostgreSQL's binary array form.
-        statement.setObject(3, series);
-        statement.setObject(4, times);
+        statement.setObject(first + 2, series);
+        statement.setObject(first + 3, times);
         if (mixed) {
-            bindBoxed(statement);
+            bindBoxed(statement, first + 4);
         } else {
-            bindOneType(statement);
+            bindOneType(statement, first + 4);
         }
-        statement.setObject(9, probe);
-        statement.setString(10, tenant.value());
-        statement.setString(11, dataset);
-        return 12;
+        statement.setObject(first + 8, probe);
+        statement.setString(first + 9, tenant.value());
+        statement.setString(first + 10, dataset);
+        return first + 11;
     }
 
     /** Every point of one type: that type's column as a primitive array, the other columns empty (unnest pads them with nulls). */
-    private void bindOneType(PreparedStatement statement) throws SQLException {
-        statement.setObject(5, onlyType == FieldType.FLOAT ? doubles(bits) : new double[0]);
-        statement.setObject(6, onlyType == FieldType.INTEGER || onlyType == FieldType.UNSIGNED ? bits : new long[0]);
-        statement.setObject(7, onlyType == FieldType.BOOLEAN ? booleans(bits) : new boolean[0]);
-        statement.setObject(8, onlyType == FieldType.STRING ? strings : new String[0]);
+    private void bindOneType(PreparedStatement statement, int first) throws SQLException {
+        statement.setObject(first, onlyType == FieldType.FLOAT ? doubles(bits) : new double[0]);
+        statement.setObject(first + 1, onlyType == FieldType.INTEGER || onlyType == FieldType.UNSIGNED ? bits : new long[0]);
+        statement.setObject(first + 2, onlyType == FieldType.BOOLEAN ? booleans(bits) : new boolean[0]);
+        statement.setObject(first + 3, onlyType == FieldType.STRING ? strings : new String[0]);
     }
 
     private static double[] doubles(long[] bits) {
@@ -244,7 +270,7 @@ final class ColdPoints {
     }
 
     /** Points of several types (an InfluxQL read of several fields): each column boxed, null where a point is of another type. */
-    private void bindBoxed(PreparedStatement statement) throws SQLException {
+    private void bindBoxed(PreparedStatement statement, int first) throws SQLException {
         var floats = new Double[size];
         var integers = new Long[size];
         var booleans = new Boolean[size];
@@ -259,10 +285,10 @@ final class ColdPoints {
             }
         }
         var connection = statement.getConnection();
-        statement.setArray(5, connection.createArrayOf("float8", floats));
-        statement.setArray(6, connection.createArrayOf("bigint", integers));
-        statement.setArray(7, connection.createArrayOf("bool", booleans));
-        statement.setArray(8, connection.createArrayOf("text", texts));
+        statement.setArray(first, connection.createArrayOf("float8", floats));
+        statement.setArray(first + 1, connection.createArrayOf("bigint", integers));
+        statement.setArray(first + 2, connection.createArrayOf("bool", booleans));
+        statement.setArray(first + 3, connection.createArrayOf("text", texts));
     }
 
     /** A growing list of longs. */

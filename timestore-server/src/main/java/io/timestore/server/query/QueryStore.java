@@ -43,11 +43,14 @@ final class QueryStore {
             AND s.id IN (SELECT t.series_id FROM series_tags t
                          WHERE t.tenant_id = ? AND t.dataset_id = ? AND t.digest = md5(?) || md5(?))
             """;
+    // The hot points of each selected series in the range (HotPoints, its six range parameters
+    // first), not a join with the points view: the series condition could not enter the view.
     private static final String RAW = """
             SELECT s.id, s.measurement, s.tags::text, s.field, s.type, p.ts_ns, p.f, p.i, p.b, p.s
             FROM series s
-            JOIN points p ON p.tenant_id = s.tenant_id AND p.dataset_id = s.dataset_id AND p.series_id = s.id
-            WHERE %s AND p.ts_ns >= ? AND p.ts_ns < ? AND (s.id, p.ts_ns) > (?, ?)
+            CROSS JOIN\s""" + HotPoints.OF_JOINED_SERIES + """
+             p
+            WHERE %s AND (s.id, p.ts_ns) > (?, ?)
             ORDER BY s.id, p.ts_ns
             LIMIT ?
             """;
@@ -163,12 +166,10 @@ final class QueryStore {
              long afterSeries, long afterTime, int limit, PointSink sink) throws SQLException {
         try (var hot = connection.prepareStatement(rawStatement(filter));
              var chunks = connection.prepareStatement(withFilter(FILTERED_CHUNKS, filter))) {
-            int next = bindFilter(hot, 1, tenant, dataset, filter);
-            hot.setLong(next, range.start());
-            hot.setLong(next + 1, range.end());
-            hot.setLong(next + 2, afterSeries);
-            hot.setLong(next + 3, afterTime);
-            hot.setInt(next + 4, limit);
+            int next = bindFilter(hot, HotPoints.bindRange(hot, 1, range), tenant, dataset, filter);
+            hot.setLong(next, afterSeries);
+            hot.setLong(next + 1, afterTime);
+            hot.setInt(next + 2, limit);
             hot.setFetchSize(FETCH_SIZE);
             next = bindFilter(chunks, 1, tenant, dataset, filter);
             chunks.setLong(next, range.start());
@@ -185,15 +186,16 @@ final class QueryStore {
     /** The chunk points of {@code series} in {@code range}; the whole chunks {@code summaries} takes are left to it. */
     private static ColdPoints chunks(Connection connection, TenantId tenant, String dataset, List<Long> series, TimeRange range,
                                      Optional<ChunkSummaries> summaries) throws SQLException {
+        var ids = series.stream().mapToLong(Long::longValue).toArray();
         try (var statement = connection.prepareStatement(CHUNKS)) {
             statement.setString(1, tenant.value());
             statement.setString(2, dataset);
-            statement.setObject(3, series.stream().mapToLong(Long::longValue).toArray());
+            statement.setObject(3, ids);
             statement.setLong(4, range.start());
             statement.setLong(5, range.end());
             statement.setFetchSize(256);
             try (var rows = statement.executeQuery()) {
-                return ColdPoints.read(connection, rows, tenant, dataset, range, summaries);
+                return ColdPoints.read(connection, rows, tenant, dataset, ids, range, summaries);
             }
         }
     }
@@ -201,6 +203,16 @@ final class QueryStore {
     /** The raw-points statement for {@code filter}, with its {@code ?} placeholders (for the query-plan test). */
     static String rawStatement(SeriesFilter filter) {
         return withFilter(RAW, filter);
+    }
+
+    /**
+     * The statement of an aggregate of several float series over their hot points alone (no chunk
+     * overlaps), with its {@code ?} placeholders: the twelve of {@link HotPoints#OF_SERIES}, the six
+     * of the window, tenant, dataset, series, start, end (for the query-plan test).
+     */
+    static String hotAggregateStatement(Aggregate aggregate) {
+        return ColdPoints.none(new long[0], new TimeRange(0, 0)).merged(aggregateSql(AGGREGATE_SERIES, WINDOW.formatted(),
+                aggregate.sql(valueOf(FieldType.FLOAT)), FieldType.FLOAT, Optional.empty(), true));
     }
 
     /** The series the filter selects, by id, at most {@code limit}. */

@@ -2,6 +2,7 @@ package io.timestore.server.retention;
 
 import io.timestore.audit.cluster.Leadership;
 import io.timestore.security.TenantId;
+import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.db.Transactions;
 import java.sql.Connection;
@@ -18,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes points older than their dataset's {@code retention_days} (hot rows, and chunks whose
- * last point is older), in bounded batches, one
+ * Deletes points older than their dataset's {@code retention_days} (hot rows of both kinds, and
+ * chunks whose last point is older), in bounded batches, one
  * transaction per batch in the owning tenant (row-level security stays in force). Queries
  * already hide such points; this reclaims the space. One instance runs at a time across servers:
  * a run holds a PostgreSQL session advisory lock ({@link Leadership#runExclusively}) and skips
@@ -34,8 +35,8 @@ public final class PointsRetention implements AutoCloseable {
             SELECT id, retention_days FROM datasets WHERE tenant_id = ? AND retention_days IS NOT NULL ORDER BY id
             """;
     private static final String DELETE_BATCH = """
-            DELETE FROM points WHERE ctid = ANY(ARRAY(
-                SELECT ctid FROM points WHERE tenant_id = ? AND dataset_id = ? AND ts_ns < ? LIMIT ?))
+            DELETE FROM point_rows WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM point_rows WHERE tenant_id = ? AND dataset_id = ? AND ts_ns < ? LIMIT ?))
             """;
     // Chunks (V37) go whole, once their last point is past the cut: a chunk that straddles the cut
     // stays until it has wholly expired (at most an hour: chunks never cross an hour boundary);
@@ -129,6 +130,10 @@ public final class PointsRetention implements AutoCloseable {
             });
             total += deleted;
         } while (deleted == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
+        // Batch rows (V38) are hot, so few: one statement drops those wholly expired and rewrites
+        // those that straddle the cut without their expired points.
+        total += transactions.inTenant(tenant, connection ->
+                BatchRows.removeRange(connection, tenant, dataset, Long.MIN_VALUE, cutoff - 1, "TRUE", (statement, first) -> { }));
         return total + purgeChunks(tenant, dataset, cutoff);
     }
 

@@ -57,7 +57,7 @@ class CompactionCrashTest {
                 write(api, servers, "h3");
                 expected = stored.visible("cpu");
                 try (var lock = RowLock.hold(postgres, database, """
-                        SELECT 1 FROM points WHERE dataset_id = ?
+                        SELECT 1 FROM point_batches WHERE dataset_id = ?
                           AND series_id = (SELECT id FROM series WHERE dataset_id = ? ORDER BY id OFFSET 1 LIMIT 1)
                         FOR UPDATE""", "cpu", "cpu")) {
                     compactorHeld.createStatement().execute("SELECT pg_advisory_unlock(" + COMPACTOR_LOCK + ")");

@@ -207,7 +207,7 @@ class RowLevelSecurityTest {
                         .hasSize(conditions.split("SELECT current_setting\\(", -1).length);
                 checked.add(rows.getString(1));
             }
-            assertThat(checked).contains("points.tenant_rows", "points.shared_reads", "audit_events.tenant_rows",
+            assertThat(checked).contains("point_rows.tenant_rows", "point_batches.shared_reads", "audit_events.tenant_rows",
                     "audit_events.platform_rows", "tenants.platform_manages_tenants");
         }
     }

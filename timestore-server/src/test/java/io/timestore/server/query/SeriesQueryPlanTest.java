@@ -157,7 +157,7 @@ class SeriesQueryPlanTest {
                         row -> true);
             }
             try (var rows = connection.createStatement().executeQuery(
-                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%JOIN points p%'")) {
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM series s%CROSS JOIN LATERAL (%'")) {
                 assertThat(rows.next()).isTrue();
                 return List.of(rows.getLong(1), rows.getLong(2));
             }
@@ -169,36 +169,75 @@ class SeriesQueryPlanTest {
 
     @Test
     void the_generic_plan_of_a_raw_read_finds_series_and_points_through_their_indexes() throws Exception {
-        var range = List.<Object>of(0L, Long.MAX_VALUE, 0L, Long.MIN_VALUE, 10);
-        var byTag = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet", "host", "h17"));
-        byTag.addAll(range);
-        var byMeasurement = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu"));
-        byMeasurement.addAll(range);
-        var cases = Map.of(tags(Map.of("host", "h17")), byTag, new SeriesFilter(Optional.of("cpu"), Optional.empty(), Map.of()),
-                byMeasurement);
-        for (var entry : cases.entrySet()) {
-            // The statement with $n placeholders, prepared by SQL and explained as its generic plan.
-            var sql = numbered(QueryStore.rawStatement(entry.getKey()));
-            var values = entry.getValue().stream()
-                    .map(v -> v instanceof String text ? "'" + text.replace("'", "''") + "'" : v.toString())
-                    .collect(Collectors.joining(", "));
-            String plan = server.timestore().database().transactions().inTenantWithGenericPlans(new TenantId("acme"), connection -> {
-                try (var statement = connection.createStatement()) {
-                    statement.execute("PREPARE raw_read AS " + sql);
-                    try (var rows = statement.executeQuery("EXPLAIN (FORMAT JSON) EXECUTE raw_read(" + values + ")")) {
-                        rows.next();
-                        var text = rows.getString(1);
-                        statement.execute("DEALLOCATE raw_read");
-                        return text;
-                    }
-                }
-            });
+        for (var entry : rawReads().entrySet()) {
+            String plan = genericPlan(QueryStore.rawStatement(entry.getKey()), entry.getValue());
             var scans = new ArrayList<String>();
             collectScans(JSON.readTree(plan), scans);
             assertThat(plan).as("a generic plan shows its parameters").contains("$1");
-            assertThat(scans).as(plan).anyMatch(scan -> scan.endsWith(":points:points_pkey"))
+            assertThat(scans).as(plan).anyMatch(scan -> scan.endsWith(":point_rows:point_rows_pkey"))
                     .noneMatch(scan -> scan.startsWith("Seq Scan:"));
         }
+    }
+
+    @Test
+    void a_read_unnests_only_the_batch_rows_its_range_and_series_reach_through_the_time_index() throws Exception {
+        // Issue #23: through the points view, the range bounded the unnested points, not the batch
+        // rows, and a raw read's series condition did not reach the tables at all.
+        var plans = new ArrayList<String>();
+        for (var entry : rawReads().entrySet()) {
+            plans.add(genericPlan(QueryStore.rawStatement(entry.getKey()), entry.getValue()));
+        }
+        var aggregate = new ArrayList<Object>(List.of("acme", "fleet", "{1,2,3}", 0L, 60_000_000_000L, 0L, 60_000_000_000L,
+                "acme", "fleet", "{1,2,3}", 0L, 60_000_000_000L));
+        aggregate.addAll(List.of(0L, 0L, 10_000_000_000L, 10_000_000_000L, 10_000_000_000L, 10_000_000_000L,
+                "acme", "fleet", "{1,2,3}", 0L, 60_000_000_000L));
+        plans.add(genericPlan(QueryStore.hotAggregateStatement(Aggregate.AVG), aggregate));
+        for (var plan : plans) {
+            var batchScans = new ArrayList<JsonNode>();
+            collectNodes(JSON.readTree(plan), "point_batches", batchScans);
+            // Through an index of the series' rows (the time index or the key, both lead with the
+            // series), the range tested on each batch row in that scan node, before any unnest.
+            assertThat(batchScans).as(plan).isNotEmpty().allSatisfy(scan -> {
+                assertThat(scan.path("Index Name").asText()).isIn("point_batches_by_time", "point_batches_pkey");
+                assertThat(scan.path("Index Cond").asText()).contains("series_id");
+                assertThat(scan.path("Index Cond").asText() + " " + scan.path("Filter").asText()).contains("max_ts >=")
+                        .contains("min_ts <");
+            });
+        }
+    }
+
+    /** Raw reads by tag and by measurement, with the values of their parameters. */
+    private static Map<SeriesFilter, List<Object>> rawReads() {
+        var range = List.<Object>of(0L, Long.MAX_VALUE, 0L, Long.MAX_VALUE, 0L, Long.MAX_VALUE);
+        var after = List.<Object>of(0L, Long.MIN_VALUE, 10);
+        var byTag = new ArrayList<Object>(range);
+        byTag.addAll(List.of("acme", "fleet", "cpu", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet", "host", "h17"));
+        byTag.addAll(after);
+        var byMeasurement = new ArrayList<Object>(range);
+        byMeasurement.addAll(List.of("acme", "fleet", "cpu", "cpu"));
+        byMeasurement.addAll(after);
+        return Map.of(tags(Map.of("host", "h17")), byTag, new SeriesFilter(Optional.of("cpu"), Optional.empty(), Map.of()),
+                byMeasurement);
+    }
+
+    /** The generic plan of {@code statement} (JDBC placeholders) with {@code values}, as the runtime role in acme's transaction. */
+    private static String genericPlan(String statement, List<Object> values) {
+        // The statement with $n placeholders, prepared by SQL and explained as its generic plan.
+        var sql = numbered(statement);
+        var literals = values.stream()
+                .map(v -> v instanceof String text ? "'" + text.replace("'", "''") + "'" : v.toString())
+                .collect(Collectors.joining(", "));
+        return server.timestore().database().transactions().inTenantWithGenericPlans(new TenantId("acme"), connection -> {
+            try (var explain = connection.createStatement()) {
+                explain.execute("PREPARE planned AS " + sql);
+                try (var rows = explain.executeQuery("EXPLAIN (FORMAT JSON) EXECUTE planned(" + literals + ")")) {
+                    rows.next();
+                    var text = rows.getString(1);
+                    explain.execute("DEALLOCATE planned");
+                    return text;
+                }
+            }
+        });
     }
 
     @Test
@@ -311,6 +350,14 @@ class SeriesQueryPlanTest {
     private static String textArray(List<String> values) {
         return values.stream().map(v -> "'" + v.replace("'", "''") + "'")
                 .collect(Collectors.joining(", ", "ARRAY[", "]::text[]"));
+    }
+
+    /** The scan nodes of {@code relation} in an EXPLAIN (FORMAT JSON) plan. */
+    private static void collectNodes(JsonNode node, String relation, List<JsonNode> nodes) {
+        if (node.path("Relation Name").asText().equals(relation)) {
+            nodes.add(node);
+        }
+        node.forEach(child -> collectNodes(child, relation, nodes));
     }
 
     /** "node type:relation:index" of every scan node in an EXPLAIN (FORMAT JSON) plan. */
