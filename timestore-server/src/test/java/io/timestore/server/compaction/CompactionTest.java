@@ -4,7 +4,6 @@ import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timestore.server.testing.TimestoreServer;
-import java.net.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,6 +27,7 @@ class CompactionTest {
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create();
+    private static final AcmeWrites acme = new AcmeWrites(server);
 
     private static StoredPoints stored;
 
@@ -35,19 +35,6 @@ class CompactionTest {
     static void tenant() {
         server.tenant("acme");
         stored = new StoredPoints(server.postgres(), server.database());
-    }
-
-    private static void dataset(String id, String extra) {
-        var admin = bearer(server.tokens().user("acme", "tenant-admin"));
-        var created = server.api().postJson("/storage/v1/datasets", "{\"id\": \"" + id + "\"" + extra + "}", admin);
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
-
-    private static void write(String dataset, String lines) {
-        var written = server.api().send(server.api().request("/api/v2/write?org=acme&bucket=" + dataset + "&precision=ns",
-                        bearer(server.tokens().user("acme", "writer")))
-                .POST(HttpRequest.BodyPublishers.ofString(lines)).build());
-        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
     }
 
     private static long compact() {
@@ -67,10 +54,10 @@ class CompactionTest {
 
     @Test
     void old_hot_rows_are_folded_into_hour_chunks_and_recent_rows_stay_hot() {
-        dataset("folded", "");
+        acme.dataset("folded", "");
         long now = System.currentTimeMillis() * 1_000_000L;
         // 2.5 hours from 00:00, ten-second points: three hour buckets per series.
-        write("folded", regular("h1", T0, 900) + regular("h2", T0 + 5, 900) + "m,host=h1 v=9.5 " + now + "\n");
+        acme.write("folded", regular("h1", T0, 900) + regular("h2", T0 + 5, 900) + "m,host=h1 v=9.5 " + now + "\n");
         var before = stored.visible("folded");
 
         long folded = compact();
@@ -91,8 +78,8 @@ class CompactionTest {
 
     @Test
     void chunk_summaries_hold_count_min_max_sum_first_and_last_exactly() {
-        dataset("summaries", "");
-        write("summaries", """
+        acme.dataset("summaries", "");
+        acme.write("summaries", """
                 m x=1.5,n=-9223372036854775808i,u=18446744073709551615u %d
                 m x=-2.25,n=9223372036854775807i,u=1u %d
                 m x=4,n=5i,u=9223372036854775808u %d
@@ -116,10 +103,10 @@ class CompactionTest {
 
     @Test
     void a_write_to_a_compacted_time_wins_over_the_chunk_and_is_folded_over_it_by_the_next_pass() {
-        dataset("rewritten", "");
-        write("rewritten", "m v=1,n=1i,up=true,note=\"old\" %d\nm v=2,n=2i,up=true,note=\"old\" %d\n".formatted(T0, T0 + TEN_SECONDS));
+        acme.dataset("rewritten", "");
+        acme.write("rewritten", "m v=1,n=1i,up=true,note=\"old\" %d\nm v=2,n=2i,up=true,note=\"old\" %d\n".formatted(T0, T0 + TEN_SECONDS));
         compact();
-        write("rewritten", "m v=10,n=10i,up=false,note=\"new\" %d\nm v=3,n=3i,up=true,note=\"added\" %d\n".formatted(T0, T0 + 5));
+        acme.write("rewritten", "m v=10,n=10i,up=false,note=\"new\" %d\nm v=3,n=3i,up=true,note=\"added\" %d\n".formatted(T0, T0 + 5));
 
         var expected = Map.of(T0, "10.0", T0 + 5, "3.0", T0 + TEN_SECONDS, "2.0");
         assertThat(stored.visible("rewritten").get("m{} v")).isEqualTo(expected);
@@ -135,7 +122,7 @@ class CompactionTest {
 
     @Test
     void compaction_while_writes_rewrite_the_same_times_keeps_the_last_write_of_every_time() throws Exception {
-        dataset("concurrent", "");
+        acme.dataset("concurrent", "");
         var expected = new TreeMap<Long, String>();
         var done = new AtomicBoolean();
         var writer = CompletableFuture.runAsync(() -> {
@@ -149,7 +136,7 @@ class CompactionTest {
                         expected.put(time, (round * 1_000 + i) + ".5");
                     }
                 }
-                write("concurrent", lines.toString());
+                acme.write("concurrent", lines.toString());
             }
             done.set(true);
         }, task -> Thread.ofVirtual().start(task));
@@ -167,10 +154,10 @@ class CompactionTest {
 
     @Test
     void retention_drops_chunks_wholly_past_the_cut_and_deleting_the_dataset_drops_the_rest() {
-        dataset("retained", ", \"retention_days\": 1");
-        dataset("dropped", "");
-        write("retained", regular("r", T0, 30));
-        write("dropped", regular("d", T0, 30));
+        acme.dataset("retained", ", \"retention_days\": 1");
+        acme.dataset("dropped", "");
+        acme.write("retained", regular("r", T0, 30));
+        acme.write("dropped", regular("d", T0, 30));
         compact();
         assertThat(stored.chunks("retained")).hasSize(5);
 
@@ -185,11 +172,11 @@ class CompactionTest {
 
     @Test
     void an_influx_delete_removes_points_inside_chunks_and_hot_rows_of_the_matching_series_only() {
-        dataset("deleted", "");
-        write("deleted", "m,host=h1 v=1 %d\nm,host=h1 v=2 %d\nm,host=h1 v=3 %d\nm,host=h2 v=4 %d\nm,host=h2 v=5 %d\nm,host=h1 v=6 %d\n"
+        acme.dataset("deleted", "");
+        acme.write("deleted", "m,host=h1 v=1 %d\nm,host=h1 v=2 %d\nm,host=h1 v=3 %d\nm,host=h2 v=4 %d\nm,host=h2 v=5 %d\nm,host=h1 v=6 %d\n"
                 .formatted(T0, T0 + TEN_SECONDS, T0 + 2 * TEN_SECONDS, T0, T0 + TEN_SECONDS, T0 + 2 * HOUR));
         compact();
-        write("deleted", "m,host=h1 v=7 %d\n".formatted(T0 + 5));
+        acme.write("deleted", "m,host=h1 v=7 %d\n".formatted(T0 + 5));
 
         var deleted = server.api().postJson("/api/v2/delete?org=acme&bucket=deleted", """
                 {"start": "2024-01-01T00:00:00Z", "stop": "2024-01-01T00:00:10Z", "predicate": "host=\\"h1\\""}

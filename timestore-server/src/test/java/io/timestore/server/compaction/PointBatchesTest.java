@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.timestore.security.TenantId;
 import io.timestore.server.db.DatabaseFailure;
 import io.timestore.server.testing.TimestoreServer;
-import java.net.http.HttpRequest;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +30,7 @@ class PointBatchesTest {
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create();
+    private static final AcmeWrites acme = new AcmeWrites(server);
 
     private static StoredPoints stored;
 
@@ -39,19 +39,6 @@ class PointBatchesTest {
         server.tenant("acme");
         server.tenant("globex");
         stored = new StoredPoints(server.postgres(), server.database());
-    }
-
-    private static void dataset(String id, String extra) {
-        var admin = bearer(server.tokens().user("acme", "tenant-admin"));
-        var created = server.api().postJson("/storage/v1/datasets", "{\"id\": \"" + id + "\"" + extra + "}", admin);
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
-
-    private static void write(String dataset, String lines) {
-        var written = server.api().send(server.api().request("/api/v2/write?org=acme&bucket=" + dataset + "&precision=ns",
-                        bearer(server.tokens().user("acme", "writer")))
-                .POST(HttpRequest.BodyPublishers.ofString(lines)).build());
-        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
     }
 
     /** The raw points of field v of measurement m through the query route: time -> value. */
@@ -110,13 +97,13 @@ class PointBatchesTest {
 
     @Test
     void a_write_stores_one_row_per_series_and_the_later_of_two_writes_wins() {
-        dataset("twice", "");
-        write("twice", "m,host=a v=1 %d\nm,host=b v=2 %d\nm,host=a v=3 %d\nm,host=a v=4 %d\n"
+        acme.dataset("twice", "");
+        acme.write("twice", "m,host=a v=1 %d\nm,host=b v=2 %d\nm,host=a v=3 %d\nm,host=a v=4 %d\n"
                 .formatted(T0 + TEN_SECONDS, T0, T0, T0 + TEN_SECONDS));
         assertThat(batchRows("twice")).as("one row per series, ascending, the write's own repeat resolved").hasSize(2)
                 .anySatisfy(row -> assertThat(row).endsWith(":%d..%d:2".formatted(T0, T0 + TEN_SECONDS)));
 
-        write("twice", "m,host=a v=5 %d\n".formatted(T0 + TEN_SECONDS));
+        acme.write("twice", "m,host=a v=5 %d\n".formatted(T0 + TEN_SECONDS));
 
         assertThat(stored.hot("twice").get("m{\"host\": \"a\"} v")).isEqualTo(Map.of(T0, "3.0", T0 + TEN_SECONDS, "5.0"));
         assertThat(stored.hot("twice").get("m{\"host\": \"b\"} v")).isEqualTo(Map.of(T0, "2.0"));
@@ -125,8 +112,8 @@ class PointBatchesTest {
 
     @Test
     void a_batch_row_wins_over_a_row_per_point_row_and_a_chunk_before_and_after_folding() {
-        dataset("layers", "");
-        write("layers", "m v=1 %d\nm v=1 %d\nm v=1 %d\n".formatted(T0, T0 + TEN_SECONDS, T0 + 2 * TEN_SECONDS));
+        acme.dataset("layers", "");
+        acme.write("layers", "m v=1 %d\nm v=1 %d\nm v=1 %d\n".formatted(T0, T0 + TEN_SECONDS, T0 + 2 * TEN_SECONDS));
         compact();
         assertThat(stored.hot("layers")).isEmpty();
         // Rows written before V38, over the chunk: the row-per-point row is newer than the chunk.
@@ -135,7 +122,7 @@ class PointBatchesTest {
         assertThat(read("layers")).isEqualTo(Map.of(T0, 1.0, T0 + TEN_SECONDS, 2.0, T0 + 2 * TEN_SECONDS, 2.0));
 
         // A write after them wins over both, in the same hour bucket.
-        write("layers", "m v=3 %d\nm v=3 %d\n".formatted(T0, T0 + 2 * TEN_SECONDS));
+        acme.write("layers", "m v=3 %d\nm v=3 %d\n".formatted(T0, T0 + 2 * TEN_SECONDS));
         var expected = Map.of(T0, 3.0, T0 + TEN_SECONDS, 2.0, T0 + 2 * TEN_SECONDS, 3.0);
         assertThat(read("layers")).isEqualTo(expected);
 
@@ -146,7 +133,7 @@ class PointBatchesTest {
         assertThat(read("layers")).isEqualTo(expected);
 
         // And a write over the folded chunk wins again, before and after the next pass.
-        write("layers", "m v=4 %d\n".formatted(T0 + TEN_SECONDS));
+        acme.write("layers", "m v=4 %d\n".formatted(T0 + TEN_SECONDS));
         assertThat(read("layers")).containsEntry(T0 + TEN_SECONDS, 4.0).hasSize(3);
         compact();
         assertThat(read("layers")).containsEntry(T0 + TEN_SECONDS, 4.0).hasSize(3);
@@ -154,9 +141,9 @@ class PointBatchesTest {
 
     @Test
     void a_pass_folds_only_the_hour_buckets_past_the_age_and_leaves_the_rest_of_a_row_hot() {
-        dataset("split", "");
+        acme.dataset("split", "");
         long now = System.currentTimeMillis() * 1_000_000L;
-        write("split", "m v=1 %d\nm v=2 %d\nm v=3 %d\n".formatted(T0, T0 + 3_600_000_000_000L, now));
+        acme.write("split", "m v=1 %d\nm v=2 %d\nm v=3 %d\n".formatted(T0, T0 + 3_600_000_000_000L, now));
 
         compact();
 
@@ -168,17 +155,17 @@ class PointBatchesTest {
 
     @Test
     void an_influx_delete_and_retention_remove_points_from_batch_rows_keeping_the_others() {
-        dataset("trimmed", "");
-        write("trimmed", "m v=1 %d\nm v=2 %d\nm v=3 %d\n".formatted(T0, T0 + TEN_SECONDS, T0 + 2 * TEN_SECONDS));
+        acme.dataset("trimmed", "");
+        acme.write("trimmed", "m v=1 %d\nm v=2 %d\nm v=3 %d\n".formatted(T0, T0 + TEN_SECONDS, T0 + 2 * TEN_SECONDS));
         var deleted = server.api().postJson("/api/v2/delete?org=acme&bucket=trimmed", """
                 {"start": "2024-01-01T00:00:10Z", "stop": "2024-01-01T00:00:10Z"}
                 """, bearer(server.tokens().user("acme", "writer")));
         assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
         assertThat(read("trimmed")).isEqualTo(Map.of(T0, 1.0, T0 + 2 * TEN_SECONDS, 3.0));
 
-        dataset("expiring", ", \"retention_days\": 1");
+        acme.dataset("expiring", ", \"retention_days\": 1");
         long now = System.currentTimeMillis() * 1_000_000L;
-        write("expiring", "m v=1 %d\nm v=2 %d\n".formatted(T0, now));
+        acme.write("expiring", "m v=1 %d\nm v=2 %d\n".formatted(T0, now));
         server.timestore().pointsRetention().runOnce();
 
         assertThat(batchRows("expiring")).singleElement().satisfies(row -> assertThat(row).endsWith(":%d..%d:1".formatted(now, now)));
@@ -187,8 +174,8 @@ class PointBatchesTest {
 
     @Test
     void row_level_security_shows_and_accepts_only_the_tenants_batch_rows() {
-        dataset("guarded", "");
-        write("guarded", "m v=1 %d\n".formatted(T0));
+        acme.dataset("guarded", "");
+        acme.write("guarded", "m v=1 %d\n".formatted(T0));
         var transactions = server.timestore().database().transactions();
 
         long mine = transactions.inTenant(new TenantId("acme"), connection -> count(connection));
