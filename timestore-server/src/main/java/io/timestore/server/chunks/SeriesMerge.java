@@ -110,9 +110,36 @@ public final class SeriesMerge {
         return chunks;
     }
 
+    /**
+     * The merged points of a non-string series as two columns: timestamps ascending, each once,
+     * with the value written last.
+     */
+    public Columns columns() {
+        if (type == FieldType.STRING) {
+            throw new IllegalStateException("a string series has no 64-bit values");
+        }
+        int[] order = lastWrites();
+        var ts = new long[order.length];
+        var values = new long[order.length];
+        for (int i = 0; i < order.length; i++) {
+            ts[i] = timestamps[order[i]];
+            values[i] = bits[order[i]];
+        }
+        return new Columns(ts, values);
+    }
+
+    /** Timestamps (ascending, distinct) and the 64-bit values of the same length (see {@link ChunkPoints}). */
+    public record Columns(long[] timestamps, long[] bits) {}
+
     // Indexes of the writes that survive, in timestamp order: a stable sort by timestamp keeps
-    // equal timestamps in write order, and the last of each run of equal timestamps wins.
+    // equal timestamps in write order, and the last of each run of equal timestamps wins. Writes
+    // that came in ascending order (the usual case) are kept as they are, without sorting.
     private int[] lastWrites() {
+        if (ascending()) {
+            var all = new int[size];
+            Arrays.setAll(all, i -> i);
+            return all;
+        }
         var order = new Integer[size];
         for (int i = 0; i < size; i++) {
             order[i] = i;
@@ -127,6 +154,15 @@ public final class SeriesMerge {
             kept[count++] = order[i];
         }
         return Arrays.copyOf(kept, count);
+    }
+
+    private boolean ascending() {
+        for (int i = 1; i < size; i++) {
+            if (timestamps[i] <= timestamps[i - 1]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void grow() {

@@ -66,6 +66,11 @@ final class ChunkSummaries {
 
     /** The window a time lies in, as {@code QueryStore}'s WINDOW computes it (0 when one window covers the range). */
     long window(long time) {
+        return window(time, stepNanos);
+    }
+
+    /** The window of {@code stepNanos} (0: one window, 0) that {@code time} lies in, as WINDOW computes it. */
+    static long window(long time, long stepNanos) {
         if (stepNanos == 0) {
             return 0;
         }

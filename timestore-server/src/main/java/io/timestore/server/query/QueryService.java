@@ -339,16 +339,16 @@ public final class QueryService {
 
     /** The aggregate cursors of one chunk; closing closes them all, a failure in one not hiding the others. */
     private static final class OpenCursors implements AutoCloseable {
-        private final List<QueryStore.AggregateRows> cursors = new ArrayList<>();
+        private final List<AggregateRows> cursors = new ArrayList<>();
 
-        QueryStore.AggregateRows add(QueryStore.AggregateRows cursor) {
+        AggregateRows add(AggregateRows cursor) {
             cursors.add(cursor);
             return cursor;
         }
 
         /** The cursor whose current row has the lowest series id, or null when all are done. */
-        QueryStore.AggregateRows lowestSeries() throws SQLException {
-            QueryStore.AggregateRows lowest = null;
+        AggregateRows lowestSeries() throws SQLException {
+            AggregateRows lowest = null;
             for (var cursor : cursors) {
                 if (cursor.hasRow() && (lowest == null || cursor.series() < lowest.series())) {
                     lowest = cursor;

@@ -243,6 +243,10 @@ final class QueryStore {
     AggregateRows openAggregate(Connection connection, TenantId tenant, String dataset, List<Series> series, TimeRange range,
                                 long stepNanos, Aggregate aggregate, double argument) throws SQLException {
         var type = series.getFirst().type();
+        if (MergedAggregates.applies(aggregate, type)) {
+            return MergedAggregates.open(connection, tenant, dataset, series.stream().mapToLong(Series::id).sorted().toArray(), range,
+                    stepNanos, aggregate);
+        }
         boolean one = series.size() == 1;
         var summaries = ChunkSummaries.of(aggregate, type, stepNanos);
         var cold = chunks(connection, tenant, dataset, series.stream().map(Series::id).toList(), range, summaries);
@@ -268,45 +272,49 @@ final class QueryStore {
                 summarized.get().bind(statement, next, tenant, dataset);
             }
             statement.setFetchSize(FETCH_SIZE);
-            return new AggregateRows(statement, statement.executeQuery(), one ? series.getFirst().id() : -1);
+            return new StatementRows(statement, statement.executeQuery(), one ? series.getFirst().id() : -1);
         } catch (SQLException | RuntimeException e) {
             statement.close();
             throw e;
         }
     }
 
-    /** An open cursor over aggregated buckets: {@link #next} moves to the next row. */
-    static final class AggregateRows implements AutoCloseable {
+    /** The buckets of an aggregate statement, read from its result set. */
+    private static final class StatementRows implements AggregateRows {
         private final PreparedStatement statement;
         private final ResultSet rows;
         private final long onlySeries; // the one series' id (ids are positive), or -1 when the rows name theirs
         private boolean current;
 
-        private AggregateRows(PreparedStatement statement, ResultSet rows, long onlySeries) {
+        private StatementRows(PreparedStatement statement, ResultSet rows, long onlySeries) {
             this.statement = statement;
             this.rows = rows;
             this.onlySeries = onlySeries;
         }
 
-        /** Moves to the next row; false (and stays so) once there is none. */
-        boolean next() throws SQLException {
+        @Override
+        public boolean next() throws SQLException {
             current = rows.next();
             return current;
         }
 
-        boolean hasRow() {
+        @Override
+        public boolean hasRow() {
             return current;
         }
 
-        long series() throws SQLException {
+        @Override
+        public long series() throws SQLException {
             return onlySeries >= 0 ? onlySeries : rows.getLong(3);
         }
 
-        long bucket() throws SQLException {
+        @Override
+        public long bucket() throws SQLException {
             return rows.getLong(1);
         }
 
-        Object value() throws SQLException {
+        @Override
+        public Object value() throws SQLException {
             return rows.getObject(2);
         }
 

@@ -1,0 +1,332 @@
+package io.timestore.server.query;
+
+import io.timestore.security.TenantId;
+import io.timestore.server.chunks.ChunkCodec;
+import io.timestore.server.chunks.SeriesMerge;
+import io.timestore.server.points.FieldType;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The windowed aggregates of float series that combine point by point (count, sum, mean, min, max,
+ * spread, first, last), evaluated in Java over the read's merged points instead of by a statement
+ * over them (docs/data-plane.md, "How an aggregate is evaluated").
+ *
+ * <p>Per series, in id order: its hot points (the {@code point_rows} rows and the {@code
+ * point_batches} rows whose span meets the range, read as they are stored, arrays unopened) merged
+ * by {@link SeriesMerge} (the last write of a time wins: rows first, then batches by version), then
+ * walked in time order together with the points of its chunks, a hot point winning over a chunk
+ * point of the same time. A chunk lying wholly in the range and in one window, with no hot point in
+ * its span, adds its summary columns instead of its points, as {@link ChunkSummaries} does in SQL.
+ * Memory: one series' hot points and one chunk at a time, and the buckets (bounded by the query's
+ * point limit, as the caller splits the series).
+ *
+ * <p>Why not SQL: the statement had to unnest every batch row, sort the points once to keep the
+ * last version of each time ({@code DISTINCT ON}) and once more by window; those two sorts were
+ * most of a warm 24-hour aggregate's time. In Java the points arrive in time order and each window
+ * is closed as the next begins. The values are the statement's: a mean is the float sum divided
+ * by the count, min and max compare as PostgreSQL's {@code float8} does; a sum adds in time order,
+ * so it may differ from the statement's (whose order is the plan's) in its last digit.
+ */
+final class MergedAggregates implements AggregateRows {
+    private static final Set<Aggregate> TAKEN = EnumSet.of(Aggregate.COUNT, Aggregate.SUM, Aggregate.AVG, Aggregate.MIN,
+            Aggregate.MAX, Aggregate.SPREAD, Aggregate.FIRST, Aggregate.LAST);
+    // Batch rows (V38) in write order per series; their arrays are read whole and cut to the range here.
+    private static final String BATCHES = """
+            SELECT x.series_id, x.ts_ns, x.f FROM point_batches x
+            WHERE x.tenant_id = ? AND x.dataset_id = ? AND x.series_id = ANY (?::bigint[]) AND x.max_ts >= ? AND x.min_ts < ?
+            ORDER BY x.series_id, x.version
+            """;
+    private static final String ROWS = """
+            SELECT r.series_id, r.ts_ns, r.f FROM point_rows r
+            WHERE r.tenant_id = ? AND r.dataset_id = ? AND r.series_id = ANY (?::bigint[]) AND r.ts_ns >= ? AND r.ts_ns < ?
+            ORDER BY r.series_id, r.ts_ns
+            """;
+    private static final String CHUNKS = """
+            SELECT c.series_id, c.min_ts, c.max_ts, c.point_count, c.sum_f, c.min_f, c.max_f, c.first_f, c.last_f, c.data
+            FROM point_chunks c
+            WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.series_id = ANY (?::bigint[]) AND c.max_ts >= ? AND c.min_ts < ?
+            ORDER BY c.series_id, c.min_ts
+            """;
+
+    private final Aggregate aggregate;
+    private final long stepNanos;
+    private final QueryStore.TimeRange range;
+
+    // The window being accumulated.
+    private boolean open;
+    private long openSeries;
+    private long openBucket;
+    private long count;
+    private double sum;
+    private double min;
+    private double max;
+    private double first;
+    private double last;
+
+    // The closed windows, in (series, bucket) order, and the cursor over them.
+    private int size;
+    private long[] series = new long[64];
+    private long[] buckets = new long[64];
+    private Object[] values = new Object[64];
+    private int position = -1;
+
+    private MergedAggregates(Aggregate aggregate, long stepNanos, QueryStore.TimeRange range) {
+        this.aggregate = aggregate;
+        this.stepNanos = stepNanos;
+        this.range = range;
+    }
+
+    /** Whether {@code aggregate} over series of {@code type} is evaluated here. */
+    static boolean applies(Aggregate aggregate, FieldType type) {
+        return type == FieldType.FLOAT && TAKEN.contains(aggregate);
+    }
+
+    /**
+     * The buckets of {@code aggregate} over the float series {@code ids} (ascending) in {@code
+     * range}, windows of {@code stepNanos} aligned to the epoch (0: one window), computed now.
+     */
+    static AggregateRows open(Connection connection, TenantId tenant, String dataset, long[] ids, QueryStore.TimeRange range,
+                              long stepNanos, Aggregate aggregate) throws SQLException {
+        var result = new MergedAggregates(aggregate, stepNanos, range);
+        try (var batchStatement = prepare(connection, BATCHES, tenant, dataset, ids, range, 64);
+             var rowStatement = prepare(connection, ROWS, tenant, dataset, ids, range, 5_000);
+             var chunkStatement = prepare(connection, CHUNKS, tenant, dataset, ids, range, 16);
+             var batchRows = batchStatement.executeQuery();
+             var pointRows = rowStatement.executeQuery();
+             var chunkRows = chunkStatement.executeQuery()) {
+            var batches = new SeriesCursor(batchRows);
+            var rows = new SeriesCursor(pointRows);
+            var chunks = new SeriesCursor(chunkRows);
+            for (long id : ids) {
+                var hot = new SeriesMerge(FieldType.FLOAT);
+                for (; rows.on(id); rows.next()) {
+                    hot.add(pointRows.getLong(2), Double.doubleToRawLongBits(pointRows.getDouble(3)));
+                }
+                for (; batches.on(id); batches.next()) {
+                    var times = (Long[]) batchRows.getArray(2).getArray();
+                    var floats = (Double[]) batchRows.getArray(3).getArray();
+                    for (int i = 0; i < times.length; i++) {
+                        if (times[i] >= range.start() && times[i] < range.end()) {
+                            hot.add(times[i], Double.doubleToRawLongBits(floats[i]));
+                        }
+                    }
+                }
+                result.series(id, hot.columns(), chunks, chunkRows);
+            }
+        }
+        return result;
+    }
+
+    private static PreparedStatement prepare(Connection connection, String sql, TenantId tenant, String dataset, long[] ids,
+                                             QueryStore.TimeRange range, int fetchSize) throws SQLException {
+        var statement = connection.prepareStatement(sql);
+        try {
+            statement.setString(1, tenant.value());
+            statement.setString(2, dataset);
+            statement.setObject(3, ids);
+            statement.setLong(4, range.start());
+            statement.setLong(5, range.end());
+            statement.setFetchSize(fetchSize);
+            return statement;
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
+        }
+    }
+
+    /** Walks one series' hot points and chunks in time order, the hot point winning a shared time. */
+    private void series(long id, SeriesMerge.Columns hot, SeriesCursor chunks, ResultSet chunk) throws SQLException {
+        long[] hotTimes = hot.timestamps();
+        long[] hotBits = hot.bits();
+        int h = 0;
+        for (; chunks.on(id); chunks.next()) {
+            long minTs = chunk.getLong(2);
+            long maxTs = chunk.getLong(3);
+            for (; h < hotTimes.length && hotTimes[h] < minTs; h++) {
+                add(id, hotTimes[h], hotBits[h]);
+            }
+            boolean hotInSpan = h < hotTimes.length && hotTimes[h] <= maxTs;
+            if (!hotInSpan && minTs >= range.start() && maxTs < range.end() && window(minTs) == window(maxTs) && summarized(id, chunk)) {
+                continue;
+            }
+            var points = ChunkCodec.decode(chunk.getBytes(10));
+            long[] times = points.timestamps();
+            for (int i = 0; i < times.length && times[i] < range.end(); i++) {
+                if (times[i] < range.start()) {
+                    continue;
+                }
+                for (; h < hotTimes.length && hotTimes[h] < times[i]; h++) {
+                    add(id, hotTimes[h], hotBits[h]);
+                }
+                if (h < hotTimes.length && hotTimes[h] == times[i]) {
+                    add(id, hotTimes[h], hotBits[h]);
+                    h++;
+                } else {
+                    add(id, times[i], points.bits()[i]);
+                }
+            }
+        }
+        for (; h < hotTimes.length; h++) {
+            add(id, hotTimes[h], hotBits[h]);
+        }
+        closeWindow();
+    }
+
+    /** Adds a whole chunk (wholly in one window) through its summary columns; false if it has none. */
+    private boolean summarized(long id, ResultSet chunk) throws SQLException {
+        double chunkSum = chunk.getDouble(5);
+        if (chunk.wasNull()) {
+            return false;
+        }
+        long bucket = window(chunk.getLong(2));
+        double chunkMin = chunk.getDouble(6);
+        double chunkMax = chunk.getDouble(7);
+        double chunkFirst = chunk.getDouble(8);
+        double chunkLast = chunk.getDouble(9);
+        if (!open || openSeries != id || openBucket != bucket) {
+            begin(id, bucket, chunkFirst);
+            min = chunkMin;
+            max = chunkMax;
+        } else {
+            min = smaller(min, chunkMin);
+            max = larger(max, chunkMax);
+        }
+        count += chunk.getInt(4);
+        sum += chunkSum;
+        last = chunkLast;
+        return true;
+    }
+
+    private void add(long id, long time, long bits) {
+        double value = Double.longBitsToDouble(bits);
+        long bucket = window(time);
+        if (!open || openSeries != id || openBucket != bucket) {
+            begin(id, bucket, value);
+            min = value;
+            max = value;
+        } else {
+            min = smaller(min, value);
+            max = larger(max, value);
+        }
+        count++;
+        sum += value;
+        last = value;
+    }
+
+    // float8smaller and float8larger: the state unless the new value is strictly beyond it.
+    private static double smaller(double state, double value) {
+        return state < value ? state : value;
+    }
+
+    private static double larger(double state, double value) {
+        return state > value ? state : value;
+    }
+
+    private void begin(long id, long bucket, double firstValue) {
+        closeWindow();
+        open = true;
+        openSeries = id;
+        openBucket = bucket;
+        count = 0;
+        sum = 0;
+        first = firstValue;
+    }
+
+    /** Closes the window being accumulated, if any, as the next row. */
+    private void closeWindow() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        if (size == series.length) {
+            series = Arrays.copyOf(series, size * 2);
+            buckets = Arrays.copyOf(buckets, size * 2);
+            values = Arrays.copyOf(values, size * 2);
+        }
+        series[size] = openSeries;
+        buckets[size] = openBucket;
+        values[size] = switch (aggregate) {
+            // Boxed one by one: a switch of primitives would make the count a double.
+            case COUNT -> Long.valueOf(count);
+            case SUM -> Double.valueOf(sum);
+            case AVG -> Double.valueOf(sum / count);
+            case MIN -> Double.valueOf(min);
+            case MAX -> Double.valueOf(max);
+            case SPREAD -> Double.valueOf(max - min);
+            case FIRST -> Double.valueOf(first);
+            case LAST -> Double.valueOf(last);
+            default -> throw new IllegalStateException(aggregate + " is not evaluated in Java");
+        };
+        size++;
+    }
+
+    private long window(long time) {
+        return ChunkSummaries.window(time, stepNanos);
+    }
+
+    @Override
+    public boolean next() {
+        if (position < size) {
+            position++;
+        }
+        return hasRow();
+    }
+
+    @Override
+    public boolean hasRow() {
+        return position >= 0 && position < size;
+    }
+
+    @Override
+    public long series() {
+        return series[position];
+    }
+
+    @Override
+    public long bucket() {
+        return buckets[position];
+    }
+
+    @Override
+    public Object value() {
+        return values[position];
+    }
+
+    @Override
+    public void close() {
+        // Computed when opened: nothing is held open.
+    }
+
+    /** A result set in series id order, positioned on the rows of one series at a time. */
+    private static final class SeriesCursor {
+        private final ResultSet rows;
+        private boolean valid;
+        private long series;
+
+        SeriesCursor(ResultSet rows) throws SQLException {
+            this.rows = rows;
+            next();
+        }
+
+        void next() throws SQLException {
+            valid = rows.next();
+            if (valid) {
+                series = rows.getLong(1);
+            }
+        }
+
+        /** Whether the current row is of series {@code id} (rows of lower series are skipped). */
+        boolean on(long id) throws SQLException {
+            while (valid && series < id) {
+                next();
+            }
+            return valid && series == id;
+        }
+    }
+}
