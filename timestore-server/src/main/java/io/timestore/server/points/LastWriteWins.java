@@ -1,0 +1,32 @@
+package io.timestore.server.points;
+
+import java.util.Arrays;
+
+/**
+ * The rule for several writes of one series at one time: the last written wins. Used where a
+ * series' writes are folded, a write's batch row ({@code ingest.SeriesBatches}) and a chunk's
+ * merge of older and newer points ({@code chunks.SeriesMerge}).
+ */
+public final class LastWriteWins {
+    private LastWriteWins() {}
+
+    /**
+     * The indexes of the writes that survive among the first {@code size} of {@code times} (in
+     * write order), by ascending time: a stable sort by time keeps equal times in write order, and
+     * the last of each run of equal times is kept.
+     */
+    public static int[] survivors(long[] times, int size) {
+        var order = new Integer[size];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, (a, b) -> Long.compare(times[a], times[b]));
+        var kept = new int[size];
+        int count = 0;
+        for (int i = 0; i < size; i++) {
+            if (i + 1 < size && times[order[i + 1]] == times[order[i]]) {
+                continue;
+            }
+            kept[count++] = order[i];
+        }
+        return Arrays.copyOf(kept, count);
+    }
+}
