@@ -33,7 +33,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,11 +109,7 @@ public final class DeliveryLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        var options = new LinkedHashMap<String, String>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        var load = new DeliveryLoad(options);
+        var load = new DeliveryLoad(BenchOptions.parse(args));
         try {
             load.run();
         } finally {
@@ -125,7 +120,7 @@ public final class DeliveryLoad {
     }
 
     private long option(String name, long fallback) {
-        return Long.parseLong(options.getOrDefault(name, Long.toString(fallback)).replace("_", ""));
+        return BenchOptions.number(options, name, fallback);
     }
 
     private List<String> list(String name, List<String> fallback) {
@@ -483,11 +478,9 @@ public final class DeliveryLoad {
             int slot = i;
             Thread.ofVirtual().start(() -> {
                 try {
-                    if (http.send(request) != 200) {
+                    if (!http.answeredOk(request)) {
                         failed.incrementAndGet();
                     }
-                } catch (IOException | InterruptedException e) {
-                    failed.incrementAndGet();
                 } finally {
                     took[slot] = System.nanoTime() - due;
                     done.countDown();

@@ -88,16 +88,12 @@ public final class IngestLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        new IngestLoad(options).run();
+        new IngestLoad(BenchOptions.parse(args)).run();
         System.exit(0);
     }
 
     private long option(String name, long fallback) {
-        return Long.parseLong(options.getOrDefault(name, Long.toString(fallback)).replace("_", ""));
+        return BenchOptions.number(options, name, fallback);
     }
 
     private boolean phase(String name) {
@@ -635,11 +631,9 @@ public final class IngestLoad {
             }
             Thread.ofVirtual().start(() -> {
                 try {
-                    if (http.send(request) != 200) {
+                    if (!http.answeredOk(request)) {
                         errors.incrementAndGet();
                     }
-                } catch (IOException | InterruptedException e) {
-                    errors.incrementAndGet();
                 } finally {
                     latencies.add(System.nanoTime() - due); // from the scheduled time: no coordinated omission
                     inFlight.release();

@@ -61,6 +61,21 @@ final class KeepAliveClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code request} is answered 200; false for another status and for a failed or
+     * interrupted exchange, which the paced loads count as errors instead of stopping.
+     */
+    boolean answeredOk(byte[] request) {
+        try {
+            return send(request) == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         idle.forEach(Connection::close);

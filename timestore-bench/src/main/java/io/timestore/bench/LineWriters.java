@@ -9,8 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -113,10 +111,7 @@ final class LineWriters {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        var options = BenchOptions.parse(args);
         var payload = new LinePayload(options.get("measurement"), Integer.parseInt(options.get("series")),
                 Long.parseLong(options.get("interval-ns")));
         var writers = new LineWriters(URI.create(options.get("url")), System.getenv("BENCH_AUTHORIZATION"));

@@ -119,16 +119,12 @@ public final class PeerLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        new PeerLoad(options).run();
+        new PeerLoad(BenchOptions.parse(args)).run();
         System.exit(0);
     }
 
     private long option(String name, long fallback) {
-        return Long.parseLong(options.getOrDefault(name, Long.toString(fallback)).replace("_", ""));
+        return BenchOptions.number(options, name, fallback);
     }
 
     private List<String> list(String name, String fallback) {

@@ -2,6 +2,7 @@ package io.timestore.server.chunks;
 
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.FieldValue;
+import io.timestore.server.points.LastWriteWins;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -90,7 +91,7 @@ public final class SeriesMerge {
         if (maxPoints < 1 || maxPoints > ChunkCodec.MAX_POINTS) {
             throw new IllegalArgumentException("maxPoints must be in 1.." + ChunkCodec.MAX_POINTS + ", got " + maxPoints);
         }
-        int[] order = lastWrites();
+        int[] order = LastWriteWins.survivors(timestamps, size);
         var chunks = new ArrayList<ChunkPoints>();
         for (int from = 0; from < order.length; from += maxPoints) {
             int to = Math.min(order.length, from + maxPoints);
@@ -118,7 +119,7 @@ public final class SeriesMerge {
         if (type == FieldType.STRING) {
             throw new IllegalStateException("a string series has no 64-bit values");
         }
-        int[] order = lastWrites();
+        int[] order = LastWriteWins.survivors(timestamps, size);
         var ts = new long[order.length];
         var values = new long[order.length];
         for (int i = 0; i < order.length; i++) {
@@ -130,40 +131,6 @@ public final class SeriesMerge {
 
     /** Timestamps (ascending, distinct) and the 64-bit values of the same length (see {@link ChunkPoints}). */
     public record Columns(long[] timestamps, long[] bits) {}
-
-    // Indexes of the writes that survive, in timestamp order: a stable sort by timestamp keeps
-    // equal timestamps in write order, and the last of each run of equal timestamps wins. Writes
-    // that came in ascending order (the usual case) are kept as they are, without sorting.
-    private int[] lastWrites() {
-        if (ascending()) {
-            var all = new int[size];
-            Arrays.setAll(all, i -> i);
-            return all;
-        }
-        var order = new Integer[size];
-        for (int i = 0; i < size; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Long.compare(timestamps[a], timestamps[b]));
-        var kept = new int[size];
-        int count = 0;
-        for (int i = 0; i < size; i++) {
-            if (i + 1 < size && timestamps[order[i + 1]] == timestamps[order[i]]) {
-                continue;
-            }
-            kept[count++] = order[i];
-        }
-        return Arrays.copyOf(kept, count);
-    }
-
-    private boolean ascending() {
-        for (int i = 1; i < size; i++) {
-            if (timestamps[i] <= timestamps[i - 1]) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private void grow() {
         if (size == timestamps.length) {

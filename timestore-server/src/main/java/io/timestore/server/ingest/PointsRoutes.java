@@ -68,7 +68,7 @@ public final class PointsRoutes implements RouteGroup {
         if (ctx.bodyAsBytes().length > settings.maxBodyBytes()) {
             throw new InvalidRequest(ProblemType.PAYLOAD_TOO_LARGE, "the body exceeds %d bytes".formatted(settings.maxBodyBytes()));
         }
-        var batch = json.parse(bodies.object(ctx), now());
+        var batch = json.parse(bodies.object(ctx), Rfc3339.nowNanos(clock));
         if (!batch.isEmpty()) {
             points.write(security, audit, id, batch, (line, field, detail) ->
                     FieldError.at("/points/%d/fields/%s".formatted(line - 1, field.replace("~", "~0").replace("/", "~1")), detail),
@@ -201,7 +201,7 @@ public final class PointsRoutes implements RouteGroup {
 
     private Batch parse(byte[] body, Precision precision) {
         try {
-            return parser.parse(body, precision, now());
+            return parser.parse(body, precision, Rfc3339.nowNanos(clock));
         } catch (LineProtocolException e) {
             if (e.reason() == LineProtocolException.Reason.TOO_MANY_POINTS) {
                 throw new InvalidRequest(ProblemType.PAYLOAD_TOO_LARGE, e.getMessage());
@@ -227,10 +227,5 @@ public final class PointsRoutes implements RouteGroup {
             throw new InvalidRequest(name + " must be given at most once");
         }
         return values.isEmpty() || values.getFirst().isEmpty() ? null : values.getFirst();
-    }
-
-    private long now() {
-        var instant = clock.instant();
-        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
     }
 }

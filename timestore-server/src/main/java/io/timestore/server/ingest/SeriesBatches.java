@@ -3,6 +3,7 @@ package io.timestore.server.ingest;
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.points.FieldValue;
+import io.timestore.server.points.LastWriteWins;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -203,19 +204,7 @@ final class SeriesBatches {
                 Arrays.setAll(all, i -> i);
                 return all;
             }
-            var sorted = new Integer[size];
-            Arrays.setAll(sorted, i -> i);
-            // Stable by time, then by when written: of equal times the last is the last of its run.
-            Arrays.sort(sorted, (x, y) -> times[x] != times[y] ? Long.compare(times[x], times[y]) : Integer.compare(x, y));
-            var kept = new int[size];
-            int count = 0;
-            for (int k = 0; k < size; k++) {
-                if (k + 1 < size && times[sorted[k + 1]] == times[sorted[k]]) {
-                    continue;
-                }
-                kept[count++] = sorted[k];
-            }
-            return Arrays.copyOf(kept, count);
+            return LastWriteWins.survivors(times, size);
         }
     }
 }

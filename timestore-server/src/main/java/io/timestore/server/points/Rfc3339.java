@@ -2,6 +2,7 @@ package io.timestore.server.points;
 
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
@@ -62,6 +63,12 @@ public final class Rfc3339 {
         } catch (DateTimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** The clock's current time in nanoseconds since the epoch: the "now" of a write without a time or of a watermark's age. */
+    public static long nowNanos(InstantSource clock) {
+        var instant = clock.instant();
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
     }
 
     /** RFC 3339 in UTC, with as many fractional digits as needed (0, 3, 6 or 9). */

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.security.TenantId;
 import io.timestore.server.ops.TenantLabels;
+import io.timestore.server.points.Rfc3339;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Objects;
@@ -59,8 +60,7 @@ public final class RefreshMetrics {
     }
 
     private double ageSeconds(AtomicLong watermark) {
-        var now = clock.instant();
-        long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        long nowNanos = Rfc3339.nowNanos(clock);
         return Math.max(0, nowNanos - watermark.get()) / 1e9;
     }
 }

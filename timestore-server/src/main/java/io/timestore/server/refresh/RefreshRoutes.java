@@ -88,8 +88,7 @@ public final class RefreshRoutes implements RouteGroup {
         status.latest().ifPresent(run -> body.put("state", run.state().label()).put("run_id", run.runId())
                 .put("updated_at", run.updatedAt().toString()));
         status.watermark().ifPresent(watermark -> {
-            var now = clock.instant();
-            long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            long nowNanos = Rfc3339.nowNanos(clock);
             body.put("watermark", Rfc3339.format(watermark))
                     .put("freshness_age_seconds", Math.max(0, Math.floorDiv(nowNanos - watermark, 1_000_000_000L)));
         });

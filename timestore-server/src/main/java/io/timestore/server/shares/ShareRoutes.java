@@ -11,6 +11,7 @@ import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
 import io.timestore.server.datasets.DatasetRoutes;
 import io.timestore.server.http.JsonBodies;
+import io.timestore.server.http.PathParameters;
 import io.timestore.server.http.Replies;
 import io.timestore.server.http.RouteGroup;
 import io.timestore.server.http.Routes;
@@ -77,8 +78,7 @@ public final class ShareRoutes implements RouteGroup {
     private void revoke(Context ctx, SecurityContext security, RequestAudit audit) {
         var dataset = DatasetRoutes.datasetId(ctx);
         audit.dataset(dataset);
-        var grantee = TenantId.parse(ctx.pathParam("tenant")).orElseThrow(() -> new InvalidRequest(
-                "tenant must match ^[a-z0-9][a-z0-9-]{1,62}$", List.of(FieldError.at("/tenant", "not a tenant id"))));
+        var grantee = PathParameters.tenant(ctx);
         service.revoke(security, audit, dataset, grantee);
         ctx.status(204);
     }

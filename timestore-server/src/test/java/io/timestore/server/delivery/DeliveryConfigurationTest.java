@@ -2,14 +2,10 @@ package io.timestore.server.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.timestore.server.cli.Main;
-import java.io.ByteArrayOutputStream;
+import io.timestore.server.testing.RefusedStart;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,16 +16,8 @@ class DeliveryConfigurationTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String err) {}
-
-    private Run serve(String sinksYaml) throws IOException {
-        var config = dir.resolve("timestore.yaml");
-        Files.writeString(config, "audit:\n  delivery:\n    sinks:\n" + sinksYaml);
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        int code = Main.run(new String[] {"serve", "--port", "0", "--data-dir", dir.resolve("data").toString(), "--config", config.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
-        return new Run(code, err.toString(StandardCharsets.UTF_8));
+    private RefusedStart serve(String sinksYaml) throws IOException {
+        return RefusedStart.withConfig(dir, "audit:\n  delivery:\n    sinks:\n" + sinksYaml);
     }
 
     @ParameterizedTest(name = "{0}")

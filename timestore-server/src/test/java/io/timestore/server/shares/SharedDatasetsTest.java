@@ -163,6 +163,17 @@ class SharedDatasetsTest {
     }
 
     @Test
+    void revoking_for_a_malformed_tenant_id_is_400_naming_the_tenant_as_every_tenant_path_does() {
+        var revoke = server.api().method("DELETE", "/storage/v1/datasets/metrics/shares/Not_A_Tenant", admin("acme"));
+
+        assertThat(revoke.statusCode()).isEqualTo(400);
+        assertThat(revoke.json().get("code").asText()).isEqualTo("invalid_request");
+        assertThat(revoke.json().get("detail").asText()).isEqualTo("tenant id must match ^[a-z0-9][a-z0-9-]{1,62}$");
+        assertThat(revoke.json().at("/errors/0/pointer").asText()).isEqualTo("/tenant");
+        assertThat(share("metrics", "globex").statusCode()).as("the share is still there").isEqualTo(409);
+    }
+
+    @Test
     void row_level_security_shows_a_grantee_the_shared_rows_only_and_lets_it_change_none() {
         var transactions = server.timestore().database().transactions();
         var globex = new TenantId("globex");

@@ -98,6 +98,16 @@ class TenantRoutesTest {
     }
 
     @Test
+    void a_malformed_tenant_id_in_the_path_is_400_with_the_pointer_tenant() {
+        var response = server.api().get("/admin/v1/tenants/Not_A_Tenant", operator());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.json().get("code").asText()).isEqualTo("invalid_request");
+        assertThat(response.json().get("detail").asText()).isEqualTo("tenant id must match ^[a-z0-9][a-z0-9-]{1,62}$");
+        assertThat(response.json().at("/errors/0/pointer").asText()).isEqualTo("/tenant");
+    }
+
+    @Test
     void listing_pages_through_every_tenant_once() {
         for (int i = 0; i < 5; i++) {
             server.api().postJson("/admin/v1/tenants", "{\"id\": \"page-%d\", \"name\": \"P%d\"}".formatted(i, i), operator());

@@ -3,17 +3,13 @@ package io.timestore.server.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.timestore.server.cli.Main;
 import io.timestore.server.config.InvalidSettings;
+import io.timestore.server.testing.RefusedStart;
 import io.timestore.server.testing.TestCertificates;
 import io.timestore.server.testing.TestCertificates.KeyForm;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,15 +22,8 @@ class TlsConfigurationTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String err) {}
-
-    private Run serve(Map<String, String> env) {
-        var err = new ByteArrayOutputStream();
-        var all = new HashMap<>(env);
-        all.put("TIMESTORE_DATA_DIR", dir.resolve("data").toString());
-        int code = Main.run(new String[] {"serve", "--port", "0"}, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), all);
-        return new Run(code, err.toString(StandardCharsets.UTF_8).strip());
+    private RefusedStart serve(Map<String, String> env) {
+        return RefusedStart.withEnvironment(dir, env);
     }
 
     @Test

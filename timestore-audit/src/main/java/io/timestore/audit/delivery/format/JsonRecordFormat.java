@@ -9,13 +9,27 @@ import java.io.UncheckedIOException;
 
 /**
  * A format whose record is one JSON object, written to a generator ({@link #write}) so that an
- * envelope can stream it into one of its members and the delivery path builds no tree.
+ * envelope can stream it into one of its members and the delivery path builds no tree. A record
+ * and an array of records are {@code application/json} unless the format says otherwise (the
+ * CloudEvents envelope does).
  */
 abstract sealed class JsonRecordFormat implements EventEncoder permits TimestoreFormat, OcsfFormat, CloudEventsEnvelope {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** Writes the record of a sealed event to {@code out} as one JSON object. */
     abstract void write(AuditEvent event, JsonGenerator out) throws IOException;
+
+    /** {@code application/json}: one JSON object. */
+    @Override
+    public String contentType() {
+        return "application/json";
+    }
+
+    /** {@code application/json}: a JSON array of records. */
+    @Override
+    public String arrayContentType() {
+        return "application/json";
+    }
 
     @Override
     public final byte[] encode(AuditEvent event) {

@@ -56,16 +56,6 @@ final class OcsfFormat extends JsonRecordFormat {
     }
 
     @Override
-    public String contentType() {
-        return "application/json";
-    }
-
-    @Override
-    public String arrayContentType() {
-        return "application/json";
-    }
-
-    @Override
     void write(AuditEvent event, JsonGenerator out) throws IOException {
         out.writeTree(tree(event));
     }

@@ -15,16 +15,6 @@ final class TimestoreFormat extends JsonRecordFormat {
         return "timestore";
     }
 
-    @Override
-    public String contentType() {
-        return "application/json";
-    }
-
-    @Override
-    public String arrayContentType() {
-        return "application/json";
-    }
-
     /** Streamed member by member: the same bytes as {@code AuditJson.toJson}, without building the tree. */
     @Override
     void write(AuditEvent event, JsonGenerator out) throws IOException {
