@@ -3,6 +3,7 @@ package io.timestore.audit.delivery;
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.ChainHash;
 import io.timestore.audit.Seal;
+import io.timestore.audit.store.ExplicitTransaction;
 import io.timestore.audit.store.PlatformPath;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -183,23 +184,12 @@ public final class DeliveryStore {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     }
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    private <T> T onPlatformPath(Work<T> work) {
+    private <T> T onPlatformPath(ExplicitTransaction.Work<T> work) {
         try (var connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                PlatformPath.enter(connection);
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
+            return ExplicitTransaction.run(connection, c -> {
+                PlatformPath.enter(c);
+                return work.run(c);
+            });
         } catch (SQLException e) {
             throw new DeliveryStoreFailure("audit delivery store: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
         }
