@@ -1,9 +1,12 @@
 package io.timestore.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.audit.delivery.DeliveryCursor;
 import io.timestore.audit.delivery.DeliveryStore;
 import io.timestore.audit.store.PlatformPath;
 import io.timestore.audit.store.PostgresEventStore;
@@ -12,6 +15,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.threeten.extra.MutableClock;
@@ -38,16 +42,32 @@ class DeliveryStoreTest {
         return all;
     }
 
-    /** The seal rows each node of the batch query's plan read, summed over the nodes that scan audit_seals. */
+    /** The most seal rows any node of the batch query's plan read (rows times loops). */
     private static long sealsTouched(AuditDatabase db, String partition, long afterSeq, int limit) throws SQLException {
+        return sealsTouched(db, null, DeliveryStore.BATCH, partition, afterSeq, afterSeq + limit, limit);
+    }
+
+    /**
+     * The most seal rows any node of {@code sql}'s plan read (rows times loops), run with
+     * {@code parameters} after {@code settings} (when not null) in the same transaction, as the store does.
+     */
+    private static long sealsTouched(AuditDatabase db, String settings, String sql, Object... parameters) throws SQLException {
         try (var connection = db.runtime().getConnection()) {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
-            try (var statement = connection.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + DeliveryStore.BATCH)) {
-                statement.setString(1, partition);
-                statement.setLong(2, afterSeq);
-                statement.setLong(3, afterSeq + limit);
-                statement.setInt(4, limit);
+            if (settings != null) {
+                try (var statement = connection.prepareStatement(settings)) {
+                    statement.execute();
+                }
+            }
+            try (var statement = connection.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)) {
+                for (int i = 0; i < parameters.length; i++) {
+                    if (parameters[i] == null) {
+                        statement.setNull(i + 1, java.sql.Types.VARCHAR);
+                    } else {
+                        statement.setObject(i + 1, parameters[i]);
+                    }
+                }
                 try (var rows = statement.executeQuery()) {
                     rows.next();
                     var plan = MAPPER.readTree(rows.getString(1)).get(0).get("Plan");
@@ -85,6 +105,32 @@ class DeliveryStoreTest {
         assertThat(batch.events()).hasSize(50);
         assertThat(batch.throughSeq()).isEqualTo(150);
         assertThat(batch.gaps()).isEmpty();
+    }
+
+    /** The status queries run once per delivery round: before, each read every seal of a partition the statistics did not know. */
+    @Test
+    void the_status_queries_read_one_seal_per_partition_end_not_the_backlog_even_before_the_partition_was_ever_analysed(
+            AuditDatabase db) throws SQLException {
+        sealed(db, "burst", 3_000);
+        sealed(db, "calm", 3);
+        var store = new DeliveryStore(db.runtime());
+        store.ensure("siem", "burst", 100);
+        store.ensure("siem", "calm", 3);
+
+        long statusTouched = sealsTouched(db, DeliveryStore.ORDERED_SCANS, DeliveryStore.STATUS, null, null);
+        long headsTouched = sealsTouched(db, DeliveryStore.ORDERED_SCANS, DeliveryStore.HEADS);
+        var cursors = store.cursors(Optional.of("siem"));
+        var heads = store.heads();
+
+        assertThat(statusTouched).as("seal rows read for the status of 2 cursors, one 2,900 events behind").isLessThanOrEqualTo(2);
+        assertThat(headsTouched).as("seal rows read for the seq ranges of 2 partitions (and the end of the partition walk)")
+                .isLessThanOrEqualTo(3);
+        assertThat(cursors).extracting(DeliveryCursor::partition, DeliveryCursor::deliveredSeq, DeliveryCursor::headSeq,
+                DeliveryCursor::lagEvents).containsExactly(tuple("burst", 100L, 3_000L, 2_900L), tuple("calm", 3L, 3L, 0L));
+        assertThat(cursors.getFirst().lag()).as("the oldest undelivered event has been sealed for a while").isPositive();
+        assertThat(cursors.getLast().lag()).isZero();
+        assertThat(heads).containsExactly(entry("burst", new DeliveryStore.Head("burst", 1, 3_000)),
+                entry("calm", new DeliveryStore.Head("calm", 1, 3)));
     }
 
     @Test

@@ -80,18 +80,8 @@ public final class PostgresEventStore implements EventStore {
             return List.of();
         }
         try (var connection = dataSource.getConnection()) {
-            // An explicit transaction, not autocommit: the driver may send a Sync in the middle of
-            // a long multi-statement execution (to avoid filling both socket buffers), which would
-            // commit an implicit transaction half way and drop the tenant setting of the rest.
-            connection.setAutoCommit(false);
-            try {
-                var recorded = appendGrouped(connection, events);
-                connection.commit();
-                return recorded;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
+            // An explicit transaction (ExplicitTransaction says why): the tenant setting holds for every statement.
+            return ExplicitTransaction.run(connection, c -> appendGrouped(c, events));
         } catch (SQLException e) {
             throw new AuditUnavailable("audit store refused the batch (SQLState " + e.getSQLState() + ")", e);
         }

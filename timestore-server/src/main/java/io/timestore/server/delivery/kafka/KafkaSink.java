@@ -15,6 +15,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,9 +33,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Kafka partition in {@code seq} order; headers {@code event_id}, {@code seq} and {@code format}
  * (UTF-8 text); value = one record in the sink's format.
  *
- * <p>{@link #deliver} sends the whole batch and returns only once the broker acknowledged every
- * record (all in-sync replicas); anything else (a broker down, a timeout after
- * {@code delivery-timeout}, a refused record) is a retryable {@link DeliveryFailed}. Records of a
+ * <p>{@link #deliver} sends the batch and returns only once the broker acknowledged every record
+ * (all in-sync replicas); anything else (a broker down, a timeout after {@code delivery-timeout}, a
+ * refused record) is a retryable {@link DeliveryFailed}. An attempt ends at its first failed record
+ * and sends nothing after its deadline ({@code delivery-timeout} from its start), so a broker that
+ * gives no metadata costs one {@code max.block.ms} per attempt, not one per record. Records of a
  * failed batch that did reach Kafka are delivered again with the batch: consumers de-duplicate by
  * {@code event_id}. Thread-safe (the producer is); {@link #close} closes the producer.
  */
@@ -45,6 +50,7 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
     private final Duration deliveryTimeout;
     private final KafkaProducer<String, byte[]> producer;
     private final byte[] formatHeader;
+    private final AtomicLong handedToProducer = new AtomicLong();
 
     public KafkaSink(KafkaSettings settings) {
         this.name = settings.name();
@@ -93,14 +99,22 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
     @Override
     public void deliver(String partition, List<AuditEvent> batch) {
         long deadline = System.nanoTime() + deliveryTimeout.toNanos();
+        var firstFailure = new AtomicReference<Exception>();
+        Callback onFailure = (metadata, exception) -> {
+            if (exception != null) {
+                firstFailure.compareAndSet(null, exception);
+            }
+        };
         var sent = new ArrayList<Future<RecordMetadata>>(batch.size());
         try {
             for (var event : batch) {
-                var record = new ProducerRecord<>(topic, null, partition, encoder.encode(event));
-                record.headers().add(new RecordHeader("event_id", text(event.eventId().toString())));
-                record.headers().add(new RecordHeader("seq", text(Long.toString(event.seal().seq()))));
-                record.headers().add(new RecordHeader("format", formatHeader));
-                sent.add(producer.send(record));
+                stopIfFailed(firstFailure, deadline);
+                var future = producer.send(record(partition, event), onFailure);
+                handedToProducer.incrementAndGet();
+                sent.add(future);
+                if (future.isDone()) {
+                    future.get(); // refused at once (no metadata within max.block.ms, too large, ...): the attempt ends here
+                }
             }
             producer.flush();
             for (var future : sent) {
@@ -118,6 +132,30 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         }
     }
 
+    /**
+     * Ends the attempt before its next record once a record of it failed (the producer reports a
+     * failure it finds later through the callback) or its deadline passed: each {@code send} may block
+     * up to {@code max.block.ms}, so sending on would make one attempt last up to the batch size times
+     * the delivery timeout. Nothing is acknowledged; the loop resends the batch from the cursor.
+     */
+    private void stopIfFailed(AtomicReference<Exception> firstFailure, long deadline) {
+        var failure = firstFailure.get();
+        if (failure != null) {
+            throw failed(describe(failure), failure);
+        }
+        if (deadline - System.nanoTime() <= 0) {
+            throw failed("not sent within " + deliveryTimeout, null);
+        }
+    }
+
+    private ProducerRecord<String, byte[]> record(String partition, AuditEvent event) {
+        var record = new ProducerRecord<>(topic, null, partition, encoder.encode(event));
+        record.headers().add(new RecordHeader("event_id", text(event.eventId().toString())));
+        record.headers().add(new RecordHeader("seq", text(Long.toString(event.seal().seq()))));
+        record.headers().add(new RecordHeader("format", formatHeader));
+        return record;
+    }
+
     private DeliveryFailed failed(String why, Throwable cause) {
         return new DeliveryFailed("kafka sink %s: topic %s: %s".formatted(name, topic, why), true, cause);
     }
@@ -128,6 +166,11 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
 
     private static byte[] text(String value) {
         return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** How many records {@link #deliver} has handed to the producer so far (each {@code send} call). */
+    long recordsHandedToProducer() {
+        return handedToProducer.get();
     }
 
     @Override

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.audit.delivery.DeliveryFailed;
 import io.timestore.server.delivery.SealedEvents;
 import io.timestore.server.testing.Await;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -136,6 +139,32 @@ class KafkaSinkTest {
         // At least once: a record of the failed attempt may have reached the log; duplicates carry the same event_id.
         assertThat(eventIdsOf(records, "acme").stream().distinct().toList())
                 .containsExactlyElementsOf(events.stream().map(e -> e.eventId().toString()).toList());
+    }
+
+    /**
+     * A producer that gets no metadata blocks in {@code send} for {@code max.block.ms} and then fails
+     * that record; sending the rest of the batch regardless made one attempt last batch size times the
+     * delivery timeout. Nothing listens on the bootstrap port here, so the first record already fails.
+     */
+    @Test
+    void an_attempt_that_gets_no_metadata_stops_at_its_first_failed_record_instead_of_sending_the_whole_batch() throws Exception {
+        var entry = entry("audit-nobody-listens");
+        entry.put("bootstrap-servers", "127.0.0.1:" + closedPort());
+        entry.put("delivery-timeout", "1s");
+        var sink = sink(entry);
+
+        assertThatThrownBy(() -> sink.deliver("acme", SealedEvents.of("acme", 5)))
+                .isInstanceOfSatisfying(DeliveryFailed.class, e -> assertThat(e.retryable()).isTrue())
+                .hasMessageStartingWith("kafka sink bus: topic audit-nobody-listens: ");
+
+        assertThat(sink.recordsHandedToProducer()).as("records of the 5-event batch handed to the producer").isEqualTo(1);
+    }
+
+    /** A loopback port that nothing listens on (bound once to find a free one, then closed). */
+    private static int closedPort() throws IOException {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     @Test
