@@ -39,6 +39,9 @@ final class SeriesSlots {
 
     private record FieldKey(String measurement, String field) {}
 
+    /** At most this many measurements are chained to one tag list (the empty one is every untagged measurement's). */
+    private static final int MAX_LINKS = 8;
+
     private final List<Slot> slots = new ArrayList<>();
     private final int[] slotOfValue;
     private int[] counts = new int[16];
@@ -105,13 +108,16 @@ final class SeriesSlots {
 
     private TagSet tagSet(String measurement, List<Tag> tags) {
         Link first = byTagList.get(tags);
-        for (Link link = first; link != null; link = link.next) {
+        int depth = 0;
+        for (Link link = first; link != null; link = link.next, depth++) {
             if (link.measurement == measurement || link.measurement.equals(measurement)) {
                 return link.tagSet;
             }
         }
         TagSet found = tagSets.computeIfAbsent(new TagSetKey(measurement, tags), key -> new TagSet(measurement, Tag.json(tags)));
-        byTagList.put(tags, new Link(measurement, found, first));
+        if (depth < MAX_LINKS) { // beyond, (many measurements without tags) the map by content serves
+            byTagList.put(tags, new Link(measurement, found, first));
+        }
         return found;
     }
 

@@ -64,6 +64,21 @@ class SeriesSlotsTest {
     }
 
     @Test
+    void many_measurements_without_tags_each_keep_their_own_series() {
+        var body = new StringBuilder();
+        for (int round = 0; round < 2; round++) {
+            for (int m = 0; m < 20; m++) {
+                body.append("m").append(m).append(" v=").append(m).append(' ').append(round + 1).append('\n');
+            }
+        }
+
+        var slots = new SeriesSlots(parse(body.toString()).points());
+
+        assertThat(slots.slots()).extracting(Slot::measurement).containsExactlyElementsOf(IntStream.range(0, 20).mapToObj(m -> "m" + m).toList());
+        assertThat(slotsOfValues(slots)).isEqualTo(IntStream.range(0, 40).map(v -> v % 20).boxed().toList());
+    }
+
+    @Test
     void points_built_elsewhere_with_their_own_tag_lists_give_the_same_series_as_parsed_points() {
         var parsed = parse("cpu,host=a,region=eu usage=1 1\ncpu,host=a,region=eu usage=2 2\ncpu,region=eu usage=3 3\n").points();
         var built = List.of(
