@@ -70,9 +70,11 @@ public final class LineProtocolParser {
     public Batch parse(byte[] body, int offset, int length, Precision precision, long defaultTimeNanos) {
         Objects.checkFromIndexSize(offset, length, body.length);
         Objects.requireNonNull(precision, "precision");
-        var reader = new LineReader(body, precision, defaultTimeNanos, series);
-        var points = new ArrayList<Point>();
-        int[] lines = new int[16];
+        // Sized for lines of about 32 bytes or more, so that a usual body's list never grows.
+        int expected = Math.min(limits.maxPoints(), length / 32 + 1);
+        var reader = new LineReader(body, expected, precision, defaultTimeNanos, series);
+        var points = new ArrayList<Point>(expected);
+        int[] lines = new int[expected];
         List<LineError> errors = List.of();
         int end = offset + length;
         int pos = offset;

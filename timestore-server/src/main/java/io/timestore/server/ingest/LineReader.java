@@ -41,12 +41,22 @@ final class LineReader {
     static final int MAX_KEY_LENGTH = 65_535;
     static final long MIN_NANOS = Point.MIN_TIME_NANOS; // models.MinNanoTime
     static final long MAX_NANOS = Point.MAX_TIME_NANOS; // models.MaxNanoTime
+    /** The table of a body's recent series has at most twice this many entries. */
+    private static final int RECENT_SERIES_MAX = 1024;
 
     private final byte[] b;
     private final Precision precision;
     private final long defaultTime;
     private final StringDecoder text = new StringDecoder();
     private final SeriesCache seriesCache;
+
+    // The series of the keys this body has used, by hash, in front of the shared SeriesCache: a
+    // hit compares the key with its first occurrence in the body, with no allocation and none of
+    // the shared cache's bookkeeping (docs/data-plane.md, "Write path").
+    private final Series[] recent;
+    private final int[] recentHash;
+    private final int[] recentStart;
+    private final int[] recentEnd;
 
     private int[] tagBounds = new int[4 * 16]; // keyStart, keyEnd, valueStart, valueEnd per tag
     private int tagCount;
@@ -58,8 +68,14 @@ final class LineReader {
     private int numberCount;
     private int numberCursor;
 
-    LineReader(byte[] body, Precision precision, long defaultTimeNanos, SeriesCache seriesCache) {
+    /** A reader of {@code body}, which has about {@code lines} lines (a guess that sizes its table of recent series). */
+    LineReader(byte[] body, int lines, Precision precision, long defaultTimeNanos, SeriesCache seriesCache) {
         this.b = body;
+        int size = Integer.highestOneBit(Math.clamp(lines, 8, RECENT_SERIES_MAX)) * 2;
+        this.recent = new Series[size];
+        this.recentHash = new int[size];
+        this.recentStart = new int[size];
+        this.recentEnd = new int[size];
         this.seriesCache = seriesCache;
         this.precision = precision;
         this.defaultTime = precision.truncate(defaultTimeNanos);
@@ -173,7 +189,22 @@ final class LineReader {
     }
 
     private Series series(int start, int keyEnd, int measurementEnd) {
-        Series cached = seriesCache.find(b, start, keyEnd);
+        int hash = SeriesCache.hash(b, start, keyEnd);
+        int at = (hash ^ (hash >>> 16)) & (recent.length - 1);
+        Series seen = recent[at];
+        if (seen != null && recentHash[at] == hash && Arrays.equals(b, recentStart[at], recentEnd[at], b, start, keyEnd)) {
+            return seen; // the same bytes, earlier in this body
+        }
+        Series series = cachedSeries(start, keyEnd, measurementEnd, hash);
+        recent[at] = series;
+        recentHash[at] = hash;
+        recentStart[at] = start;
+        recentEnd[at] = keyEnd;
+        return series;
+    }
+
+    private Series cachedSeries(int start, int keyEnd, int measurementEnd, int hash) {
+        Series cached = seriesCache.find(b, start, keyEnd, hash);
         if (cached != null) {
             return cached; // the same bytes passed every check below before
         }
@@ -319,43 +350,32 @@ final class LineReader {
         if (((isInt || isUnsigned) && (decimal || scientific)) || digits == 0) {
             throw invalidNumber(keyStart, keyEnd, start, end);
         }
-        long bits;
-        if (isInt || isUnsigned) {
-            if (b[i - 1] != (isInt ? 'i' : 'u') || (isUnsigned && b[start] == '-')) {
-                throw invalidNumber(keyStart, keyEnd, start, end);
-            }
-            bits = isInt ? parseInteger(keyStart, keyEnd, start, i - 1) : parseUnsigned(keyStart, keyEnd, start, i - 1);
-        } else {
-            bits = Double.doubleToRawLongBits(parseFloat(keyStart, keyEnd, start, i));
+        byte kind = isInt ? (byte) 'i' : isUnsigned ? (byte) 'u' : (byte) 'f';
+        if ((isInt || isUnsigned) && (b[i - 1] != kind || (isUnsigned && b[start] == '-'))) {
+            throw invalidNumber(keyStart, keyEnd, start, end);
         }
-        recordNumber(start, bits);
+        recordNumber(start, number(kind, keyStart, keyEnd, start, kind == 'f' ? i : i - 1));
         return i;
     }
 
-    private long parseInteger(int keyStart, int keyEnd, int start, int end) {
+    /**
+     * The 64 bits of the number {@code b[start, end)} (its suffix excluded) of the field named by
+     * {@code b[keyStart, keyEnd)}: an int64 ({@code kind} 'i'), a uint64 ('u') or a float64's raw
+     * bits (anything else).
+     */
+    private long number(byte kind, int keyStart, int keyEnd, int start, int end) {
         try {
-            return NumberParser.parseLong(b, start, end);
+            return switch (kind) {
+                case 'i' -> NumberParser.parseLong(b, start, end);
+                case 'u' -> NumberParser.parseUnsignedLong(b, start, end);
+                default -> Double.doubleToRawLongBits(NumberParser.parseDouble(b, start, end));
+            };
         } catch (NumberFormatException e) {
-            throw syntax("integer out of range for field '%s': %s (int64 holds -9223372036854775808 to 9223372036854775807)",
-                    StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, end));
-        }
-    }
-
-    private long parseUnsigned(int keyStart, int keyEnd, int start, int end) {
-        try {
-            return NumberParser.parseUnsignedLong(b, start, end);
-        } catch (NumberFormatException e) {
-            throw syntax("unsigned integer out of range for field '%s': %s (uint64 holds 0 to 18446744073709551615)",
-                    StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, end));
-        }
-    }
-
-    private double parseFloat(int keyStart, int keyEnd, int start, int end) {
-        try {
-            return NumberParser.parseDouble(b, start, end);
-        } catch (NumberFormatException e) {
-            throw syntax("invalid float for field '%s': '%s' is not a finite float64",
-                    StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, end));
+            throw syntax(switch (kind) {
+                case 'i' -> "integer out of range for field '%s': %s (int64 holds -9223372036854775808 to 9223372036854775807)";
+                case 'u' -> "unsigned integer out of range for field '%s': %s (uint64 holds 0 to 18446744073709551615)";
+                default -> "invalid float for field '%s': '%s' is not a finite float64";
+            }, StringDecoder.excerpt(b, keyStart, keyEnd), StringDecoder.excerpt(b, start, end));
         }
     }
 
@@ -480,10 +500,12 @@ final class LineReader {
             if (found) {
                 recorded = numberBits[numberCursor++];
             }
-            return switch (b[end - 1]) {
-                case 'i' -> new IntegerValue(found ? recorded : parseInteger(start, start, start, end - 1));
-                case 'u' -> new UnsignedValue(found ? recorded : parseUnsigned(start, start, start, end - 1));
-                default -> new FloatValue(found ? Double.longBitsToDouble(recorded) : parseFloat(start, start, start, end));
+            byte kind = b[end - 1];
+            long bits = found ? recorded : number(kind, start, start, start, kind == 'i' || kind == 'u' ? end - 1 : end);
+            return switch (kind) {
+                case 'i' -> new IntegerValue(bits);
+                case 'u' -> new UnsignedValue(bits);
+                default -> new FloatValue(Double.longBitsToDouble(bits));
             };
         }
         if (!isBoolean(start, end)) {

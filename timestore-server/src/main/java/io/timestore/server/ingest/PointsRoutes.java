@@ -2,6 +2,7 @@ package io.timestore.server.ingest;
 
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.servlet.MaxRequestSize;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
@@ -18,6 +19,9 @@ import io.timestore.server.problems.InvalidRequest;
 import io.timestore.server.problems.InvalidRequest.FieldError;
 import io.timestore.server.problems.NotFound;
 import io.timestore.server.problems.ProblemType;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.InstantSource;
 import java.util.List;
 
@@ -190,13 +194,42 @@ public final class PointsRoutes implements RouteGroup {
         var bucket = dataset;
         audit.dataset(bucket);
         datasets.authorize(security, audit, bucket, Action.DATASET_WRITE, RouteKind.INGEST);
-        var body = BoundedBody.decode(ctx.bodyAsBytes(), ctx.header("Content-Encoding"), settings.maxBodyBytes(),
+        var body = BoundedBody.decode(rawBody(ctx), ctx.header("Content-Encoding"), settings.maxBodyBytes(),
                 settings.maxDecompressedBytes());
         var batch = parse(body, precision);
         if (!batch.isEmpty()) {
             points.write(security, audit, bucket, batch, (line, field, detail) -> FieldError.onLine(line, detail), 204);
         }
         ctx.status(204);
+    }
+
+    /**
+     * The body as sent. Javalin's own read copies it through a growing buffer and once more at the
+     * end; a body whose Content-Length is within the limits (Javalin's and
+     * {@code points.max-body-bytes}) is read here into one array of that length. A body an earlier
+     * step has read (a signed request's digest, an Idempotency-Key's fingerprint) is Javalin's kept
+     * copy, and any other (no Content-Length, over a limit) is read Javalin's way, with its checks.
+     */
+    private byte[] rawBody(Context ctx) {
+        long length = ctx.req().getContentLengthLong();
+        long javalinLimit = ctx.appData(MaxRequestSize.INSTANCE.getMaxRequestSizeKey());
+        if (length <= 0 || length > Math.min(Math.min(settings.maxBodyBytes(), javalinLimit), Integer.MAX_VALUE - 8)) {
+            return ctx.bodyAsBytes();
+        }
+        var body = new byte[(int) length];
+        int read;
+        try {
+            read = ctx.req().getInputStream().readNBytes(body, 0, body.length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (read == 0) {
+            return ctx.bodyAsBytes(); // read and kept by an earlier step
+        }
+        if (read < body.length) {
+            throw new UncheckedIOException(new EOFException("the body ended after %d of its %d bytes".formatted(read, length)));
+        }
+        return body;
     }
 
     private Batch parse(byte[] body, Precision precision) {

@@ -51,19 +51,22 @@ public final class PointsService {
      * limit; the series it would create are held to the tenant's series quota in the transaction.
      */
     void write(SecurityContext security, RequestAudit audit, String dataset, Batch batch, Locator locate, int status) {
-        refuseInternalConflicts(batch, locate);
+        var series = new SeriesSlots(batch.points());
+        if (!series.consistent()) { // the exact report only when there is something to report
+            refuseInternalConflicts(batch, locate);
+        }
         var tenant = security.tenant();
-        limits.admitPoints(tenant, batch.points().stream().mapToInt(point -> point.fields().size()).sum());
+        limits.admitPoints(tenant, series.values());
         var committed = transactions.inTenant(tenant, connection -> {
             datasets.hold(connection, tenant, dataset);
-            var conflicts = store.fixFieldTypes(connection, tenant, dataset, batch.points());
+            var conflicts = store.fixFieldTypes(connection, tenant, dataset, series);
             if (!conflicts.isEmpty()) {
                 var errors = conflicts.stream().limit(100)
                         .map(c -> locate.at(batch.lineOf(c.index()), c.field(), c.message())).toList();
                 throw new InvalidRequest(ProblemType.FIELD_TYPE_CONFLICT,
                         conflicts.getFirst().message() + "; nothing was written", errors);
             }
-            var written = store.insert(connection, tenant, dataset, batch.points(), limits);
+            var written = store.insert(connection, tenant, dataset, batch.points(), series, limits);
             audit.detail("points", written.points()).detail("series", written.series());
             audit.commit(connection, status);
             return written;

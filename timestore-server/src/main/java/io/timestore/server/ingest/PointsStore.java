@@ -3,16 +3,15 @@ package io.timestore.server.ingest;
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.compaction.ChunkStore;
+import io.timestore.server.ingest.SeriesSlots.Slot;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.Point;
-import io.timestore.server.points.Tag;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,19 +139,15 @@ public final class PointsStore {
 
     private record FieldKey(String measurement, String field) {}
 
-    private record SeriesKey(String measurement, String tags, String field) {}
-
-    /** Conflicts between the batch's field types and the dataset's; records new fields' types. */
-    List<StoredTypeConflict> fixFieldTypes(Connection connection, TenantId tenant, String dataset, List<Point> points)
+    /** Conflicts between the write's field types and the dataset's; records new fields' types. */
+    List<StoredTypeConflict> fixFieldTypes(Connection connection, TenantId tenant, String dataset, SeriesSlots series)
             throws SQLException {
         var written = new LinkedHashMap<FieldKey, FieldType>();
         var firstIndex = new HashMap<FieldKey, Integer>();
-        for (int i = 0; i < points.size(); i++) {
-            for (var field : points.get(i).fields()) {
-                var key = new FieldKey(points.get(i).measurement(), field.key());
-                if (written.putIfAbsent(key, field.type()) == null) {
-                    firstIndex.put(key, i);
-                }
+        for (var slot : series.slots()) { // in first-named order, so each field's first slot is its first point
+            var key = new FieldKey(slot.measurement(), slot.field());
+            if (written.putIfAbsent(key, slot.type()) == null) {
+                firstIndex.put(key, slot.firstPoint());
             }
         }
         var keys = new ArrayList<>(written.keySet());
@@ -172,39 +167,28 @@ public final class PointsStore {
         return conflicts;
     }
 
-    /** Stores the points (last write wins per series, field and timestamp), with no series quota. */
-    Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points) throws SQLException {
-        return insert(connection, tenant, dataset, points, IngestLimits.none());
-    }
-
     /**
-     * Stores the points (last write wins per series, field and timestamp); series it would create
-     * beyond the tenant's quota ({@link IngestLimits#maxSeries}) refuse the whole write.
+     * Stores the points (last write wins per series, field and timestamp), whose series are
+     * {@code series}; series it would create beyond the tenant's quota
+     * ({@link IngestLimits#maxSeries}) refuse the whole write.
      */
-    Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points, IngestLimits limits)
-            throws SQLException {
-        var tagJson = new IdentityHashMap<List<Tag>, String>();
-        var seriesOf = new LinkedHashMap<SeriesKey, FieldType>();
+    Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points, SeriesSlots series,
+                   IngestLimits limits) throws SQLException {
+        var ids = seriesIds(connection, tenant, dataset, series.slots(), limits);
+        var batches = new SeriesBatches(ids, series);
+        int value = 0;
         for (var point : points) {
-            var tags = tagJson.computeIfAbsent(point.tags(), Tag::json);
+            long time = point.timestampNanos();
             for (var field : point.fields()) {
-                seriesOf.putIfAbsent(new SeriesKey(point.measurement(), tags, field.key()), field.type());
+                batches.add(series.slotOf(value++), time, field.value());
             }
         }
-        var ids = seriesIds(connection, tenant, dataset, seriesOf, limits);
-        var batches = new SeriesBatches();
-        for (var point : points) {
-            var tags = tagJson.get(point.tags());
-            for (var field : point.fields()) {
-                batches.add(ids.get(new SeriesKey(point.measurement(), tags, field.key())), point.timestampNanos(), field.value());
-            }
-        }
-        return new Written(batches.insert(connection, tenant, dataset), seriesOf.size());
+        return new Written(batches.insert(connection, tenant, dataset), ids.length);
     }
 
-    private Map<SeriesKey, Long> seriesIds(Connection connection, TenantId tenant, String dataset,
-                                           Map<SeriesKey, FieldType> wanted, IngestLimits limits) throws SQLException {
-        var keys = new ArrayList<>(wanted.keySet());
+    /** The ids of the series {@code keys}, by position; those missing are created. */
+    private long[] seriesIds(Connection connection, TenantId tenant, String dataset, List<Slot> keys, IngestLimits limits)
+            throws SQLException {
         var found = findSeries(connection, tenant, dataset, keys);
         if (found.size() < keys.size()) {
             long max = limits.maxSeries(tenant);
@@ -213,11 +197,11 @@ public final class PointsStore {
             }
         }
         if (found.size() < keys.size()) {
-            insertSeries(connection, tenant, dataset, wanted);
+            insertSeries(connection, tenant, dataset, keys);
             found = findSeries(connection, tenant, dataset, keys);
         }
-        var ids = new HashMap<SeriesKey, Long>(keys.size() * 2);
-        found.forEach((ordinal, id) -> ids.put(keys.get(ordinal), id));
+        var ids = new long[keys.size()];
+        found.forEach((ordinal, id) -> ids[ordinal] = id);
         return ids;
     }
 
@@ -228,7 +212,7 @@ public final class PointsStore {
      * again under the lock (another write may have created some of these series meanwhile). A
      * write that would take the tenant past {@code max} is refused whole; one within it goes on.
      */
-    private static Map<Integer, Long> holdToQuota(Connection connection, TenantId tenant, String dataset, List<SeriesKey> keys,
+    private static Map<Integer, Long> holdToQuota(Connection connection, TenantId tenant, String dataset, List<Slot> keys,
                                                   long max, IngestLimits limits) throws SQLException {
         try (var lock = connection.prepareStatement(LOCK_SERIES_QUOTA)) {
             lock.setInt(1, SERIES_QUOTA_LOCK_CLASS);
@@ -289,11 +273,11 @@ public final class PointsStore {
     }
 
     private static Map<Integer, Long> findSeries(Connection connection, TenantId tenant, String dataset,
-                                                 List<SeriesKey> keys) throws SQLException {
+                                                 List<Slot> keys) throws SQLException {
         try (var statement = connection.prepareStatement(FIND_SERIES)) {
-            statement.setArray(1, texts(connection, keys.stream().map(SeriesKey::measurement).toArray(String[]::new)));
-            statement.setArray(2, texts(connection, keys.stream().map(SeriesKey::tags).toArray(String[]::new)));
-            statement.setArray(3, texts(connection, keys.stream().map(SeriesKey::field).toArray(String[]::new)));
+            statement.setArray(1, texts(connection, keys.stream().map(Slot::measurement).toArray(String[]::new)));
+            statement.setArray(2, texts(connection, keys.stream().map(Slot::tags).toArray(String[]::new)));
+            statement.setArray(3, texts(connection, keys.stream().map(Slot::field).toArray(String[]::new)));
             statement.setString(4, tenant.value());
             statement.setString(5, dataset);
             var ids = new HashMap<Integer, Long>();
@@ -306,15 +290,15 @@ public final class PointsStore {
         }
     }
 
-    private static void insertSeries(Connection connection, TenantId tenant, String dataset,
-                                     Map<SeriesKey, FieldType> series) throws SQLException {
+    private static void insertSeries(Connection connection, TenantId tenant, String dataset, List<Slot> series)
+            throws SQLException {
         try (var statement = connection.prepareStatement(INSERT_SERIES)) {
             statement.setString(1, tenant.value());
             statement.setString(2, dataset);
-            statement.setArray(3, texts(connection, series.keySet().stream().map(SeriesKey::measurement).toArray(String[]::new)));
-            statement.setArray(4, texts(connection, series.keySet().stream().map(SeriesKey::tags).toArray(String[]::new)));
-            statement.setArray(5, texts(connection, series.keySet().stream().map(SeriesKey::field).toArray(String[]::new)));
-            statement.setArray(6, texts(connection, series.values().stream().map(FieldType::lowercaseName).toArray(String[]::new)));
+            statement.setArray(3, texts(connection, series.stream().map(Slot::measurement).toArray(String[]::new)));
+            statement.setArray(4, texts(connection, series.stream().map(Slot::tags).toArray(String[]::new)));
+            statement.setArray(5, texts(connection, series.stream().map(Slot::field).toArray(String[]::new)));
+            statement.setArray(6, texts(connection, series.stream().map(slot -> slot.type().lowercaseName()).toArray(String[]::new)));
             statement.executeUpdate();
         }
     }

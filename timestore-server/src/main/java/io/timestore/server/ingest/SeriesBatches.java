@@ -2,15 +2,11 @@ package io.timestore.server.ingest;
 
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
+import io.timestore.server.points.FieldType;
 import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.LastWriteWins;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.postgresql.PGConnection;
 
 /**
@@ -42,11 +38,19 @@ final class SeriesBatches {
             FROM v, a, unnest(?::bigint[], ?::int[], ?::int[], ?::int[], ?::int[]) AS g (series_id, lo, n, kind, vlo)
             """;
 
-    private final Map<Long, Group> groups = new LinkedHashMap<>();
+    private final Group[] groups;
 
-    /** Adds a point written after every point added before it. */
-    void add(long series, long time, FieldValue value) {
-        var group = groups.computeIfAbsent(series, id -> new Group(id, kind(value)));
+    /** The write's groups: one per series of {@code series}, whose ids are {@code ids} (by slot), each sized to its values. */
+    SeriesBatches(long[] ids, SeriesSlots series) {
+        groups = new Group[ids.length];
+        for (int slot = 0; slot < ids.length; slot++) {
+            groups[slot] = new Group(ids[slot], kind(series.slots().get(slot).type()), series.count(slot));
+        }
+    }
+
+    /** Adds a value of series {@code slot}, written after every value added before it. */
+    void add(int slot, long time, FieldValue value) {
+        var group = groups[slot];
         switch (value) {
             case FieldValue.FloatValue v -> group.add(time, Double.doubleToRawLongBits(v.value()), null);
             case FieldValue.IntegerValue v -> group.add(time, v.value(), null);
@@ -56,40 +60,33 @@ final class SeriesBatches {
         }
     }
 
-    private static int kind(FieldValue value) {
-        return switch (value) {
-            case FieldValue.FloatValue v -> FLOAT;
-            case FieldValue.IntegerValue v -> INTEGER;
-            case FieldValue.UnsignedValue v -> INTEGER;
-            case FieldValue.BooleanValue v -> BOOLEAN;
-            case FieldValue.StringValue v -> STRING;
+    private static int kind(FieldType type) {
+        return switch (type) {
+            case FLOAT -> FLOAT;
+            case INTEGER, UNSIGNED -> INTEGER;
+            case BOOLEAN -> BOOLEAN;
+            case STRING -> STRING;
         };
     }
 
     /** Stores the groups, one row each, in one statement; the number of points stored (each series and time once). */
     int insert(Connection connection, TenantId tenant, String dataset) throws SQLException {
-        if (groups.isEmpty()) {
+        if (groups.length == 0) {
             return 0;
         }
-        var flat = new Flat(groups.size());
-        for (var group : groups.values()) {
+        var flat = new Flat(groups);
+        for (var group : groups) {
             flat.add(group);
         }
         var pg = connection.unwrap(PGConnection.class);
         try (var statement = connection.prepareStatement(INSERT)) {
             statement.setInt(1, BatchRows.WRITE_LOCK_CLASS);
             statement.setInt(2, BatchRows.WRITE_LOCK_KEY);
-            statement.setArray(3, pg.createArrayOf("int8", Arrays.copyOf(flat.times, flat.points)));
-            var floats = new double[flat.floats.size];
-            Arrays.setAll(floats, f -> Double.longBitsToDouble(flat.floats.values[f]));
-            statement.setArray(4, pg.createArrayOf("float8", floats));
-            statement.setArray(5, pg.createArrayOf("int8", Arrays.copyOf(flat.integers.values, flat.integers.size)));
-            var booleans = new boolean[flat.booleans.size];
-            for (int b = 0; b < booleans.length; b++) {
-                booleans[b] = flat.booleans.values[b] == 1;
-            }
-            statement.setArray(6, pg.createArrayOf("bool", booleans));
-            statement.setArray(7, pg.createArrayOf("text", flat.strings.toArray(String[]::new)));
+            statement.setArray(3, pg.createArrayOf("int8", exact(flat.times, flat.points)));
+            statement.setArray(4, pg.createArrayOf("float8", exact(flat.floats, flat.floatCount)));
+            statement.setArray(5, pg.createArrayOf("int8", exact(flat.integers, flat.integerCount)));
+            statement.setArray(6, pg.createArrayOf("bool", exact(flat.booleans, flat.booleanCount)));
+            statement.setArray(7, pg.createArrayOf("text", exact(flat.strings, flat.stringCount)));
             statement.setString(8, tenant.value());
             statement.setString(9, dataset);
             statement.setArray(10, pg.createArrayOf("int8", flat.series));
@@ -102,67 +99,81 @@ final class SeriesBatches {
         return flat.points;
     }
 
-    /** The statement's parameters: every group's points one after the other, and where each group starts (1-based). */
+    /** {@code array} (of a primitive or String type) if it has {@code length} elements, else a copy of its first {@code length}. */
+    private static Object exact(Object array, int length) {
+        if (java.lang.reflect.Array.getLength(array) == length) {
+            return array;
+        }
+        var copy = java.lang.reflect.Array.newInstance(array.getClass().getComponentType(), length);
+        System.arraycopy(array, 0, copy, 0, length);
+        return copy;
+    }
+
+    /**
+     * The statement's parameters: every group's points one after the other, and where each group
+     * starts (1-based). Sized from the groups' point counts, so nothing grows; an array is cut to
+     * its length ({@link #exact}) only when the write repeated a series' time.
+     */
     private static final class Flat {
         final long[] series;
         final int[] starts;
         final int[] counts;
         final int[] kinds;
         final int[] valueStarts;
-        long[] times = new long[1024];
+        final long[] times;
         int points;
-        final Longs floats = new Longs();
-        final Longs integers = new Longs();
-        final Longs booleans = new Longs();
-        final List<String> strings = new ArrayList<>();
+        final double[] floats;
+        int floatCount;
+        final long[] integers;
+        int integerCount;
+        final boolean[] booleans;
+        int booleanCount;
+        final String[] strings;
+        int stringCount;
         private int next;
 
-        Flat(int groups) {
-            series = new long[groups];
-            starts = new int[groups];
-            counts = new int[groups];
-            kinds = new int[groups];
-            valueStarts = new int[groups];
+        Flat(Group[] groups) {
+            series = new long[groups.length];
+            starts = new int[groups.length];
+            counts = new int[groups.length];
+            kinds = new int[groups.length];
+            valueStarts = new int[groups.length];
+            int[] ofKind = new int[STRING + 1];
+            for (var group : groups) {
+                ofKind[group.kind] += group.size;
+            }
+            times = new long[ofKind[FLOAT] + ofKind[INTEGER] + ofKind[BOOLEAN] + ofKind[STRING]];
+            floats = new double[ofKind[FLOAT]];
+            integers = new long[ofKind[INTEGER]];
+            booleans = new boolean[ofKind[BOOLEAN]];
+            strings = new String[ofKind[STRING]];
         }
 
         void add(Group group) {
             var order = group.order();
-            var values = switch (group.kind) {
-                case FLOAT -> floats;
-                case INTEGER -> integers;
-                case BOOLEAN -> booleans;
-                default -> null;
-            };
+            int count = order == null ? group.size : order.length;
             series[next] = group.series;
             starts[next] = points + 1;
-            counts[next] = order.length;
+            counts[next] = count;
             kinds[next] = group.kind;
-            valueStarts[next] = (values == null ? strings.size() : values.size) + 1;
+            valueStarts[next] = switch (group.kind) {
+                case FLOAT -> floatCount;
+                case INTEGER -> integerCount;
+                case BOOLEAN -> booleanCount;
+                default -> stringCount;
+            } + 1;
             next++;
-            if (points + order.length > times.length) {
-                times = Arrays.copyOf(times, Math.max(times.length * 2, points + order.length));
-            }
-            for (int index : order) {
+            for (int k = 0; k < count; k++) {
+                int index = order == null ? k : order[k];
                 times[points++] = group.times[index];
-                if (values == null) {
-                    strings.add(group.strings.get(index));
-                } else {
-                    values.add(group.bits[index]);
+                long bits = group.bits[index];
+                switch (group.kind) {
+                    case FLOAT -> floats[floatCount++] = Double.longBitsToDouble(bits);
+                    case INTEGER -> integers[integerCount++] = bits;
+                    case BOOLEAN -> booleans[booleanCount++] = bits == 1;
+                    default -> strings[stringCount++] = group.strings[index];
                 }
             }
-        }
-    }
-
-    /** A growable long[]. */
-    private static final class Longs {
-        long[] values = new long[256];
-        int size;
-
-        void add(long value) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = value;
         }
     }
 
@@ -170,39 +181,40 @@ final class SeriesBatches {
     private static final class Group {
         final long series;
         final int kind;
-        long[] times = new long[16];
-        long[] bits = new long[16];
-        final List<String> strings = new ArrayList<>();
+        final long[] times;
+        final long[] bits;
+        final String[] strings;
         int size;
         boolean ascending = true;
 
-        Group(long series, int kind) {
+        /** A group of {@code capacity} points, the number the write has for this series. */
+        Group(long series, int kind, int capacity) {
             this.series = series;
             this.kind = kind;
+            this.times = new long[capacity];
+            this.bits = new long[capacity];
+            this.strings = kind == STRING ? new String[capacity] : null;
         }
 
         void add(long time, long value, String text) {
-            if (size == times.length) {
-                times = Arrays.copyOf(times, size * 2);
-                bits = Arrays.copyOf(bits, size * 2);
-            }
             if (size > 0 && time <= times[size - 1]) {
                 ascending = false;
             }
             times[size] = time;
             bits[size] = value;
-            if (text != null) {
-                strings.add(text);
+            if (strings != null) {
+                strings[size] = text;
             }
             size++;
         }
 
-        /** The indexes of the points kept, by ascending time: of several points of one time, the last written. */
+        /**
+         * The indexes of the points kept, by ascending time: of several points of one time, the
+         * last written; null when that is every point in the order written.
+         */
         int[] order() {
             if (ascending) {
-                var all = new int[size];
-                Arrays.setAll(all, i -> i);
-                return all;
+                return null;
             }
             return LastWriteWins.survivors(times, size);
         }

@@ -36,13 +36,27 @@ final class SeriesCache {
 
     /** The cached series of key {@code b[start, end)}, or null. */
     Series find(byte[] b, int start, int end) {
-        return end - start > MAX_KEY_BYTES ? null : cache.getIfPresent(new Key(b, start, end));
+        return find(b, start, end, hash(b, start, end));
+    }
+
+    /** As {@link #find(byte[], int, int)}, given the key's {@link #hash}. */
+    Series find(byte[] b, int start, int end, int hash) {
+        return end - start > MAX_KEY_BYTES ? null : cache.getIfPresent(new Key(b, start, end, hash));
+    }
+
+    /** The hash of key {@code b[start, end)} (as {@link Arrays#hashCode(byte[])} of those bytes). */
+    static int hash(byte[] b, int start, int end) {
+        int h = 1;
+        for (int i = start; i < end; i++) {
+            h = 31 * h + b[i];
+        }
+        return h;
     }
 
     /** Remembers {@code value} for key {@code b[start, end)} (a copy of those bytes). */
     void put(byte[] b, int start, int end, Series value) {
         if (end - start <= MAX_KEY_BYTES) {
-            cache.put(new Key(Arrays.copyOfRange(b, start, end), 0, end - start), value);
+            cache.put(new Key(Arrays.copyOfRange(b, start, end), 0, end - start, hash(b, start, end)), value);
         }
     }
 
@@ -62,15 +76,11 @@ final class SeriesCache {
         private final int end;
         private final int hash;
 
-        Key(byte[] bytes, int start, int end) {
+        Key(byte[] bytes, int start, int end, int hash) {
             this.bytes = bytes;
             this.start = start;
             this.end = end;
-            int h = 1;
-            for (int i = start; i < end; i++) {
-                h = 31 * h + bytes[i];
-            }
-            this.hash = h;
+            this.hash = hash;
         }
 
         @Override

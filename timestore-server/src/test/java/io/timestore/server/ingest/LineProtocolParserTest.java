@@ -229,6 +229,19 @@ class LineProtocolParserTest {
     }
 
     @Test
+    void series_keys_of_one_body_whose_hashes_collide_stay_apart_and_a_long_key_repeated_shares_one_tag_list() {
+        // "Aa" and "BB" have the same hash (31 * 'A' + 'a' == 31 * 'B' + 'B'), so they meet in the body's table of recent series.
+        var points = parse("cpu,host=Aa v=1 1\ncpu,host=BB v=2 2\ncpu,host=Aa v=3 3\n").points();
+
+        assertThat(points).extracting(point -> point.tags().getFirst().value()).containsExactly("Aa", "BB", "Aa");
+        assertThat(points.get(2).tags()).isSameAs(points.get(0).tags());
+
+        String longValue = "x".repeat(2000); // longer than the shared SeriesCache keeps
+        var repeated = parse("cpu,host=%s v=1 1\ncpu,host=%s v=2 2\n".formatted(longValue, longValue)).points();
+        assertThat(repeated.get(1).tags()).isSameAs(repeated.get(0).tags()).containsExactly(new Tag("host", longValue));
+    }
+
+    @Test
     void limits_must_be_positive() {
         assertThatThrownBy(() -> new Limits(0, 1)).hasMessage("maxPoints must be at least 1, got 0");
         assertThatThrownBy(() -> new Limits(1, -1)).hasMessage("maxLineBytes must be at least 1, got -1");

@@ -104,6 +104,30 @@ class LineProtocolRoutesTest {
     }
 
     @Test
+    void a_body_is_read_whole_with_a_content_length_without_one_and_after_an_idempotency_key_read_it_first() {
+        var dataset = newDataset("acme");
+        var query = "org=acme&bucket=" + dataset;
+        byte[] sized = "m,how=sized v=1.25 1\nm,how=sized v=2.25 2\n".getBytes(StandardCharsets.UTF_8);
+        byte[] chunked = "m,how=chunked v=1.5 1\nm,how=chunked v=2.5 2\nm,how=chunked v=3.5 3\n".getBytes(StandardCharsets.UTF_8);
+        byte[] keyed = "m,how=keyed v=1.75 1\n".getBytes(StandardCharsets.UTF_8);
+        var keyHeaders = headers(as("acme", "writer"), "Idempotency-Key", "lp-body-" + dataset);
+
+        var responses = new java.util.ArrayList<ApiResponse>();
+        responses.add(write(query, sized, as("acme", "writer")));
+        responses.add(server.api().send(server.api().request("/api/v2/write?" + query, as("acme", "writer"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(chunked))).build()));
+        responses.add(write(query, keyed, keyHeaders));
+        var replay = write(query, keyed, keyHeaders);
+
+        assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).as(r.body()).isEqualTo(204));
+        assertThat(replay.statusCode()).isEqualTo(204);
+        assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
+        var result = query("acme", dataset, "measurement=m").toString();
+        assertThat(result).contains("[[1,1.25],[2,2.25]]", "[[1,1.5],[2,2.5],[3,3.5]]", "[[1,1.75]]");
+        assertThat(count("acme", dataset)).isEqualTo(6);
+    }
+
+    @Test
     void precision_scales_timestamps_and_a_missing_timestamp_gets_the_server_time() {
         var dataset = newDataset("acme");
         long before = System.currentTimeMillis() * 1_000_000L;
