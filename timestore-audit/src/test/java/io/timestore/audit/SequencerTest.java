@@ -208,6 +208,28 @@ class SequencerTest {
     }
 
     @Test
+    void an_idle_partitions_late_checkpoint_is_not_signed_again_when_another_sequencer_signed_its_head(AuditDatabase db)
+            throws SQLException {
+        new PostgresEventStore(db.runtime(), json).append(Events.events("acme", 3));
+        var observer = new Recording();
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 10, Duration.ofMinutes(1)), observer)) {
+            Sequencers.round(sequencer);
+            // A second sequencer that believed it led signed the head of the idle partition.
+            try (var owner = db.owner().getConnection()) {
+                owner.createStatement().execute("SELECT set_config('app.platform', 'on', false)");
+                var head = new Chain().seal(ChainHead.genesis("acme"), Events.events("acme", 3)).head();
+                CheckpointStore.insert(owner, new CheckpointSigner(Sequencers.KEY, clock).sign(head, null), CheckpointStore.Kind.PERIODIC);
+            }
+            clock.add(Duration.ofMinutes(1));
+
+            Sequencers.round(sequencer);
+        }
+        assertThat(observer.failures).as("the late step reads the checkpoint at seq 3 instead of signing seq 3 again").isEmpty();
+        assertThat(observer.checkpoints).isEmpty();
+        assertThat(db.count("SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 'acme' AND kind = 'periodic'")).isEqualTo(1);
+    }
+
+    @Test
     void after_retention_removed_every_seal_a_new_leader_continues_the_chain_from_the_purge_anchor(AuditDatabase db) {
         var sink = new PostgresEventStore(db.runtime(), json);
         var events = Events.events("acme", 5);

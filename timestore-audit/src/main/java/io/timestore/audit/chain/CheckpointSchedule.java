@@ -231,9 +231,12 @@ final class CheckpointSchedule {
     /**
      * Signs and inserts a periodic checkpoint of {@code head}, and a checkpoint note of the tree
      * {@code tree} (of {@code head.seq} leaves), each when due ({@link #due}), inside the caller's
-     * transaction, on this thread.
+     * transaction, on this thread: the step of a partition that sealed nothing. Such a step inserts
+     * no seal that would collide with a head another instance moved on, so it reads what was
+     * signed from the database rather than trusting what this leader remembers.
      */
     Signed signIfDue(Connection connection, String tenant, ChainHead head, CompactRange tree) throws SQLException {
+        latest.remove(tenant);
         Due due = due(connection, tenant, head, tree);
         return store(connection, due, due.sign());
     }
