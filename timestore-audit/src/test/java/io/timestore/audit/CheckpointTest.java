@@ -8,6 +8,7 @@ import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.checkpoint.CheckpointVerifier;
 import io.timestore.audit.checkpoint.CheckpointVerifier.Check;
+import io.timestore.audit.tlog.NoteVerifierKey;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.util.List;
@@ -108,5 +109,23 @@ class CheckpointTest {
         Checkpoint cp = signer.sign(new ChainHead("acme", 3, SOME_HASH), null);
 
         assertThat(Checkpoint.fromJson(cp.toJson())).isEqualTo(cp);
+    }
+
+    @Test
+    void the_note_signers_of_a_key_name_are_made_once_and_made_again_for_a_new_active_key() {
+        var clock = new TickingClock(Events.T0);
+        var rotating = new CheckpointSigner(key, clock);
+        var first = rotating.noteSigners("timestore.test/acme");
+
+        assertThat(rotating.noteSigners("timestore.test/acme")).as("the same signer, probed once").isEqualTo(first)
+                .allSatisfy(s -> assertThat(s).isSameAs(first.getFirst()));
+        assertThat(rotating.noteSigners("timestore.test/globex").getFirst().name()).isEqualTo("timestore.test/globex");
+
+        KeyPair next = CheckpointKeys.generate(new SecureRandom());
+        rotating.rotate(next, java.time.Duration.ofHours(1));
+        var rotated = rotating.noteSigners("timestore.test/acme");
+
+        assertThat(rotated).extracting(s -> s.verifierKey().encode()).containsExactly(
+                NoteVerifierKey.of("timestore.test/acme", next.getPublic()).encode(), first.getFirst().verifierKey().encode());
     }
 }

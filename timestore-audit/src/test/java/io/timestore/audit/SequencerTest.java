@@ -7,6 +7,7 @@ import io.timestore.audit.chain.Sequencer;
 import io.timestore.audit.checkpoint.Checkpoint;
 import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointSigner;
+import io.timestore.audit.checkpoint.CheckpointStore;
 import io.timestore.audit.retention.Retention;
 import io.timestore.audit.store.PostgresEventStore;
 import io.timestore.audit.tlog.CompactRange;
@@ -172,6 +173,60 @@ class SequencerTest {
         assertThat(db.count("SELECT min(seq) FROM audit_seals WHERE tenant_id = 'acme' AND seq > 4")).isEqualTo(5);
         assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'acme' AND seq = 5 AND prev_hash = decode(repeat('11', 32), 'hex')"))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void a_checkpoint_another_sequencer_signed_is_read_again_after_a_failed_step_so_the_next_is_due_from_it(AuditDatabase db)
+            throws SQLException {
+        var sink = new PostgresEventStore(db.runtime(), json);
+        var events = Events.events("acme", 6);
+        var observer = new Recording();
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 4, Duration.ofHours(1)), observer)) {
+            sink.append(events.subList(0, 3));
+            Sequencers.round(sequencer);
+            // A second sequencer that believed it led: a seal at seq 4 and a periodic checkpoint of it.
+            try (var owner = db.owner().getConnection(); var statement = owner.prepareStatement("""
+                    INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash)
+                    VALUES ('acme', 4, gen_random_uuid(), decode(repeat('00', 32), 'hex'), decode(repeat('11', 32), 'hex'))
+                    """)) {
+                owner.createStatement().execute("SELECT set_config('app.platform', 'on', false)");
+                statement.execute();
+                var nodes = new PostgresNodeStore(owner, "acme");
+                nodes.write(CompactRange.read(nodes, 3).append(Rfc6962.leafHash(new byte[] {4})).completed());
+                var other = new CheckpointSigner(Sequencers.KEY, clock).sign(new ChainHead("acme", 4, ChainHash.parse("11".repeat(32))), null);
+                CheckpointStore.insert(owner, other, CheckpointStore.Kind.PERIODIC);
+            }
+            sink.append(events.subList(3, 6));
+
+            Sequencers.round(sequencer);
+            var retried = Sequencers.round(sequencer);
+
+            assertThat(retried.sealed()).isEqualTo(3);
+        }
+        assertThat(observer.checkpoints).as("seq 7 is 3 events past the checkpoint at seq 4, not 4 past none").isEmpty();
+        assertThat(db.count("SELECT max(seq) FROM audit_checkpoints WHERE tenant_id = 'acme' AND kind = 'periodic'")).isEqualTo(4);
+    }
+
+    @Test
+    void an_idle_partitions_late_checkpoint_is_not_signed_again_when_another_sequencer_signed_its_head(AuditDatabase db)
+            throws SQLException {
+        new PostgresEventStore(db.runtime(), json).append(Events.events("acme", 3));
+        var observer = new Recording();
+        try (var sequencer = Sequencers.start(db.runtime(), clock, Sequencers.settings(100, 10, Duration.ofMinutes(1)), observer)) {
+            Sequencers.round(sequencer);
+            // A second sequencer that believed it led signed the head of the idle partition.
+            try (var owner = db.owner().getConnection()) {
+                owner.createStatement().execute("SELECT set_config('app.platform', 'on', false)");
+                var head = new Chain().seal(ChainHead.genesis("acme"), Events.events("acme", 3)).head();
+                CheckpointStore.insert(owner, new CheckpointSigner(Sequencers.KEY, clock).sign(head, null), CheckpointStore.Kind.PERIODIC);
+            }
+            clock.add(Duration.ofMinutes(1));
+
+            Sequencers.round(sequencer);
+        }
+        assertThat(observer.failures).as("the late step reads the checkpoint at seq 3 instead of signing seq 3 again").isEmpty();
+        assertThat(observer.checkpoints).isEmpty();
+        assertThat(db.count("SELECT count(*) FROM audit_checkpoints WHERE tenant_id = 'acme' AND kind = 'periodic'")).isEqualTo(1);
     }
 
     @Test

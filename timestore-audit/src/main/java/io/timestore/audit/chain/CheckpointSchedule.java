@@ -6,6 +6,7 @@ import io.timestore.audit.checkpoint.CheckpointSigner;
 import io.timestore.audit.checkpoint.CheckpointStore;
 import io.timestore.audit.tlog.CompactRange;
 import io.timestore.audit.tlog.LogOrigin;
+import io.timestore.audit.tlog.Note;
 import io.timestore.audit.tlog.NoteSigner;
 import io.timestore.audit.tlog.PostgresTreeCheckpoints;
 import io.timestore.audit.tlog.TreeCheckpoint;
@@ -74,6 +75,7 @@ final class CheckpointSchedule {
      */
     void recover(Connection connection) throws SQLException {
         unsignedSince.clear();
+        latest.clear();
         Instant now = clock.instant();
         try (var statement = connection.prepareStatement(UNSIGNED);
              var rows = statement.executeQuery()) {
@@ -86,6 +88,7 @@ final class CheckpointSchedule {
     /** Forgets everything (the lead was lost). */
     void clear() {
         unsignedSince.clear();
+        latest.clear();
     }
 
     /** Partitions with sealed events not yet covered by a periodic checkpoint. */
@@ -104,9 +107,74 @@ final class CheckpointSchedule {
         unsignedSince.putIfAbsent(tenant, clock.instant());
     }
 
+    /**
+     * What a partition had signed as of this leader's last committed step: its newest periodic
+     * chain checkpoint ({@code null} when none) and the size of its largest signed tree. Only the
+     * leader writes either, on its lead connection, so they are read once per partition per lead
+     * (two queries a step before).
+     */
+    private record Latest(Checkpoint chain, long treeSize) {}
+
+    /** Per partition: what it had signed as of this leader's last committed step (leader state). */
+    private final Map<String, Latest> latest = new HashMap<>();
+
+    /**
+     * What a step of one partition is due to sign, decided on the sequencer's thread ({@link #due});
+     * {@link #sign} needs no connection and no leader state, so it may run on another thread.
+     */
+    final class Due {
+        private final String tenant;
+        private final ChainHead head;
+        private final CompactRange tree;
+        private final Latest before;
+        private final boolean chain;
+        private final boolean treeDue;
+
+        private Due(String tenant, ChainHead head, CompactRange tree, Latest before, boolean chain, boolean treeDue) {
+            this.tenant = tenant;
+            this.head = head;
+            this.tree = tree;
+            this.before = before;
+            this.chain = chain;
+            this.treeDue = treeDue;
+        }
+
+        boolean any() {
+            return chain || treeDue;
+        }
+
+        /**
+         * Signs what is due: thread-safe. The chain's checkpoint is left out when the signer refuses
+         * it (the clock went back), with the refusal kept for {@link #store} to report.
+         */
+        Signatures sign() {
+            Checkpoint checkpoint = null;
+            IllegalArgumentException refused = null;
+            if (chain) {
+                try {
+                    checkpoint = signer.sign(head, before.chain());
+                } catch (IllegalArgumentException clockWentBack) {
+                    refused = clockWentBack;
+                }
+            }
+            TreeCheckpoint treeCheckpoint = null;
+            Note note = null;
+            if (treeDue) {
+                // The active key and, during a rotation's grace period, the retiring one (CheckpointSigner).
+                List<NoteSigner> noteSigners = signer.noteSigners(LogOrigin.of(logName, tenant));
+                treeCheckpoint = new TreeCheckpoint(noteSigners.getFirst().name(), tree.size(), tree.root());
+                note = treeCheckpoint.sign(noteSigners);
+            }
+            return new Signatures(checkpoint, refused, treeCheckpoint, note);
+        }
+    }
+
+    /** What {@link Due#sign} produced. */
+    record Signatures(Checkpoint chain, IllegalArgumentException refused, TreeCheckpoint tree, Note note) {}
+
     /** What one step signed: the chain's periodic checkpoint (or null) and whether the tree's. */
-    record Signed(Checkpoint chain, boolean tree) {
-        static final Signed NONE = new Signed(null, false);
+    record Signed(Checkpoint chain, boolean tree, Latest after) {
+        static final Signed NONE = new Signed(null, false, null);
 
         boolean any() {
             return chain != null || tree;
@@ -114,48 +182,68 @@ final class CheckpointSchedule {
     }
 
     /**
-     * Signs and inserts a periodic checkpoint of {@code head}, and a checkpoint note of the tree
-     * {@code tree} (of {@code head.seq} leaves), each when due, inside the caller's transaction. The
-     * chain's is skipped when the signer refused (the clock went back: the failure is reported and
-     * the next round retries).
+     * Decides what a step that leaves {@code tenant} at {@code head} with the tree {@code tree} (of
+     * {@code head.seq} leaves) is due to sign: a periodic checkpoint of the chain and a checkpoint
+     * note of the tree, each once {@code checkpointEvery} events were sealed since the last one or
+     * the oldest unsigned event waited {@code checkpointInterval}. In the caller's transaction on
+     * the platform path (the signed positions are read from it once per partition per lead).
      */
-    Signed signIfDue(Connection connection, String tenant, ChainHead head, CompactRange tree) throws SQLException {
+    Due due(Connection connection, String tenant, ChainHead head, CompactRange tree) throws SQLException {
         if (head.isGenesis()) {
-            return Signed.NONE;
+            return new Due(tenant, head, tree, null, false, false);
+        }
+        Latest before = latest.get(tenant);
+        if (before == null) {
+            before = new Latest(CheckpointStore.latest(connection, tenant, CheckpointStore.Kind.PERIODIC).orElse(null),
+                    PostgresTreeCheckpoints.latest(connection, tenant).map(PostgresTreeCheckpoints.Stored::treeSize).orElse(0L));
         }
         Instant since = unsignedSince.getOrDefault(tenant, clock.instant());
         boolean late = Duration.between(since, clock.instant()).compareTo(checkpointInterval) >= 0;
-        return new Signed(signChainIfDue(connection, tenant, head, late), signTreeIfDue(connection, tenant, tree, late));
+        long signedSeq = before.chain() == null ? 0 : before.chain().seq();
+        boolean chain = head.seq() > signedSeq && (late || head.seq() - signedSeq >= checkpointEvery);
+        boolean treeDue = tree.size() > before.treeSize() && (late || tree.size() - before.treeSize() >= checkpointEvery);
+        return new Due(tenant, head, tree, before, chain, treeDue);
     }
 
-    private Checkpoint signChainIfDue(Connection connection, String tenant, ChainHead head, boolean late) throws SQLException {
-        var previous = CheckpointStore.latest(connection, tenant, CheckpointStore.Kind.PERIODIC).orElse(null);
-        long signedSeq = previous == null ? 0 : previous.seq();
-        if (head.seq() <= signedSeq || !(late || head.seq() - signedSeq >= checkpointEvery)) {
-            return null;
+    /**
+     * Inserts what {@code due} signed ({@code signatures}, from its {@link Due#sign}) inside the
+     * caller's transaction. A chain checkpoint the signer refused is reported and skipped; the next
+     * round retries.
+     */
+    Signed store(Connection connection, Due due, Signatures signatures) throws SQLException {
+        if (due.before == null) {
+            return Signed.NONE;
         }
-        Checkpoint checkpoint;
-        try {
-            checkpoint = signer.sign(head, previous);
-        } catch (IllegalArgumentException clockWentBack) {
-            // The signer refuses a checkpoint not later than the previous one; the next round retries.
-            observer.failed("checkpoint of " + tenant, clockWentBack);
-            return null;
+        if (signatures.refused() != null) {
+            observer.failed("checkpoint of " + due.tenant, signatures.refused());
         }
-        CheckpointStore.insert(connection, checkpoint, CheckpointStore.Kind.PERIODIC);
-        return checkpoint;
+        if (signatures.chain() != null) {
+            CheckpointStore.insert(connection, signatures.chain(), CheckpointStore.Kind.PERIODIC);
+        }
+        if (signatures.note() != null) {
+            PostgresTreeCheckpoints.insert(connection, due.tenant, signatures.tree(), signatures.note());
+        }
+        var after = new Latest(signatures.chain() != null ? signatures.chain() : due.before.chain(),
+                signatures.tree() != null ? signatures.tree().size() : due.before.treeSize());
+        return new Signed(signatures.chain(), signatures.tree() != null, after);
     }
 
-    private boolean signTreeIfDue(Connection connection, String tenant, CompactRange tree, boolean late) throws SQLException {
-        long signedSize = PostgresTreeCheckpoints.latest(connection, tenant).map(PostgresTreeCheckpoints.Stored::treeSize).orElse(0L);
-        if (tree.size() <= signedSize || !(late || tree.size() - signedSize >= checkpointEvery)) {
-            return false;
-        }
-        // The active key and, during a rotation's grace period, the retiring one (CheckpointSigner).
-        List<NoteSigner> noteSigners = signer.noteSigners(LogOrigin.of(logName, tenant));
-        var checkpoint = new TreeCheckpoint(noteSigners.getFirst().name(), tree.size(), tree.root());
-        PostgresTreeCheckpoints.insert(connection, tenant, checkpoint, checkpoint.sign(noteSigners));
-        return true;
+    /**
+     * Signs and inserts a periodic checkpoint of {@code head}, and a checkpoint note of the tree
+     * {@code tree} (of {@code head.seq} leaves), each when due ({@link #due}), inside the caller's
+     * transaction, on this thread: the step of a partition that sealed nothing. Such a step inserts
+     * no seal that would collide with a head another instance moved on, so it reads what was
+     * signed from the database rather than trusting what this leader remembers.
+     */
+    Signed signIfDue(Connection connection, String tenant, ChainHead head, CompactRange tree) throws SQLException {
+        latest.remove(tenant);
+        Due due = due(connection, tenant, head, tree);
+        return store(connection, due, due.sign());
+    }
+
+    /** The step of {@code tenant} failed: read what it signed from the database next time. */
+    void forget(String tenant) {
+        latest.remove(tenant);
     }
 
     /**
@@ -163,6 +251,9 @@ final class CheckpointSchedule {
      * empty one, has nothing left to sign.
      */
     void committed(String tenant, ChainHead head, Signed signed) {
+        if (signed.after() != null) {
+            latest.put(tenant, signed.after());
+        }
         if (signed.any() || head.isGenesis()) {
             unsignedSince.remove(tenant);
         }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ForkJoinTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +62,11 @@ final class PartitionSealer {
             FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
             """;
 
-    /** Batches smaller than this extend the tree on the sequencer's own thread: forking costs more. */
-    private static final int PARALLEL_TREE_FROM = 256;
+    /**
+     * Batches smaller than this extend the tree and sign checkpoints on the sequencer's own thread:
+     * forking costs more.
+     */
+    private static final int PARALLEL_FROM = 256;
 
     private final Chain chain = new Chain();
     private final PartitionTrees trees;
@@ -108,19 +112,29 @@ final class PartitionSealer {
             }
             CompactRange tree = trees.range(connection, tenant, head.seq());
             PendingQueue.Taken taken = queue.take(sql.take, sql.eventsWithoutBytes, tenant);
+            CheckpointSchedule.Signed signed;
             if (taken.size() > 0) {
                 // The tree grows by the same bytes, in the same order, in the same transaction: its
                 // nodes travel in the seal rows. Its hashes need none of the chain's, so a large
                 // batch's are computed on another core while this thread seals the chain.
-                ForkJoinTask<PartitionTrees.Extension> extending = extend(tree, taken.canonical());
+                CompactRange range = tree;
+                ForkJoinTask<PartitionTrees.Extension> extending = offload(taken.size(),
+                        () -> PartitionTrees.extend(range, taken.canonical()));
                 var batch = chain.sealCanonical(head, taken.canonical());
                 var extension = extending.join();
-                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
                 tree = extension.range();
                 head = batch.head();
                 checkpoints.sealed(tenant);
+                // The checkpoints of the new head and tree need none of the seal rows either: what
+                // is due is signed on another core while PostgreSQL inserts the seals, and stored
+                // after them. A failed insert rolls the step back; its signatures are dropped unseen.
+                CheckpointSchedule.Due due = checkpoints.due(connection, tenant, head, tree);
+                ForkJoinTask<CheckpointSchedule.Signatures> signing = offload(due.any() ? taken.size() : 0, due::sign);
+                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
+                signed = checkpoints.store(connection, due, signing.join());
+            } else {
+                signed = checkpoints.signIfDue(connection, tenant, head, tree);
             }
-            CheckpointSchedule.Signed signed = checkpoints.signIfDue(connection, tenant, head, tree);
             connection.commit();
             heads.put(tenant, head);
             trees.committed(tenant, tree);
@@ -133,6 +147,7 @@ final class PartitionSealer {
             Sequencer.rollback(connection);
             heads.remove(tenant);
             trees.forget(tenant);
+            checkpoints.forget(tenant);
             observer.failed("sealing partition " + tenant, e);
             log.warn("audit sealing of partition {} failed: {}", tenant, e.getMessage());
             return new Step(0, false);
@@ -140,13 +155,13 @@ final class PartitionSealer {
     }
 
     /**
-     * Extends {@code tree} by the leaves of {@code canonical}: forked to the common pool from
-     * {@link #PARALLEL_TREE_FROM} events on, else run here. Joining from this (outside) thread runs
-     * the task itself if no worker took it yet, so a busy pool delays nothing.
+     * Runs {@code work} forked to the common pool for a batch of {@link #PARALLEL_FROM} events or
+     * more, else here. Joining from this (outside) thread runs the task itself if no worker took it
+     * yet, so a busy pool delays nothing.
      */
-    private static ForkJoinTask<PartitionTrees.Extension> extend(CompactRange tree, List<byte[]> canonical) {
-        var task = ForkJoinTask.adapt(() -> PartitionTrees.extend(tree, canonical));
-        if (canonical.size() >= PARALLEL_TREE_FROM) {
+    private static <T> ForkJoinTask<T> offload(int batch, Callable<T> work) {
+        var task = ForkJoinTask.adapt(work);
+        if (batch >= PARALLEL_FROM) {
             return task.fork();
         }
         task.invoke();

@@ -13,7 +13,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * public key stays published, so everything it signed still verifies.
  *
  * <p>Thread-safe: the keys are one immutable state behind a volatile field, replaced whole by
- * {@link #rotate}; a fresh {@link Signature} per call (checkpoints are rare).
+ * {@link #rotate}; a fresh {@link Signature} per call (checkpoints are rare). The note signers of
+ * each (key name, key) are made once and kept ({@link NoteSigner#of} signs and verifies a probe to
+ * check the pair, which cost the sequencer two Ed25519 operations per tree checkpoint).
  */
 public final class CheckpointSigner {
     private static final Logger log = LoggerFactory.getLogger(CheckpointSigner.class);
@@ -44,6 +48,8 @@ public final class CheckpointSigner {
 
     private final InstantSource clock;
     private volatile Keys keys;
+    /** {@link NoteSigner}s by key name and key id; emptied when the active key changes. */
+    private final Map<String, NoteSigner> noteSigners = new ConcurrentHashMap<>();
 
     public CheckpointSigner(KeyPair keyPair, InstantSource clock) {
         Objects.requireNonNull(keyPair, "keyPair");
@@ -91,6 +97,7 @@ public final class CheckpointSigner {
         current.retiring().stream().filter(r -> now.isBefore(r.until()) && !r.keyId().equals(nextId)).forEach(retiring::add);
         retiring.add(new Retiring(current.active(), current.keyId(), now.plus(grace)));
         keys = new Keys(next, nextId, List.copyOf(retiring));
+        noteSigners.clear();
         log.atInfo().addKeyValue("key_id", nextId).addKeyValue("retiring_key_id", current.keyId())
                 .log("audit checkpoint key {} is active; {} co-signs tree notes until {}, then is retired",
                         nextId, current.keyId(), now.plus(grace));
@@ -99,7 +106,8 @@ public final class CheckpointSigner {
 
     /** A signer of C2SP notes with the active key, under the key name {@code name} (a log's origin). */
     public NoteSigner noteSigner(String name) {
-        return NoteSigner.of(name, keys.active());
+        Keys current = keys;
+        return noteSigner(name, current.keyId(), current.active());
     }
 
     /**
@@ -110,9 +118,15 @@ public final class CheckpointSigner {
         Keys current = keys;
         Instant now = clock.instant();
         List<NoteSigner> signers = new ArrayList<>();
-        signers.add(NoteSigner.of(name, current.active()));
-        current.retiring().stream().filter(r -> now.isBefore(r.until())).forEach(r -> signers.add(NoteSigner.of(name, r.pair())));
+        signers.add(noteSigner(name, current.keyId(), current.active()));
+        current.retiring().stream().filter(r -> now.isBefore(r.until()))
+                .forEach(r -> signers.add(noteSigner(name, r.keyId(), r.pair())));
         return List.copyOf(signers);
+    }
+
+    private NoteSigner noteSigner(String name, String keyId, KeyPair pair) {
+        // A key id names one public key; a space separates it from a key name, which has none.
+        return noteSigners.computeIfAbsent(keyId + " " + name, unused -> NoteSigner.of(name, pair));
     }
 
     /**
