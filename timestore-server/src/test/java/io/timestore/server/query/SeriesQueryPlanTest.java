@@ -210,11 +210,13 @@ class SeriesQueryPlanTest {
     private static Map<SeriesFilter, List<Object>> rawReads() {
         var range = List.<Object>of(0L, Long.MAX_VALUE, 0L, Long.MAX_VALUE, 0L, Long.MAX_VALUE);
         var after = List.<Object>of(0L, Long.MIN_VALUE, 10);
-        var byTag = new ArrayList<Object>(range);
-        byTag.addAll(List.of("acme", "fleet", "cpu", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet", "host", "h17"));
+        // The filter's values and the page's first series, then the range of the hot points, then the page.
+        var byTag = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet",
+                "host", "h17", 0L));
+        byTag.addAll(range);
         byTag.addAll(after);
-        var byMeasurement = new ArrayList<Object>(range);
-        byMeasurement.addAll(List.of("acme", "fleet", "cpu", "cpu"));
+        var byMeasurement = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu", 0L));
+        byMeasurement.addAll(range);
         byMeasurement.addAll(after);
         return Map.of(tags(Map.of("host", "h17")), byTag, new SeriesFilter(Optional.of("cpu"), Optional.empty(), Map.of()),
                 byMeasurement);
