@@ -184,39 +184,30 @@ final class MergedAggregates implements AggregateRows {
         if (chunk.wasNull()) {
             return false;
         }
-        long bucket = window(chunk.getLong(2));
-        double chunkMin = chunk.getDouble(6);
-        double chunkMax = chunk.getDouble(7);
-        double chunkFirst = chunk.getDouble(8);
-        double chunkLast = chunk.getDouble(9);
-        if (!open || openSeries != id || openBucket != bucket) {
-            begin(id, bucket, chunkFirst);
-            min = chunkMin;
-            max = chunkMax;
-        } else {
-            min = smaller(min, chunkMin);
-            max = larger(max, chunkMax);
-        }
-        count += chunk.getInt(4);
-        sum += chunkSum;
-        last = chunkLast;
+        accumulate(id, window(chunk.getLong(2)), chunk.getInt(4), chunkSum, chunk.getDouble(6), chunk.getDouble(7),
+                chunk.getDouble(8), chunk.getDouble(9));
         return true;
     }
 
     private void add(long id, long time, long bits) {
         double value = Double.longBitsToDouble(bits);
-        long bucket = window(time);
+        accumulate(id, window(time), 1, value, value, value, value, value);
+    }
+
+    /** Adds {@code points} points (one, or a whole chunk's summary) that follow everything added before in time. */
+    private void accumulate(long id, long bucket, int points, double pointsSum, double pointsMin, double pointsMax,
+                            double pointsFirst, double pointsLast) {
         if (!open || openSeries != id || openBucket != bucket) {
-            begin(id, bucket, value);
-            min = value;
-            max = value;
+            begin(id, bucket, pointsFirst);
+            min = pointsMin;
+            max = pointsMax;
         } else {
-            min = smaller(min, value);
-            max = larger(max, value);
+            min = smaller(min, pointsMin);
+            max = larger(max, pointsMax);
         }
-        count++;
-        sum += value;
-        last = value;
+        count += points;
+        sum += pointsSum;
+        last = pointsLast;
     }
 
     // float8smaller and float8larger: the state unless the new value is strictly beyond it.
