@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.timestore.security.TenantId;
 import io.timestore.server.testing.TimestoreServer;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,7 +80,7 @@ class ReadsBeforeStatisticsTest {
         // In the statement's order: the filter (tags sorted by key), the page's first series, the hot points' range, the page.
         var values = List.<Object>of("acme", "fleet", "cpu", "cpu", "usage", filter.tagsJson(), "acme", "fleet", "host", "h1",
                 "acme", "fleet", "region", "r1", 0L, T0, end, T0, end, T0, end, 0L, Long.MIN_VALUE, 10_000);
-        return analysedGenericPlan(QueryStore.rawStatement(filter), values);
+        return GenericPlans.explain(server, "acme", "ANALYZE, FORMAT JSON", QueryStore.rawStatement(filter), values);
     }
 
     private static long rowsOut(JsonNode node) {
@@ -96,27 +94,5 @@ class ReadsBeforeStatisticsTest {
             sum += tagLoops(child);
         }
         return sum;
-    }
-
-    /** EXPLAIN ANALYZE of {@code statement}'s generic plan with {@code values}, as the runtime role in acme's read transaction. */
-    private static String analysedGenericPlan(String statement, List<Object> values) {
-        var numbered = new StringBuilder();
-        int parameter = 0;
-        for (char c : statement.toCharArray()) {
-            numbered.append(c == '?' ? "$" + ++parameter : String.valueOf(c));
-        }
-        var literals = values.stream().map(v -> v instanceof String text ? "'" + text.replace("'", "''") + "'" : v.toString())
-                .collect(Collectors.joining(", "));
-        return server.timestore().database().transactions().inTenantWithGenericPlans(new TenantId("acme"), connection -> {
-            try (var explain = connection.createStatement()) {
-                explain.execute("PREPARE analysed AS " + numbered);
-                try (var rows = explain.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE analysed(" + literals + ")")) {
-                    rows.next();
-                    return rows.getString(1);
-                } finally {
-                    explain.execute("DEALLOCATE analysed");
-                }
-            }
-        });
     }
 }

@@ -224,22 +224,7 @@ class SeriesQueryPlanTest {
 
     /** The generic plan of {@code statement} (JDBC placeholders) with {@code values}, as the runtime role in acme's transaction. */
     private static String genericPlan(String statement, List<Object> values) {
-        // The statement with $n placeholders, prepared by SQL and explained as its generic plan.
-        var sql = numbered(statement);
-        var literals = values.stream()
-                .map(v -> v instanceof String text ? "'" + text.replace("'", "''") + "'" : v.toString())
-                .collect(Collectors.joining(", "));
-        return server.timestore().database().transactions().inTenantWithGenericPlans(new TenantId("acme"), connection -> {
-            try (var explain = connection.createStatement()) {
-                explain.execute("PREPARE planned AS " + sql);
-                try (var rows = explain.executeQuery("EXPLAIN (FORMAT JSON) EXECUTE planned(" + literals + ")")) {
-                    rows.next();
-                    var text = rows.getString(1);
-                    explain.execute("DEALLOCATE planned");
-                    return text;
-                }
-            }
-        });
+        return GenericPlans.explain(server, "acme", "FORMAT JSON", statement, values);
     }
 
     @Test
