@@ -69,6 +69,9 @@ public final class ChunkStore {
             """;
     private static final String TAKEN_BATCHES = "p.series_id = ? AND p.version = ANY (?::bigint[])";
     private static final String WRITE_LOCK = "SELECT pg_advisory_xact_lock(?, ?)";
+    // "ptch": the class of the dataset lock of lockChunks; the key is hashtext of "tenant/dataset".
+    private static final int CHUNKS_LOCK_CLASS = 0x70746368;
+    private static final String CHUNKS_LOCK = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
     private static final String NEXT_VERSION = "SELECT nextval('point_batches_version_seq')";
     private static final String BUCKET_CHUNKS = """
             SELECT data FROM point_chunks
@@ -154,6 +157,7 @@ public final class ChunkStore {
      */
     static Folded fold(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket, long watermark)
             throws SQLException {
+        lockChunks(connection, tenant, dataset);
         var type = seriesType(connection, tenant, dataset, series);
         var merge = new SeriesMerge(type);
         for (var chunk : bucketChunks(connection, tenant, dataset, series, bucket)) {
@@ -176,9 +180,28 @@ public final class ChunkStore {
     }
 
     /**
+     * Takes the dataset's chunk lock until the caller's transaction ends, waiting for the delete or
+     * compaction group that holds it. A compaction group and a delete both rewrite chunks by
+     * deleting a chunk row and inserting new ones, and a statement does not see rows inserted by a
+     * transaction that committed after it began: without the lock, a delete waiting on a chunk a
+     * group replaced found it gone and left the range's points in the group's new chunk, and a
+     * group waiting on a chunk a delete rewrote lost that chunk's other points (docs/data-plane.md,
+     * "Deletes"). Taken first in the transaction (READ COMMITTED), every later statement sees what
+     * the other committed. Writes do not take it; deletes and groups are rare and short.
+     */
+    public static void lockChunks(Connection connection, TenantId tenant, String dataset) throws SQLException {
+        try (var lock = connection.prepareStatement(CHUNKS_LOCK)) {
+            lock.setInt(1, CHUNKS_LOCK_CLASS);
+            lock.setString(2, tenant.value() + "/" + dataset);
+            lock.execute();
+        }
+    }
+
+    /**
      * Removes the points from {@code start} to {@code stop} (both included) from the chunk of
-     * {@code series} that starts at {@code minTs}, in the caller's tenant transaction: the chunk is
-     * rewritten without them, or deleted when none is left. How many points it removed.
+     * {@code series} that starts at {@code minTs}, in the caller's tenant transaction, which holds
+     * {@link #lockChunks}: the chunk is rewritten without them, or deleted when none is left. How
+     * many points it removed.
      */
     public static int removeRange(Connection connection, TenantId tenant, String dataset, long series, long minTs, long start, long stop)
             throws SQLException {

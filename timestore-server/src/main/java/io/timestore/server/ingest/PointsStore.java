@@ -313,6 +313,7 @@ public final class PointsStore {
      */
     long delete(Connection connection, TenantId tenant, String dataset, long start, long stop, DeletePredicate predicate)
             throws SQLException {
+        ChunkStore.lockChunks(connection, tenant, dataset);
         long deleted;
         try (var statement = prepareDelete(connection, DELETE_POINTS, tenant, dataset, start, stop, predicate)) {
             deleted = statement.executeLargeUpdate();

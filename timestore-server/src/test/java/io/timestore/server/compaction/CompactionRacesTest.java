@@ -1,0 +1,157 @@
+package io.timestore.server.compaction;
+
+import static io.timestore.server.testing.Tokens.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timestore.security.TenantId;
+import io.timestore.server.compaction.ChunkStore.Bucket;
+import io.timestore.server.testing.ApiResponse;
+import io.timestore.server.testing.Await;
+import io.timestore.server.testing.TimestoreServer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A delete and a compaction group that meet in the same chunk (docs/data-plane.md, "Deletes").
+ * Both replace a chunk by deleting its row and inserting new ones; each test holds one side's
+ * transaction open at the point where the other must wait for it, lets the other run into it,
+ * then commits, so the interleaving is the same on every run. Before {@link ChunkStore#lockChunks}
+ * the first test found the range's points still stored and the second lost every point of the
+ * chunk outside the range.
+ */
+class CompactionRacesTest {
+    // 2024-01-01T00:00:00Z: long past the compaction age (1 h).
+    private static final long T0 = 1_704_067_200_000_000_000L;
+    private static final long TEN_SECONDS = 10_000_000_000L;
+    private static final TenantId ACME = new TenantId("acme");
+
+    @RegisterExtension
+    static final TimestoreServer server = TimestoreServer.create();
+    private static final AcmeWrites acme = new AcmeWrites(server);
+
+    private static StoredPoints stored;
+
+    @BeforeAll
+    static void tenant() {
+        server.tenant("acme");
+        stored = new StoredPoints(server.postgres(), server.database());
+    }
+
+    /**
+     * Ten points from T0 every ten seconds folded into one chunk, then one point at T0 + 5 s, hot:
+     * a group of that bucket has something to fold. The series' id.
+     */
+    private static long chunkAndOneHotPoint(String dataset) throws SQLException {
+        acme.dataset(dataset, "");
+        var lines = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            lines.append("m v=%d %d\n".formatted(i, T0 + i * TEN_SECONDS));
+        }
+        acme.write(dataset, lines.toString());
+        server.timestore().compactor().runOnce();
+        acme.write(dataset, "m v=0.5 %d\n".formatted(T0 + 5));
+        assertThat(stored.chunks(dataset)).hasSize(1);
+        try (var superuser = server.postgres().superuser(server.database());
+             var statement = superuser.prepareStatement("SELECT id FROM series WHERE tenant_id = 'acme' AND dataset_id = ?")) {
+            statement.setString(1, dataset);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /** What must be left: every written time but those from 10 s to 30 s, which the delete removes. */
+    private static Map<Long, String> withoutTenToThirtySeconds() {
+        var expected = new TreeMap<Long, String>();
+        expected.put(T0, "0.0");
+        expected.put(T0 + 5, "0.5");
+        for (int i = 4; i < 10; i++) {
+            expected.put(T0 + i * TEN_SECONDS, i + ".0");
+        }
+        return expected;
+    }
+
+    private static CompletableFuture<ApiResponse> deleteTenToThirtySeconds(String dataset) {
+        return CompletableFuture.supplyAsync(() -> server.api().postJson("/api/v2/delete?org=acme&bucket=" + dataset, """
+                {"start": "2024-01-01T00:00:10Z", "stop": "2024-01-01T00:00:30Z"}
+                """, bearer(server.tokens().user("acme", "writer"))));
+    }
+
+    private static Connection openTransaction() throws SQLException {
+        var connection = server.postgres().superuser(server.database());
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    /** Waits until another backend of the test database waits for a lock (the transaction held open here). */
+    private static void awaitSomeoneBlocked() {
+        Await.until("a backend waits for a lock", Duration.ofSeconds(30), () -> {
+            try (var superuser = server.postgres().superuser(server.database());
+                 var statement = superuser.prepareStatement(
+                         "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
+                statement.setString(1, server.database());
+                try (var rows = statement.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1) > 0;
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void a_delete_that_meets_a_compaction_group_removes_its_range_from_the_chunks_the_group_wrote() throws Exception {
+        long series = chunkAndOneHotPoint("delete_after_fold");
+        try (var group = openTransaction()) {
+            var folded = ChunkStore.fold(group, ACME, "delete_after_fold", series, Bucket.of(T0), Long.MAX_VALUE);
+            assertThat(folded.hotRows()).isEqualTo(1);
+
+            var delete = deleteTenToThirtySeconds("delete_after_fold");
+            awaitSomeoneBlocked();
+            group.commit();
+
+            var answer = delete.get(30, TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(204);
+        }
+
+        assertThat(stored.visible("delete_after_fold").get("m{} v")).isEqualTo(withoutTenToThirtySeconds());
+    }
+
+    @Test
+    void a_compaction_group_that_meets_a_delete_keeps_every_point_the_delete_left() throws Exception {
+        long series = chunkAndOneHotPoint("fold_after_delete");
+        try (var delete = openTransaction()) {
+            // What the delete does to a chunk (PointsStore.delete): the lock, then the chunk rewritten without the range.
+            ChunkStore.lockChunks(delete, ACME, "fold_after_delete");
+            int removed = ChunkStore.removeRange(delete, ACME, "fold_after_delete", series, T0, T0 + TEN_SECONDS, T0 + 3 * TEN_SECONDS);
+            assertThat(removed).isEqualTo(3);
+
+            var group = CompletableFuture.supplyAsync(() -> {
+                try (var connection = openTransaction()) {
+                    var folded = ChunkStore.fold(connection, ACME, "fold_after_delete", series, Bucket.of(T0), Long.MAX_VALUE);
+                    connection.commit();
+                    return folded;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitSomeoneBlocked();
+            delete.commit();
+
+            assertThat(group.get(30, TimeUnit.SECONDS).hotRows()).isEqualTo(1);
+        }
+
+        assertThat(stored.hot("fold_after_delete")).isEmpty();
+        assertThat(stored.visible("fold_after_delete").get("m{} v")).isEqualTo(withoutTenToThirtySeconds());
+    }
+}
