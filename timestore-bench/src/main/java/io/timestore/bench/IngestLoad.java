@@ -57,6 +57,8 @@ import org.postgresql.PGConnection;
  * connections of the paced run), {@code --audit-path P} (the paced run's route instead of the cheap read),
  * {@code --many-series-runs N} (50 aggregates over every ingested series, after the query phase when ingesting),
  * {@code --grafana-runs N} (200 pairs of the Grafana panel query, InfluxQL and native, in the phase {@code grafana}, run only when named),
+ * {@code --heap-every-seconds N} (0: off; the heap after a full GC every N s of the ingestion, with
+ * what the compactor has folded, see {@link HeapTimeline}),
  * {@code --phases ingest,copy,query,audit} (all but grafana), {@code --set.<setting> value} (a
  * server setting, for experiments).
  * The results go to standard output; see docs/benchmarks.md.
@@ -214,7 +216,15 @@ public final class IngestLoad {
         System.out.printf("ingest: %,d points, %,d-line batches, %d writers, %,d series; heap after GC at start %.1f MiB%n",
                 points, batch, writers, series, heapBefore / 1048576.0);
         var cpuBefore = cpu.sample();
-        var result = write.run(payload, 0, points, batch, writers);
+        LineWriters.Result result;
+        int heapEvery = (int) option("heap-every-seconds", 0);
+        if (heapEvery > 0) {
+            try (var timeline = new HeapTimeline(heapEvery, this::foldedSoFar)) {
+                result = write.run(payload, 0, points, batch, writers);
+            }
+        } else {
+            result = write.run(payload, 0, points, batch, writers);
+        }
         var cpuAfter = cpu.sample();
         // CPU time varies far less between runs on this machine than throughput does.
         System.out.println("RESULT ingest-cpu per 1,000 points: " + cpuBefore.perRequest(cpuAfter, result.points() / 1_000));
@@ -248,6 +258,15 @@ public final class IngestLoad {
 
     private Connection superuser() throws SQLException {
         return DriverManager.getConnection(superuserUrl);
+    }
+
+    /** What the compactor has folded so far (point_chunks is small: one row per series and hour). */
+    private String foldedSoFar() throws SQLException {
+        try (var c = superuser(); var s = c.createStatement();
+             var rows = s.executeQuery("SELECT count(*), coalesce(sum(point_count), 0) FROM point_chunks WHERE tenant_id = 'bench'")) {
+            rows.next();
+            return "%,d chunks holding %,d points".formatted(rows.getLong(1), rows.getLong(2));
+        }
     }
 
     private long countRows(String sql) throws SQLException {
