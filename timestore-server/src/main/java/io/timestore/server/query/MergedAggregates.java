@@ -47,13 +47,27 @@ final class MergedAggregates implements AggregateRows {
             WHERE r.tenant_id = ? AND r.dataset_id = ? AND r.series_id = ANY (?::bigint[]) AND r.ts_ns >= ? AND r.ts_ns < ?
             ORDER BY r.series_id, r.ts_ns
             """;
+    // The chunks with their summaries; the data of a chunk its summaries will stand for is left
+    // out (a coarse aggregate over folded data reads a few dozen bytes per chunk, not its points):
+    // one wholly in the range and in one window (the condition in SQL is a narrower one of
+    // non-negative times, so it never leaves out data the walk needs, but a hot point in the span
+    // can: chunkData then reads it).
     private static final String CHUNKS = """
-            SELECT c.series_id, c.min_ts, c.max_ts, c.point_count, c.sum_f, c.min_f, c.max_f, c.first_f, c.last_f, c.data
+            SELECT c.series_id, c.min_ts, c.max_ts, c.point_count, c.sum_f, c.min_f, c.max_f, c.first_f, c.last_f,
+                   CASE WHEN c.sum_f IS NOT NULL AND c.min_ts >= ? AND c.max_ts < ? AND c.min_ts >= 0
+                             AND (?::bigint = 0 OR c.min_ts / ?::bigint = c.max_ts / ?::bigint)
+                        THEN NULL ELSE c.data END
             FROM point_chunks c
             WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.series_id = ANY (?::bigint[]) AND c.max_ts >= ? AND c.min_ts < ?
             ORDER BY c.series_id, c.min_ts
             """;
+    private static final String CHUNK_DATA = """
+            SELECT c.data FROM point_chunks c WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.series_id = ? AND c.min_ts = ?
+            """;
 
+    private final Connection connection;
+    private final TenantId tenant;
+    private final String dataset;
     private final Aggregate aggregate;
     private final long stepNanos;
     private final QueryStore.TimeRange range;
@@ -76,7 +90,11 @@ final class MergedAggregates implements AggregateRows {
     private Object[] values = new Object[64];
     private int position = -1;
 
-    private MergedAggregates(Aggregate aggregate, long stepNanos, QueryStore.TimeRange range) {
+    private MergedAggregates(Connection connection, TenantId tenant, String dataset, Aggregate aggregate, long stepNanos,
+                             QueryStore.TimeRange range) {
+        this.connection = connection;
+        this.tenant = tenant;
+        this.dataset = dataset;
         this.aggregate = aggregate;
         this.stepNanos = stepNanos;
         this.range = range;
@@ -93,10 +111,10 @@ final class MergedAggregates implements AggregateRows {
      */
     static AggregateRows open(Connection connection, TenantId tenant, String dataset, long[] ids, QueryStore.TimeRange range,
                               long stepNanos, Aggregate aggregate) throws SQLException {
-        var result = new MergedAggregates(aggregate, stepNanos, range);
-        try (var batchStatement = prepare(connection, BATCHES, tenant, dataset, ids, range, 64);
-             var rowStatement = prepare(connection, ROWS, tenant, dataset, ids, range, 5_000);
-             var chunkStatement = prepare(connection, CHUNKS, tenant, dataset, ids, range, 16);
+        var result = new MergedAggregates(connection, tenant, dataset, aggregate, stepNanos, range);
+        try (var batchStatement = prepare(connection, BATCHES, 1, tenant, dataset, ids, range, 64);
+             var rowStatement = prepare(connection, ROWS, 1, tenant, dataset, ids, range, 5_000);
+             var chunkStatement = prepareChunks(connection, tenant, dataset, ids, range, stepNanos);
              var batchRows = batchStatement.executeQuery();
              var pointRows = rowStatement.executeQuery();
              var chunkRows = chunkStatement.executeQuery()) {
@@ -123,20 +141,53 @@ final class MergedAggregates implements AggregateRows {
         return result;
     }
 
-    private static PreparedStatement prepare(Connection connection, String sql, TenantId tenant, String dataset, long[] ids,
-                                             QueryStore.TimeRange range, int fetchSize) throws SQLException {
+    private static PreparedStatement prepare(Connection connection, String sql, int first, TenantId tenant, String dataset,
+                                             long[] ids, QueryStore.TimeRange range, int fetchSize) throws SQLException {
         var statement = connection.prepareStatement(sql);
         try {
-            statement.setString(1, tenant.value());
-            statement.setString(2, dataset);
-            statement.setObject(3, ids);
-            statement.setLong(4, range.start());
-            statement.setLong(5, range.end());
+            statement.setString(first, tenant.value());
+            statement.setString(first + 1, dataset);
+            statement.setObject(first + 2, ids);
+            statement.setLong(first + 3, range.start());
+            statement.setLong(first + 4, range.end());
             statement.setFetchSize(fetchSize);
             return statement;
         } catch (SQLException | RuntimeException e) {
             statement.close();
             throw e;
+        }
+    }
+
+    /** The chunk statement, bound (also for the test that checks which chunks come without their data). */
+    static PreparedStatement prepareChunks(Connection connection, TenantId tenant, String dataset, long[] ids,
+                                                   QueryStore.TimeRange range, long stepNanos) throws SQLException {
+        var statement = prepare(connection, CHUNKS, 6, tenant, dataset, ids, range, 16);
+        try {
+            statement.setLong(1, range.start());
+            statement.setLong(2, range.end());
+            for (int i = 3; i <= 5; i++) {
+                statement.setLong(i, stepNanos);
+            }
+            return statement;
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
+        }
+    }
+
+    /** The data of the chunk of {@code id} that starts at {@code minTs}, which the chunk query left out. */
+    private byte[] chunkData(long id, long minTs) throws SQLException {
+        try (var statement = connection.prepareStatement(CHUNK_DATA)) {
+            statement.setString(1, tenant.value());
+            statement.setString(2, dataset);
+            statement.setLong(3, id);
+            statement.setLong(4, minTs);
+            try (var rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    throw new IllegalStateException("chunk of series " + id + " at " + minTs + " vanished within the read's snapshot");
+                }
+                return rows.getBytes(1);
+            }
         }
     }
 
@@ -155,7 +206,8 @@ final class MergedAggregates implements AggregateRows {
             if (!hotInSpan && minTs >= range.start() && maxTs < range.end() && window(minTs) == window(maxTs) && summarized(id, chunk)) {
                 continue;
             }
-            var points = ChunkCodec.decode(chunk.getBytes(10));
+            byte[] data = chunk.getBytes(10);
+            var points = ChunkCodec.decode(data != null ? data : chunkData(id, minTs));
             long[] times = points.timestamps();
             for (int i = 0; i < times.length && times[i] < range.end(); i++) {
                 if (times[i] < range.start()) {

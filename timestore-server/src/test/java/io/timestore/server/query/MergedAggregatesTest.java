@@ -115,6 +115,44 @@ class MergedAggregatesTest {
         }
     }
 
+    @Test
+    void a_chunk_whose_summaries_stand_for_it_is_read_without_its_data() throws Exception {
+        // A dataset of its own: one hour of points, folded into one chunk.
+        var created = server.api().postJson("/storage/v1/datasets", "{\"id\": \"summarized\"}",
+                bearer(server.tokens().user("acme", "tenant-admin")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        var lines = new StringBuilder();
+        for (long time : everyTenSeconds(4 * 360, 5 * 360, 0)) {
+            lines.append("m v=1.5 %d\n".formatted(time));
+        }
+        var written = server.api().post("/api/v2/write?org=acme&bucket=summarized&precision=ns", lines.toString(),
+                bearer(server.tokens().user("acme", "writer")));
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+        assertThat(server.timestore().compactor().runOnce().orElseThrow().chunksWritten()).isPositive();
+
+        var hourLong = new QueryStore.TimeRange(T0 + 4 * HOUR, T0 + 5 * HOUR);
+        assertThat(dataLeftOut(hourLong, HOUR)).as("one window: the summaries answer").containsExactly(true);
+        assertThat(dataLeftOut(hourLong, 7 * MINUTE)).as("seven-minute windows: the points are needed").containsExactly(false);
+        assertThat(dataLeftOut(new QueryStore.TimeRange(T0 + 4 * HOUR + 1, T0 + 5 * HOUR), HOUR))
+                .as("the range cuts the chunk").containsExactly(false);
+    }
+
+    /** For each chunk the aggregate's chunk statement returns, whether it left out the chunk's data. */
+    private List<Boolean> dataLeftOut(QueryStore.TimeRange range, long step) throws SQLException {
+        var leftOut = new ArrayList<Boolean>();
+        try (var superuser = server.postgres().superuser(server.database());
+             var ids = superuser.createStatement().executeQuery("SELECT id FROM series WHERE tenant_id = 'acme' AND dataset_id = 'summarized'")) {
+            ids.next();
+            try (var statement = MergedAggregates.prepareChunks(superuser, new io.timestore.security.TenantId("acme"), "summarized",
+                    new long[] {ids.getLong(1)}, range, step); var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    leftOut.add(rows.getBytes(10) == null);
+                }
+            }
+        }
+        return leftOut;
+    }
+
     /** The aggregate per window of the model's points in [start, end). */
     private Map<Long, Double> expected(String agg, long step, long start, long end) {
         var windows = new TreeMap<Long, List<Double>>();
