@@ -460,12 +460,19 @@ public final class DeliveryLoop implements AutoCloseable {
             boolean delivered = false;
             try (var ahead = new ReadAhead(store, partition, settings.batchSize(), readAheadDepth(settings), head, deepReads,
                     "audit-delivery-read-" + current.sink().name())) {
-                for (long i = 0; i < batches && seq < head && running() && (shared || i == 0 || System.nanoTime() - until < 0); i++) {
+                for (long i = 0; i < batches && seq < head && running(); i++) {
+                    // Past LONE_PASS no new read starts; the batches already read are still delivered, not wasted.
+                    boolean reading = shared || i == 0 || System.nanoTime() - until < 0;
+                    if (!reading && ahead.inFlight() == 0) {
+                        break;
+                    }
                     var batch = readOrPark(current, partition, seq, ahead);
                     if (batch == null || batch.throughSeq() <= seq) {
                         break;
                     }
-                    ahead.fill(batch.throughSeq(), batches - i - 1);
+                    if (reading) {
+                        ahead.fill(batch.throughSeq(), batches - i - 1);
+                    }
                     long next = deliverOne(current, partition, seq, batch);
                     if (next <= seq) {
                         break;

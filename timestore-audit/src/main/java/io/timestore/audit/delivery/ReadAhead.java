@@ -89,7 +89,7 @@ final class ReadAhead implements AutoCloseable {
         }
     }
 
-    /** How many reads are in flight (for tests). */
+    /** How many reads are in flight. */
     int inFlight() {
         return pending.size();
     }
