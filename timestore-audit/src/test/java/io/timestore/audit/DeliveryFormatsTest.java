@@ -138,6 +138,24 @@ class DeliveryFormatsTest {
         assertThat(encoder.encode(sealed.get(2))).isEqualTo(encoder.encode(sealed.get(2)));
     }
 
+    /** The file sink writes a batch with one generator; its lines must be exactly the records one by one. */
+    @Test
+    void a_batch_as_lines_is_each_record_byte_for_byte_followed_by_a_newline_in_every_format() {
+        var events = new java.util.ArrayList<>(Events.sealed("acme", 5));
+        events.add(deniedWrite());
+        for (var format : Format.values()) {
+            for (boolean cloudEvents : new boolean[] {false, true}) {
+                var encoder = EventEncoders.create(format, cloudEvents, "urn:x");
+                var expected = new java.io.ByteArrayOutputStream();
+                for (var event : events) {
+                    expected.writeBytes(encoder.encode(event));
+                    expected.write('\n');
+                }
+                assertThat(encoder.encodeLines(events)).as(encoder.label()).isEqualTo(expected.toByteArray());
+            }
+        }
+    }
+
     /**
      * The encoders stream their records instead of building trees (the delivery path); the bytes
      * must stay those of {@link AuditJson#write}, which the audit API serves and the stored JSON

@@ -13,6 +13,7 @@ import io.timestore.audit.store.PostgresEventStore;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -247,6 +248,69 @@ class DeliveryLoopTest {
             assertThat(a.isLeader() ^ b.isLeader()).as("exactly one leads").isTrue();
         }
         assertThat(first.count("acme") + second.count("acme")).isEqualTo(10);
+    }
+
+    /** Records, in order, each round's start ("R") and each batch delivered ("D") of every sink. */
+    private static final class Passes implements DeliveryLoop.Observer {
+        final List<String> trace = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void cursors(String sink, List<DeliveryCursor> cursors) {
+            trace.add("R");
+        }
+
+        @Override
+        public void delivered(String sink, String partition, int events, long throughSeq, Duration took) {
+            trace.add("D");
+        }
+
+        /** The rounds in which at least one batch was delivered. */
+        long roundsThatDelivered() {
+            return Arrays.stream(String.join("", trace).split("R")).filter(round -> round.contains("D")).count();
+        }
+    }
+
+    /**
+     * A lone backlog is not cut into passes of 8 batches, each one a new round (the status queries,
+     * and a batch read before anything overlaps): 40 batches of 7 took 5 rounds before.
+     */
+    @Test
+    void the_backlog_of_the_only_partition_waiting_is_delivered_without_a_new_round_every_eight_batches(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 280));
+        var receiver = new Receiver("siem");
+        var passes = new Passes();
+
+        try (var loop = new DeliveryLoop(db.runtime(), new DeliveryStore(db.runtime()),
+                DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(receiver))), FAST, passes).start()) {
+            await("everything delivered", () -> receiver.count("acme") == 280);
+        }
+
+        assertThat(receiver.seqs("acme")).containsExactlyElementsOf(oneTo(280));
+        // One pass unless a loaded machine made it outlast DeliveryLoop.LONE_PASS (1 s) once.
+        assertThat(passes.roundsThatDelivered()).as("rounds that delivered: %s", passes.trace).isLessThanOrEqualTo(2);
+    }
+
+    /**
+     * Reads ahead start where the batch before them should end; past a run of missing seals (a purge)
+     * that guess is wrong, and the batch must be read again from the cursor, not taken as read.
+     */
+    @Test
+    void a_run_of_missing_seals_in_the_middle_of_a_read_ahead_backlog_is_skipped_once_and_nothing_else_is(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 60));
+        db.asOwner("DELETE FROM audit_seals WHERE tenant_id = 'acme' AND seq BETWEEN 10 AND 30");
+        var receiver = new Receiver("siem");
+        var gaps = new Gaps();
+        var store = new DeliveryStore(db.runtime());
+
+        try (var loop = new DeliveryLoop(db.runtime(), store, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(receiver))), FAST,
+                gaps).start()) {
+            await("the cursor reaches the head", () -> store.cursors(Optional.of("siem")).stream().anyMatch(c -> c.deliveredSeq() == 60));
+        }
+
+        var expected = new ArrayList<>(oneTo(9));
+        expected.addAll(oneTo(60).subList(30, 60));
+        assertThat(receiver.seqs("acme")).containsExactlyElementsOf(expected);
+        assertThat(gaps.reported).containsExactly("siem acme 9..31");
     }
 
     /** Records the gaps the loop reports. */

@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -47,13 +45,16 @@ import org.slf4j.LoggerFactory;
  * started (its first cursor's creation, see {@link DeliveryStore#ensureLatest}), so only what is
  * sealed afterwards is delivered, however the creation of its cursors was interrupted or raced.
  *
- * <p><b>Read-ahead.</b> While a sink takes a batch, its worker reads the partition's next batch on
- * a short-lived virtual thread, so the database and the parsing overlap the sink's work; the
- * cursor still moves only after the sink acknowledged, and a batch read ahead of a failed one is
- * dropped.
+ * <p><b>Read-ahead.</b> While a sink takes a batch, its worker reads the partition's next batches
+ * ({@link ReadAhead}: up to {@link #READ_AHEAD} at once, each on a short-lived virtual thread), so
+ * the database and the parsing overlap the sink's work and each other; the cursor still moves only
+ * after the sink acknowledged, and batches read ahead of a failed one are dropped. A pass over the
+ * only partition of a sink with a backlog is not cut every {@link #BATCHES_PER_PASS} batches (up to
+ * {@link #LONE_PASS}), so a catch-up does not pay a round's status queries and an unshared batch
+ * read every few batches.
  *
  * <p>Thread-safe. Owns one platform thread (the coordinator), one virtual thread per target and,
- * while a worker delivers a backlog, that worker's read-ahead thread.
+ * while a worker delivers a backlog, that worker's read-ahead threads.
  * <p>Over 600 lines because leadership, the coordinator's rounds and the per-target {@code Worker}
  * (batches, read-ahead, backoff, parking) share the loop's state and its one shutdown path; the
  * worker is an inner class rather than a file of its own so that its lifecycle cannot outlive the
@@ -64,8 +65,16 @@ public final class DeliveryLoop implements AutoCloseable {
 
     /** The session advisory lock key of the delivering instance: ASCII {@code "tsauddlv"}. */
     public static final long LEADER_LOCK = 0x7473_6175_6464_6c76L;
-    /** Batches one partition gets per pass before the worker moves on to the next partition. */
+    /** Batches one partition gets per pass before the worker moves on to the next partition that waits. */
     static final int BATCHES_PER_PASS = 8;
+    /** How long a pass over the only partition of a sink with a backlog may go on before the next round. */
+    static final Duration LONE_PASS = Duration.ofSeconds(1);
+    /** The most events read ahead of the batch a sink takes, in at most {@link #READ_AHEAD} batches (at least one). */
+    static final int EVENTS_AHEAD = 3_000;
+    /** The most batches of a partition read at once while its sink takes one. */
+    static final int READ_AHEAD = 3;
+    /** Reads beyond each worker's first one in flight, for all workers together (each holds a connection while it runs). */
+    static final int DEEP_READS = 2;
     private static final Duration JOIN = Duration.ofSeconds(10);
 
     /**
@@ -142,6 +151,7 @@ public final class DeliveryLoop implements AutoCloseable {
     private final Observer observer;
     private final Thread coordinator;
     private final Semaphore wake = new Semaphore(0);
+    private final Semaphore deepReads = new Semaphore(DEEP_READS);
     private final Map<String, Worker> workers = new HashMap<>();
     private final Map<String, Worker> stopping = new HashMap<>();
     private volatile boolean closed;
@@ -420,41 +430,48 @@ public final class DeliveryLoop implements AutoCloseable {
                 cursors = received(current, store.cursors(Optional.of(name)));
             }
             observer.cursors(name, List.copyOf(cursors.values()));
+            var waiting = cursors.values().stream()
+                    .filter(c -> !c.parked() && c.lagEvents() > 0 && !backingOff(c.partition())).toList();
             boolean delivered = false;
-            for (var cursor : cursors.values()) {
+            for (var cursor : waiting) {
                 if (!running()) {
                     return false;
                 }
-                if (cursor.parked() || cursor.lagEvents() == 0 || backingOff(cursor.partition())) {
-                    continue;
-                }
-                delivered |= deliverPartition(current, cursor);
+                delivered |= deliverPartition(current, cursor, waiting.size() > 1);
             }
             return delivered;
         }
 
         /**
-         * Up to {@link #BATCHES_PER_PASS} batches of one partition. The next batch is read (on a
-         * virtual thread of its own) while the sink takes the current one, so the database read
-         * and the parsing overlap the sink's encoding, write and acknowledgement. Reading ahead
-         * changes nothing durable: the cursor still moves only after the sink acknowledged, and
-         * a batch read ahead of one that failed is dropped, not delivered.
+         * One partition's pass: batches until its head (as of the round's start), at most
+         * {@link #BATCHES_PER_PASS} of them when {@code shared} (another partition of this sink waits
+         * too), else for up to {@link #LONE_PASS} (a lone backlog is not cut into rounds, each costing
+         * the status queries and a batch read before anything overlaps). While the sink takes a batch
+         * the next ones are already being read ({@link ReadAhead}); reading ahead changes nothing
+         * durable: the cursor still moves only after the sink acknowledged, and what was read ahead of
+         * a batch that failed is dropped, not delivered.
          */
-        private boolean deliverPartition(DeliveryTarget current, DeliveryCursor cursor) {
+        private boolean deliverPartition(DeliveryTarget current, DeliveryCursor cursor, boolean shared) {
             var partition = cursor.partition();
             long seq = cursor.deliveredSeq();
+            long head = cursor.headSeq();
+            long batches = shared ? BATCHES_PER_PASS : Long.MAX_VALUE;
+            long until = System.nanoTime() + LONE_PASS.toNanos();
             boolean delivered = false;
-            FutureTask<DeliveryStore.Batch> ahead = null;
-            try {
-                for (int i = 0; i < BATCHES_PER_PASS && seq < cursor.headSeq() && running(); i++) {
+            try (var ahead = new ReadAhead(store, partition, settings.batchSize(), readAheadDepth(settings), head, deepReads,
+                    "audit-delivery-read-" + current.sink().name())) {
+                for (long i = 0; i < batches && seq < head && running(); i++) {
+                    // Past LONE_PASS no new read starts; the batches already read are still delivered, not wasted.
+                    boolean reading = shared || i == 0 || System.nanoTime() - until < 0;
+                    if (!reading && ahead.inFlight() == 0) {
+                        break;
+                    }
                     var batch = readOrPark(current, partition, seq, ahead);
-                    ahead = null;
                     if (batch == null || batch.throughSeq() <= seq) {
                         break;
                     }
-                    long last = batch.throughSeq();
-                    if (i + 1 < BATCHES_PER_PASS && last < cursor.headSeq()) {
-                        ahead = readAhead(partition, last);
+                    if (reading) {
+                        ahead.fill(batch.throughSeq(), batches - i - 1);
                     }
                     long next = deliverOne(current, partition, seq, batch);
                     if (next <= seq) {
@@ -463,42 +480,8 @@ public final class DeliveryLoop implements AutoCloseable {
                     delivered = true;
                     seq = next;
                 }
-            } finally {
-                if (ahead != null) {
-                    // Not needed any more; waited for, so no read outlives the worker's pass.
-                    drop(ahead);
-                }
             }
             return delivered;
-        }
-
-        private FutureTask<DeliveryStore.Batch> readAhead(String partition, long afterSeq) {
-            var task = new FutureTask<>(() -> store.read(partition, afterSeq, settings.batchSize()));
-            Thread.ofVirtual().name("audit-delivery-read-" + target.sink().name()).start(task);
-            return task;
-        }
-
-        /** The batch read ahead; its failure is thrown here, as the same read done now would throw it. */
-        private static DeliveryStore.Batch take(FutureTask<DeliveryStore.Batch> task) {
-            try {
-                return task.get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException failure) {
-                    throw failure;
-                }
-                throw new IllegalStateException("reading a delivery batch failed", e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading a delivery batch", e);
-            }
-        }
-
-        private static void drop(FutureTask<DeliveryStore.Batch> task) {
-            try {
-                take(task);
-            } catch (RuntimeException ignored) {
-                // Read again, and its failure handled, when the partition's turn comes.
-            }
         }
 
         private static Map<String, DeliveryCursor> received(DeliveryTarget current, List<DeliveryCursor> all) {
@@ -517,13 +500,12 @@ public final class DeliveryLoop implements AutoCloseable {
         }
 
         /**
-         * The batch after {@code afterSeq}, read now or taken from {@code ahead} (null: none), or
+         * The batch after {@code afterSeq}, read now or taken from {@code ahead}, or
          * null when an event cannot be read (the cursor is parked then).
          */
-        private DeliveryStore.Batch readOrPark(DeliveryTarget current, String partition, long afterSeq,
-                                               FutureTask<DeliveryStore.Batch> ahead) {
+        private DeliveryStore.Batch readOrPark(DeliveryTarget current, String partition, long afterSeq, ReadAhead ahead) {
             try {
-                return ahead == null ? store.read(partition, afterSeq, settings.batchSize()) : take(ahead);
+                return ahead.next(afterSeq);
             } catch (IllegalArgumentException unreadable) {
                 var reason = "an event after seq " + afterSeq + " cannot be read: " + unreadable.getMessage();
                 park(current.sink().name(), partition, reason);
@@ -615,6 +597,11 @@ public final class DeliveryLoop implements AutoCloseable {
         }
         long half = exponential / 2;
         return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
+    }
+
+    /** Batches read ahead at once: {@link #READ_AHEAD}, fewer when they would hold over {@link #EVENTS_AHEAD} events, at least one. */
+    static int readAheadDepth(Settings settings) {
+        return Math.max(1, Math.min(READ_AHEAD, EVENTS_AHEAD / settings.batchSize()));
     }
 
     /** For tests and tools: the workers currently running, by sink name. */

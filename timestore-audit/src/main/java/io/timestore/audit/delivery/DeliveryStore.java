@@ -116,6 +116,15 @@ public final class DeliveryStore {
                 ORDER BY s.seq DESC LIMIT 1), 0)
             ON CONFLICT DO NOTHING
             """;
+    /**
+     * Run first in the transaction of {@link #ADVANCE}: its commit does not wait for the WAL to reach
+     * the disk (the write-ahead log writer flushes it within {@code 3 × wal_writer_delay}, 600 ms by
+     * default). A cursor is a position, not history: a crash of PostgreSQL itself (not of Timestore,
+     * whose committed transactions PostgreSQL keeps) can take it back to where it stood up to that
+     * long before, and those batches are delivered again, as at-least-once allows. The synchronous
+     * commit was the worker's longest wait after the sink's own (DeliveryLoad's {@code steps} phase).
+     */
+    public static final String NO_FLUSH_WAIT = "SELECT set_config('synchronous_commit', 'off', true)";
     private static final String ADVANCE = """
             UPDATE audit_delivery_cursors SET delivered_seq = ?, delivered_at = clock_timestamp()
             WHERE sink = ? AND tenant_id = ? AND delivered_seq < ?
@@ -214,8 +223,9 @@ public final class DeliveryStore {
         }
     }
 
-    private static void orderedScans(Connection connection) throws SQLException {
-        try (var statement = connection.prepareStatement(ORDERED_SCANS); var rows = statement.executeQuery()) {
+    /** Runs {@code settings}, a {@code SELECT set_config(..., true)}: settings for the rest of the transaction. */
+    private static void transactionSettings(Connection connection, String settings) throws SQLException {
+        try (var statement = connection.prepareStatement(settings); var rows = statement.executeQuery()) {
             rows.next();
         }
     }
@@ -223,7 +233,7 @@ public final class DeliveryStore {
     /** Every partition with sealed events, keyed by partition. */
     public Map<String, Head> heads() {
         return onPlatformPath(connection -> {
-            orderedScans(connection);
+            transactionSettings(connection, ORDERED_SCANS);
             var heads = new LinkedHashMap<String, Head>();
             try (var statement = connection.prepareStatement(HEADS);
                  var rows = statement.executeQuery()) {
@@ -284,7 +294,7 @@ public final class DeliveryStore {
     /** The cursors of {@code sink} (or of every sink when empty), with their lag. */
     public List<DeliveryCursor> cursors(Optional<String> sink) {
         return onPlatformPath(connection -> {
-            orderedScans(connection);
+            transactionSettings(connection, ORDERED_SCANS);
             var cursors = new ArrayList<DeliveryCursor>();
             try (var statement = connection.prepareStatement(STATUS)) {
                 statement.setString(1, sink.orElse(null));
@@ -344,9 +354,14 @@ public final class DeliveryStore {
         });
     }
 
-    /** Moves the cursor forward to {@code deliveredSeq}; never back. */
+    /**
+     * Moves the cursor forward to {@code deliveredSeq}; never back. Committed without waiting for the
+     * WAL flush ({@link #NO_FLUSH_WAIT}): only a crash of PostgreSQL can lose the last moves, and then
+     * their batches are delivered again.
+     */
     public void advance(String sink, String partition, long deliveredSeq) {
         onPlatformPath(connection -> {
+            transactionSettings(connection, NO_FLUSH_WAIT);
             return update(connection, ADVANCE, deliveredSeq, sink, partition, deliveredSeq);
         });
     }

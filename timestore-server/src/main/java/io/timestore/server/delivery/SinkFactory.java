@@ -1,8 +1,8 @@
 package io.timestore.server.delivery;
 
-import io.timestore.audit.AuditEvent;
 import io.timestore.audit.delivery.DeliverySink;
 import io.timestore.audit.delivery.DeliveryTarget;
+import io.timestore.audit.delivery.format.EventEncoder;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.SinkSettings;
 import io.timestore.server.delivery.file.FileSinks;
@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * Builds the platform sinks of {@code audit.delivery.sinks}, dispatching on each entry's
@@ -71,8 +70,8 @@ public final class SinkFactory {
      * downstream; or {@code ocsf}), {@code cloudevents} and {@code cloudevents-source} options
      * (docs/audit-delivery.md, "Formats"), the same options for every sink type.
      */
-    public static Function<AuditEvent, byte[]> encoder(SinkEntry entry) {
-        return WebhookSettings.encoder(entry)::encode;
+    public static EventEncoder encoder(SinkEntry entry) {
+        return WebhookSettings.encoder(entry);
     }
 
     /** Every configured sink as a target of all partitions. Closes what it built if a later entry is bad. */

@@ -34,6 +34,20 @@ public interface EventEncoder {
      */
     byte[] encode(AuditEvent event);
 
+    /**
+     * The events as NDJSON: each {@link #encode} record followed by {@code \n}, in the given order.
+     * A record never holds a raw line break (JSON escapes control characters inside strings), so each
+     * is exactly one line.
+     */
+    default byte[] encodeLines(List<AuditEvent> events) {
+        var out = new ByteArrayOutputStream(events.size() * 1024);
+        for (var event : events) {
+            out.writeBytes(encode(event));
+            out.write('\n');
+        }
+        return out.toByteArray();
+    }
+
     /** The events as one JSON array of {@link #encode} records, in the given order. */
     default byte[] encodeArray(List<AuditEvent> events) {
         var out = new ByteArrayOutputStream(events.size() * 1024 + 2);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.audit.AuditEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * A format whose record is one JSON object, written to a generator ({@link #write}) so that an
@@ -33,12 +34,28 @@ abstract sealed class JsonRecordFormat implements EventEncoder permits Timestore
 
     @Override
     public final byte[] encode(AuditEvent event) {
-        if (!event.isSealed()) {
-            throw new IllegalArgumentException("only sealed events are delivered (event %s has no seq)".formatted(event.eventId()));
-        }
-        var bytes = new ByteArrayBuilder(1_024);
+        return encode(List.of(event), false);
+    }
+
+    /** One generator and one buffer for the whole batch (the file sink's), not one of each per record. */
+    @Override
+    public final byte[] encodeLines(List<AuditEvent> events) {
+        return encode(events, true);
+    }
+
+    private byte[] encode(List<AuditEvent> events, boolean lines) {
+        var bytes = new ByteArrayBuilder(events.size() * 1_024);
         try (var out = MAPPER.createGenerator(bytes)) {
-            write(event, out);
+            out.setRootValueSeparator(null);
+            for (var event : events) {
+                if (!event.isSealed()) {
+                    throw new IllegalArgumentException("only sealed events are delivered (event %s has no seq)".formatted(event.eventId()));
+                }
+                write(event, out);
+                if (lines) {
+                    out.writeRaw('\n');
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory does not fail", e);
         }

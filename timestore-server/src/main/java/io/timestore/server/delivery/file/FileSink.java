@@ -3,7 +3,7 @@ package io.timestore.server.delivery.file;
 import io.timestore.audit.AuditEvent;
 import io.timestore.audit.delivery.DeliveryFailed;
 import io.timestore.audit.delivery.DeliverySink;
-import java.io.ByteArrayOutputStream;
+import io.timestore.audit.delivery.format.EventEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -65,15 +64,15 @@ public final class FileSink implements DeliverySink, AutoCloseable {
 
     private final String name;
     private final Settings settings;
-    private final Function<AuditEvent, byte[]> encoder;
+    private final EventEncoder encoder;
     private final InstantSource clock;
     private final Map<String, Segment> open = new HashMap<>();
 
     /**
-     * @param encoder turns an event into one line's bytes (without the newline), e.g. the stored JSON
-     *                of the {@code timestore} format; it must not produce a line break
+     * @param encoder the sink's format; a batch becomes its {@link EventEncoder#encodeLines} (one JSON
+     *                record per line, a record never holding a raw line break), in one buffer
      */
-    public FileSink(String name, Settings settings, Function<AuditEvent, byte[]> encoder, InstantSource clock) {
+    public FileSink(String name, Settings settings, EventEncoder encoder, InstantSource clock) {
         this.name = Objects.requireNonNull(name, "name");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.encoder = Objects.requireNonNull(encoder, "encoder");
@@ -87,7 +86,7 @@ public final class FileSink implements DeliverySink, AutoCloseable {
 
     @Override
     public synchronized void deliver(String partition, List<AuditEvent> batch) {
-        byte[] bytes = encode(batch);
+        byte[] bytes = encoder.encodeLines(batch);
         var key = settings.layout() == Layout.SHARED ? "" : partition;
         Segment segment = null;
         try {
@@ -114,22 +113,6 @@ public final class FileSink implements DeliverySink, AutoCloseable {
             throw new DeliveryFailed("file sink %s cannot write %s: %s".formatted(name, directoryOf(key),
                     e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())), true, e);
         }
-    }
-
-    private byte[] encode(List<AuditEvent> batch) {
-        var out = new ByteArrayOutputStream(batch.size() * 1024);
-        for (var event : batch) {
-            byte[] line = encoder.apply(event);
-            for (byte b : line) {
-                if (b == '\n' || b == '\r') {
-                    throw new DeliveryFailed("file sink %s: the encoder produced a line break in event %s; NDJSON needs one line per event"
-                            .formatted(name, event.eventId()), false, null);
-                }
-            }
-            out.writeBytes(line);
-            out.write('\n');
-        }
-        return out.toByteArray();
     }
 
     private Path directoryOf(String key) {
