@@ -84,6 +84,30 @@ class PostgresEventStoreTest {
     }
 
     @Test
+    void after_a_refused_batch_its_connection_stores_the_next_batch(AuditDatabase db) {
+        // The COMMIT travels with the INSERTs: a refused INSERT makes PostgreSQL skip it, and the
+        // transaction left aborted must be rolled back before the pooled session is used again.
+        var session = KeepSessionsOpen.oneSession(db.runtime());
+        db.asOwner("ALTER TABLE audit_events ADD CONSTRAINT refuse_for_test CHECK (tenant_id <> 'refused')");
+        try {
+            var sink = new PostgresEventStore(session, json);
+            var refused = List.of(Events.event("acme", 61), Events.event("refused", 62));
+            assertThrows(AuditUnavailable.class, () -> sink.append(refused));
+
+            var next = Events.event("acme", 63);
+            sink.append(List.of(next));
+
+            assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", next.eventId())).isEqualTo(1);
+            for (var event : refused) {
+                assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ?", event.eventId())).isZero();
+            }
+        } finally {
+            db.asOwner("ALTER TABLE audit_events DROP CONSTRAINT refuse_for_test");
+            session.closeAll();
+        }
+    }
+
+    @Test
     void a_group_commit_is_committed_and_leaves_no_tenant_or_platform_setting_on_its_connection(AuditDatabase db) throws SQLException {
         var session = KeepSessionsOpen.oneSession(db.runtime());
         try {

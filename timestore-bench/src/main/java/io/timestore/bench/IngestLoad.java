@@ -435,9 +435,13 @@ public final class IngestLoad {
         System.out.printf("RESULT query-ratio: median HTTP / median SQL = %.2fx%n", hm / sm);
         // Where the server spent the route's time, from its own timers over the measured runs
         // (means, so they do not add up to the medians above exactly).
-        var after = timerSums(client, base);
-        for (String timer : List.of("timestore_http_server_requests_seconds", "timestore_query_duration_seconds",
-                "timestore_audit_wait_seconds", "timestore_audit_group_commit_duration_seconds")) {
+        printTimerMeans(before, timerSums(client, base), List.of("timestore_http_server_requests_seconds",
+                "timestore_query_duration_seconds", "timestore_audit_wait_seconds", "timestore_audit_group_commit_duration_seconds"));
+    }
+
+    /** Prints, for each of {@code timers}, its observations between two {@link #timerSums} and their mean. */
+    static void printTimerMeans(Map<String, Double> before, Map<String, Double> after, List<String> timers) {
+        for (String timer : timers) {
             double count = after.getOrDefault(timer + "_count", 0.0) - before.getOrDefault(timer + "_count", 0.0);
             double sum = after.getOrDefault(timer + "_sum", 0.0) - before.getOrDefault(timer + "_sum", 0.0);
             System.out.printf("  server %s: %.0f observations, mean %.3f ms%n", timer, count, count == 0 ? 0 : sum / count * 1e3);

@@ -81,7 +81,9 @@ public final class PostgresEventStore implements EventStore {
         }
         try (var connection = dataSource.getConnection()) {
             // An explicit transaction (ExplicitTransaction says why): the tenant setting holds for every statement.
-            return ExplicitTransaction.run(connection, c -> appendGrouped(c, events));
+            // Its COMMIT travels with the last INSERT (see insert), so ExplicitTransaction's own commit finds
+            // nothing left to commit; on a failure its rollback ends the transaction as before.
+            return ExplicitTransaction.run(connection, c -> appendGrouped(c, events, true));
         } catch (SQLException e) {
             throw new AuditUnavailable("audit store refused the batch (SQLState " + e.getSQLState() + ")", e);
         }
@@ -90,7 +92,7 @@ public final class PostgresEventStore implements EventStore {
     @Override
     public Recorded append(Connection transaction, AuditEvent event) {
         try {
-            return appendGrouped(transaction, List.of(event)).getFirst();
+            return appendGrouped(transaction, List.of(event), false).getFirst();
         } catch (SQLException e) {
             throw new AuditUnavailable("audit store refused the event (SQLState " + e.getSQLState() + ")", e);
         }
@@ -100,9 +102,12 @@ public final class PostgresEventStore implements EventStore {
      * Writes events tenant by tenant, each under its own row-level-security context, as one
      * multi-statement execution (per tenant the setting of its context, then its INSERT): with the
      * transaction's BEGIN, a single round trip for a batch of up to {@link #TENANTS_PER_EXECUTION}
-     * tenants, one more per further such number.
+     * tenants, one more per further such number. With {@code commit} (the group commit's own
+     * transaction) the last execution ends with the transaction's COMMIT, so a lone event is stored
+     * and durable in one round trip instead of two: the execution returns only after PostgreSQL
+     * answered the COMMIT, that is after the WAL flush (synchronous_commit is on).
      */
-    private List<Recorded> appendGrouped(Connection connection, List<AuditEvent> events) throws SQLException {
+    private List<Recorded> appendGrouped(Connection connection, List<AuditEvent> events, boolean commit) throws SQLException {
         // Each (tenant, event_id) once: a later copy in the same batch is a duplicate of the first,
         // and the queue rows are matched to their input by event_id.
         var byTenant = new LinkedHashMap<String, List<AuditEvent>>();
@@ -116,7 +121,8 @@ public final class PostgresEventStore implements EventStore {
         var inserted = new HashSet<StoredKey>();
         var groups = List.copyOf(byTenant.entrySet());
         for (int from = 0; from < groups.size(); from += TENANTS_PER_EXECUTION) {
-            insert(connection, groups.subList(from, Math.min(groups.size(), from + TENANTS_PER_EXECUTION)), inserted);
+            int to = Math.min(groups.size(), from + TENANTS_PER_EXECUTION);
+            insert(connection, groups.subList(from, to), inserted, commit && to == groups.size());
         }
         var recorded = new ArrayList<Recorded>(events.size());
         for (var event : events) {
@@ -127,13 +133,22 @@ public final class PostgresEventStore implements EventStore {
         return List.copyOf(recorded);
     }
 
-    /** One execution: each group's setting and INSERT; adds the (tenant, event_id) of every row stored. */
-    private void insert(Connection connection, List<Map.Entry<String, List<AuditEvent>>> groups, Set<StoredKey> inserted)
-            throws SQLException {
+    /**
+     * One execution: each group's setting and INSERT, then with {@code commit} the transaction's
+     * COMMIT; adds the (tenant, event_id) of every row stored.
+     */
+    private void insert(Connection connection, List<Map.Entry<String, List<AuditEvent>>> groups, Set<StoredKey> inserted,
+                        boolean commit) throws SQLException {
         var sql = new StringBuilder();
         for (var group : groups) {
             sql.append(AuditEvent.PLATFORM_PARTITION.equals(group.getKey()) ? SET_PLATFORM : SET_TENANT).append(";\n")
                     .append(INSERT).append(";\n");
+        }
+        if (commit) {
+            // A failed INSERT makes PostgreSQL skip the rest of the execution, this COMMIT included:
+            // the statement throws and the caller rolls back. The driver reads every result before
+            // execute() returns, so a COMMIT that fails (or never ran) is never taken for durability.
+            sql.append("COMMIT;\n");
         }
         try (var statement = connection.prepareStatement(sql.toString())) {
             int parameter = 1;

@@ -15,6 +15,8 @@ import java.util.Optional;
  */
 public final class PostgresTreeCheckpoints {
     private static final String COLUMNS = "SELECT tree_size, root_hash, note FROM audit_tree_checkpoints WHERE tenant_id = ? ";
+    /** The latest checkpoint of the partition given as its one parameter; its rows are read by {@link #firstOf}. */
+    public static final String LATEST = COLUMNS + "ORDER BY tree_size DESC LIMIT 1";
     private static final String INSERT =
             "INSERT INTO audit_tree_checkpoints (tenant_id, tree_size, root_hash, note) VALUES (?, ?, ?, ?)";
 
@@ -48,7 +50,7 @@ public final class PostgresTreeCheckpoints {
 
     /** The checkpoint of the largest tree signed for {@code tenantId}, if any. */
     public static Optional<Stored> latest(Connection transaction, String tenantId) throws SQLException {
-        return first(transaction, COLUMNS + "ORDER BY tree_size DESC LIMIT 1", tenantId, -1);
+        return first(transaction, LATEST, tenantId, -1);
     }
 
     /** The checkpoint of exactly {@code treeSize} leaves, if one was signed. */
@@ -77,9 +79,14 @@ public final class PostgresTreeCheckpoints {
                 statement.setLong(2, treeSize);
             }
             try (var rows = statement.executeQuery()) {
-                return rows.next() ? Optional.of(read(rows)) : Optional.empty();
+                return firstOf(rows);
             }
         }
+    }
+
+    /** The checkpoint in the first of {@code rows} (of a statement selecting as {@link #LATEST} does), if any. */
+    public static Optional<Stored> firstOf(ResultSet rows) throws SQLException {
+        return rows.next() ? Optional.of(read(rows)) : Optional.empty();
     }
 
     private static Stored read(ResultSet rows) throws SQLException {

@@ -61,7 +61,6 @@ public final class LogRoutes implements RouteGroup {
     private final CheckpointStore keys;
     private final String logName;
     private final Supplier<PublicKey> currentKey;
-    private final LogStore store = new LogStore();
     private final AuditJson events = new AuditJson();
     private final ProofJson proofs = new ProofJson();
 
@@ -102,9 +101,14 @@ public final class LogRoutes implements RouteGroup {
         return partition;
     }
 
-    private <T> T read(String partition, io.timestore.server.db.TenantWork<T> work) {
+    /**
+     * Runs {@code work} in a transaction of {@code partition} after its first statement {@code sql}
+     * (sent with the tenant setting, {@link AuditPartitions#readFrom}): each route's first read
+     * costs no round trip of its own.
+     */
+    private <T> T readFrom(String partition, String sql, List<?> parameters, Transactions.AfterFirst<T> work) {
         try {
-            return scopes.read(List.of(partition), work);
+            return scopes.readFrom(partition, sql, parameters, work);
         } catch (MissingNodes missing) {
             throw new Conflict(ProblemType.AUDIT_PROOF_PENDING,
                     "the log of %s does not hold that tree yet (node %s is missing)".formatted(partition, missing.first()));
@@ -113,7 +117,8 @@ public final class LogRoutes implements RouteGroup {
 
     private void checkpoint(Context ctx, SecurityContext security, RequestAudit audit) {
         String partition = partition(ctx, security, audit);
-        var latest = read(partition, c -> PostgresTreeCheckpoints.latest(c, partition))
+        var latest = readFrom(partition, PostgresTreeCheckpoints.LATEST, List.of(partition),
+                        (rows, c) -> PostgresTreeCheckpoints.firstOf(rows))
                 .orElseThrow(() -> new NotFound("the log of %s has no signed checkpoint yet".formatted(partition)));
         audit.detail("tree_size", latest.treeSize());
         ctx.contentType(TEXT + "; charset=utf-8").result(latest.note().getBytes(StandardCharsets.UTF_8));
@@ -137,20 +142,22 @@ public final class LogRoutes implements RouteGroup {
             throw new InvalidRequest("name the event with exactly one of event_id and seq",
                     List.of(FieldError.at(eventId == null ? "/event_id" : "/seq", "give event_id or seq, not both")));
         }
-        var body = read(partition, c -> {
+        UUID id = eventId == null ? null : parseId(eventId, "/event_id");
+        long asked = eventId == null ? positive(seqParam, "/seq") : 0;
+        var body = readFrom(partition, id != null ? LogStore.BY_ID : LogStore.BY_SEQ, List.of(partition, id != null ? id : asked), (rows, c) -> {
             var nodes = new PostgresNodeStore(c, partition);
             // By seq, a purged event (its seal gone, its leaf kept) is still proven: without its id.
-            LogStore.Entry entry = eventId != null
-                    ? sealed(c, partition, parseId(eventId, "/event_id"))
-                    : bySeq(c, nodes, partition, positive(seqParam, "/seq"));
+            LogStore.Entry entry = id != null ? sealed(LogStore.first(rows), id) : bySeq(LogStore.first(rows), nodes, partition, asked);
             long seq = entry.seq().orElseThrow();
             long size = treeSize(c, partition, ctx.queryParam("tree_size"), "/tree_size");
             if (seq > size) {
                 throw new InvalidRequest("seq %d is not in a tree of %d leaves".formatted(seq, size),
                         List.of(FieldError.at("/tree_size", "must be at least the event's seq, " + seq)));
             }
-            var proof = new TreeProofs(nodes).inclusion(seq - 1, size);
-            TreeHash leaf = nodes.read(List.of(NodeId.leaf(seq - 1))).getFirst();
+            // The leaf's hash is read with the proof's nodes, in the same statement.
+            var withLeaf = new LeafAlongside(nodes, NodeId.leaf(seq - 1));
+            var proof = new TreeProofs(withLeaf).inclusion(seq - 1, size);
+            TreeHash leaf = withLeaf.leaf();
             var out = json.createObjectNode().put("event_id", entry.eventId() == null ? null : entry.eventId().toString()).put("seq", seq)
                     .put("leaf_index", seq - 1).put("tree_size", size).put("leaf_hash", leaf.base64());
             var hashes = out.putArray("proof");
@@ -166,9 +173,9 @@ public final class LogRoutes implements RouteGroup {
 
     private void consistency(Context ctx, SecurityContext security, RequestAudit audit) {
         String partition = partition(ctx, security, audit);
-        var proof = read(partition, c -> {
-            long size1 = positive(required(ctx, "size1"), "/size1");
-            long size2 = treeSize(c, partition, ctx.queryParam("size2"), "/size2");
+        long size1 = positive(required(ctx, "size1"), "/size1");
+        var proof = readFrom(partition, PostgresNodeStore.LEAF_COUNT, List.of(partition, partition), (rows, c) -> {
+            long size2 = treeSize(c, partition, leafCount(rows), ctx.queryParam("size2"), "/size2");
             if (size1 > size2) {
                 throw new InvalidRequest("size1 must not exceed size2", List.of(FieldError.at("/size1", "must be at most size2, " + size2)));
             }
@@ -186,7 +193,7 @@ public final class LogRoutes implements RouteGroup {
         String partition = onePartition(ctx, security, audit);
         UUID id = parseId(ctx.pathParam("event_id"), "/event_id");
         audit.resource(id.toString());
-        var entry = read(partition, c -> sealed(c, partition, id));
+        var entry = readFrom(partition, LogStore.BY_ID, List.of(partition, id), (rows, c) -> sealed(LogStore.first(rows), id));
         ctx.header("Audit-Leaf-Index", Long.toString(entry.seq().orElseThrow() - 1));
         ctx.contentType(OCTETS).result(canonical(entry));
     }
@@ -198,8 +205,8 @@ public final class LogRoutes implements RouteGroup {
         String partition = onePartition(ctx, security, audit);
         UUID id = parseId(ctx.pathParam("event_id"), "/event_id");
         audit.resource(id.toString());
-        var receipt = read(partition, c -> {
-            var entry = sealed(c, partition, id);
+        var receipt = readFrom(partition, LogStore.BY_ID, List.of(partition, id), (rows, c) -> {
+            var entry = sealed(LogStore.first(rows), id);
             long seq = entry.seq().orElseThrow();
             var checkpoint = PostgresTreeCheckpoints.latest(c, partition)
                     .filter(cp -> cp.treeSize() >= seq)
@@ -217,8 +224,7 @@ public final class LogRoutes implements RouteGroup {
         ctx.json(proofs.toJson(receipt));
     }
 
-    private LogStore.Entry bySeq(Connection c, PostgresNodeStore nodes, String partition, long seq) throws SQLException {
-        var sealed = store.bySeq(c, partition, seq);
+    private static LogStore.Entry bySeq(Optional<LogStore.Entry> sealed, PostgresNodeStore nodes, String partition, long seq) {
         if (sealed.isPresent()) {
             return sealed.get();
         }
@@ -232,9 +238,9 @@ public final class LogRoutes implements RouteGroup {
         return permissions.require(security, LOG.action()).auditView().orElse(AuditView.REDACTED);
     }
 
-    /** The event {@code id} of {@code partition} once sealed: 404 when not visible, 409 while it waits. */
-    private LogStore.Entry sealed(Connection c, String partition, UUID id) throws SQLException {
-        var entry = store.byId(c, partition, id)
+    /** The event {@code id} ({@code found} by {@link LogStore#BY_ID}) once sealed: 404 when not visible, 409 while it waits. */
+    private static LogStore.Entry sealed(Optional<LogStore.Entry> found, UUID id) {
+        var entry = found
                 .orElseThrow(() -> new NotFound("no audit event " + id + " visible to this caller"));
         if (entry.seq().isEmpty()) {
             throw new Conflict(ProblemType.AUDIT_PROOF_PENDING,
@@ -249,7 +255,11 @@ public final class LogRoutes implements RouteGroup {
 
     /** The tree size named by {@code value}, or the latest signed one; at most the stored tree's. */
     private static long treeSize(Connection c, String partition, String value, String pointer) throws SQLException {
-        long stored = new PostgresNodeStore(c, partition).leafCount();
+        return treeSize(c, partition, new PostgresNodeStore(c, partition).leafCount(), value, pointer);
+    }
+
+    /** As above, the stored tree's size {@code stored} read already. */
+    private static long treeSize(Connection c, String partition, long stored, String value, String pointer) throws SQLException {
         if (value == null) {
             return PostgresTreeCheckpoints.latest(c, partition).map(PostgresTreeCheckpoints.Stored::treeSize)
                     .orElseThrow(() -> new Conflict(ProblemType.AUDIT_PROOF_PENDING,
@@ -261,6 +271,12 @@ public final class LogRoutes implements RouteGroup {
                     List.of(FieldError.at(pointer, "must be at most the log's size, " + stored)));
         }
         return size;
+    }
+
+    /** The one row of {@link PostgresNodeStore#LEAF_COUNT}. */
+    private static long leafCount(java.sql.ResultSet rows) throws SQLException {
+        rows.next();
+        return rows.getLong(1);
     }
 
     private static String required(Context ctx, String name) {

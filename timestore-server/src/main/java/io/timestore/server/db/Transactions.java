@@ -16,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -138,18 +139,50 @@ public final class Transactions {
      * are numbered from 1.
      */
     public <T> T selectAsPlatform(String sql, Parameters parameters, Rows<T> rows) {
-        return inTransaction("platform", connection -> {
-            try (var statement = connection.prepareStatement(SET_PLATFORM + ";\n" + sql)) {
-                parameters.bind(statement);
-                statement.execute(); // the setting's own row comes first
-                if (!statement.getMoreResults()) {
-                    throw new IllegalStateException("the statement after the platform setting returned no rows");
-                }
-                try (var result = statement.getResultSet()) {
-                    return rows.read(result);
-                }
+        return inTransaction("platform", connection ->
+                afterSetting(connection, SET_PLATFORM, sql, parameters, (result, ignored) -> rows.read(result)));
+    }
+
+    /**
+     * Sends {@code setting} and {@code sql} (one SELECT) in one execution, binds both with
+     * {@code parameters} (the setting's first), and hands the SELECT's rows to {@code work}.
+     */
+    private static <T> T afterSetting(Connection connection, String setting, String sql, Parameters parameters,
+                                      AfterFirst<T> work) throws SQLException {
+        try (var statement = connection.prepareStatement(setting + ";\n" + sql)) {
+            parameters.bind(statement);
+            statement.execute(); // the setting's own row comes first
+            if (!statement.getMoreResults()) {
+                throw new IllegalStateException("the statement after the setting returned no rows");
             }
-        });
+            try (var rows = statement.getResultSet()) {
+                return work.run(rows, connection);
+            }
+        }
+    }
+
+    /** Continues a transaction after its first statement, given that statement's rows. */
+    @FunctionalInterface
+    public interface AfterFirst<T> {
+        T run(ResultSet firstRows, Connection connection) throws SQLException;
+    }
+
+    /**
+     * As {@link #inTenant}, with the transaction's first statement sent in one execution with the
+     * tenant setting, so the driver puts the BEGIN, the setting and that statement in a single
+     * round trip; {@code work} then reads its rows and may run further statements in the same
+     * transaction. For the audited reads whose answer waits on every round trip (the log's proofs).
+     * {@code sql} must be exactly one SELECT whose parameters are {@code parameters}, in order
+     * (bound with {@code setObject}): a second statement would be read as the first's rows.
+     */
+    public <T> T inTenantFrom(TenantId tenant, String sql, List<?> parameters, AfterFirst<T> work) {
+        Objects.requireNonNull(tenant, "tenant");
+        return inTransaction("tenant", connection -> afterSetting(connection, SET_TENANT, sql, statement -> {
+            statement.setString(1, tenant.value());
+            for (int i = 0; i < parameters.size(); i++) {
+                statement.setObject(i + 2, parameters.get(i));
+            }
+        }, work));
     }
 
     /**

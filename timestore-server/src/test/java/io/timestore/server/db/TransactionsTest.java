@@ -70,6 +70,20 @@ class TransactionsTest {
     }
 
     @Test
+    void a_tenant_transaction_sent_with_its_first_statement_sees_the_tenant_there_and_after_it_and_leaves_nothing_behind() {
+        var seen = transactions.inTenantFrom(new TenantId("acme"),
+                "SELECT current_setting('app.tenant_id', true), current_setting('app.platform', true), ?::text, ?::int8",
+                java.util.List.of("bound", 7L), (rows, connection) -> {
+                    rows.next();
+                    return rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getString(3) + "|" + rows.getLong(4)
+                            + "|" + currentTenant(connection);
+                });
+
+        assertThat(seen).isEqualTo("acme|off|bound|7|acme");
+        assertThat(settingOnThePooledConnection("app.tenant_id")).isIn(null, "");
+    }
+
+    @Test
     void generic_plans_are_forced_for_their_transaction_alone() {
         var inside = transactions.inTenantWithGenericPlans(new TenantId("acme"), connection -> {
             try (var rows = connection.createStatement().executeQuery("SELECT current_setting('plan_cache_mode')")) {
