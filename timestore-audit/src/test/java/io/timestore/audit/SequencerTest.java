@@ -363,6 +363,29 @@ class SequencerTest {
     }
 
     @Test
+    void a_sealing_steps_take_and_seal_insert_are_prepared_on_the_server_from_their_first_execution(AuditDatabase db)
+            throws SQLException {
+        // Unprepared executions get their results as text: a take of 10,000 events came back as
+        // 17 MB of hex, and the first four steps after taking the lead paid for it (the cold round).
+        var session = KeepSessionsOpen.oneSession(db.runtime());
+        new PostgresEventStore(db.runtime(), json).append(List.of(Events.event("acme", 1)));
+        List<String> prepared = new ArrayList<>();
+        try (var sequencer = Sequencers.start(session, clock, Sequencers.settings(100, 100, Duration.ofHours(1)), Sequencer.Observer.NONE)) {
+            assertThat(Sequencers.round(sequencer).sealed()).isEqualTo(1);
+            try (var statement = session.getConnection().createStatement();
+                 var rows = statement.executeQuery("SELECT statement FROM pg_prepared_statements")) {
+                while (rows.next()) {
+                    prepared.add(rows.getString(1).strip());
+                }
+            }
+        } finally {
+            session.closeAll();
+        }
+        assertThat(prepared).anyMatch(sql -> sql.startsWith("DELETE FROM audit_pending"))
+                .anyMatch(sql -> sql.startsWith("INSERT INTO audit_seals"));
+    }
+
+    @Test
     void a_leader_that_steps_down_gives_the_lock_back_even_when_its_connection_goes_back_to_a_pool(AuditDatabase db) {
         // A pool does not close a connection it is given back, so neither does the session lock end.
         var pooled = new KeepSessionsOpen(db.runtime());
