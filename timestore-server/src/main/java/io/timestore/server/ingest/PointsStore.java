@@ -5,7 +5,6 @@ import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.compaction.ChunkStore;
 import io.timestore.server.ingest.SeriesSlots.Slot;
 import io.timestore.server.points.FieldType;
-import io.timestore.server.points.Point;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -172,15 +171,14 @@ public final class PointsStore {
      * {@code series}; series it would create beyond the tenant's quota
      * ({@link IngestLimits#maxSeries}) refuse the whole write.
      */
-    Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points, SeriesSlots series,
+    Written insert(Connection connection, TenantId tenant, String dataset, Batch batch, SeriesSlots series,
                    IngestLimits limits) throws SQLException {
         var ids = seriesIds(connection, tenant, dataset, series.slots(), limits);
         var batches = new SeriesBatches(ids, series);
-        int value = 0;
-        for (var point : points) {
-            long time = point.timestampNanos();
-            for (var field : point.fields()) {
-                batches.add(series.slotOf(value++), time, field.value());
+        for (int i = 0; i < batch.size(); i++) {
+            long time = batch.time(i);
+            for (int v = batch.firstValue(i); v < batch.valueEnd(i); v++) {
+                batches.add(series.slotOf(v), time, batch.bits(v), batch.string(v));
             }
         }
         return new Written(batches.insert(connection, tenant, dataset), ids.length);

@@ -1,8 +1,6 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.points.Field;
 import io.timestore.server.points.FieldType;
-import io.timestore.server.points.Point;
 import io.timestore.server.points.Tag;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,8 +14,8 @@ import java.util.Map;
  * names them, and the series of each of its field values (points in order, each point's fields in
  * order). Not thread-safe: one per write.
  *
- * <p>Built in one pass with about one identity lookup per point and none per value: the points
- * of one series that one parse produced share their tag list and measurement
+ * <p>Built in one pass over the batch's columns with about one identity lookup per point and none
+ * per value: the points of one series that one parse produced share their tag list and measurement
  * ({@link SeriesCache}), so a point finds its tag set by the list's identity, and a field by its
  * position (a series' lines usually list their fields in the same order), falling back to a map by
  * name. Only a new series is looked up by content (its key, with the tag set's JSON computed once
@@ -53,30 +51,24 @@ final class SeriesSlots {
     private final Map<SeriesKey, Integer> byKey = new HashMap<>();
     private final Map<FieldKey, FieldType> fieldTypes = new HashMap<>();
 
-    SeriesSlots(List<Point> points) {
-        int values = 0;
-        for (Point point : points) {
-            values += point.fields().size();
-        }
-        slotOfValue = new int[values];
-        int v = 0;
-        for (int i = 0; i < points.size(); i++) {
-            Point point = points.get(i);
-            TagSet tagSet = tagSet(point.measurement(), point.tags());
-            List<Field> fields = point.fields();
-            for (int k = 0; k < fields.size(); k++) {
-                Field field = fields.get(k);
-                FieldType type = field.type();
-                int slot = tagSet.find(k, field.key());
+    SeriesSlots(Batch batch) {
+        slotOfValue = new int[batch.values()];
+        for (int i = 0; i < batch.size(); i++) {
+            TagSet tagSet = tagSet(batch.measurement(i), batch.tags(i));
+            int first = batch.firstValue(i);
+            for (int v = first; v < batch.valueEnd(i); v++) {
+                String key = batch.key(v);
+                FieldType type = batch.type(v);
+                int slot = tagSet.find(v - first, key);
                 if (slot < 0) {
-                    slot = slot(tagSet, field.key(), type, i);
-                    tagSet.remember(k, field.key(), slot);
+                    slot = slot(tagSet, key, type, i);
+                    tagSet.remember(v - first, key, slot);
                 }
                 if (types[slot] != type) {
                     consistent = false;
                 }
                 counts[slot]++;
-                slotOfValue[v++] = slot;
+                slotOfValue[v] = slot;
             }
         }
     }
