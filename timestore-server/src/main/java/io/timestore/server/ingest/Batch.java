@@ -54,6 +54,8 @@ public final class Batch {
 
     /** A batch of {@code points} built elsewhere (JSON): point {@code i} came from line or item {@code lines[i]}. */
     static Batch of(List<Point> points, int[] lines) {
+        record Key(String measurement, List<Tag> tags) {}
+        var seen = new HashMap<Key, Series>(); // points of one series share one Series, as parsed points do
         var builder = new Builder(points.size(), points.size());
         for (int i = 0; i < points.size(); i++) {
             Point point = points.get(i);
@@ -67,7 +69,8 @@ public final class Batch {
                     case FieldValue.StringValue v -> builder.putField(field.key(), FieldType.STRING, 0, v.value());
                 }
             }
-            builder.endPoint(new Series(point.measurement(), point.tags()), point.timestampNanos(), lines[i]);
+            var series = seen.computeIfAbsent(new Key(point.measurement(), point.tags()), k -> new Series(k.measurement(), k.tags()));
+            builder.endPoint(series, point.timestampNanos(), lines[i]);
         }
         return builder.build();
     }
@@ -96,6 +99,11 @@ public final class Batch {
     /** The 1-based line of point {@code index}. */
     public int lineOf(int index) {
         return lines[Objects.checkIndex(index, size)];
+    }
+
+    /** The series of point {@code point}: one object for every point of the series that one parse or {@link #of} produced. */
+    Series series(int point) {
+        return series[point];
     }
 
     String measurement(int point) {

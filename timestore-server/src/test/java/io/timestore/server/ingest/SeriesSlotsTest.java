@@ -50,6 +50,14 @@ class SeriesSlotsTest {
     }
 
     @Test
+    void a_series_key_met_again_in_a_later_write_brings_its_tag_json_built_once_not_per_write() {
+        var first = new SeriesSlots(parse("cpu,host=a,region=eu usage=1 1\n")).slots().getFirst();
+        var later = new SeriesSlots(parse("mem,host=b free=1i 1\ncpu,host=a,region=eu usage=2 2\n")).slots().get(1);
+
+        assertThat(later.tags()).isEqualTo("{\"host\":\"a\",\"region\":\"eu\"}").isSameAs(first.tags());
+    }
+
+    @Test
     void measurements_without_tags_are_different_series_though_they_share_the_empty_tag_list() {
         var batch = parse("cpu v=1 1\nmem v=1i 1\ncpu v=2 2\n");
         assertThat(batch.tags(0)).isSameAs(batch.tags(1));
