@@ -63,7 +63,7 @@ final class JsonPoints {
         for (int i = 0; i < lines.length; i++) {
             lines[i] = i + 1;
         }
-        return new Batch(points, lines);
+        return Batch.of(points, lines);
     }
 
     private static InvalidRequest invalid(List<FieldError> errors) {

@@ -1,10 +1,8 @@
 package io.timestore.server.ingest;
 
 import io.timestore.server.config.PointsSettings;
-import io.timestore.server.points.Point;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -73,8 +71,7 @@ public final class LineProtocolParser {
         // Sized for lines of about 32 bytes or more, so that a usual body's list never grows.
         int expected = Math.min(limits.maxPoints(), length / 32 + 1);
         var reader = new LineReader(body, expected, precision, defaultTimeNanos, series);
-        var points = new ArrayList<Point>(expected);
-        int[] lines = new int[expected];
+        var batch = new Batch.Builder(expected, expected); // one value a line before it grows
         List<LineError> errors = List.of();
         int end = offset + length;
         int pos = offset;
@@ -140,13 +137,9 @@ public final class LineProtocolParser {
                         .formatted(i - start, limits.maxLineBytes()));
             } else {
                 try {
-                    Point point = reader.parse(start, i);
-                    if (errors.isEmpty()) { // once a line failed nothing is written: stop keeping points
-                        if (points.size() == lines.length) {
-                            lines = Arrays.copyOf(lines, lines.length * 2);
-                        }
-                        lines[points.size()] = lineNumber;
-                        points.add(point);
+                    reader.parse(start, i, lineNumber, batch);
+                    if (!errors.isEmpty()) {
+                        batch.clear(); // once a line failed nothing is written: the lines after it are only checked
                     }
                     continue;
                 } catch (LineSyntaxException e) {
@@ -155,8 +148,7 @@ public final class LineProtocolParser {
             }
             if (errors.isEmpty()) {
                 errors = new ArrayList<>();
-                points.clear();
-                points.trimToSize();
+                batch.clear(); // the points kept so far are dropped
             }
             if (errors.size() == LineProtocolException.MAX_REPORTED_ERRORS) {
                 throw LineProtocolException.malformed(errors, true);
@@ -166,6 +158,6 @@ public final class LineProtocolParser {
         if (!errors.isEmpty()) {
             throw LineProtocolException.malformed(errors, false);
         }
-        return new Batch(points, lines);
+        return batch.build();
     }
 }

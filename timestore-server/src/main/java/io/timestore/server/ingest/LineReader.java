@@ -1,13 +1,7 @@
 package io.timestore.server.ingest;
 
 import io.timestore.server.ingest.SeriesCache.Series;
-import io.timestore.server.points.Field;
-import io.timestore.server.points.FieldValue;
-import io.timestore.server.points.FieldValue.BooleanValue;
-import io.timestore.server.points.FieldValue.FloatValue;
-import io.timestore.server.points.FieldValue.IntegerValue;
-import io.timestore.server.points.FieldValue.StringValue;
-import io.timestore.server.points.FieldValue.UnsignedValue;
+import io.timestore.server.points.FieldType;
 import io.timestore.server.points.Point;
 import io.timestore.server.points.Tag;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Parses one line of a body into a {@link Point}. One instance per parse call; not thread-safe.
+ * Parses one line of a body into a point of a {@link Batch}. One instance per parse call; not thread-safe.
  *
  * <p>This is a port of InfluxDB 2.x {@code models.parsePoint} and the functions it calls
  * ({@code scanKey}, {@code scanMeasurement}, {@code scanTags}, {@code scanFields},
@@ -29,8 +23,9 @@ import java.util.List;
  * invalid UTF-8 and NUL bytes in names and strings, a string value with text after its closing
  * quote, and a field key made empty by a tab before it.
  *
- * <p>Work per line is index arithmetic over the request bytes; allocation is limited to the
- * values themselves (names come from {@link StringDecoder}'s cache, series from {@link SeriesCache}).
+ * <p>Work per line is index arithmetic over the request bytes, writing into the batch's columns;
+ * nothing is allocated per line but string values (names come from {@link StringDecoder}'s cache,
+ * series from {@link SeriesCache}).
  *
  * <p>Its length (over 500 lines) is deliberate: one scanner per Go function, in Go's order, keeps
  * the port checkable line by line against {@code models/points.go}; split up, that correspondence
@@ -60,7 +55,6 @@ final class LineReader {
 
     private int[] tagBounds = new int[4 * 16]; // keyStart, keyEnd, valueStart, valueEnd per tag
     private int tagCount;
-    private int fieldCount;
     // Numbers are parsed once, while scanning (where 2.x reports range errors), and picked up by
     // their start offset when the fields are built.
     private int[] numberStart = new int[16];
@@ -82,12 +76,12 @@ final class LineReader {
     }
 
     /**
-     * The point on {@code b[start, end)}: {@code start} is past leading whitespace and not a
-     * comment; {@code end} excludes the line break.
+     * Adds the point on {@code b[start, end)}, line {@code line} of the body, to {@code batch}:
+     * {@code start} is past leading whitespace and not a comment; {@code end} excludes the line break.
      *
-     * @throws LineSyntaxException if the line is invalid
+     * @throws LineSyntaxException if the line is invalid (the point is then not added)
      */
-    Point parse(int start, int end) {
+    void parse(int start, int end, int line, Batch.Builder batch) {
         int keyEnd = scanKey(start, end);
         Series series = series(start, keyEnd, tagCount == 0 ? keyEnd : tagBounds[0] - 1);
         int keyLength = keyEnd - start;
@@ -96,9 +90,10 @@ final class LineReader {
         }
         int fieldsStart = skipWhitespace(keyEnd, end);
         int fieldsEnd = scanFields(fieldsStart, end);
-        List<Field> fields = readFields(fieldsStart, fieldsEnd, keyLength);
+        batch.beginPoint();
+        readFields(fieldsStart, fieldsEnd, keyLength, batch);
         long time = readTime(fieldsEnd, end);
-        return new Point(series.measurement(), series.tags(), fields, time);
+        batch.endPoint(series, time, line);
     }
 
     static int skipWhitespace(byte[] b, int i, int end) {
@@ -303,7 +298,6 @@ final class LineReader {
                     ? "invalid field format: expected at least one field (key=value)"
                     : "invalid field format: every field needs a key, '=' and a value, fields are separated by ','");
         }
-        fieldCount = equals;
         return i;
     }
 
@@ -421,9 +415,8 @@ final class LineReader {
 
     // ---- fields: building (walkFields, the field iterator, scanFieldValue) ----
 
-    private List<Field> readFields(int start, int end, int keyLength) {
-        var fields = new Field[fieldCount];
-        int n = 0;
+    /** Adds the fields of {@code b[start, end)} to the point {@code batch} has begun. */
+    private void readFields(int start, int end, int keyLength, Batch.Builder batch) {
         numberCursor = 0;
         int p = start;
         while (p < end) {
@@ -457,33 +450,12 @@ final class LineReader {
                 throw syntax("missing field key before '='");
             }
             String key = text.decode(b, p, i, StringDecoder.NAME, "field key");
-            FieldValue value = value(key, i + 1, j);
-            if (n == fields.length) {
-                fields = Arrays.copyOf(fields, n * 2); // only when 2.x's two scanners disagree on the field count
-            }
-            n = put(fields, n, new Field(key, value));
+            value(key, i + 1, j, batch); // a repeated key keeps its first position and takes the last value, as 2.x's Fields() does
             p = j < end ? j + 1 : j;
         }
-        return switch (n) {
-            case 1 -> List.of(fields[0]);
-            case 2 -> List.of(fields[0], fields[1]);
-            default -> List.of(n == fields.length ? fields : Arrays.copyOf(fields, n));
-        };
     }
 
-    /** Adds {@code field}; a repeated key keeps its first position and takes the last value, as 2.x's {@code Fields()} does. */
-    private static int put(Field[] fields, int n, Field field) {
-        for (int k = 0; k < n; k++) {
-            if (fields[k].key().equals(field.key())) {
-                fields[k] = field;
-                return n;
-            }
-        }
-        fields[n] = field;
-        return n + 1;
-    }
-
-    private FieldValue value(String key, int start, int end) {
+    private void value(String key, int start, int end, Batch.Builder batch) {
         if (start == end) {
             throw syntax("missing field value for field '%s'", key);
         }
@@ -492,7 +464,9 @@ final class LineReader {
             if (end - start < 2 || b[end - 1] != '"') {
                 throw syntax("invalid string value for field '%s': unexpected text after the closing quote", key);
             }
-            return new StringValue(text.decode(b, start + 1, end - 1, StringDecoder.STRING, "string value of field", key));
+            batch.putField(key, FieldType.STRING, 0,
+                    text.decode(b, start + 1, end - 1, StringDecoder.STRING, "string value of field", key));
+            return;
         }
         if ((first >= '0' && first <= '9') || first == '-' || first == '.') {
             long recorded = 0;
@@ -502,17 +476,14 @@ final class LineReader {
             }
             byte kind = b[end - 1];
             long bits = found ? recorded : number(kind, start, start, start, kind == 'i' || kind == 'u' ? end - 1 : end);
-            return switch (kind) {
-                case 'i' -> new IntegerValue(bits);
-                case 'u' -> new UnsignedValue(bits);
-                default -> new FloatValue(Double.longBitsToDouble(bits));
-            };
+            batch.putField(key, kind == 'i' ? FieldType.INTEGER : kind == 'u' ? FieldType.UNSIGNED : FieldType.FLOAT, bits, null);
+            return;
         }
         if (!isBoolean(start, end)) {
             throw syntax("invalid field value for field '%s': expected a number, boolean or quoted string, found '%s'",
                     key, StringDecoder.excerpt(b, start, end));
         }
-        return BooleanValue.of(first == 't' || first == 'T');
+        batch.putField(key, FieldType.BOOLEAN, first == 't' || first == 'T' ? 1 : 0, null);
     }
 
     // ---- timestamp (scanTime, SafeCalcTime, CheckTime) ----

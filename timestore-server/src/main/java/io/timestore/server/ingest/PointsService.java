@@ -51,7 +51,7 @@ public final class PointsService {
      * limit; the series it would create are held to the tenant's series quota in the transaction.
      */
     void write(SecurityContext security, RequestAudit audit, String dataset, Batch batch, Locator locate, int status) {
-        var series = new SeriesSlots(batch.points());
+        var series = new SeriesSlots(batch);
         if (!series.consistent()) { // the exact report only when there is something to report
             refuseInternalConflicts(batch, locate);
         }
@@ -66,7 +66,7 @@ public final class PointsService {
                 throw new InvalidRequest(ProblemType.FIELD_TYPE_CONFLICT,
                         conflicts.getFirst().message() + "; nothing was written", errors);
             }
-            var written = store.insert(connection, tenant, dataset, batch.points(), series, limits);
+            var written = store.insert(connection, tenant, dataset, batch, series, limits);
             audit.detail("points", written.points()).detail("series", written.series());
             audit.commit(connection, status);
             return written;

@@ -3,16 +3,15 @@ package io.timestore.server.ingest;
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.compaction.ChunkStore;
+import io.timestore.server.ingest.SeriesSlots.FieldUse;
 import io.timestore.server.ingest.SeriesSlots.Slot;
 import io.timestore.server.points.FieldType;
-import io.timestore.server.points.Point;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.postgresql.PGConnection;
@@ -137,31 +136,21 @@ public final class PointsStore {
     /** What a write stored: points (one per field value) and distinct series touched. */
     record Written(int points, int series) {}
 
-    private record FieldKey(String measurement, String field) {}
-
     /** Conflicts between the write's field types and the dataset's; records new fields' types. */
     List<StoredTypeConflict> fixFieldTypes(Connection connection, TenantId tenant, String dataset, SeriesSlots series)
             throws SQLException {
-        var written = new LinkedHashMap<FieldKey, FieldType>();
-        var firstIndex = new HashMap<FieldKey, Integer>();
-        for (var slot : series.slots()) { // in first-named order, so each field's first slot is its first point
-            var key = new FieldKey(slot.measurement(), slot.field());
-            if (written.putIfAbsent(key, slot.type()) == null) {
-                firstIndex.put(key, slot.firstPoint());
-            }
-        }
-        var keys = new ArrayList<>(written.keySet());
-        var stored = findFieldTypes(connection, tenant, dataset, keys);
-        if (stored.size() < keys.size()) {
-            insertFieldTypes(connection, tenant, dataset, written);
-            stored = findFieldTypes(connection, tenant, dataset, keys);
+        var fields = series.fields(); // in first-named order, each with its first slot's type and point
+        var stored = findFieldTypes(connection, tenant, dataset, fields);
+        if (stored.size() < fields.size()) {
+            insertFieldTypes(connection, tenant, dataset, fields);
+            stored = findFieldTypes(connection, tenant, dataset, fields);
         }
         var conflicts = new ArrayList<StoredTypeConflict>();
-        for (int i = 0; i < keys.size(); i++) {
-            var key = keys.get(i);
+        for (int i = 0; i < fields.size(); i++) {
+            var field = fields.get(i);
             var type = stored.get(i);
-            if (type != null && type != written.get(key)) {
-                conflicts.add(new StoredTypeConflict(key.measurement(), key.field(), type, written.get(key), firstIndex.get(key)));
+            if (type != null && type != field.type()) {
+                conflicts.add(new StoredTypeConflict(field.measurement(), field.field(), type, field.type(), field.firstPoint()));
             }
         }
         return conflicts;
@@ -172,15 +161,14 @@ public final class PointsStore {
      * {@code series}; series it would create beyond the tenant's quota
      * ({@link IngestLimits#maxSeries}) refuse the whole write.
      */
-    Written insert(Connection connection, TenantId tenant, String dataset, List<Point> points, SeriesSlots series,
+    Written insert(Connection connection, TenantId tenant, String dataset, Batch batch, SeriesSlots series,
                    IngestLimits limits) throws SQLException {
         var ids = seriesIds(connection, tenant, dataset, series.slots(), limits);
         var batches = new SeriesBatches(ids, series);
-        int value = 0;
-        for (var point : points) {
-            long time = point.timestampNanos();
-            for (var field : point.fields()) {
-                batches.add(series.slotOf(value++), time, field.value());
+        for (int i = 0; i < batch.size(); i++) {
+            long time = batch.time(i);
+            for (int v = batch.firstValue(i); v < batch.valueEnd(i); v++) {
+                batches.add(series.slotOf(v), time, batch.bits(v), batch.string(v));
             }
         }
         return new Written(batches.insert(connection, tenant, dataset), ids.length);
@@ -239,10 +227,10 @@ public final class PointsStore {
     }
 
     private static Map<Integer, FieldType> findFieldTypes(Connection connection, TenantId tenant, String dataset,
-                                                          List<FieldKey> keys) throws SQLException {
+                                                          List<FieldUse> fields) throws SQLException {
         try (var statement = connection.prepareStatement(FIND_FIELD_TYPES)) {
-            statement.setArray(1, texts(connection, keys.stream().map(FieldKey::measurement).toArray(String[]::new)));
-            statement.setArray(2, texts(connection, keys.stream().map(FieldKey::field).toArray(String[]::new)));
+            statement.setArray(1, texts(connection, fields.stream().map(FieldUse::measurement).toArray(String[]::new)));
+            statement.setArray(2, texts(connection, fields.stream().map(FieldUse::field).toArray(String[]::new)));
             statement.setString(3, tenant.value());
             statement.setString(4, dataset);
             var types = new HashMap<Integer, FieldType>();
@@ -255,14 +243,14 @@ public final class PointsStore {
         }
     }
 
-    private static void insertFieldTypes(Connection connection, TenantId tenant, String dataset,
-                                         Map<FieldKey, FieldType> types) throws SQLException {
+    private static void insertFieldTypes(Connection connection, TenantId tenant, String dataset, List<FieldUse> fields)
+            throws SQLException {
         try (var statement = connection.prepareStatement(INSERT_FIELD_TYPES)) {
             statement.setString(1, tenant.value());
             statement.setString(2, dataset);
-            statement.setArray(3, texts(connection, types.keySet().stream().map(FieldKey::measurement).toArray(String[]::new)));
-            statement.setArray(4, texts(connection, types.keySet().stream().map(FieldKey::field).toArray(String[]::new)));
-            statement.setArray(5, texts(connection, types.values().stream().map(FieldType::lowercaseName).toArray(String[]::new)));
+            statement.setArray(3, texts(connection, fields.stream().map(FieldUse::measurement).toArray(String[]::new)));
+            statement.setArray(4, texts(connection, fields.stream().map(FieldUse::field).toArray(String[]::new)));
+            statement.setArray(5, texts(connection, fields.stream().map(f -> f.type().lowercaseName()).toArray(String[]::new)));
             statement.executeUpdate();
         }
     }

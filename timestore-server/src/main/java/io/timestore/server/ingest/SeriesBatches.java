@@ -3,7 +3,6 @@ package io.timestore.server.ingest;
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.points.FieldType;
-import io.timestore.server.points.FieldValue;
 import io.timestore.server.points.LastWriteWins;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -48,16 +47,12 @@ final class SeriesBatches {
         }
     }
 
-    /** Adds a value of series {@code slot}, written after every value added before it. */
-    void add(int slot, long time, FieldValue value) {
-        var group = groups[slot];
-        switch (value) {
-            case FieldValue.FloatValue v -> group.add(time, Double.doubleToRawLongBits(v.value()), null);
-            case FieldValue.IntegerValue v -> group.add(time, v.value(), null);
-            case FieldValue.UnsignedValue v -> group.add(time, v.bits(), null);
-            case FieldValue.BooleanValue v -> group.add(time, v.value() ? 1 : 0, null);
-            case FieldValue.StringValue v -> group.add(time, 0, v.value());
-        }
+    /**
+     * Adds a value of series {@code slot}, written after every value added before it: its 64 bits
+     * as {@link Batch#bits} gives them, or its text for a string.
+     */
+    void add(int slot, long time, long bits, String text) {
+        groups[slot].add(time, bits, text);
     }
 
     private static int kind(FieldType type) {

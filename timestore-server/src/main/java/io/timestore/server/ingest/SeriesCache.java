@@ -19,7 +19,15 @@ import java.util.List;
  * series.
  */
 final class SeriesCache {
-    record Series(String measurement, List<Tag> tags) {}
+    /**
+     * A measurement and its sorted tags, with the tag set as the JSON {@link Tag#json} writes (the
+     * key the store looks series up by): built once per series key the cache holds, not once per write.
+     */
+    record Series(String measurement, List<Tag> tags, String tagsJson) {
+        Series(String measurement, List<Tag> tags) {
+            this(measurement, tags, Tag.json(tags));
+        }
+    }
 
     /** Keys longer than this are not cached: rare, and each would pin that many bytes. */
     private static final int MAX_KEY_BYTES = 1024;

@@ -1,8 +1,7 @@
 package io.timestore.server.ingest;
 
-import io.timestore.server.points.Field;
+import io.timestore.server.ingest.SeriesCache.Series;
 import io.timestore.server.points.FieldType;
-import io.timestore.server.points.Point;
 import io.timestore.server.points.Tag;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,14 +15,13 @@ import java.util.Map;
  * names them, and the series of each of its field values (points in order, each point's fields in
  * order). Not thread-safe: one per write.
  *
- * <p>Built in one pass with about one identity lookup per point and none per value: the points
- * of one series that one parse produced share their tag list and measurement
- * ({@link SeriesCache}), so a point finds its tag set by the list's identity, and a field by its
- * position (a series' lines usually list their fields in the same order), falling back to a map by
- * name. Only a new series is looked up by content (its key, with the tag set's JSON computed once
- * per tag set), so points built elsewhere (JSON, tests) give the same slots, only slower. Before
- * this, the write built and hashed two or three key records per value (docs/data-plane.md,
- * "Write path").
+ * <p>Built in one pass over the batch's columns with about one identity lookup per point and none
+ * per value: the points of one series that one parse produced share one {@link Series} (from
+ * {@link SeriesCache}, which also holds the tag set's JSON, built once per cached key rather than
+ * once per write), so a point finds its tag set by that object's identity, and a field by its
+ * position (a series' lines usually list their fields in the same order), falling back to its
+ * name. Only a new {@code Series} is looked up by content (measurement and tag JSON), so points
+ * built elsewhere (JSON, tests) give the same slots (docs/data-plane.md, "Write path").
  *
  * <p>Each slot keeps the type of its first value; {@link #consistent()} says whether every value
  * of every (measurement, field) has that one type, which is exactly when {@link Batch#typeConflicts()}
@@ -33,14 +31,12 @@ final class SeriesSlots {
     /** A series of the write: its key (the tag set as the JSON {@link Tag#json} writes), its first value's type and the first point naming it. */
     record Slot(String measurement, String tags, String field, FieldType type, int firstPoint) {}
 
-    private record SeriesKey(String measurement, String tags, String field) {}
+    /** A (measurement, field) of the write: the type of its first value and the first point naming it. */
+    record FieldUse(String measurement, String field, FieldType type, int firstPoint) {}
 
-    private record TagSetKey(String measurement, List<Tag> tags) {}
+    private record TagSetKey(String measurement, String tags) {}
 
     private record FieldKey(String measurement, String field) {}
-
-    /** At most this many measurements are chained to one tag list (the empty one is every untagged measurement's). */
-    private static final int MAX_LINKS = 8;
 
     private final List<Slot> slots = new ArrayList<>();
     private final int[] slotOfValue;
@@ -48,35 +44,29 @@ final class SeriesSlots {
     private FieldType[] types = new FieldType[16];
     private boolean consistent = true;
 
-    private final IdentityHashMap<List<Tag>, Link> byTagList = new IdentityHashMap<>();
+    private final IdentityHashMap<Series, TagSet> bySeries = new IdentityHashMap<>();
     private final Map<TagSetKey, TagSet> tagSets = new HashMap<>();
-    private final Map<SeriesKey, Integer> byKey = new HashMap<>();
     private final Map<FieldKey, FieldType> fieldTypes = new HashMap<>();
+    private final List<FieldUse> fields = new ArrayList<>();
 
-    SeriesSlots(List<Point> points) {
-        int values = 0;
-        for (Point point : points) {
-            values += point.fields().size();
-        }
-        slotOfValue = new int[values];
-        int v = 0;
-        for (int i = 0; i < points.size(); i++) {
-            Point point = points.get(i);
-            TagSet tagSet = tagSet(point.measurement(), point.tags());
-            List<Field> fields = point.fields();
-            for (int k = 0; k < fields.size(); k++) {
-                Field field = fields.get(k);
-                FieldType type = field.type();
-                int slot = tagSet.find(k, field.key());
+    SeriesSlots(Batch batch) {
+        slotOfValue = new int[batch.values()];
+        for (int i = 0; i < batch.size(); i++) {
+            TagSet tagSet = tagSet(batch.series(i));
+            int first = batch.firstValue(i);
+            for (int v = first; v < batch.valueEnd(i); v++) {
+                String key = batch.key(v);
+                FieldType type = batch.type(v);
+                int slot = tagSet.find(v - first, key);
                 if (slot < 0) {
-                    slot = slot(tagSet, field.key(), type, i);
-                    tagSet.remember(k, field.key(), slot);
+                    slot = slot(tagSet, key, type, i);
+                    tagSet.remember(v - first, key, slot);
                 }
                 if (types[slot] != type) {
                     consistent = false;
                 }
                 counts[slot]++;
-                slotOfValue[v++] = slot;
+                slotOfValue[v] = slot;
             }
         }
     }
@@ -84,6 +74,11 @@ final class SeriesSlots {
     /** The distinct series, in the order the write first names them. */
     List<Slot> slots() {
         return slots;
+    }
+
+    /** The distinct (measurement, field) pairs, in the order the write first names them. */
+    List<FieldUse> fields() {
+        return fields;
     }
 
     /** How many values series {@code slot} has in the write (repeated times included). */
@@ -106,52 +101,46 @@ final class SeriesSlots {
         return consistent;
     }
 
-    private TagSet tagSet(String measurement, List<Tag> tags) {
-        Link first = byTagList.get(tags);
-        int depth = 0;
-        for (Link link = first; link != null; link = link.next, depth++) {
-            if (link.measurement == measurement || link.measurement.equals(measurement)) {
-                return link.tagSet;
-            }
+    private TagSet tagSet(Series series) {
+        TagSet known = bySeries.get(series);
+        if (known == null) {
+            known = tagSets.computeIfAbsent(new TagSetKey(series.measurement(), series.tagsJson()),
+                    key -> new TagSet(key.measurement(), key.tags()));
+            bySeries.put(series, known);
         }
-        TagSet found = tagSets.computeIfAbsent(new TagSetKey(measurement, tags), key -> new TagSet(measurement, Tag.json(tags)));
-        if (depth < MAX_LINKS) { // beyond, (many measurements without tags) the map by content serves
-            byTagList.put(tags, new Link(measurement, found, first));
-        }
-        return found;
+        return known;
     }
 
     private int slot(TagSet tagSet, String field, FieldType type, int point) {
-        var key = new SeriesKey(tagSet.measurement, tagSet.json, field);
-        Integer known = byKey.get(key);
-        if (known != null) {
-            return known; // the same tag set, reached through another list
-        }
         int slot = slots.size();
         slots.add(new Slot(tagSet.measurement, tagSet.json, field, type, point));
-        byKey.put(key, slot);
         if (slot == counts.length) {
             counts = Arrays.copyOf(counts, slot * 2);
             types = Arrays.copyOf(types, slot * 2);
         }
         types[slot] = type;
         FieldType before = fieldTypes.putIfAbsent(new FieldKey(tagSet.measurement, field), type);
-        if (before != null && before != type) {
+        if (before == null) {
+            fields.add(new FieldUse(tagSet.measurement, field, type, point));
+        } else if (before != type) {
             consistent = false;
         }
         return slot;
     }
 
-    /** The tag sets reached through one tag list, one per measurement (an empty tag list is shared by every measurement). */
-    private record Link(String measurement, TagSet tagSet, Link next) {}
-
     /** One measurement and tag set: its JSON, and its fields' slots by position and by name. */
     private static final class TagSet {
+        /** Up to this many fields a tag set's names are searched in order; beyond, through a map. */
+        private static final int LINEAR = 8;
+
         final String measurement;
         final String json;
-        private String[] fieldAt = new String[8];
-        private int[] slotAt = new int[8];
-        private final Map<String, Integer> byName = new HashMap<>();
+        private String[] fieldAt = new String[1];
+        private int[] slotAt = new int[1];
+        private String[] names = new String[1]; // every field of the tag set, first seen first
+        private int[] nameSlots = new int[1];
+        private int fields;
+        private Map<String, Integer> byName; // once it has more than LINEAR fields
 
         TagSet(String measurement, String json) {
             this.measurement = measurement;
@@ -166,17 +155,41 @@ final class SeriesSlots {
                     return slotAt[position];
                 }
             }
-            Integer slot = byName.get(key);
-            if (slot == null) {
-                return -1;
+            int slot = byName(key);
+            if (slot >= 0) {
+                at(position, key, slot);
             }
-            at(position, key, slot);
             return slot;
+        }
+
+        private int byName(String key) {
+            if (byName != null) {
+                return byName.getOrDefault(key, -1);
+            }
+            for (int k = 0; k < fields; k++) {
+                if (names[k].equals(key)) {
+                    return nameSlots[k];
+                }
+            }
+            return -1;
         }
 
         /** Records that field {@code key}, first met at {@code position}, is series {@code slot}. */
         void remember(int position, String key, int slot) {
-            byName.put(key, slot);
+            if (fields == names.length) {
+                names = Arrays.copyOf(names, fields * 2);
+                nameSlots = Arrays.copyOf(nameSlots, fields * 2);
+            }
+            names[fields] = key;
+            nameSlots[fields++] = slot;
+            if (byName != null) {
+                byName.put(key, slot);
+            } else if (fields > LINEAR) {
+                byName = new HashMap<>();
+                for (int k = 0; k < fields; k++) {
+                    byName.put(names[k], nameSlots[k]);
+                }
+            }
             at(position, key, slot);
         }
 

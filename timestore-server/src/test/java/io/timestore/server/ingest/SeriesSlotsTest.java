@@ -37,7 +37,7 @@ class SeriesSlotsTest {
                 cpu,host=b usage=3 1
                 cpu,host=a idle=4,usage=5 2
                 mem,host=a free=6i 1
-                """).points());
+                """));
 
         assertThat(slots.slots()).containsExactly(
                 new Slot("cpu", "{\"host\":\"a\"}", "usage", FieldType.FLOAT, 0),
@@ -50,11 +50,19 @@ class SeriesSlotsTest {
     }
 
     @Test
-    void measurements_without_tags_are_different_series_though_they_share_the_empty_tag_list() {
-        var points = parse("cpu v=1 1\nmem v=1i 1\ncpu v=2 2\n").points();
-        assertThat(points.get(0).tags()).isSameAs(points.get(1).tags());
+    void a_series_key_met_again_in_a_later_write_brings_its_tag_json_built_once_not_per_write() {
+        var first = new SeriesSlots(parse("cpu,host=a,region=eu usage=1 1\n")).slots().getFirst();
+        var later = new SeriesSlots(parse("mem,host=b free=1i 1\ncpu,host=a,region=eu usage=2 2\n")).slots().get(1);
 
-        var slots = new SeriesSlots(points);
+        assertThat(later.tags()).isEqualTo("{\"host\":\"a\",\"region\":\"eu\"}").isSameAs(first.tags());
+    }
+
+    @Test
+    void measurements_without_tags_are_different_series_though_they_share_the_empty_tag_list() {
+        var batch = parse("cpu v=1 1\nmem v=1i 1\ncpu v=2 2\n");
+        assertThat(batch.tags(0)).isSameAs(batch.tags(1));
+
+        var slots = new SeriesSlots(batch);
 
         assertThat(slots.slots()).extracting(Slot::measurement, Slot::type)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("cpu", FieldType.FLOAT),
@@ -72,7 +80,7 @@ class SeriesSlotsTest {
             }
         }
 
-        var slots = new SeriesSlots(parse(body.toString()).points());
+        var slots = new SeriesSlots(parse(body.toString()));
 
         assertThat(slots.slots()).extracting(Slot::measurement).containsExactlyElementsOf(IntStream.range(0, 20).mapToObj(m -> "m" + m).toList());
         assertThat(slotsOfValues(slots)).isEqualTo(IntStream.range(0, 40).map(v -> v % 20).boxed().toList());
@@ -80,14 +88,14 @@ class SeriesSlotsTest {
 
     @Test
     void points_built_elsewhere_with_their_own_tag_lists_give_the_same_series_as_parsed_points() {
-        var parsed = parse("cpu,host=a,region=eu usage=1 1\ncpu,host=a,region=eu usage=2 2\ncpu,region=eu usage=3 3\n").points();
+        var parsed = parse("cpu,host=a,region=eu usage=1 1\ncpu,host=a,region=eu usage=2 2\ncpu,region=eu usage=3 3\n");
         var built = List.of(
                 Point.of("cpu", Map.of("region", "eu", "host", "a"), Map.of("usage", new FieldValue.FloatValue(1)), 1),
                 Point.of("cpu", Map.of("host", "a", "region", "eu"), Map.of("usage", new FieldValue.FloatValue(2)), 2),
                 Point.of("cpu", Map.of("region", "eu"), Map.of("usage", new FieldValue.FloatValue(3)), 3));
 
         var fromParser = new SeriesSlots(parsed);
-        var fromElsewhere = new SeriesSlots(built);
+        var fromElsewhere = new SeriesSlots(Batch.of(built, new int[] {1, 2, 3}));
 
         assertThat(fromElsewhere.slots()).isEqualTo(fromParser.slots()).hasSize(2);
         assertThat(slotsOfValues(fromElsewhere)).isEqualTo(slotsOfValues(fromParser)).containsExactly(0, 0, 1);
@@ -95,9 +103,9 @@ class SeriesSlotsTest {
 
     @Test
     void a_field_written_with_two_types_makes_the_write_inconsistent_whether_in_one_series_or_across_tag_sets() {
-        assertThat(new SeriesSlots(parse("cpu,host=a v=1 1\ncpu,host=a v=1i 2\n").points()).consistent()).isFalse();
-        assertThat(new SeriesSlots(parse("cpu,host=a v=1 1\ncpu,host=b v=1i 2\n").points()).consistent()).isFalse();
-        assertThat(new SeriesSlots(parse("cpu,host=a v=1 1\nmem,host=b v=1i 2\n").points()).consistent()).isTrue();
+        assertThat(new SeriesSlots(parse("cpu,host=a v=1 1\ncpu,host=a v=1i 2\n")).consistent()).isFalse();
+        assertThat(new SeriesSlots(parse("cpu,host=a v=1 1\ncpu,host=b v=1i 2\n")).consistent()).isFalse();
+        assertThat(new SeriesSlots(parse("cpu,host=a v=1 1\nmem,host=b v=1i 2\n")).consistent()).isTrue();
     }
 
     /** {@link PointsService} skips the exact conflict report when the slots say the write is consistent: they must agree. */
@@ -105,14 +113,15 @@ class SeriesSlotsTest {
     void the_write_is_consistent_exactly_when_the_batch_reports_no_type_conflict(@ForAll("bodies") String body) {
         var batch = parse(body);
 
-        assertThat(new SeriesSlots(batch.points()).consistent()).isEqualTo(batch.typeConflicts().isEmpty());
+        assertThat(new SeriesSlots(batch).consistent()).isEqualTo(batch.typeConflicts().isEmpty());
     }
 
     /** The series of each value, as a map from (measurement, tags, field) built point by point. */
     @Property(tries = 300)
     void every_value_is_in_the_series_of_its_measurement_tags_and_field(@ForAll("bodies") String body) {
-        var points = parse(body).points();
-        var slots = new SeriesSlots(points);
+        var batch = parse(body);
+        var points = batch.points();
+        var slots = new SeriesSlots(batch);
 
         var expected = new LinkedHashMap<List<Object>, Integer>();
         var actual = new ArrayList<Integer>();
