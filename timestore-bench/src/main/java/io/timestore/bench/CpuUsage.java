@@ -16,6 +16,11 @@ import java.util.stream.Stream;
 final class CpuUsage {
     /** Cumulative CPU nanoseconds at one moment; PostgreSQL's is empty when it cannot be read. */
     record Sample(long jvm, Optional<Long> postgres, long machine) {
+        /** CPU of this JVM and of the PostgreSQL cluster between this sample and {@code later}: this process's whole cost. */
+        long processNanos(Sample later) {
+            return later.jvm - jvm + later.postgres.orElse(0L) - postgres.orElse(0L);
+        }
+
         String perRequest(Sample later, long requests) {
             double n = Math.max(requests, 1);
             String pg = postgres.isPresent() && later.postgres.isPresent()

@@ -60,7 +60,9 @@ import org.postgresql.PGConnection;
  * {@code --heap-every-seconds N} (0: off; the heap after a full GC every N s of the ingestion, with
  * what the compactor has folded, see {@link HeapTimeline}),
  * {@code --phases ingest,copy,query,audit} (all but grafana), {@code --set.<setting> value} (a
- * server setting, for experiments).
+ * server setting, for experiments), {@code --turns FILE --turn A|B --turn-slices N} (an A/B of two
+ * builds taking turns on one machine: ingestion, warm-up and N paced slices of the cheap read, see
+ * {@link Turns} and {@link PairedSlices}; the other phases are not run).
  * The results go to standard output; see docs/benchmarks.md.
  *
  * <p>One long file so that one command produces every figure of a run from one server and one
@@ -85,8 +87,11 @@ public final class IngestLoad {
     private String superuserUrl;
     private CpuUsage cpu;
 
+    private final Turns turns;
+
     private IngestLoad(Map<String, String> options) {
         this.options = options;
+        this.turns = options.containsKey("turns") ? new Turns(Path.of(options.get("turns")), options.getOrDefault("turn", "")) : null;
     }
 
     public static void main(String[] args) throws Exception {
@@ -123,6 +128,10 @@ public final class IngestLoad {
         superuserUrl = jdbc + (jdbc.contains("?") ? "&" : "?") + "user=postgres";
         try {
             setUp();
+            if (turns != null) {
+                takingTurns();
+                return;
+            }
             if (phase("ingest")) {
                 ingest();
             }
@@ -233,9 +242,11 @@ public final class IngestLoad {
                 result.points(), result.seconds(), result.pointsPerSecond(), result.medianNs() / 1e6, result.p95Ns() / 1e6);
         System.out.printf("RESULT heap-after-gc: start %.1f MiB, end %.1f MiB%n", heapBefore / 1048576.0, heapAfter / 1048576.0);
         ingestRate = result.pointsPerSecond();
-        System.out.printf("  rows in point_batches (one per series and write): %,d; in point_rows: %,d%n",
-                countRows("SELECT count(*) FROM point_batches WHERE tenant_id = 'bench'"),
-                countRows("SELECT count(*) FROM point_rows WHERE tenant_id = 'bench'"));
+        if (existing(List.of("point_batches")).size() == 1) { // an A/B's earlier build stored one row per point
+            System.out.printf("  rows in point_batches (one per series and write): %,d; in point_rows: %,d%n",
+                    countRows("SELECT count(*) FROM point_batches WHERE tenant_id = 'bench'"),
+                    countRows("SELECT count(*) FROM point_rows WHERE tenant_id = 'bench'"));
+        }
     }
 
     private double ingestRate = Double.NaN;
@@ -267,6 +278,23 @@ public final class IngestLoad {
             rows.next();
             return "%,d chunks holding %,d points".formatted(rows.getLong(1), rows.getLong(2));
         }
+    }
+
+    /** Those of {@code tables} that exist in the server's schema. */
+    private List<String> existing(List<String> tables) throws SQLException {
+        var found = new ArrayList<String>();
+        try (var c = superuser(); var s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            for (String table : tables) {
+                s.setString(1, table);
+                try (var rows = s.executeQuery()) {
+                    rows.next();
+                    if (rows.getBoolean(1)) {
+                        found.add(table);
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     private long countRows(String sql) throws SQLException {
@@ -574,7 +602,9 @@ public final class IngestLoad {
         long started = System.nanoTime();
         try (var c = superuser(); var s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS bench_scratch CASCADE");
-            s.execute("VACUUM (ANALYZE) point_batches, point_rows, series, series_tags, measurement_fields");
+            // "points": the row-per-point table of the builds before chunked storage (an A/B's earlier side).
+            s.execute("VACUUM (ANALYZE) " + String.join(", ",
+                    existing(List.of("point_batches", "point_rows", "points", "series", "series_tags", "measurement_fields"))));
             s.execute("CHECKPOINT");
         }
         System.out.printf("dropped the COPY scratch table, vacuumed the points tables and checkpointed in %.1f s%n",
@@ -630,7 +660,10 @@ public final class IngestLoad {
         System.out.println("RESULT audit-warmup-cpu per request: " + cpuBefore.perRequest(cpu.sample(), done.get()));
     }
 
-    private void paced(KeepAliveClient http, byte[] request, int rate, int seconds) throws Exception {
+    /** What a paced run achieved. */
+    private record Paced(long answered, double achieved) {}
+
+    private Paced paced(KeepAliveClient http, byte[] request, int rate, int seconds) throws Exception {
         var before = auditWaitBuckets();
         var cpuBefore = cpu.sample();
         long total = (long) rate * seconds;
@@ -683,6 +716,47 @@ public final class IngestLoad {
                 bucketQuantile(delta, 0.5) * 1e3, bucketQuantile(delta, 0.95) * 1e3, bucketQuantile(delta, 0.99) * 1e3);
         System.out.println("  buckets (le ms: count) " + bucketSummary(delta));
         System.out.println("RESULT audit-cpu per answered request: " + cpuBefore.perRequest(cpuAfter, answered));
+        return new Paced(answered, answered / elapsed);
+    }
+
+    // ---------------------------------------------------------------- an A/B taking turns with another build
+
+    /**
+     * The ingestion and the cheap read of an A/B, each step in a turn of this process (see
+     * {@link Turns}): the ingestion with the settling after it, the closed-loop warm-up, then
+     * {@code --turn-slices} paced slices of {@code --audit-seconds} at {@code --rate}. Each slice
+     * prints the CPU of this process and its PostgreSQL cluster per answered request: the other
+     * build's server idles meanwhile, and its own background work is not counted.
+     * {@link PairedSlices} compares the two outputs slice by slice.
+     */
+    private void takingTurns() throws Exception {
+        int slices = (int) option("turn-slices", 10);
+        int rate = Integer.parseInt(options.getOrDefault("rate", "300").split(",")[0].trim());
+        int seconds = (int) option("audit-seconds", 30);
+        System.out.printf("taking turns as %s in %s: ingestion, warm-up, %d slices of %d s at %d req/s%n",
+                options.get("turn"), options.get("turns"), slices, seconds, rate);
+        System.out.printf("turn %d: ingestion%n", turns.await());
+        ingest();
+        settle();
+        turns.pass();
+        String target = "/storage/v1/datasets/%s/query?measurement=cpu&field=usage&tag.host=h1&tag.region=eu-west-1&start=%d&end=%d"
+                .formatted(DATASET, T0_NS, T0_NS + 60_000_000_000L);
+        try (var http = new KeepAliveClient(base, (int) option("connections", 256))) {
+            byte[] request = http.get(target, "Authorization: Token " + apiToken);
+            System.out.printf("turn %d: warm-up%n", turns.await());
+            warmUp(http, request, (int) option("audit-warmup-seconds", 30), cpu);
+            turns.pass();
+            for (int slice = 1; slice <= slices; slice++) {
+                int turn = turns.await();
+                var before = cpu.sample();
+                var result = paced(http, request, rate, seconds);
+                var after = cpu.sample();
+                System.out.printf("RESULT turn-slice %d (turn %d): process CPU per answered request %.4f ms; %s; %.1f req/s achieved%n",
+                        slice, turn, before.processNanos(after) / Math.max(result.answered(), 1) / 1e6,
+                        before.perRequest(after, result.answered()), result.achieved());
+                turns.pass();
+            }
+        }
     }
 
     private Map<Double, Double> auditWaitBuckets() throws IOException, InterruptedException {
