@@ -291,8 +291,9 @@ public final class Timestore implements AutoCloseable {
             var auditStreams = AuditStreams.create(transactions, permissions, bodies, masterKeys,
                     random, clock, tenantStreamPolicy(settings.tenantStreams()));
             closeOnFailure.addFirst(auditStreams);
-            var deliveryStore = new DeliveryStore(database.runtimeDataSource());
-            var delivery = new DeliveryLoop(database.runtimeDataSource(), deliveryStore,
+            // Delivery's own pool: a stalled delivery must not hold the request path's connections.
+            var deliveryStore = new DeliveryStore(database.deliveryDataSource());
+            var delivery = new DeliveryLoop(database.deliveryDataSource(), deliveryStore,
                     DeliveryTargets.concat(List.of(DeliveryTargets.of(sinks), auditStreams.targets())), new DeliveryLoop.Settings(deliverySettings.batchSize(), deliverySettings.pollInterval(),
                             deliverySettings.backoffMin(), deliverySettings.backoffMax(), DeliverySettings.LEADER_RETRY),
                     new DeliveryMetrics(metrics.registry(), tenantLabels)).start();

@@ -31,15 +31,17 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final HikariDataSource retentionPool;
     private final HikariDataSource auditPool;
+    private final HikariDataSource deliveryPool;
     private final Transactions transactions;
 
     private Database(Optional<EmbeddedDatabase> embedded, DatabaseTarget target, HikariDataSource pool,
-                     HikariDataSource retentionPool, HikariDataSource auditPool) {
+                     HikariDataSource retentionPool, HikariDataSource auditPool, HikariDataSource deliveryPool) {
         this.embedded = embedded;
         this.target = target;
         this.pool = pool;
         this.retentionPool = retentionPool;
         this.auditPool = auditPool;
+        this.deliveryPool = deliveryPool;
         this.transactions = new Transactions(pool);
     }
 
@@ -82,7 +84,8 @@ public final class Database implements AutoCloseable {
             RuntimeRole.verify(target);
             var pool = openPool(target, settings, registry);
             try {
-                return new Database(embedded, target, pool, retentionPool(target, settings), auditPool(target, settings));
+                return new Database(embedded, target, pool, retentionPool(target, settings), auditPool(target, settings),
+                        deliveryPool(target, settings));
             } catch (RuntimeException e) {
                 pool.close();
                 throw e;
@@ -143,6 +146,24 @@ public final class Database implements AutoCloseable {
         return auditPool;
     }
 
+    /**
+     * Connections of the delivery pool: the delivery leader's lock connection, and the cursor
+     * queries, batch reads and cursor commits of every sink's worker together.
+     */
+    public static final int DELIVERY_CONNECTIONS = 6;
+
+    /**
+     * Runtime-role connections for audit delivery (the loop's leadership, its workers' reads and
+     * cursor commits), kept apart from the request pool: every sink and tenant stream has a worker
+     * of its own, so with enough of them a database that stalls their statements (a lock, a slow
+     * disk) would otherwise hold every request connection and answer requests 503. With a pool of
+     * their own a stalled delivery waits for its own connections only (issue #17: a sink that is
+     * down or slow pauses only itself).
+     */
+    public DataSource deliveryDataSource() {
+        return deliveryPool;
+    }
+
     public Transactions transactions() {
         return transactions;
     }
@@ -160,6 +181,7 @@ public final class Database implements AutoCloseable {
     public void close() {
         retentionPool.close();
         auditPool.close();
+        deliveryPool.close();
         pool.close();
         embedded.ifPresent(EmbeddedDatabase::close);
     }
@@ -238,6 +260,14 @@ public final class Database implements AutoCloseable {
     private static HikariDataSource auditPool(DatabaseTarget target, DatabaseSettings settings) {
         var config = pool("timestore-audit", "timestore-audit", target.jdbcUrl(), target.runtimeUser(), target.runtimePassword(),
                 AUDIT_CONNECTIONS, AUDIT_CONNECTIONS, settings);
+        config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        return new HikariDataSource(config);
+    }
+
+    private static HikariDataSource deliveryPool(DatabaseTarget target, DatabaseSettings settings) {
+        var config = pool("timestore-delivery", "timestore-delivery", target.jdbcUrl(), target.runtimeUser(), target.runtimePassword(),
+                DELIVERY_CONNECTIONS, 1, settings);
         config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
         config.addDataSourceProperty("tcpKeepAlive", "true");
         return new HikariDataSource(config);
