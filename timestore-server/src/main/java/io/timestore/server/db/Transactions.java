@@ -137,8 +137,8 @@ public final class Transactions {
      * PostgreSQL runs everything up to a Sync as one implicit transaction, which the Sync ends (the
      * transaction-local setting with it). A read-only statement loses nothing by committing there:
      * the explicit BEGIN ... COMMIT cost a second round trip per call. For the lookups on every
-     * request's path (an API token by id). {@code sql} must be exactly one SELECT (a second statement would run with
-     * platform rights and its result be ignored). The setting takes no parameters: the statement's
+     * request's path (an API token by id). {@code sql} must be exactly one SELECT (a second
+     * statement would run with platform rights and its result be ignored). The setting takes no parameters: the statement's
      * are numbered from 1.
      */
     public <T> T selectAsPlatform(String sql, Parameters parameters, Rows<T> rows) {

@@ -260,17 +260,8 @@ public final class QueryService {
         var sample = Timer.start();
         T result;
         try {
-            result = target.viaShare()
-                    ? transactions.inTenantWithGenericPlans(security.tenant(), connection -> cancellation.during(connection, shared -> {
-                        var days = shares.authorizeRead(shared, security, target.owner(), target.dataset()).retentionDays();
-                        return work.run(shared, days);
-                    }))
-                    : transactions.inTenantWithGenericPlansFrom(security.tenant(), DatasetService.findStatement(),
-                            List.of(security.tenant().value(), target.dataset()), (found, connection) -> {
-                                var days = datasets.authorize(found, security, audit, target.dataset(), Action.DATASET_READ,
-                                        RouteKind.QUERY).retentionDays();
-                                return cancellation.during(connection, own -> work.run(own, days));
-                            });
+            result = target.viaShare() ? readShared(security, target, cancellation, work) : readOwn(security, audit, target,
+                    cancellation, work);
         } catch (RuntimeException e) {
             if (cancellation.isCancelled()) {
                 throw new ClientClosedRequest("the client went away; the query was cancelled");
@@ -279,6 +270,25 @@ public final class QueryService {
         }
         sample.stop(metrics.queryTimer(kind));
         return result;
+    }
+
+    /** A read of a dataset of the caller's tenant: its row comes with the transaction's settings. */
+    private <T> T readOwn(SecurityContext security, RequestAudit audit, ReadTarget target, Cancellation cancellation,
+                          ReadWork<T> work) {
+        return transactions.inTenantWithGenericPlansFrom(security.tenant(), DatasetService.findStatement(),
+                List.of(security.tenant().value(), target.dataset()), (found, connection) -> {
+                    var days = datasets.authorize(found, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY)
+                            .retentionDays();
+                    return cancellation.during(connection, own -> work.run(own, days));
+                });
+    }
+
+    /** A read of a dataset another tenant shares with the caller's: the share is read after the settings. */
+    private <T> T readShared(SecurityContext security, ReadTarget target, Cancellation cancellation, ReadWork<T> work) {
+        return transactions.inTenantWithGenericPlans(security.tenant(), connection -> cancellation.during(connection, shared -> {
+            var days = shares.authorizeRead(shared, security, target.owner(), target.dataset()).retentionDays();
+            return work.run(shared, days);
+        }));
     }
 
     /** Raw points by (series, time) after {@code after}, at most {@code limit}, into {@code out}; a cursor when more follow. */
