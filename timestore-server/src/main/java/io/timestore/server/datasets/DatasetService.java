@@ -14,6 +14,7 @@ import io.timestore.server.problems.Forbidden;
 import io.timestore.server.problems.NotFound;
 import io.timestore.server.problems.ProblemType;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
@@ -85,6 +86,28 @@ public final class DatasetService {
     public Dataset authorize(Connection connection, SecurityContext security, RequestAudit audit, String id, Action action,
                              RouteKind route) throws SQLException {
         var dataset = store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id));
+        permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
+        return dataset;
+    }
+
+    /**
+     * The statement of the dataset row that {@link #authorize(ResultSet, SecurityContext, RequestAudit,
+     * String, Action, RouteKind)} reads, its parameters the tenant and the dataset's id: for a read
+     * that sends it as its transaction's first statement, with the tenant setting, in one round trip
+     * ({@code Transactions.inTenantWithGenericPlansFrom}).
+     */
+    public static String findStatement() {
+        return DatasetStore.FIND;
+    }
+
+    /**
+     * As {@link #authorize(Connection, SecurityContext, RequestAudit, String, Action, RouteKind)},
+     * given the rows of {@link #findStatement()} for the caller's tenant and {@code id}, run in the
+     * caller's tenant transaction: the same decision on the same row.
+     */
+    public Dataset authorize(ResultSet found, SecurityContext security, RequestAudit audit, String id, Action action,
+                             RouteKind route) throws SQLException {
+        var dataset = store.found(found).orElseThrow(() -> missing(id));
         permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
         return dataset;
     }

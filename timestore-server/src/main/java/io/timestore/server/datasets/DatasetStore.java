@@ -29,7 +29,8 @@ public final class DatasetStore {
             VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)
             ON CONFLICT (tenant_id, id) DO NOTHING
             RETURNING %s""".formatted(COLUMNS);
-    private static final String FIND = "SELECT " + COLUMNS + " FROM datasets WHERE tenant_id = ? AND id = ?";
+    /** A dataset by (tenant, id); {@link #found} reads its rows. */
+    static final String FIND = "SELECT " + COLUMNS + " FROM datasets WHERE tenant_id = ? AND id = ?";
     private static final String FIND_FOR_UPDATE = FIND + " FOR UPDATE";
     // SHARE: a change to the row (its access block) or its deletion waits until the transaction ends.
     private static final String FIND_FOR_SHARE = FIND + " FOR SHARE";
@@ -165,8 +166,13 @@ public final class DatasetStore {
 
     private Optional<Dataset> single(PreparedStatement statement) throws SQLException {
         try (var rows = statement.executeQuery()) {
-            return rows.next() ? Optional.of(dataset(rows)) : Optional.empty();
+            return found(rows);
         }
+    }
+
+    /** The dataset of the rows of {@link #FIND}, sent by the caller; empty when there is none. */
+    Optional<Dataset> found(ResultSet rows) throws SQLException {
+        return rows.next() ? Optional.of(dataset(rows)) : Optional.empty();
     }
 
     private void bindMetadata(PreparedStatement statement, int first, Metadata metadata) throws SQLException {

@@ -132,28 +132,34 @@ public final class Transactions {
 
     /**
      * One SELECT as platform work (as {@link #asPlatform}), sent in one execution with the
-     * platform setting, so the driver puts the transaction's BEGIN, the setting and the statement
-     * in a single round trip before the COMMIT. For the lookups on every request's path (an API
-     * token by id). {@code sql} must be exactly one SELECT (a second statement would run with
-     * platform rights and its result be ignored). The setting takes no parameters: the statement's
+     * platform setting, in one round trip and without a COMMIT of its own: the connection is left in
+     * auto-commit, so the driver sends the setting and the statement with a single Sync, and
+     * PostgreSQL runs everything up to a Sync as one implicit transaction, which the Sync ends (the
+     * transaction-local setting with it). A read-only statement loses nothing by committing there:
+     * the explicit BEGIN ... COMMIT cost a second round trip per call. For the lookups on every
+     * request's path (an API token by id). {@code sql} must be exactly one SELECT (a second
+     * statement would run with platform rights and its result be ignored). The setting takes no parameters: the statement's
      * are numbered from 1.
      */
     public <T> T selectAsPlatform(String sql, Parameters parameters, Rows<T> rows) {
-        return inTransaction("platform", connection ->
-                afterSetting(connection, SET_PLATFORM, sql, parameters, (result, ignored) -> rows.read(result)));
+        return inImplicitTransaction("platform", connection ->
+                afterSetting(connection, SET_PLATFORM, 1, sql, parameters, (result, ignored) -> rows.read(result)));
     }
 
     /**
      * Sends {@code setting} and {@code sql} (one SELECT) in one execution, binds both with
-     * {@code parameters} (the setting's first), and hands the SELECT's rows to {@code work}.
+     * {@code parameters} (the setting's first), and hands the SELECT's rows to {@code work};
+     * {@code settingResults}: how many results the setting's statements give before the SELECT's.
      */
-    private static <T> T afterSetting(Connection connection, String setting, String sql, Parameters parameters,
-                                      AfterFirst<T> work) throws SQLException {
+    private static <T> T afterSetting(Connection connection, String setting, int settingResults, String sql,
+                                      Parameters parameters, AfterFirst<T> work) throws SQLException {
         try (var statement = connection.prepareStatement(setting + ";\n" + sql)) {
             parameters.bind(statement);
-            statement.execute(); // the setting's own row comes first
-            if (!statement.getMoreResults()) {
-                throw new IllegalStateException("the statement after the setting returned no rows");
+            statement.execute(); // the setting's own results (a row; a SET's count) come first
+            for (int i = 0; i < settingResults; i++) {
+                if (!statement.getMoreResults() && i == settingResults - 1) {
+                    throw new IllegalStateException("the statement after the setting returned no rows");
+                }
             }
             try (var rows = statement.getResultSet()) {
                 return work.run(rows, connection);
@@ -176,8 +182,24 @@ public final class Transactions {
      * (bound with {@code setObject}): a second statement would be read as the first's rows.
      */
     public <T> T inTenantFrom(TenantId tenant, String sql, List<?> parameters, AfterFirst<T> work) {
+        return inTenantFrom(tenant, SET_TENANT, 1, sql, parameters, work);
+    }
+
+    /**
+     * As {@link #inTenantWithGenericPlans}, with the transaction's first statement sent as
+     * {@link #inTenantFrom} sends it: the BEGIN, {@code SET TRANSACTION ISOLATION LEVEL REPEATABLE
+     * READ}, the settings and that statement in one round trip (the isolation level still comes
+     * before the transaction's first snapshot). For the point reads, whose first statement is the
+     * dataset's row their authorization needs.
+     */
+    public <T> T inTenantWithGenericPlansFrom(TenantId tenant, String sql, List<?> parameters, AfterFirst<T> work) {
+        return inTenantFrom(tenant, SET_TENANT_GENERIC_PLANS, 2, sql, parameters, work);
+    }
+
+    private <T> T inTenantFrom(TenantId tenant, String setting, int settingResults, String sql, List<?> parameters,
+                               AfterFirst<T> work) {
         Objects.requireNonNull(tenant, "tenant");
-        return inTransaction("tenant", connection -> afterSetting(connection, SET_TENANT, sql, statement -> {
+        return inTransaction("tenant", connection -> afterSetting(connection, setting, settingResults, sql, statement -> {
             statement.setString(1, tenant.value());
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 2, parameters.get(i));
@@ -199,17 +221,30 @@ public final class Transactions {
         });
     }
 
+    /**
+     * Runs {@code work}, which must send exactly one execution (its statements then end with one
+     * Sync), in the implicit transaction PostgreSQL runs up to that Sync: committed by it, or
+     * rolled back on an error. The pooled connections are in auto-commit between uses.
+     */
+    private <T> T inImplicitTransaction(String scope, TenantWork<T> work) {
+        return inTransaction(scope, true, work);
+    }
+
     private <T> T inTransaction(String scope, TenantWork<T> work) {
+        return inTransaction(scope, false, work);
+    }
+
+    private <T> T inTransaction(String scope, boolean implicit, TenantWork<T> work) {
         // Only transactions of a traced request get a span: background work would start a trace each.
         if (!Span.current().getSpanContext().isValid()) {
-            return inTransaction(work, scope);
+            return inTransaction(work, scope, implicit);
         }
         var span = tracer.spanBuilder("db.transaction").setSpanKind(SpanKind.CLIENT)
                 .setAttribute("db.system.name", "postgresql")
                 .setAttribute("timestore.db.scope", scope)
                 .startSpan();
         try (var ignored = span.makeCurrent()) {
-            return inTransaction(work, scope);
+            return inTransaction(work, scope, implicit);
         } catch (RuntimeException | Error e) {
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             throw e;
@@ -218,7 +253,7 @@ public final class Transactions {
         }
     }
 
-    private <T> T inTransaction(TenantWork<T> work, String scope) {
+    private <T> T inTransaction(TenantWork<T> work, String scope, boolean implicit) {
         Connection connection;
         try {
             connection = dataSource.getConnection();
@@ -226,14 +261,18 @@ public final class Transactions {
             throw new Unavailable(ProblemType.DATABASE_UNAVAILABLE, "the database is not reachable; retry later", e);
         }
         try (connection) {
-            connection.setAutoCommit(false);
+            connection.setAutoCommit(implicit);
             try {
                 T result = work.run(connection);
-                connection.commit();
+                if (!implicit) {
+                    connection.commit();
+                }
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
                 countIfRefusedByRowSecurity(e, scope);
-                rollbackQuietly(connection, e);
+                if (!implicit) {
+                    rollbackQuietly(connection, e);
+                }
                 throw e;
             }
         } catch (SQLException e) {

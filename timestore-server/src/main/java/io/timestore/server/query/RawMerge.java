@@ -18,8 +18,18 @@ import java.sql.SQLException;
  * goes back to PostgreSQL. It stops when the sink says so.
  */
 final class RawMerge {
+    /** The hot rows' column that says whether any chunk is to be read. */
+    private static final int CHUNKED = 11;
+
+    /** Opens the rows of the chunks (their statement's owner closes them). */
+    @FunctionalInterface
+    interface Chunks {
+        ResultSet open() throws SQLException;
+    }
+
     private final ResultSet hot;
-    private final ResultSet chunks;
+    private final Chunks chunkStatement;
+    private ResultSet chunks; // null until opened, or when there is none to read
     private final QueryStore.TimeRange range;
     private final long afterSeries;
     private final long afterTime;
@@ -38,14 +48,15 @@ final class RawMerge {
     private Object currentValue;
 
     /**
-     * {@code hot}: rows of series id, measurement, tags, field, type, time, f, i, b, s;
-     * {@code chunks}: rows of series id, data, measurement, tags, field, type; both in
+     * {@code hot}: rows of series id, measurement, tags, field, type, time, f, i, b, s, and whether
+     * any chunk is to be read (the same in every row); {@code chunks}: opens rows of series id,
+     * data, measurement, tags, field, type, only when a chunk is to be read or no hot row says; both in
      * (series, time) order, the chunks of a series not overlapping. Points of the chunks outside
      * {@code range} or not after ({@code afterSeries}, {@code afterTime}) are skipped.
      */
-    RawMerge(ResultSet hot, ResultSet chunks, QueryStore.TimeRange range, long afterSeries, long afterTime) {
+    RawMerge(ResultSet hot, Chunks chunks, QueryStore.TimeRange range, long afterSeries, long afterTime) {
         this.hot = hot;
-        this.chunks = chunks;
+        this.chunkStatement = chunks;
         this.range = range;
         this.afterSeries = afterSeries;
         this.afterTime = afterTime;
@@ -54,6 +65,12 @@ final class RawMerge {
     /** Hands every point to {@code sink} in (series, time) order until there is none or it returns false. */
     void run(QueryStore.PointSink sink) throws SQLException {
         nextHot();
+        // The first hot row tells whether there is any chunk to read: a read of the recent, hot
+        // points then costs no statement for the chunks (docs/data-plane.md, "The cheap read's
+        // round trips"). Without a hot row, the chunks' statement answers.
+        if (!hotValid || hot.getBoolean(CHUNKED)) {
+            chunks = chunkStatement.open();
+        }
         nextCold();
         while (hotValid || coldValid) {
             int order = !coldValid ? -1 : !hotValid ? 1 : compare(hotSeries.id(), hotTime, coldSeries.id(), chunk.timestamps()[index]);
@@ -137,7 +154,7 @@ final class RawMerge {
                     }
                 }
             }
-            if (!chunks.next()) {
+            if (chunks == null || !chunks.next()) {
                 chunk = null;
                 coldValid = false;
                 return;

@@ -24,7 +24,7 @@ import java.util.Optional;
 
 /**
  * The api_tokens table. Authentication finds a token by id on the platform path (the tenant is not
- * known yet); everything else runs in the owning tenant's transaction. Never caches, so a
+ * known yet); everything else runs in the owning tenant's transaction. Never caches a token, so a
  * revocation is seen by the next request. Thread-safe.
  */
 public final class TokenRecords implements ApiTokenStore {
@@ -46,8 +46,12 @@ public final class TokenRecords implements ApiTokenStore {
     public record Listed(Credential credential, List<TokenPermission> permissions, Optional<Instant> lastUsedAt)
             implements ListedCredential {}
 
+    /** A token's stored permissions text and what it parses to. */
+    private record ParsedPermissions(String stored, List<TokenPermission> permissions) {}
+
     private final Transactions transactions;
     private final ObjectMapper json;
+    private volatile ParsedPermissions lastParsed; // see permissions(String)
 
     public TokenRecords(Transactions transactions, ObjectMapper json) {
         this.transactions = transactions;
@@ -117,7 +121,23 @@ public final class TokenRecords implements ApiTokenStore {
         return array;
     }
 
+    /**
+     * The permissions of a token as read on every request: the row is read each time (revocation
+     * binds the next request), but the same stored text gives the same permissions, so the text
+     * parsed last is kept with its result and not parsed again (one entry; most requests present
+     * the token, or the permissions, of the request before). Immutable lists.
+     */
     private List<TokenPermission> permissions(String stored) {
+        var last = lastParsed;
+        if (last != null && last.stored().equals(stored)) {
+            return last.permissions();
+        }
+        var parsed = List.copyOf(parse(stored));
+        lastParsed = new ParsedPermissions(stored, parsed);
+        return parsed;
+    }
+
+    private List<TokenPermission> parse(String stored) {
         try {
             var permissions = new ArrayList<TokenPermission>();
             for (var item : json.readTree(stored)) {

@@ -57,6 +57,8 @@ class TransactionsTest {
 
     @Test
     void a_platform_select_runs_under_the_platform_setting_and_leaves_no_setting_on_its_connection() {
+        // Sent in auto-commit, one execution, one Sync: the SELECT sees the transaction-local
+        // setting only because both run in the one implicit transaction that Sync ends.
         var seen = transactions.selectAsPlatform(
                 "SELECT current_setting('app.platform', true), coalesce(current_setting('app.tenant_id', true), ''), ?::text",
                 statement -> statement.setString(1, "bound"),
@@ -81,6 +83,25 @@ class TransactionsTest {
 
         assertThat(seen).isEqualTo("acme|off|bound|7|acme");
         assertThat(settingOnThePooledConnection("app.tenant_id")).isIn(null, "");
+    }
+
+    @Test
+    void a_read_transaction_sent_with_its_first_statement_is_repeatable_read_on_generic_plans_and_leaves_nothing_behind() {
+        var seen = transactions.inTenantWithGenericPlansFrom(new TenantId("acme"),
+                "SELECT current_setting('app.tenant_id', true), current_setting('transaction_isolation'), ?::text",
+                java.util.List.of("bound"), (rows, connection) -> {
+                    rows.next();
+                    try (var plans = connection.createStatement().executeQuery("SELECT current_setting('plan_cache_mode')")) {
+                        plans.next();
+                        return rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getString(3) + "|" + plans.getString(1)
+                                + "|" + currentTenant(connection);
+                    }
+                });
+
+        assertThat(seen).isEqualTo("acme|repeatable read|bound|force_generic_plan|acme");
+        assertThat(settingOnThePooledConnection("app.tenant_id")).isIn(null, "");
+        assertThat(settingOnThePooledConnection("plan_cache_mode")).isEqualTo("auto");
+        assertThat(settingOnThePooledConnection("transaction_isolation")).isEqualTo("read committed");
     }
 
     @Test

@@ -77,9 +77,11 @@ class ReadsBeforeStatisticsTest {
     private static String plan(int seconds) {
         var filter = new SeriesFilter(Optional.of("cpu"), Optional.of("usage"), Map.of("host", "h1", "region", "r1"));
         long end = T0 + seconds * 1_000_000_000L;
-        // In the statement's order: the filter (tags sorted by key), the page's first series, the hot points' range, the page.
+        // In the statement's order: the filter (tags sorted by key), the page's first series, the
+        // chunk test's range and position, the hot points' range, the page.
         var values = List.<Object>of("acme", "fleet", "cpu", "cpu", "usage", filter.tagsJson(), "acme", "fleet", "host", "h1",
-                "acme", "fleet", "region", "r1", 0L, T0, end, T0, end, T0, end, 0L, Long.MIN_VALUE, 10_000);
+                "acme", "fleet", "region", "r1", 0L, T0, end, 0L, Long.MIN_VALUE, T0, end, T0, end, T0, end, 0L, Long.MIN_VALUE,
+                10_000);
         return GenericPlans.explain(server, "acme", "ANALYZE, FORMAT JSON", QueryStore.rawStatement(filter), values);
     }
 

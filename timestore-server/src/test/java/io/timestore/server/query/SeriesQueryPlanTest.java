@@ -208,14 +208,18 @@ class SeriesQueryPlanTest {
 
     /** Raw reads by tag and by measurement, with the values of their parameters. */
     private static Map<SeriesFilter, List<Object>> rawReads() {
+        var chunked = List.<Object>of(0L, Long.MAX_VALUE, 0L, Long.MIN_VALUE);
         var range = List.<Object>of(0L, Long.MAX_VALUE, 0L, Long.MAX_VALUE, 0L, Long.MAX_VALUE);
         var after = List.<Object>of(0L, Long.MIN_VALUE, 10);
-        // The filter's values and the page's first series, then the range of the hot points, then the page.
+        // The filter's values and the page's first series, then the chunk test's range and position,
+        // then the range of the hot points, then the page.
         var byTag = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu", "usage", "{\"host\": \"h17\"}", "acme", "fleet",
                 "host", "h17", 0L));
+        byTag.addAll(chunked);
         byTag.addAll(range);
         byTag.addAll(after);
         var byMeasurement = new ArrayList<Object>(List.of("acme", "fleet", "cpu", "cpu", 0L));
+        byMeasurement.addAll(chunked);
         byMeasurement.addAll(range);
         byMeasurement.addAll(after);
         return Map.of(tags(Map.of("host", "h17")), byTag, new SeriesFilter(Optional.of("cpu"), Optional.empty(), Map.of()),
