@@ -5,7 +5,6 @@ import io.timestore.audit.ChainHead;
 import io.timestore.audit.Seal;
 import io.timestore.audit.store.PlatformPath;
 import io.timestore.audit.tlog.CompactRange;
-import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -60,8 +59,8 @@ final class PartitionSealer {
     // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings.
     private static final String INSERT_SEALS = """
             INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash, tree_hashes)
-            SELECT ?, s.seq, encode(s.event_id, 'hex')::uuid, s.prev_hash, s.hash, s.tree_hashes
-            FROM unnest(?::bigint[], ?::bytea[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
+            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes
+            FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
             """;
 
     /**
@@ -132,7 +131,7 @@ final class PartitionSealer {
                 // after them. A failed insert rolls the step back; its signatures are dropped unseen.
                 CheckpointSchedule.Due due = checkpoints.due(connection, tenant, head, tree);
                 ForkJoinTask<CheckpointSchedule.Signatures> signing = offload(due.any() ? taken.size() : 0, due::sign);
-                insertSeals(sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
+                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
                 signed = checkpoints.store(connection, due, signing.join());
             } else {
                 signed = checkpoints.signIfDue(connection, tenant, head, tree);
@@ -178,41 +177,28 @@ final class PartitionSealer {
         }
     }
 
-    private static void insertSeals(Statements sql, String tenant, List<UUID> eventIds, List<Seal> seals,
+    private static void insertSeals(Connection connection, Statements sql, String tenant, List<UUID> eventIds, List<Seal> seals,
             List<byte[]> treeHashes) throws SQLException {
         int n = seals.size();
-        long[] seqs = new long[n];
-        byte[][] ids = new byte[n][];
+        Long[] seqs = new Long[n];
         byte[][] prevs = new byte[n][];
         byte[][] hashes = new byte[n][];
         for (int i = 0; i < n; i++) {
             Seal seal = seals.get(i);
             seqs[i] = seal.seq();
-            ids[i] = uuidBytes(eventIds.get(i));
             prevs[i] = seal.prevHash().toBytes();
             hashes[i] = seal.hash().toBytes();
         }
-        // Primitive and byte[][] arrays are bound in PostgreSQL's binary array format (int8[],
-        // bytea[]); createArrayOf sent them as text, every hash hex-encoded by the driver and
-        // parsed back by the server (2.6 MB of text for a 10,000-event batch). The driver has no
-        // binary uuid[], so the ids travel as 16-byte bytea elements too.
         sql.insertSeals.setString(1, tenant);
-        sql.insertSeals.setObject(2, seqs);
-        sql.insertSeals.setObject(3, ids);
-        sql.insertSeals.setObject(4, prevs);
-        sql.insertSeals.setObject(5, hashes);
-        sql.insertSeals.setObject(6, treeHashes.toArray(byte[][]::new));
+        sql.insertSeals.setArray(2, connection.createArrayOf("bigint", seqs));
+        sql.insertSeals.setArray(3, connection.createArrayOf("uuid", eventIds.toArray()));
+        sql.insertSeals.setArray(4, connection.createArrayOf("bytea", prevs));
+        sql.insertSeals.setArray(5, connection.createArrayOf("bytea", hashes));
+        sql.insertSeals.setArray(6, connection.createArrayOf("bytea", treeHashes.toArray(byte[][]::new)));
         int inserted = sql.insertSeals.executeUpdate();
         if (inserted != n) {
             throw new IllegalStateException("expected to seal %d events of %s, inserted %d seals".formatted(n, tenant, inserted));
         }
-    }
-
-    /** The 16 bytes of {@code id}, most significant first (as PostgreSQL's uuid stores them). */
-    private static byte[] uuidBytes(UUID id) {
-        byte[] bytes = new byte[16];
-        ByteBuffer.wrap(bytes).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
-        return bytes;
     }
 
     /** The statements of one round, prepared once per connection and reused for every partition. */
