@@ -48,17 +48,22 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
     private final String topic;
     private final EventEncoder encoder;
     private final Duration deliveryTimeout;
-    private final KafkaProducer<String, byte[]> producer;
+    private final int batchesInFlight;
+    private final Map<String, Object> config;
     private final byte[] formatHeader;
     private final AtomicLong handedToProducer = new AtomicLong();
+    /** The producer batches are sent with; replaced by {@link #open} after a failure (the loop's one worker thread). */
+    private volatile Producer producer;
 
     public KafkaSink(KafkaSettings settings) {
         this.name = settings.name();
         this.topic = settings.topic();
         this.encoder = settings.encoder();
         this.deliveryTimeout = settings.deliveryTimeout();
+        this.batchesInFlight = settings.batchesInFlight();
         this.formatHeader = encoder.label().getBytes(StandardCharsets.UTF_8);
-        this.producer = new KafkaProducer<>(producerConfig(settings), new StringSerializer(), new ByteArraySerializer());
+        this.config = Map.copyOf(producerConfig(settings));
+        this.producer = new Producer(new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
     }
 
     /**
@@ -97,54 +102,146 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
     }
 
     @Override
+    public int batchesInFlight() {
+        return batchesInFlight;
+    }
+
+    /** Sends the batch, flushes the producer and waits for every record's acknowledgement. */
+    @Override
     public void deliver(String partition, List<AuditEvent> batch) {
+        var acknowledgement = send(partition, batch);
+        try {
+            producer.producer().flush();
+        } catch (KafkaException | IllegalStateException closed) {
+            // A record failed and the producer was closed: the acknowledgement below reports it.
+        }
+        acknowledgement.await();
+    }
+
+    /**
+     * Hands every record of the batch to the producer and returns; the acknowledgement waits for the
+     * broker's answer to each record, up to {@code delivery-timeout} from now. The first failure of a
+     * record, reported here, through its callback or as a timeout, ends the producer it was sent with
+     * ({@link Producer#fail}), so nothing sent after it reaches Kafka; the next batch sent opens a new
+     * producer.
+     */
+    @Override
+    public Acknowledgement send(String partition, List<AuditEvent> batch) {
         long deadline = System.nanoTime() + deliveryTimeout.toNanos();
-        var firstFailure = new AtomicReference<Exception>();
-        Callback onFailure = (metadata, exception) -> {
-            if (exception != null) {
-                firstFailure.compareAndSet(null, exception);
-            }
-        };
+        var producer = open();
         var sent = new ArrayList<Future<RecordMetadata>>(batch.size());
         try {
             for (var event : batch) {
-                stopIfFailed(firstFailure, deadline);
-                var future = producer.send(record(partition, event), onFailure);
+                stopIfFailed(producer, deadline);
+                var future = producer.producer().send(record(partition, event), producer);
                 handedToProducer.incrementAndGet();
                 sent.add(future);
                 if (future.isDone()) {
                     future.get(); // refused at once (no metadata within max.block.ms, too large, ...): the attempt ends here
                 }
             }
-            producer.flush();
+        } catch (RuntimeException | ExecutionException | InterruptedException e) {
+            throw fail(producer, e);
+        }
+        return () -> await(producer, sent, deadline);
+    }
+
+    private void await(Producer producer, List<Future<RecordMetadata>> sent, long deadline) {
+        try {
             for (var future : sent) {
                 future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed("interrupted", null);
-        } catch (ExecutionException e) {
-            throw failed(describe(e.getCause()), e.getCause());
-        } catch (TimeoutException e) {
-            throw failed("not acknowledged within " + deliveryTimeout, null);
-        } catch (KafkaException e) {
-            throw failed(describe(e), e);
+        } catch (RuntimeException | ExecutionException | InterruptedException | TimeoutException e) {
+            throw fail(producer, e);
         }
     }
 
+    /** The producer to send with: the current one, or a new one when the current one failed. */
+    private Producer open() {
+        var current = producer;
+        if (current.failed() != null) {
+            current = new Producer(new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
+            producer = current;
+        }
+        return current;
+    }
+
+    /** Ends {@code producer} (if this is its first failure) and describes {@code e} as a retryable failure. */
+    private DeliveryFailed fail(Producer producer, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        producer.fail(e);
+        return switch (e) {
+            case InterruptedException interrupted -> failed("interrupted", null);
+            case ExecutionException execution -> failed(describe(execution.getCause()), execution.getCause());
+            case TimeoutException timeout -> failed("not acknowledged within " + deliveryTimeout, null);
+            case DeliveryFailed already -> already;
+            default -> failed(describe(e), e);
+        };
+    }
+
     /**
-     * Ends the attempt before its next record once a record of it failed (the producer reports a
-     * failure it finds later through the callback) or its deadline passed: each {@code send} may block
-     * up to {@code max.block.ms}, so sending on would make one attempt last up to the batch size times
-     * the delivery timeout. Nothing is acknowledged; the loop resends the batch from the cursor.
+     * Ends the attempt before its next record once a record sent with this producer failed (the
+     * producer reports a failure it finds later through the callback) or the attempt's deadline
+     * passed: each {@code send} may block up to {@code max.block.ms}, so sending on would make one
+     * attempt last up to the batch size times the delivery timeout. Nothing is acknowledged; the loop
+     * resends the batch from the cursor.
      */
-    private void stopIfFailed(AtomicReference<Exception> firstFailure, long deadline) {
-        var failure = firstFailure.get();
+    private void stopIfFailed(Producer producer, long deadline) {
+        var failure = producer.failed();
         if (failure != null) {
             throw failed(describe(failure), failure);
         }
         if (deadline - System.nanoTime() <= 0) {
             throw failed("not sent within " + deliveryTimeout, null);
+        }
+    }
+
+    /**
+     * One producer (one Kafka producer id) and its first failure. The idempotent producer keeps the
+     * order of its records in a partition across its own retries, and the broker takes a record of a
+     * producer only after the one before it in the same partition. But after a record that is
+     * certainly not written (refused as too large, expired before it was sent) the producer renumbers
+     * the records behind it and sends them on: they would reach Kafka without the failed one, and a
+     * consumer that drops every {@code seq} at or below the highest it saw would lose it for good
+     * when the loop sends it again. So the first failure closes the producer at once, from the
+     * producer's own thread (its callback) where possible: {@code close(0)} there stops its sender
+     * before its next round, records not yet written are failed, and nothing sent after the failure
+     * is written. What Kafka holds of one producer's records of a partition is then always a prefix
+     * of what it was given, which is the prefix rule of {@link DeliverySink#send}.
+     */
+    private static final class Producer implements Callback {
+        private final KafkaProducer<String, byte[]> producer;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        Producer(KafkaProducer<String, byte[]> producer) {
+            this.producer = producer;
+        }
+
+        KafkaProducer<String, byte[]> producer() {
+            return producer;
+        }
+
+        Exception failed() {
+            return failure.get();
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception != null) {
+                fail(exception);
+            }
+        }
+
+        void fail(Exception cause) {
+            if (failure.compareAndSet(null, cause)) {
+                producer.close(Duration.ZERO);
+            }
+        }
+
+        void close(Duration timeout) {
+            producer.close(timeout);
         }
     }
 
