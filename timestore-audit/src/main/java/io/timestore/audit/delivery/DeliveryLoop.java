@@ -53,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * {@link #LONE_PASS}), so a catch-up does not pay a round's status queries and an unshared batch
  * read every few batches.
  *
+ * <p><b>Batches in flight.</b> A sink that allows it ({@link DeliverySink#batchesInFlight}, Kafka)
+ * gets the next batches of a partition before the first is acknowledged; acknowledgements are
+ * awaited in order and the cursor moves only over the prefix of batches that are all acknowledged.
+ * From the first failure on, the batches behind it are awaited and dropped, and the partition is
+ * offered again from the cursor (docs/audit-delivery.md, "Batches in flight").
+ *
  * <p>Thread-safe. Owns one platform thread (the coordinator), one virtual thread per target and,
  * while a worker delivers a backlog, that worker's read-ahead threads.
  * <p>Over 600 lines because leadership, the coordinator's rounds and the per-target {@code Worker}

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +34,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Kafka partition in {@code seq} order; headers {@code event_id}, {@code seq} and {@code format}
  * (UTF-8 text); value = one record in the sink's format.
  *
- * <p>{@link #deliver} sends the batch and returns only once the broker acknowledged every record
- * (all in-sync replicas); anything else (a broker down, a timeout after {@code delivery-timeout}, a
- * refused record) is a retryable {@link DeliveryFailed}. An attempt ends at its first failed record
- * and sends nothing after its deadline ({@code delivery-timeout} from its start), so a broker that
- * gives no metadata costs one {@code max.block.ms} per attempt, not one per record. Records of a
- * failed batch that did reach Kafka are delivered again with the batch: consumers de-duplicate by
- * {@code event_id}. Thread-safe (the producer is); {@link #close} closes the producer.
+ * <p>{@link #send} hands a batch to the producer and returns; its acknowledgement waits until the
+ * broker acknowledged every record (all in-sync replicas). The loop keeps up to
+ * {@code batches-in-flight} batches of a partition sent and unacknowledged
+ * ({@link DeliverySink#batchesInFlight}); anything else than an acknowledgement (a broker down, a
+ * timeout after {@code delivery-timeout}, a refused record) is a retryable {@link DeliveryFailed}.
+ * The first failed record ends the producer it was sent with ({@link Producer}), so that nothing
+ * sent after it reaches Kafka (the prefix rule of {@link DeliverySink#send}); the next batch opens a
+ * new producer. An attempt ends at its first failed record and sends nothing after its deadline
+ * ({@code delivery-timeout} from its start), so a broker that gives no metadata costs one
+ * {@code max.block.ms} per attempt, not one per record. Records of a failed batch that did reach
+ * Kafka are delivered again with the batch: consumers de-duplicate by {@code event_id}. Called from
+ * the loop's one worker of this sink; {@link #close} closes the producer.
  */
 public final class KafkaSink implements DeliverySink, AutoCloseable {
     /** The producer's {@code batch.size} unless {@code properties} set it. */
@@ -131,6 +137,7 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         var producer = open();
         var sent = new ArrayList<Future<RecordMetadata>>(batch.size());
         try {
+            boolean alone = !producer.established(partition);
             for (var event : batch) {
                 stopIfFailed(producer, deadline);
                 var future = producer.producer().send(record(partition, event), producer);
@@ -139,14 +146,21 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
                 if (future.isDone()) {
                     future.get(); // refused at once (no metadata within max.block.ms, too large, ...): the attempt ends here
                 }
+                if (alone) {
+                    // See Producer: the first record of a key goes alone, so the broker knows the producer before the rest follow.
+                    producer.producer().flush();
+                    future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    producer.acknowledged(partition);
+                    alone = false;
+                }
             }
-        } catch (RuntimeException | ExecutionException | InterruptedException e) {
+        } catch (RuntimeException | ExecutionException | InterruptedException | TimeoutException e) {
             throw fail(producer, e);
         }
-        return () -> await(producer, sent, deadline);
+        return () -> await(producer, partition, sent, deadline);
     }
 
-    private void await(Producer producer, List<Future<RecordMetadata>> sent, long deadline) {
+    private void await(Producer producer, String partition, List<Future<RecordMetadata>> sent, long deadline) {
         try {
             for (var future : sent) {
                 future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -154,6 +168,7 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         } catch (RuntimeException | ExecutionException | InterruptedException | TimeoutException e) {
             throw fail(producer, e);
         }
+        producer.acknowledged(partition);
     }
 
     /** The producer to send with: the current one, or a new one when the current one failed. */
@@ -208,12 +223,26 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
      * when the loop sends it again. So the first failure closes the producer at once, from the
      * producer's own thread (its callback) where possible: {@code close(0)} there stops its sender
      * before its next round, records not yet written are failed, and nothing sent after the failure
-     * is written. What Kafka holds of one producer's records of a partition is then always a prefix
-     * of what it was given, which is the prefix rule of {@link DeliverySink#send}.
+     * is written.
+     *
+     * <p>The broker checks a producer's sequence numbers only once it knows the producer in that Kafka
+     * partition: the first batch of a producer it has no state for is taken whatever its sequence
+     * number. So if that first batch fails retryably (the partition's leader not ready yet, on a new
+     * topic) while the batch behind it is already on its way, the later one is written first and the
+     * retried one is refused as out of sequence (DeliveryLoad saw exactly this on a fresh topic with
+     * four batches in flight). Hence the first record of a key (a tenant) sent with a producer goes
+     * alone and is acknowledged before anything else of that key is sent; so does the first record
+     * after {@link #QUIET} without an acknowledgement for the key, well within the broker's
+     * {@code producer.id.expiration.ms} (1 day by default), after which it forgets an idle producer.
+     * What Kafka holds of one producer's records of a tenant is then always a prefix of what it was
+     * given, which is the prefix rule of {@link DeliverySink#send}.
      */
     private static final class Producer implements Callback {
+        /** How long a key may go without an acknowledgement before its next record goes alone again. */
+        static final Duration QUIET = Duration.ofMinutes(10);
         private final KafkaProducer<String, byte[]> producer;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final Map<String, Long> acknowledgedAt = new ConcurrentHashMap<>();
 
         Producer(KafkaProducer<String, byte[]> producer) {
             this.producer = producer;
@@ -225,6 +254,16 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
 
         Exception failed() {
             return failure.get();
+        }
+
+        /** Whether a record of {@code key} was acknowledged within {@link #QUIET}: the broker knows this producer there. */
+        boolean established(String key) {
+            var at = acknowledgedAt.get(key);
+            return at != null && System.nanoTime() - at < QUIET.toNanos();
+        }
+
+        void acknowledged(String key) {
+            acknowledgedAt.put(key, System.nanoTime());
         }
 
         @Override
