@@ -234,6 +234,10 @@ class KafkaSinkTest {
         owned.put("properties", Map.of("value.serializer", "x"));
         var noServers = entry("t");
         noServers.remove("bootstrap-servers");
+        var noneInFlight = entry("t");
+        noneInFlight.put("batches-in-flight", 0);
+        var wordInFlight = entry("t");
+        wordInFlight.put("batches-in-flight", "many");
         var secret = entry("t");
         var properties = new LinkedHashMap<String, Object>();
         properties.put("security.protocol", "SASL_SSL");
@@ -244,6 +248,10 @@ class KafkaSinkTest {
 
         assertThatThrownBy(() -> sink(noTopic)).hasMessage("invalid configuration: audit.delivery.sinks[2].topic: a value is required for a kafka sink");
         assertThatThrownBy(() -> sink(noServers)).hasMessage("invalid configuration: audit.delivery.sinks[2].bootstrap-servers: a value is required for a kafka sink");
+        assertThatThrownBy(() -> sink(noneInFlight)).hasMessage(
+                "invalid configuration: audit.delivery.sinks[2].batches-in-flight: must be between 1 and 16 (found 0)");
+        assertThatThrownBy(() -> sink(wordInFlight)).hasMessage(
+                "invalid configuration: audit.delivery.sinks[2].batches-in-flight: 'many' must be a whole number");
         assertThatThrownBy(() -> sink(badTopic)).hasMessage(
                 "invalid configuration: audit.delivery.sinks[2].topic: must be 1-249 of a-z A-Z 0-9 . _ - (found \"no spaces\")");
         assertThatThrownBy(() -> sink(acks)).hasMessage("invalid configuration: audit.delivery.sinks[2].properties.acks: "
