@@ -192,6 +192,102 @@ class DeliveryLoopTest {
         assertThat(receiver.seqs("acme")).containsExactlyElementsOf(oneTo(30));
     }
 
+    /**
+     * A receiver that takes up to 3 batches before answering the first, as the Kafka sink does, and
+     * keeps the prefix rule of {@link DeliverySink#send}: once a batch failed, the batches sent behind
+     * it fail too until the loop sends again from the cursor. Logs "send n" and "ack n" (n: the
+     * batch's first seq, "fail n" for a failed one) in the order they happen.
+     */
+    private static final class Pipelined implements DeliverySink {
+        final List<String> log = new CopyOnWriteArrayList<>();
+        final List<Long> accepted = new CopyOnWriteArrayList<>();
+        final AtomicInteger unacknowledged = new AtomicInteger();
+        final AtomicInteger mostUnacknowledged = new AtomicInteger();
+        volatile long failOnceAt;
+        private boolean broken;
+
+        @Override
+        public String name() {
+            return "bus";
+        }
+
+        @Override
+        public int batchesInFlight() {
+            return 3;
+        }
+
+        @Override
+        public void deliver(String partition, List<AuditEvent> batch) {
+            send(partition, batch).await();
+        }
+
+        @Override
+        public Acknowledgement send(String partition, List<AuditEvent> batch) {
+            long first = batch.getFirst().seal().seq();
+            if (first <= accepted.size() + 1) {
+                broken = false; // sent again from the cursor
+            }
+            log.add("send " + first);
+            mostUnacknowledged.accumulateAndGet(unacknowledged.incrementAndGet(), Math::max);
+            return () -> {
+                unacknowledged.decrementAndGet();
+                if (first == failOnceAt || broken) {
+                    failOnceAt = 0;
+                    broken = true;
+                    log.add("fail " + first);
+                    throw new DeliveryFailed("bus lost batch " + first, true, null);
+                }
+                log.add("ack " + first);
+                batch.forEach(event -> accepted.add(event.seal().seq()));
+            };
+        }
+    }
+
+    /** Records the sink's cursor as it stood when each failure was reported. */
+    private static final class CursorAtFailure implements DeliveryLoop.Observer {
+        final List<Long> cursors = new CopyOnWriteArrayList<>();
+        final DeliveryStore store;
+
+        CursorAtFailure(DeliveryStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public void failed(String sink, String partition, int attempt, Duration retryIn, Exception cause) {
+            cursors.add(store.cursors(Optional.of(sink)).getFirst().deliveredSeq());
+        }
+    }
+
+    /**
+     * Batches in flight (docs/audit-delivery.md, "Batches in flight"): the next batches go out before
+     * the first is acknowledged; the cursor moves only over the acknowledged prefix, so when the second
+     * batch fails with two more behind it, the cursor stays after the first and delivery starts again
+     * from the failed one: nothing skipped, nothing out of order.
+     */
+    @Test
+    void with_batches_in_flight_the_cursor_moves_only_over_the_acknowledged_prefix_and_a_failure_restarts_from_it(
+            AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 30));
+        var sink = new Pipelined();
+        sink.failOnceAt = 8;
+        var store = new DeliveryStore(db.runtime());
+        var observer = new CursorAtFailure(store);
+
+        try (var loop = new DeliveryLoop(db.runtime(), store, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(sink))), FAST,
+                observer).start()) {
+            await("everything acknowledged", () -> sink.accepted.size() == 30
+                    && store.cursors(Optional.of("bus")).getFirst().deliveredSeq() == 30);
+        }
+
+        // Batches of 7 (first seqs 1, 8, 15, 22, 29); three unacknowledged at most.
+        assertThat(sink.log).containsExactly(
+                "send 1", "send 8", "send 15", "ack 1", "send 22", "fail 8", "fail 15", "fail 22",
+                "send 8", "send 15", "send 22", "ack 8", "send 29", "ack 15", "ack 22", "ack 29");
+        assertThat(observer.cursors).as("the cursor when the failure was reported").containsExactly(7L);
+        assertThat(sink.accepted).containsExactlyElementsOf(oneTo(30));
+        assertThat(sink.mostUnacknowledged.get()).isEqualTo(3);
+    }
+
     @Test
     void a_refusal_that_retrying_cannot_fix_parks_the_partition_durably_until_resumed(AuditDatabase db) {
         recordAndSeal(db.runtime(), events("acme", 0, 5));

@@ -52,6 +52,11 @@ class DeliveryStoreTest {
      * {@code parameters} after {@code settings} (when not null) in the same transaction, as the store does.
      */
     private static long sealsTouched(AuditDatabase db, String settings, String sql, Object... parameters) throws SQLException {
+        return maxSealRows(plan(db, settings, sql, parameters));
+    }
+
+    /** The plan of {@code sql} as EXPLAIN ANALYZE gives it, run as {@link #sealsTouched} runs it. */
+    private static JsonNode plan(AuditDatabase db, String settings, String sql, Object... parameters) throws SQLException {
         try (var connection = db.runtime().getConnection()) {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
@@ -72,7 +77,7 @@ class DeliveryStoreTest {
                     rows.next();
                     var plan = MAPPER.readTree(rows.getString(1)).get(0).get("Plan");
                     connection.rollback();
-                    return maxSealRows(plan);
+                    return plan;
                 }
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
@@ -105,6 +110,26 @@ class DeliveryStoreTest {
         assertThat(batch.events()).hasSize(50);
         assertThat(batch.throughSeq()).isEqualTo(150);
         assertThat(batch.gaps()).isEmpty();
+    }
+
+    private static List<String> nodeTypes(JsonNode node) {
+        var types = new ArrayList<String>();
+        types.add(node.path("Node Type").asText());
+        for (var child : node.path("Plans")) {
+            types.addAll(nodeTypes(child));
+        }
+        return types;
+    }
+
+    /** Each event of a batch is one row by its primary key: a bitmap scan per lookup cost about half of it. */
+    @Test
+    void a_batch_read_fetches_each_event_by_a_plain_index_scan_of_its_primary_key(AuditDatabase db) throws SQLException {
+        sealed(db, "burst", 3_000);
+
+        var plan = plan(db, DeliveryStore.ORDERED_SCANS, DeliveryStore.BATCH, "burst", 100L, 150L, 50);
+
+        assertThat(nodeTypes(plan)).as("plan %s", plan).contains("Index Scan")
+                .doesNotContain("Bitmap Heap Scan", "Bitmap Index Scan", "Sort", "Seq Scan");
     }
 
     /** The status queries run once per delivery round: before, each read every seal of a partition the statistics did not know. */

@@ -32,7 +32,9 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,6 +86,8 @@ import org.apache.kafka.common.test.TestKitNodes;
  *       parsing), encoding, the file write with fsync, the cursor commit, and the status queries of
  *       a round; per event, for {@code --events} events in {@code --batch-size} batches.</li>
  * </ul>
+ * {@code --kafka-in-flight N[,M...]} (default: the sink's default) sets the Kafka sink's
+ * {@code batches-in-flight}, round by round in turn (e.g. {@code 1,4} alternates in one JVM).
  * {@code --batch-size} (default: the loop's default) changes the loop's batch size for the file,
  * kafka and catchup phases.
  *
@@ -203,11 +207,23 @@ public final class DeliveryLoad {
 
     /** A file sink as {@code type: file} builds it with the default format, or a Kafka sink on a new topic. */
     private DeliverySink sink(String kind, String name, String topic) throws Exception {
+        return sink(kind, name, topic, 0);
+    }
+
+    /** As {@link #sink(String, String, String)}; round {@code round} takes its Kafka batches-in-flight from {@code --kafka-in-flight}. */
+    private DeliverySink sink(String kind, String name, String topic, int round) throws Exception {
         return switch (kind) {
             case "file" -> new FileSink(name, new FileSink.Settings(dataDir.resolve(name), FileSink.Layout.PER_PARTITION, 100L << 20,
                     Duration.ofDays(1)), TIMESTORE, InstantSource.system());
-            case "kafka" -> KafkaSink.fromEntry(Map.of("name", name, "type", "kafka", "bootstrap-servers", kafka().bootstrapServers(),
-                    "topic", topic, "properties", Map.of("reconnect.backoff.max.ms", 200)), "bench");
+            case "kafka" -> {
+                var entry = new HashMap<String, Object>(Map.of("name", name, "type", "kafka", "bootstrap-servers",
+                        kafka().bootstrapServers(), "topic", topic, "properties", Map.of("reconnect.backoff.max.ms", 200)));
+                var inFlight = list("kafka-in-flight", List.of());
+                if (!inFlight.isEmpty()) {
+                    entry.put("batches-in-flight", inFlight.get(Math.max(0, round - 1) % inFlight.size()));
+                }
+                yield KafkaSink.fromEntry(entry, "bench");
+            }
             default -> throw new IllegalArgumentException("unknown sink kind " + kind + " (file, kafka)");
         };
     }
@@ -279,7 +295,7 @@ public final class DeliveryLoad {
             var tenant = kind + "-" + round;
             storeAndSeal(server, tenant, events);
             var topic = kind.equals("kafka") ? newTopic() : null;
-            var sink = sink(kind, "bench-" + tenant, topic);
+            var sink = sink(kind, "bench-" + tenant, topic, round);
             var progress = new Progress(tenant);
             long t = System.nanoTime();
             try (var loop = loop(server, sink, tenant, loopSettings, progress)) {
@@ -288,8 +304,8 @@ public final class DeliveryLoad {
                 close(sink);
             }
             double seconds = (System.nanoTime() - t) / 1e9;
-            System.out.printf("RESULT %s round %d: delivered %,d events in %.2f s = %,.0f events/s (%d failed attempts)%n",
-                    kind, round, events, seconds, events / seconds, progress.failures.get());
+            System.out.printf("RESULT %s round %d%s: delivered %,d events in %.2f s = %,.0f events/s (%d failed attempts)%n",
+                    kind, round, sink instanceof KafkaSink k ? " (" + k.batchesInFlight() + " batches in flight)" : "", events, seconds, events / seconds, progress.failures.get());
             if (topic != null) {
                 var consumed = consume(topic, events, Duration.ofMinutes(5));
                 System.out.printf("  consumed back from %s: %,d records, %,d distinct event_id%n", topic, consumed[0], consumed[1]);
@@ -503,6 +519,7 @@ public final class DeliveryLoad {
         storeAndSeal(server, tenant, events);
         var runtime = server.database().runtimeDataSource();
         var store = new DeliveryStore(runtime);
+        explain(runtime, tenant, events / 2, batch);
         for (int pass = 1; pass <= option("rounds", 3); pass++) {
             var name = "steps-" + pass;
             var sink = (FileSink) sink("file", name, null);
@@ -544,21 +561,84 @@ public final class DeliveryLoad {
         }
     }
 
-    /** DeliveryStore's batch query alone: the rows fetched and their JSON text read, nothing parsed. */
-    private static void query(DataSource runtime, String tenant, long after, int limit) throws SQLException {
+    /**
+     * {@code EXPLAIN (ANALYZE, BUFFERS, VERBOSE)} of DeliveryStore's batch query for the batch after
+     * {@code after}, as the runtime role on the platform path, then the same batches' query time with
+     * and without the event column (the seals alone): what the {@code jsonb} output of the events costs.
+     */
+    private static void explain(DataSource runtime, String tenant, long after, int limit) throws SQLException {
         try (var connection = runtime.getConnection()) {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
-            try (var statement = connection.prepareStatement(DeliveryStore.BATCH)) {
+            try (var statement = connection.prepareStatement("EXPLAIN (ANALYZE, BUFFERS, VERBOSE) " + DeliveryStore.BATCH)) {
                 statement.setString(1, tenant);
                 statement.setLong(2, after);
                 statement.setLong(3, after + limit);
                 statement.setInt(4, limit);
                 try (var rows = statement.executeQuery()) {
+                    System.out.println("EXPLAIN of the batch query after seq " + after + ":");
                     while (rows.next()) {
-                        rows.getBytes(2);
-                        rows.getBytes(3);
-                        rows.getBytes(4);
+                        System.out.println("  " + rows.getString(1));
+                    }
+                }
+            }
+            connection.commit();
+        }
+        var column = "(SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)";
+        if (!DeliveryStore.BATCH.contains(column)) {
+            throw new IllegalStateException("the batch query changed: its event column was not found");
+        }
+        // Each variant changes one thing: what is fetched per event, or the plan of the event lookup.
+        var variants = new LinkedHashMap<String, String>();
+        variants.put("as delivery runs it", DeliveryStore.BATCH);
+        variants.put("seals only (no event column)", DeliveryStore.BATCH.replace(", s.hash,\n       " + column, ", s.hash"));
+        variants.put("event looked up, only its id returned", DeliveryStore.BATCH.replace("e.event::text", "e.event_id::text"));
+        variants.put("event text made, only its length returned", DeliveryStore.BATCH.replace("e.event::text", "length(e.event::text)::text"));
+        variants.put("as delivery runs it, bitmap scans off", "bitmap-off");
+        for (int repeat = 0; repeat < 2; repeat++) {
+            for (var variant : variants.entrySet()) {
+                boolean bitmapOff = variant.getValue().equals("bitmap-off");
+                var sql = bitmapOff ? DeliveryStore.BATCH : variant.getValue();
+                if (!bitmapOff && variant.getKey().startsWith("seals") && sql.contains(column)) {
+                    throw new IllegalStateException("the seals-only variant still reads the event");
+                }
+                long t = System.nanoTime();
+                for (long from = 0; from < 50 * (long) limit; from += limit) {
+                    query(runtime, sql, tenant, from, limit, bitmapOff);
+                }
+                System.out.printf("RESULT steps batch query, %s: %.2f µs per event (50 batches of %,d)%n", variant.getKey(),
+                        (System.nanoTime() - t) / 1e3 / (50.0 * limit), limit);
+            }
+        }
+    }
+
+    /** DeliveryStore's batch query alone: the rows fetched and their JSON text read, nothing parsed. */
+    private static void query(DataSource runtime, String tenant, long after, int limit) throws SQLException {
+        query(runtime, DeliveryStore.BATCH, tenant, after, limit, false);
+    }
+
+    private static void query(DataSource runtime, String sql, String tenant, long after, int limit, boolean bitmapOff)
+            throws SQLException {
+        try (var connection = runtime.getConnection()) {
+            connection.setAutoCommit(false);
+            PlatformPath.enter(connection);
+            if (bitmapOff) {
+                try (var off = connection.prepareStatement("SELECT set_config('enable_bitmapscan', 'off', true)");
+                     var rows = off.executeQuery()) {
+                    rows.next();
+                }
+            }
+            try (var statement = connection.prepareStatement(sql)) {
+                statement.setString(1, tenant);
+                statement.setLong(2, after);
+                statement.setLong(3, after + limit);
+                statement.setInt(4, limit);
+                try (var rows = statement.executeQuery()) {
+                    int columns = rows.getMetaData().getColumnCount();
+                    while (rows.next()) {
+                        for (int c = 2; c <= columns; c++) {
+                            rows.getBytes(c);
+                        }
                     }
                 }
             }

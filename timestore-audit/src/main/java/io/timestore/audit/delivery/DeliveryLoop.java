@@ -1,10 +1,10 @@
 package io.timestore.audit.delivery;
 
-import io.timestore.audit.AuditEvent;
 import io.timestore.audit.cluster.Leadership;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,6 +52,12 @@ import org.slf4j.LoggerFactory;
  * only partition of a sink with a backlog is not cut every {@link #BATCHES_PER_PASS} batches (up to
  * {@link #LONE_PASS}), so a catch-up does not pay a round's status queries and an unshared batch
  * read every few batches.
+ *
+ * <p><b>Batches in flight.</b> A sink that allows it ({@link DeliverySink#batchesInFlight}, Kafka)
+ * gets the next batches of a partition before the first is acknowledged; acknowledgements are
+ * awaited in order and the cursor moves only over the prefix of batches that are all acknowledged.
+ * From the first failure on, the batches behind it are awaited and dropped, and the partition is
+ * offered again from the cursor (docs/audit-delivery.md, "Batches in flight").
  *
  * <p>Thread-safe. Owns one platform thread (the coordinator), one virtual thread per target and,
  * while a worker delivers a backlog, that worker's read-ahead threads.
@@ -447,9 +453,11 @@ public final class DeliveryLoop implements AutoCloseable {
          * {@link #BATCHES_PER_PASS} of them when {@code shared} (another partition of this sink waits
          * too), else for up to {@link #LONE_PASS} (a lone backlog is not cut into rounds, each costing
          * the status queries and a batch read before anything overlaps). While the sink takes a batch
-         * the next ones are already being read ({@link ReadAhead}); reading ahead changes nothing
-         * durable: the cursor still moves only after the sink acknowledged, and what was read ahead of
-         * a batch that failed is dropped, not delivered.
+         * the next ones are already being read ({@link ReadAhead}), and a sink that allows it
+         * ({@link DeliverySink#batchesInFlight}) already gets the next ones before the first is
+         * acknowledged ({@link InFlight}). Neither changes what is durable: the cursor moves only over
+         * a prefix of acknowledged batches, and what was read or sent after a batch that failed is
+         * dropped and offered again from that batch on.
          */
         private boolean deliverPartition(DeliveryTarget current, DeliveryCursor cursor, boolean shared) {
             var partition = cursor.partition();
@@ -457,31 +465,29 @@ public final class DeliveryLoop implements AutoCloseable {
             long head = cursor.headSeq();
             long batches = shared ? BATCHES_PER_PASS : Long.MAX_VALUE;
             long until = System.nanoTime() + LONE_PASS.toNanos();
-            boolean delivered = false;
+            var inFlight = new InFlight(current, partition);
             try (var ahead = new ReadAhead(store, partition, settings.batchSize(), readAheadDepth(settings), head, deepReads,
                     "audit-delivery-read-" + current.sink().name())) {
-                for (long i = 0; i < batches && seq < head && running(); i++) {
+                for (long i = 0; i < batches && seq < head && running() && !inFlight.failed(); i++) {
                     // Past LONE_PASS no new read starts; the batches already read are still delivered, not wasted.
                     boolean reading = shared || i == 0 || System.nanoTime() - until < 0;
                     if (!reading && ahead.inFlight() == 0) {
                         break;
                     }
-                    var batch = readOrPark(current, partition, seq, ahead);
+                    var batch = readOrPark(current, partition, seq, ahead, inFlight);
                     if (batch == null || batch.throughSeq() <= seq) {
                         break;
                     }
                     if (reading) {
                         ahead.fill(batch.throughSeq(), batches - i - 1);
                     }
-                    long next = deliverOne(current, partition, seq, batch);
-                    if (next <= seq) {
-                        break;
-                    }
-                    delivered = true;
-                    seq = next;
+                    inFlight.send(batch);
+                    seq = batch.throughSeq();
                 }
+            } finally {
+                inFlight.settleAll();
             }
-            return delivered;
+            return inFlight.delivered;
         }
 
         private static Map<String, DeliveryCursor> received(DeliveryTarget current, List<DeliveryCursor> all) {
@@ -503,46 +509,125 @@ public final class DeliveryLoop implements AutoCloseable {
          * The batch after {@code afterSeq}, read now or taken from {@code ahead}, or
          * null when an event cannot be read (the cursor is parked then).
          */
-        private DeliveryStore.Batch readOrPark(DeliveryTarget current, String partition, long afterSeq, ReadAhead ahead) {
+        private DeliveryStore.Batch readOrPark(DeliveryTarget current, String partition, long afterSeq, ReadAhead ahead,
+                                               InFlight inFlight) {
             try {
                 return ahead.next(afterSeq);
             } catch (IllegalArgumentException unreadable) {
-                var reason = "an event after seq " + afterSeq + " cannot be read: " + unreadable.getMessage();
-                park(current.sink().name(), partition, reason);
+                // The batches before it are delivered and the cursor moved over them first: it parks right before the event.
+                inFlight.settleAll();
+                if (!inFlight.failed()) {
+                    var reason = "an event after seq " + afterSeq + " cannot be read: " + unreadable.getMessage();
+                    park(current.sink().name(), partition, reason);
+                }
                 return null;
             }
         }
 
-        /** Delivers {@code batch}, the events after {@code afterSeq}; returns the new cursor, or {@code afterSeq} when nothing moved. */
-        private long deliverOne(DeliveryTarget current, String partition, long afterSeq, DeliveryStore.Batch batch) {
-            var name = current.sink().name();
-            reportGaps(name, partition, batch.gaps());
-            List<AuditEvent> events = batch.events();
-            if (events.isEmpty()) {
-                // Every seal read lost its event: nothing to hand over, the gap is reported, move past it.
-                store.advance(name, partition, batch.throughSeq());
-                return batch.throughSeq();
+        /** A batch handed to the sink and not settled yet. */
+        private record Sent(DeliveryStore.Batch batch, DeliverySink.Acknowledgement ack, long started) {}
+
+        /**
+         * The batches of one partition's pass that the sink has and has not acknowledged yet, oldest
+         * first; at most {@link DeliverySink#batchesInFlight} of them (1 for a sink that delivers
+         * synchronously, whose {@code send} returns acknowledged). Acknowledgements are awaited in the
+         * order the batches were sent and the cursor is moved after each one, so it covers exactly the
+         * prefix of acknowledged batches. At the first failure the batches behind it are dropped: each
+         * is awaited (so that nothing of this pass is still on its way when the partition is offered
+         * again) and its outcome ignored, even an acknowledgement, since the cursor never skips the
+         * failed batch. Then that batch backs off (or parks) as a synchronous failure did.
+         */
+        private final class InFlight {
+            private final DeliveryTarget current;
+            private final String partition;
+            private final int window;
+            private final ArrayDeque<Sent> sent = new ArrayDeque<>();
+            boolean delivered;
+            private boolean failed;
+
+            InFlight(DeliveryTarget current, String partition) {
+                this.current = current;
+                this.partition = partition;
+                this.window = Math.max(1, current.sink().batchesInFlight());
             }
-            long started = System.nanoTime();
-            try {
-                current.sink().deliver(partition, events);
-            } catch (DeliveryFailed failed) {
-                if (!failed.retryable()) {
-                    park(name, partition, failed.getMessage());
+
+            boolean failed() {
+                return failed;
+            }
+
+            /** Reports the batch's gaps, hands its events to the sink, and settles the oldest batches beyond the window. */
+            void send(DeliveryStore.Batch batch) {
+                var name = current.sink().name();
+                reportGaps(name, partition, batch.gaps());
+                long started = System.nanoTime();
+                DeliverySink.Acknowledgement ack;
+                if (batch.events().isEmpty()) {
+                    // Every seal read lost its event: nothing to hand over, the gap is reported, move past it in turn.
+                    ack = DeliverySink.Acknowledgement.DONE;
                 } else {
-                    backOff(name, partition, failed);
+                    try {
+                        ack = current.sink().send(partition, batch.events());
+                    } catch (RuntimeException refused) {
+                        ack = () -> {
+                            throw refused;
+                        };
+                    }
                 }
-                return afterSeq;
-            } catch (RuntimeException broken) {
-                backOff(name, partition, broken);
-                return afterSeq;
+                sent.addLast(new Sent(batch, ack, started));
+                while (sent.size() >= window && !failed) {
+                    settle(sent.removeFirst());
+                }
             }
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
-            long through = batch.throughSeq();
-            store.advance(name, partition, through);
-            retries.remove(partition);
-            observer.delivered(name, partition, events.size(), through, took);
-            return through;
+
+            /** Settles every batch still in flight, in order. */
+            void settleAll() {
+                while (!sent.isEmpty()) {
+                    var oldest = sent.removeFirst();
+                    if (failed) {
+                        drop(oldest);
+                    } else {
+                        settle(oldest);
+                    }
+                }
+            }
+
+            private void settle(Sent oldest) {
+                var name = current.sink().name();
+                try {
+                    oldest.ack().await();
+                } catch (DeliveryFailed failure) {
+                    failed = true;
+                    settleAll();
+                    if (!failure.retryable()) {
+                        park(name, partition, failure.getMessage());
+                    } else {
+                        backOff(name, partition, failure);
+                    }
+                    return;
+                } catch (RuntimeException broken) {
+                    failed = true;
+                    settleAll();
+                    backOff(name, partition, broken);
+                    return;
+                }
+                var batch = oldest.batch();
+                long through = batch.throughSeq();
+                store.advance(name, partition, through);
+                delivered = true;
+                if (!batch.events().isEmpty()) {
+                    retries.remove(partition);
+                    observer.delivered(name, partition, batch.events().size(), through,
+                            Duration.ofNanos(System.nanoTime() - oldest.started()));
+                }
+            }
+
+            private static void drop(Sent dropped) {
+                try {
+                    dropped.ack().await();
+                } catch (RuntimeException ignored) {
+                    // Offered again from the failed batch before it anyway.
+                }
+            }
         }
 
         /**

@@ -28,7 +28,8 @@ import java.util.List;
  *       or failing sink delays only itself, never a request, the sequencer or another sink.</li>
  * </ul>
  *
- * <p>Implementations need not be thread-safe: the loop calls one sink from one thread at a time.
+ * <p>Implementations need not be thread-safe: the loop calls one sink (and awaits its
+ * {@link Acknowledgement}s) from one thread at a time.
  * They must not hold on to the list after returning.
  */
 public interface DeliverySink {
@@ -43,4 +44,48 @@ public interface DeliverySink {
      * @throws DeliveryFailed if the batch was not (or not certainly) accepted; the loop retries it
      */
     void deliver(String partition, List<AuditEvent> batch);
+
+    /**
+     * How many batches of one partition the loop may hand over with {@link #send} before the first of
+     * them is acknowledged. 1, the default: the loop waits for each batch before it sends the next.
+     */
+    default int batchesInFlight() {
+        return 1;
+    }
+
+    /**
+     * Hands one batch over and returns without waiting for the receiver; the returned
+     * {@link Acknowledgement} waits. The loop calls it for successive batches of one partition, each
+     * continuing where the one before ended, up to {@link #batchesInFlight} of them unacknowledged,
+     * and awaits their acknowledgements in the order it sent them. It moves its durable cursor only
+     * over a prefix of batches that are all acknowledged; from the first one that fails it drops the
+     * rest, waits until each of them has ended, and later sends again from that batch on.
+     *
+     * <p>A sink that keeps more than one batch in flight must keep the <b>prefix rule</b>: what the
+     * receiver ends up holding of the batches in flight is a prefix of what was handed over (in
+     * record order), so once a record fails no later record of the partition is accepted until the
+     * loop sends again from the cursor. Otherwise a consumer could see an event after a later one it
+     * never saw the earlier of. The default delivers at once with {@link #deliver}.
+     *
+     * @throws DeliveryFailed if the batch could not be handed over; the loop treats it as that batch's failure
+     */
+    default Acknowledgement send(String partition, List<AuditEvent> batch) {
+        deliver(partition, batch);
+        return Acknowledgement.DONE;
+    }
+
+    /** The receiver's answer to one batch handed over with {@link #send}. */
+    @FunctionalInterface
+    interface Acknowledgement {
+        /** A batch already acknowledged. */
+        Acknowledgement DONE = () -> {};
+
+        /**
+         * Returns once the receiver durably accepted the whole batch; never waits much longer than
+         * the sink's own delivery timeout.
+         *
+         * @throws DeliveryFailed if the batch was not (or not certainly) accepted
+         */
+        void await();
+    }
 }

@@ -138,6 +138,24 @@ public record SinkEntry(String key, Map<String, Object> entry) {
         return value;
     }
 
+    /** A whole number between {@code min} and {@code max}, or {@code fallback} when not given. */
+    public int integer(String name, int fallback, int min, int max) {
+        var text = optionalString(name);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        int value;
+        try {
+            value = Integer.parseInt(text.get());
+        } catch (NumberFormatException e) {
+            throw invalid(name, "'%s' must be a whole number".formatted(text.get()));
+        }
+        if (value < min || value > max) {
+            throw invalid(name, "must be between %d and %d (found %d)".formatted(min, max, value));
+        }
+        return value;
+    }
+
     /** A size such as {@code 512}, {@code 64KiB}, {@code 100MiB} or {@code 1GiB}, between {@code min} and {@code max} bytes. */
     public long bytes(String name, long fallback, long min, long max) {
         var text = optionalString(name);

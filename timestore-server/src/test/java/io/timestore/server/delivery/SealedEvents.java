@@ -14,19 +14,25 @@ import io.timestore.audit.chain.Chain;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** Sealed events of one partition, as the sequencer would seal them: seq 1..count, chained. */
 public final class SealedEvents {
     private SealedEvents() {}
 
     public static List<AuditEvent> of(String partition, int count) {
+        return of(partition, count, i -> Details.empty());
+    }
+
+    /** As {@link #of(String, int)}, event {@code i} (from 0) with {@code details.apply(i)}. */
+    public static List<AuditEvent> of(String partition, int count, IntFunction<Details> details) {
         var events = new ArrayList<AuditEvent>();
         for (int i = 0; i < count; i++) {
             events.add(new AuditEvent(EventIds.forRequest(partition, "req-" + i), partition,
                     Instant.parse("2026-12-03T07:00:00Z").plusMillis(i), "req-" + i, null,
                     new Actor("user-" + i, ActorType.USER, List.of("writer"), List.of(), List.of(), "jwt"),
                     new Operation("dataset:write", "points", "dataset", "cpu", "cpu"), Outcome.succeeded(204), null,
-                    new Request("POST", "/storage/v1/datasets/cpu/points", "203.0.113.9", null), Details.empty(),
+                    new Request("POST", "/storage/v1/datasets/cpu/points", "203.0.113.9", null), details.apply(i),
                     Severity.INFO, null));
         }
         return new Chain().seal(ChainHead.genesis(partition), events).events();

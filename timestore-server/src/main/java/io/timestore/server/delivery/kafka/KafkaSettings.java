@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  *   topic: timestore.audit
  *   format: timestore            # timestore (default) | ocsf
  *   cloudevents: false
- *   delivery-timeout: 30s        # how long one deliver() may take; default 30s
+ *   delivery-timeout: 30s        # how long one batch may wait for its acknowledgement; default 30s
+ *   batches-in-flight: 4         # batches of one tenant sent before the first is acknowledged; 1-16, default 4
  *   properties:                  # passed to the producer as they are (TLS, SASL, compression, ...)
  *     security.protocol: SASL_SSL
  *     sasl.mechanism: SCRAM-SHA-512
@@ -36,10 +37,17 @@ import java.util.regex.Pattern;
  * whose name suggests a secret (password, jaas, secret, token, key material).
  */
 public record KafkaSettings(String name, String bootstrapServers, String topic, EventEncoder encoder, Duration deliveryTimeout,
-                            Map<String, String> properties) {
+                            int batchesInFlight, Map<String, String> properties) {
     static final Set<String> KEYS = Set.of("name", "type", "bootstrap-servers", "topic", "format", "cloudevents",
-            "cloudevents-source", "delivery-timeout", "properties");
+            "cloudevents-source", "delivery-timeout", "batches-in-flight", "properties");
     static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Batches of one partition sent before the first is acknowledged (docs/audit-delivery.md, "Kafka
+     * sink"): with one, every batch waited a broker round trip and the broker's append before the
+     * next was even sent.
+     */
+    static final int DEFAULT_BATCHES_IN_FLIGHT = 4;
+    static final int MAX_BATCHES_IN_FLIGHT = 16;
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     /** Set by the sink; configuration may repeat them with the same value only. */
     static final Map<String, String> FIXED = Map.of("enable.idempotence", "true", "acks", "all");
@@ -54,6 +62,9 @@ public record KafkaSettings(String name, String bootstrapServers, String topic, 
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(deliveryTimeout, "deliveryTimeout");
+        if (batchesInFlight < 1 || batchesInFlight > MAX_BATCHES_IN_FLIGHT) {
+            throw new IllegalArgumentException("batchesInFlight must be 1-%d (found %d)".formatted(MAX_BATCHES_IN_FLIGHT, batchesInFlight));
+        }
         properties = Map.copyOf(properties);
     }
 
@@ -72,6 +83,7 @@ public record KafkaSettings(String name, String bootstrapServers, String topic, 
         }
         var encoder = WebhookSettings.encoder(entry);
         var timeout = entry.duration("delivery-timeout", DEFAULT_DELIVERY_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        int inFlight = entry.integer("batches-in-flight", DEFAULT_BATCHES_IN_FLIGHT, 1, MAX_BATCHES_IN_FLIGHT);
         var properties = new LinkedHashMap<String, String>();
         entry.textMap("properties").forEach((property, value) -> {
             var key = entry.keyOf("properties") + "." + property;
@@ -84,7 +96,7 @@ public record KafkaSettings(String name, String bootstrapServers, String topic, 
             }
             properties.put(property, value);
         });
-        return new KafkaSettings(name, servers, topic, encoder, timeout, properties);
+        return new KafkaSettings(name, servers, topic, encoder, timeout, inFlight, properties);
     }
 
     /** Whether a property's value must never be printed. */
@@ -101,7 +113,7 @@ public record KafkaSettings(String name, String bootstrapServers, String topic, 
 
     @Override
     public String toString() {
-        return "KafkaSettings[name=%s, bootstrap-servers=%s, topic=%s, format=%s, delivery-timeout=%s, properties=%s]".formatted(
-                name, bootstrapServers, topic, encoder.label(), Durations.format(deliveryTimeout), printableProperties());
+        return "KafkaSettings[name=%s, bootstrap-servers=%s, topic=%s, format=%s, delivery-timeout=%s, batches-in-flight=%d, properties=%s]".formatted(
+                name, bootstrapServers, topic, encoder.label(), Durations.format(deliveryTimeout), batchesInFlight, printableProperties());
     }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +34,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Kafka partition in {@code seq} order; headers {@code event_id}, {@code seq} and {@code format}
  * (UTF-8 text); value = one record in the sink's format.
  *
- * <p>{@link #deliver} sends the batch and returns only once the broker acknowledged every record
- * (all in-sync replicas); anything else (a broker down, a timeout after {@code delivery-timeout}, a
- * refused record) is a retryable {@link DeliveryFailed}. An attempt ends at its first failed record
- * and sends nothing after its deadline ({@code delivery-timeout} from its start), so a broker that
- * gives no metadata costs one {@code max.block.ms} per attempt, not one per record. Records of a
- * failed batch that did reach Kafka are delivered again with the batch: consumers de-duplicate by
- * {@code event_id}. Thread-safe (the producer is); {@link #close} closes the producer.
+ * <p>{@link #send} hands a batch to the producer and returns; its acknowledgement waits until the
+ * broker acknowledged every record (all in-sync replicas). The loop keeps up to
+ * {@code batches-in-flight} batches of a partition sent and unacknowledged
+ * ({@link DeliverySink#batchesInFlight}); anything else than an acknowledgement (a broker down, a
+ * timeout after {@code delivery-timeout}, a refused record) is a retryable {@link DeliveryFailed}.
+ * The first failed record ends the producer it was sent with ({@link Producer}), so that nothing
+ * sent after it reaches Kafka (the prefix rule of {@link DeliverySink#send}); the next batch opens a
+ * new producer. An attempt ends at its first failed record and sends nothing after its deadline
+ * ({@code delivery-timeout} from its start), so a broker that gives no metadata costs one
+ * {@code max.block.ms} per attempt, not one per record. Records of a failed batch that did reach
+ * Kafka are delivered again with the batch: consumers de-duplicate by {@code event_id}. Called from
+ * the loop's one worker of this sink; {@link #close} closes the producer.
  */
 public final class KafkaSink implements DeliverySink, AutoCloseable {
     /** The producer's {@code batch.size} unless {@code properties} set it. */
@@ -48,17 +54,22 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
     private final String topic;
     private final EventEncoder encoder;
     private final Duration deliveryTimeout;
-    private final KafkaProducer<String, byte[]> producer;
+    private final int batchesInFlight;
+    private final Map<String, Object> config;
     private final byte[] formatHeader;
     private final AtomicLong handedToProducer = new AtomicLong();
+    /** The producer batches are sent with; replaced by {@link #open} after a failure (the loop's one worker thread). */
+    private volatile Producer producer;
 
     public KafkaSink(KafkaSettings settings) {
         this.name = settings.name();
         this.topic = settings.topic();
         this.encoder = settings.encoder();
         this.deliveryTimeout = settings.deliveryTimeout();
+        this.batchesInFlight = settings.batchesInFlight();
         this.formatHeader = encoder.label().getBytes(StandardCharsets.UTF_8);
-        this.producer = new KafkaProducer<>(producerConfig(settings), new StringSerializer(), new ByteArraySerializer());
+        this.config = Map.copyOf(producerConfig(settings));
+        this.producer = new Producer(new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
     }
 
     /**
@@ -97,54 +108,179 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
     }
 
     @Override
+    public int batchesInFlight() {
+        return batchesInFlight;
+    }
+
+    /** Sends the batch, flushes the producer and waits for every record's acknowledgement. */
+    @Override
     public void deliver(String partition, List<AuditEvent> batch) {
+        var acknowledgement = send(partition, batch);
+        try {
+            producer.producer().flush();
+        } catch (KafkaException | IllegalStateException closed) {
+            // A record failed and the producer was closed: the acknowledgement below reports it.
+        }
+        acknowledgement.await();
+    }
+
+    /**
+     * Hands every record of the batch to the producer and returns; the acknowledgement waits for the
+     * broker's answer to each record, up to {@code delivery-timeout} from now. The first failure of a
+     * record, reported here, through its callback or as a timeout, ends the producer it was sent with
+     * ({@link Producer#fail}), so nothing sent after it reaches Kafka; the next batch sent opens a new
+     * producer.
+     */
+    @Override
+    public Acknowledgement send(String partition, List<AuditEvent> batch) {
         long deadline = System.nanoTime() + deliveryTimeout.toNanos();
-        var firstFailure = new AtomicReference<Exception>();
-        Callback onFailure = (metadata, exception) -> {
-            if (exception != null) {
-                firstFailure.compareAndSet(null, exception);
-            }
-        };
+        var producer = open();
         var sent = new ArrayList<Future<RecordMetadata>>(batch.size());
         try {
+            boolean alone = !producer.established(partition);
             for (var event : batch) {
-                stopIfFailed(firstFailure, deadline);
-                var future = producer.send(record(partition, event), onFailure);
+                stopIfFailed(producer, deadline);
+                var future = producer.producer().send(record(partition, event), producer);
                 handedToProducer.incrementAndGet();
                 sent.add(future);
                 if (future.isDone()) {
                     future.get(); // refused at once (no metadata within max.block.ms, too large, ...): the attempt ends here
                 }
+                if (alone) {
+                    // See Producer: the first record of a key goes alone, so the broker knows the producer before the rest follow.
+                    producer.producer().flush();
+                    future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    producer.acknowledged(partition);
+                    alone = false;
+                }
             }
-            producer.flush();
+        } catch (RuntimeException | ExecutionException | InterruptedException | TimeoutException e) {
+            throw fail(producer, e);
+        }
+        return () -> await(producer, partition, sent, deadline);
+    }
+
+    private void await(Producer producer, String partition, List<Future<RecordMetadata>> sent, long deadline) {
+        try {
             for (var future : sent) {
                 future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed("interrupted", null);
-        } catch (ExecutionException e) {
-            throw failed(describe(e.getCause()), e.getCause());
-        } catch (TimeoutException e) {
-            throw failed("not acknowledged within " + deliveryTimeout, null);
-        } catch (KafkaException e) {
-            throw failed(describe(e), e);
+        } catch (RuntimeException | ExecutionException | InterruptedException | TimeoutException e) {
+            throw fail(producer, e);
         }
+        producer.acknowledged(partition);
+    }
+
+    /** The producer to send with: the current one, or a new one when the current one failed. */
+    private Producer open() {
+        var current = producer;
+        if (current.failed() != null) {
+            current = new Producer(new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
+            producer = current;
+        }
+        return current;
+    }
+
+    /** Ends {@code producer} (if this is its first failure) and describes {@code e} as a retryable failure. */
+    private DeliveryFailed fail(Producer producer, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        producer.fail(e);
+        return switch (e) {
+            case InterruptedException interrupted -> failed("interrupted", null);
+            case ExecutionException execution -> failed(describe(execution.getCause()), execution.getCause());
+            case TimeoutException timeout -> failed("not acknowledged within " + deliveryTimeout, null);
+            case DeliveryFailed already -> already;
+            default -> failed(describe(e), e);
+        };
     }
 
     /**
-     * Ends the attempt before its next record once a record of it failed (the producer reports a
-     * failure it finds later through the callback) or its deadline passed: each {@code send} may block
-     * up to {@code max.block.ms}, so sending on would make one attempt last up to the batch size times
-     * the delivery timeout. Nothing is acknowledged; the loop resends the batch from the cursor.
+     * Ends the attempt before its next record once a record sent with this producer failed (the
+     * producer reports a failure it finds later through the callback) or the attempt's deadline
+     * passed: each {@code send} may block up to {@code max.block.ms}, so sending on would make one
+     * attempt last up to the batch size times the delivery timeout. Nothing is acknowledged; the loop
+     * resends the batch from the cursor.
      */
-    private void stopIfFailed(AtomicReference<Exception> firstFailure, long deadline) {
-        var failure = firstFailure.get();
+    private void stopIfFailed(Producer producer, long deadline) {
+        var failure = producer.failed();
         if (failure != null) {
             throw failed(describe(failure), failure);
         }
         if (deadline - System.nanoTime() <= 0) {
             throw failed("not sent within " + deliveryTimeout, null);
+        }
+    }
+
+    /**
+     * One producer (one Kafka producer id) and its first failure. The idempotent producer keeps the
+     * order of its records in a partition across its own retries, and the broker takes a record of a
+     * producer only after the one before it in the same partition. But after a record that is
+     * certainly not written (refused as too large, expired before it was sent) the producer renumbers
+     * the records behind it and sends them on: they would reach Kafka without the failed one, and a
+     * consumer that drops every {@code seq} at or below the highest it saw would lose it for good
+     * when the loop sends it again. So the first failure closes the producer at once, from the
+     * producer's own thread (its callback) where possible: {@code close(0)} there stops its sender
+     * before its next round, records not yet written are failed, and nothing sent after the failure
+     * is written.
+     *
+     * <p>The broker checks a producer's sequence numbers only once it knows the producer in that Kafka
+     * partition: the first batch of a producer it has no state for is taken whatever its sequence
+     * number. So if that first batch fails retryably (the partition's leader not ready yet, on a new
+     * topic) while the batch behind it is already on its way, the later one is written first and the
+     * retried one is refused as out of sequence (DeliveryLoad saw exactly this on a fresh topic with
+     * four batches in flight). Hence the first record of a key (a tenant) sent with a producer goes
+     * alone and is acknowledged before anything else of that key is sent; so does the first record
+     * after {@link #QUIET} without an acknowledgement for the key, well within the broker's
+     * {@code producer.id.expiration.ms} (1 day by default), after which it forgets an idle producer.
+     * What Kafka holds of one producer's records of a tenant is then always a prefix of what it was
+     * given, which is the prefix rule of {@link DeliverySink#send}.
+     */
+    private static final class Producer implements Callback {
+        /** How long a key may go without an acknowledgement before its next record goes alone again. */
+        static final Duration QUIET = Duration.ofMinutes(10);
+        private final KafkaProducer<String, byte[]> producer;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final Map<String, Long> acknowledgedAt = new ConcurrentHashMap<>();
+
+        Producer(KafkaProducer<String, byte[]> producer) {
+            this.producer = producer;
+        }
+
+        KafkaProducer<String, byte[]> producer() {
+            return producer;
+        }
+
+        Exception failed() {
+            return failure.get();
+        }
+
+        /** Whether a record of {@code key} was acknowledged within {@link #QUIET}: the broker knows this producer there. */
+        boolean established(String key) {
+            var at = acknowledgedAt.get(key);
+            return at != null && System.nanoTime() - at < QUIET.toNanos();
+        }
+
+        void acknowledged(String key) {
+            acknowledgedAt.put(key, System.nanoTime());
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception != null) {
+                fail(exception);
+            }
+        }
+
+        void fail(Exception cause) {
+            if (failure.compareAndSet(null, cause)) {
+                producer.close(Duration.ZERO);
+            }
+        }
+
+        void close(Duration timeout) {
+            producer.close(timeout);
         }
     }
 

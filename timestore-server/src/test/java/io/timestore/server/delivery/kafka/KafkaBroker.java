@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -57,13 +60,29 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** A new topic named {@code prefix-n} with {@code partitions} partitions (replication 1). */
     public String newTopic(String prefix, int partitions) {
+        return newTopic(prefix, partitions, Map.of());
+    }
+
+    /** A new topic named {@code prefix-n} with {@code partitions} partitions (replication 1) and topic {@code configs}. */
+    public String newTopic(String prefix, int partitions, Map<String, String> configs) {
         var topic = prefix + "-" + TOPICS.incrementAndGet();
         try (var admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
         } catch (Exception e) {
             throw new IllegalStateException("could not create topic " + topic, e);
         }
         return topic;
+    }
+
+    /** Sets topic configuration {@code name} of {@code topic} to {@code value} and waits until the broker has it. */
+    public void setTopicConfig(String topic, String name, String value) {
+        var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (var admin = cluster.admin()) {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(name, value),
+                    AlterConfigOp.OpType.SET)))).all().get();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not set " + name + " of topic " + topic, e);
+        }
     }
 
     /** Shuts the broker down (the controller stays up) and waits until it is down: connections are refused. */
@@ -116,6 +135,15 @@ public final class KafkaBroker implements AutoCloseable {
                     .mapToObj(p -> new TopicPartition(topic, p)).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+        }
+
+        /** Polls until every partition is read up to its end as of now; returns every record read so far. */
+        public List<ConsumerRecord<String, byte[]>> readToEnd() {
+            var ends = consumer.endOffsets(consumer.assignment());
+            while (ends.entrySet().stream().anyMatch(end -> consumer.position(end.getKey()) < end.getValue())) {
+                poll();
+            }
+            return List.copyOf(records);
         }
 
         /** Polls once more and returns every record read so far, in the order read (per partition: log order). */

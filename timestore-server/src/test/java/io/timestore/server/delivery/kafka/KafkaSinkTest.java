@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.audit.Details;
 import io.timestore.audit.delivery.DeliveryFailed;
+import io.timestore.audit.delivery.DeliverySink.Acknowledgement;
 import io.timestore.server.delivery.SealedEvents;
 import io.timestore.server.testing.Await;
 import java.io.IOException;
@@ -142,6 +144,60 @@ class KafkaSinkTest {
     }
 
     /**
+     * Batches in flight keep the prefix rule (docs/audit-delivery.md, "Kafka sink"): four batches are
+     * sent before the first is acknowledged, and the broker refuses one record of the second (larger
+     * than the topic's {@code max.message.bytes}). The idempotent producer would renumber the records
+     * behind a record that is certainly not written and send them on; the sink ends that producer at
+     * the failure instead, so the topic holds a gap-free prefix, the later batches fail too, and sent
+     * again (here after the topic accepts the record) they complete the tenant's stream in order: in
+     * log order no record comes before one with a lower seq that the log does not have yet.
+     */
+    @Test
+    void when_a_batch_in_flight_fails_no_record_sent_after_it_reaches_the_topic_and_the_resend_completes_it_in_order()
+            throws Exception {
+        var topic = kafka.newTopic("audit-refusing", 1, Map.of("max.message.bytes", Integer.toString(600 * 1024)));
+        var entry = entry(topic);
+        entry.put("properties", Map.of("retry.backoff.ms", 100, "max.request.size", 4 * 1024 * 1024));
+        var sink = sink(entry);
+        assertThat(sink.batchesInFlight()).isEqualTo(4);
+        var blob = "x".repeat(800 * 1024);
+        var events = SealedEvents.of("acme", 40, i -> i == 15 ? Details.of(JSON.createObjectNode().put("blob", blob)) : Details.empty());
+        var batches = List.of(events.subList(0, 10), events.subList(10, 20), events.subList(20, 30), events.subList(30, 40));
+
+        var acknowledgements = batches.stream().map(batch -> sink.send("acme", batch)).toList();
+
+        acknowledgements.getFirst().await();
+        for (var later : acknowledgements.subList(1, 4)) {
+            assertThatThrownBy(later::await).isInstanceOfSatisfying(DeliveryFailed.class, e -> assertThat(e.retryable()).isTrue());
+        }
+        List<Long> held;
+        try (var reader = kafka.reader(topic)) {
+            held = seqsOf(reader.readToEnd(), "acme");
+        }
+        assertThat(held).as("what the topic holds after the failure").isNotEmpty().doesNotContain(16L)
+                .containsExactlyElementsOf(events.subList(0, held.size()).stream().map(e -> e.seal().seq()).toList());
+
+        kafka.setTopicConfig(topic, "max.message.bytes", Integer.toString(2 * 1024 * 1024));
+        Await.until("the resent batches are acknowledged", Duration.ofSeconds(60), () -> {
+            try {
+                batches.subList(1, 4).stream().map(batch -> sink.send("acme", batch)).toList().forEach(Acknowledgement::await);
+                return true;
+            } catch (DeliveryFailed e) {
+                return false; // the broker may apply the new limit a moment later
+            }
+        });
+
+        var log = seqsOf(consume(topic, 40), "acme");
+        long highest = 0;
+        for (long seq : log) {
+            assertThat(seq).as("log %s: no seq before a lower one is there", log).isLessThanOrEqualTo(highest + 1);
+            highest = Math.max(highest, seq);
+        }
+        assertThat(log.stream().distinct().sorted().toList()).hasSize(40).containsExactlyElementsOf(
+                events.stream().map(e -> e.seal().seq()).toList());
+    }
+
+    /**
      * A producer that gets no metadata blocks in {@code send} for {@code max.block.ms} and then fails
      * that record; sending the rest of the batch regardless made one attempt last batch size times the
      * delivery timeout. Nothing listens on the bootstrap port here, so the first record already fails.
@@ -178,6 +234,10 @@ class KafkaSinkTest {
         owned.put("properties", Map.of("value.serializer", "x"));
         var noServers = entry("t");
         noServers.remove("bootstrap-servers");
+        var noneInFlight = entry("t");
+        noneInFlight.put("batches-in-flight", 0);
+        var wordInFlight = entry("t");
+        wordInFlight.put("batches-in-flight", "many");
         var secret = entry("t");
         var properties = new LinkedHashMap<String, Object>();
         properties.put("security.protocol", "SASL_SSL");
@@ -188,6 +248,10 @@ class KafkaSinkTest {
 
         assertThatThrownBy(() -> sink(noTopic)).hasMessage("invalid configuration: audit.delivery.sinks[2].topic: a value is required for a kafka sink");
         assertThatThrownBy(() -> sink(noServers)).hasMessage("invalid configuration: audit.delivery.sinks[2].bootstrap-servers: a value is required for a kafka sink");
+        assertThatThrownBy(() -> sink(noneInFlight)).hasMessage(
+                "invalid configuration: audit.delivery.sinks[2].batches-in-flight: must be between 1 and 16 (found 0)");
+        assertThatThrownBy(() -> sink(wordInFlight)).hasMessage(
+                "invalid configuration: audit.delivery.sinks[2].batches-in-flight: 'many' must be a whole number");
         assertThatThrownBy(() -> sink(badTopic)).hasMessage(
                 "invalid configuration: audit.delivery.sinks[2].topic: must be 1-249 of a-z A-Z 0-9 . _ - (found \"no spaces\")");
         assertThatThrownBy(() -> sink(acks)).hasMessage("invalid configuration: audit.delivery.sinks[2].properties.acks: "
