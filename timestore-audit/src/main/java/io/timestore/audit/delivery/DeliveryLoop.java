@@ -74,7 +74,7 @@ public final class DeliveryLoop implements AutoCloseable {
     /** Batches one partition gets per pass before the worker moves on to the next partition that waits. */
     static final int BATCHES_PER_PASS = 8;
     /** How long a pass over the only partition of a sink with a backlog may go on before the next round. */
-    static final Duration LONE_PASS = Duration.ofSeconds(1);
+    public static final Duration LONE_PASS = Duration.ofSeconds(1);
     /** The most events read ahead of the batch a sink takes, in at most {@link #READ_AHEAD} batches (at least one). */
     static final int EVENTS_AHEAD = 3_000;
     /** The most batches of a partition read at once while its sink takes one. */
@@ -544,6 +544,8 @@ public final class DeliveryLoop implements AutoCloseable {
             private final ArrayDeque<Sent> sent = new ArrayDeque<>();
             boolean delivered;
             private boolean failed;
+            /** A send was refused: nothing more is sent in this pass (see send). */
+            private boolean refused;
 
             InFlight(DeliveryTarget current, String partition) {
                 this.current = current;
@@ -551,8 +553,9 @@ public final class DeliveryLoop implements AutoCloseable {
                 this.window = Math.max(1, current.sink().batchesInFlight());
             }
 
+            /** Whether this pass must send nothing more: a batch failed, or the sink refused one at once. */
             boolean failed() {
-                return failed;
+                return failed || refused;
             }
 
             /** Reports the batch's gaps, hands its events to the sink, and settles the oldest batches beyond the window. */
@@ -567,9 +570,13 @@ public final class DeliveryLoop implements AutoCloseable {
                 } else {
                     try {
                         ack = current.sink().send(partition, batch.events());
-                    } catch (RuntimeException refused) {
+                    } catch (RuntimeException refusal) {
+                        // Nothing more goes out in this pass: a batch sent after a refused one could
+                        // reach the receiver before the refused one is sent again, and a consumer
+                        // keeping the highest seq it saw would then drop the refused one for good.
+                        refused = true;
                         ack = () -> {
-                            throw refused;
+                            throw refusal;
                         };
                     }
                 }
@@ -612,7 +619,16 @@ public final class DeliveryLoop implements AutoCloseable {
                 }
                 var batch = oldest.batch();
                 long through = batch.throughSeq();
-                store.advance(name, partition, through);
+                try {
+                    store.advance(name, partition, through);
+                } catch (RuntimeException storeFailure) {
+                    // The batches behind it are still awaited (nothing of this pass left on its way);
+                    // the partition is offered again from the cursor, which did not move: redelivery only.
+                    failed = true;
+                    settleAll();
+                    backOff(name, partition, storeFailure);
+                    return;
+                }
                 delivered = true;
                 if (!batch.events().isEmpty()) {
                     retries.remove(partition);

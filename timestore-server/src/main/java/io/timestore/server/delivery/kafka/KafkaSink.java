@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Callback;
@@ -157,6 +158,7 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         } catch (RuntimeException | ExecutionException | InterruptedException | TimeoutException e) {
             throw fail(producer, e);
         }
+        producer.unsettled.incrementAndGet();
         return () -> await(producer, partition, sent, deadline);
     }
 
@@ -167,14 +169,27 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
             }
         } catch (RuntimeException | ExecutionException | InterruptedException | TimeoutException e) {
             throw fail(producer, e);
+        } finally {
+            producer.unsettled.decrementAndGet();
         }
         producer.acknowledged(partition);
     }
 
-    /** The producer to send with: the current one, or a new one when the current one failed. */
+    /**
+     * The producer to send with: the current one, or a new one when the current one failed and every
+     * batch sent with it was settled. While one of those is still unsettled, the loop has not yet
+     * seen the failure and may be sending the batches behind it: a new producer would write them to
+     * Kafka ahead of the failed records, whose batch the loop sends again later. So the send is
+     * refused instead; the loop stops its pass, settles what it sent and offers the partition again
+     * from its cursor, by then with a new producer.
+     */
     private Producer open() {
         var current = producer;
-        if (current.failed() != null) {
+        var failure = current.failed();
+        if (failure != null) {
+            if (current.unsettled.get() > 0) {
+                throw failed("a batch sent before this one failed (" + describe(failure) + ")", failure);
+            }
             current = new Producer(new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
             producer = current;
         }
@@ -242,6 +257,8 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         static final Duration QUIET = Duration.ofMinutes(10);
         private final KafkaProducer<String, byte[]> producer;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        /** Batches sent with this producer whose acknowledgement was not awaited yet. */
+        final AtomicInteger unsettled = new AtomicInteger();
         private final Map<String, Long> acknowledgedAt = new ConcurrentHashMap<>();
 
         Producer(KafkaProducer<String, byte[]> producer) {

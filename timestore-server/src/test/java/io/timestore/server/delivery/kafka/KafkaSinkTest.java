@@ -198,6 +198,39 @@ class KafkaSinkTest {
     }
 
     /**
+     * The loop learns of a failed batch only when it awaits it, and may meanwhile send the batches
+     * behind it: a new producer opened for those would write them ahead of the failed records. So
+     * while a batch sent with the failed producer is unsettled, a send is refused; once all are
+     * settled, the next send opens a new producer.
+     */
+    @Test
+    void after_a_record_failed_no_new_producer_writes_while_a_batch_sent_before_the_failure_is_unsettled() throws Exception {
+        var topic = kafka.newTopic("audit-refusing-unsettled", 1, Map.of("max.message.bytes", Integer.toString(600 * 1024)));
+        var entry = entry(topic);
+        entry.put("properties", Map.of("retry.backoff.ms", 100, "max.request.size", 4 * 1024 * 1024));
+        var sink = sink(entry);
+        var blob = "x".repeat(800 * 1024);
+        var events = SealedEvents.of("acme", 30, i -> i == 15 ? Details.of(JSON.createObjectNode().put("blob", blob)) : Details.empty());
+        var first = sink.send("acme", events.subList(0, 10));
+        var second = sink.send("acme", events.subList(10, 20));
+        assertThatThrownBy(second::await).isInstanceOf(DeliveryFailed.class); // the producer failed; `first` is unsettled
+
+        assertThatThrownBy(() -> sink.send("acme", events.subList(20, 30)))
+                .isInstanceOfSatisfying(DeliveryFailed.class, e -> assertThat(e.retryable()).isTrue());
+        try (var reader = kafka.reader(topic)) {
+            assertThat(seqsOf(reader.readToEnd(), "acme")).as("nothing of the third batch was written")
+                    .allSatisfy(seq -> assertThat(seq).isLessThanOrEqualTo(events.get(19).seal().seq()));
+        }
+
+        try {
+            first.await();
+        } catch (DeliveryFailed closedWithItsProducer) {
+            // Its outcome does not matter here: it is settled either way.
+        }
+        sink.send("acme", events.subList(20, 30)).await();
+    }
+
+    /**
      * A producer that gets no metadata blocks in {@code send} for {@code max.block.ms} and then fails
      * that record; sending the rest of the batch regardless made one attempt last batch size times the
      * delivery timeout. Nothing listens on the bootstrap port here, so the first record already fails.
