@@ -131,19 +131,20 @@ public final class Transactions {
     }
 
     /**
-     * One SELECT as platform work (as {@link #asPlatform}), sent in one execution with the
-     * platform setting, in one round trip and without a COMMIT of its own: the connection is left in
-     * auto-commit, so the driver sends the setting and the statement with a single Sync, and
-     * PostgreSQL runs everything up to a Sync as one implicit transaction, which the Sync ends (the
-     * transaction-local setting with it). A read-only statement loses nothing by committing there:
-     * the explicit BEGIN ... COMMIT cost a second round trip per call. For the lookups on every
-     * request's path (an API token by id). {@code sql} must be exactly one SELECT (a second
-     * statement would run with platform rights and its result be ignored). The setting takes no parameters: the statement's
-     * are numbered from 1.
+     * One SELECT as platform work (as {@link #asPlatform}) in one round trip: the driver sends the
+     * transaction's BEGIN, the platform setting, the statement and its COMMIT in one execution, and
+     * its {@code commit()} after it finds the transaction already ended. For the lookups on every
+     * request's path (an API token by id). The transaction is explicit on purpose: in auto-commit
+     * the setting and the statement would share only PostgreSQL's implicit transaction, which ends at
+     * the next Sync, and the driver sends a Sync of its own in the middle of an execution when it
+     * expects a large result (seen with {@code stringtype=unspecified} past its prepare threshold:
+     * the SELECT then ran without the setting). {@code sql} must be exactly one SELECT (a second
+     * statement would run with platform rights and its result be ignored). The setting takes no
+     * parameters: the statement's are numbered from 1.
      */
     public <T> T selectAsPlatform(String sql, Parameters parameters, Rows<T> rows) {
-        return inImplicitTransaction("platform", connection ->
-                afterSetting(connection, SET_PLATFORM, 1, sql, parameters, (result, ignored) -> rows.read(result)));
+        return inTransaction("platform", connection ->
+                afterSetting(connection, SET_PLATFORM, 1, sql + ";\nCOMMIT", parameters, (result, ignored) -> rows.read(result)));
     }
 
     /**
@@ -221,30 +222,17 @@ public final class Transactions {
         });
     }
 
-    /**
-     * Runs {@code work}, which must send exactly one execution (its statements then end with one
-     * Sync), in the implicit transaction PostgreSQL runs up to that Sync: committed by it, or
-     * rolled back on an error. The pooled connections are in auto-commit between uses.
-     */
-    private <T> T inImplicitTransaction(String scope, TenantWork<T> work) {
-        return inTransaction(scope, true, work);
-    }
-
     private <T> T inTransaction(String scope, TenantWork<T> work) {
-        return inTransaction(scope, false, work);
-    }
-
-    private <T> T inTransaction(String scope, boolean implicit, TenantWork<T> work) {
         // Only transactions of a traced request get a span: background work would start a trace each.
         if (!Span.current().getSpanContext().isValid()) {
-            return inTransaction(work, scope, implicit);
+            return inTransaction(work, scope);
         }
         var span = tracer.spanBuilder("db.transaction").setSpanKind(SpanKind.CLIENT)
                 .setAttribute("db.system.name", "postgresql")
                 .setAttribute("timestore.db.scope", scope)
                 .startSpan();
         try (var ignored = span.makeCurrent()) {
-            return inTransaction(work, scope, implicit);
+            return inTransaction(work, scope);
         } catch (RuntimeException | Error e) {
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             throw e;
@@ -253,7 +241,7 @@ public final class Transactions {
         }
     }
 
-    private <T> T inTransaction(TenantWork<T> work, String scope, boolean implicit) {
+    private <T> T inTransaction(TenantWork<T> work, String scope) {
         Connection connection;
         try {
             connection = dataSource.getConnection();
@@ -261,18 +249,14 @@ public final class Transactions {
             throw new Unavailable(ProblemType.DATABASE_UNAVAILABLE, "the database is not reachable; retry later", e);
         }
         try (connection) {
-            connection.setAutoCommit(implicit);
+            connection.setAutoCommit(false);
             try {
                 T result = work.run(connection);
-                if (!implicit) {
-                    connection.commit();
-                }
+                connection.commit(); // nothing to send when the work's own COMMIT ended the transaction
                 return result;
             } catch (SQLException | RuntimeException | Error e) {
                 countIfRefusedByRowSecurity(e, scope);
-                if (!implicit) {
-                    rollbackQuietly(connection, e);
-                }
+                rollbackQuietly(connection, e);
                 throw e;
             }
         } catch (SQLException e) {

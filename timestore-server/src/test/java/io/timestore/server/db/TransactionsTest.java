@@ -9,6 +9,7 @@ import io.timestore.server.problems.Unavailable;
 import io.timestore.server.testing.SharedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -57,8 +58,7 @@ class TransactionsTest {
 
     @Test
     void a_platform_select_runs_under_the_platform_setting_and_leaves_no_setting_on_its_connection() {
-        // Sent in auto-commit, one execution, one Sync: the SELECT sees the transaction-local
-        // setting only because both run in the one implicit transaction that Sync ends.
+        // One execution: BEGIN, the setting, the SELECT and the COMMIT; the setting ends with the transaction.
         var seen = transactions.selectAsPlatform(
                 "SELECT current_setting('app.platform', true), coalesce(current_setting('app.tenant_id', true), ''), ?::text",
                 statement -> statement.setString(1, "bound"),
@@ -69,6 +69,35 @@ class TransactionsTest {
 
         assertThat(seen).isEqualTo("on||bound");
         assertThat(settingOnThePooledConnection("app.platform")).isIn(null, "");
+    }
+
+    /**
+     * Past the driver's prepareThreshold (5) the statement is server-prepared and described, and the
+     * driver may then split an execution with a Sync of its own when it fears a large result: the
+     * SELECT would run in a second implicit transaction, without the setting. Twelve lookups on one
+     * connection, with the default URL and with {@code stringtype=unspecified}, each see the setting.
+     */
+    @Test
+    void a_platform_select_repeated_on_one_connection_past_the_prepare_threshold_still_runs_under_the_setting() {
+        for (String url : List.of(postgres.jdbcUrl(name), postgres.jdbcUrl(name) + (postgres.jdbcUrl(name).contains("?") ? "&" : "?")
+                + "stringtype=unspecified")) {
+            try (var onePool = new HikariDataSource()) {
+                onePool.setJdbcUrl(url);
+                onePool.setUsername(SharedPostgres.RUNTIME);
+                onePool.setMaximumPoolSize(1);
+                var platform = new Transactions(onePool);
+                for (int i = 0; i < 12; i++) {
+                    var seen = platform.selectAsPlatform(
+                            "SELECT current_setting('app.platform', true), repeat('x', 100000), ?::text",
+                            statement -> statement.setString(1, "bound"),
+                            rows -> {
+                                rows.next();
+                                return rows.getString(1);
+                            });
+                    assertThat(seen).as("lookup %d with %s", i + 1, url).isEqualTo("on");
+                }
+            }
+        }
     }
 
     @Test
