@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.api.FlywayException;
@@ -82,12 +84,14 @@ public final class Database implements AutoCloseable {
             migrate(target);
             embedded.ifPresent(EmbeddedDatabase::installSchemaWatch);
             RuntimeRole.verify(target);
-            var pool = openPool(target, settings, registry);
+            // Each pool opened is closed again if a later one cannot be opened.
+            var opened = new ArrayList<HikariDataSource>();
             try {
-                return new Database(embedded, target, pool, retentionPool(target, settings), auditPool(target, settings),
-                        deliveryPool(target, settings));
+                var pool = opened(opened, openPool(target, settings, registry));
+                return new Database(embedded, target, pool, opened(opened, retentionPool(target, settings)),
+                        opened(opened, auditPool(target, settings)), opened(opened, deliveryPool(target, settings, registry)));
             } catch (RuntimeException e) {
-                pool.close();
+                opened.reversed().forEach(HikariDataSource::close);
                 throw e;
             }
         } catch (RuntimeException e) {
@@ -242,6 +246,11 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    private static HikariDataSource opened(List<HikariDataSource> opened, HikariDataSource pool) {
+        opened.add(pool);
+        return pool;
+    }
+
     private static HikariDataSource openPool(DatabaseTarget target, DatabaseSettings settings, MeterRegistry registry) {
         var config = pool("timestore-runtime", "timestore", target.jdbcUrl(), target.runtimeUser(), target.runtimePassword(),
                 settings.poolSize(), Math.min(2, settings.poolSize()), settings);
@@ -265,9 +274,11 @@ public final class Database implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
-    private static HikariDataSource deliveryPool(DatabaseTarget target, DatabaseSettings settings) {
+    private static HikariDataSource deliveryPool(DatabaseTarget target, DatabaseSettings settings, MeterRegistry registry) {
         var config = pool("timestore-delivery", "timestore-delivery", target.jdbcUrl(), target.runtimeUser(), target.runtimePassword(),
                 DELIVERY_CONNECTIONS, 1, settings);
+        // hikaricp_connections_* with pool="timestore-delivery": a delivery waiting for its connections shows there.
+        config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
         config.setInitializationFailTimeout(settings.connectTimeout().toMillis());
         config.addDataSourceProperty("tcpKeepAlive", "true");
         return new HikariDataSource(config);
