@@ -94,19 +94,8 @@ class CompactionRacesTest {
 
     /** Waits until another backend of the test database waits for a lock (the transaction held open here). */
     private static void awaitSomeoneBlocked() {
-        Await.until("a backend waits for a lock", Duration.ofSeconds(30), () -> {
-            try (var superuser = server.postgres().superuser(server.database());
-                 var statement = superuser.prepareStatement(
-                         "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
-                statement.setString(1, server.database());
-                try (var rows = statement.executeQuery()) {
-                    rows.next();
-                    return rows.getLong(1) > 0;
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Await.until("a backend waits for a lock", Duration.ofSeconds(30),
+                () -> server.postgres().backendsWaitingForLocks(server.database()) > 0);
     }
 
     @Test

@@ -57,7 +57,7 @@ class DeliveryPoolTest {
                 statement.execute("LOCK TABLE audit_delivery_cursors IN ACCESS EXCLUSIVE MODE");
             }
             // The workers poll every 200 ms; wait until five of them hold a connection in the lock's queue.
-            Await.until("delivery statements wait for the lock", Duration.ofSeconds(30), () -> waitingOnLocks() >= 5);
+            Await.until("delivery statements wait for the lock", Duration.ofSeconds(30), () -> server.postgres().backendsWaitingForLocks(server.database()) >= 5);
 
             var statuses = new ArrayList<Integer>();
             for (int i = 0; i < 10; i++) {
@@ -69,18 +69,4 @@ class DeliveryPoolTest {
         }
     }
 
-    /** Backends of the test database waiting for a lock (a connection of its own: the activity view is read once per transaction). */
-    private static long waitingOnLocks() {
-        try (var superuser = server.postgres().superuser(server.database());
-             var statement = superuser.prepareStatement(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
-            statement.setString(1, server.database());
-            try (var rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

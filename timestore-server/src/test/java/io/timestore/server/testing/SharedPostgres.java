@@ -122,6 +122,25 @@ public final class SharedPostgres implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(database), RUNTIME, "");
     }
 
+    /**
+     * How many backends of {@code database} wait for a lock now, read on a connection of its own
+     * (the activity view is read once per transaction), for tests that hold a lock and wait for the
+     * server to run into it.
+     */
+    public long backendsWaitingForLocks(String database) {
+        try (var superuser = superuser(database);
+             var statement = superuser.prepareStatement(
+                     "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
+            statement.setString(1, database);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         cluster.close();
