@@ -73,7 +73,11 @@ public final class DatasetService {
      * says {@code auth_method: legacy} and the request is counted.
      */
     public Dataset authorize(SecurityContext security, RequestAudit audit, String id, Action action, RouteKind route) {
-        var dataset = find(security, id);
+        return admitted(find(security, id), security, audit, action, route);
+    }
+
+    /** The decision on {@code dataset}, marking {@code audit} when only a legacy-mode rule admitted it. */
+    private Dataset admitted(Dataset dataset, SecurityContext security, RequestAudit audit, Action action, RouteKind route) {
         permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
         return dataset;
     }
@@ -85,9 +89,8 @@ public final class DatasetService {
      */
     public Dataset authorize(Connection connection, SecurityContext security, RequestAudit audit, String id, Action action,
                              RouteKind route) throws SQLException {
-        var dataset = store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id));
-        permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
-        return dataset;
+        return admitted(store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id)), security, audit, action,
+                route);
     }
 
     /**
@@ -107,9 +110,7 @@ public final class DatasetService {
      */
     public Dataset authorize(ResultSet found, SecurityContext security, RequestAudit audit, String id, Action action,
                              RouteKind route) throws SQLException {
-        var dataset = store.found(found).orElseThrow(() -> missing(id));
-        permissions.require(security, action, dataset.resource(), route).legacyRule().ifPresent(audit::legacy);
-        return dataset;
+        return admitted(store.found(found).orElseThrow(() -> missing(id)), security, audit, action, route);
     }
 
     /**
