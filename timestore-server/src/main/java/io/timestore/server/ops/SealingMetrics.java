@@ -3,6 +3,7 @@ package io.timestore.server.ops;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.timestore.audit.chain.Sequencer;
 import io.timestore.audit.checkpoint.Checkpoint;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class SealingMetrics implements Sequencer.Observer {
     private final Counter sealed;
     private final Counter checkpoints;
     private final Counter failures;
+    private final Timer steps;
 
     public SealingMetrics(MeterRegistry registry) {
         Gauge.builder("timestore.audit.sequencer.leader", leader, AtomicLong::get)
@@ -35,6 +37,9 @@ public final class SealingMetrics implements Sequencer.Observer {
                 .description("Age of the oldest tenant's latest checkpoint").register(registry);
         this.sealed = Counter.builder("timestore.audit.sealed.events").description("Audit events sealed").register(registry);
         this.checkpoints = Counter.builder("timestore.audit.checkpoints").description("Checkpoints signed").register(registry);
+        this.steps = Timer.builder("timestore.audit.seal.step.duration")
+                .description("One sealing transaction of one partition (events taken, chain and tree extended, seals stored, committed)")
+                .register(registry);
         this.failures = Counter.builder("timestore.audit.sequencer.failures").description("Sealing rounds that failed")
                 .register(registry);
     }
@@ -48,6 +53,7 @@ public final class SealingMetrics implements Sequencer.Observer {
     @Override
     public void sealed(String tenantId, int events, Duration took) {
         sealed.increment(events);
+        steps.record(took);
     }
 
     @Override

@@ -126,6 +126,8 @@ class MetricsTest {
         assertThat(moved("timestore_audit_group_commit_batch_size_count{application=\"timestore\"}")).isGreaterThanOrEqualTo(1);
         assertThat(value(after, "timestore_audit_route_coverage_ratio{application=\"timestore\"}")).isEqualTo(1.0);
         assertThat(value(after, "timestore_audit_write_failures_total{application=\"timestore\"}")).isZero();
+        assertThat(value(after, "timestore_audit_seal_step_duration_seconds_count{application=\"timestore\"}"))
+                .as("the sealing steps that sealed the events above are timed").isGreaterThanOrEqualTo(1);
         assertThat(after).containsKeys("timestore_audit_queue_depth{application=\"timestore\"}",
                 "timestore_audit_redacted_total{application=\"timestore\"}",
                 "timestore_audit_unsealed_events{application=\"timestore\"}",
