@@ -99,6 +99,34 @@ class PostgresNodeStoreTest {
     }
 
     @Test
+    void the_last_read_of_a_route_sends_its_commit_with_it_and_refuses_a_read_after_it(AuditDatabase db) throws SQLException {
+        List<Node> nodes = nodesOf(300, "event ");
+        var memory = new InMemoryNodeStore();
+        memory.write(nodes);
+        inTenant(db, "acme", store -> {
+            store.write(nodes);
+            return null;
+        });
+
+        try (Connection connection = db.runtime().getConnection()) {
+            connection.setAutoCommit(false);
+            try (var set = connection.prepareStatement("SELECT set_config('app.tenant_id', 'acme', true)")) {
+                set.execute();
+            }
+            var last = PostgresNodeStore.lastReadIn(connection, "acme");
+
+            assertThat(new TreeProofs(last).inclusion(150, 299)).isEqualTo(new TreeProofs(memory).inclusion(150, 299));
+            try (var setting = connection.prepareStatement("SELECT coalesce(current_setting('app.tenant_id', true), '')");
+                 var rows = setting.executeQuery()) {
+                rows.next();
+                assertThat(rows.getString(1)).as("the transaction-local tenant ended with the read's COMMIT").isEmpty();
+            }
+            assertThrows(IllegalStateException.class, () -> last.read(List.of(NodeId.leaf(0))));
+            connection.rollback();
+        }
+    }
+
+    @Test
     void the_nodes_the_sequencer_seals_travel_in_the_seal_rows_and_read_as_rows_do_before_and_after_retention_moves_them(
             AuditDatabase db) {
         var events = Events.events("acme", 37);

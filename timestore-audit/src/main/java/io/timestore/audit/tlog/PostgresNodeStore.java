@@ -45,6 +45,7 @@ public final class PostgresNodeStore implements NodeStore {
             LEFT JOIN audit_seals s ON s.tenant_id = ? AND s.seq = n.seq AND octet_length(s.tree_hashes) > 32 * n.level
             ORDER BY n.position
             """;
+    private static final String READ_THEN_COMMIT = READ + ";\nCOMMIT";
     // The outer SELECT sees the table as it was before this statement's INSERT: exactly the nodes
     // that were stored already, of which it returns those stored with another hash.
     private static final String WRITE = """
@@ -90,17 +91,50 @@ public final class PostgresNodeStore implements NodeStore {
 
     @Override
     public List<TreeHash> read(List<NodeId> ids) {
+        return read(ids, READ);
+    }
+
+    /**
+     * A reader of partition {@code tenantId} whose one read also ends {@code transaction}: the
+     * driver sends {@link #READ} and a COMMIT in one execution, and the caller's {@code commit()}
+     * then finds nothing left to send (the driver skips it once the transaction has ended). For
+     * read-only routes whose last statement is a proof's nodes: one round trip fewer on each proof.
+     * A second read that would send a statement is refused: it would run after the COMMIT, outside
+     * the transaction and its settings. Not thread-safe.
+     */
+    public static NodeReader lastReadIn(Connection transaction, String tenantId) {
+        var store = new PostgresNodeStore(transaction, tenantId);
+        return new NodeReader() {
+            private boolean sent;
+
+            @Override
+            public List<TreeHash> read(List<NodeId> ids) {
+                if (ids.isEmpty()) {
+                    return List.of();
+                }
+                if (sent) {
+                    throw new IllegalStateException("the transaction was committed with this reader's first read");
+                }
+                sent = true;
+                return store.read(ids, READ_THEN_COMMIT);
+            }
+        };
+    }
+
+    /** The nodes {@code ids} by {@code sql}: {@link #READ}, possibly followed by statements that return no rows. */
+    private List<TreeHash> read(List<NodeId> ids, String sql) {
         if (ids.isEmpty()) {
             return List.of();
         }
-        try (var statement = transaction.prepareStatement(READ)) {
+        try (var statement = transaction.prepareStatement(sql)) {
             statement.setArray(1, levels(ids.stream().map(NodeId::level).toList()));
             statement.setArray(2, transaction.createArrayOf("int8", ids.stream().map(NodeId::index).toArray()));
             statement.setArray(3, transaction.createArrayOf("int8", ids.stream().map(PostgresNodeStore::carryingSeq).toArray()));
             statement.setString(4, tenantId);
             statement.setString(5, tenantId);
+            statement.execute(); // the SELECT's rows come first; the results of what follows are not read
             List<TreeHash> hashes = new ArrayList<>(ids.size());
-            try (var rows = statement.executeQuery()) {
+            try (var rows = statement.getResultSet()) {
                 while (rows.next()) {
                     byte[] hash = rows.getBytes(1);
                     if (hash == null) {

@@ -90,7 +90,15 @@ public final class PostgresTreeCheckpoints {
     }
 
     private static Stored read(ResultSet rows) throws SQLException {
+        return columns(rows, 1);
+    }
+
+    /**
+     * The checkpoint in the current row of {@code rows}, whose columns from {@code first} on are
+     * those {@link #LATEST} selects, in its order; the caller has checked they are not null.
+     */
+    public static Stored columns(ResultSet rows, int first) throws SQLException {
         // The table's CHECK keeps root_hash at 32 bytes; whoever trusts a row checks its note.
-        return new Stored(rows.getLong(1), TreeHash.of(rows.getBytes(2)), rows.getString(3));
+        return new Stored(rows.getLong(first), TreeHash.of(rows.getBytes(first + 1)), rows.getString(first + 2));
     }
 }

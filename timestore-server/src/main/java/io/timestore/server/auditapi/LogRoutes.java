@@ -33,8 +33,6 @@ import io.timestore.server.problems.NotFound;
 import io.timestore.server.problems.ProblemType;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -144,18 +142,21 @@ public final class LogRoutes implements RouteGroup {
         }
         UUID id = eventId == null ? null : parseId(eventId, "/event_id");
         long asked = eventId == null ? positive(seqParam, "/seq") : 0;
-        var body = readFrom(partition, id != null ? LogStore.BY_ID : LogStore.BY_SEQ, List.of(partition, id != null ? id : asked), (rows, c) -> {
-            var nodes = new PostgresNodeStore(c, partition);
+        // Three statements in two round trips: the event with the tree's sizes (sent with the
+        // tenant setting), then the proof's nodes with the transaction's COMMIT.
+        var body = readFrom(partition, id != null ? LogStore.BY_ID_WITH_SIZES : LogStore.BY_SEQ_WITH_SIZES,
+                List.of(partition, partition, partition, partition, id != null ? id : asked), (rows, c) -> {
+            var found = LogStore.found(rows);
             // By seq, a purged event (its seal gone, its leaf kept) is still proven: without its id.
-            LogStore.Entry entry = id != null ? sealed(LogStore.first(rows), id) : bySeq(LogStore.first(rows), nodes, partition, asked);
+            LogStore.Entry entry = id != null ? sealed(found.entry(), id) : bySeq(found, partition, asked);
             long seq = entry.seq().orElseThrow();
-            long size = treeSize(c, partition, ctx.queryParam("tree_size"), "/tree_size");
+            long size = treeSize(partition, found.sizes(), ctx.queryParam("tree_size"), "/tree_size");
             if (seq > size) {
                 throw new InvalidRequest("seq %d is not in a tree of %d leaves".formatted(seq, size),
                         List.of(FieldError.at("/tree_size", "must be at least the event's seq, " + seq)));
             }
             // The leaf's hash is read with the proof's nodes, in the same statement.
-            var withLeaf = new LeafAlongside(nodes, NodeId.leaf(seq - 1));
+            var withLeaf = new LeafAlongside(PostgresNodeStore.lastReadIn(c, partition), NodeId.leaf(seq - 1));
             var proof = new TreeProofs(withLeaf).inclusion(seq - 1, size);
             TreeHash leaf = withLeaf.leaf();
             var out = json.createObjectNode().put("event_id", entry.eventId() == null ? null : entry.eventId().toString()).put("seq", seq)
@@ -174,12 +175,12 @@ public final class LogRoutes implements RouteGroup {
     private void consistency(Context ctx, SecurityContext security, RequestAudit audit) {
         String partition = partition(ctx, security, audit);
         long size1 = positive(required(ctx, "size1"), "/size1");
-        var proof = readFrom(partition, PostgresNodeStore.LEAF_COUNT, List.of(partition, partition), (rows, c) -> {
-            long size2 = treeSize(c, partition, leafCount(rows), ctx.queryParam("size2"), "/size2");
+        var proof = readFrom(partition, LogStore.SIZES, List.of(partition, partition, partition), (rows, c) -> {
+            long size2 = treeSize(partition, LogStore.sizes(rows), ctx.queryParam("size2"), "/size2");
             if (size1 > size2) {
                 throw new InvalidRequest("size1 must not exceed size2", List.of(FieldError.at("/size1", "must be at most size2, " + size2)));
             }
-            return new TreeProofs(new PostgresNodeStore(c, partition)).consistency(size1, size2);
+            return new TreeProofs(PostgresNodeStore.lastReadIn(c, partition)).consistency(size1, size2);
         });
         audit.detail("size1", proof.size1()).detail("size2", proof.size2());
         ctx.json(proofs.toJson(proof));
@@ -205,30 +206,31 @@ public final class LogRoutes implements RouteGroup {
         String partition = onePartition(ctx, security, audit);
         UUID id = parseId(ctx.pathParam("event_id"), "/event_id");
         audit.resource(id.toString());
-        var receipt = readFrom(partition, LogStore.BY_ID, List.of(partition, id), (rows, c) -> {
-            var entry = sealed(LogStore.first(rows), id);
+        var receipt = readFrom(partition, LogStore.BY_ID_WITH_SIZES, List.of(partition, partition, partition, partition, id), (rows, c) -> {
+            var found = LogStore.found(rows);
+            var entry = sealed(found.entry(), id);
             long seq = entry.seq().orElseThrow();
-            var checkpoint = PostgresTreeCheckpoints.latest(c, partition)
+            var checkpoint = found.sizes().latest()
                     .filter(cp -> cp.treeSize() >= seq)
                     .orElseThrow(() -> new Conflict(ProblemType.AUDIT_PROOF_PENDING,
                             "event %s is sealed at seq %d but no signed checkpoint covers it yet; retry after the next checkpoint"
                                     .formatted(id, seq)));
-            var nodes = new PostgresNodeStore(c, partition);
-            var proof = new TreeProofs(nodes).inclusion(seq - 1, checkpoint.treeSize());
+            var withLeaf = new LeafAlongside(PostgresNodeStore.lastReadIn(c, partition), NodeId.leaf(seq - 1));
+            var proof = new TreeProofs(withLeaf).inclusion(seq - 1, checkpoint.treeSize());
             var note = Note.parse(checkpoint.note().getBytes(StandardCharsets.UTF_8));
             if (full) {
                 return Receipt.of(id, seq, canonical(entry), proof, note);
             }
-            return new Receipt(id, seq, nodes.read(List.of(NodeId.leaf(seq - 1))).getFirst(), null, proof.hashes(), note.toString());
+            return new Receipt(id, seq, withLeaf.leaf(), null, proof.hashes(), note.toString());
         });
         ctx.json(proofs.toJson(receipt));
     }
 
-    private static LogStore.Entry bySeq(Optional<LogStore.Entry> sealed, PostgresNodeStore nodes, String partition, long seq) {
-        if (sealed.isPresent()) {
-            return sealed.get();
+    private static LogStore.Entry bySeq(LogStore.Found found, String partition, long seq) {
+        if (found.entry().isPresent()) {
+            return found.entry().get();
         }
-        if (seq <= nodes.leafCount()) {
+        if (seq <= found.sizes().stored()) {
             return new LogStore.Entry(null, Optional.of(seq), Optional.empty());
         }
         throw new NotFound("no event of %s is sealed at seq %d".formatted(partition, seq));
@@ -254,29 +256,18 @@ public final class LogRoutes implements RouteGroup {
     }
 
     /** The tree size named by {@code value}, or the latest signed one; at most the stored tree's. */
-    private static long treeSize(Connection c, String partition, String value, String pointer) throws SQLException {
-        return treeSize(c, partition, new PostgresNodeStore(c, partition).leafCount(), value, pointer);
-    }
-
-    /** As above, the stored tree's size {@code stored} read already. */
-    private static long treeSize(Connection c, String partition, long stored, String value, String pointer) throws SQLException {
+    private static long treeSize(String partition, LogStore.Sizes sizes, String value, String pointer) {
         if (value == null) {
-            return PostgresTreeCheckpoints.latest(c, partition).map(PostgresTreeCheckpoints.Stored::treeSize)
+            return sizes.latest().map(PostgresTreeCheckpoints.Stored::treeSize)
                     .orElseThrow(() -> new Conflict(ProblemType.AUDIT_PROOF_PENDING,
                             "the log of %s has no signed checkpoint yet; name a tree size".formatted(partition)));
         }
         long size = positive(value, pointer);
-        if (size > stored) {
-            throw new InvalidRequest("the log of %s holds %d leaves".formatted(partition, stored),
-                    List.of(FieldError.at(pointer, "must be at most the log's size, " + stored)));
+        if (size > sizes.stored()) {
+            throw new InvalidRequest("the log of %s holds %d leaves".formatted(partition, sizes.stored()),
+                    List.of(FieldError.at(pointer, "must be at most the log's size, " + sizes.stored())));
         }
         return size;
-    }
-
-    /** The one row of {@link PostgresNodeStore#LEAF_COUNT}. */
-    private static long leafCount(java.sql.ResultSet rows) throws SQLException {
-        rows.next();
-        return rows.getLong(1);
     }
 
     private static String required(Context ctx, String name) {
