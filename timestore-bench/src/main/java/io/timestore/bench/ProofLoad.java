@@ -32,6 +32,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,7 +70,8 @@ import org.HdrHistogram.Histogram;
  *       server's sequencer on top of the filled tree, which also signs the checkpoint.</li>
  * </ul>
  * A {@code --data-dir} whose partition already holds the tree is reused without filling (a new one
- * is filled and kept); {@code --explain} prints the plans of the routes' statements first.
+ * is filled and kept); {@code --explain} prints the plans of the routes' statements first;
+ * {@code --set.<setting> value} overrides a server setting (an experiment: {@code --set.audit.seal-interval 5s}).
  *
  * <p>Over 420 lines because it fills a tree the way the sequencer does, prints its footprint and
  * plans, and measures four routes: each part reads the others' state, and splitting them would
@@ -96,6 +98,8 @@ public final class ProofLoad {
     /** The measuring client: {@link KeepAliveClient} (default), or null for {@code java.net.http} ({@code --client jdk}). */
     private KeepAliveClient lean;
     private boolean leanClient = true;
+    /** Server settings given with {@code --set.<setting> value}, over the benchmark's own. */
+    private final Map<String, String> overrides = new HashMap<>();
 
     private ProofLoad() {}
 
@@ -120,7 +124,12 @@ public final class ProofLoad {
                 case "--fill" -> fill = args[++i];
                 case "--data-dir" -> dataDir = args[++i];
                 case "--explain" -> explain = true;
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                default -> {
+                    if (!args[i].startsWith("--set.") || i + 1 == args.length) {
+                        throw new IllegalArgumentException("unknown option " + args[i]);
+                    }
+                    load.overrides.put(args[i].substring("--set.".length()), args[++i]); // a server setting, for an experiment
+                }
             }
         }
         if (!List.of("tree", "sequencer").contains(fill) || events < TAIL) {
@@ -139,8 +148,10 @@ public final class ProofLoad {
         var dataDir = reuse.isPresent() ? reuse.get() : Files.createTempDirectory("timestore-proof-bench");
         // The server seals its own audit events (each proof request is one) as in production; the
         // checkpoint is signed every 10,000 events or 10 s.
-        var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString(),
-                "audit.checkpoint-every", "10000", "audit.checkpoint-interval", "10s"), Optional.empty(),
+        var given = new HashMap<>(Map.of("server.port", "0", "data-dir", dataDir.toString(),
+                "audit.checkpoint-every", "10000", "audit.checkpoint-interval", "10s"));
+        given.putAll(overrides);
+        var settings = SettingsLoader.load(given, Optional.empty(),
                 Map.of("TIMESTORE_DEV_ISSUER", "on"));
         try (var server = Timestore.start(settings, List.of())) {
             base = server.baseUri();
@@ -416,7 +427,7 @@ public final class ProofLoad {
         // Where the server spent it, from its own timers over the measured requests (means): the
         // whole request, the wait for its audit event, and the group commit that made it durable.
         IngestLoad.printTimerMeans(before, IngestLoad.timerSums(http, base), List.of("timestore_http_server_requests_seconds",
-                "timestore_audit_wait_seconds", "timestore_audit_group_commit_duration_seconds"));
+                "timestore_audit_wait_seconds", "timestore_audit_group_commit_duration_seconds", "timestore_audit_seal_step_duration_seconds"));
     }
 
     private void get(String pathAndQuery) throws Exception {
