@@ -20,11 +20,12 @@ import java.util.Optional;
  * then timed warm. Prints the table and index sizes and the load average beside every figure.
  *
  * <pre>
- * AuditSearchStudy --data-dir DIR [--events N] [--runs R] [--plans FILE]
+ * AuditSearchStudy --data-dir DIR [--events N] [--runs R] [--plans FILE] [--fill-only]
  * </pre>
  *
  * A data directory filled by {@code AuditQueryLoad --data-dir DIR} is reused; {@code --events}
- * larger than what it holds adds the missing events with the same generator.
+ * larger than what it holds adds the missing events with the same generator ({@code --fill-only}: and
+ * measures nothing, so a fill can run while the machine is busy and the queries once it is quiet).
  */
 public final class AuditSearchStudy {
     private static final String TENANT = "big";
@@ -77,6 +78,7 @@ public final class AuditSearchStudy {
                 case "--events" -> events = Long.parseLong(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--plans" -> plans = Path.of(args[++i]);
+                case "--fill-only" -> runs = 0;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -101,6 +103,10 @@ public final class AuditSearchStudy {
             }
             AuditQueryLoad.vacuumOnce(superuser);
             sizes(superuser, stored);
+            if (runs == 0) {
+                System.out.println("--fill-only: filled, nothing measured");
+                return;
+            }
             var report = new StringBuilder();
             try (var runtime = DriverManager.getConnection(url + "?user=" + server.database().target().runtimeUser())) {
                 runtime.setAutoCommit(false);
