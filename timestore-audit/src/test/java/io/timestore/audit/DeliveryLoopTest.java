@@ -32,7 +32,8 @@ import org.threeten.extra.MutableClock;
 
 /**
  * The delivery loop against a real PostgreSQL (runtime role, platform path, the real cursor
- * table), feeding receivers that record what they acknowledged, or refuse for a while.
+ * table), feeding receivers that record what they acknowledged, or refuse for a while. Over 600
+ * lines because each rule of the loop is checked here with the small sink that provokes it.
  */
 @ExtendWith(EmbeddedPostgresExtension.class)
 class DeliveryLoopTest {
