@@ -82,12 +82,12 @@ class KafkaShutdownTest {
                 requests(first, 20);
                 first.sequencer().sealNow().get(30, TimeUnit.SECONDS);
                 Await.until("the sink's worker waits inside the Kafka sink for the stopped broker", Duration.ofSeconds(60),
-                        () -> DeliveryThreads.named("audit-delivery-" + SINK).stream()
+                        () -> LiveThread.named("audit-delivery-" + SINK).stream()
                                 .anyMatch(t -> t.inside("io.timestore.server.delivery.kafka.KafkaSink")));
 
                 try (var logs = CapturedLogs.capture()) {
                     CompletableFuture.runAsync(first::close).get(STOP_BOUND.toSeconds(), TimeUnit.SECONDS);
-                    Await.until("no delivery thread is left", Duration.ofSeconds(30), () -> DeliveryThreads.named(
+                    Await.until("no delivery thread is left", Duration.ofSeconds(30), () -> LiveThread.named(
                             "audit-delivery", "kafka-producer-network-thread | timestore-audit-" + SINK).isEmpty());
 
                     assertThat(logs.lines()).as("the stop ended the worker's wait for the broker")

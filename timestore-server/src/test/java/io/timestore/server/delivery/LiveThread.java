@@ -11,22 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The threads of this JVM as a thread dump shows them, virtual threads included (which
+ * A live thread of this JVM as a thread dump shows it, virtual threads included (which
  * {@link Thread#getAllStackTraces} leaves out): the delivery loop's workers are virtual threads.
  */
-record DeliveryThreads(String name, List<String> stack) {
+record LiveThread(String name, List<String> stack) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Every live thread whose name starts with one of {@code prefixes}, with its stack at the moment of the dump. */
-    static List<DeliveryThreads> named(String... prefixes) {
-        var found = new ArrayList<DeliveryThreads>();
+    static List<LiveThread> named(String... prefixes) {
+        var found = new ArrayList<LiveThread>();
         for (var thread : dump()) {
             var name = thread.path("name").asText();
             for (var prefix : prefixes) {
                 if (name.startsWith(prefix)) {
                     var stack = new ArrayList<String>();
                     thread.path("stack").forEach(frame -> stack.add(frame.asText()));
-                    found.add(new DeliveryThreads(name, stack));
+                    found.add(new LiveThread(name, stack));
                     break;
                 }
             }
