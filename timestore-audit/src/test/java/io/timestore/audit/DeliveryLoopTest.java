@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -31,7 +32,8 @@ import org.threeten.extra.MutableClock;
 
 /**
  * The delivery loop against a real PostgreSQL (runtime role, platform path, the real cursor
- * table), feeding receivers that record what they acknowledged, or refuse for a while.
+ * table), feeding receivers that record what they acknowledged, or refuse for a while. Over 600
+ * lines because each rule of the loop is checked here with the small sink that provokes it.
  */
 @ExtendWith(EmbeddedPostgresExtension.class)
 class DeliveryLoopTest {
@@ -317,6 +319,94 @@ class DeliveryLoopTest {
                 "send 1", "send 8", "refuse 15", "ack 1", "ack 8",
                 "send 15", "send 22", "send 29", "ack 15", "ack 22", "ack 29");
         assertThat(sink.accepted).containsExactlyElementsOf(oneTo(30));
+    }
+
+    /**
+     * A receiver that goes silent after the first batch, as a Kafka broker that went down: every
+     * later acknowledgement waits until its thread is interrupted (the sink's own timeout being far
+     * away), then fails.
+     */
+    private static final class Silent implements DeliverySink {
+        final List<String> log = new CopyOnWriteArrayList<>();
+        final CountDownLatch waiting = new CountDownLatch(1);
+        private final CountDownLatch never = new CountDownLatch(1);
+
+        @Override
+        public String name() {
+            return "bus";
+        }
+
+        @Override
+        public int batchesInFlight() {
+            return 3;
+        }
+
+        @Override
+        public void deliver(String partition, List<AuditEvent> batch) {
+            send(partition, batch).await();
+        }
+
+        @Override
+        public Acknowledgement send(String partition, List<AuditEvent> batch) {
+            long first = batch.getFirst().seal().seq();
+            log.add("send " + first);
+            return () -> {
+                if (first == 1) {
+                    log.add("ack 1");
+                    return;
+                }
+                waiting.countDown();
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    log.add("interrupted " + first);
+                    throw new DeliveryFailed("bus: interrupted while waiting for batch " + first, false, null);
+                }
+            };
+        }
+    }
+
+    /** Counts what the loop reports as failures of its sinks. */
+    private static final class Failures implements DeliveryLoop.Observer {
+        final AtomicInteger reported = new AtomicInteger();
+
+        @Override
+        public void failed(String sink, String partition, int attempt, Duration retryIn, Exception cause) {
+            reported.incrementAndGet();
+        }
+
+        @Override
+        public void parked(String sink, String partition, String reason) {
+            reported.incrementAndGet();
+        }
+    }
+
+    /**
+     * Closing while a worker waits for its receiver (docs/audit-delivery.md, "Stopping with a receiver
+     * down"): the wait is interrupted rather than waited out, the batches in flight are dropped
+     * unacknowledged, the cursor stays after the acknowledged prefix, and the stop is neither a failed
+     * attempt nor a reason to park, even when the sink calls its failure one that retrying cannot fix.
+     */
+    @Test
+    void closing_while_a_worker_waits_for_its_receiver_interrupts_the_wait_and_leaves_the_cursor_after_the_acknowledged_batch(
+            AuditDatabase db) throws InterruptedException {
+        recordAndSeal(db.runtime(), events("acme", 0, 30));
+        var sink = new Silent();
+        var store = new DeliveryStore(db.runtime());
+        var failures = new Failures();
+
+        try (var loop = new DeliveryLoop(db.runtime(), store, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(sink))), FAST,
+                failures).start()) {
+            await("the worker waits for an acknowledgement", () -> sink.waiting.getCount() == 0);
+        }
+
+        assertThat(sink.log).containsExactly("send 1", "send 8", "send 15", "ack 1", "send 22",
+                "interrupted 8", "interrupted 15", "interrupted 22");
+        var cursor = store.cursors(Optional.of("bus")).getFirst();
+        assertThat(cursor.deliveredSeq()).as("the cursor after the acknowledged batch").isEqualTo(7);
+        assertThat(cursor.parked()).isFalse();
+        assertThat(failures.reported.get()).as("failures and parkings reported").isZero();
     }
 
     @Test

@@ -256,7 +256,7 @@ public final class Timestore implements AutoCloseable {
             // TLS before the database: an unusable certificate stops startup at once (exit 2).
             var tls = TlsContext.open(settings.http().tls(), embedded, keyFiles, settings.http().host(), metrics.registry());
             tls.ifPresent(closeOnFailure::add);
-            var database = Database.open(settings.database(), settings.dataDir(), metrics.registry());
+            var database = Database.open(settings.database(), deliverySettings.poolSize(), settings.dataDir(), metrics.registry());
             closeOnFailure.add(database);
             // Counts statements refused by row-level security; spans each transaction of a traced request.
             var transactions = new Transactions(database.runtimeDataSource(), metrics.registry(), tracer);

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,9 +60,16 @@ import org.slf4j.LoggerFactory;
  * From the first failure on, the batches behind it are awaited and dropped, and the partition is
  * offered again from the cursor (docs/audit-delivery.md, "Batches in flight").
  *
+ * <p><b>Stopping.</b> {@link #close} stops the workers; each finishes the batch it is in, for up to
+ * {@link #STOP_GRACE}. A worker still waiting for its sink then (a broker that is down, whose
+ * acknowledgement could take the sink's whole delivery timeout) is interrupted in that wait, never
+ * in a statement of its own: its batches in flight stay unacknowledged, the cursor does not move
+ * over them, nothing is parked or counted as a failed attempt, and they are delivered again from
+ * the cursor by the next leader (docs/audit-delivery.md, "Stopping with a receiver down").
+ *
  * <p>Thread-safe. Owns one platform thread (the coordinator), one virtual thread per target and,
  * while a worker delivers a backlog, that worker's read-ahead threads.
- * <p>Over 600 lines because leadership, the coordinator's rounds and the per-target {@code Worker}
+ * <p>Over 800 lines because leadership, the coordinator's rounds and the per-target {@code Worker}
  * (batches, read-ahead, backoff, parking) share the loop's state and its one shutdown path; the
  * worker is an inner class rather than a file of its own so that its lifecycle cannot outlive the
  * loop's lock connection.
@@ -82,6 +90,8 @@ public final class DeliveryLoop implements AutoCloseable {
     /** Reads beyond each worker's first one in flight, for all workers together (each holds a connection while it runs). */
     static final int DEEP_READS = 2;
     private static final Duration JOIN = Duration.ofSeconds(10);
+    /** How long a closing loop lets its workers finish the batches they are in before it interrupts their sinks' waits. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(1);
 
     /**
      * How the loop paces itself.
@@ -228,8 +238,19 @@ public final class DeliveryLoop implements AutoCloseable {
             }
         }
         stopWorkers();
+        joinStopping(STOP_GRACE);
+        abandonStopping();
         joinStopping(JOIN);
         stepDown();
+    }
+
+    /** Interrupts every stopping worker that still waits for its sink (see {@link Worker#abandon}). */
+    private void abandonStopping() {
+        List<Worker> all;
+        synchronized (workers) {
+            all = List.copyOf(stopping.values());
+        }
+        all.forEach(Worker::abandon);
     }
 
     private boolean hasTargets() {
@@ -339,7 +360,12 @@ public final class DeliveryLoop implements AutoCloseable {
         }
     }
 
-    /** Stops the workers (each finishes the batch it is in, bounded), then gives up the lead. */
+    /**
+     * Stops the workers, then gives up the lead. Each worker finishes the batch it is in for up to
+     * {@link #STOP_GRACE}; one still waiting for its sink after that is interrupted in the wait, its
+     * batches in flight left unacknowledged (delivered again later, from the cursor). Returns once
+     * the workers ended, or after a bounded wait for them.
+     */
     @Override
     public void close() {
         closed = true;
@@ -371,6 +397,10 @@ public final class DeliveryLoop implements AutoCloseable {
         private Instant firstRound;
         private volatile DeliveryTarget target;
         private volatile boolean stopped;
+        /** Guards {@link #inSink} and {@link #abandoned}, so that {@link #abandon} interrupts only a wait for the sink. */
+        private final Object sinkWait = new Object();
+        private boolean inSink;
+        private boolean abandoned;
 
         Worker(DeliveryTarget target) {
             this.target = target;
@@ -384,6 +414,43 @@ public final class DeliveryLoop implements AutoCloseable {
 
         void wakeUp() {
             poke.release();
+        }
+
+        /**
+         * The loop is closing and will not wait for this worker's sink: interrupts the worker if it is
+         * in a call to its sink now ({@link #inSink(Supplier)}), and makes every later call start
+         * interrupted, so that the batches behind it are dropped at once. Never interrupts a
+         * statement of the store (a connection of the pool would be closed by it).
+         */
+        void abandon() {
+            synchronized (sinkWait) {
+                abandoned = true;
+                if (inSink) {
+                    thread.interrupt();
+                }
+            }
+        }
+
+        /**
+         * Calls the sink (sends a batch or awaits an acknowledgement) where {@link #abandon} may
+         * interrupt it. The interrupt is cleared on the way out, whatever the sink did with it: it
+         * ends the sink's wait only, and the worker goes on to settle its pass without it.
+         */
+        private <T> T inSink(Supplier<T> call) {
+            synchronized (sinkWait) {
+                inSink = true;
+                if (abandoned) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                return call.get();
+            } finally {
+                synchronized (sinkWait) {
+                    inSink = false;
+                    Thread.interrupted();
+                }
+            }
         }
 
         private boolean running() {
@@ -465,7 +532,7 @@ public final class DeliveryLoop implements AutoCloseable {
             long head = cursor.headSeq();
             long batches = shared ? BATCHES_PER_PASS : Long.MAX_VALUE;
             long until = System.nanoTime() + LONE_PASS.toNanos();
-            var inFlight = new InFlight(current, partition);
+            var inFlight = new InFlight(current, partition, seq);
             try (var ahead = new ReadAhead(store, partition, settings.batchSize(), readAheadDepth(settings), head, deepReads,
                     "audit-delivery-read-" + current.sink().name())) {
                 for (long i = 0; i < batches && seq < head && running() && !inFlight.failed(); i++) {
@@ -546,11 +613,14 @@ public final class DeliveryLoop implements AutoCloseable {
             private boolean failed;
             /** A send was refused: nothing more is sent in this pass (see send). */
             private boolean refused;
+            /** Where the cursor stands: the last seq of the acknowledged prefix. */
+            private long acknowledgedSeq;
 
-            InFlight(DeliveryTarget current, String partition) {
+            InFlight(DeliveryTarget current, String partition, long cursorSeq) {
                 this.current = current;
                 this.partition = partition;
                 this.window = Math.max(1, current.sink().batchesInFlight());
+                this.acknowledgedSeq = cursorSeq;
             }
 
             /** Whether this pass must send nothing more: a batch failed, or the sink refused one at once. */
@@ -569,7 +639,7 @@ public final class DeliveryLoop implements AutoCloseable {
                     ack = DeliverySink.Acknowledgement.DONE;
                 } else {
                     try {
-                        ack = current.sink().send(partition, batch.events());
+                        ack = inSink(() -> current.sink().send(partition, batch.events()));
                     } catch (RuntimeException refusal) {
                         // Nothing more goes out in this pass: a batch sent after a refused one could
                         // reach the receiver before the refused one is sent again, and a consumer
@@ -601,11 +671,13 @@ public final class DeliveryLoop implements AutoCloseable {
             private void settle(Sent oldest) {
                 var name = current.sink().name();
                 try {
-                    oldest.ack().await();
+                    await(oldest);
                 } catch (DeliveryFailed failure) {
                     failed = true;
                     settleAll();
-                    if (!failure.retryable()) {
+                    if (!running()) {
+                        stoppedWaiting(name);
+                    } else if (!failure.retryable()) {
                         park(name, partition, failure.getMessage());
                     } else {
                         backOff(name, partition, failure);
@@ -614,7 +686,11 @@ public final class DeliveryLoop implements AutoCloseable {
                 } catch (RuntimeException broken) {
                     failed = true;
                     settleAll();
-                    backOff(name, partition, broken);
+                    if (!running()) {
+                        stoppedWaiting(name);
+                    } else {
+                        backOff(name, partition, broken);
+                    }
                     return;
                 }
                 var batch = oldest.batch();
@@ -630,6 +706,7 @@ public final class DeliveryLoop implements AutoCloseable {
                     return;
                 }
                 delivered = true;
+                acknowledgedSeq = through;
                 if (!batch.events().isEmpty()) {
                     retries.remove(partition);
                     observer.delivered(name, partition, batch.events().size(), through,
@@ -637,12 +714,30 @@ public final class DeliveryLoop implements AutoCloseable {
                 }
             }
 
-            private static void drop(Sent dropped) {
+            private void drop(Sent dropped) {
                 try {
-                    dropped.ack().await();
+                    await(dropped);
                 } catch (RuntimeException ignored) {
                     // Offered again from the failed batch before it anyway.
                 }
+            }
+
+            private void await(Sent sent) {
+                inSink(() -> {
+                    sent.ack().await();
+                    return null;
+                });
+            }
+
+            /**
+             * A batch failed because the worker stopped (the loop closing interrupts a wait for the
+             * sink, see {@link #abandon}), or failed while it was stopping: not a failed attempt of
+             * the sink and never a reason to park. The cursor stays where the acknowledged prefix
+             * ends, and the next leader offers the rest again from there.
+             */
+            private void stoppedWaiting(String name) {
+                log.info("audit delivery to {} stopped with batches of {} in flight: the events after seq {} stay unacknowledged "
+                        + "and are delivered again", name, partition, acknowledgedSeq);
             }
         }
 

@@ -73,6 +73,7 @@ final class AuditSettingsReader {
                 values.intBetween(SettingKey.AUDIT_DELIVERY_BATCH_SIZE, 1, 100_000),
                 values.duration(SettingKey.AUDIT_DELIVERY_POLL_INTERVAL),
                 backoffMin, backoffMax, maxHold,
+                values.intBetween(SettingKey.AUDIT_DELIVERY_POOL_SIZE, DeliverySettings.MIN_POOL_SIZE, DeliverySettings.MAX_POOL_SIZE),
                 sinks(values.tree(SettingKey.AUDIT_DELIVERY_SINKS)));
     }
 

@@ -7,6 +7,7 @@ import com.zaxxer.hikari.pool.HikariPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timestore.server.config.DatabaseSettings;
 import io.timestore.server.config.DatabaseUrls;
+import io.timestore.server.config.DeliverySettings;
 import io.timestore.server.config.InvalidSettings;
 import io.timestore.server.config.Secret;
 import java.nio.file.Path;
@@ -52,11 +53,12 @@ public final class Database implements AutoCloseable {
      * (creating it on first start, refusing a data directory another process owns), migrates,
      * checks that the runtime role cannot bypass row-level security, and opens the runtime pool.
      *
+     * @param deliveryPoolSize the most connections of the delivery pool ({@code audit.delivery.pool-size})
      * @throws InvalidSettings when the database cannot be reached or its roles are unsafe
      */
-    public static Database open(DatabaseSettings settings, Path dataDir, MeterRegistry registry) {
+    public static Database open(DatabaseSettings settings, int deliveryPoolSize, Path dataDir, MeterRegistry registry) {
         return open(settings, registry, settings.embedded()
-                ? Optional.of(EmbeddedDatabase.serve(dataDir, settings)) : Optional.empty(), false);
+                ? Optional.of(EmbeddedDatabase.serve(dataDir, settings)) : Optional.empty(), false, deliveryPoolSize);
     }
 
     /**
@@ -68,12 +70,13 @@ public final class Database implements AutoCloseable {
      * @throws InvalidSettings when there is no such database
      */
     public static Database openExisting(DatabaseSettings settings, Path dataDir, MeterRegistry registry) {
+        // A command never delivers (it reads cursors on the runtime pool): the default size, of which it opens one.
         return open(settings, registry, settings.embedded()
-                ? Optional.of(EmbeddedDatabase.existing(dataDir, settings)) : Optional.empty(), true);
+                ? Optional.of(EmbeddedDatabase.existing(dataDir, settings)) : Optional.empty(), true, DeliverySettings.DEFAULT_POOL_SIZE);
     }
 
     private static Database open(DatabaseSettings settings, MeterRegistry registry, Optional<EmbeddedDatabase> embedded,
-                                 boolean existingSchema) {
+                                 boolean existingSchema, int deliveryPoolSize) {
         try {
             var target = embedded.map(e -> e.target(settings)).orElseGet(() -> externalTarget(settings));
             if (existingSchema && schemaVersion(target).isEmpty()) {
@@ -89,7 +92,7 @@ public final class Database implements AutoCloseable {
             try {
                 var pool = opened(opened, openPool(target, settings, registry));
                 return new Database(embedded, target, pool, opened(opened, retentionPool(target, settings)),
-                        opened(opened, auditPool(target, settings)), opened(opened, deliveryPool(target, settings, registry)));
+                        opened(opened, auditPool(target, settings)), opened(opened, deliveryPool(target, settings, deliveryPoolSize, registry)));
             } catch (RuntimeException e) {
                 opened.reversed().forEach(HikariDataSource::close);
                 throw e;
@@ -151,18 +154,14 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Connections of the delivery pool: the delivery leader's lock connection, and the cursor
-     * queries, batch reads and cursor commits of every sink's worker together.
-     */
-    public static final int DELIVERY_CONNECTIONS = 6;
-
-    /**
      * Runtime-role connections for audit delivery (the loop's leadership, its workers' reads and
      * cursor commits), kept apart from the request pool: every sink and tenant stream has a worker
      * of its own, so with enough of them a database that stalls their statements (a lock, a slow
      * disk) would otherwise hold every request connection and answer requests 503. With a pool of
      * their own a stalled delivery waits for its own connections only (issue #17: a sink that is
-     * down or slow pauses only itself).
+     * down or slow pauses only itself). Up to {@code audit.delivery.pool-size} connections (6 by
+     * default): the delivery leader's lock connection, and the cursor queries, batch reads and
+     * cursor commits of every sink's worker together.
      */
     public DataSource deliveryDataSource() {
         return deliveryPool;
@@ -274,9 +273,9 @@ public final class Database implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
-    private static HikariDataSource deliveryPool(DatabaseTarget target, DatabaseSettings settings, MeterRegistry registry) {
+    private static HikariDataSource deliveryPool(DatabaseTarget target, DatabaseSettings settings, int size, MeterRegistry registry) {
         var config = pool("timestore-delivery", "timestore-delivery", target.jdbcUrl(), target.runtimeUser(), target.runtimePassword(),
-                DELIVERY_CONNECTIONS, 1, settings);
+                size, 1, settings);
         // hikaricp_connections_* with pool="timestore-delivery": a delivery waiting for its connections shows there.
         config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
         config.setInitializationFailTimeout(settings.connectTimeout().toMillis());

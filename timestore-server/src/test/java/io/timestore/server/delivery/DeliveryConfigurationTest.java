@@ -44,6 +44,24 @@ class DeliveryConfigurationTest {
         assertThat(result.err().strip()).startsWith("timestore: invalid configuration: " + message).doesNotContain("\n");
     }
 
+    @ParameterizedTest(name = "pool-size {0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            1    | '1' (from %s) must be between 2 and 1000
+            1001 | '1001' (from %s) must be between 2 and 1000
+            six  | 'six' (from %s) must be an integer between 2 and 1000
+            """)
+    void a_delivery_pool_size_out_of_range_exits_2_naming_the_setting(String value, String rule) throws IOException {
+        var fromFile = RefusedStart.withConfig(dir, "audit:\n  delivery:\n    pool-size: " + value + "\n");
+        var fromEnvironment = RefusedStart.withEnvironment(dir, java.util.Map.of("TIMESTORE_AUDIT_DELIVERY_POOL_SIZE", value));
+
+        assertThat(fromFile.exitCode()).as(fromFile.err()).isEqualTo(2);
+        assertThat(fromFile.err().strip()).startsWith("timestore: invalid configuration: audit.delivery.pool-size: ")
+                .endsWith(rule.formatted(dir.resolve("timestore.yaml"))).doesNotContain("\n");
+        assertThat(fromEnvironment.exitCode()).as(fromEnvironment.err()).isEqualTo(2);
+        assertThat(fromEnvironment.err().strip()).isEqualTo("timestore: invalid configuration: audit.delivery.pool-size: "
+                + rule.formatted("TIMESTORE_AUDIT_DELIVERY_POOL_SIZE"));
+    }
+
     @Test
     void a_path_that_is_not_a_writable_directory_exits_2_naming_it() throws IOException {
         var file = Files.writeString(dir.resolve("a-file"), "not a directory");

@@ -21,14 +21,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * sink and tenant stream has a worker of its own, and when the database stalls their statements,
  * requests must still be answered. Found on a loaded machine, where a dozen tenant streams to an
  * unreachable endpoint held every connection of the test server's pool of 8 and a read was
- * answered 503 after the pool's 5 s wait.
+ * answered 503 after the pool's 5 s wait. The pool's size is {@code audit.delivery.pool-size}: set
+ * here above its default of 6, more delivery statements wait at once than the default pool could
+ * ever hold.
  */
 class DeliveryPoolTest {
     private static final int STREAMS = 12; // more workers than the request pool's 8 connections
+    private static final int DELIVERY_POOL = 9; // the leader's lock connection and 8 for the workers
 
     @RegisterExtension
     static final TimestoreServer server = TimestoreServer.create()
-            .with(s -> s.withTenantStreams(new TenantStreamSettings(List.of(), true, true)));
+            .with(s -> s.withTenantStreams(new TenantStreamSettings(List.of(), true, true)))
+            .with(s -> s.withAudit(s.audit().withDelivery(s.audit().delivery().withPoolSize(DELIVERY_POOL))));
 
     private static final WebhookReceiver receiver = WebhookReceiver.start(WebhookReceiver.newSecret());
 
@@ -56,8 +60,10 @@ class DeliveryPoolTest {
             try (var statement = lock.createStatement()) {
                 statement.execute("LOCK TABLE audit_delivery_cursors IN ACCESS EXCLUSIVE MODE");
             }
-            // The workers poll every 200 ms; wait until five of them hold a connection in the lock's queue.
-            Await.until("delivery statements wait for the lock", Duration.ofSeconds(30), () -> server.postgres().backendsWaitingForLocks(server.database()) >= 5);
+            // The workers poll every 200 ms; wait until every connection of the delivery pool but the
+            // leader's is in the lock's queue: 8, more than the default pool of 6 could hold.
+            Await.until("delivery statements wait for the lock", Duration.ofSeconds(30),
+                    () -> server.postgres().backendsWaitingForLocks(server.database()) >= DELIVERY_POOL - 1);
 
             var statuses = new ArrayList<Integer>();
             for (int i = 0; i < 10; i++) {

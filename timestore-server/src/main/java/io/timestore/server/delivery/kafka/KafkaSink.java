@@ -46,7 +46,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * ({@code delivery-timeout} from its start), so a broker that gives no metadata costs one
  * {@code max.block.ms} per attempt, not one per record. Records of a failed batch that did reach
  * Kafka are delivered again with the batch: consumers de-duplicate by {@code event_id}. Called from
- * the loop's one worker of this sink; {@link #close} closes the producer.
+ * the loop's one worker of this sink; {@link #close} closes the producer without waiting. A worker
+ * interrupted while it waits (the loop stopping) fails its attempt at once: nothing acknowledged.
  */
 public final class KafkaSink implements DeliverySink, AutoCloseable {
     /** The producer's {@code batch.size} unless {@code properties} set it. */
@@ -198,10 +199,10 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
 
     /** Ends {@code producer} (if this is its first failure) and describes {@code e} as a retryable failure. */
     private DeliveryFailed fail(Producer producer, Exception e) {
+        producer.fail(e);
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
         }
-        producer.fail(e);
         return switch (e) {
             case InterruptedException interrupted -> failed("interrupted", null);
             case ExecutionException execution -> failed(describe(execution.getCause()), execution.getCause());
@@ -292,12 +293,26 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
 
         void fail(Exception cause) {
             if (failure.compareAndSet(null, cause)) {
-                producer.close(Duration.ZERO);
+                closeNow();
             }
         }
 
-        void close(Duration timeout) {
-            producer.close(timeout);
+        /**
+         * {@code close(0)}: records not yet written are failed at once, nothing is waited for. Called
+         * by a thread that was interrupted (the delivery loop stopping while the worker waits, or
+         * Kafka's {@code InterruptException}), {@code close} would give up joining the producer's
+         * network thread at once and throw; so the interrupt is set aside while the producer closes
+         * and restored afterwards.
+         */
+        void closeNow() {
+            boolean interrupted = Thread.interrupted();
+            try {
+                producer.close(Duration.ZERO);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
@@ -326,9 +341,15 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         return handedToProducer.get();
     }
 
+    /**
+     * Closes the producer without waiting ({@code close(0)}): the loop has stopped and settled or
+     * dropped every batch it sent, so a record still in the producer belongs to a batch that was not
+     * acknowledged, whose events the cursor did not pass and which is delivered again after a
+     * restart. Waiting for the broker here, which may be down, would only delay stopping.
+     */
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(5));
+        producer.closeNow();
     }
 
     @Override

@@ -1,12 +1,16 @@
 package io.timestore.server.delivery.kafka;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -15,6 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -99,6 +104,46 @@ public final class KafkaBroker implements AutoCloseable {
             cluster.waitForReadyBrokers();
         } catch (Exception e) {
             throw new IllegalStateException("could not restart the Kafka broker", e);
+        }
+    }
+
+    /**
+     * One record batch of a partition's log as the broker stored it: the producer that wrote it, the
+     * producer's sequence number of its first record in that partition, and each record's key.
+     */
+    public record LogBatch(long producerId, int baseSequence, List<String> keys) {}
+
+    /**
+     * The record batches of partition {@code partition} of {@code topic}, in log order, read from the
+     * broker's own segment files (found through the admin API's log directories). A produce request
+     * of the producer writes each of its batches as one record batch, so this shows how records were
+     * grouped when they were sent, which a consumer cannot see.
+     */
+    public List<LogBatch> logBatches(String topic, int partition) {
+        try (var admin = cluster.admin()) {
+            var brokerId = cluster.brokers().keySet().iterator().next();
+            var batches = new ArrayList<LogBatch>();
+            for (var dir : admin.describeLogDirs(List.of(brokerId)).allDescriptions().get().get(brokerId).keySet()) {
+                var partitionDir = Path.of(dir, topic + "-" + partition);
+                if (!Files.isDirectory(partitionDir)) {
+                    continue;
+                }
+                try (Stream<Path> files = Files.list(partitionDir)) {
+                    for (var segment : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+                        // Read as bytes, never opened for writing: the broker may be appending to it.
+                        for (var batch : MemoryRecords.readableRecords(ByteBuffer.wrap(Files.readAllBytes(segment))).batches()) {
+                            var keys = new ArrayList<String>();
+                            for (var record : batch) {
+                                keys.add(record.hasKey() ? StandardCharsets.UTF_8.decode(record.key()).toString() : null);
+                            }
+                            batches.add(new LogBatch(batch.producerId(), batch.baseSequence(), keys));
+                        }
+                    }
+                }
+            }
+            return batches;
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read the log of " + topic + "-" + partition, e);
         }
     }
 

@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Kafka sink against a real KRaft broker in the test JVM (KafkaClusterTestKit), read back with a
- * real KafkaConsumer (docs/audit-delivery.md, "Kafka sink").
+ * real KafkaConsumer (docs/audit-delivery.md, "Kafka sink"). Over 400 lines because every rule of
+ * the sink is checked here against the one broker the class starts (a broker costs seconds to start).
  */
 class KafkaSinkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -212,8 +214,9 @@ class KafkaSinkTest {
         var blob = "x".repeat(800 * 1024);
         var events = SealedEvents.of("acme", 30, i -> i == 15 ? Details.of(JSON.createObjectNode().put("blob", blob)) : Details.empty());
         var first = sink.send("acme", events.subList(0, 10));
-        var second = sink.send("acme", events.subList(10, 20));
-        assertThatThrownBy(second::await).isInstanceOf(DeliveryFailed.class); // the producer failed; `first` is unsettled
+        // The producer fails at seq 16 (`first` is unsettled); the broker's refusal can end the producer while the
+        // rest of the batch is still being handed over, and then send itself fails instead of the acknowledgement.
+        assertThatThrownBy(() -> sink.send("acme", events.subList(10, 20)).await()).isInstanceOf(DeliveryFailed.class);
 
         assertThatThrownBy(() -> sink.send("acme", events.subList(20, 30)))
                 .isInstanceOfSatisfying(DeliveryFailed.class, e -> assertThat(e.retryable()).isTrue());
@@ -228,6 +231,63 @@ class KafkaSinkTest {
             // Its outcome does not matter here: it is settled either way.
         }
         sink.send("acme", events.subList(20, 30)).await();
+    }
+
+    /**
+     * The broker checks a producer's sequence numbers only once it knows the producer in a Kafka
+     * partition: the first batch of a producer it has no state for is taken whatever its number, so a
+     * first batch that fails retryably while the next is on its way can be overtaken by it
+     * (docs/audit-delivery.md, "Kafka sink"). So a tenant's first record on a new producer is sent
+     * alone and acknowledged before the rest of that tenant's records follow: in the broker's log it
+     * is a record batch of its own, for every tenant on every producer (the sink's first one, and the
+     * one opened after a failure), while the records of a tenant the producer already wrote go
+     * together. The producer lingers far longer than the test, so it sends only what the sink flushes:
+     * without the rule each delivery would be one record batch, its first record included.
+     */
+    @Test
+    void a_tenants_first_record_on_a_new_producer_is_a_record_batch_of_its_own_in_the_log() throws Exception {
+        var topic = kafka.newTopic("audit-alone", 1, Map.of("max.message.bytes", Integer.toString(600 * 1024)));
+        var entry = entry(topic);
+        // linger.ms + request.timeout.ms (30 s) must stay within delivery.timeout.ms.
+        entry.put("delivery-timeout", "10m");
+        entry.put("properties", Map.of("retry.backoff.ms", 100, "linger.ms", 300_000, "max.request.size", 4 * 1024 * 1024));
+        var sink = sink(entry);
+        var blob = "x".repeat(800 * 1024);
+        var acme = SealedEvents.of("acme", 30, i -> i == 20 ? Details.of(JSON.createObjectNode().put("blob", blob)) : Details.empty());
+        var globex = SealedEvents.of("globex", 10);
+
+        sink.deliver("acme", acme.subList(0, 10));
+        sink.deliver("globex", globex.subList(0, 5));
+        sink.deliver("acme", acme.subList(10, 20));
+        // Seq 21 is larger than the topic takes: the producer fails and ends, the next delivery opens a new one.
+        assertThatThrownBy(() -> sink.deliver("acme", acme.subList(20, 30))).isInstanceOf(DeliveryFailed.class);
+        kafka.setTopicConfig(topic, "max.message.bytes", Integer.toString(2 * 1024 * 1024));
+        Await.until("a new producer delivers the refused batch", Duration.ofSeconds(60), () -> {
+            try {
+                sink.deliver("acme", acme.subList(20, 30));
+                return true;
+            } catch (DeliveryFailed e) {
+                return false; // the broker may apply the new limit a moment later (each attempt on a new producer)
+            }
+        });
+        sink.deliver("globex", globex.subList(5, 10));
+
+        var byProducer = new LinkedHashMap<Long, List<KafkaBroker.LogBatch>>();
+        kafka.logBatches(topic, 0).forEach(batch -> byProducer.computeIfAbsent(batch.producerId(), p -> new ArrayList<>()).add(batch));
+        assertThat(byProducer).as("producers that wrote to the topic").hasSizeGreaterThanOrEqualTo(2);
+        byProducer.forEach((producerId, batches) -> {
+            var seen = new HashSet<String>();
+            for (var batch : batches) {
+                for (var key : batch.keys()) {
+                    if (seen.add(key)) {
+                        assertThat(batch.keys()).as("producer %d, log %s: the record batch of %s's first record", producerId, batches, key)
+                                .containsExactly(key);
+                    }
+                }
+            }
+        });
+        assertThat(byProducer.values().iterator().next()).as("the first producer's record batches: a delivery to a tenant it "
+                + "already wrote is one batch").anySatisfy(batch -> assertThat(batch.keys()).hasSize(10).containsOnly("acme"));
     }
 
     /**
