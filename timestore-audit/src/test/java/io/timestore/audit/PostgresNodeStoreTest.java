@@ -127,6 +127,30 @@ class PostgresNodeStoreTest {
     }
 
     @Test
+    void the_last_read_of_a_route_returns_every_node_when_the_connection_fetches_rows_in_chunks(AuditDatabase db) throws SQLException {
+        List<Node> nodes = nodesOf(300, "event ");
+        var memory = new InMemoryNodeStore();
+        memory.write(nodes);
+        inTenant(db, "acme", store -> {
+            store.write(nodes);
+            return null;
+        });
+
+        try (Connection connection = db.runtime().getConnection()) {
+            // As a database URL with defaultRowFetchSize=2 would configure every connection of the pool.
+            connection.unwrap(org.postgresql.PGConnection.class).setDefaultFetchSize(2);
+            connection.setAutoCommit(false);
+            try (var set = connection.prepareStatement("SELECT set_config('app.tenant_id', 'acme', true)")) {
+                set.execute();
+            }
+            var last = PostgresNodeStore.lastReadIn(connection, "acme");
+
+            assertThat(new TreeProofs(last).inclusion(150, 299)).isEqualTo(new TreeProofs(memory).inclusion(150, 299));
+            connection.rollback();
+        }
+    }
+
+    @Test
     void the_nodes_the_sequencer_seals_travel_in_the_seal_rows_and_read_as_rows_do_before_and_after_retention_moves_them(
             AuditDatabase db) {
         var events = Events.events("acme", 37);
