@@ -132,6 +132,10 @@ public final class PostgresNodeStore implements NodeStore {
             statement.setArray(3, transaction.createArrayOf("int8", ids.stream().map(PostgresNodeStore::carryingSeq).toArray()));
             statement.setString(4, tenantId);
             statement.setString(5, tenantId);
+            // Every row is read before the statement's end: a COMMIT sent with the SELECT closes its
+            // portal, so a fetch size from the connection (defaultRowFetchSize in the URL) would
+            // leave the rows past the first chunk unreadable ("portal does not exist").
+            statement.setFetchSize(0);
             statement.execute(); // the SELECT's rows come first; the results of what follows are not read
             List<TreeHash> hashes = new ArrayList<>(ids.size());
             try (var rows = statement.getResultSet()) {
