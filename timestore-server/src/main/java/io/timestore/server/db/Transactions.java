@@ -156,6 +156,10 @@ public final class Transactions {
                                       Parameters parameters, AfterFirst<T> work) throws SQLException {
         try (var statement = connection.prepareStatement(setting + ";\n" + sql)) {
             parameters.bind(statement);
+            // Every row is read within the execution: with a COMMIT sent after the SELECT (as
+            // selectAsPlatform sends it) a fetch size from the URL (defaultRowFetchSize) would leave
+            // the rows past its first chunk in a portal the COMMIT closed ("portal does not exist").
+            statement.setFetchSize(0);
             statement.execute(); // the setting's own results (a row; a SET's count) come first
             for (int i = 0; i < settingResults; i++) {
                 if (!statement.getMoreResults() && i == settingResults - 1) {

@@ -9,6 +9,7 @@ import io.timestore.server.problems.Unavailable;
 import io.timestore.server.testing.SharedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,30 @@ class TransactionsTest {
                     assertThat(seen).as("lookup %d with %s", i + 1, url).isEqualTo("on");
                 }
             }
+        }
+    }
+
+    /**
+     * The COMMIT sent with a platform SELECT closes the SELECT's portal: with a fetch size from the
+     * URL ({@code defaultRowFetchSize}) the rows past the first chunk would be unreadable ("portal
+     * does not exist"). Every row arrives before the COMMIT runs.
+     */
+    @Test
+    void a_platform_select_returns_every_row_when_the_url_sets_a_default_fetch_size() {
+        try (var onePool = new HikariDataSource()) {
+            onePool.setJdbcUrl(postgres.jdbcUrl(name) + (postgres.jdbcUrl(name).contains("?") ? "&" : "?") + "defaultRowFetchSize=1");
+            onePool.setUsername(SharedPostgres.RUNTIME);
+            onePool.setMaximumPoolSize(1);
+            var rows = new Transactions(onePool).selectAsPlatform("SELECT n FROM generate_series(1, ?) AS n",
+                    statement -> statement.setInt(1, 3),
+                    result -> {
+                        var all = new ArrayList<Integer>();
+                        while (result.next()) {
+                            all.add(result.getInt(1));
+                        }
+                        return all;
+                    });
+            assertThat(rows).containsExactly(1, 2, 3);
         }
     }
 
