@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** The sink against a real PostgreSQL, running as the runtime role under row-level security. */
 @ExtendWith(EmbeddedPostgresExtension.class)
@@ -129,6 +130,29 @@ class PostgresEventStoreTest {
         } finally {
             session.closeAll();
         }
+    }
+
+    /**
+     * The group commit sends its COMMIT in the same execution as the INSERTs' RETURNING: with a fetch
+     * size from the URL ({@code defaultRowFetchSize}) the rows past the first chunk would stay in a
+     * portal the COMMIT closed, and every batch of more than one event per tenant would fail.
+     */
+    @Test
+    void a_group_commit_stores_and_reports_every_event_when_the_url_sets_a_default_fetch_size(AuditDatabase db) {
+        var fetchingOneRowAtATime = new PGSimpleDataSource();
+        fetchingOneRowAtATime.setServerNames(new String[] {"localhost"});
+        fetchingOneRowAtATime.setPortNumbers(new int[] {db.port()});
+        fetchingOneRowAtATime.setDatabaseName(db.name());
+        fetchingOneRowAtATime.setUser(EmbeddedPostgresExtension.RUNTIME);
+        fetchingOneRowAtATime.setDefaultRowFetchSize(1);
+        var batch = List.of(Events.event("acme", 61), Events.event("acme", 62), Events.event("acme", 63),
+                Events.event("globex", 64), Events.event("globex", 65));
+
+        var recorded = new PostgresEventStore(fetchingOneRowAtATime, json).append(batch);
+
+        assertThat(recorded).extracting(Recorded::eventId).containsExactlyElementsOf(batch.stream().map(AuditEvent::eventId).toList());
+        assertThat(recorded).noneMatch(Recorded::duplicate);
+        assertThat(db.count("SELECT count(*) FROM audit_events WHERE tenant_id IN ('acme', 'globex')")).isEqualTo(5);
     }
 
     @Test

@@ -158,6 +158,9 @@ public final class PostgresEventStore implements EventStore {
                 }
                 parameter = bind(connection, statement, parameter, group.getKey(), group.getValue());
             }
+            // Every RETURNING row is read within the execution: the COMMIT sent with it would close the
+            // portal a fetch size from the URL (defaultRowFetchSize) leaves the later rows in.
+            statement.setFetchSize(0);
             statement.execute(); // the first group's setting; each group's INSERT result follows its setting
             for (var group : groups) {
                 if (!statement.getMoreResults()) {
