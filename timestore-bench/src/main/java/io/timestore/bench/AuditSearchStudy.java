@@ -21,11 +21,15 @@ import java.util.Optional;
  *
  * <pre>
  * AuditSearchStudy --data-dir DIR [--events N] [--runs R] [--plans FILE] [--fill-only]
+ *                  [--recommended-indexes] [--shapes TEXT,TEXT...]
  * </pre>
  *
  * A data directory filled by {@code AuditQueryLoad --data-dir DIR} is reused; {@code --events}
  * larger than what it holds adds the missing events with the same generator ({@code --fill-only}: and
  * measures nothing, so a fill can run while the machine is busy and the queries once it is quiet).
+ * {@code --recommended-indexes} builds the study's two recommended indexes before measuring (printing
+ * their build time) and drops them afterwards, so the data directory keeps the product's schema;
+ * {@code --shapes} measures only the shapes whose name contains one of the texts.
  */
 public final class AuditSearchStudy {
     private static final String TENANT = "big";
@@ -37,6 +41,15 @@ public final class AuditSearchStudy {
             """;
     private static final String NEWEST_FIRST = " ORDER BY e.occurred_at DESC, e.event_id DESC";
     private static final String WEEK = " AND e.occurred_at >= '2026-01-02T00:00:00Z' AND e.occurred_at < '2026-01-09T00:00:00Z'";
+
+    /**
+     * The indexes the study recommends (docs/studies/audit-search.md §5), not in the audit schema:
+     * the dataset filter and the action + outcome filter become index ranges like the actor's.
+     */
+    private static final List<String> RECOMMENDED_INDEXES = List.of(
+            "CREATE INDEX study_by_dataset ON audit_events (tenant_id, dataset_id, occurred_at DESC, event_id DESC)"
+                    + " WHERE dataset_id IS NOT NULL",
+            "CREATE INDEX study_by_action_result ON audit_events (tenant_id, action, result, occurred_at DESC, event_id DESC)");
 
     /** One query shape: what an auditor asks, and the SQL the audit API (or an export) runs for it. */
     private record Shape(String name, String sql) {}
@@ -72,6 +85,8 @@ public final class AuditSearchStudy {
         long events = 0;
         int runs = 20;
         Path plans = null;
+        boolean recommendedIndexes = false;
+        List<String> only = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data-dir" -> dataDir = Path.of(args[++i]);
@@ -79,16 +94,21 @@ public final class AuditSearchStudy {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--plans" -> plans = Path.of(args[++i]);
                 case "--fill-only" -> runs = 0;
+                case "--recommended-indexes" -> recommendedIndexes = true;
+                case "--shapes" -> only = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (dataDir == null) {
             throw new IllegalArgumentException("--data-dir is required (a directory AuditQueryLoad filled, or a new one)");
         }
-        run(dataDir, events, runs, Optional.ofNullable(plans));
+        List<String> selected = only;
+        var measured = shapes().stream().filter(shape -> selected.isEmpty() || selected.stream().anyMatch(shape.name()::contains)).toList();
+        run(dataDir, events, runs, Optional.ofNullable(plans), recommendedIndexes, measured);
     }
 
-    private static void run(Path dataDir, long events, int runs, Optional<Path> plans) throws Exception {
+    private static void run(Path dataDir, long events, int runs, Optional<Path> plans, boolean recommendedIndexes, List<Shape> measured)
+            throws Exception {
         System.out.printf("machine: %d cores, %s, JDK %s; load average %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.arch"), System.getProperty("java.version"), LoadAverage.now());
         var settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString()), Optional.empty(), Map.of());
@@ -102,21 +122,50 @@ public final class AuditSearchStudy {
                 stored = events;
             }
             AuditQueryLoad.vacuumOnce(superuser);
-            sizes(superuser, stored);
             if (runs == 0) {
+                sizes(superuser, stored);
                 System.out.println("--fill-only: filled, nothing measured");
                 return;
             }
+            if (recommendedIndexes) {
+                buildRecommendedIndexes(superuser);
+            }
+            sizes(superuser, stored);
             var report = new StringBuilder();
             try (var runtime = DriverManager.getConnection(url + "?user=" + server.database().target().runtimeUser())) {
                 runtime.setAutoCommit(false);
-                for (var shape : shapes()) {
+                for (var shape : measured) {
                     measure(runtime, shape, runs, stored, report);
+                }
+            } finally {
+                if (recommendedIndexes) {
+                    dropRecommendedIndexes(superuser);
                 }
             }
             if (plans.isPresent()) {
                 Files.writeString(plans.get(), report);
                 System.out.printf("plans written to %s%n", plans.get());
+            }
+        }
+    }
+
+    private static void buildRecommendedIndexes(String superuserUrl) throws SQLException {
+        try (var connection = DriverManager.getConnection(superuserUrl); var statement = connection.createStatement()) {
+            statement.execute("SET maintenance_work_mem = '1GB'");
+            for (String definition : RECOMMENDED_INDEXES) {
+                long started = System.nanoTime();
+                statement.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"));
+                System.out.printf("built in %.0f s: %s (load average %s)%n", (System.nanoTime() - started) / 1e9, definition, LoadAverage.now());
+            }
+            statement.execute("ANALYZE audit_events");
+        }
+    }
+
+    private static void dropRecommendedIndexes(String superuserUrl) throws SQLException {
+        try (var connection = DriverManager.getConnection(superuserUrl); var statement = connection.createStatement()) {
+            for (String definition : RECOMMENDED_INDEXES) {
+                String name = definition.substring("CREATE INDEX ".length(), definition.indexOf(" ON "));
+                statement.execute("DROP INDEX IF EXISTS " + name);
             }
         }
     }
