@@ -121,11 +121,13 @@ public final class AuditQueryLoad {
             // A table at least doubled (an empty one included) is filled without its secondary
             // indexes, which are built afterwards from their own definitions: inserting 10M random
             // keys into six indexes through 128 MB of shared buffers read random index pages for
-            // every row (the 5M fill took 33 minutes). A small top-up keeps them.
-            var secondary = to - from >= from ? secondaryIndexes(connection) : List.<String>of();
-            for (String definition : secondary) {
-                connection.createStatement().execute("DROP INDEX " + definition.substring(
-                        "CREATE INDEX ".length(), definition.indexOf(" ON ")));
+            // every row (the 5M fill took 33 minutes). A small top-up keeps them. The definitions
+            // are written down before the drop, so a fill that dies before rebuilding them has the
+            // next fill rebuild them.
+            connection.createStatement().execute(
+                    "CREATE TABLE IF NOT EXISTS bench_fill_dropped_indexes (name text PRIMARY KEY, definition text NOT NULL)");
+            if (to - from >= from) {
+                dropSecondaryIndexes(connection);
             }
             long chunk = 1_000_000;
             for (long first = from; first < events; first += chunk) {
@@ -152,26 +154,62 @@ public final class AuditQueryLoad {
                 System.out.printf("  %,d events inserted (%.0f s)%n", Math.min(events, first + chunk), (System.nanoTime() - started) / 1e9);
             }
             connection.createStatement().execute("SET maintenance_work_mem = '1GB'");
-            for (String definition : secondary) {
-                connection.createStatement().execute(definition);
-                System.out.printf("  built %s (%.0f s)%n", definition, (System.nanoTime() - started) / 1e9);
-            }
+            rebuildDroppedIndexes(connection, started);
             connection.createStatement().execute("ANALYZE audit_events");
         }
         System.out.printf("filled %,d events in %.0f s%n", events - from, (System.nanoTime() - started) / 1e9);
     }
 
-    /** The definitions of audit_events' indexes other than its primary key (which audit_pending's key references). */
-    private static List<String> secondaryIndexes(Connection connection) throws SQLException {
-        var definitions = new ArrayList<String>();
+    /**
+     * Drops audit_events' plain secondary indexes (not the primary key, which audit_pending's key
+     * references, nor any unique index), each after writing its definition down.
+     */
+    private static void dropSecondaryIndexes(Connection connection) throws SQLException {
+        var names = new ArrayList<String>();
         try (var rows = connection.createStatement().executeQuery("""
-                SELECT pg_get_indexdef(indexrelid) FROM pg_index
-                WHERE indrelid = 'audit_events'::regclass AND NOT indisprimary ORDER BY indexrelid""")) {
+                SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+                WHERE indrelid = 'audit_events'::regclass AND NOT indisprimary AND NOT indisunique ORDER BY indexrelid""");
+             var remember = connection.prepareStatement(
+                     "INSERT INTO bench_fill_dropped_indexes (name, definition) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
             while (rows.next()) {
-                definitions.add(rows.getString(1));
+                names.add(rows.getString(1));
+                remember.setString(1, rows.getString(1));
+                remember.setString(2, rows.getString(2));
+                remember.executeUpdate();
             }
         }
-        return definitions;
+        for (String name : names) {
+            connection.createStatement().execute("DROP INDEX " + name);
+        }
+    }
+
+    private record DroppedIndex(String name, String definition) {}
+
+    /** Builds every index a fill dropped (this one or an earlier one that died), then forgets them. */
+    private static void rebuildDroppedIndexes(Connection connection, long started) throws SQLException {
+        var dropped = new ArrayList<DroppedIndex>();
+        try (var rows = connection.createStatement().executeQuery("SELECT name, definition FROM bench_fill_dropped_indexes ORDER BY name")) {
+            while (rows.next()) {
+                dropped.add(new DroppedIndex(rows.getString(1), rows.getString(2)));
+            }
+        }
+        for (var index : dropped) {
+            try (var exists = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+                exists.setString(1, index.name());
+                try (var rows = exists.executeQuery()) {
+                    rows.next();
+                    if (!rows.getBoolean(1)) {
+                        connection.createStatement().execute(index.definition());
+                        System.out.printf("  built %s (%.0f s)%n", index.definition(), (System.nanoTime() - started) / 1e9);
+                    }
+                }
+            }
+            try (var forget = connection.prepareStatement("DELETE FROM bench_fill_dropped_indexes WHERE name = ?")) {
+                forget.setString(1, index.name());
+                forget.executeUpdate();
+            }
+        }
+        connection.createStatement().execute("DROP TABLE bench_fill_dropped_indexes");
     }
 
     private HttpResponse<String> get(String pathAndQuery, String accept) throws Exception {

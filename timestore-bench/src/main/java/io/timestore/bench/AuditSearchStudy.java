@@ -21,7 +21,7 @@ import java.util.Optional;
  *
  * <pre>
  * AuditSearchStudy --data-dir DIR [--events N] [--runs R] [--plans FILE] [--fill-only]
- *                  [--recommended-indexes] [--shapes TEXT,TEXT...]
+ *                  [--recommended-indexes] [--shapes TEXT;TEXT...]
  * </pre>
  *
  * A data directory filled by {@code AuditQueryLoad --data-dir DIR} is reused; {@code --events}
@@ -29,7 +29,8 @@ import java.util.Optional;
  * measures nothing, so a fill can run while the machine is busy and the queries once it is quiet).
  * {@code --recommended-indexes} builds the study's two recommended indexes before measuring (printing
  * their build time) and drops them afterwards, so the data directory keeps the product's schema;
- * {@code --shapes} measures only the shapes whose name contains one of the texts.
+ * {@code --shapes} measures only the shapes whose name contains one of the texts (separated by
+ * {@code ;}, as the names contain commas).
  */
 public final class AuditSearchStudy {
     private static final String TENANT = "big";
@@ -95,7 +96,7 @@ public final class AuditSearchStudy {
                 case "--plans" -> plans = Path.of(args[++i]);
                 case "--fill-only" -> runs = 0;
                 case "--recommended-indexes" -> recommendedIndexes = true;
-                case "--shapes" -> only = List.of(args[++i].split(","));
+                case "--shapes" -> only = List.of(args[++i].split(";"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -104,6 +105,9 @@ public final class AuditSearchStudy {
         }
         List<String> selected = only;
         var measured = shapes().stream().filter(shape -> selected.isEmpty() || selected.stream().anyMatch(shape.name()::contains)).toList();
+        if (measured.isEmpty()) {
+            throw new IllegalArgumentException("--shapes " + String.join(";", only) + " names no shape");
+        }
         run(dataDir, events, runs, Optional.ofNullable(plans), recommendedIndexes, measured);
     }
 
@@ -127,12 +131,14 @@ public final class AuditSearchStudy {
                 System.out.println("--fill-only: filled, nothing measured");
                 return;
             }
-            if (recommendedIndexes) {
-                buildRecommendedIndexes(superuser);
-            }
-            sizes(superuser, stored);
+            // A run killed while it measured with the recommended indexes left them behind.
+            dropRecommendedIndexes(superuser);
             var report = new StringBuilder();
             try (var runtime = DriverManager.getConnection(url + "?user=" + server.database().target().runtimeUser())) {
+                if (recommendedIndexes) {
+                    buildRecommendedIndexes(superuser);
+                }
+                sizes(superuser, stored);
                 runtime.setAutoCommit(false);
                 for (var shape : measured) {
                     measure(runtime, shape, runs, stored, report);
@@ -157,7 +163,6 @@ public final class AuditSearchStudy {
                 statement.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"));
                 System.out.printf("built in %.0f s: %s (load average %s)%n", (System.nanoTime() - started) / 1e9, definition, LoadAverage.now());
             }
-            statement.execute("ANALYZE audit_events");
         }
     }
 
@@ -170,10 +175,13 @@ public final class AuditSearchStudy {
         }
     }
 
-    /** Exact, from the generator's numbering: the fill numbers events 0.. without gaps. */
+    /**
+     * The generator's events: the fill numbers them 0.. without gaps. The server's own events (in
+     * {@code _platform}: its schema watch reports the fill's index changes) are not counted.
+     */
     private static long count(String superuserUrl) throws SQLException {
         try (var connection = DriverManager.getConnection(superuserUrl);
-             var rows = connection.createStatement().executeQuery("SELECT count(*) FROM audit_events")) {
+             var rows = connection.createStatement().executeQuery("SELECT count(*) FROM audit_events WHERE tenant_id <> '_platform'")) {
             rows.next();
             return rows.getLong(1);
         }
