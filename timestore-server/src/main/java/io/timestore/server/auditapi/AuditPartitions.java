@@ -109,6 +109,9 @@ final class AuditPartitions {
                 for (int i = 0; i < parameters.size(); i++) {
                     statement.setObject(i + 1, parameters.get(i));
                 }
+                // As on the tenant path: every row is read at once, since the work may end the
+                // transaction with an in-band COMMIT (PostgresNodeStore.lastReadIn) while they are open.
+                statement.setFetchSize(0);
                 try (var rows = statement.executeQuery()) {
                     return work.run(rows, connection);
                 }
