@@ -41,6 +41,11 @@ import java.util.UUID;
  *       connection per tenant database; only up to {@code --max-databases} tenants.</li>
  * </ul>
  *
+ * The points are the row-per-point table the product stored them in when the study was first run
+ * ({@code points} until V38, now {@code point_rows}, with the same columns, key and policies); the
+ * product has since written new points as {@code point_batches} rows (one per series and write),
+ * which this study does not measure.
+ *
  * Every transaction of every layout runs the same two {@code set_config} calls first (tenant and
  * search path), so the layouts differ only in where the rows are and whether policies apply. The
  * layouts are measured interleaved, in rotating order, round after round, so that the load of
@@ -63,7 +68,7 @@ public final class IsolationStudy {
     private static final long DAY_START_NS = 1_767_225_600_000_000_000L; // 2026-01-01T00:00:00Z
     private static final long MINUTE_NS = 60_000_000_000L;
     private static final long HOUR_NS = 60 * MINUTE_NS;
-    private static final List<String> TABLES = List.of("datasets", "series", "points", "audit_events", "audit_pending");
+    private static final List<String> TABLES = List.of("datasets", "series", "point_rows", "audit_events", "audit_pending");
     private static final String SET_CONTEXT = "SELECT set_config('app.tenant_id', ?, true), set_config('search_path', ?, true)";
     private static final String LOOKUP = """
             SELECT tenant_id, id, description, labels::text, access::text, retention_days, revision, created_at, updated_at
@@ -74,13 +79,13 @@ public final class IsolationStudy {
             ORDER BY s.id LIMIT 1000""";
     private static final String AGGREGATE = """
             SELECT p.ts_ns - p.ts_ns % ? AS bucket, avg(p.f), count(*)
-            FROM points p
+            FROM point_rows p
             WHERE p.tenant_id = ? AND p.dataset_id = 'cpu' AND p.series_id = ? AND p.ts_ns >= ? AND p.ts_ns < ?
             GROUP BY bucket ORDER BY bucket""";
     private static final String RAW = """
             SELECT s.id, s.measurement, s.tags::text, s.field, s.type, p.ts_ns, p.f, p.i, p.b, p.s
             FROM series s
-            JOIN points p ON p.tenant_id = s.tenant_id AND p.dataset_id = s.dataset_id AND p.series_id = s.id
+            JOIN point_rows p ON p.tenant_id = s.tenant_id AND p.dataset_id = s.dataset_id AND p.series_id = s.id
             WHERE s.tenant_id = ? AND s.dataset_id = 'cpu' AND s.measurement_digest = md5('cpu') AND s.measurement = 'cpu'
               AND p.ts_ns >= ? AND p.ts_ns < ? AND (s.id, p.ts_ns) > (?, ?)
             ORDER BY s.id, p.ts_ns
@@ -265,7 +270,7 @@ public final class IsolationStudy {
                     INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
                     VALUES ('%s', 'cpu', 'cpu', '{"host": "h1"}', 'usage', 'float')""".formatted(tenant));
             statement.execute("""
-                    INSERT INTO points (tenant_id, dataset_id, series_id, ts_ns, f)
+                    INSERT INTO point_rows (tenant_id, dataset_id, series_id, ts_ns, f)
                     SELECT '%1$s', 'cpu', (SELECT id FROM series WHERE tenant_id = '%1$s'), %2$d + g * %3$d, random() * 100
                     FROM generate_series(0, 1439) g""".formatted(tenant, DAY_START_NS, MINUTE_NS));
             statement.execute("SET search_path = public");
@@ -311,17 +316,17 @@ public final class IsolationStudy {
             }
         }
         timings.put("databases (x%d, a connection each)".formatted(databases), (System.nanoTime() - started) / 1e6);
-        timings.forEach((what, ms) -> System.out.printf("  ALTER TABLE points ADD COLUMN + DROP COLUMN, %s: %.0f ms%n", what, ms));
+        timings.forEach((what, ms) -> System.out.printf("  ALTER TABLE point_rows ADD COLUMN + DROP COLUMN, %s: %.0f ms%n", what, ms));
     }
 
     private static double change(Connection connection, List<String> schemas) throws SQLException {
         long started = System.nanoTime();
         try (var statement = connection.createStatement()) {
             for (var schema : schemas) {
-                statement.execute("ALTER TABLE %s.points ADD COLUMN study_note text".formatted(schema));
+                statement.execute("ALTER TABLE %s.point_rows ADD COLUMN study_note text".formatted(schema));
             }
             for (var schema : schemas) {
-                statement.execute("ALTER TABLE %s.points DROP COLUMN study_note".formatted(schema));
+                statement.execute("ALTER TABLE %s.point_rows DROP COLUMN study_note".formatted(schema));
             }
         }
         return (System.nanoTime() - started) / 1e6;
@@ -470,18 +475,18 @@ public final class IsolationStudy {
         var runtime = target.runtimeUser();
         var one = tenant(1);
         System.out.printf("%nfailure modes (points visible; each tenant has 1,440, the layouts %,d together):%n", 1440L * tenants);
-        forgotten("rls: tenant set, statement forgets WHERE tenant_id", runtime, one, "public", "SELECT count(*) FROM points");
-        forgotten("norls: tenant set, statement forgets WHERE tenant_id", runtime, one, "iso_norls", "SELECT count(*) FROM points");
-        forgotten("rls: tenant never set", runtime, null, "public", "SELECT count(*) FROM points");
-        forgotten("schemas: search_path never set (role default \"$user\", public)", runtime, null, null, "SELECT count(*) FROM points");
+        forgotten("rls: tenant set, statement forgets WHERE tenant_id", runtime, one, "public", "SELECT count(*) FROM point_rows");
+        forgotten("norls: tenant set, statement forgets WHERE tenant_id", runtime, one, "iso_norls", "SELECT count(*) FROM point_rows");
+        forgotten("rls: tenant never set", runtime, null, "public", "SELECT count(*) FROM point_rows");
+        forgotten("schemas: search_path never set (role default \"$user\", public)", runtime, null, null, "SELECT count(*) FROM point_rows");
         forgotten("rls: as the tables' owner (FORCE applies), tenant never set", target.ownerUser(), null, "public",
-                "SELECT count(*) FROM points");
-        forgotten("rls: as a superuser (always bypasses), tenant never set", "postgres", null, "public", "SELECT count(*) FROM points");
+                "SELECT count(*) FROM point_rows");
+        forgotten("rls: as a superuser (always bypasses), tenant never set", "postgres", null, "public", "SELECT count(*) FROM point_rows");
         forgotten("rls: tenant 1 names tenant 2's rows", runtime, one, "public",
-                "SELECT count(*) FROM points WHERE tenant_id = '%s'".formatted(tenant(2)));
+                "SELECT count(*) FROM point_rows WHERE tenant_id = '%s'".formatted(tenant(2)));
         forgotten("schemas: tenant 1's transaction names tenant 2's schema", runtime, one, schemaOf(1),
-                "SELECT count(*) FROM %s.points".formatted(schemaOf(2)));
-        var join = "SELECT count(*) FROM datasets d JOIN points p ON p.dataset_id = d.id WHERE d.tenant_id = '%s'".formatted(one);
+                "SELECT count(*) FROM %s.point_rows".formatted(schemaOf(2)));
+        var join = "SELECT count(*) FROM datasets d JOIN point_rows p ON p.dataset_id = d.id WHERE d.tenant_id = '%s'".formatted(one);
         forgotten("rls: join on dataset_id only (tenant 1's dataset, points of any 'cpu')", runtime, one, "public", join);
         forgotten("norls: join on dataset_id only (tenant 1's dataset, points of any 'cpu')", runtime, one, "iso_norls", join);
     }
