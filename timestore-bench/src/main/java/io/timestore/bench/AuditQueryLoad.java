@@ -183,31 +183,20 @@ public final class AuditQueryLoad {
         }
     }
 
-    private record DroppedIndex(String name, String definition) {}
-
-    /** Builds every index a fill dropped (this one or an earlier one that died), then forgets them. */
+    /**
+     * Builds every index a fill dropped (this one or an earlier one that died), then forgets them;
+     * {@code IF NOT EXISTS}, so an index an earlier fill rebuilt before dying is not built twice.
+     */
     private static void rebuildDroppedIndexes(Connection connection, long started) throws SQLException {
-        var dropped = new ArrayList<DroppedIndex>();
-        try (var rows = connection.createStatement().executeQuery("SELECT name, definition FROM bench_fill_dropped_indexes ORDER BY name")) {
+        var definitions = new ArrayList<String>();
+        try (var rows = connection.createStatement().executeQuery("SELECT definition FROM bench_fill_dropped_indexes ORDER BY name")) {
             while (rows.next()) {
-                dropped.add(new DroppedIndex(rows.getString(1), rows.getString(2)));
+                definitions.add(rows.getString(1));
             }
         }
-        for (var index : dropped) {
-            try (var exists = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-                exists.setString(1, index.name());
-                try (var rows = exists.executeQuery()) {
-                    rows.next();
-                    if (!rows.getBoolean(1)) {
-                        connection.createStatement().execute(index.definition());
-                        System.out.printf("  built %s (%.0f s)%n", index.definition(), (System.nanoTime() - started) / 1e9);
-                    }
-                }
-            }
-            try (var forget = connection.prepareStatement("DELETE FROM bench_fill_dropped_indexes WHERE name = ?")) {
-                forget.setString(1, index.name());
-                forget.executeUpdate();
-            }
+        for (String definition : definitions) {
+            connection.createStatement().execute(definition.replaceFirst("^CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "));
+            System.out.printf("  built %s (%.0f s)%n", definition, (System.nanoTime() - started) / 1e9);
         }
         connection.createStatement().execute("DROP TABLE bench_fill_dropped_indexes");
     }

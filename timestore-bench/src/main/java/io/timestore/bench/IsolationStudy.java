@@ -69,6 +69,7 @@ public final class IsolationStudy {
     private static final long MINUTE_NS = 60_000_000_000L;
     private static final long HOUR_NS = 60 * MINUTE_NS;
     private static final List<String> TABLES = List.of("datasets", "series", "point_rows", "audit_events", "audit_pending");
+    private static final String COUNT_POINTS = "SELECT count(*) FROM point_rows";
     private static final String SET_CONTEXT = "SELECT set_config('app.tenant_id', ?, true), set_config('search_path', ?, true)";
     private static final String LOOKUP = """
             SELECT tenant_id, id, description, labels::text, access::text, retention_days, revision, created_at, updated_at
@@ -475,13 +476,13 @@ public final class IsolationStudy {
         var runtime = target.runtimeUser();
         var one = tenant(1);
         System.out.printf("%nfailure modes (points visible; each tenant has 1,440, the layouts %,d together):%n", 1440L * tenants);
-        forgotten("rls: tenant set, statement forgets WHERE tenant_id", runtime, one, "public", "SELECT count(*) FROM point_rows");
-        forgotten("norls: tenant set, statement forgets WHERE tenant_id", runtime, one, "iso_norls", "SELECT count(*) FROM point_rows");
-        forgotten("rls: tenant never set", runtime, null, "public", "SELECT count(*) FROM point_rows");
-        forgotten("schemas: search_path never set (role default \"$user\", public)", runtime, null, null, "SELECT count(*) FROM point_rows");
+        forgotten("rls: tenant set, statement forgets WHERE tenant_id", runtime, one, "public", COUNT_POINTS);
+        forgotten("norls: tenant set, statement forgets WHERE tenant_id", runtime, one, "iso_norls", COUNT_POINTS);
+        forgotten("rls: tenant never set", runtime, null, "public", COUNT_POINTS);
+        forgotten("schemas: search_path never set (role default \"$user\", public)", runtime, null, null, COUNT_POINTS);
         forgotten("rls: as the tables' owner (FORCE applies), tenant never set", target.ownerUser(), null, "public",
-                "SELECT count(*) FROM point_rows");
-        forgotten("rls: as a superuser (always bypasses), tenant never set", "postgres", null, "public", "SELECT count(*) FROM point_rows");
+                COUNT_POINTS);
+        forgotten("rls: as a superuser (always bypasses), tenant never set", "postgres", null, "public", COUNT_POINTS);
         forgotten("rls: tenant 1 names tenant 2's rows", runtime, one, "public",
                 "SELECT count(*) FROM point_rows WHERE tenant_id = '%s'".formatted(tenant(2)));
         forgotten("schemas: tenant 1's transaction names tenant 2's schema", runtime, one, schemaOf(1),
