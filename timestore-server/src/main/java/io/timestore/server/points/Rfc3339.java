@@ -1,8 +1,10 @@
 package io.timestore.server.points;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
@@ -15,9 +17,11 @@ import java.util.regex.Pattern;
  * ({@link Long#MIN_VALUE}) to {@code 2262-04-11T23:47:16.854775807Z} ({@link Long#MAX_VALUE}).
  */
 public final class Rfc3339 {
-    private static final Instant EARLIEST = Instant.ofEpochSecond(Math.floorDiv(Long.MIN_VALUE, 1_000_000_000L),
-            Math.floorMod(Long.MIN_VALUE, 1_000_000_000L));
-    private static final Instant LATEST = Instant.ofEpochSecond(Long.MAX_VALUE / 1_000_000_000L, Long.MAX_VALUE % 1_000_000_000L);
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final long SECONDS_PER_DAY = 86_400L;
+    private static final Instant EARLIEST = Instant.ofEpochSecond(Math.floorDiv(Long.MIN_VALUE, NANOS_PER_SECOND),
+            Math.floorMod(Long.MIN_VALUE, NANOS_PER_SECOND));
+    private static final Instant LATEST = Instant.ofEpochSecond(Long.MAX_VALUE / NANOS_PER_SECOND, Long.MAX_VALUE % NANOS_PER_SECOND);
     private static final Pattern RFC3339 = Pattern.compile(
             "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
     private static final Pattern NANOS = Pattern.compile("-?\\d{1,19}");
@@ -68,12 +72,53 @@ public final class Rfc3339 {
     /** The clock's current time in nanoseconds since the epoch: the "now" of a write without a time or of a watermark's age. */
     public static long nowNanos(InstantSource clock) {
         var instant = clock.instant();
-        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+        return instant.getEpochSecond() * NANOS_PER_SECOND + instant.getNano();
     }
 
     /** RFC 3339 in UTC, with as many fractional digits as needed (0, 3, 6 or 9). */
     public static String format(long nanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)).toString();
+        // Instant.toString's text, written directly: it goes through DateTimeFormatter.ISO_INSTANT,
+        // about a quarter of a 1,440-window aggregate's JSON output (docs/benchmarks.md,
+        // 2026-12-04 afternoon). Every int64 is a year from 1677 to 2262, so four digits always.
+        long seconds = Math.floorDiv(nanos, NANOS_PER_SECOND);
+        int nano = (int) Math.floorMod(nanos, NANOS_PER_SECOND);
+        var date = LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY));
+        int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
+        var text = new byte[30];
+        digits(text, 0, date.getYear(), 4);
+        text[4] = '-';
+        digits(text, 5, date.getMonthValue(), 2);
+        text[7] = '-';
+        digits(text, 8, date.getDayOfMonth(), 2);
+        text[10] = 'T';
+        digits(text, 11, secondOfDay / 3600, 2);
+        text[13] = ':';
+        digits(text, 14, secondOfDay / 60 % 60, 2);
+        text[16] = ':';
+        digits(text, 17, secondOfDay % 60, 2);
+        int length = 19;
+        if (nano != 0) {
+            // As ISO_INSTANT: the fraction in groups of three digits, as few groups as it needs.
+            text[length++] = '.';
+            if (nano % 1_000_000 == 0) {
+                length = digits(text, length, nano / 1_000_000, 3);
+            } else if (nano % 1_000 == 0) {
+                length = digits(text, length, nano / 1_000, 6);
+            } else {
+                length = digits(text, length, nano, 9);
+            }
+        }
+        text[length++] = 'Z';
+        return new String(text, 0, length, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Writes {@code value} (non-negative) as exactly {@code width} decimal digits at {@code at}; returns the end. */
+    private static int digits(byte[] text, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            text[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        return at + width;
     }
 
     private static Optional<Long> nanos(Instant instant) {
@@ -84,10 +129,10 @@ public final class Rfc3339 {
         // count a negative second's fraction down from the next second instead.
         if (seconds < 0 && nanos > 0) {
             seconds++;
-            nanos -= 1_000_000_000L;
+            nanos -= NANOS_PER_SECOND;
         }
         try {
-            return Optional.of(Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), nanos));
+            return Optional.of(Math.addExact(Math.multiplyExact(seconds, NANOS_PER_SECOND), nanos));
         } catch (ArithmeticException e) {
             return Optional.empty();
         }

@@ -137,6 +137,136 @@ class MergedAggregatesTest {
                 .as("the range cuts the chunk").containsExactly(false);
     }
 
+    /**
+     * The read's three statements travel in one execution and are fetched on piece by piece
+     * (docs/data-plane.md, "How an aggregate is evaluated"): here each returns more rows than its
+     * first piece, for two series, so every later fetch happens with the other statements open.
+     */
+    @Test
+    void a_read_longer_than_its_first_piece_fetches_every_statement_on_to_the_end() throws Exception {
+        var created = server.api().postJson("/storage/v1/datasets", "{\"id\": \"pieces\"}",
+                bearer(server.tokens().user("acme", "tenant-admin")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        var hosts = List.of("h1", "h2");
+        var models = Map.of("h1", new TreeMap<Long, Double>(), "h2", new TreeMap<Long, Double>());
+        int hours = 40; // 40 chunks a series, more than the 32 of the first piece
+        var folded = new StringBuilder();
+        for (long time : everyTenSeconds(0, hours * 360, 0)) {
+            for (int h = 0; h < hosts.size(); h++) {
+                double value = (time / TEN_SECONDS % 97) * 0.5 + h;
+                folded.append("m,host=%s v=%s %d\n".formatted(hosts.get(h), Double.toString(value), time));
+                models.get(hosts.get(h)).put(time, value);
+            }
+        }
+        writePieces(folded.toString());
+        server.timestore().compactor().runOnce().orElseThrow();
+        try (var superuser = server.postgres().superuser(server.database());
+             var chunks = superuser.createStatement().executeQuery(
+                     "SELECT count(*) FROM point_chunks WHERE tenant_id = 'acme' AND dataset_id = 'pieces'")) {
+            chunks.next();
+            assertThat(chunks.getLong(1)).isEqualTo(2L * hours);
+        }
+        // 70 writes after the fold: 70 batch rows a series (more than the 32 of the first piece and the 64 of the next ones).
+        for (int i = 0; i < 70; i++) {
+            long time = T0 + i * 31 * MINUTE + 3;
+            var lines = new StringBuilder();
+            for (int h = 0; h < hosts.size(); h++) {
+                double value = -i - h * 0.25;
+                lines.append("m,host=%s v=%s %d\n".formatted(hosts.get(h), Double.toString(value), time));
+                models.get(hosts.get(h)).put(time, value);
+            }
+            writePieces(lines.toString());
+        }
+        // 100 row-per-point rows a series, at times of their own (they lose to nothing there).
+        try (var superuser = server.postgres().superuser(server.database());
+             var statement = superuser.prepareStatement("""
+                     INSERT INTO point_rows (tenant_id, dataset_id, series_id, ts_ns, f)
+                     SELECT s.tenant_id, s.dataset_id, s.id, ? + g * ?, g * 0.75 + s.id
+                     FROM series s, generate_series(0, 99) g WHERE s.tenant_id = 'acme' AND s.dataset_id = 'pieces'
+                     RETURNING series_id, ts_ns, f""")) {
+            statement.setLong(1, T0 + 7);
+            statement.setLong(2, 23 * MINUTE);
+            try (var rows = statement.executeQuery(); var names = superuser.createStatement().executeQuery("""
+                    SELECT id, tags ->> 'host' FROM series WHERE tenant_id = 'acme' AND dataset_id = 'pieces'""")) {
+                var hostOf = new java.util.HashMap<Long, String>();
+                while (names.next()) {
+                    hostOf.put(names.getLong(1), names.getString(2));
+                }
+                int inserted = 0;
+                while (rows.next()) {
+                    models.get(hostOf.get(rows.getLong(1))).put(rows.getLong(2), rows.getDouble(3));
+                    inserted++;
+                }
+                assertThat(inserted).isEqualTo(200);
+            }
+        }
+
+        var reader = bearer(server.tokens().user("acme", "reader"));
+        for (var agg : List.of("avg", "count", "last")) {
+            var answer = server.api().get("/storage/v1/datasets/pieces/query?epoch=ns&field=v&start=%d&end=%d&step=7m&agg=%s"
+                    .formatted(T0, T0 + hours * HOUR, agg), reader);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            var series = JSON.readTree(answer.body()).get("series");
+            assertThat(series).hasSize(2);
+            for (var one : series) {
+                var host = one.get("tags").get("host").asText();
+                var expected = expected(models.get(host), agg, 7 * MINUTE, T0, T0 + hours * HOUR);
+                var actual = new TreeMap<Long, Double>();
+                one.get("points").forEach(point -> actual.put(point.get(0).asLong(), point.get(1).asDouble()));
+                assertThat(actual.keySet()).as("%s of %s", agg, host).containsExactlyElementsOf(expected.keySet());
+                expected.forEach((window, value) -> assertThat(actual.get(window)).as("%s of %s at %d", agg, host, window)
+                        .isCloseTo(value, org.assertj.core.data.Offset.offset(Math.max(Math.abs(value) * 1e-12, 1e-9))));
+            }
+        }
+    }
+
+    /**
+     * What the read's memory bound rests on: pgjdbc runs each statement of one execution with a
+     * fetch size through a portal of its own, all open at once, each fetched on as it is read.
+     */
+    @Test
+    void the_driver_fetches_each_statement_of_one_execution_through_a_portal_of_its_own() throws Exception {
+        try (var superuser = server.postgres().superuser(server.database())) {
+            superuser.setAutoCommit(false);
+            try (var statement = superuser.prepareStatement(
+                    "SELECT g FROM generate_series(1, ?) g;\nSELECT -g FROM generate_series(1, ?) g;\nSELECT g * 2 FROM generate_series(1, ?) g")) {
+                for (int i = 1; i <= 3; i++) {
+                    statement.setInt(i, 100);
+                }
+                statement.setFetchSize(3);
+                statement.execute();
+                var results = new ArrayList<java.sql.ResultSet>();
+                results.add(statement.getResultSet());
+                while (statement.getMoreResults(java.sql.Statement.KEEP_CURRENT_RESULT)) {
+                    results.add(statement.getResultSet());
+                }
+                try (var portals = superuser.createStatement().executeQuery(
+                        "SELECT count(*) FROM pg_cursors WHERE name <> '' AND statement LIKE '%generate_series(1, $1)%'")) {
+                    portals.next();
+                    assertThat(portals.getInt(1)).as("open portals").isEqualTo(3);
+                }
+                results.get(1).setFetchSize(50);
+                var sums = new ArrayList<Long>();
+                for (var result : results) {
+                    long sum = 0;
+                    while (result.next()) {
+                        sum += result.getLong(1);
+                    }
+                    sums.add(sum);
+                }
+                assertThat(sums).containsExactly(5_050L, -5_050L, 10_100L);
+            } finally {
+                superuser.rollback();
+            }
+        }
+    }
+
+    private void writePieces(String lines) {
+        var written = server.api().post("/api/v2/write?org=acme&bucket=pieces&precision=ns", lines,
+                bearer(server.tokens().user("acme", "writer")));
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+    }
+
     /** For each chunk the aggregate's chunk statement returns, whether it left out the chunk's data. */
     private List<Boolean> dataLeftOut(QueryStore.TimeRange range, long step) throws SQLException {
         var leftOut = new ArrayList<Boolean>();
@@ -155,8 +285,13 @@ class MergedAggregatesTest {
 
     /** The aggregate per window of the model's points in [start, end). */
     private Map<Long, Double> expected(String agg, long step, long start, long end) {
+        return expected(model, agg, step, start, end);
+    }
+
+    /** The aggregate per window of {@code points} in [start, end). */
+    private static Map<Long, Double> expected(TreeMap<Long, Double> points, String agg, long step, long start, long end) {
         var windows = new TreeMap<Long, List<Double>>();
-        model.subMap(start, end).forEach((time, value) ->
+        points.subMap(start, end).forEach((time, value) ->
                 windows.computeIfAbsent(time - Math.floorMod(time, step), window -> new ArrayList<>()).add(value));
         var result = new TreeMap<Long, Double>();
         windows.forEach((window, values) -> {
