@@ -33,6 +33,13 @@ import java.util.Optional;
 public final class SettingsLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    /** The embedded cluster's {@code max_connections} ({@code db.OwnedCluster}). */
+    public static final int EMBEDDED_MAX_CONNECTIONS = 200;
+    /** Connections of one instance beyond its runtime and delivery pools (docs/scaling.md §5). */
+    static final int INSTANCE_CONNECTIONS = 4;
+    /** Left for the command-line tools, the superuser's reserved slots and an administrator's psql. */
+    static final int EMBEDDED_SPARE_CONNECTIONS = 20;
+
     private SettingsLoader() {}
 
     /** Loads with the real process environment. */
@@ -49,7 +56,7 @@ public final class SettingsLoader {
         var file = configFile.or(() -> Optional.ofNullable(env.get("TIMESTORE_CONFIG")).filter(s -> !s.isBlank()).map(Path::of));
         var fileValues = file.map(SettingsLoader::readFile).orElse(Map.of());
         var values = new Values(flags, env, fileValues, file);
-        return new Settings(
+        var settings = new Settings(
                 values.path(SettingKey.DATA_DIR),
                 http(values),
                 new DatabaseSettings(
@@ -75,6 +82,30 @@ public final class SettingsLoader {
                         values.bool(SettingKey.TENANT_STREAMS_ALLOW_HTTP), values.bool(SettingKey.TENANT_STREAMS_ALLOW_PRIVATE)),
                 limits(values),
                 influxql(values));
+        checkEmbeddedConnections(settings);
+        return settings;
+    }
+
+    /**
+     * The embedded cluster allows {@link #EMBEDDED_MAX_CONNECTIONS} connections; pools that could
+     * open more would fail only under load, one request at a time ("too many clients"), so the
+     * server refuses to start instead. One instance needs its two pools and 4 more (docs/scaling.md §5),
+     * and a few are left for the command-line tools that attach to a running server's cluster.
+     */
+    private static void checkEmbeddedConnections(Settings settings) {
+        if (!settings.database().embedded()) {
+            return;
+        }
+        int runtime = settings.database().poolSize();
+        int delivery = settings.audit().delivery().poolSize();
+        int needed = runtime + delivery + INSTANCE_CONNECTIONS;
+        if (needed > EMBEDDED_MAX_CONNECTIONS - EMBEDDED_SPARE_CONNECTIONS) {
+            throw new InvalidSettings(SettingKey.DB_POOL_SIZE.key(),
+                    ("%d (with audit.delivery.pool-size %d) needs up to %d connections, more than the embedded PostgreSQL allows "
+                            + "(%d, of which %d are kept for command-line tools and administration); lower the pool sizes, "
+                            + "or use an external PostgreSQL (database.url)").formatted(runtime, delivery, needed,
+                            EMBEDDED_MAX_CONNECTIONS, EMBEDDED_SPARE_CONNECTIONS));
+        }
     }
 
     /** Rate limits and quotas: 0 is unlimited; a negative value stops startup naming its key. */

@@ -1,5 +1,6 @@
 package io.timestore.server.db;
 
+import io.timestore.server.config.SettingsLoader;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ final class OwnedCluster implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("listen_addresses", "localhost")
-                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("max_connections", Integer.toString(SettingsLoader.EMBEDDED_MAX_CONNECTIONS))
                     .setServerConfig("logging_collector", "on")
                     .setServerConfig("log_directory", "log")
                     .start();

@@ -35,6 +35,25 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void pools_that_could_open_more_connections_than_the_embedded_database_allows_stop_startup_naming_the_setting() {
+        // 200 allowed, 20 kept spare: up to 180 for the two pools and the instance's 4 more.
+        assertThat(SettingsLoader.load(Map.of("database.pool-size", "170"), Optional.empty(), Map.of())
+                .database().poolSize()).as("170 + 6 + 4 = 180").isEqualTo(170);
+
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("database.pool-size", "171"), Optional.empty(), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("database.pool-size")
+                .hasMessageContaining("171 (with audit.delivery.pool-size 6) needs up to 181 connections")
+                .hasMessageContaining("external PostgreSQL");
+        assertThatThrownBy(() -> SettingsLoader.load(Map.of("audit.delivery.pool-size", "170"), Optional.empty(), Map.of()))
+                .isInstanceOf(InvalidSettings.class)
+                .hasMessageContaining("16 (with audit.delivery.pool-size 170) needs up to 190 connections");
+        var external = SettingsLoader.load(Map.of("database.pool-size", "900", "database.url", "jdbc:postgresql://db.internal:5432/timestore"),
+                Optional.empty(), Map.of());
+        assertThat(external.database().poolSize()).as("an external database's max_connections is its operator's").isEqualTo(900);
+    }
+
+    @Test
     void flag_beats_environment_beats_file_beats_default() throws IOException {
         var file = yaml("""
                 server:
