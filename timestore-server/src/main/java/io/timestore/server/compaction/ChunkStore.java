@@ -51,7 +51,11 @@ public final class ChunkStore {
     // The batch rows of the series with points in the bucket, at or below the watermark, oldest
     // first, as many as hold fewer than MAX_ROWS_PER_GROUP points before the last (at least one),
     // locked; their points in the bucket, by version and time. Taking the oldest versions is
-    // safe: the rows left are newer, and being hot they still win over the chunk.
+    // safe: the rows left are newer, and being hot they still win over the chunk. The chosen
+    // versions are collected once (ARRAY(...), an init plan) and probed by the primary key: as
+    // "IN (SELECT ...)" the planner, right after a large write (no statistics yet), re-ran the
+    // chosen scan once per batch row of the series, 33,000 buffer reads and 8-12 ms a group
+    // instead of about 0.x ms (docs/benchmarks.md, 2026-12-04 afternoon).
     private static final String TAKE_BATCHES = """
             WITH chosen AS (
                 SELECT x.version FROM (
@@ -60,7 +64,7 @@ public final class ChunkStore {
                 WHERE x.earlier < ?),
             locked AS (
                 SELECT p.version, p.ts_ns, p.f, p.i, p.b, p.s FROM point_batches p
-                WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.version IN (SELECT version FROM chosen)
+                WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.version = ANY (ARRAY(SELECT version FROM chosen))
                 FOR UPDATE)
             SELECT l.version, u.t, u.f, u.i, u.b, u.s
             FROM locked l CROSS JOIN LATERAL unnest(l.ts_ns, l.f, l.i, l.b, l.s) AS u (t, f, i, b, s)
@@ -74,14 +78,15 @@ public final class ChunkStore {
     private static final String CHUNKS_LOCK = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
     private static final String NEXT_VERSION = "SELECT nextval('point_batches_version_seq')";
     private static final String BUCKET_CHUNKS = """
-            SELECT data FROM point_chunks
+            SELECT ctid::text, data FROM point_chunks
             WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts >= ? AND min_ts < ?
             ORDER BY min_ts FOR UPDATE
             """;
-    private static final String DELETE_BUCKET_CHUNKS = """
-            DELETE FROM point_chunks
-            WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts >= ? AND min_ts < ?
-            """;
+    // The bucket's chunks as read and locked by BUCKET_CHUNKS, by their row ids (which a locked row
+    // keeps): by the range, or even by their keys, the planner, without statistics on a table that
+    // was empty, scanned every chunk of the dataset through point_chunks_by_time (docs/benchmarks.md,
+    // 2026-12-04 afternoon).
+    private static final String DELETE_BUCKET_CHUNKS = "DELETE FROM point_chunks WHERE ctid = ANY (?::tid[])";
     private static final String CHUNK = """
             SELECT data FROM point_chunks WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts = ? FOR UPDATE
             """;
@@ -160,9 +165,7 @@ public final class ChunkStore {
         lockChunks(connection, tenant, dataset);
         var type = seriesType(connection, tenant, dataset, series);
         var merge = new SeriesMerge(type);
-        for (var chunk : bucketChunks(connection, tenant, dataset, series, bucket)) {
-            merge.addAll(chunk);
-        }
+        var chunkRows = bucketChunks(connection, tenant, dataset, series, bucket, merge);
         int hot = takeHot(connection, tenant, dataset, series, bucket, merge);
         if (hot < MAX_ROWS_PER_GROUP) {
             hot += takeBatches(connection, tenant, dataset, series, bucket, watermark, merge);
@@ -170,9 +173,11 @@ public final class ChunkStore {
         if (hot == 0) {
             return new Folded(0, 0);
         }
-        try (var statement = connection.prepareStatement(DELETE_BUCKET_CHUNKS)) {
-            bindBucket(statement, tenant, dataset, series, bucket);
-            statement.executeUpdate();
+        if (!chunkRows.isEmpty()) {
+            try (var statement = connection.prepareStatement(DELETE_BUCKET_CHUNKS)) {
+                statement.setArray(1, connection.createArrayOf("text", chunkRows.toArray()));
+                statement.executeUpdate();
+            }
         }
         var chunks = merge.chunks(ChunkCodec.MAX_POINTS);
         insert(connection, tenant, dataset, series, chunks);
@@ -280,17 +285,19 @@ public final class ChunkStore {
         }
     }
 
-    private static List<ChunkPoints> bucketChunks(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket)
-            throws SQLException {
+    /** Locks the bucket's chunks and adds their points to {@code merge}; their row ids ({@code ctid}). */
+    private static List<String> bucketChunks(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket,
+                                             SeriesMerge merge) throws SQLException {
         try (var statement = connection.prepareStatement(BUCKET_CHUNKS)) {
             bindBucket(statement, tenant, dataset, series, bucket);
-            var chunks = new ArrayList<ChunkPoints>();
+            var rowIds = new ArrayList<String>();
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    chunks.add(ChunkCodec.decode(rows.getBytes(1)));
+                    rowIds.add(rows.getString(1));
+                    merge.addAll(ChunkCodec.decode(rows.getBytes(2)));
                 }
             }
-            return chunks;
+            return rowIds;
         }
     }
 

@@ -124,7 +124,10 @@ public final class PointsCompactor implements AutoCloseable {
                 long datasetFolded = 0;
                 while (!Thread.currentThread().isInterrupted()) {
                     var from = position;
-                    var step = transactions.inTenant(id, connection -> foldNext(connection, id, dataset, from, before, watermark));
+                    // A group's commit need not wait for the disk: a group lost in a crash leaves its
+                    // points hot, where every read finds them and the next pass folds them again.
+                    var step = transactions.inTenantWithoutFlushWait(id,
+                            connection -> foldNext(connection, id, dataset, from, before, watermark));
                     if (step.isEmpty()) {
                         break;
                     }

@@ -40,6 +40,8 @@ public final class Transactions {
     // between its statements, or points it moved would be missing or doubled.
     private static final String SET_TENANT_GENERIC_PLANS = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " + SET_TENANT
             + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
+    // synchronous_commit for this transaction alone: see inTenantWithoutFlushWait.
+    private static final String SET_TENANT_NO_FLUSH_WAIT = SET_TENANT + ", set_config('synchronous_commit', 'off', true)";
     private static final String SET_PLATFORM = "SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)";
     private static final Logger log = LoggerFactory.getLogger(Transactions.class);
     /** PostgreSQL's insufficient_privilege, which a row-level security policy raises on a refused row. */
@@ -89,6 +91,18 @@ public final class Transactions {
      */
     public <T> T inTenantWithGenericPlans(TenantId tenant, TenantWork<T> work) {
         return inTenant(tenant, SET_TENANT_GENERIC_PLANS, work);
+    }
+
+    /**
+     * As {@link #inTenant}, with the commit not waiting for its WAL to reach the disk
+     * ({@code synchronous_commit = off} for this transaction alone). Only for work whose loss in a
+     * crash changes no answer and breaks no promise, such as a compaction group (data that is
+     * folded again from its hot rows if the fold is lost). A crash loses such a transaction
+     * whole or not at all, never half of it; and any later transaction that commits durably also
+     * makes it durable, as the WAL is flushed in order.
+     */
+    public <T> T inTenantWithoutFlushWait(TenantId tenant, TenantWork<T> work) {
+        return inTenant(tenant, SET_TENANT_NO_FLUSH_WAIT, work);
     }
 
     /** {@code setting}: one of the SET_TENANT statements, its one parameter the tenant. */
