@@ -54,8 +54,8 @@ public final class ChunkStore {
     // safe: the rows left are newer, and being hot they still win over the chunk. The chosen
     // versions are collected once (ARRAY(...), an init plan) and probed by the primary key: as
     // "IN (SELECT ...)" the planner, right after a large write (no statistics yet), re-ran the
-    // chosen scan once per batch row of the series, 33,000 buffer reads and 8-12 ms a group
-    // instead of about 0.x ms (docs/benchmarks.md, 2026-12-04 afternoon).
+    // chosen scan once per batch row of the series: 33,000 buffer reads and 8-12 ms a group, now
+    // about 400 and 0.6-0.9 ms (docs/benchmarks.md, 2026-12-04 afternoon).
     private static final String TAKE_BATCHES = """
             WITH chosen AS (
                 SELECT x.version FROM (
