@@ -67,7 +67,7 @@ class AuditVerificationTest {
     @Test
     void a_changed_field_of_an_events_json_is_a_hash_mismatch_at_its_seq(AuditDatabase db) {
         sealed(db).asOwner("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
-        db.asOwner("UPDATE audit_events SET event = jsonb_set(event, '{details,points}', '1') WHERE event_id = ?", eventAt(db, 7));
+        db.asOwner("UPDATE audit_events SET event = jsonb_set(event::jsonb, '{details,points}', '1')::json WHERE event_id = ?", eventAt(db, 7));
 
         assertFailure(verify(db), 7, Reason.HASH_MISMATCH);
     }
@@ -207,7 +207,7 @@ class AuditVerificationTest {
         db.asOwner("""
                 INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action, component,
                                           resource_type, resource_id, dataset_id, result, status, severity, event)
-                VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, 'succeeded', 204, 'info', ?::jsonb)
+                VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, 'succeeded', 204, 'info', ?::json)
                 """, event.tenantId(), event.eventId(), event.requestId(), event.actor().id(), event.actor().authMethod(),
                 event.operation().action(), event.operation().component(), event.operation().resourceType(),
                 event.operation().resourceId(), event.operation().datasetId(), json.write(event));

@@ -407,7 +407,7 @@ class SequencerTest {
         var events = Events.events("acme", 5);
         new PostgresEventStore(db.runtime(), json).append(events);
         db.asOwner("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
-        db.asOwner("UPDATE audit_events SET event = jsonb_set(event, '{outcome,status}', '202') WHERE event_id = ?",
+        db.asOwner("UPDATE audit_events SET event = jsonb_set(event::jsonb, '{outcome,status}', '202')::json WHERE event_id = ?",
                 events.get(2).eventId());
         db.asOwner("UPDATE audit_events SET status = 202 WHERE event_id = ?", events.get(2).eventId());
 

@@ -140,7 +140,7 @@ public final class AuditQueryLoad {
                                jsonb_set(jsonb_set(jsonb_set(jsonb_set(?::jsonb,
                                    '{event_id}', to_jsonb(id::text)), '{tenant_id}', to_jsonb(tenant)),
                                    '{occurred_at}', to_jsonb(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))),
-                                   '{request_id}', to_jsonb('req-' || i))
+                                   '{request_id}', to_jsonb('req-' || i))::json
                         FROM (SELECT i, gen_random_uuid() AS id,
                                      CASE WHEN i % 2 = 0 THEN 'big' ELSE 't' || (1 + i % 9) END AS tenant,
                                      timestamptz '2026-01-01' + make_interval(secs => i / 10.0) AS at

@@ -564,7 +564,7 @@ public final class DeliveryLoad {
     /**
      * {@code EXPLAIN (ANALYZE, BUFFERS, VERBOSE)} of DeliveryStore's batch query for the batch after
      * {@code after}, as the runtime role on the platform path, then the same batches' query time with
-     * and without the event column (the seals alone): what the {@code jsonb} output of the events costs.
+     * and without the event column (the seals alone): what reading each event costs.
      */
     private static void explain(DataSource runtime, String tenant, long after, int limit) throws SQLException {
         try (var connection = runtime.getConnection()) {

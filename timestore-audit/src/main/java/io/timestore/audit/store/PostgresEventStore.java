@@ -49,7 +49,7 @@ public final class PostgresEventStore implements EventStore {
                 INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action,
                                           component, resource_type, resource_id, dataset_id, result, status, severity, event)
                 SELECT ?, e.event_id, e.occurred_at::timestamptz, e.request_id, e.actor_id, e.auth_method, e.action,
-                       e.component, e.resource_type, e.resource_id, e.dataset_id, e.result, e.status, e.severity, e.event::jsonb
+                       e.component, e.resource_type, e.resource_id, e.dataset_id, e.result, e.status, e.severity, e.event::json
                 FROM input e
                 ORDER BY e.position
                 ON CONFLICT (tenant_id, event_id) DO NOTHING

@@ -67,7 +67,7 @@ class AuditCommandTest {
         try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
             statement.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
             statement.execute("""
-                    UPDATE audit_events SET event = jsonb_set(event, '{outcome,status}', '201')
+                    UPDATE audit_events SET event = jsonb_set(event::jsonb, '{outcome,status}', '201')::json
                     WHERE tenant_id = 'victim' AND event_id = (SELECT event_id FROM audit_seals WHERE tenant_id = 'victim' AND seq = 2)
                     """);
             statement.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only");
