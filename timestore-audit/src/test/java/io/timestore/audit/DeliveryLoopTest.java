@@ -9,6 +9,7 @@ import io.timestore.audit.delivery.DeliverySink;
 import io.timestore.audit.delivery.DeliveryStore;
 import io.timestore.audit.delivery.DeliveryTarget;
 import io.timestore.audit.delivery.DeliveryTargets;
+import io.timestore.audit.delivery.SealedEvent;
 import io.timestore.audit.store.PostgresEventStore;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -43,17 +44,25 @@ class DeliveryLoopTest {
     /** A receiver: remembers every event it acknowledged, per partition; refuses while told to. */
     private static final class Receiver implements DeliverySink {
         final String name;
-        final Map<String, List<AuditEvent>> received = new ConcurrentHashMap<>();
+        final Map<String, List<SealedEvent>> received = new ConcurrentHashMap<>();
         final AtomicBoolean down = new AtomicBoolean();
         final AtomicBoolean refuses = new AtomicBoolean();
         final AtomicInteger failedCalls = new AtomicInteger();
         final List<String> threads = new CopyOnWriteArrayList<>();
         final List<Long> offeredFrom = new CopyOnWriteArrayList<>();
         final AtomicInteger calls = new AtomicInteger();
+        /** Events handed over with their stored record, not parsed. */
+        final AtomicInteger unparsed = new AtomicInteger();
         volatile int failingCall;
+        volatile boolean readsMembers = true;
 
         Receiver(String name) {
             this.name = name;
+        }
+
+        @Override
+        public boolean readsMembers() {
+            return readsMembers;
         }
 
         @Override
@@ -62,7 +71,7 @@ class DeliveryLoopTest {
         }
 
         @Override
-        public void deliver(String partition, List<AuditEvent> batch) {
+        public void deliver(String partition, List<SealedEvent> batch) {
             threads.add(Thread.currentThread().getName());
             offeredFrom.add(batch.getFirst().seal().seq());
             if (calls.incrementAndGet() == failingCall) {
@@ -78,8 +87,11 @@ class DeliveryLoopTest {
                 throw new DeliveryFailed(name + " is down", true, null);
             }
             for (var event : batch) {
+                if (event.timestoreRecord() != null) {
+                    unparsed.incrementAndGet();
+                }
                 assertThat(event.tenantId()).isEqualTo(partition);
-                assertThat(event.isSealed()).isTrue();
+                assertThat(event.event().isSealed()).isTrue();
             }
             received.computeIfAbsent(partition, p -> new CopyOnWriteArrayList<>()).addAll(batch);
         }
@@ -153,6 +165,22 @@ class DeliveryLoopTest {
     }
 
     @Test
+    void a_sink_that_sends_stored_records_gets_the_events_unparsed_and_a_sink_that_reads_members_gets_them_parsed(AuditDatabase db) {
+        recordAndSeal(db.runtime(), events("acme", 0, 20));
+        var records = new Receiver("records");
+        records.readsMembers = false;
+        var members = new Receiver("members");
+
+        try (var loop = loop(db, DeliveryTargets.of(List.of(DeliveryTarget.allPartitions(records), DeliveryTarget.allPartitions(members))))) {
+            await("both sinks have every event", () -> records.count("acme") == 20 && members.count("acme") == 20);
+        }
+
+        assertThat(records.unparsed).hasValue(20);
+        assertThat(members.unparsed).hasValue(0);
+        assertThat(records.seqs("acme")).containsExactlyElementsOf(members.seqs("acme"));
+    }
+
+    @Test
     void a_sink_that_fails_for_a_while_catches_up_without_gaps_and_the_other_sink_is_not_held_up(AuditDatabase db) {
         recordAndSeal(db.runtime(), events("acme", 0, 20));
         var flaky = new Receiver("flaky");
@@ -173,8 +201,8 @@ class DeliveryLoopTest {
         }
 
         assertThat(flaky.seqs("acme")).as("no gap, no reordering after the outage").containsExactlyElementsOf(oneTo(30));
-        assertThat(flaky.received.get("acme")).extracting(AuditEvent::eventId)
-                .containsExactlyElementsOf(steady.received.get("acme").stream().map(AuditEvent::eventId).toList());
+        assertThat(flaky.received.get("acme")).extracting(SealedEvent::eventId)
+                .containsExactlyElementsOf(steady.received.get("acme").stream().map(SealedEvent::eventId).toList());
     }
 
     /** The loop reads the next batch while the sink takes the current one; a failure must not let that batch through. */
@@ -220,12 +248,12 @@ class DeliveryLoopTest {
         }
 
         @Override
-        public void deliver(String partition, List<AuditEvent> batch) {
+        public void deliver(String partition, List<SealedEvent> batch) {
             send(partition, batch).await();
         }
 
         @Override
-        public Acknowledgement send(String partition, List<AuditEvent> batch) {
+        public Acknowledgement send(String partition, List<SealedEvent> batch) {
             long first = batch.getFirst().seal().seq();
             if (first <= accepted.size() + 1) {
                 broken = false; // sent again from the cursor
@@ -342,12 +370,12 @@ class DeliveryLoopTest {
         }
 
         @Override
-        public void deliver(String partition, List<AuditEvent> batch) {
+        public void deliver(String partition, List<SealedEvent> batch) {
             send(partition, batch).await();
         }
 
         @Override
-        public Acknowledgement send(String partition, List<AuditEvent> batch) {
+        public Acknowledgement send(String partition, List<SealedEvent> batch) {
             long first = batch.getFirst().seal().seq();
             log.add("send " + first);
             return () -> {

@@ -98,12 +98,51 @@ class DeliveryStoreTest {
     }
 
     @Test
+    void events_stored_since_schema_version_8_come_back_as_their_writer_sent_them_and_older_ones_are_parsed(AuditDatabase db) {
+        var events = ArbitraryEvents.events().sampleStream().limit(200).toList();
+        new PostgresEventStore(db.runtime(), new AuditJson()).append(events);
+        try (var sequencer = Sequencers.start(db.runtime(), MutableClock.of(Events.T0, ZoneOffset.UTC),
+                Sequencers.settings(1_000, 1_000, Duration.ofHours(1)), io.timestore.audit.chain.Sequencer.Observer.NONE)) {
+            Sequencers.round(sequencer);
+        }
+        var store = new DeliveryStore(db.runtime());
+        var json = new AuditJson();
+        var partitions = events.stream().map(AuditEvent::tenantId).distinct().toList();
+
+        int read = 0;
+        for (var partition : partitions) {
+            var asSent = store.read(partition, 0, 1_000, false).events();
+            var parsed = store.read(partition, 0, 1_000, true).events();
+            assertThat(asSent).hasSameSizeAs(parsed);
+            for (int i = 0; i < asSent.size(); i++) {
+                var expected = json.write(parsed.get(i).event()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(asSent.get(i).timestoreRecord()).as("%s seq %d, not parsed", partition, i + 1).isEqualTo(expected);
+                assertThat(parsed.get(i).timestoreRecord()).isNull();
+            }
+            read += asSent.size();
+        }
+        assertThat(read).isEqualTo(events.stream().map(e -> e.tenantId() + e.eventId()).distinct().count());
+
+        // As audit schema version 8 converted the events stored before it: jsonb's text of each.
+        db.asOwner("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
+        db.asOwner("UPDATE audit_events SET event = event::jsonb::json");
+        for (var partition : partitions) {
+            var parsed = store.read(partition, 0, 1_000, true).events();
+            var converted = store.read(partition, 0, 1_000, false).events();
+            for (int i = 0; i < converted.size(); i++) {
+                assertThat(converted.get(i).timestoreRecord()).as("parsed").isNull();
+                assertThat(converted.get(i).event()).isEqualTo(parsed.get(i).event());
+            }
+        }
+    }
+
+    @Test
     void a_batch_read_touches_no_more_seals_than_the_batch_even_before_the_partition_was_ever_analysed(AuditDatabase db)
             throws SQLException {
         sealed(db, "burst", 3_000);
 
         long touched = sealsTouched(db, "burst", 100, 50);
-        var batch = new DeliveryStore(db.runtime()).read("burst", 100, 50);
+        var batch = new DeliveryStore(db.runtime()).read("burst", 100, 50, true);
 
         assertThat(touched).as("seal rows read for a 50-event batch out of 3,000 sealed").isLessThanOrEqualTo(50);
         assertThat(batch.events()).extracting(e -> e.seal().seq()).first().isEqualTo(101L);
@@ -167,10 +206,10 @@ class DeliveryStoreTest {
             db.asOwner("DELETE FROM audit_events WHERE tenant_id = 'acme' AND event_id = ?", event.eventId());
         }
 
-        var batch = new DeliveryStore(db.runtime()).read("acme", 0, 7);
+        var batch = new DeliveryStore(db.runtime()).read("acme", 0, 7, true);
 
         assertThat(batch.events()).extracting(e -> e.seal().seq()).containsExactly(31L, 32L, 33L, 34L, 35L, 36L, 37L);
-        assertThat(batch.events().getFirst()).isEqualTo(events.get(30).withSeal(batch.events().getFirst().seal()));
+        assertThat(batch.events().getFirst().event()).isEqualTo(events.get(30).withSeal(batch.events().getFirst().seal()));
         assertThat(batch.gaps()).containsExactly(new DeliveryStore.Gap(0, 31));
         assertThat(batch.throughSeq()).isEqualTo(37);
     }

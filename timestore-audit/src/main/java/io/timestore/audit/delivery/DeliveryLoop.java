@@ -533,7 +533,7 @@ public final class DeliveryLoop implements AutoCloseable {
             long batches = shared ? BATCHES_PER_PASS : Long.MAX_VALUE;
             long until = System.nanoTime() + LONE_PASS.toNanos();
             var inFlight = new InFlight(current, partition, seq);
-            try (var ahead = new ReadAhead(store, partition, settings.batchSize(), readAheadDepth(settings), head, deepReads,
+            try (var ahead = new ReadAhead(store, partition, settings.batchSize(), current.sink().readsMembers(), readAheadDepth(settings), head, deepReads,
                     "audit-delivery-read-" + current.sink().name())) {
                 for (long i = 0; i < batches && seq < head && running() && !inFlight.failed(); i++) {
                     // Past LONE_PASS no new read starts; the batches already read are still delivered, not wasted.

@@ -11,9 +11,9 @@ import java.util.List;
  * <p>Contract between the {@link DeliveryLoop} (docs/audit-delivery.md) and an
  * implementation:
  * <ul>
- *   <li><b>Only sealed events.</b> Every event handed over has a {@link AuditEvent#seal()}; unsealed
- *       events are never delivered.</li>
- *   <li><b>Order per partition.</b> A batch holds events of one partition ({@link AuditEvent#tenantId()},
+ *   <li><b>Only sealed events.</b> Every event handed over is a {@link SealedEvent}, with its seal;
+ *       unsealed events are never delivered.</li>
+ *   <li><b>Order per partition.</b> A batch holds events of one partition ({@link SealedEvent#tenantId()},
  *       a tenant or {@link AuditEvent#PLATFORM_PARTITION}) in strictly increasing {@code seq}, and
  *       successive batches of a partition continue where the last acknowledged one ended. Nothing is
  *       promised about the order between partitions.</li>
@@ -23,7 +23,7 @@ import java.util.List;
  *       move on to later events of that partition meanwhile.</li>
  *   <li><b>At-least-once.</b> After a crash or a failed acknowledgement a batch, or a prefix of it,
  *       is delivered again. Implementations and their consumers de-duplicate by
- *       {@link AuditEvent#eventId()}; a redelivered event is byte-for-byte the same event.</li>
+ *       {@link SealedEvent#eventId()}; a redelivered event is byte-for-byte the same event.</li>
  *   <li><b>Never on the request path.</b> Delivery runs on the delivery loop's own threads; a slow
  *       or failing sink delays only itself, never a request, the sequencer or another sink.</li>
  * </ul>
@@ -43,7 +43,17 @@ public interface DeliverySink {
      * @param batch     non-empty, sealed events of {@code partition} in increasing {@code seq}
      * @throws DeliveryFailed if the batch was not (or not certainly) accepted; the loop retries it
      */
-    void deliver(String partition, List<AuditEvent> batch);
+    void deliver(String partition, List<SealedEvent> batch);
+
+    /**
+     * Whether the sink reads the events' members ({@link SealedEvent#event}), as a format that maps
+     * them does (OCSF), rather than only their stored records ({@link SealedEvent#timestoreRecord}).
+     * When true, the default, the loop parses every event as it reads the batch, so an event that
+     * cannot be read parks the cursor before the sink sees the batch.
+     */
+    default boolean readsMembers() {
+        return true;
+    }
 
     /**
      * How many batches of one partition the loop may hand over with {@link #send} before the first of
@@ -69,7 +79,7 @@ public interface DeliverySink {
      *
      * @throws DeliveryFailed if the batch could not be handed over; the loop treats it as that batch's failure
      */
-    default Acknowledgement send(String partition, List<AuditEvent> batch) {
+    default Acknowledgement send(String partition, List<SealedEvent> batch) {
         deliver(partition, batch);
         return Acknowledgement.DONE;
     }

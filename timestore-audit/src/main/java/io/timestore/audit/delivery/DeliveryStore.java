@@ -1,6 +1,5 @@
 package io.timestore.audit.delivery;
 
-import io.timestore.audit.AuditEvent;
 import io.timestore.audit.ChainHash;
 import io.timestore.audit.Seal;
 import io.timestore.audit.store.ExplicitTransaction;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -67,7 +67,7 @@ public final class DeliveryStore {
      * statement (parameters: partition, cursor, cursor + limit, limit).
      */
     public static final String BATCH = """
-            SELECT s.seq, s.prev_hash, s.hash,
+            SELECT s.seq, s.prev_hash, s.hash, s.event_id,
                    (SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)
             FROM audit_seals s
             WHERE s.tenant_id = ? AND s.seq > ? AND s.seq <= ? ORDER BY s.seq LIMIT ?
@@ -183,7 +183,7 @@ public final class DeliveryStore {
      *                   event (retention purged events and seals the sink had not received), between two
      *                   events or after the last one (a seal without its event)
      */
-    public record Batch(List<AuditEvent> events, long throughSeq, List<Gap> gaps) {
+    public record Batch(List<SealedEvent> events, long throughSeq, List<Gap> gaps) {
         public Batch {
             events = List.copyOf(events);
             gaps = List.copyOf(gaps);
@@ -197,7 +197,7 @@ public final class DeliveryStore {
 
     private final DataSource dataSource;
 
-    /** @param dataSource connections as the runtime role; stored events are read by {@link StoredEventReader} */
+    /** @param dataSource connections as the runtime role; stored events are read as {@link SealedEvent}s */
     public DeliveryStore(DataSource dataSource) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     }
@@ -254,22 +254,29 @@ public final class DeliveryStore {
         });
     }
 
-    /** Up to {@code limit} sealed events of {@code partition} after {@code afterSeq}, with their seals. */
-    public Batch read(String partition, long afterSeq, int limit) {
+    /**
+     * Up to {@code limit} sealed events of {@code partition} after {@code afterSeq}, with their seals,
+     * each parsed (strictly) when {@code parse} is set or when its stored text is not its writer's
+     * own ({@link SealedEvent}).
+     *
+     * @throws IllegalArgumentException if an event that had to be parsed cannot be read
+     */
+    public Batch read(String partition, long afterSeq, int limit, boolean parse) {
         long upTo = afterSeq > Long.MAX_VALUE - limit ? Long.MAX_VALUE : afterSeq + limit;
         return onPlatformPath(connection -> {
             transactionSettings(connection, ORDERED_SCANS);
-            var batch = read(connection, partition, afterSeq, upTo, limit);
+            var batch = read(connection, partition, afterSeq, upTo, limit, parse);
             if (batch.throughSeq() == afterSeq && upTo != Long.MAX_VALUE) {
                 // Nothing in the next LIMIT seqs: a purged run, or the partition's end. Look further.
-                batch = read(connection, partition, afterSeq, Long.MAX_VALUE, limit);
+                batch = read(connection, partition, afterSeq, Long.MAX_VALUE, limit, parse);
             }
             return batch;
         });
     }
 
-    private static Batch read(Connection connection, String partition, long afterSeq, long upTo, int limit) throws SQLException {
-        var events = new ArrayList<AuditEvent>(Math.min(limit, 1024));
+    private static Batch read(Connection connection, String partition, long afterSeq, long upTo, int limit, boolean parse)
+            throws SQLException {
+        var events = new ArrayList<SealedEvent>(Math.min(limit, 1024));
         var gaps = new ArrayList<Gap>();
         long expected = afterSeq + 1;
         long through = afterSeq;
@@ -282,7 +289,7 @@ public final class DeliveryStore {
                 while (rows.next()) {
                     long seq = rows.getLong(1);
                     through = seq;
-                    var stored = rows.getBytes(4); // the text's UTF-8 bytes as received: no String in between
+                    var stored = rows.getBytes(5); // the text's UTF-8 bytes as received: no String in between
                     if (stored == null) {
                         continue; // a seal without its event: part of a gap, closed below
                     }
@@ -291,7 +298,7 @@ public final class DeliveryStore {
                     }
                     expected = seq + 1;
                     var seal = new Seal(seq, ChainHash.of(rows.getBytes(2)), ChainHash.of(rows.getBytes(3)));
-                    events.add(StoredEventReader.read(stored, seal));
+                    events.add(SealedEvent.read(partition, rows.getObject(4, UUID.class), seal, stored, parse));
                 }
             }
         }

@@ -30,6 +30,7 @@ final class ReadAhead implements AutoCloseable {
     private final DeliveryStore store;
     private final String partition;
     private final int batchSize;
+    private final boolean parse;
     private final int depth;
     private final long headSeq;
     private final Semaphore deepReads;
@@ -37,17 +38,19 @@ final class ReadAhead implements AutoCloseable {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
     /**
+     * @param parse     whether every event is parsed as it is read ({@link DeliveryStore#read})
      * @param depth     the most reads in flight at once (at least 1)
      * @param headSeq   nothing is read ahead past this seq (the partition's head when the pass began)
      * @param deepReads permits for every read beyond the first in flight, shared by the loop's workers
      */
-    ReadAhead(DeliveryStore store, String partition, int batchSize, int depth, long headSeq, Semaphore deepReads, String threadName) {
+    ReadAhead(DeliveryStore store, String partition, int batchSize, boolean parse, int depth, long headSeq, Semaphore deepReads, String threadName) {
         if (depth < 1 || batchSize < 1) {
             throw new IllegalArgumentException("depth and batchSize must be positive");
         }
         this.store = Objects.requireNonNull(store, "store");
         this.partition = Objects.requireNonNull(partition, "partition");
         this.batchSize = batchSize;
+        this.parse = parse;
         this.depth = depth;
         this.headSeq = headSeq;
         this.deepReads = Objects.requireNonNull(deepReads, "deepReads");
@@ -66,7 +69,7 @@ final class ReadAhead implements AutoCloseable {
             return take(first);
         }
         close();
-        return store.read(partition, afterSeq, batchSize);
+        return store.read(partition, afterSeq, batchSize, parse);
     }
 
     /**
@@ -82,7 +85,7 @@ final class ReadAhead implements AutoCloseable {
                 return;
             }
             long from = after;
-            var task = new FutureTask<>(() -> store.read(partition, from, batchSize));
+            var task = new FutureTask<>(() -> store.read(partition, from, batchSize, parse));
             pending.addLast(new Pending(from, task, deep));
             Thread.ofVirtual().name(threadName).start(task);
             after += batchSize;

@@ -1,9 +1,9 @@
 package io.timestore.audit.delivery.format;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.timestore.audit.AuditEvent;
-import io.timestore.audit.canonical.Timestamps;
+import io.timestore.audit.delivery.SealedEvent;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A CloudEvents 1.0 structured-mode envelope (JSON event format) around another format's record,
@@ -40,16 +40,21 @@ final class CloudEventsEnvelope extends JsonRecordFormat {
         return "application/cloudevents-batch+json";
     }
 
+    @Override
+    public boolean readsMembers() {
+        return inner.readsMembers();
+    }
+
     /** The envelope's members, with the inner record streamed into {@code data}. */
     @Override
-    void write(AuditEvent event, JsonGenerator out) throws IOException {
+    void write(SealedEvent event, JsonGenerator out) throws IOException {
         out.writeStartObject();
         out.writeStringField("specversion", "1.0");
         out.writeStringField("type", TYPE);
         out.writeStringField("source", source);
         out.writeStringField("id", event.eventId().toString());
         out.writeStringField("subject", event.tenantId());
-        out.writeStringField("time", Timestamps.format(event.occurredAt()));
+        out.writeStringField("time", event.occurredAt());
         out.writeStringField("datacontenttype", "application/json");
         if (inner instanceof OcsfFormat) {
             out.writeStringField("dataschema", OCSF_SCHEMA);
@@ -57,7 +62,12 @@ final class CloudEventsEnvelope extends JsonRecordFormat {
         out.writeStringField("tenantid", event.tenantId());
         out.writeNumberField("seq", event.seal().seq());
         out.writeFieldName("data");
-        inner.write(event, out);
+        var record = inner.ready(event);
+        if (record == null) {
+            inner.write(event, out);
+        } else {
+            out.writeRawValue(new String(record, StandardCharsets.UTF_8)); // a complete JSON object
+        }
         out.writeEndObject();
     }
 }

@@ -1,6 +1,6 @@
 package io.timestore.audit.delivery.format;
 
-import io.timestore.audit.AuditEvent;
+import io.timestore.audit.delivery.SealedEvent;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 
@@ -28,18 +28,21 @@ public interface EventEncoder {
     String arrayContentType();
 
     /**
-     * One event as one JSON object (UTF-8, no trailing newline).
-     *
-     * @throws IllegalArgumentException if {@code event} is not sealed (only sealed events are delivered)
+     * Whether the format reads the event's members ({@link SealedEvent#event}), as OCSF does to map
+     * them. The {@code timestore} format (in an envelope or not) does not: it sends the stored record
+     * ({@link SealedEvent#timestoreRecord}), so the loop does not parse the events it reads for it.
      */
-    byte[] encode(AuditEvent event);
+    boolean readsMembers();
+
+    /** One event as one JSON object (UTF-8, no trailing newline). */
+    byte[] encode(SealedEvent event);
 
     /**
      * The events as NDJSON: each {@link #encode} record followed by {@code \n}, in the given order.
      * A record never holds a raw line break (JSON escapes control characters inside strings), so each
      * is exactly one line.
      */
-    default byte[] encodeLines(List<AuditEvent> events) {
+    default byte[] encodeLines(List<SealedEvent> events) {
         var out = new ByteArrayOutputStream(events.size() * 1024);
         for (var event : events) {
             out.writeBytes(encode(event));
@@ -49,7 +52,7 @@ public interface EventEncoder {
     }
 
     /** The events as one JSON array of {@link #encode} records, in the given order. */
-    default byte[] encodeArray(List<AuditEvent> events) {
+    default byte[] encodeArray(List<SealedEvent> events) {
         var out = new ByteArrayOutputStream(events.size() * 1024 + 2);
         out.write('[');
         for (int i = 0; i < events.size(); i++) {

@@ -10,6 +10,7 @@ import io.timestore.audit.AuditEvent.Result;
 import io.timestore.audit.Severity;
 import io.timestore.audit.canonical.Labels;
 import io.timestore.audit.canonical.Timestamps;
+import io.timestore.audit.delivery.SealedEvent;
 import java.io.IOException;
 import java.util.List;
 
@@ -56,8 +57,13 @@ final class OcsfFormat extends JsonRecordFormat {
     }
 
     @Override
-    void write(AuditEvent event, JsonGenerator out) throws IOException {
-        out.writeTree(tree(event));
+    public boolean readsMembers() {
+        return true;
+    }
+
+    @Override
+    void write(SealedEvent sealed, JsonGenerator out) throws IOException {
+        out.writeTree(tree(sealed.event()));
     }
 
     private ObjectNode tree(AuditEvent event) {

@@ -1,8 +1,8 @@
 package io.timestore.server.delivery.file;
 
-import io.timestore.audit.AuditEvent;
 import io.timestore.audit.delivery.DeliveryFailed;
 import io.timestore.audit.delivery.DeliverySink;
+import io.timestore.audit.delivery.SealedEvent;
 import io.timestore.audit.delivery.format.EventEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -84,8 +84,14 @@ public final class FileSink implements DeliverySink, AutoCloseable {
         return name;
     }
 
+    /** Whether the sink's format reads the events' members (OCSF) or sends their stored records. */
     @Override
-    public synchronized void deliver(String partition, List<AuditEvent> batch) {
+    public boolean readsMembers() {
+        return encoder.readsMembers();
+    }
+
+    @Override
+    public synchronized void deliver(String partition, List<SealedEvent> batch) {
         byte[] bytes = encoder.encodeLines(batch);
         var key = settings.layout() == Layout.SHARED ? "" : partition;
         Segment segment = null;

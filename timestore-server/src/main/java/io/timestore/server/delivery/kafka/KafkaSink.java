@@ -1,8 +1,8 @@
 package io.timestore.server.delivery.kafka;
 
-import io.timestore.audit.AuditEvent;
 import io.timestore.audit.delivery.DeliveryFailed;
 import io.timestore.audit.delivery.DeliverySink;
+import io.timestore.audit.delivery.SealedEvent;
 import io.timestore.audit.delivery.format.EventEncoder;
 import io.timestore.server.delivery.SinkEntry;
 import java.nio.charset.StandardCharsets;
@@ -109,6 +109,12 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         return name;
     }
 
+    /** Whether the sink's format reads the events' members (OCSF) or sends their stored records. */
+    @Override
+    public boolean readsMembers() {
+        return encoder.readsMembers();
+    }
+
     @Override
     public int batchesInFlight() {
         return batchesInFlight;
@@ -116,7 +122,7 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
 
     /** Sends the batch, flushes the producer and waits for every record's acknowledgement. */
     @Override
-    public void deliver(String partition, List<AuditEvent> batch) {
+    public void deliver(String partition, List<SealedEvent> batch) {
         var acknowledgement = send(partition, batch);
         try {
             producer.producer().flush();
@@ -134,7 +140,7 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
      * producer.
      */
     @Override
-    public Acknowledgement send(String partition, List<AuditEvent> batch) {
+    public Acknowledgement send(String partition, List<SealedEvent> batch) {
         long deadline = System.nanoTime() + deliveryTimeout.toNanos();
         var producer = open();
         var sent = new ArrayList<Future<RecordMetadata>>(batch.size());
@@ -316,7 +322,7 @@ public final class KafkaSink implements DeliverySink, AutoCloseable {
         }
     }
 
-    private ProducerRecord<String, byte[]> record(String partition, AuditEvent event) {
+    private ProducerRecord<String, byte[]> record(String partition, SealedEvent event) {
         var record = new ProducerRecord<>(topic, null, partition, encoder.encode(event));
         record.headers().add(new RecordHeader("event_id", text(event.eventId().toString())));
         record.headers().add(new RecordHeader("seq", text(Long.toString(event.seal().seq()))));

@@ -1,8 +1,8 @@
 package io.timestore.server.delivery.webhook;
 
-import io.timestore.audit.AuditEvent;
 import io.timestore.audit.delivery.DeliveryFailed;
 import io.timestore.audit.delivery.DeliverySink;
+import io.timestore.audit.delivery.SealedEvent;
 import io.timestore.audit.delivery.format.EventEncoder;
 import io.timestore.server.delivery.SinkEntry;
 import java.net.URI;
@@ -66,8 +66,14 @@ public final class WebhookSink implements DeliverySink, AutoCloseable {
         return name;
     }
 
+    /** Whether the sink's format reads the events' members (OCSF) or sends their stored records. */
     @Override
-    public void deliver(String partition, List<AuditEvent> batch) {
+    public boolean readsMembers() {
+        return encoder.readsMembers();
+    }
+
+    @Override
+    public void deliver(String partition, List<SealedEvent> batch) {
         var first = batch.getFirst().seal().seq();
         var last = batch.getLast().seal().seq();
         var headers = new LinkedHashMap<String, String>();
