@@ -86,6 +86,8 @@ import org.apache.kafka.common.test.TestKitNodes;
  *       parsing), encoding, the file write with fsync, the cursor commit, and the status queries of
  *       a round; per event, for {@code --events} events in {@code --batch-size} batches.</li>
  * </ul>
+ * {@code --kafka-compression TYPE} sets the Kafka producer's {@code compression.type} (a sink's
+ * {@code properties} entry; default: none).
  * {@code --kafka-in-flight N[,M...]} (default: the sink's default) sets the Kafka sink's
  * {@code batches-in-flight}, round by round in turn (e.g. {@code 1,4} alternates in one JVM).
  * {@code --batch-size} (default: the loop's default) changes the loop's batch size for the file,
@@ -216,8 +218,12 @@ public final class DeliveryLoad {
             case "file" -> new FileSink(name, new FileSink.Settings(dataDir.resolve(name), FileSink.Layout.PER_PARTITION, 100L << 20,
                     Duration.ofDays(1)), TIMESTORE, InstantSource.system());
             case "kafka" -> {
+                var properties = new HashMap<String, Object>(Map.of("reconnect.backoff.max.ms", 200));
+                if (options.containsKey("kafka-compression")) {
+                    properties.put("compression.type", options.get("kafka-compression"));
+                }
                 var entry = new HashMap<String, Object>(Map.of("name", name, "type", "kafka", "bootstrap-servers",
-                        kafka().bootstrapServers(), "topic", topic, "properties", Map.of("reconnect.backoff.max.ms", 200)));
+                        kafka().bootstrapServers(), "topic", topic, "properties", properties));
                 var inFlight = list("kafka-in-flight", List.of());
                 if (!inFlight.isEmpty()) {
                     entry.put("batches-in-flight", inFlight.get(Math.max(0, round - 1) % inFlight.size()));
