@@ -71,10 +71,14 @@ class SealedEventTest {
         var text = stored(sealed);
         var other = UUID.fromString("00000000-0000-4000-8000-000000000001");
 
-        assertThat(SealedEvent.read("acme", other, sealed.seal(), text, false).timestoreRecord()).as("another event's id").isNull();
-        // Text naming another partition is parsed: its own tenant_id stands, as before audit schema version 8.
-        assertThat(SealedEvent.read("globex", sealed.eventId(), sealed.seal(), text, false).tenantId()).isEqualTo("acme");
         assertThat(SealedEvent.read("acme", sealed.eventId(), sealed.seal(), text, true).timestoreRecord()).as("parse asked for").isNull();
+        // Parsed, then refused (the loop parks): its row and seal name another event or partition.
+        assertThatThrownBy(() -> SealedEvent.read("acme", other, sealed.seal(), text, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names tenant_id acme and event_id " + sealed.eventId());
+        assertThatThrownBy(() -> SealedEvent.read("globex", sealed.eventId(), sealed.seal(), text, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("its row globex");
+        assertThatThrownBy(() -> SealedEvent.read("globex", sealed.eventId(), sealed.seal(), text, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("its row globex");
         var cut = java.util.Arrays.copyOf(text, text.length - 1);
         assertThatThrownBy(() -> SealedEvent.read("acme", sealed.eventId(), sealed.seal(), cut, false))
                 .as("a text cut short is parsed, and refused").isInstanceOf(IllegalArgumentException.class);

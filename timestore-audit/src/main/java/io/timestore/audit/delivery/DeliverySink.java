@@ -49,7 +49,11 @@ public interface DeliverySink {
      * Whether the sink reads the events' members ({@link SealedEvent#event}), as a format that maps
      * them does (OCSF), rather than only their stored records ({@link SealedEvent#timestoreRecord}).
      * When true, the default, the loop parses every event as it reads the batch, so an event that
-     * cannot be read parks the cursor before the sink sees the batch.
+     * cannot be read parks the cursor before the sink sees the batch. When false, an event stored in
+     * its writer's form is handed over unparsed: it was checked only for naming its own event and
+     * partition, so a row rewritten after it was stored goes out as it stands (the chain's hash shows
+     * it downstream), and such a sink must not call {@link SealedEvent#event} (a failure there is a
+     * failed send, retried, not a parked cursor).
      */
     default boolean readsMembers() {
         return true;

@@ -16,11 +16,12 @@ import java.util.UUID;
  * its writer sent, {@link AuditJson#write} of the unsealed event; the {@code timestore} format is
  * that text with the seal members after {@code severity}, so a sink in that format receives the
  * stored bytes with the seal appended and no event is parsed or encoded again
- * (docs/audit-delivery.md, "Reading a batch"). Text in that form is recognised by its first members,
+ * (docs/audit-delivery.md, "Parsing only where a format needs it"). Text in that form is recognised by its first members,
  * which must name this event: {@code {"event_id":"<the seal's event id>","tenant_id":"<the
  * partition>","occurred_at":"<RFC 3339>",}; anything else (events stored before version 8, whose
  * text is jsonb's, with members by length and spaces) is parsed at once, strictly, as every event
- * was before ({@link StoredEventReader}: an unreadable event parks the cursor).
+ * was before ({@link StoredEventReader}), and must name the event and partition of its row: an
+ * unreadable event parks the cursor.
  *
  * <p>Not thread-safe: {@link #event} parses a stored event on first use (the loop reads a batch on
  * one thread and hands it to the sink's, the future between them orders the two).
@@ -36,7 +37,7 @@ public final class SealedEvent {
     private final UUID eventId;
     private final String occurredAt;
     private final Seal seal;
-    /** The writer's text of the unsealed event, or null once (or because) the event is parsed. */
+    /** The writer's text of the unsealed event, or null when the event was parsed when read. */
     private final byte[] stored;
     private AuditEvent event;
 
@@ -66,12 +67,20 @@ public final class SealedEvent {
      * when it is the writer's own text of this event and {@code parse} is off, parsed otherwise.
      *
      * @param eventId the seal's event id
-     * @throws IllegalArgumentException if the event has to be parsed and cannot be (its member and why)
+     * @throws IllegalArgumentException if the event has to be parsed and cannot be (its member and why),
+     *                                  or names another event or partition than its row
      */
     public static SealedEvent read(String partition, UUID eventId, Seal seal, byte[] text, boolean parse) {
         String time = parse ? null : writersTime(text, partition, eventId);
         if (time == null) {
-            return of(StoredEventReader.read(text, seal));
+            var event = StoredEventReader.read(text, seal);
+            if (!event.tenantId().equals(partition) || !event.eventId().equals(eventId)) {
+                // Its row and seal say otherwise: delivering it would put another tenant's or another
+                // event's identity (the consumer's de-duplication key) into this partition's stream.
+                throw new IllegalArgumentException("the stored event names tenant_id %s and event_id %s, its row %s and %s"
+                        .formatted(event.tenantId(), event.eventId(), partition, eventId));
+            }
+            return of(event);
         }
         return new SealedEvent(partition, eventId, time, seal, text, null);
     }

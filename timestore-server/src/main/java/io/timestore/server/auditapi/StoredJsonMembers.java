@@ -9,8 +9,9 @@ import java.util.Map;
  * spans back in the contract's order) avoids parsing and re-serialising every value, which was
  * most of the Java time of an export.
  *
- * <p>The text comes from PostgreSQL's {@code jsonb} output, so it is valid JSON; a text that is not
- * an object is rejected rather than guessed at.
+ * <p>The text comes from the {@code json} column (audit schema version 8; PostgreSQL checked it on
+ * input, and the events stored before are jsonb's output of them), so it is valid JSON; a text that
+ * is not an object is rejected rather than guessed at.
  */
 final class StoredJsonMembers {
     private final String text;
