@@ -100,13 +100,11 @@ public final class DeliveryStore {
      */
     public static final String ORDERED_SCANS = "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)";
     /*
-     * ORDERED_SCANS also runs first in the transaction of BATCH: the event of each seal is then fetched
-     * by a plain index scan of audit_events' primary key. With bitmap scans on, PostgreSQL planned
-     * each of these single-row lookups as a bitmap index scan plus a bitmap heap scan (the row-level
-     * security filter makes it expect 13 rows), about 3 of the lookup's 6 µs per event (DeliveryLoad's
-     * steps phase: the batch query 21.0 against 18.2 µs per event, a loaded machine). Since audit
-     * schema version 8 (the event stored as json, handed back as stored) the batch query's time is
-     * mostly that lookup (about 7 of 11 µs per event) and sending the text; the seals alone take 1 µs.
+     * ORDERED_SCANS also runs first in the transaction of BATCH: each seal's event is then fetched by a
+     * plain index scan of audit_events' primary key, not a bitmap index and heap scan (the row-level
+     * security filter makes the planner expect 13 rows), about 3 of the lookup's 6 µs per event then
+     * (DeliveryLoad's steps phase). That lookup is most of the batch query (about 7 of 11 µs per event
+     * since the event is stored as json, schema version 8); the seals alone take 1 µs.
      */
     private static final String ENSURE =
             "INSERT INTO audit_delivery_cursors (sink, tenant_id, delivered_seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
@@ -255,9 +253,8 @@ public final class DeliveryStore {
     }
 
     /**
-     * Up to {@code limit} sealed events of {@code partition} after {@code afterSeq}, with their seals,
-     * each parsed (strictly) when {@code parse} is set or when its stored text is not its writer's
-     * own ({@link SealedEvent}).
+     * Up to {@code limit} sealed events of {@code partition} after {@code afterSeq}, with their seals;
+     * parsed when {@code parse} is set or their text is not their writer's ({@link SealedEvent#read}).
      *
      * @throws IllegalArgumentException if an event that had to be parsed cannot be read
      */
@@ -274,8 +271,7 @@ public final class DeliveryStore {
         });
     }
 
-    private static Batch read(Connection connection, String partition, long afterSeq, long upTo, int limit, boolean parse)
-            throws SQLException {
+    private static Batch read(Connection connection, String partition, long afterSeq, long upTo, int limit, boolean parse) throws SQLException {
         var events = new ArrayList<SealedEvent>(Math.min(limit, 1024));
         var gaps = new ArrayList<Gap>();
         long expected = afterSeq + 1;
