@@ -1,5 +1,6 @@
 package io.timestore.bench;
 
+import io.timestore.audit.store.SealLookup;
 import io.timestore.server.Timestore;
 import io.timestore.server.config.SettingsLoader;
 import java.nio.file.Files;
@@ -37,9 +38,7 @@ public final class AuditSearchStudy {
     private static final String PAGE_COLUMNS = """
             SELECT e.tenant_id, e.event_id, e.occurred_at, e.event::text AS event, s.seq, s.prev_hash, s.hash
             FROM audit_events e
-            LEFT JOIN audit_seals s ON s.tenant_id = e.tenant_id AND s.event_id = e.event_id
-            WHERE e.tenant_id = 'big'
-            """;
+            """ + SealLookup.JOIN + "WHERE e.tenant_id = 'big'\n";
     private static final String NEWEST_FIRST = " ORDER BY e.occurred_at DESC, e.event_id DESC";
     private static final String WEEK = " AND e.occurred_at >= '2026-01-02T00:00:00Z' AND e.occurred_at < '2026-01-09T00:00:00Z'";
 

@@ -10,6 +10,7 @@ import io.timestore.audit.chain.Chain;
 import io.timestore.audit.chain.Sequencer;
 import io.timestore.audit.store.PlatformPath;
 import io.timestore.audit.store.PostgresEventStore;
+import io.timestore.audit.store.SealLookup;
 import io.timestore.audit.tlog.CompactRange;
 import io.timestore.audit.tlog.NodeId;
 import io.timestore.audit.tlog.PostgresNodeStore;
@@ -84,9 +85,10 @@ public final class ProofLoad {
     /** The size of one stored event row of {@link AuditBenchEvents}' shape, with its index entries (smoke runs). */
     private static final long EVENT_ROW_BYTES = 1_650;
     private static final String LOG = "/api/audit/v1alpha1/log/";
+    // Each seal takes an arrival number as the writer and sequencer give one (audit schema version 9).
     private static final String INSERT_SEALS = """
-            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash, tree_hashes)
-            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes
+            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash, tree_hashes, arrival)
+            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes, nextval('audit_pending_arrival_seq')
             FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
             """;
 
@@ -386,11 +388,8 @@ public final class ProofLoad {
                     LEFT JOIN audit_events e ON e.tenant_id = s.tenant_id AND e.event_id = s.event_id
                     WHERE s.tenant_id = ? AND s.seq = ?
                     """, TENANT, size / 3);
-            plan(connection, "event by id", """
-                    SELECT e.event_id, s.seq, e.event::text FROM audit_events e
-                    LEFT JOIN audit_seals s ON s.tenant_id = e.tenant_id AND s.event_id = e.event_id
-                    WHERE e.tenant_id = ? AND e.event_id = ?
-                    """, TENANT, tailEvent);
+            plan(connection, "event by id", "SELECT e.event_id, s.seq, e.event::text FROM audit_events e\n" + SealLookup.JOIN
+                    + "WHERE e.tenant_id = ? AND e.event_id = ?\n", TENANT, tailEvent);
             connection.rollback();
         }
     }

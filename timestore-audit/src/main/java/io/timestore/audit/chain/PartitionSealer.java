@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ForkJoinTask;
 import org.postgresql.PGStatement;
@@ -56,11 +55,14 @@ final class PartitionSealer {
                 (SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = ? AND kind = 'purge_anchor' ORDER BY seq DESC LIMIT 1)
             ) newest ORDER BY seq DESC LIMIT 1
             """;
-    // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings.
+    // Arrays instead of a JDBC batch: one round trip whatever the driver's batch settings. Each seal
+    // carries its event's stored arrival number (null for an event stored without one), by which
+    // reads find it (audit schema version 9).
     private static final String INSERT_SEALS = """
-            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash, tree_hashes)
-            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes
-            FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[]) AS s (seq, event_id, prev_hash, hash, tree_hashes)
+            INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash, tree_hashes, arrival)
+            SELECT ?, s.seq, s.event_id, s.prev_hash, s.hash, s.tree_hashes, s.arrival
+            FROM unnest(?::bigint[], ?::uuid[], ?::bytea[], ?::bytea[], ?::bytea[], ?::bigint[])
+                AS s (seq, event_id, prev_hash, hash, tree_hashes, arrival)
             """;
 
     /**
@@ -131,7 +133,7 @@ final class PartitionSealer {
                 // after them. A failed insert rolls the step back; its signatures are dropped unseen.
                 CheckpointSchedule.Due due = checkpoints.due(connection, tenant, head, tree);
                 ForkJoinTask<CheckpointSchedule.Signatures> signing = offload(due.any() ? taken.size() : 0, due::sign);
-                insertSeals(connection, sql, tenant, taken.eventIds(), batch.seals(), extension.sealHashes());
+                insertSeals(connection, sql, tenant, taken, batch.seals(), extension.sealHashes());
                 signed = checkpoints.store(connection, due, signing.join());
             } else {
                 signed = checkpoints.signIfDue(connection, tenant, head, tree);
@@ -177,7 +179,7 @@ final class PartitionSealer {
         }
     }
 
-    private static void insertSeals(Connection connection, Statements sql, String tenant, List<UUID> eventIds, List<Seal> seals,
+    private static void insertSeals(Connection connection, Statements sql, String tenant, PendingQueue.Taken taken, List<Seal> seals,
             List<byte[]> treeHashes) throws SQLException {
         int n = seals.size();
         Long[] seqs = new Long[n];
@@ -191,10 +193,11 @@ final class PartitionSealer {
         }
         sql.insertSeals.setString(1, tenant);
         sql.insertSeals.setArray(2, connection.createArrayOf("bigint", seqs));
-        sql.insertSeals.setArray(3, connection.createArrayOf("uuid", eventIds.toArray()));
+        sql.insertSeals.setArray(3, connection.createArrayOf("uuid", taken.eventIds().toArray()));
         sql.insertSeals.setArray(4, connection.createArrayOf("bytea", prevs));
         sql.insertSeals.setArray(5, connection.createArrayOf("bytea", hashes));
         sql.insertSeals.setArray(6, connection.createArrayOf("bytea", treeHashes.toArray(byte[][]::new)));
+        sql.insertSeals.setArray(7, connection.createArrayOf("bigint", taken.storedArrivals().toArray(Long[]::new)));
         int inserted = sql.insertSeals.executeUpdate();
         if (inserted != n) {
             throw new IllegalStateException("expected to seal %d events of %s, inserted %d seals".formatted(n, tenant, inserted));

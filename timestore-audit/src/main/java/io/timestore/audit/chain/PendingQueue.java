@@ -40,7 +40,7 @@ final class PendingQueue {
             DELETE FROM audit_pending
             WHERE tenant_id = ? AND ctid = ANY (ARRAY (
                 SELECT ctid FROM audit_pending WHERE tenant_id = ? ORDER BY arrival LIMIT ?))
-            RETURNING arrival, event_id, canonical
+            RETURNING arrival, event_id, canonical, arrival_stored
             """;
     // Rows queued before audit schema version 3 carry no bytes: their events are read and encoded.
     static final String EVENTS_WITHOUT_BYTES = """
@@ -56,14 +56,18 @@ final class PendingQueue {
         this.batchSize = batchSize;
     }
 
-    /** A batch taken off the queue: event ids and their canonical bytes, in arrival order. */
-    record Taken(List<UUID> eventIds, List<byte[]> canonical) {
+    /**
+     * A batch taken off the queue: event ids, their canonical bytes and the arrival numbers stored
+     * with their events (null for an event stored without one: before audit schema version 9, or by
+     * an older writer), in arrival order.
+     */
+    record Taken(List<UUID> eventIds, List<byte[]> canonical, List<Long> storedArrivals) {
         int size() {
             return eventIds.size();
         }
     }
 
-    private record Queued(long arrival, UUID eventId, byte[] canonical) {}
+    private record Queued(long arrival, UUID eventId, byte[] canonical, boolean arrivalStored) {}
 
     /**
      * Deletes and returns up to a batch of {@code tenant}'s oldest queued events, in the caller's
@@ -77,7 +81,7 @@ final class PendingQueue {
         var queued = new ArrayList<Queued>();
         try (var rows = take.executeQuery()) {
             while (rows.next()) {
-                queued.add(new Queued(rows.getLong(1), rows.getObject(2, UUID.class), rows.getBytes(3)));
+                queued.add(new Queued(rows.getLong(1), rows.getObject(2, UUID.class), rows.getBytes(3), rows.getBoolean(4)));
             }
         }
         // Sorted here rather than in the statement: sorting the rows with their bytes made
@@ -85,6 +89,7 @@ final class PendingQueue {
         queued.sort(Comparator.comparingLong(Queued::arrival));
         var ids = new ArrayList<UUID>(queued.size());
         var canonical = new ArrayList<byte[]>(queued.size());
+        var storedArrivals = new ArrayList<Long>(queued.size());
         List<UUID> withoutBytes = new ArrayList<>();
         String tenantMember = member("tenant_id", tenant);
         for (Queued entry : queued) {
@@ -96,6 +101,7 @@ final class PendingQueue {
             }
             ids.add(entry.eventId());
             canonical.add(bytes);
+            storedArrivals.add(entry.arrivalStored() ? entry.arrival() : null);
         }
         if (!withoutBytes.isEmpty()) {
             Map<UUID, byte[]> encoded = encodeStored(eventsWithoutBytes, tenant, withoutBytes);
@@ -108,13 +114,14 @@ final class PendingQueue {
                     if (bytes == null) {
                         ids.remove(i);
                         canonical.remove(i);
+                        storedArrivals.remove(i);
                     } else {
                         canonical.set(i, bytes);
                     }
                 }
             }
         }
-        return new Taken(ids, canonical);
+        return new Taken(ids, canonical, storedArrivals);
     }
 
     /**

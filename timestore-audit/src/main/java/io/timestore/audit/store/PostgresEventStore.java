@@ -38,25 +38,31 @@ public final class PostgresEventStore implements EventStore {
     // batch of two single-row statements per event cost about twice the database CPU per event.
     // The queue row carries the event's canonical bytes (schema version 3), so the sequencer
     // hashes them without reading the event back; `input` holds each event_id once (see bind).
+    // Each event takes the next arrival number (in batch order; a duplicate's number is left
+    // unused), stored with the event and with its queue row, which says so (arrival_stored): the
+    // sequencer copies it into the seal, by which a read finds the seal (schema version 9).
     private static final String INSERT = """
             WITH input AS (
-                SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                     ?::text[], ?::text[], ?::text[], ?::int4[], ?::text[], ?::text[], ?::bytea[])
+                SELECT *, nextval('audit_pending_arrival_seq') AS arrival
+                FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                            ?::text[], ?::text[], ?::text[], ?::int4[], ?::text[], ?::text[], ?::bytea[])
                      WITH ORDINALITY AS e (event_id, occurred_at, request_id, actor_id, auth_method, action, component,
                                            resource_type, resource_id, dataset_id, result, status, severity, event,
                                            canonical, position)
             ), inserted AS (
                 INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action,
-                                          component, resource_type, resource_id, dataset_id, result, status, severity, event)
+                                          component, resource_type, resource_id, dataset_id, result, status, severity, event,
+                                          arrival)
                 SELECT ?, e.event_id, e.occurred_at::timestamptz, e.request_id, e.actor_id, e.auth_method, e.action,
-                       e.component, e.resource_type, e.resource_id, e.dataset_id, e.result, e.status, e.severity, e.event::json
+                       e.component, e.resource_type, e.resource_id, e.dataset_id, e.result, e.status, e.severity, e.event::json,
+                       e.arrival
                 FROM input e
                 ORDER BY e.position
                 ON CONFLICT (tenant_id, event_id) DO NOTHING
                 RETURNING tenant_id, event_id
             )
-            INSERT INTO audit_pending (tenant_id, event_id, canonical)
-            SELECT i.tenant_id, i.event_id, e.canonical FROM inserted i JOIN input e ON e.event_id = i.event_id
+            INSERT INTO audit_pending (tenant_id, event_id, canonical, arrival, arrival_stored)
+            SELECT i.tenant_id, i.event_id, e.canonical, e.arrival, true FROM inserted i JOIN input e ON e.event_id = i.event_id
             ORDER BY e.position
             RETURNING event_id
             """;

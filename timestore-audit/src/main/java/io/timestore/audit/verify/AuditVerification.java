@@ -11,6 +11,7 @@ import io.timestore.audit.checkpoint.CheckpointKeys;
 import io.timestore.audit.checkpoint.CheckpointStore;
 import io.timestore.audit.checkpoint.CheckpointVerifier;
 import io.timestore.audit.store.PlatformPath;
+import io.timestore.audit.store.SealLookup;
 import io.timestore.audit.verify.VerificationResult.Reason;
 import java.security.PublicKey;
 import java.sql.Connection;
@@ -64,10 +65,10 @@ public final class AuditVerification {
     private static final String UNQUEUED = """
             SELECT e.event_id, count(*) OVER () FROM audit_events e
             WHERE e.tenant_id = ?
-              AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.tenant_id = e.tenant_id AND s.event_id = e.event_id)
+              AND %s
               AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.tenant_id = e.tenant_id AND p.event_id = e.event_id)
             ORDER BY e.recorded_at, e.event_id LIMIT 1
-            """;
+            """.formatted(SealLookup.UNSEALED);
     private static final String CHECKPOINTS = """
             SELECT seq, hash, signed_at, key_id, signature, kind FROM audit_checkpoints WHERE tenant_id = ? ORDER BY seq, signed_at
             """;

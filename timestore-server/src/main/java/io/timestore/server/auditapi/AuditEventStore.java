@@ -1,5 +1,6 @@
 package io.timestore.server.auditapi;
 
+import io.timestore.audit.store.SealLookup;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -22,8 +23,7 @@ final class AuditEventStore {
     private static final String SELECT = """
             SELECT e.tenant_id, e.event_id, e.occurred_at, e.event::text AS event, s.seq, s.prev_hash, s.hash
             FROM audit_events e
-            LEFT JOIN audit_seals s ON s.tenant_id = e.tenant_id AND s.event_id = e.event_id
-            """;
+            """ + SealLookup.JOIN;
 
     /** A stored event with its seal, if it has been sealed. */
     record Row(String tenantId, UUID eventId, Instant occurredAt, String eventJson, Optional<Seal> seal) {}

@@ -1,5 +1,6 @@
 package io.timestore.server.auditapi;
 
+import io.timestore.audit.store.SealLookup;
 import io.timestore.audit.tlog.PostgresNodeStore;
 import io.timestore.audit.tlog.PostgresTreeCheckpoints;
 import java.sql.ResultSet;
@@ -14,11 +15,8 @@ import java.util.UUID;
  * and name the partition, their first parameter.
  */
 final class LogStore {
-    static final String BY_ID = """
-            SELECT e.event_id, s.seq, e.event::text AS event FROM audit_events e
-            LEFT JOIN audit_seals s ON s.tenant_id = e.tenant_id AND s.event_id = e.event_id
-            WHERE e.tenant_id = ? AND e.event_id = ?
-            """;
+    static final String BY_ID = "SELECT e.event_id, s.seq, e.event::text AS event FROM audit_events e\n" + SealLookup.JOIN
+            + "WHERE e.tenant_id = ? AND e.event_id = ?\n";
     private static final String BY_SEQ = """
             SELECT s.event_id, s.seq, e.event::text AS event FROM audit_seals s
             LEFT JOIN audit_events e ON e.tenant_id = s.tenant_id AND e.event_id = s.event_id
