@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.timestore.audit.chain.Sequencer;
+import io.timestore.audit.store.PlatformPath;
 import io.timestore.audit.store.PostgresEventStore;
 import io.timestore.audit.store.SealLookup;
 import io.timestore.audit.verify.AuditVerification;
+import io.timestore.audit.verify.VerificationResult;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -86,7 +88,7 @@ class SealLookupTest {
     }
 
     @Test
-    void a_second_seal_of_an_event_is_refused_whichever_index_holds_the_first(AuditDatabase db) {
+    void a_second_seal_under_the_same_arrival_number_or_without_one_under_the_same_event_id_is_refused(AuditDatabase db) {
         var event = Events.event("acme", 1);
         new PostgresEventStore(db.runtime(), json).append(List.of(event));
         sealAll(db);
@@ -102,6 +104,39 @@ class SealLookupTest {
                 "INSERT INTO audit_seals (tenant_id, seq, event_id, prev_hash, hash) VALUES ('acme', 6, ?, ?, ?)",
                 older.eventId(), new byte[32], new byte[32]))
                 .rootCause().hasMessageContaining("audit_seals_by_event_without_arrival");
+    }
+
+    @Test
+    void a_sealed_event_queued_again_by_the_runtime_role_is_sealed_again_and_audit_verify_reports_the_duplicate(AuditDatabase db)
+            throws Exception {
+        var events = Events.events("acme", 3);
+        new PostgresEventStore(db.runtime(), json).append(events);
+        sealAll(db);
+        assertThat(verification(db).verify("acme").ok()).isTrue();
+
+        // No index refuses this second seal: it has no arrival number, the first has one.
+        var again = events.get(1);
+        try (var connection = db.runtime().getConnection()) {
+            connection.setAutoCommit(false);
+            PlatformPath.enter(connection);
+            try (var queue = connection.prepareStatement("INSERT INTO audit_pending (tenant_id, event_id, canonical) VALUES (?, ?, ?)")) {
+                queue.setString(1, "acme");
+                queue.setObject(2, again.eventId());
+                queue.setBytes(3, CanonicalEncoding.encode(again));
+                queue.executeUpdate();
+            }
+            connection.commit();
+        }
+        sealAll(db);
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE event_id = ?", again.eventId())).isEqualTo(2);
+
+        var result = verification(db).verify("acme");
+        assertThat(result.ok()).isFalse();
+        assertThat(result.reason()).isEqualTo(VerificationResult.Reason.DUPLICATE_SEAL);
+        assertThat(result.firstBadSeq()).isEqualTo(4);
+        assertThat(result.verifiedThroughSeq()).isEqualTo(3);
+        assertThat(result.message()).contains(again.eventId().toString()).contains("seq 2").contains("seq 4");
+        assertThat(seqOf(db, again)).as("reads by id still find the first seal").isEqualTo(2);
     }
 
     @Test

@@ -69,6 +69,13 @@ public final class AuditVerification {
               AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.tenant_id = e.tenant_id AND p.event_id = e.event_id)
             ORDER BY e.recorded_at, e.event_id LIMIT 1
             """.formatted(SealLookup.UNSEALED);
+    // The first event sealed twice, by the seq of its second seal. Since audit schema version 9 the
+    // seals' indexes refuse a second seal only under the same arrival number (or, without one, the
+    // same event id): a sealed event queued again would be sealed again unnoticed but for this.
+    private static final String DUPLICATE_SEALS = """
+            SELECT event_id, min(seq), max(seq), count(*) OVER () FROM audit_seals WHERE tenant_id = ?
+            GROUP BY event_id HAVING count(*) > 1 ORDER BY min(seq) LIMIT 1
+            """;
     private static final String CHECKPOINTS = """
             SELECT seq, hash, signed_at, key_id, signature, kind FROM audit_checkpoints WHERE tenant_id = ? ORDER BY seq, signed_at
             """;
@@ -265,6 +272,19 @@ public final class AuditVerification {
                             "%d event(s) are neither sealed nor queued for sealing, the first being %s: inserted outside the audit library"
                                     .formatted(rows.getLong(2), rows.getObject(1, UUID.class)),
                             result.eventsChecked(), result.verifiedThroughSeq(), result.signedThroughSeq());
+                }
+            }
+        }
+        try (var statement = connection.prepareStatement(DUPLICATE_SEALS)) {
+            statement.setString(1, tenantId);
+            try (var rows = statement.executeQuery()) {
+                if (rows.next()) {
+                    long seq = rows.getLong(3);
+                    return failed(tenantId, result.anchoredAtSeq(), seq, Reason.DUPLICATE_SEAL,
+                            "event %s is sealed at seq %d and again at seq %d (%d event(s) are sealed more than once)"
+                                    .formatted(rows.getObject(1, UUID.class), rows.getLong(2), seq, rows.getLong(4)),
+                            result.eventsChecked(), Math.min(result.verifiedThroughSeq(), seq - 1),
+                            Math.min(result.signedThroughSeq(), seq - 1));
                 }
             }
         }

@@ -71,6 +71,11 @@ public record VerificationResult(String tenantId, boolean ok, long anchoredAtSeq
          */
         UNQUEUED_EVENT,
         /**
+         * An event is sealed twice, at two seqs. Since audit schema version 9 no index refuses a
+         * second seal made under another arrival number or none (a sealed event queued again).
+         */
+        DUPLICATE_SEAL,
+        /**
          * The Merkle tree's leaf for an event is missing or is not {@code SHA-256(0x00 || canonical
          * bytes)} of the event sealed at that seq: the stored leaf or the event was changed.
          */

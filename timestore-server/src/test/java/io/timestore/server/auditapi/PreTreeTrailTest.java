@@ -147,6 +147,30 @@ class PreTreeTrailTest {
     }
 
     @Test
+    void events_queued_before_the_upgrade_are_sealed_by_the_upgraded_server_and_found_by_their_ids() {
+        var busy = new LogClient(server, BUSY);
+        TreeCheckpoint latest = busy.checkpoint();
+        // Queued by the older writer, without an arrival number (audit schema version 9): their
+        // seals are found through the event-id index of seals without one.
+        var queued = events(BUSY, OLD_EVENTS, 5);
+        for (int i = 0; i < queued.size(); i++) {
+            var receipt = busy.receipt(queued.get(i).eventId().toString());
+
+            assertThat(receipt.seq()).isEqualTo(OLD_EVENTS + 1 + i);
+            assertThat(receipt.verify(busy.verifiers(), busy.origin()).size()).isGreaterThanOrEqualTo(latest.size());
+        }
+        var listed = busy.get("/api/audit/v1alpha1/events?component=tokens&limit=100");
+        assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+        var sealed = new ArrayList<String>();
+        listed.json().get("items").forEach(item -> {
+            if (item.hasNonNull("seq")) {
+                sealed.add(item.get("event_id").asText());
+            }
+        });
+        assertThat(sealed).containsAll(queued.stream().map(event -> event.eventId().toString()).toList());
+    }
+
+    @Test
     void audit_verify_right_after_the_migration_passes_on_the_chains_and_says_the_trees_are_not_built_yet() throws Exception {
         var report = new ObjectMapper().readTree(verifiedBeforeServing.out());
 
