@@ -215,6 +215,21 @@ public final class Transactions {
         return inTenantFrom(tenant, SET_TENANT_GENERIC_PLANS, 2, sql, parameters, work);
     }
 
+    /**
+     * As {@link #inTenantWithGenericPlansFrom(TenantId, String, List, AfterFirst)}, where {@code sql}
+     * may be several statements, all sent in the same round trip: {@code parameters} binds them from
+     * parameter 2 on (1 is the tenant), and {@code work} gets the first statement's rows; the others'
+     * follow on its statement ({@code firstRows.getStatement().getMoreResults()}), every row already
+     * received (no fetch size).
+     */
+    public <T> T inTenantWithGenericPlansFrom(TenantId tenant, String sql, Parameters parameters, AfterFirst<T> work) {
+        Objects.requireNonNull(tenant, "tenant");
+        return inTransaction("tenant", connection -> afterSetting(connection, SET_TENANT_GENERIC_PLANS, 2, sql, statement -> {
+            statement.setString(1, tenant.value());
+            parameters.bind(statement);
+        }, work));
+    }
+
     private <T> T inTenantFrom(TenantId tenant, String setting, int settingResults, String sql, List<?> parameters,
                                AfterFirst<T> work) {
         Objects.requireNonNull(tenant, "tenant");

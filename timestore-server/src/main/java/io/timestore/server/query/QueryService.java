@@ -90,7 +90,10 @@ public final class QueryService {
      * more steps than the most points per query.
      */
     QueryResult query(SecurityContext security, RequestAudit audit, PointsQuery query, Cancellation cancellation) {
-        return read(security, audit, query.target(), query.kind(), cancellation, (connection, retentionDays) -> {
+        var prefetch = query.shape() instanceof PointsQuery.Aggregation aggregation && !grouped(query, aggregation)
+                ? Optional.of(new SeriesPrefetch(query.filter(), aggregation.aggregate().numericOnly(), maxPointsPerQuery + 1))
+                : Optional.<SeriesPrefetch>empty();
+        return read(security, audit, query.target(), query.kind(), cancellation, prefetch, (connection, retentionDays, prefetched) -> {
             var range = query.range().within(retentionDays);
             var out = query.format().open(json, query.epochNanos());
             var target = query.target();
@@ -106,10 +109,10 @@ public final class QueryService {
                     aggregation.groupBy().ifPresent(keys -> audit.detail("group_by", String.join(",", keys)));
                     aggregation.windows().zone().ifPresent(zone -> audit.detail("tz", zone.getId()));
                     aggregation.transform().ifPresent(transform -> audit.detail("transform", transform.function()));
-                    var body = aggregation.groupBy().isPresent() || query.filter().condition().isPresent() || aggregation.windows().local()
-                            || aggregation.transform().isPresent()
+                    var body = grouped(query, aggregation)
                             ? grouped(connection, target, query.filter(), range, aggregation, out)
-                            : aggregate(connection, target.owner(), target.dataset(), query.filter(), range, aggregation, maxPointsPerQuery, out);
+                            : aggregate(connection, target.owner(), target.dataset(), query.filter(), range, aggregation, maxPointsPerQuery,
+                                    prefetched, out);
                     yield new QueryResult(body, Optional.empty());
                 }
                 case PointsQuery.RawPage page -> {
@@ -124,10 +127,16 @@ public final class QueryService {
         });
     }
 
+    /** Whether an aggregation is evaluated over groups, conditions, local days or a transform ({@link #grouped}). */
+    private static boolean grouped(PointsQuery query, PointsQuery.Aggregation aggregation) {
+        return aggregation.groupBy().isPresent() || query.filter().condition().isPresent() || aggregation.windows().local()
+                || aggregation.transform().isPresent();
+    }
+
     /** Runs {@code listing} (parsed and validated by the route): authorizes its dataset and lists its series in one transaction. */
     byte[] series(SecurityContext security, RequestAudit audit, SeriesListing listing) {
         var target = listing.target();
-        return read(security, audit, target, "series", new Cancellation(), (connection, retentionDays) -> {
+        return read(security, audit, target, "series", new Cancellation(), Optional.empty(), (connection, retentionDays, prefetched) -> {
             return series(connection, target.owner(), target.dataset(), selected(connection, target, listing.filter()),
                     listing.afterMeasurement(),
                     listing.afterTags(), listing.limit(),
@@ -234,11 +243,17 @@ public final class QueryService {
         return written;
     }
 
-    /** A read's work, in its transaction, once its dataset is authorized; given the dataset's retention. */
+    /**
+     * A read's work, in its transaction, once its dataset is authorized; given the dataset's
+     * retention and, when the read asked for it ({@link SeriesPrefetch}), its series selection.
+     */
     @FunctionalInterface
     private interface ReadWork<T> {
-        T run(Connection connection, OptionalInt retentionDays) throws SQLException;
+        T run(Connection connection, OptionalInt retentionDays, Optional<List<QueryStore.Series>> prefetched) throws SQLException;
     }
+
+    /** The series selection of a plain aggregate, sent with the dataset's row: the arguments of {@link QueryStore#series}. */
+    private record SeriesPrefetch(SeriesFilter filter, boolean numericOnly, int limit) {}
 
     /**
      * Runs one read of {@code target} in the caller's tenant transaction, timed as a query of
@@ -255,13 +270,13 @@ public final class QueryService {
      * authorization of a shared dataset reads the share first, after the settings.
      */
     private <T> T read(SecurityContext security, RequestAudit audit, ReadTarget target, String kind, Cancellation cancellation,
-                       ReadWork<T> work) {
+                       Optional<SeriesPrefetch> prefetch, ReadWork<T> work) {
         // Only reads that answer are timed: a 404, 403 or 400 would pull the percentiles down.
         var sample = Timer.start();
         T result;
         try {
             result = target.viaShare() ? readShared(security, target, cancellation, work) : readOwn(security, audit, target,
-                    cancellation, work);
+                    cancellation, prefetch, work);
         } catch (RuntimeException e) {
             if (cancellation.isCancelled()) {
                 throw new ClientClosedRequest("the client went away; the query was cancelled");
@@ -272,22 +287,47 @@ public final class QueryService {
         return result;
     }
 
-    /** A read of a dataset of the caller's tenant: its row comes with the transaction's settings. */
+    /**
+     * A read of a dataset of the caller's tenant: its row comes with the transaction's settings, and
+     * with {@code prefetch} the aggregate's series selection comes in the same round trip too (one
+     * fewer on the aggregate's path, docs/data-plane.md "How an aggregate is evaluated"). Those rows
+     * arrive before the dataset is authorized, in the same snapshot, and are read only once it is:
+     * a refused read closes the statement with them unread.
+     */
     private <T> T readOwn(SecurityContext security, RequestAudit audit, ReadTarget target, Cancellation cancellation,
-                          ReadWork<T> work) {
-        return transactions.inTenantWithGenericPlansFrom(security.tenant(), DatasetService.findStatement(),
-                List.of(security.tenant().value(), target.dataset()), (found, connection) -> {
-                    var days = datasets.authorize(found, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY)
-                            .retentionDays();
-                    return cancellation.during(connection, own -> work.run(own, days));
-                });
+                          Optional<SeriesPrefetch> prefetch, ReadWork<T> work) {
+        var tenant = security.tenant();
+        String sql = DatasetService.findStatement() + prefetch.map(p -> ";\n" + QueryStore.seriesStatement(p.filter(), p.numericOnly()))
+                .orElse("");
+        return transactions.inTenantWithGenericPlansFrom(tenant, sql, statement -> {
+            statement.setString(2, tenant.value());
+            statement.setString(3, target.dataset());
+            if (prefetch.isPresent()) {
+                var p = prefetch.get();
+                QueryStore.bindSeries(statement, 4, tenant, target.dataset(), p.filter(), p.limit());
+            }
+        }, (found, connection) -> {
+            var days = datasets.authorize(found, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY).retentionDays();
+            Optional<List<QueryStore.Series>> selected = Optional.empty();
+            if (prefetch.isPresent()) {
+                var statement = found.getStatement();
+                if (!statement.getMoreResults()) {
+                    throw new IllegalStateException("the series selection sent with the dataset's row returned no rows");
+                }
+                try (var rows = statement.getResultSet()) {
+                    selected = Optional.of(QueryStore.series(rows));
+                }
+            }
+            var prefetched = selected;
+            return cancellation.during(connection, own -> work.run(own, days, prefetched));
+        });
     }
 
     /** A read of a dataset another tenant shares with the caller's: the share is read after the settings. */
     private <T> T readShared(SecurityContext security, ReadTarget target, Cancellation cancellation, ReadWork<T> work) {
         return transactions.inTenantWithGenericPlans(security.tenant(), connection -> cancellation.during(connection, shared -> {
             var days = shares.authorizeRead(shared, security, target.owner(), target.dataset()).retentionDays();
-            return work.run(shared, days);
+            return work.run(shared, days, Optional.empty());
         }));
     }
 
@@ -308,8 +348,10 @@ public final class QueryService {
      * series come out in id order as in a raw query.
      */
     private byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
-                     PointsQuery.Aggregation aggregation, int maxPoints, SeriesOutput out) throws SQLException {
-        var selected = store.series(connection, owner, dataset, filter, aggregation.aggregate().numericOnly(), maxPoints + 1);
+                     PointsQuery.Aggregation aggregation, int maxPoints, Optional<List<QueryStore.Series>> prefetched,
+                     SeriesOutput out) throws SQLException {
+        var selected = prefetched.isPresent() ? prefetched.get()
+                : store.series(connection, owner, dataset, filter, aggregation.aggregate().numericOnly(), maxPoints + 1);
         int chunk = seriesPerChunk(range, aggregation.stepNanos(), maxPoints);
         int written = 0;
         for (int from = 0; from < selected.size(); from += chunk) {

@@ -281,10 +281,37 @@ final class QueryStore {
                         int limit) throws SQLException {
         try (var statement = prepareSeries(connection, "", tenant, dataset, filter, numericOnly, limit)) {
             var series = new ArrayList<Series>();
-            stream(statement, row -> series.add(new Series(row.getLong(1), row.getString(2), row.getString(3),
-                    row.getString(4), FieldType.fromLowercaseName(row.getString(5)))));
+            stream(statement, row -> series.add(seriesRow(row)));
             return series;
         }
+    }
+
+    /**
+     * The statement of {@link #series} as text, for sending in one execution with another
+     * ({@link #bindSeries} binds it, {@link #series(ResultSet)} reads its rows).
+     */
+    static String seriesStatement(SeriesFilter filter, boolean numericOnly) {
+        return withFilter(SERIES, filter, numericOnly ? NUMERIC_FILTER : "");
+    }
+
+    /** Binds {@link #seriesStatement} from parameter {@code first}. */
+    static void bindSeries(PreparedStatement statement, int first, TenantId tenant, String dataset, SeriesFilter filter, int limit)
+            throws SQLException {
+        statement.setInt(bindFilter(statement, first, tenant, dataset, filter), limit);
+    }
+
+    /** The series in the rows of {@link #seriesStatement}. */
+    static List<Series> series(ResultSet rows) throws SQLException {
+        var series = new ArrayList<Series>();
+        while (rows.next()) {
+            series.add(seriesRow(rows));
+        }
+        return series;
+    }
+
+    private static Series seriesRow(ResultSet row) throws SQLException {
+        return new Series(row.getLong(1), row.getString(2), row.getString(3), row.getString(4),
+                FieldType.fromLowercaseName(row.getString(5)));
     }
 
     /** The statement of {@link #series}, bound; {@code prefix} goes in front (an EXPLAIN, in the query-plan test). */
