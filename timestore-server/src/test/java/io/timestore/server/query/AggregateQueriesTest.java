@@ -47,6 +47,13 @@ class AggregateQueriesTest {
                         bearer(server.tokens().user("acme", "writer")))
                 .POST(HttpRequest.BodyPublishers.ofString(lines.toString())).build());
         assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+        // The same points in a dataset only finance may read.
+        assertThat(server.api().postJson("/storage/v1/datasets", """
+                {"id": "payroll", "access": {"read": {"roles": ["finance"]}}}""", admin).statusCode()).isEqualTo(201);
+        var payroll = server.api().send(server.api().request("/api/v2/write?org=acme&bucket=payroll&precision=ns",
+                        bearer(server.tokens().user("acme", "writer")))
+                .POST(HttpRequest.BodyPublishers.ofString(lines.toString())).build());
+        assertThat(payroll.statusCode()).as(payroll.body()).isEqualTo(204);
     }
 
     private static ApiResponse query(String parameters) {
@@ -75,6 +82,24 @@ class AggregateQueriesTest {
 
         assertThat(counts).containsExactly("h1 v integer: 2, 2", "h1 n integer: 2, 2", "h1 up integer: 2, 2");
         assertThat(lasts).containsExactly("h1 up boolean: false", "h2 up boolean: false", "h3 up boolean: false");
+    }
+
+    @Test
+    void an_aggregate_is_decided_on_its_datasets_row_before_any_series_is_used_whatever_its_filter() {
+        // The series selection travels with the dataset's row (one round trip); the decision is the same.
+        String aggregate = "/query?measurement=m&field=v&tag.host=h1&start=2024-01-01T00:00:00Z&end=2024-01-01T00:04:00Z&step=2m&agg=sum";
+        server.tenant("globex");
+
+        var refused = server.api().get("/storage/v1/datasets/payroll" + aggregate, bearer(server.tokens().user("acme", "reader")));
+        var allowed = server.api().get("/storage/v1/datasets/payroll" + aggregate, bearer(server.tokens().user("acme", "finance")));
+        var otherTenant = server.api().get("/storage/v1/datasets/fleet" + aggregate, bearer(server.tokens().user("globex", "reader")));
+        var missing = server.api().get("/storage/v1/datasets/nowhere" + aggregate, bearer(server.tokens().user("acme", "reader")));
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.body()).doesNotContain("h1").doesNotContain("points");
+        assertThat(series(allowed)).containsExactly("h1 v float: 22.0, 26.0");
+        assertThat(otherTenant.statusCode()).as(otherTenant.body()).isEqualTo(404);
+        assertThat(missing.statusCode()).as(missing.body()).isEqualTo(404);
     }
 
     private static String minuteOf(long nanos) {
