@@ -223,21 +223,25 @@ public final class Transactions {
      * received (no fetch size).
      */
     public <T> T inTenantWithGenericPlansFrom(TenantId tenant, String sql, Parameters parameters, AfterFirst<T> work) {
-        Objects.requireNonNull(tenant, "tenant");
-        return inTransaction("tenant", connection -> afterSetting(connection, SET_TENANT_GENERIC_PLANS, 2, sql, statement -> {
-            statement.setString(1, tenant.value());
-            parameters.bind(statement);
-        }, work));
+        return inTenantFrom(tenant, SET_TENANT_GENERIC_PLANS, 2, sql, parameters, work);
     }
 
     private <T> T inTenantFrom(TenantId tenant, String setting, int settingResults, String sql, List<?> parameters,
                                AfterFirst<T> work) {
-        Objects.requireNonNull(tenant, "tenant");
-        return inTransaction("tenant", connection -> afterSetting(connection, setting, settingResults, sql, statement -> {
-            statement.setString(1, tenant.value());
+        return inTenantFrom(tenant, setting, settingResults, sql, statement -> {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 2, parameters.get(i));
             }
+        }, work);
+    }
+
+    /** {@code parameters} binds from parameter 2 on; 1 is the tenant. */
+    private <T> T inTenantFrom(TenantId tenant, String setting, int settingResults, String sql, Parameters parameters,
+                               AfterFirst<T> work) {
+        Objects.requireNonNull(tenant, "tenant");
+        return inTransaction("tenant", connection -> afterSetting(connection, setting, settingResults, sql, statement -> {
+            statement.setString(1, tenant.value());
+            parameters.bind(statement);
         }, work));
     }
 

@@ -24,6 +24,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -308,19 +309,20 @@ public final class QueryService {
             }
         }, (found, connection) -> {
             var days = datasets.authorize(found, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY).retentionDays();
-            Optional<List<QueryStore.Series>> selected = Optional.empty();
-            if (prefetch.isPresent()) {
-                var statement = found.getStatement();
-                if (!statement.getMoreResults()) {
-                    throw new IllegalStateException("the series selection sent with the dataset's row returned no rows");
-                }
-                try (var rows = statement.getResultSet()) {
-                    selected = Optional.of(QueryStore.series(rows));
-                }
-            }
-            var prefetched = selected;
+            var prefetched = prefetch.isPresent() ? Optional.of(seriesAfter(found)) : Optional.<List<QueryStore.Series>>empty();
             return cancellation.during(connection, own -> work.run(own, days, prefetched));
         });
+    }
+
+    /** The series selection's rows, the result after {@code found} in the same execution. */
+    private static List<QueryStore.Series> seriesAfter(ResultSet found) throws SQLException {
+        var statement = found.getStatement();
+        if (!statement.getMoreResults()) {
+            throw new IllegalStateException("the series selection sent with the dataset's row returned no rows");
+        }
+        try (var rows = statement.getResultSet()) {
+            return QueryStore.series(rows);
+        }
     }
 
     /** A read of a dataset another tenant shares with the caller's: the share is read after the settings. */
