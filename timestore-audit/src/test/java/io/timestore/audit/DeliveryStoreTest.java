@@ -26,6 +26,13 @@ import org.threeten.extra.MutableClock;
 class DeliveryStoreTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
+    private static void sealQueued(AuditDatabase db) {
+        try (var sequencer = Sequencers.start(db.runtime(), MutableClock.of(Events.T0, ZoneOffset.UTC),
+                Sequencers.settings(1_000, 1_000, Duration.ofHours(1)), io.timestore.audit.chain.Sequencer.Observer.NONE)) {
+            Sequencers.round(sequencer);
+        }
+    }
+
     private static List<AuditEvent> sealed(AuditDatabase db, String tenant, int count) {
         var all = new ArrayList<AuditEvent>();
         for (int from = 0; from < count; from += 1_000) {
@@ -45,7 +52,7 @@ class DeliveryStoreTest {
 
     /** The most seal rows any node of the batch query's plan read (rows times loops). */
     private static long sealsTouched(AuditDatabase db, String partition, long afterSeq, int limit) throws SQLException {
-        return sealsTouched(db, null, DeliveryStore.BATCH, partition, afterSeq, afterSeq + limit, limit);
+        return sealsTouched(db, null, DeliveryStore.SEALS, partition, afterSeq, afterSeq + limit, limit);
     }
 
     /**
@@ -164,15 +171,87 @@ class DeliveryStoreTest {
         return types;
     }
 
-    /** Each event of a batch is one row by its primary key: a bitmap scan per lookup cost about half of it. */
+    /** The most rows any node of the plan read from {@code index} (rows times loops). */
+    private static long indexRows(JsonNode node, String index) {
+        long rows = index.equals(node.path("Index Name").asText())
+                ? node.path("Actual Rows").asLong() * Math.max(1, node.path("Actual Loops").asLong()) : 0;
+        for (var child : node.path("Plans")) {
+            rows = Math.max(rows, indexRows(child, index));
+        }
+        return rows;
+    }
+
+    /** A batch's events are one run of arrival numbers: one ordered scan of that range, not one primary-key descent per random event id. */
     @Test
-    void a_batch_read_fetches_each_event_by_a_plain_index_scan_of_its_primary_key(AuditDatabase db) throws SQLException {
+    void a_batch_read_fetches_its_events_by_one_ordered_scan_of_their_arrival_range_even_as_a_generic_plan(AuditDatabase db)
+            throws SQLException {
         sealed(db, "burst", 3_000);
+        sealed(db, "other", 1_000);
+        long lowest = db.count("SELECT arrival FROM audit_seals WHERE tenant_id = 'burst' AND seq = 101");
+        long highest = db.count("SELECT arrival FROM audit_seals WHERE tenant_id = 'burst' AND seq = 150");
 
-        var plan = plan(db, DeliveryStore.ORDERED_SCANS, DeliveryStore.BATCH, "burst", 100L, 150L, 50);
+        var custom = plan(db, DeliveryStore.ORDERED_SCANS, DeliveryStore.EVENTS_BY_ARRIVAL, "burst", lowest, highest, 100);
+        var generic = plan(db, DeliveryStore.ORDERED_SCANS + ", set_config('plan_cache_mode', 'force_generic_plan', true)",
+                DeliveryStore.EVENTS_BY_ARRIVAL, "burst", lowest, highest, 100);
 
-        assertThat(nodeTypes(plan)).as("plan %s", plan).contains("Index Scan")
-                .doesNotContain("Bitmap Heap Scan", "Bitmap Index Scan", "Sort", "Seq Scan");
+        for (var plan : List.of(custom, generic)) {
+            assertThat(nodeTypes(plan)).as("plan %s", plan).contains("Index Scan")
+                    .doesNotContain("Bitmap Heap Scan", "Bitmap Index Scan", "Sort", "Seq Scan");
+            assertThat(indexRows(plan, "audit_events_by_arrival")).as("plan %s", plan).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void a_batch_holds_events_stored_without_an_arrival_number_by_an_older_release_and_numbered_ones_in_seq_order(AuditDatabase db) {
+        var json = new AuditJson();
+        var stored = new ArrayList<AuditEvent>();
+        for (int i = 0; i < 12; i++) {
+            var event = Events.event("mixed", i);
+            if (i % 3 == 1) {
+                OlderRelease.store(db, json, event);
+            } else {
+                new PostgresEventStore(db.runtime(), json).append(List.of(event));
+            }
+            stored.add(event);
+            if (i % 4 == 3) {
+                sealQueued(db);
+            }
+        }
+        assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'mixed' AND arrival IS NULL")).isEqualTo(4);
+
+        var batch = new DeliveryStore(db.runtime()).read("mixed", 0, 100, true);
+
+        assertThat(batch.gaps()).isEmpty();
+        assertThat(batch.events()).extracting(e -> e.seal().seq()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+        for (var delivered : batch.events()) {
+            assertThat(db.count("SELECT count(*) FROM audit_seals WHERE tenant_id = 'mixed' AND seq = ? AND event_id = ?",
+                    delivered.seal().seq(), delivered.event().eventId())).as("seq %d", delivered.seal().seq()).isEqualTo(1);
+        }
+        assertThat(batch.events()).extracting(e -> e.event().eventId()).containsExactlyInAnyOrderElementsOf(
+                stored.stream().map(AuditEvent::eventId).toList());
+        for (var delivered : batch.events()) {
+            var original = stored.stream().filter(e -> e.eventId().equals(delivered.event().eventId())).findFirst().orElseThrow();
+            assertThat(delivered.event()).isEqualTo(original.withSeal(delivered.seal()));
+        }
+    }
+
+    @Test
+    void an_event_row_that_copies_a_sealed_events_arrival_number_is_not_delivered_in_its_place(AuditDatabase db) {
+        var events = sealed(db, "acme", 5);
+        var genuine = events.get(2);
+        var forged = Events.event("acme", 99);
+        db.asOwner("""
+                INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, auth_method, action, component,
+                                          result, status, severity, event, arrival)
+                SELECT tenant_id, ?, occurred_at, 'forged', auth_method, action, component, result, status, severity,
+                       replace(event::text, 'req-', 'forged-')::json, arrival
+                FROM audit_events WHERE event_id = ?""", forged.eventId(), genuine.eventId());
+
+        var batch = new DeliveryStore(db.runtime()).read("acme", 0, 100, true);
+
+        assertThat(batch.events()).hasSize(5);
+        assertThat(batch.events().get(2).event()).isEqualTo(genuine.withSeal(batch.events().get(2).seal()));
+        assertThat(batch.events()).extracting(e -> e.event().eventId()).doesNotContain(forged.eventId());
     }
 
     /** The status queries run once per delivery round: before, each read every seal of a partition the statistics did not know. */

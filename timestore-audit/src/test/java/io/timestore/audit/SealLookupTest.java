@@ -156,19 +156,8 @@ class SealLookupTest {
         assertThat(seqOf(db, sealed)).isEqualTo(1);
     }
 
-    /** The event and queue entry exactly as the writer of audit schema version 8 stored them. */
     private void storeAsOlderRelease(AuditDatabase db, AuditEvent event) {
-        db.asOwner("""
-                INSERT INTO audit_events (tenant_id, event_id, occurred_at, request_id, actor_id, auth_method, action, component,
-                                          resource_type, resource_id, dataset_id, result, status, severity, event)
-                VALUES (?, ?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, 'succeeded', ?, 'info', ?::json)""",
-                event.tenantId(), event.eventId(), event.occurredAt().toString(), event.requestId(), event.actor().id(),
-                event.actor().authMethod(), event.operation().action(), event.operation().component(),
-                event.operation().resourceType(), event.operation().resourceId(), event.operation().datasetId(),
-                event.outcome().status(), json.write(event));
-        db.asOwner("INSERT INTO audit_pending (tenant_id, event_id, canonical) VALUES (?, ?, ?)",
-                event.tenantId(), event.eventId(), CanonicalEncoding.encode(event));
-        assertThat(db.count("SELECT count(*) FROM audit_events WHERE event_id = ? AND arrival IS NULL", event.eventId())).isEqualTo(1);
+        OlderRelease.store(db, json, event);
     }
 
     private void sealAll(AuditDatabase db) {

@@ -82,9 +82,13 @@ import org.apache.kafka.common.test.TestKitNodes;
  *       and {@code timestore_audit_wait_seconds} percentiles. {@code --ab-pairs} (default 1)
  *       repeats, odd pairs off then on, even pairs on then off.</li>
  *   <li>{@code steps} (not in the default): where the time of a batch goes, step by step, on the
- *       loop's own store and encoder: the batch query alone, {@code DeliveryStore.read} (query and
- *       parsing), encoding, the file write with fsync, the cursor commit, and the status queries of
- *       a round; per event, for {@code --events} events in {@code --batch-size} batches.</li>
+ *       loop's own store and encoder: the batch statements alone, {@code DeliveryStore.read}
+ *       (statements and parsing), encoding, the file write with fsync, the cursor commit, and the
+ *       status queries of a round; per event, for {@code --events} events in {@code --batch-size}
+ *       batches. Before that, the batch statements' plans ({@code EXPLAIN ANALYZE}) and three ways
+ *       of reading the same batches timed side by side: the seals alone, the seals then their
+ *       events by arrival range (delivery's), one primary-key lookup per seal (before audit schema
+ *       version 10).</li>
  * </ul>
  * {@code --kafka-compression TYPE} sets the Kafka producer's {@code compression.type} (a sink's
  * {@code properties} entry; default: none).
@@ -559,7 +563,7 @@ public final class DeliveryLoad {
                 sink.close();
             }
             double perEvent = 1e3 * events;
-            System.out.printf("RESULT steps pass %d (%,d-event batches), µs per event: batch query alone %.2f | read (query; parsed where the format needs it) %.2f | "
+            System.out.printf("RESULT steps pass %d (%,d-event batches), µs per event: batch statements alone %.2f | read (statements; parsed where the format needs it) %.2f | "
                             + "encode %.2f | file write + fsync %.2f | cursor commit %.2f | heads %.2f, cursors %.2f (status queries, here "
                             + "once per batch; the loop runs them once per round: 8 batches per partition, or up to 1 s of a lone backlog)%n", pass, batch,
                     nanos[0] / perEvent, nanos[1] / perEvent, nanos[2] / perEvent, nanos[3] / perEvent, nanos[4] / perEvent,
@@ -567,50 +571,53 @@ public final class DeliveryLoad {
         }
     }
 
+    /** The batch's events as delivery read them before audit schema version 10: one primary-key lookup per seal. */
+    private static final String BY_ID = """
+            SELECT s.seq, s.prev_hash, s.hash, s.event_id,
+                   (SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)
+            FROM audit_seals s
+            WHERE s.tenant_id = ? AND s.seq > ? AND s.seq <= ? ORDER BY s.seq LIMIT ?
+            """;
+
     /**
-     * {@code EXPLAIN (ANALYZE, BUFFERS, VERBOSE)} of DeliveryStore's batch query for the batch after
-     * {@code after}, as the runtime role on the platform path, then the same batches' query time with
-     * and without the event column (the seals alone): what reading each event costs.
+     * {@code EXPLAIN (ANALYZE, BUFFERS, VERBOSE)} of DeliveryStore's two batch statements for the batch
+     * after {@code after}, as the runtime role on the platform path, then the same batches' time three
+     * ways: the seals alone, the seals then their events by arrival range (what delivery runs), and
+     * one primary-key lookup per seal (what it ran before audit schema version 10).
      */
     private static void explain(DataSource runtime, String tenant, long after, int limit) throws SQLException {
         try (var connection = runtime.getConnection()) {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
-            try (var statement = connection.prepareStatement("EXPLAIN (ANALYZE, BUFFERS, VERBOSE) " + DeliveryStore.BATCH)) {
-                statement.setString(1, tenant);
-                statement.setLong(2, after);
-                statement.setLong(3, after + limit);
-                statement.setInt(4, limit);
-                try (var rows = statement.executeQuery()) {
-                    System.out.println("EXPLAIN of the batch query after seq " + after + ":");
-                    while (rows.next()) {
-                        System.out.println("  " + rows.getString(1));
-                    }
-                }
-            }
+            setting(connection, DeliveryStore.ORDERED_SCANS);
+            var range = arrivals(connection, tenant, after, limit);
+            explain(connection, "seals after seq " + after, DeliveryStore.SEALS, tenant, after, after + limit, limit);
+            explain(connection, "their events by arrival", DeliveryStore.EVENTS_BY_ARRIVAL, tenant, range[0], range[1], 2 * limit);
             connection.commit();
         }
-        var column = "(SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)";
-        if (!DeliveryStore.BATCH.contains(column)) {
-            throw new IllegalStateException("the batch query changed: its event column was not found");
-        }
-        // Each variant changes one thing: what is fetched per event, or the plan of the event lookup.
-        var variants = new LinkedHashMap<String, String>();
-        variants.put("as delivery runs it", DeliveryStore.BATCH);
-        variants.put("seals only (no event column)", DeliveryStore.BATCH.replace(", s.event_id,\n       " + column, ", s.event_id"));
-        variants.put("event looked up, only its id returned", DeliveryStore.BATCH.replace("e.event::text", "e.event_id::text"));
-        variants.put("event text made, only its length returned", DeliveryStore.BATCH.replace("e.event::text", "length(e.event::text)::text"));
-        variants.put("as delivery runs it, bitmap scans off", "bitmap-off");
+        var variants = new LinkedHashMap<String, Reader>();
+        variants.put("seals only", (connection, from) -> seals(connection, tenant, from, limit));
+        variants.put("seals, then events by arrival range (as delivery runs it)", (connection, from) -> {
+            var arrivals = arrivals(connection, tenant, from, limit);
+            return rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals[0], arrivals[1], 2 * limit);
+        });
+        variants.put("one primary-key lookup per seal (before schema 10)", (connection, from) ->
+                rows(connection, BY_ID, tenant, from, from + limit, limit));
         for (int repeat = 0; repeat < 2; repeat++) {
             for (var variant : variants.entrySet()) {
-                boolean bitmapOff = variant.getValue().equals("bitmap-off");
-                var sql = bitmapOff ? DeliveryStore.BATCH : variant.getValue();
-                if (!bitmapOff && variant.getKey().startsWith("seals") && sql.contains(column)) {
-                    throw new IllegalStateException("the seals-only variant still reads the event");
-                }
                 long t = System.nanoTime();
+                long read = 0;
                 for (long from = 0; from < 50 * (long) limit; from += limit) {
-                    query(runtime, sql, tenant, from, limit, bitmapOff);
+                    try (var connection = runtime.getConnection()) {
+                        connection.setAutoCommit(false);
+                        PlatformPath.enter(connection);
+                        setting(connection, DeliveryStore.ORDERED_SCANS);
+                        read += variant.getValue().read(connection, from);
+                        connection.commit();
+                    }
+                }
+                if (read != 50L * limit) {
+                    throw new IllegalStateException(variant.getKey() + " read " + read + " rows, not " + 50L * limit);
                 }
                 System.out.printf("RESULT steps batch query, %s: %.2f µs per event (50 batches of %,d)%n", variant.getKey(),
                         (System.nanoTime() - t) / 1e3 / (50.0 * limit), limit);
@@ -618,36 +625,83 @@ public final class DeliveryLoad {
         }
     }
 
-    /** DeliveryStore's batch query alone: the rows fetched and their JSON text read, nothing parsed. */
-    private static void query(DataSource runtime, String tenant, long after, int limit) throws SQLException {
-        query(runtime, DeliveryStore.BATCH, tenant, after, limit, false);
+    /** One way of reading the batch after seq {@code from}; returns the rows read. */
+    private interface Reader {
+        long read(java.sql.Connection connection, long from) throws SQLException;
     }
 
-    private static void query(DataSource runtime, String sql, String tenant, long after, int limit, boolean bitmapOff)
-            throws SQLException {
+    private static void setting(java.sql.Connection connection, String sql) throws SQLException {
+        try (var statement = connection.prepareStatement(sql); var rows = statement.executeQuery()) {
+            rows.next();
+        }
+    }
+
+    private static void explain(java.sql.Connection connection, String title, String sql, Object... parameters) throws SQLException {
+        try (var statement = connection.prepareStatement("EXPLAIN (ANALYZE, BUFFERS, VERBOSE) " + sql)) {
+            bind(statement, parameters);
+            try (var rows = statement.executeQuery()) {
+                System.out.println("EXPLAIN of " + title + ":");
+                while (rows.next()) {
+                    System.out.println("  " + rows.getString(1));
+                }
+            }
+        }
+    }
+
+    private static void bind(java.sql.PreparedStatement statement, Object... parameters) throws SQLException {
+        for (int i = 0; i < parameters.length; i++) {
+            statement.setObject(i + 1, parameters[i]);
+        }
+    }
+
+    /** The seals of the batch after {@code from}, read as DeliveryStore reads them; returns how many. */
+    private static long seals(java.sql.Connection connection, String tenant, long from, int limit) throws SQLException {
+        return rows(connection, DeliveryStore.SEALS, tenant, from, from + limit, limit);
+    }
+
+    /** The lowest and highest arrival number of the batch after {@code from}'s seals. */
+    private static long[] arrivals(java.sql.Connection connection, String tenant, long from, int limit) throws SQLException {
+        long[] range = {Long.MAX_VALUE, Long.MIN_VALUE};
+        try (var statement = connection.prepareStatement(DeliveryStore.SEALS)) {
+            bind(statement, tenant, from, from + limit, limit);
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    rows.getBytes(2);
+                    rows.getBytes(3);
+                    range[0] = Math.min(range[0], rows.getLong(5));
+                    range[1] = Math.max(range[1], rows.getLong(5));
+                }
+            }
+        }
+        return range;
+    }
+
+    /** Runs {@code sql}, reads every column's bytes but the first, and returns the rows read. */
+    private static long rows(java.sql.Connection connection, String sql, Object... parameters) throws SQLException {
+        long read = 0;
+        try (var statement = connection.prepareStatement(sql)) {
+            bind(statement, parameters);
+            try (var rows = statement.executeQuery()) {
+                int columns = rows.getMetaData().getColumnCount();
+                while (rows.next()) {
+                    for (int c = 2; c <= columns; c++) {
+                        rows.getBytes(c);
+                    }
+                    read++;
+                }
+            }
+        }
+        return read;
+    }
+
+    /** DeliveryStore's batch statements alone: the rows fetched and their JSON text read, nothing parsed. */
+    private static void query(DataSource runtime, String tenant, long after, int limit) throws SQLException {
         try (var connection = runtime.getConnection()) {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
-            if (bitmapOff) {
-                try (var off = connection.prepareStatement("SELECT set_config('enable_bitmapscan', 'off', true)");
-                     var rows = off.executeQuery()) {
-                    rows.next();
-                }
-            }
-            try (var statement = connection.prepareStatement(sql)) {
-                statement.setString(1, tenant);
-                statement.setLong(2, after);
-                statement.setLong(3, after + limit);
-                statement.setInt(4, limit);
-                try (var rows = statement.executeQuery()) {
-                    int columns = rows.getMetaData().getColumnCount();
-                    while (rows.next()) {
-                        for (int c = 2; c <= columns; c++) {
-                            rows.getBytes(c);
-                        }
-                    }
-                }
-            }
+            setting(connection, DeliveryStore.ORDERED_SCANS);
+            var arrivals = arrivals(connection, tenant, after, limit);
+            rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals[0], arrivals[1], 2 * limit);
             connection.commit();
         }
     }

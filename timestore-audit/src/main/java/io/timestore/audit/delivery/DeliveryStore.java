@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +50,11 @@ public final class DeliveryStore {
             FROM p WHERE p.tenant_id IS NOT NULL
             """;
     /**
-     * The seals after the cursor by their primary key, each event fetched by its own primary key in
-     * a scalar subquery: whatever plan PostgreSQL picks (a pooled connection's generic plan
-     * included), at most {@code LIMIT} events are read. As a join it was once planned as a scan of
-     * every stored event, minutes per batch on a large trail. A seal without its event gives NULL:
-     * a gap.
+     * The seals after the cursor by their primary key, with their events' arrival numbers; the events
+     * are read next, by {@link #EVENTS_BY_ARRIVAL} (and {@link #EVENTS_BY_ID} for seals without an
+     * arrival number). A join was once planned as a scan of every stored event, minutes per batch on
+     * a large trail; as separate statements each reads only its range, whatever plan PostgreSQL
+     * picks (a pooled connection's generic plan included).
      *
      * <p>The seq range is bounded above as well ({@code seq <= cursor + LIMIT}; seqs are dense, so
      * that is exactly the next batch when nothing was purged): with statistics that do not know the
@@ -66,12 +67,35 @@ public final class DeliveryStore {
      * upper bound. Public so that a plan check and the benchmark's {@code steps} phase run this very
      * statement (parameters: partition, cursor, cursor + limit, limit).
      */
-    public static final String BATCH = """
-            SELECT s.seq, s.prev_hash, s.hash, s.event_id,
-                   (SELECT e.event::text FROM audit_events e WHERE e.tenant_id = s.tenant_id AND e.event_id = s.event_id)
+    public static final String SEALS = """
+            SELECT s.seq, s.prev_hash, s.hash, s.event_id, s.arrival
             FROM audit_seals s
             WHERE s.tenant_id = ? AND s.seq > ? AND s.seq <= ? ORDER BY s.seq LIMIT ?
             """;
+    /**
+     * The events of a partition whose arrival numbers lie in a range (parameters: partition, lowest,
+     * highest, limit): one ordered scan of {@code audit_events_by_arrival} (audit schema version 10).
+     * The sequencer seals in arrival order, so a batch's events are one run of the partition's
+     * arrival numbers, give or take an event whose transaction committed after later ones had been
+     * sealed; what the range holds beyond the batch is skipped. Through the primary key, one descent
+     * per random event id, the events were about two thirds of the batch read (DeliveryLoad's
+     * {@code steps} phase). Public so that a plan check runs this very statement.
+     */
+    public static final String EVENTS_BY_ARRIVAL = """
+            SELECT e.arrival, e.event_id, e.event::text
+            FROM audit_events e
+            WHERE e.tenant_id = ? AND e.arrival >= ? AND e.arrival <= ? ORDER BY e.arrival LIMIT ?
+            """;
+    /**
+     * Events by id (parameters: partition, uuid array): those of seals without an arrival number
+     * (stored before audit schema version 9, or by an older release during an upgrade) and any the
+     * arrival range did not hold.
+     */
+    private static final String EVENTS_BY_ID = """
+            SELECT e.event_id, e.event::text FROM audit_events e WHERE e.tenant_id = ? AND e.event_id = ANY (?)
+            """;
+    /** How many rows of the arrival range are read per event of the batch, at most: the rest is looked up by id. */
+    private static final int RANGE_ROWS_PER_EVENT = 2;
     /**
      * Each cursor of a sink (or of every sink: parameters 1 and 2 NULL) with its partition's head
      * (the newest seal) and the sealing time of the oldest seal after the cursor, each one seal read
@@ -89,7 +113,7 @@ public final class DeliveryStore {
             ORDER BY c.sink, c.tenant_id
             """;
     /**
-     * Run first in the transaction of {@link #HEADS}, {@link #STATUS} and {@link #BATCH} (the settings end with it):
+     * Run first in the transaction of {@link #HEADS}, {@link #STATUS} and {@link #SEALS} (the settings end with it):
      * no bitmap scans and no sorts, so each "first or last seal of a partition" is read by an ordered
      * scan of the primary key that stops at its one row. Without them, on a partition the statistics
      * did not know yet (a tenant's first burst), PostgreSQL read every seal of the partition in a
@@ -99,13 +123,6 @@ public final class DeliveryStore {
      * in DeliveryStoreTest; ~6.75 ms per status call in DeliveryLoad's {@code steps} phase).
      */
     public static final String ORDERED_SCANS = "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)";
-    /*
-     * ORDERED_SCANS also runs first in the transaction of BATCH: each seal's event is then fetched by a
-     * plain index scan of audit_events' primary key, not a bitmap index and heap scan (the row-level
-     * security filter makes the planner expect 13 rows), about 3 of the lookup's 6 µs per event then
-     * (DeliveryLoad's steps phase). That lookup is most of the batch query (about 7 of 11 µs per event
-     * since the event is stored as json, schema version 8); the seals alone take 1 µs.
-     */
     private static final String ENSURE =
             "INSERT INTO audit_delivery_cursors (sink, tenant_id, delivered_seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
     /**
@@ -272,36 +289,97 @@ public final class DeliveryStore {
     }
 
     private static Batch read(Connection connection, String partition, long afterSeq, long upTo, int limit, boolean parse) throws SQLException {
-        var events = new ArrayList<SealedEvent>(Math.min(limit, 1024));
+        var seals = seals(connection, partition, afterSeq, upTo, limit);
+        var stored = events(connection, partition, seals);
+        var events = new ArrayList<SealedEvent>(seals.size());
         var gaps = new ArrayList<Gap>();
         long expected = afterSeq + 1;
         long through = afterSeq;
-        try (var statement = connection.prepareStatement(BATCH)) {
+        for (var row : seals) {
+            long seq = row.seal().seq();
+            through = seq;
+            var text = stored.get(row.eventId());
+            if (text == null) {
+                continue; // a seal without its event: part of a gap, closed below
+            }
+            if (seq != expected) {
+                gaps.add(new Gap(expected - 1, seq));
+            }
+            expected = seq + 1;
+            events.add(SealedEvent.read(partition, row.eventId(), row.seal(), text, parse));
+        }
+        if (through >= expected) {
+            gaps.add(new Gap(expected - 1, through + 1));
+        }
+        return new Batch(events, through, gaps);
+    }
+
+    /** A seal of a batch, and its event's arrival number (0 when it has none). */
+    private record SealRow(Seal seal, UUID eventId, long arrival) {}
+
+    private static List<SealRow> seals(Connection connection, String partition, long afterSeq, long upTo, int limit) throws SQLException {
+        var seals = new ArrayList<SealRow>(Math.min(limit, 1024));
+        try (var statement = connection.prepareStatement(SEALS)) {
             statement.setString(1, partition);
             statement.setLong(2, afterSeq);
             statement.setLong(3, upTo);
             statement.setInt(4, limit);
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    long seq = rows.getLong(1);
-                    through = seq;
-                    var stored = rows.getBytes(5); // the text's UTF-8 bytes as received: no String in between
-                    if (stored == null) {
-                        continue; // a seal without its event: part of a gap, closed below
-                    }
-                    if (seq != expected) {
-                        gaps.add(new Gap(expected - 1, seq));
-                    }
-                    expected = seq + 1;
-                    var seal = new Seal(seq, ChainHash.of(rows.getBytes(2)), ChainHash.of(rows.getBytes(3)));
-                    events.add(SealedEvent.read(partition, rows.getObject(4, UUID.class), seal, stored, parse));
+                    var seal = new Seal(rows.getLong(1), ChainHash.of(rows.getBytes(2)), ChainHash.of(rows.getBytes(3)));
+                    seals.add(new SealRow(seal, rows.getObject(4, UUID.class), rows.getLong(5)));
                 }
             }
         }
-        if (through >= expected) {
-            gaps.add(new Gap(expected - 1, through + 1));
+        return seals;
+    }
+
+    /**
+     * The stored text (its UTF-8 bytes as received: no String in between) of each sealed event that
+     * is still stored, by event id: by the seals' arrival range first, the rest by id. An event is
+     * taken from the range only where its arrival number and its id both match a seal's.
+     */
+    private static Map<UUID, byte[]> events(Connection connection, String partition, List<SealRow> seals) throws SQLException {
+        var stored = new HashMap<UUID, byte[]>(seals.size() * 2);
+        var byArrival = new HashMap<Long, UUID>(seals.size() * 2);
+        long lowest = Long.MAX_VALUE;
+        long highest = Long.MIN_VALUE;
+        for (var row : seals) {
+            if (row.arrival() > 0) {
+                byArrival.put(row.arrival(), row.eventId());
+                lowest = Math.min(lowest, row.arrival());
+                highest = Math.max(highest, row.arrival());
+            }
         }
-        return new Batch(events, through, gaps);
+        if (!byArrival.isEmpty()) {
+            try (var statement = connection.prepareStatement(EVENTS_BY_ARRIVAL)) {
+                statement.setString(1, partition);
+                statement.setLong(2, lowest);
+                statement.setLong(3, highest);
+                statement.setInt(4, RANGE_ROWS_PER_EVENT * seals.size());
+                try (var rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        var eventId = rows.getObject(2, UUID.class);
+                        if (eventId.equals(byArrival.get(rows.getLong(1)))) {
+                            stored.put(eventId, rows.getBytes(3));
+                        }
+                    }
+                }
+            }
+        }
+        var missing = seals.stream().map(SealRow::eventId).filter(id -> !stored.containsKey(id)).distinct().toArray(UUID[]::new);
+        if (missing.length > 0) {
+            try (var statement = connection.prepareStatement(EVENTS_BY_ID)) {
+                statement.setString(1, partition);
+                statement.setArray(2, connection.createArrayOf("uuid", missing));
+                try (var rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        stored.put(rows.getObject(1, UUID.class), rows.getBytes(2));
+                    }
+                }
+            }
+        }
+        return stored;
     }
 
     /** The cursors of {@code sink} (or of every sink when empty), with their lag. */

@@ -19,7 +19,7 @@ import java.util.zip.CRC32;
  */
 public final class AuditSchema {
     /** The newest script version. */
-    public static final int LATEST = 9;
+    public static final int LATEST = 10;
     private static final Pattern ROLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private AuditSchema() {}

@@ -30,7 +30,8 @@ final class AuditTrailMigration extends BaseJavaMigration {
                 new AuditTrailMigration("V24__audit_delivery_cursors", 6),
                 new AuditTrailMigration("V33__audit_tree_hashes_in_seals", 7),
                 new AuditTrailMigration("V39__audit_events_as_sent", 8),
-                new AuditTrailMigration("V40__audit_seals_by_arrival", 9));
+                new AuditTrailMigration("V40__audit_seals_by_arrival", 9),
+                new AuditTrailMigration("V41__audit_events_by_arrival", 10));
         if (migrations.size() != AuditSchema.LATEST) {
             throw new IllegalStateException("the audit library has schema scripts without a migration");
         }
