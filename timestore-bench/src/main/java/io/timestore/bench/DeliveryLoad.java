@@ -87,7 +87,7 @@ import org.apache.kafka.common.test.TestKitNodes;
  *       status queries of a round; per event, for {@code --events} events in {@code --batch-size}
  *       batches. Before that, the batch statements' plans ({@code EXPLAIN ANALYZE}) and three ways
  *       of reading the same batches timed side by side: the seals alone, the seals then their
- *       events by arrival range (delivery's), one primary-key lookup per seal (before audit schema
+ *       events by arrival number (delivery's), one primary-key lookup per seal (before audit schema
  *       version 10).</li>
  * </ul>
  * {@code --kafka-compression TYPE} sets the Kafka producer's {@code compression.type} (a sink's
@@ -582,7 +582,7 @@ public final class DeliveryLoad {
     /**
      * {@code EXPLAIN (ANALYZE, BUFFERS, VERBOSE)} of DeliveryStore's two batch statements for the batch
      * after {@code after}, as the runtime role on the platform path, then the same batches' time three
-     * ways: the seals alone, the seals then their events by arrival range (what delivery runs), and
+     * ways: the seals alone, the seals then their events by arrival number (what delivery runs), and
      * one primary-key lookup per seal (what it ran before audit schema version 10).
      */
     private static void explain(DataSource runtime, String tenant, long after, int limit) throws SQLException {
@@ -590,17 +590,15 @@ public final class DeliveryLoad {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
             setting(connection, DeliveryStore.ORDERED_SCANS);
-            var range = arrivals(connection, tenant, after, limit);
+            var arrivals = arrivals(connection, tenant, after, limit);
             explain(connection, "seals after seq " + after, DeliveryStore.SEALS, tenant, after, after + limit, limit);
-            explain(connection, "their events by arrival", DeliveryStore.EVENTS_BY_ARRIVAL, tenant, range[0], range[1], 2 * limit);
+            explain(connection, "their events by arrival number", DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals, 2 * limit);
             connection.commit();
         }
         var variants = new LinkedHashMap<String, Reader>();
         variants.put("seals only", (connection, from) -> seals(connection, tenant, from, limit));
-        variants.put("seals, then events by arrival range (as delivery runs it)", (connection, from) -> {
-            var arrivals = arrivals(connection, tenant, from, limit);
-            return rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals[0], arrivals[1], 2 * limit);
-        });
+        variants.put("seals, then events by arrival number (as delivery runs it)", (connection, from) ->
+                rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals(connection, tenant, from, limit), 2 * limit));
         variants.put("one primary-key lookup per seal (before schema 10)", (connection, from) ->
                 rows(connection, BY_ID, tenant, from, from + limit, limit));
         for (int repeat = 0; repeat < 2; repeat++) {
@@ -659,21 +657,21 @@ public final class DeliveryLoad {
         return rows(connection, DeliveryStore.SEALS, tenant, from, from + limit, limit);
     }
 
-    /** The lowest and highest arrival number of the batch after {@code from}'s seals. */
-    private static long[] arrivals(java.sql.Connection connection, String tenant, long from, int limit) throws SQLException {
-        long[] range = {Long.MAX_VALUE, Long.MIN_VALUE};
+    /** The arrival numbers of the batch after {@code from}'s seals, read as DeliveryStore reads them. */
+    private static java.sql.Array arrivals(java.sql.Connection connection, String tenant, long from, int limit) throws SQLException {
+        var arrivals = new ArrayList<Long>(limit);
         try (var statement = connection.prepareStatement(DeliveryStore.SEALS)) {
             bind(statement, tenant, from, from + limit, limit);
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
                     rows.getBytes(2);
                     rows.getBytes(3);
-                    range[0] = Math.min(range[0], rows.getLong(5));
-                    range[1] = Math.max(range[1], rows.getLong(5));
+                    rows.getObject(4);
+                    arrivals.add(rows.getLong(5));
                 }
             }
         }
-        return range;
+        return connection.createArrayOf("bigint", arrivals.toArray());
     }
 
     /** Runs {@code sql}, reads every column's bytes but the first, and returns the rows read. */
@@ -700,8 +698,7 @@ public final class DeliveryLoad {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
             setting(connection, DeliveryStore.ORDERED_SCANS);
-            var arrivals = arrivals(connection, tenant, after, limit);
-            rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals[0], arrivals[1], 2 * limit);
+            rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals(connection, tenant, after, limit), 2 * limit);
             connection.commit();
         }
     }

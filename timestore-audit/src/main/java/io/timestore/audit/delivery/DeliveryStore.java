@@ -52,9 +52,9 @@ public final class DeliveryStore {
     /**
      * The seals after the cursor by their primary key, with their events' arrival numbers; the events
      * are read next, by {@link #EVENTS_BY_ARRIVAL} (and {@link #EVENTS_BY_ID} for seals without an
-     * arrival number). A join was once planned as a scan of every stored event, minutes per batch on
-     * a large trail; as separate statements each reads only its range, whatever plan PostgreSQL
-     * picks (a pooled connection's generic plan included).
+     * arrival number, or not found by it). A join was once planned as a scan of every stored event,
+     * minutes per batch on a large trail; as separate statements each reads only the batch's rows,
+     * whatever plan PostgreSQL picks (a pooled connection's generic plan included).
      *
      * <p>The seq range is bounded above as well ({@code seq <= cursor + LIMIT}; seqs are dense, so
      * that is exactly the next batch when nothing was purged): with statistics that do not know the
@@ -73,29 +73,31 @@ public final class DeliveryStore {
             WHERE s.tenant_id = ? AND s.seq > ? AND s.seq <= ? ORDER BY s.seq LIMIT ?
             """;
     /**
-     * The events of a partition whose arrival numbers lie in a range (parameters: partition, lowest,
-     * highest, limit): one ordered scan of {@code audit_events_by_arrival} (audit schema version 10).
-     * The sequencer seals in arrival order, so a batch's events are one run of the partition's
-     * arrival numbers, give or take an event whose transaction committed after later ones had been
-     * sealed; what the range holds beyond the batch is skipped. Through the primary key, one descent
-     * per random event id, the events were about two thirds of the batch read (DeliveryLoad's
-     * {@code steps} phase). Public so that a plan check runs this very statement.
+     * The events of a partition with the given arrival numbers (parameters: partition, bigint array
+     * of the batch's numbers, limit): one scan of {@code audit_events_by_arrival} (audit schema
+     * version 10) that finds the numbers in index order, reading consecutive entries and pages,
+     * since a batch's numbers are (nearly) one run of the partition's. Through the primary key, one
+     * descent per random event id, the events were about two thirds of the batch read
+     * (DeliveryLoad's {@code steps} phase). The numbers themselves, not their range: an event whose
+     * transaction committed late is sealed after events with higher numbers, and a range from its
+     * number would read the events delivered since. The limit (twice the batch) only bounds rows
+     * that copy a number. Public so that a plan check runs this very statement.
      */
     public static final String EVENTS_BY_ARRIVAL = """
             SELECT e.arrival, e.event_id, e.event::text
             FROM audit_events e
-            WHERE e.tenant_id = ? AND e.arrival >= ? AND e.arrival <= ? ORDER BY e.arrival LIMIT ?
+            WHERE e.tenant_id = ? AND e.arrival = ANY (?) ORDER BY e.arrival LIMIT ?
             """;
     /**
      * Events by id (parameters: partition, uuid array): those of seals without an arrival number
-     * (stored before audit schema version 9, or by an older release during an upgrade) and any the
-     * arrival range did not hold.
+     * (stored before audit schema version 9, or by an older release during an upgrade) and any not
+     * found by its number.
      */
     private static final String EVENTS_BY_ID = """
             SELECT e.event_id, e.event::text FROM audit_events e WHERE e.tenant_id = ? AND e.event_id = ANY (?)
             """;
-    /** How many rows of the arrival range are read per event of the batch, at most: the rest is looked up by id. */
-    private static final int RANGE_ROWS_PER_EVENT = 2;
+    /** How many rows are read by arrival number per event of the batch, at most: the rest is looked up by id. */
+    private static final int ARRIVAL_ROWS_PER_EVENT = 2;
     /**
      * Each cursor of a sink (or of every sink: parameters 1 and 2 NULL) with its partition's head
      * (the newest seal) and the sealing time of the oldest seal after the cursor, each one seal read
@@ -113,7 +115,7 @@ public final class DeliveryStore {
             ORDER BY c.sink, c.tenant_id
             """;
     /**
-     * Run first in the transaction of {@link #HEADS}, {@link #STATUS} and {@link #SEALS} (the settings end with it):
+     * Run first in the transaction of {@link #HEADS}, {@link #STATUS} and of a batch's reads (the settings end with it):
      * no bitmap scans and no sorts, so each "first or last seal of a partition" is read by an ordered
      * scan of the primary key that stops at its one row. Without them, on a partition the statistics
      * did not know yet (a tenant's first burst), PostgreSQL read every seal of the partition in a
@@ -314,7 +316,7 @@ public final class DeliveryStore {
         return new Batch(events, through, gaps);
     }
 
-    /** A seal of a batch, and its event's arrival number (0 when it has none). */
+    /** A seal of a batch, and its event's arrival number (0 when it has none: numbers start at 1). */
     private record SealRow(Seal seal, UUID eventId, long arrival) {}
 
     private static List<SealRow> seals(Connection connection, String partition, long afterSeq, long upTo, int limit) throws SQLException {
@@ -336,27 +338,22 @@ public final class DeliveryStore {
 
     /**
      * The stored text (its UTF-8 bytes as received: no String in between) of each sealed event that
-     * is still stored, by event id: by the seals' arrival range first, the rest by id. An event is
-     * taken from the range only where its arrival number and its id both match a seal's.
+     * is still stored, by event id: by the seals' arrival numbers first, the rest by id. An event is
+     * taken by its number only where its id matches that number's seal too.
      */
     private static Map<UUID, byte[]> events(Connection connection, String partition, List<SealRow> seals) throws SQLException {
         var stored = new HashMap<UUID, byte[]>(seals.size() * 2);
         var byArrival = new HashMap<Long, UUID>(seals.size() * 2);
-        long lowest = Long.MAX_VALUE;
-        long highest = Long.MIN_VALUE;
         for (var row : seals) {
             if (row.arrival() > 0) {
                 byArrival.put(row.arrival(), row.eventId());
-                lowest = Math.min(lowest, row.arrival());
-                highest = Math.max(highest, row.arrival());
             }
         }
         if (!byArrival.isEmpty()) {
             try (var statement = connection.prepareStatement(EVENTS_BY_ARRIVAL)) {
                 statement.setString(1, partition);
-                statement.setLong(2, lowest);
-                statement.setLong(3, highest);
-                statement.setInt(4, RANGE_ROWS_PER_EVENT * seals.size());
+                statement.setArray(2, connection.createArrayOf("bigint", byArrival.keySet().toArray()));
+                statement.setInt(3, ARRIVAL_ROWS_PER_EVENT * seals.size());
                 try (var rows = statement.executeQuery()) {
                     while (rows.next()) {
                         var eventId = rows.getObject(2, UUID.class);
