@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.timestore.audit.delivery.BatchRead;
 import io.timestore.audit.delivery.DeliveryCursor;
 import io.timestore.audit.delivery.DeliveryStore;
 import io.timestore.audit.delivery.SealedEvent;
@@ -52,7 +53,7 @@ class DeliveryStoreTest {
 
     /** The most seal rows any node of the batch query's plan read (rows times loops). */
     private static long sealsTouched(AuditDatabase db, String partition, long afterSeq, int limit) throws SQLException {
-        return sealsTouched(db, null, DeliveryStore.SEALS, partition, afterSeq, afterSeq + limit, limit);
+        return sealsTouched(db, null, BatchRead.SEALS, partition, afterSeq, afterSeq + limit, limit);
     }
 
     /**
@@ -218,8 +219,8 @@ class DeliveryStoreTest {
         }
         var arguments = "'burst', '{" + String.join(",", numbers) + "}'::bigint[], 100";
 
-        var custom = preparedPlan(db, DeliveryStore.EVENTS_BY_ARRIVAL, "force_custom_plan", arguments);
-        var generic = preparedPlan(db, DeliveryStore.EVENTS_BY_ARRIVAL, "force_generic_plan", arguments);
+        var custom = preparedPlan(db, BatchRead.EVENTS_BY_ARRIVAL, "force_custom_plan", arguments);
+        var generic = preparedPlan(db, BatchRead.EVENTS_BY_ARRIVAL, "force_generic_plan", arguments);
 
         for (var plan : List.of(custom, generic)) {
             assertThat(nodeTypes(plan)).as("plan %s", plan).contains("Index Scan")
@@ -264,7 +265,7 @@ class DeliveryStoreTest {
 
         assertThat(batch.events()).hasSize(100);
         assertThat(batch.gaps()).isEmpty();
-        assertThat(prepared).contains(DeliveryStore.SEALS, DeliveryStore.EVENTS_BY_ARRIVAL)
+        assertThat(prepared).contains(BatchRead.SEALS, BatchRead.EVENTS_BY_ARRIVAL)
                 .noneMatch(sql -> sql.contains("event_id = ANY"));
     }
 

@@ -1,6 +1,7 @@
 package io.timestore.bench;
 
 import io.timestore.audit.AuditJson;
+import io.timestore.audit.delivery.BatchRead;
 import io.timestore.audit.delivery.DeliveryLoop;
 import io.timestore.audit.delivery.DeliverySink;
 import io.timestore.audit.delivery.DeliveryStore;
@@ -591,14 +592,14 @@ public final class DeliveryLoad {
             PlatformPath.enter(connection);
             setting(connection, DeliveryStore.ORDERED_SCANS);
             var arrivals = arrivals(connection, tenant, after, limit);
-            explain(connection, "seals after seq " + after, DeliveryStore.SEALS, tenant, after, after + limit, limit);
-            explain(connection, "their events by arrival number", DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals, 2 * limit);
+            explain(connection, "seals after seq " + after, BatchRead.SEALS, tenant, after, after + limit, limit);
+            explain(connection, "their events by arrival number", BatchRead.EVENTS_BY_ARRIVAL, tenant, arrivals, 2 * limit);
             connection.commit();
         }
         var variants = new LinkedHashMap<String, Reader>();
         variants.put("seals only", (connection, from) -> seals(connection, tenant, from, limit));
         variants.put("seals, then events by arrival number (as delivery runs it)", (connection, from) ->
-                rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals(connection, tenant, from, limit), 2 * limit));
+                rows(connection, BatchRead.EVENTS_BY_ARRIVAL, tenant, arrivals(connection, tenant, from, limit), 2 * limit));
         variants.put("one primary-key lookup per seal (before schema 10)", (connection, from) ->
                 rows(connection, BY_ID, tenant, from, from + limit, limit));
         for (int repeat = 0; repeat < 2; repeat++) {
@@ -654,13 +655,13 @@ public final class DeliveryLoad {
 
     /** The seals of the batch after {@code from}, read as DeliveryStore reads them; returns how many. */
     private static long seals(java.sql.Connection connection, String tenant, long from, int limit) throws SQLException {
-        return rows(connection, DeliveryStore.SEALS, tenant, from, from + limit, limit);
+        return rows(connection, BatchRead.SEALS, tenant, from, from + limit, limit);
     }
 
     /** The arrival numbers of the batch after {@code from}'s seals, read as DeliveryStore reads them. */
     private static java.sql.Array arrivals(java.sql.Connection connection, String tenant, long from, int limit) throws SQLException {
         var arrivals = new ArrayList<Long>(limit);
-        try (var statement = connection.prepareStatement(DeliveryStore.SEALS)) {
+        try (var statement = connection.prepareStatement(BatchRead.SEALS)) {
             bind(statement, tenant, from, from + limit, limit);
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
@@ -698,7 +699,7 @@ public final class DeliveryLoad {
             connection.setAutoCommit(false);
             PlatformPath.enter(connection);
             setting(connection, DeliveryStore.ORDERED_SCANS);
-            rows(connection, DeliveryStore.EVENTS_BY_ARRIVAL, tenant, arrivals(connection, tenant, after, limit), 2 * limit);
+            rows(connection, BatchRead.EVENTS_BY_ARRIVAL, tenant, arrivals(connection, tenant, after, limit), 2 * limit);
             connection.commit();
         }
     }
