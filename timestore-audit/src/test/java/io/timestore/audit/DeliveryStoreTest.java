@@ -83,14 +83,21 @@ class DeliveryStoreTest {
                     }
                 }
                 try (var rows = statement.executeQuery()) {
-                    rows.next();
-                    var plan = MAPPER.readTree(rows.getString(1)).get(0).get("Plan");
+                    var plan = planOf(rows);
                     connection.rollback();
                     return plan;
                 }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /** The top plan node of an {@code EXPLAIN (FORMAT JSON)} result. */
+    private static JsonNode planOf(java.sql.ResultSet rows) throws SQLException {
+        rows.next();
+        try {
+            return MAPPER.readTree(rows.getString(1)).get(0).get("Plan");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -196,13 +203,10 @@ class DeliveryStoreTest {
                 statement.execute("SET LOCAL plan_cache_mode = " + mode);
                 statement.execute("PREPARE probe AS " + numbered);
                 try (var rows = statement.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE probe(" + arguments + ")")) {
-                    rows.next();
-                    var plan = MAPPER.readTree(rows.getString(1)).get(0).get("Plan");
+                    var plan = planOf(rows);
                     connection.rollback();
                     return plan;
                 }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
             }
         }
     }
