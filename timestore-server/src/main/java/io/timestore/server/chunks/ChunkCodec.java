@@ -53,7 +53,12 @@ public final class ChunkCodec {
         if (n == 0) {
             throw new ChunkFormatException("a chunk holds at least one point");
         }
-        int timestampBytes = in.readLength(in.remaining(), "timestamp section length");
+        // Checked against what follows the length itself: a bound taken before reading it would let
+        // the section claim the length's own bytes and end past the chunk.
+        int timestampBytes = in.readLength(Integer.MAX_VALUE, "timestamp section length");
+        if (timestampBytes > in.remaining()) {
+            throw new ChunkFormatException("timestamp section of " + timestampBytes + " bytes runs past the chunk's end");
+        }
         int valuesStart = in.position() + timestampBytes;
         long[] timestamps = Timestamps.decode(n, new BitReader(chunk, in.position(), valuesStart));
         in.skipTo(valuesStart);

@@ -32,6 +32,17 @@ class ChunkCodecTest {
         assertThat(ChunkCodec.decode(ChunkCodec.encode(points))).isEqualTo(points);
     }
 
+    /** The bit streams are read through a buffer of the next 64 bits: none may read past its section or leave bytes unread. */
+    @Property(tries = 200)
+    void every_shortened_or_lengthened_chunk_is_refused_with_a_format_error(@ForAll("chunks") ChunkPoints points,
+                                                                             @ForAll @IntRange(min = 1, max = 64) int cut) {
+        byte[] chunk = ChunkCodec.encode(points);
+        byte[] shortened = Arrays.copyOf(chunk, Math.max(0, chunk.length - cut));
+        byte[] lengthened = Arrays.copyOf(chunk, chunk.length + cut);
+        assertThatThrownBy(() -> ChunkCodec.decode(shortened)).isInstanceOf(ChunkFormatException.class);
+        assertThatThrownBy(() -> ChunkCodec.decode(lengthened)).isInstanceOf(ChunkFormatException.class);
+    }
+
     @Property(tries = 300)
     void writes_in_any_order_with_repeated_timestamps_keep_the_last_value_per_timestamp(
             @ForAll FieldType type, @ForAll("writeTimes") List<Long> times, @ForAll @IntRange(min = 1, max = 300) int maxPoints) {
