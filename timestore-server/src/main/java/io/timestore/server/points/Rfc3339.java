@@ -75,8 +75,22 @@ public final class Rfc3339 {
         return instant.getEpochSecond() * NANOS_PER_SECOND + instant.getNano();
     }
 
+    /** The most bytes {@link #format(long, byte[])} writes. */
+    public static final int MAX_LENGTH = 30;
+
     /** RFC 3339 in UTC, with as many fractional digits as needed (0, 3, 6 or 9). */
     public static String format(long nanos) {
+        var text = new byte[MAX_LENGTH];
+        int length = format(nanos, text);
+        return new String(text, 0, length, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * {@link #format(long)}'s text as ASCII bytes at the start of {@code text} (at least
+     * {@link #MAX_LENGTH} long); returns their length. For output written as bytes, without a
+     * String per timestamp.
+     */
+    public static int format(long nanos, byte[] text) {
         // Instant.toString's text, written directly: it goes through DateTimeFormatter.ISO_INSTANT,
         // about a quarter of a 1,440-window aggregate's JSON output (docs/benchmarks.md,
         // 2026-12-04 afternoon). Every int64 is a year from 1677 to 2262, so four digits always.
@@ -84,7 +98,6 @@ public final class Rfc3339 {
         int nano = (int) Math.floorMod(nanos, NANOS_PER_SECOND);
         var date = LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY));
         int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
-        var text = new byte[30];
         digits(text, 0, date.getYear(), 4);
         text[4] = '-';
         digits(text, 5, date.getMonthValue(), 2);
@@ -109,7 +122,7 @@ public final class Rfc3339 {
             }
         }
         text[length++] = 'Z';
-        return new String(text, 0, length, StandardCharsets.ISO_8859_1);
+        return length;
     }
 
     /** Writes {@code value} (non-negative) as exactly {@code width} decimal digits at {@code at}; returns the end. */

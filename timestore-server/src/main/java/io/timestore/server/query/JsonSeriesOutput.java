@@ -20,6 +20,7 @@ final class JsonSeriesOutput implements SeriesOutput {
     private final boolean epochNanos;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final JsonGenerator generator;
+    private final byte[] timeText = new byte[Rfc3339.MAX_LENGTH];
     private boolean open;
 
     JsonSeriesOutput(JsonFactory json, boolean epochNanos) {
@@ -66,7 +67,9 @@ final class JsonSeriesOutput implements SeriesOutput {
             if (epochNanos) {
                 generator.writeNumber(time);
             } else {
-                generator.writeString(Rfc3339.format(time));
+                // ASCII that needs no escaping, written as bytes: no String per point.
+                int length = Rfc3339.format(time, timeText);
+                generator.writeRawUTF8String(timeText, 0, length);
             }
             writeValue(value);
             generator.writeEndArray();

@@ -13,6 +13,7 @@ import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Cancellation;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Cursors;
+import io.timestore.server.influxql.Statement.Fill;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.PointsMetrics;
 import io.timestore.server.points.Tag;
@@ -217,6 +218,36 @@ public final class QueryService {
     }
 
     /**
+     * As {@link #write(SeriesOutput, String, String, String, FieldType, Map, QueryStore.TimeRange,
+     * PointsQuery.Aggregation, int)}; the windows without a value left out and no transform (the
+     * native route's default) are written as they came when they came in time order.
+     */
+    private int write(SeriesOutput out, String measurement, String tagsJson, String field, FieldType type, SeriesWindows windows,
+                      QueryStore.TimeRange range, PointsQuery.Aggregation aggregation, int written) {
+        if (!(aggregation.fill() instanceof Fill.None) || aggregation.transform().isPresent() || !windows.ascending()) {
+            return write(out, measurement, tagsJson, field, type, windows.asMap(), range, aggregation, written);
+        }
+        long first = aggregation.windows().start(range.start());
+        boolean started = false;
+        for (int i = 0; i < windows.size(); i++) {
+            long start = windows.start(i);
+            var value = windows.value(i);
+            if (value == null || start < first || start >= range.end()) {
+                continue;
+            }
+            if (!started) {
+                out.startSeries(measurement, tagsJson, field, type);
+                started = true;
+            }
+            if (++written > maxPointsPerQuery) {
+                throw tooMany(maxPointsPerQuery);
+            }
+            out.point(start, value);
+        }
+        return written;
+    }
+
+    /**
      * Writes one series' windows, filled ({@link WindowFill}, from the window holding the range's
      * start); a series without any value is left out. Returns the points written so far; 400 past
      * the limit.
@@ -390,9 +421,9 @@ public final class QueryService {
             }
             for (var cursor = cursors.lowestSeries(); cursor != null; cursor = cursors.lowestSeries()) {
                 var current = byId.get(cursor.series());
-                var windows = new HashMap<Long, Object>();
+                var windows = new SeriesWindows();
                 do {
-                    windows.put(cursor.bucket(), cursor.value());
+                    windows.add(cursor.bucket(), cursor.value());
                 } while (cursor.next() && cursor.series() == current.id());
                 written = write(out, current.measurement(), current.tags(), current.field(), aggregate.resultType(current.type()),
                         windows, range, aggregation, written);

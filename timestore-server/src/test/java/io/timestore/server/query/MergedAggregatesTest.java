@@ -221,6 +221,67 @@ class MergedAggregatesTest {
     }
 
     /**
+     * Windows are found without a division for most points (the open window's span is tested
+     * first): around the epoch, where times are negative, and at the ends of int64, where the
+     * earliest window is not a step wide, they still hold what the model's windows hold.
+     */
+    @Test
+    void windows_before_the_epoch_and_at_the_ends_of_int64_hold_the_points_the_model_puts_in_them() throws Exception {
+        var created = server.api().postJson("/storage/v1/datasets", "{\"id\": \"extremes\"}",
+                bearer(server.tokens().user("acme", "tenant-admin")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        var points = new TreeMap<Long, Double>();
+        for (long time = -40 * MINUTE + 3; time < 40 * MINUTE; time += 7_000_000_000L) {
+            points.put(time, (double) (time / 7_000_000_000L % 13) - 6.5);
+        }
+        // The earliest windows end 47.3 min (1 h steps) and 4.3 min (7 min steps) after Long.MIN_VALUE.
+        for (long time : List.of(Long.MIN_VALUE + 2, Long.MIN_VALUE + 3, Long.MIN_VALUE + 5 * MINUTE, Long.MIN_VALUE + 30 * MINUTE,
+                Long.MIN_VALUE + 50 * MINUTE, Long.MIN_VALUE + 150 * MINUTE, Long.MAX_VALUE - 150 * MINUTE, Long.MAX_VALUE - 2)) {
+            points.put(time, time % 1_000 * 0.5);
+        }
+        writeExtremes("m", points);
+        // Two points of a series of their own, more than Long.MAX_VALUE apart.
+        var far = new TreeMap<Long, Double>(Map.of(-5_000_000_000_000_000_000L, 1.5, Long.MAX_VALUE - 2, 2.5));
+        writeExtremes("far", far);
+        assertThat(server.timestore().compactor().runOnce().orElseThrow().pointsFolded()).isPositive();
+        // Hot points in and between folded ones after the fold.
+        var later = new TreeMap<Long, Double>();
+        for (long time = -20 * MINUTE + 3; time < 20 * MINUTE; time += 35_000_000_000L) {
+            later.put(time, -100.0 - time / 35_000_000_000L);
+            later.put(time + 1, 100.5);
+        }
+        writeExtremes("m", later);
+        points.putAll(later);
+
+        var reader = bearer(server.tokens().user("acme", "reader"));
+        var ranges = List.of(new long[] {-40 * MINUTE, 40 * MINUTE, MINUTE}, new long[] {-40 * MINUTE + 1, 40 * MINUTE, 7 * MINUTE},
+                new long[] {Long.MIN_VALUE, Long.MIN_VALUE + 4 * HOUR, HOUR}, new long[] {Long.MIN_VALUE, Long.MIN_VALUE + 4 * HOUR, 7 * MINUTE},
+                new long[] {Long.MAX_VALUE - 4 * HOUR, Long.MAX_VALUE, HOUR}, new long[] {Long.MIN_VALUE, Long.MAX_VALUE, 100_000_000 * MINUTE});
+        for (var range : ranges) {
+            for (var agg : List.of("avg", "count", "min", "first", "last")) {
+                boolean wide = range[2] == 100_000_000 * MINUTE;
+                var answer = server.api().get("/storage/v1/datasets/extremes/query?epoch=ns&measurement=%s&field=v&start=%d&end=%d&step=%dm&agg=%s"
+                        .formatted(wide ? "far" : "m", range[0], range[1], range[2] / MINUTE, agg), reader);
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+                var expected = expected(wide ? far : points, agg, range[2], range[0], range[1]);
+                var actual = new TreeMap<Long, Double>();
+                JSON.readTree(answer.body()).get("series").get(0).get("points")
+                        .forEach(point -> actual.put(point.get(0).asLong(), point.get(1).asDouble()));
+                assertThat(actual).as("%s over [%d, %d) by %d min", agg, range[0], range[1], range[2] / MINUTE)
+                        .containsExactlyEntriesOf(expected);
+            }
+        }
+    }
+
+    private void writeExtremes(String measurement, TreeMap<Long, Double> points) {
+        var lines = new StringBuilder();
+        points.forEach((time, value) -> lines.append("%s v=%s %d\n".formatted(measurement, Double.toString(value), time)));
+        var written = server.api().post("/api/v2/write?org=acme&bucket=extremes&precision=ns", lines.toString(),
+                bearer(server.tokens().user("acme", "writer")));
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+    }
+
+    /**
      * What the read's memory bound rests on: pgjdbc runs each statement of one execution with a
      * fetch size through a portal of its own, all open at once, each fetched on as it is read.
      */
@@ -288,11 +349,20 @@ class MergedAggregatesTest {
         return expected(model, agg, step, start, end);
     }
 
+    /** The start of the window holding {@code time}; the earliest int64 for one that would start before it. */
+    private static long window(long time, long step) {
+        try {
+            return Math.multiplyExact(Math.floorDiv(time, step), step);
+        } catch (ArithmeticException beforeTheEarliestInt64) {
+            return Long.MIN_VALUE;
+        }
+    }
+
     /** The aggregate per window of {@code points} in [start, end). */
     private static Map<Long, Double> expected(TreeMap<Long, Double> points, String agg, long step, long start, long end) {
         var windows = new TreeMap<Long, List<Double>>();
         points.subMap(start, end).forEach((time, value) ->
-                windows.computeIfAbsent(time - Math.floorMod(time, step), window -> new ArrayList<>()).add(value));
+                windows.computeIfAbsent(window(time, step), window -> new ArrayList<>()).add(value));
         var result = new TreeMap<Long, Double>();
         windows.forEach((window, values) -> {
             double sum = 0;
