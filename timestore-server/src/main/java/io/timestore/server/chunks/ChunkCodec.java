@@ -60,7 +60,11 @@ public final class ChunkCodec {
             throw new ChunkFormatException("timestamp section of " + timestampBytes + " bytes runs past the chunk's end");
         }
         int valuesStart = in.position() + timestampBytes;
-        long[] timestamps = Timestamps.decode(n, new BitReader(chunk, in.position(), valuesStart));
+        var timestampBits = new BitReader(chunk, in.position(), valuesStart);
+        long[] timestamps = Timestamps.decode(n, timestampBits);
+        if (timestampBits.endOfStream() != valuesStart) {
+            throw new ChunkFormatException((valuesStart - timestampBits.endOfStream()) + " bytes follow the chunk's last timestamp");
+        }
         in.skipTo(valuesStart);
         long[] bits = null;
         String[] strings = null;

@@ -140,6 +140,13 @@ class ChunkCodecTest {
         assertThatThrownBy(() -> ChunkCodec.decode(truncated)).isInstanceOf(ChunkFormatException.class);
         assertThatThrownBy(() -> ChunkCodec.decode(trailing)).isInstanceOf(ChunkFormatException.class);
         assertThatThrownBy(() -> ChunkCodec.decode(new byte[0])).isInstanceOf(ChunkFormatException.class);
+        // A timestamp section one byte longer than its bits (T = 9 for one 64-bit timestamp), an
+        // integer 5 after it: the extra byte is not skipped over.
+        byte[] paddedTimestamps = {1, 2, 1, 9, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, 0x0A};
+        byte[] exact = {1, 2, 1, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0x0A};
+        assertThat(ChunkCodec.decode(exact)).isEqualTo(new ChunkPoints(FieldType.INTEGER, new long[] {0}, new long[] {5}, null));
+        assertThatThrownBy(() -> ChunkCodec.decode(paddedTimestamps)).isInstanceOf(ChunkFormatException.class)
+                .hasMessageContaining("follow the chunk's last timestamp");
     }
 
     @Example
