@@ -64,6 +64,24 @@ public final class LineProtocolParser {
         return parse(copy, 0, copy.length, precision, defaultTimeNanos);
     }
 
+    /**
+     * Where the line from {@code pos} ends (its newline, or {@code end}) when no backslash or
+     * quote comes before that; -1 when one does and the line needs the full scan. The scan's
+     * state (escapes, quoted string values) only matters on a line that has either.
+     */
+    private static int plainLineEnd(byte[] body, int pos, int end) {
+        for (int i = pos; i < end; i++) {
+            byte c = body[i];
+            if (c == '\n') {
+                return i;
+            }
+            if (c == '\\' || c == '"') {
+                return -1;
+            }
+        }
+        return end;
+    }
+
     /** As {@link #parse(byte[], Precision, long)}, for {@code body[offset, offset + length)}. */
     public Batch parse(byte[] body, int offset, int length, Precision precision, long defaultTimeNanos) {
         Objects.checkFromIndexSize(offset, length, body.length);
@@ -78,48 +96,53 @@ public final class LineProtocolParser {
         int line = 1;
         int dataLines = 0;
         while (pos < end) {
-            // scanLine: a line ends at a newline outside a quoted string value; a backslash
-            // followed by at least two more bytes always takes the next byte with it.
-            int i = pos;
+            // Most lines have neither a backslash nor a quote: such a line ends at the first
+            // newline, found without the state the scan below keeps per byte.
+            int i = plainLineEnd(body, pos, end);
             int breaks = 0;
-            boolean quoted = false;
-            boolean fields = false;
-            int equals = 0;
-            int commas = 0;
-            while (i < end) {
-                byte c = body[i];
-                if (c == '\\' && i + 2 < end) {
-                    if (body[i + 1] == '\n') {
+            if (i < 0) {
+                // scanLine: a line ends at a newline outside a quoted string value; a backslash
+                // followed by at least two more bytes always takes the next byte with it.
+                i = pos;
+                boolean quoted = false;
+                boolean fields = false;
+                int equals = 0;
+                int commas = 0;
+                while (i < end) {
+                    byte c = body[i];
+                    if (c == '\\' && i + 2 < end) {
+                        if (body[i + 1] == '\n') {
+                            breaks++;
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    if (c == ' ') {
+                        fields = true;
+                    }
+                    if (fields) {
+                        if (!quoted && c == '=') {
+                            equals++;
+                            i++;
+                            continue;
+                        } else if (!quoted && c == ',') {
+                            commas++;
+                            i++;
+                            continue;
+                        } else if (c == '"' && equals > commas) {
+                            quoted = !quoted;
+                            i++;
+                            continue;
+                        }
+                    }
+                    if (c == '\n') {
+                        if (!quoted) {
+                            break;
+                        }
                         breaks++;
                     }
-                    i += 2;
-                    continue;
+                    i++;
                 }
-                if (c == ' ') {
-                    fields = true;
-                }
-                if (fields) {
-                    if (!quoted && c == '=') {
-                        equals++;
-                        i++;
-                        continue;
-                    } else if (!quoted && c == ',') {
-                        commas++;
-                        i++;
-                        continue;
-                    } else if (c == '"' && equals > commas) {
-                        quoted = !quoted;
-                        i++;
-                        continue;
-                    }
-                }
-                if (c == '\n') {
-                    if (!quoted) {
-                        break;
-                    }
-                    breaks++;
-                }
-                i++;
             }
             int lineNumber = line;
             line += breaks + 1;

@@ -54,8 +54,14 @@ final class SeriesCache {
 
     /** The hash of key {@code b[start, end)} (as {@link Arrays#hashCode(byte[])} of those bytes). */
     static int hash(byte[] b, int start, int end) {
+        // Four bytes a step, each times its power of 31: the same sum mod 2^32 as one byte a
+        // step, without a multiply's latency between every two bytes (a key is hashed per line).
         int h = 1;
-        for (int i = start; i < end; i++) {
+        int i = start;
+        for (; i + 3 < end; i += 4) {
+            h = 923_521 * h + 29_791 * b[i] + 961 * b[i + 1] + 31 * b[i + 2] + b[i + 3];
+        }
+        for (; i < end; i++) {
             h = 31 * h + b[i];
         }
         return h;

@@ -26,6 +26,19 @@ class SeriesCacheTest {
     }
 
     @Test
+    void hashes_any_range_of_bytes_as_arrays_hash_code_hashes_a_copy_of_it() {
+        var random = new java.util.Random(23);
+        var bytes = new byte[64];
+        random.nextBytes(bytes); // negative bytes too: each is added sign-extended, as Arrays.hashCode adds it
+        for (int start = 0; start < 16; start++) {
+            for (int end = start; end <= bytes.length; end++) {
+                assertThat(SeriesCache.hash(bytes, start, end)).as("[%d, %d)", start, end)
+                        .isEqualTo(java.util.Arrays.hashCode(java.util.Arrays.copyOfRange(bytes, start, end)));
+            }
+        }
+    }
+
+    @Test
     void holds_at_most_its_configured_size() {
         var cache = new SeriesCache(10);
         for (int host = 0; host < 1_000; host++) {
