@@ -82,6 +82,60 @@ public final class LineProtocolParser {
         return end;
     }
 
+    /**
+     * scanLine: where the line from {@code pos} ends, at a newline outside a quoted string value
+     * (or {@code end}); a backslash followed by at least two more bytes always takes the next
+     * byte with it. Every newline before that end is inside the line, escaped or quoted.
+     */
+    private static int scanLine(byte[] body, int pos, int end) {
+        int i = pos;
+        boolean quoted = false;
+        boolean fields = false;
+        int equals = 0;
+        int commas = 0;
+        while (i < end) {
+            byte c = body[i];
+            if (c == '\\' && i + 2 < end) {
+                i += 2;
+                continue;
+            }
+            if (c == ' ') {
+                fields = true;
+            }
+            if (fields) {
+                if (!quoted && c == '=') {
+                    equals++;
+                    i++;
+                    continue;
+                } else if (!quoted && c == ',') {
+                    commas++;
+                    i++;
+                    continue;
+                } else if (c == '"' && equals > commas) {
+                    quoted = !quoted;
+                    i++;
+                    continue;
+                }
+            }
+            if (c == '\n' && !quoted) {
+                return i;
+            }
+            i++;
+        }
+        return end;
+    }
+
+    /** The newlines in {@code body[from, to)}: the lines a line of line protocol spans beyond its first. */
+    private static int newlines(byte[] body, int from, int to) {
+        int count = 0;
+        for (int i = from; i < to; i++) {
+            if (body[i] == '\n') {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** As {@link #parse(byte[], Precision, long)}, for {@code body[offset, offset + length)}. */
     public Batch parse(byte[] body, int offset, int length, Precision precision, long defaultTimeNanos) {
         Objects.checkFromIndexSize(offset, length, body.length);
@@ -101,48 +155,8 @@ public final class LineProtocolParser {
             int i = plainLineEnd(body, pos, end);
             int breaks = 0;
             if (i < 0) {
-                // scanLine: a line ends at a newline outside a quoted string value; a backslash
-                // followed by at least two more bytes always takes the next byte with it.
-                i = pos;
-                boolean quoted = false;
-                boolean fields = false;
-                int equals = 0;
-                int commas = 0;
-                while (i < end) {
-                    byte c = body[i];
-                    if (c == '\\' && i + 2 < end) {
-                        if (body[i + 1] == '\n') {
-                            breaks++;
-                        }
-                        i += 2;
-                        continue;
-                    }
-                    if (c == ' ') {
-                        fields = true;
-                    }
-                    if (fields) {
-                        if (!quoted && c == '=') {
-                            equals++;
-                            i++;
-                            continue;
-                        } else if (!quoted && c == ',') {
-                            commas++;
-                            i++;
-                            continue;
-                        } else if (c == '"' && equals > commas) {
-                            quoted = !quoted;
-                            i++;
-                            continue;
-                        }
-                    }
-                    if (c == '\n') {
-                        if (!quoted) {
-                            break;
-                        }
-                        breaks++;
-                    }
-                    i++;
-                }
+                i = scanLine(body, pos, end);
+                breaks = newlines(body, pos, i);
             }
             int lineNumber = line;
             line += breaks + 1;
