@@ -49,6 +49,33 @@ final class CpuUsage {
         return stat(pid).map(f -> (f[1] + f[2]) * NANOS_PER_TICK);
     }
 
+    /**
+     * CPU time of one JVM's JIT compiler threads (HotSpot names them "C1 CompilerThreadN" and
+     * "C2 CompilerThreadN"; /proc keeps the first 15 bytes), empty when they cannot be read. A
+     * fresh server compiles its request path while it serves: this tells how much of a measured
+     * window's CPU went to that rather than to the requests.
+     */
+    static Optional<Long> compilerTime(long pid) {
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            long ticks = 0;
+            for (Path thread : threads.toList()) {
+                try {
+                    String line = Files.readString(thread.resolve("stat"));
+                    String name = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                        String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (IOException e) {
+                    // the thread ended between the listing and the read: its time is no longer the JVM's to report
+                }
+            }
+            return Optional.of(ticks * NANOS_PER_TICK);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** CPU time of the PostgreSQL cluster: the postmaster, its reaped children and every live backend. */
     Optional<Long> postgres() {
         try {

@@ -25,17 +25,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * variable {@code BENCH_AUTHORIZATION} (not on the command line, where {@code ps} shows it). It
  * writes points {@code [0, warmup)} first, prints {@code READY}, waits for a line on standard
  * input, writes points {@code [warmup, warmup + points)}, prints
- * {@code DONE <points> <nanoseconds> <median batch ns> <p95 batch ns>} and exits.
+ * {@code DONE <points> <nanoseconds> <median batch ns> <p95 batch ns> <nanoseconds to half the points>} and exits.
  */
 final class LineWriters {
-    /** What one run wrote and how long it took. */
-    record Result(long points, long nanos, double medianNs, double p95Ns) {
+    /**
+     * What one run wrote and how long it took; {@code halfNanos} is when half of the points were
+     * acknowledged, so the second half's rate shows the server after the run's own warm-up.
+     */
+    record Result(long points, long nanos, double medianNs, double p95Ns, long halfNanos) {
         double seconds() {
             return nanos / 1e9;
         }
 
         double pointsPerSecond() {
             return points / seconds();
+        }
+
+        /** Points per second over the second half of the points (from the acknowledgement that completed the first half). */
+        double secondHalfPointsPerSecond() {
+            return (points - points / 2) / ((nanos - halfNanos) / 1e9);
         }
     }
 
@@ -67,6 +75,7 @@ final class LineWriters {
         long batches = points / batch;
         var next = new AtomicLong();
         var done = new AtomicLong();
+        var halfDone = new AtomicLong(); // when done first reached half of the points
         var latencies = new ConcurrentLinkedQueue<Long>();
         var failures = new ConcurrentLinkedQueue<Throwable>();
         var finished = new CountDownLatch(writers);
@@ -79,7 +88,9 @@ final class LineWriters {
                         long t = System.nanoTime();
                         send(body);
                         latencies.add(System.nanoTime() - t);
-                        done.addAndGet(batch);
+                        if (done.addAndGet(batch) >= points / 2) {
+                            halfDone.compareAndSet(0, System.nanoTime() - started);
+                        }
                     }
                 } catch (Throwable e) {
                     failures.add(e);
@@ -107,7 +118,8 @@ final class LineWriters {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("a writer failed", failures.peek());
         }
-        return new Result(done.get(), nanos, IngestLoad.percentile(latencies, 0.5), IngestLoad.percentile(latencies, 0.95));
+        return new Result(done.get(), nanos, IngestLoad.percentile(latencies, 0.5), IngestLoad.percentile(latencies, 0.95),
+                halfDone.get());
     }
 
     public static void main(String[] args) throws Exception {
@@ -127,7 +139,8 @@ final class LineWriters {
         }
         var result = writers.run(payload, warmup, Long.parseLong(options.get("points")), batch,
                 Integer.parseInt(options.get("writers")));
-        System.out.printf("DONE %d %d %.0f %.0f%n", result.points(), result.nanos(), result.medianNs(), result.p95Ns());
+        System.out.printf("DONE %d %d %.0f %.0f %d%n", result.points(), result.nanos(), result.medianNs(), result.p95Ns(),
+                result.halfNanos());
         System.exit(0);
     }
 }

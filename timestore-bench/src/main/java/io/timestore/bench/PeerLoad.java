@@ -54,8 +54,9 @@ import java.util.stream.Stream;
  * the QuestDB JVM's, each read from {@code /proc} ({@link CpuUsage}).
  *
  * <p>For each system it prints {@code RESULT} lines: ingestion points/s (QuestDB: until its writes
- * were acknowledged and until they were all readable, its WAL applied), server CPU per 1,000
- * points, bytes per point on disk (Timestore: every relation of the points feature, found by
+ * were acknowledged and until they were all readable, its WAL applied; both also over the second
+ * half of the points, when the run's own warm-up is behind the server), server CPU per 1,000
+ * points (and the part of it its JIT compiler threads took), bytes per point on disk (Timestore: every relation of the points feature, found by
  * {@code --points-relations}, indexes and TOAST included, WAL excluded, each named; QuestDB: the
  * table directory, with and without its WAL), the warm 24 h @ 1 min average of one series (through
  * HTTP, and the server's own query time: Timestore's {@code timestore_query_duration_seconds}, the
@@ -97,8 +98,12 @@ public final class PeerLoad {
     /** One system's headline figures; NaN where not measured. */
     private static final class Figures {
         double pointsPerSecond = Double.NaN;
+        /** Over the second half of the measured points: the server after the run's own warm-up. */
+        double secondHalfPointsPerSecond = Double.NaN;
         double visiblePointsPerSecond = Double.NaN;
         double cpuMsPerThousand = Double.NaN;
+        /** The part of {@link #cpuMsPerThousand} spent by the server JVM's JIT compiler threads. */
+        double compilerMsPerThousand = Double.NaN;
         double bytesPerPoint = Double.NaN;
         double aggregateHttpMs = Double.NaN;
         double aggregateServerMs = Double.NaN;
@@ -173,19 +178,25 @@ public final class PeerLoad {
                         .formatted(IngestLoad.TENANT, IngestLoad.DATASET));
                 String authorization = "Token " + token;
                 try (var writerProcess = ClientProcess.start(write, authorization, payload, warmup, points, batch, writers)) {
+                    long self = ProcessHandle.current().pid();
+                    long compilerBefore = CpuUsage.compilerTime(self).orElseThrow();
                     var before = cpu.sample();
                     var result = writerProcess.go();
                     var after = cpu.sample();
+                    long compilerNanos = CpuUsage.compilerTime(self).orElseThrow() - compilerBefore;
                     f.pointsPerSecond = result.pointsPerSecond();
-                    System.out.printf("RESULT peer-ingest %s: %,d points in %.1f s = %,.0f points/s (acknowledged = durable and readable); "
-                                    + "batch latency median %.1f ms, p95 %.1f ms%n", TIMESTORE, result.points(), result.seconds(),
-                            result.pointsPerSecond(), result.medianNs() / 1e6, result.p95Ns() / 1e6);
-                    double jvm = (after.jvm() - before.jvm()) / (result.points() / 1e3) / 1e6;
-                    double pg = after.postgres().orElseThrow() - before.postgres().orElseThrow();
-                    pg = pg / (result.points() / 1e3) / 1e6;
+                    f.secondHalfPointsPerSecond = result.secondHalfPointsPerSecond();
+                    System.out.printf("RESULT peer-ingest %s: %,d points in %.1f s = %,.0f points/s (acknowledged = durable and readable), "
+                                    + "second half of the points %,.0f points/s; batch latency median %.1f ms, p95 %.1f ms%n", TIMESTORE,
+                            result.points(), result.seconds(), result.pointsPerSecond(), f.secondHalfPointsPerSecond,
+                            result.medianNs() / 1e6, result.p95Ns() / 1e6);
+                    double thousands = result.points() / 1e3;
+                    double jvm = (after.jvm() - before.jvm()) / thousands / 1e6;
+                    double pg = (after.postgres().orElseThrow() - before.postgres().orElseThrow()) / thousands / 1e6;
                     f.cpuMsPerThousand = jvm + pg;
-                    System.out.printf("RESULT peer-cpu %s per 1,000 points: server JVM %.3f ms + PostgreSQL %.3f ms = %.3f ms "
-                            + "(load generator excluded)%n", TIMESTORE, jvm, pg, jvm + pg);
+                    f.compilerMsPerThousand = compilerNanos / thousands / 1e6;
+                    System.out.printf("RESULT peer-cpu %s per 1,000 points: server JVM %.3f ms (of which JIT compiler threads %.3f ms) "
+                            + "+ PostgreSQL %.3f ms = %.3f ms (load generator excluded)%n", TIMESTORE, jvm, f.compilerMsPerThousand, pg, jvm + pg);
                 }
                 checkpoint(superuserUrl);
                 timestoreBytes(superuserUrl, "after ingestion and a CHECKPOINT");
@@ -358,19 +369,24 @@ public final class PeerLoad {
             try (var writerProcess = ClientProcess.start(questDb.uri("/write?precision=n"), null, payload, warmup, points, batch, writers)) {
                 questDb.awaitCount(payload.measurement(), warmup);
                 long cpuBefore = questDb.cpuTime();
+                long compilerBefore = questDb.compilerTime();
                 long started = System.nanoTime();
                 var result = writerProcess.go();
                 questDb.awaitCount(payload.measurement(), warmup + points);
                 double visible = (System.nanoTime() - started) / 1e9;
-                double cpu = (questDb.cpuTime() - cpuBefore) / (result.points() / 1e3) / 1e6;
+                double thousands = result.points() / 1e3;
+                double cpu = (questDb.cpuTime() - cpuBefore) / thousands / 1e6;
                 f.pointsPerSecond = result.pointsPerSecond();
+                f.secondHalfPointsPerSecond = result.secondHalfPointsPerSecond();
                 f.visiblePointsPerSecond = result.points() / visible;
                 f.cpuMsPerThousand = cpu;
-                System.out.printf("RESULT peer-ingest %s: %,d points acknowledged in %.1f s = %,.0f points/s, all readable after %.1f s = %,.0f points/s; "
-                                + "batch latency median %.1f ms, p95 %.1f ms%n", name, result.points(), result.seconds(), result.pointsPerSecond(),
-                        visible, f.visiblePointsPerSecond, result.medianNs() / 1e6, result.p95Ns() / 1e6);
-                System.out.printf("RESULT peer-cpu %s per 1,000 points: QuestDB JVM %.3f ms (until all readable; load generator excluded)%n",
-                        name, cpu);
+                f.compilerMsPerThousand = (questDb.compilerTime() - compilerBefore) / thousands / 1e6;
+                System.out.printf("RESULT peer-ingest %s: %,d points acknowledged in %.1f s = %,.0f points/s, second half of the points "
+                                + "%,.0f points/s, all readable after %.1f s = %,.0f points/s; batch latency median %.1f ms, p95 %.1f ms%n",
+                        name, result.points(), result.seconds(), result.pointsPerSecond(), f.secondHalfPointsPerSecond, visible,
+                        f.visiblePointsPerSecond, result.medianNs() / 1e6, result.p95Ns() / 1e6);
+                System.out.printf("RESULT peer-cpu %s per 1,000 points: QuestDB JVM %.3f ms (of which JIT compiler threads %.3f ms; "
+                        + "until all readable; load generator excluded)%n", name, cpu, f.compilerMsPerThousand);
             }
             Path table = questDb.tableDirectory(payload.measurement());
             questDbBytes(name, "running, after every point became readable", table);
@@ -512,10 +528,13 @@ public final class PeerLoad {
             }
             var q = peer.getValue();
             String vs = "Timestore / " + peer.getKey();
-            System.out.printf("RESULT peer-ratio %s: ingestion points/s %.2fx (against QuestDB's all-readable rate %.2fx; above 1 is Timestore faster)%n",
-                    vs, timestore.pointsPerSecond / q.pointsPerSecond, timestore.pointsPerSecond / q.visiblePointsPerSecond);
-            System.out.printf("RESULT peer-ratio %s: server CPU per 1,000 points %.2fx, bytes per point %.2fx (below 1 is Timestore smaller)%n",
-                    vs, timestore.cpuMsPerThousand / q.cpuMsPerThousand, timestore.bytesPerPoint / q.bytesPerPoint);
+            System.out.printf("RESULT peer-ratio %s: ingestion points/s %.2fx (against QuestDB's all-readable rate %.2fx; over the second "
+                            + "half of the points %.2fx; above 1 is Timestore faster)%n", vs, timestore.pointsPerSecond / q.pointsPerSecond,
+                    timestore.pointsPerSecond / q.visiblePointsPerSecond, timestore.secondHalfPointsPerSecond / q.secondHalfPointsPerSecond);
+            System.out.printf("RESULT peer-ratio %s: server CPU per 1,000 points %.2fx (JIT compiler threads left out of both %.2fx), "
+                            + "bytes per point %.2fx (below 1 is Timestore smaller)%n", vs, timestore.cpuMsPerThousand / q.cpuMsPerThousand,
+                    (timestore.cpuMsPerThousand - timestore.compilerMsPerThousand) / (q.cpuMsPerThousand - q.compilerMsPerThousand),
+                    timestore.bytesPerPoint / q.bytesPerPoint);
             System.out.printf("RESULT peer-ratio %s: warm 24 h aggregate through HTTP %.2fx, query transaction (audit wait excluded) / "
                             + "QuestDB query time %.2fx; cold 24 h read %.2fx (below 1 is Timestore faster)%n", vs,
                     timestore.aggregateHttpMs / q.aggregateHttpMs, timestore.aggregateServerMs / q.aggregateServerMs,
@@ -594,7 +613,7 @@ public final class PeerLoad {
             in.flush();
             String[] done = await("DONE ").split(" ");
             return new LineWriters.Result(Long.parseLong(done[1]), Long.parseLong(done[2]), Double.parseDouble(done[3]),
-                    Double.parseDouble(done[4]));
+                    Double.parseDouble(done[4]), Long.parseLong(done[5]));
         }
 
         private String await(String prefix) throws InterruptedException {
@@ -684,6 +703,10 @@ public final class PeerLoad {
 
         long cpuTime() {
             return CpuUsage.processTime(process.pid()).orElseThrow();
+        }
+
+        long compilerTime() {
+            return CpuUsage.compilerTime(process.pid()).orElseThrow();
         }
 
         void write(byte[] lines) throws IOException, InterruptedException {
