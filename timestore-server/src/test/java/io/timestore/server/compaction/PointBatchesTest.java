@@ -154,6 +154,23 @@ class PointBatchesTest {
     }
 
     @Test
+    void a_row_spanning_hours_is_folded_hour_by_hour_under_a_newer_write_of_the_later_hours() {
+        acme.dataset("spanning", "");
+        long hour = 3_600_000_000_000L;
+        acme.write("spanning", "m v=1 %d\nm v=1 %d\nm v=1 %d\n".formatted(T0, T0 + hour, T0 + 2 * hour));
+        acme.write("spanning", "m v=2 %d\nm v=2 %d\n".formatted(T0 + hour, T0 + 2 * hour + TEN_SECONDS));
+
+        compact();
+
+        // Each hour's group finds the older row again from the hour its remaining points start in.
+        var expected = Map.of(T0, 1.0, T0 + hour, 2.0, T0 + 2 * hour, 1.0, T0 + 2 * hour + TEN_SECONDS, 2.0);
+        assertThat(batchRows("spanning")).isEmpty();
+        assertThat(stored.chunkValues("spanning").get("m{} v"))
+                .isEqualTo(Map.of(T0, "1.0", T0 + hour, "2.0", T0 + 2 * hour, "1.0", T0 + 2 * hour + TEN_SECONDS, "2.0"));
+        assertThat(read("spanning")).isEqualTo(expected);
+    }
+
+    @Test
     void an_influx_delete_and_retention_remove_points_from_batch_rows_keeping_the_others() {
         acme.dataset("trimmed", "");
         acme.write("trimmed", "m v=1 %d\nm v=2 %d\nm v=3 %d\n".formatted(T0, T0 + TEN_SECONDS, T0 + 2 * TEN_SECONDS));
