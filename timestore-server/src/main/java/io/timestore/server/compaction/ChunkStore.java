@@ -57,8 +57,8 @@ public final class ChunkStore {
     // chosen scan once per batch row of the series: 33,000 buffer reads and 8-12 ms a group, now
     // about 400 and 0.6-0.9 ms (docs/benchmarks.md, 2026-12-04 afternoon).
     // Both scans are bounded below by the bucket's start (min_ts >= start), so they read the
-    // bucket's rows through point_batches_by_time and not every row of the series: without it the
-    // planner took the primary key (version <= watermark, already in version order for the
+    // bucket's rows through the key's (series, min_ts) prefix and not every row of the series:
+    // without it the planner took the key of V38 (version <= watermark, in version order for the
     // window) and filtered every hot row of the series, so a group's cost grew with the series'
     // backlog (578 rows filtered, 2,100 buffers, in a group late in a 60,000-point series; the
     // whole pass quadratic in it). The bound leaves out no row this group must take: a pass folds

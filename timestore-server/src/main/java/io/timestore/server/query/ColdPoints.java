@@ -43,7 +43,7 @@ final class ColdPoints {
     // probe flags, tenant, dataset. Only a point flagged (its chunk's span holds a hot row) is looked up.
     // A cold point is hot too when a row-per-point row or a batch row (V38) holds its series and
     // time; tested on the tables, not on the `points` view, so that a batch row is only unnested
-    // when its time range (point_batches_by_time) covers the point.
+    // when its time range (the key's series and min_ts, V42) covers the point.
     private static final String PREFIX = """
             cold (tenant_id, dataset_id, series_id, ts_ns, f, i, b, s) AS (
                 SELECT ?::text, ?::text, c.series_id, c.ts_ns, c.f, c.i, c.b, c.s
