@@ -83,7 +83,7 @@ public final class ChunkStore {
             WHERE u.t >= ? AND u.t < ?
             ORDER BY l.version, u.t
             """;
-    // The rows TAKE_BATCHES locked, by version (BatchRows.removeRange adds their range: min_ts <= the bucket's end).
+    // The rows TAKE_BATCHES locked, by version (BatchRows.removeRange adds their range: min_ts before the bucket's end).
     private static final String TAKEN_BATCHES = "p.series_id = ? AND p.version = ANY (?::bigint[])";
     private static final String WRITE_LOCK = "SELECT pg_advisory_xact_lock(?, ?)";
     // "ptch": the class of the dataset lock of lockChunks; the key is hashtext of "tenant/dataset".
