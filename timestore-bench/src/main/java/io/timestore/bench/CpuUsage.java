@@ -59,20 +59,23 @@ final class CpuUsage {
         try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             long ticks = 0;
             for (Path thread : threads.toList()) {
-                try {
-                    String line = Files.readString(thread.resolve("stat"));
-                    String name = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
-                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                        String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
-                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                    }
-                } catch (IOException e) {
-                    // the thread ended between the listing and the read: its time is no longer the JVM's to report
+                // A thread that ended between the listing and the read has no name and no time to report.
+                String name = threadName(thread);
+                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                    ticks += stat(thread.resolve("stat")).map(f -> f[1] + f[2]).orElse(0L);
                 }
             }
             return Optional.of(ticks * NANOS_PER_TICK);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
+        }
+    }
+
+    private static String threadName(Path thread) {
+        try {
+            return Files.readString(thread.resolve("comm")).strip();
+        } catch (IOException e) {
+            return "";
         }
     }
 
@@ -104,8 +107,13 @@ final class CpuUsage {
 
     /** {ppid, utime, stime, cutime, cstime} of a process, empty if it is gone. */
     private static Optional<long[]> stat(long pid) {
+        return stat(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    /** The same fields from a stat file: a process's, or one thread's ({@code /proc/<pid>/task/<tid>/stat}). */
+    private static Optional<long[]> stat(Path file) {
         try {
-            String line = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String line = Files.readString(file);
             // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
             String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
             return Optional.of(new long[] {Long.parseLong(f[1]), Long.parseLong(f[11]), Long.parseLong(f[12]),

@@ -10,9 +10,10 @@ import java.sql.SQLException;
  * row counts as version 0), exactly as the {@code points} view gives them, but with the read's
  * series and range applied to the tables' rows: a batch row is only unnested when its
  * {@code [min_ts, max_ts]} meets the range ({@code max_ts >= start AND min_ts < end}, through the
- * key, which leads with the series and then min_ts, V42), and only the series read are looked at. The view cannot do this:
- * a condition on its {@code ts_ns} applies after the unnest, and a join's series condition does not
- * enter its {@code DISTINCT ON} (docs/data-plane.md, "How a read of the hot points is bounded").
+ * key, which leads with the series and then min_ts, V42), and only the series read are looked at.
+ * The view cannot do this: a condition on its {@code ts_ns} applies after the unnest, and a join's
+ * series condition does not enter its {@code DISTINCT ON} (docs/data-plane.md, "How a read of the
+ * hot points is bounded").
  */
 final class HotPoints {
     // %1$s, %2$s, %3$s: the tenant, the dataset and the series condition (what follows series_id).
