@@ -69,8 +69,18 @@ public final class LineProtocolParser {
      * quote comes before that; -1 when one does and the line needs the full scan. The scan's
      * state (escapes, quoted string values) only matters on a line that has either.
      */
-    private static int plainLineEnd(byte[] body, int pos, int end) {
-        for (int i = pos; i < end; i++) {
+    static int plainLineEnd(byte[] body, int pos, int end) {
+        int i = pos;
+        for (; end - i >= Long.BYTES; i += Long.BYTES) { // eight bytes a step, the first of the three bytes found exactly
+            long word = ByteWords.word(body, i);
+            long stop = ByteWords.lowestEqual(word, (byte) '\n') | ByteWords.lowestEqual(word, (byte) '\\')
+                    | ByteWords.lowestEqual(word, (byte) '"');
+            if (stop != 0) {
+                int at = i + ByteWords.position(stop);
+                return body[at] == '\n' ? at : -1;
+            }
+        }
+        for (; i < end; i++) {
             byte c = body[i];
             if (c == '\n') {
                 return i;

@@ -12,6 +12,9 @@ final class NumberParser {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     };
 
+    /** Any 18 digits fit in a long (10^18 - 1 < 2^63 - 1). */
+    private static final int MAX_EXACT_DIGITS = 18;
+
     private NumberParser() {}
 
     /** Like Go's {@code strconv.ParseInt(s, 10, 64)} for {@code [-]digits} (leading zeros allowed). */
@@ -23,6 +26,35 @@ final class NumberParser {
         }
         if (i == end) {
             throw new NumberFormatException("no digits");
+        }
+        if (end - i <= MAX_EXACT_DIGITS) { // cannot overflow: eight digits a step, then one at a time
+            long value = 0;
+            for (; end - i >= Long.BYTES; i += Long.BYTES) {
+                long word = ByteWords.word(b, i);
+                if (!ByteWords.eightDigits(word)) {
+                    throw new NumberFormatException("not a digit");
+                }
+                value = value * 100_000_000L + ByteWords.eightDigitsValue(word);
+            }
+            for (; i < end; i++) {
+                int d = b[i] - '0';
+                if (d < 0 || d > 9) {
+                    throw new NumberFormatException("not a digit");
+                }
+                value = value * 10 + d;
+            }
+            return negative ? -value : value;
+        }
+        if (end - i == MAX_EXACT_DIGITS + 1 && !negative) { // a time in nanoseconds since 2001: the first 18 digits, then the last with a check
+            long first = parseLong(b, i, end - 1);
+            int d = b[end - 1] - '0';
+            if (d < 0 || d > 9) {
+                throw new NumberFormatException("not a digit");
+            }
+            if (first > (Long.MAX_VALUE - d) / 10) {
+                throw new NumberFormatException("value out of range");
+            }
+            return first * 10 + d;
         }
         long acc = 0; // accumulated negatively, so Long.MIN_VALUE fits
         for (; i < end; i++) {

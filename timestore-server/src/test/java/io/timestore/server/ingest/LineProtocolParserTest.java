@@ -230,15 +230,31 @@ class LineProtocolParserTest {
 
     @Test
     void series_keys_of_one_body_whose_hashes_collide_stay_apart_and_a_long_key_repeated_shares_one_tag_list() {
-        // "Aa" and "BB" have the same hash (31 * 'A' + 'a' == 31 * 'B' + 'B'), so they meet in the body's table of recent series.
-        var points = parse("cpu,host=Aa v=1 1\ncpu,host=BB v=2 2\ncpu,host=Aa v=3 3\n").points();
+        // Two keys of the same hash meet in the body's table of recent series. The hash is seeded per
+        // process, so the pair is searched for: among 400,000 keys about 19 pairs of 32-bit hashes
+        // are expected to collide, none with a probability of about e^-19.
+        String[] pair = collidingHostValues();
+        var points = parse("cpu,host=%s v=1 1\ncpu,host=%s v=2 2\ncpu,host=%s v=3 3\n".formatted(pair[0], pair[1], pair[0])).points();
 
-        assertThat(points).extracting(point -> point.tags().getFirst().value()).containsExactly("Aa", "BB", "Aa");
+        assertThat(points).extracting(point -> point.tags().getFirst().value()).containsExactly(pair[0], pair[1], pair[0]);
         assertThat(points.get(2).tags()).isSameAs(points.get(0).tags());
 
         String longValue = "x".repeat(2000); // longer than the shared SeriesCache keeps
         var repeated = parse("cpu,host=%s v=1 1\ncpu,host=%s v=2 2\n".formatted(longValue, longValue)).points();
         assertThat(repeated.get(1).tags()).isSameAs(repeated.get(0).tags()).containsExactly(new Tag("host", longValue));
+    }
+
+    private static String[] collidingHostValues() {
+        var seen = new java.util.HashMap<Integer, String>();
+        for (int n = 0; n < 400_000; n++) {
+            String value = "h" + n;
+            byte[] key = ("cpu,host=" + value).getBytes(UTF_8);
+            String before = seen.putIfAbsent(SeriesCache.hash(key, 0, key.length), value);
+            if (before != null) {
+                return new String[] {before, value};
+            }
+        }
+        throw new AssertionError("no two of 400,000 series keys have the same hash");
     }
 
     @Test

@@ -26,15 +26,33 @@ class SeriesCacheTest {
     }
 
     @Test
-    void hashes_any_range_of_bytes_as_arrays_hash_code_hashes_a_copy_of_it() {
+    void hashes_a_key_by_its_bytes_alone_wherever_they_lie() {
         var random = new java.util.Random(23);
         var bytes = new byte[64];
-        random.nextBytes(bytes); // negative bytes too: each is added sign-extended, as Arrays.hashCode adds it
+        random.nextBytes(bytes); // negative bytes too
         for (int start = 0; start < 16; start++) {
             for (int end = start; end <= bytes.length; end++) {
-                assertThat(SeriesCache.hash(bytes, start, end)).as("[%d, %d)", start, end)
-                        .isEqualTo(java.util.Arrays.hashCode(java.util.Arrays.copyOfRange(bytes, start, end)));
+                var copy = new byte[end - start + 11];
+                System.arraycopy(bytes, start, copy, 5, end - start);
+                assertThat(SeriesCache.hash(copy, 5, 5 + end - start)).as("[%d, %d)", start, end)
+                        .isEqualTo(SeriesCache.hash(bytes, start, end));
             }
+        }
+    }
+
+    @Test
+    void hashes_keys_that_differ_in_one_byte_or_in_length_apart() {
+        var hashes = new java.util.HashSet<Integer>();
+        var zeros = new byte[40];
+        for (int length = 0; length <= zeros.length; length++) {
+            assertThat(hashes.add(SeriesCache.hash(zeros, 0, length))).as("%d zero bytes", length).isTrue();
+        }
+        var key = "cpu,host=h00,region=eu-west-1".getBytes(UTF_8);
+        for (int at = 0; at < key.length; at++) {
+            byte original = key[at];
+            key[at] ^= 1;
+            assertThat(hashes.add(SeriesCache.hash(key, 0, key.length))).as("byte %d changed", at).isTrue();
+            key[at] = original;
         }
     }
 
