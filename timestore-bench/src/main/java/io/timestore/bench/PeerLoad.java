@@ -68,7 +68,7 @@ import java.util.stream.Stream;
  * <p>Options: {@code --points N} (10,000,000 measured points), {@code --warmup N} (100,000 points
  * written first, same series, earlier times, counted on disk but not in the rates), {@code --series N}
  * (100), {@code --interval-seconds N} (10), {@code --batch N} (5,000 lines), {@code --writers N} (4),
- * {@code --query-runs N} (100), {@code --phases timestore,copy,questdb} (all), {@code --questdb-modes
+ * {@code --query-runs N} (100), {@code --ingest-only 1} (ingestion figures only), {@code --phases timestore,copy,questdb} (all), {@code --questdb-modes
  * default,sync}, {@code --questdb-heap 2g}, {@code --points-relations REGEX} (PostgreSQL regular
  * expression over table names, matched against a table or any partition ancestor). See
  * docs/benchmarks.md, "Peer benchmark (issue 23)".
@@ -130,6 +130,15 @@ public final class PeerLoad {
 
     private long option(String name, long fallback) {
         return BenchOptions.number(options, name, fallback);
+    }
+
+    /**
+     * {@code --ingest-only 1}: each server's ingestion figures only, no compaction, query or cold
+     * read. For long warm-ups (a server at its steady state), where folding the warm-up's points
+     * would take longer than the run.
+     */
+    private boolean ingestOnly() {
+        return option("ingest-only", 0) == 1;
     }
 
     private List<String> list(String name, String fallback) {
@@ -204,7 +213,7 @@ public final class PeerLoad {
             if (copy) {
                 copyRate = IngestLoad.copyBaseline(superuserUrl, payload, warmup, points, batch, writers);
             }
-            if (!measure) {
+            if (!measure || ingestOnly()) {
                 return;
             }
             if (option("compact", 0) == 1) {
@@ -388,6 +397,9 @@ public final class PeerLoad {
                 System.out.printf("RESULT peer-cpu %s per 1,000 points: QuestDB JVM %.3f ms (of which JIT compiler threads %.3f ms; "
                         + "until all readable; load generator excluded)%n", name, cpu, f.compilerMsPerThousand);
             }
+            if (ingestOnly()) {
+                return;
+            }
             Path table = questDb.tableDirectory(payload.measurement());
             questDbBytes(name, "running, after every point became readable", table);
             questDb.write(IngestLoad.queryDay());
@@ -531,10 +543,13 @@ public final class PeerLoad {
             System.out.printf("RESULT peer-ratio %s: ingestion points/s %.2fx (against QuestDB's all-readable rate %.2fx; over the second "
                             + "half of the points %.2fx; above 1 is Timestore faster)%n", vs, timestore.pointsPerSecond / q.pointsPerSecond,
                     timestore.pointsPerSecond / q.visiblePointsPerSecond, timestore.secondHalfPointsPerSecond / q.secondHalfPointsPerSecond);
-            System.out.printf("RESULT peer-ratio %s: server CPU per 1,000 points %.2fx (JIT compiler threads left out of both %.2fx), "
-                            + "bytes per point %.2fx (below 1 is Timestore smaller)%n", vs, timestore.cpuMsPerThousand / q.cpuMsPerThousand,
+            System.out.printf("RESULT peer-ratio %s: server CPU per 1,000 points %.2fx (JIT compiler threads left out of both %.2fx)%s%n",
+                    vs, timestore.cpuMsPerThousand / q.cpuMsPerThousand,
                     (timestore.cpuMsPerThousand - timestore.compilerMsPerThousand) / (q.cpuMsPerThousand - q.compilerMsPerThousand),
-                    timestore.bytesPerPoint / q.bytesPerPoint);
+                    ingestOnly() ? "" : ", bytes per point %.2fx (below 1 is Timestore smaller)".formatted(timestore.bytesPerPoint / q.bytesPerPoint));
+            if (ingestOnly()) {
+                continue;
+            }
             System.out.printf("RESULT peer-ratio %s: warm 24 h aggregate through HTTP %.2fx, query transaction (audit wait excluded) / "
                             + "QuestDB query time %.2fx; cold 24 h read %.2fx (below 1 is Timestore faster)%n", vs,
                     timestore.aggregateHttpMs / q.aggregateHttpMs, timestore.aggregateServerMs / q.aggregateServerMs,

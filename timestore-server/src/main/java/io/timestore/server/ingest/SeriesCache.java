@@ -58,10 +58,12 @@ final class SeriesCache {
      * The hash of key {@code b[start, end)}, a function of those bytes alone (not of where they
      * lie). Eight bytes a step, each step one multiply and a shift (the key is hashed once per
      * line; 31 times the hash plus each byte was a multiply's latency every byte or four). Seeded
-     * per process, so which keys collide is not known in advance to a client choosing series keys.
+     * per process, and the length mixed in before the first word, so the fixed collisions of a
+     * 31-polynomial (such as "Aa" and "BB") are gone; a collision costs a comparison of the key's
+     * bytes, never a wrong series.
      */
     static int hash(byte[] b, int start, int end) {
-        long h = SEED ^ (end - start);
+        long h = mix(SEED ^ (end - start));
         int i = start;
         for (; end - i > Long.BYTES; i += Long.BYTES) {
             h = mix(h ^ ByteWords.word(b, i));

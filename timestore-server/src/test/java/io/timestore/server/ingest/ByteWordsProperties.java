@@ -7,6 +7,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -103,10 +104,17 @@ class ByteWordsProperties {
 
     @Provide
     Arbitrary<Long> words() {
-        // Eight bytes of the alphabet, all digits, or anything: each kind is common enough to be tried.
+        // Eight bytes of the alphabet, all digits, all digits but one (a near miss such as '/' or
+        // ':'), or anything: each kind is common enough to be tried.
         var ofAlphabet = Arbitraries.of(toBoxed()).array(Byte[].class).ofSize(Long.BYTES).map(ByteWordsProperties::word);
-        var ofDigits = Arbitraries.bytes().between((byte) '0', (byte) '9').array(Byte[].class).ofSize(Long.BYTES).map(ByteWordsProperties::word);
-        return Arbitraries.oneOf(ofAlphabet, ofDigits, Arbitraries.longs());
+        var digits = Arbitraries.bytes().between((byte) '0', (byte) '9').array(Byte[].class).ofSize(Long.BYTES);
+        var ofDigits = digits.map(ByteWordsProperties::word);
+        var nearMisses = Combinators.combine(digits, Arbitraries.of(toBoxed()), Arbitraries.integers().between(0, Long.BYTES - 1))
+                .as((bytes, intruder, at) -> {
+                    bytes[at] = intruder;
+                    return word(bytes);
+                });
+        return Arbitraries.oneOf(ofAlphabet, ofDigits, nearMisses, Arbitraries.longs());
     }
 
     private static long word(Byte[] bytes) {

@@ -57,6 +57,18 @@ class SeriesCacheTest {
     }
 
     @Test
+    void a_key_longer_by_a_byte_does_not_cancel_its_length_with_its_first_byte() {
+        // Were the length and the first word mixed as one, these eight keys (first byte 0x70 ^
+        // length, the same second and last words) would hash alike whatever the seed.
+        var hashes = new java.util.HashSet<Integer>();
+        for (int length = 17; length <= 24; length++) {
+            var key = ((char) (0x70 ^ length) + "pu,host=" + "x".repeat(length - 10) + "z").getBytes(UTF_8);
+            assertThat(key).hasSize(length);
+            assertThat(hashes.add(SeriesCache.hash(key, 0, key.length))).as("length %d", length).isTrue();
+        }
+    }
+
+    @Test
     void holds_at_most_its_configured_size() {
         var cache = new SeriesCache(10);
         for (int host = 0; host < 1_000; host++) {
