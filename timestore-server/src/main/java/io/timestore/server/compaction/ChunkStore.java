@@ -56,26 +56,27 @@ public final class ChunkStore {
     // "IN (SELECT ...)" the planner, right after a large write (no statistics yet), re-ran the
     // chosen scan once per batch row of the series: 33,000 buffer reads and 8-12 ms a group, now
     // about 400 and 0.6-0.9 ms (docs/benchmarks.md, 2026-12-04 afternoon).
-    // Both scans find the rows through the key (series, then min_ts: V42) with min_ts < end, and
-    // in_bucket is MATERIALIZED so that the window's version order does not choose the plan: with
-    // V38's key by version the planner filtered every hot row of the series (578 rows and 2,100
-    // buffers in a group late in a 60,000-point series; a pass quadratic in a series' backlog).
-    // They are not bounded below by the bucket's start: a row at or below the watermark that
-    // starts before the bucket must still be taken, or its older value would stay hot over a newer
-    // one folded into the chunk. In a pass such a row is rare (a group whose chosen rows a
-    // concurrent retention removed takes nothing and moves past its bucket, leaving any other
-    // rows of it behind), and the rows before the bucket are otherwise the dead entries of the
-    // rows earlier groups folded, which a scan marks once and then skips within the index.
+    // Both scans read the bucket's rows alone, through the key (series, then min_ts: V42), bounded
+    // below by the bucket's start; in_bucket is MATERIALIZED so that the window's version order
+    // does not choose the plan (with V38's key by version the planner filtered every hot row of
+    // the series: 578 rows and 2,100 buffers in a group late in a 60,000-point series, a pass
+    // quadratic in a series' backlog). Without the lower bound a scan also walked the entries of
+    // the rows earlier groups had folded (172,000 against 199,000-208,000 points folded a second).
+    // The bound leaves out no row this group must take: a pass folds a series' buckets in time
+    // order, each from the first time (min_ts) of the series' oldest row at or below the watermark
+    // (ChunkStore.nextGroup), a fold moves a taken row's min_ts past the bucket, and a group that
+    // took nothing is tried again at its bucket before the pass moves past it (PointsCompactor),
+    // so when a bucket is folded no row at or below the watermark starts before it.
     private static final String TAKE_BATCHES = """
             WITH in_bucket AS MATERIALIZED (
                 SELECT version, point_count FROM point_batches
-                WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND max_ts >= ? AND min_ts < ? AND version <= ?),
+                WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts >= ? AND min_ts < ? AND version <= ?),
             chosen AS (
                 SELECT x.version FROM (SELECT version, sum(point_count) OVER (ORDER BY version) - point_count AS earlier FROM in_bucket) AS x
                 WHERE x.earlier < ?),
             locked AS (
                 SELECT p.version, p.ts_ns, p.f, p.i, p.b, p.s FROM point_batches p
-                WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.min_ts < ?
+                WHERE p.tenant_id = ? AND p.dataset_id = ? AND p.series_id = ? AND p.min_ts >= ? AND p.min_ts < ?
                   AND p.version = ANY (ARRAY(SELECT version FROM chosen))
                 FOR UPDATE)
             SELECT l.version, u.t, u.f, u.i, u.b, u.s
@@ -83,8 +84,9 @@ public final class ChunkStore {
             WHERE u.t >= ? AND u.t < ?
             ORDER BY l.version, u.t
             """;
-    // The rows TAKE_BATCHES locked, by version (BatchRows.removeRange adds their range: min_ts before the bucket's end).
-    private static final String TAKEN_BATCHES = "p.series_id = ? AND p.version = ANY (?::bigint[])";
+    // The rows TAKE_BATCHES locked, by version; bounded below as it is, since they all start in the
+    // bucket (BatchRows.removeRange adds the rest of their range: min_ts before the bucket's end).
+    private static final String TAKEN_BATCHES = "p.series_id = ? AND p.min_ts >= ? AND p.version = ANY (?::bigint[])";
     private static final String WRITE_LOCK = "SELECT pg_advisory_xact_lock(?, ?)";
     // "ptch": the class of the dataset lock of lockChunks; the key is hashtext of "tenant/dataset".
     private static final int CHUNKS_LOCK_CLASS = 0x70746368;
@@ -353,9 +355,10 @@ public final class ChunkStore {
             statement.setString(8, tenant.value());
             statement.setString(9, dataset);
             statement.setLong(10, series);
-            statement.setLong(11, bucket.end());
-            statement.setLong(12, bucket.start());
-            statement.setLong(13, bucket.end());
+            statement.setLong(11, bucket.start());
+            statement.setLong(12, bucket.end());
+            statement.setLong(13, bucket.start());
+            statement.setLong(14, bucket.end());
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
                     versions.add(rows.getLong(1));
@@ -368,7 +371,8 @@ public final class ChunkStore {
             var taking = versions.toArray();
             BatchRows.removeRange(connection, tenant, dataset, bucket.start(), bucket.end() - 1, TAKEN_BATCHES, (statement, first) -> {
                 statement.setLong(first, series);
-                statement.setArray(first + 1, statement.getConnection().createArrayOf("bigint", taking));
+                statement.setLong(first + 1, bucket.start());
+                statement.setArray(first + 2, statement.getConnection().createArrayOf("bigint", taking));
             });
         }
         return taken;

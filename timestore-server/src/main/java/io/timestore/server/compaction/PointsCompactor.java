@@ -38,6 +38,8 @@ public final class PointsCompactor implements AutoCloseable {
     // "pts_cmpc" as a 64-bit advisory lock key; distinct from the other jobs' keys.
     private static final long LOCK_KEY = 0x7074735F636D7063L;
     private static final long PROGRESS_EVERY = 100_000;
+    /** Groups in a row that may take nothing from one bucket before a pass moves past it (see {@link Step#next}). */
+    static final int MAX_EMPTY_GROUPS = 3;
     private static final String TENANTS = "SELECT id FROM tenants ORDER BY id";
     private static final String DATASETS = "SELECT id FROM datasets WHERE tenant_id = ? ORDER BY id";
 
@@ -122,6 +124,8 @@ public final class PointsCompactor implements AutoCloseable {
             for (var dataset : transactions.inTenant(id, connection -> column(connection, DATASETS, tenant))) {
                 var position = new Position(0, Long.MIN_VALUE);
                 long datasetFolded = 0;
+                Step previous = null;
+                int emptyGroups = 0; // groups in a row that took nothing from the last group's bucket
                 while (!Thread.currentThread().isInterrupted()) {
                     var from = position;
                     // A group's commit need not wait for the disk: a group lost in a crash leaves its
@@ -132,7 +136,10 @@ public final class PointsCompactor implements AutoCloseable {
                         break;
                     }
                     var done = step.get();
-                    position = done.next();
+                    boolean sameBucket = previous != null && previous.series() == done.series() && previous.bucket().equals(done.bucket());
+                    emptyGroups = done.folded().hotRows() > 0 ? 0 : (sameBucket ? emptyGroups : 0) + 1;
+                    position = done.next(emptyGroups);
+                    previous = done;
                     groups++;
                     points.increment(done.folded().hotRows());
                     chunks.increment(done.folded().chunksWritten());
@@ -150,7 +157,27 @@ public final class PointsCompactor implements AutoCloseable {
         return new Pass(folded, written, groups);
     }
 
-    private record Step(ChunkStore.Folded folded, Position next) {}
+    /** One group: what it folded, of which series and bucket. */
+    private record Step(ChunkStore.Folded folded, long series, Bucket bucket) {
+        /**
+         * Where the next group starts, after {@code emptyGroups} groups in a row (this one
+         * included) took nothing. Rows the group left (more than one group takes, or written
+         * meanwhile) are found again from the bucket's start. So is a bucket whose group took
+         * nothing: the rows it chose were removed under it (a retention or a DELETE through the
+         * points view, which do not take the chunk lock, committed between its choice and its
+         * lock), and the bucket's other rows,
+         * beyond a group's budget, must still be folded before any later bucket, whose group reads
+         * only rows that start in it (ChunkStore's TAKE_BATCHES). Only after
+         * {@link #MAX_EMPTY_GROUPS} such groups, which only a row whose min_ts lies about its
+         * points can cause, does the pass move past the bucket rather than stay on it for good.
+         */
+        Position next(int emptyGroups) {
+            if (emptyGroups < MAX_EMPTY_GROUPS) {
+                return new Position(series, bucket.start());
+            }
+            return bucket.end() == Long.MAX_VALUE ? new Position(series + 1, Long.MIN_VALUE) : new Position(series, bucket.end());
+        }
+    }
 
     // One group in one transaction: find the next old hot row, fold its series' bucket.
     private static Optional<Step> foldNext(Connection connection, TenantId tenant, String dataset, Position from, long before,
@@ -161,18 +188,7 @@ public final class PointsCompactor implements AutoCloseable {
         }
         var series = start.get().series();
         var bucket = Bucket.of(start.get().timestamp());
-        var folded = ChunkStore.fold(connection, tenant, dataset, series, bucket, watermark);
-        // Rows the group left (more than one group takes, or written meanwhile) are found again
-        // from the bucket's start; a group that took nothing moves past its bucket.
-        Position next;
-        if (folded.hotRows() > 0) {
-            next = new Position(series, bucket.start());
-        } else if (bucket.end() == Long.MAX_VALUE) {
-            next = new Position(series + 1, Long.MIN_VALUE);
-        } else {
-            next = new Position(series, bucket.end());
-        }
-        return Optional.of(new Step(folded, next));
+        return Optional.of(new Step(ChunkStore.fold(connection, tenant, dataset, series, bucket, watermark), series, bucket));
     }
 
     private static List<String> column(Connection connection, String sql, String parameter) throws SQLException {

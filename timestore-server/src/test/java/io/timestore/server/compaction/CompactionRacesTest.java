@@ -20,17 +20,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A delete and a compaction group that meet in the same chunk (docs/data-plane.md, "Deletes").
- * Both replace a chunk by deleting its row and inserting new ones; each test holds one side's
- * transaction open at the point where the other must wait for it, lets the other run into it,
- * then commits, so the interleaving is the same on every run. Before {@link ChunkStore#lockChunks}
- * the first test found the range's points still stored and the second lost every point of the
- * chunk outside the range.
+ * A delete and a compaction group that meet in the same chunk (docs/data-plane.md, "Deletes"),
+ * and a group whose batch rows are removed under it. Both replace a chunk by deleting its row and
+ * inserting new ones; each test holds one side's transaction open at the point where the other
+ * must wait for it, lets the other run into it, then commits, so the interleaving is the same on
+ * every run. Before {@link ChunkStore#lockChunks} the first test found the range's points still
+ * stored and the second lost every point of the chunk outside the range.
  */
 class CompactionRacesTest {
     // 2024-01-01T00:00:00Z: long past the compaction age (1 h).
     private static final long T0 = 1_704_067_200_000_000_000L;
     private static final long TEN_SECONDS = 10_000_000_000L;
+    private static final long HOUR = 3_600_000_000_000L;
     private static final TenantId ACME = new TenantId("acme");
 
     @RegisterExtension
@@ -142,5 +143,59 @@ class CompactionRacesTest {
 
         assertThat(stored.hot("fold_after_delete")).isEmpty();
         assertThat(stored.visible("fold_after_delete").get("m{} v")).isEqualTo(withoutTenToThirtySeconds());
+    }
+
+    @Test
+    void a_group_whose_chosen_rows_are_removed_under_it_folds_the_rest_of_its_bucket_before_the_next_bucket() throws Exception {
+        String dataset = "removed_under_group";
+        acme.dataset(dataset, "");
+        acme.write(dataset, "m v=0 %d\n".formatted(T0));
+        long series;
+        long budgetRow;
+        try (var superuser = server.postgres().superuser(server.database())) {
+            try (var statement = superuser.prepareStatement("SELECT id FROM series WHERE tenant_id = 'acme' AND dataset_id = ?")) {
+                statement.setString(1, dataset);
+                try (var rows = statement.executeQuery()) {
+                    rows.next();
+                    series = rows.getLong(1);
+                }
+            }
+            // A row of the first hour holding a whole group's budget, so that a group chooses it
+            // (with the write above) and leaves the later rows of that hour for the next group.
+            try (var statement = superuser.prepareStatement("""
+                    INSERT INTO point_batches (tenant_id, dataset_id, series_id, version, min_ts, max_ts, point_count, ts_ns, f)
+                    SELECT 'acme', ?, ?, nextval('point_batches_version_seq'), min(t), max(t), count(*), array_agg(t ORDER BY t), array_agg(1.0::float8)
+                    FROM generate_series(?::bigint, ?::bigint) AS t RETURNING version""")) {
+                statement.setString(1, dataset);
+                statement.setLong(2, series);
+                statement.setLong(3, T0 + 1);
+                statement.setLong(4, T0 + ChunkStore.MAX_ROWS_PER_GROUP);
+                try (var rows = statement.executeQuery()) {
+                    rows.next();
+                    budgetRow = rows.getLong(1);
+                }
+            }
+        }
+        // A row beyond the budget from the first hour into the second, then a newer value of its second-hour point.
+        long secondHour = T0 + HOUR + TEN_SECONDS;
+        acme.write(dataset, "m v=1 %d\nm v=1 %d\n".formatted(T0 + HOUR / 2, secondHour));
+        acme.write(dataset, "m v=2 %d\n".formatted(secondHour));
+
+        try (var removal = openTransaction()) {
+            // What a retention or a DELETE through the points view does to the rows the group chooses, without the chunk lock.
+            try (var statement = removal.prepareStatement("DELETE FROM point_batches WHERE dataset_id = ? AND version <= ?")) {
+                statement.setString(1, dataset);
+                statement.setLong(2, budgetRow);
+                assertThat(statement.executeUpdate()).isEqualTo(2);
+            }
+            var pass = CompletableFuture.supplyAsync(() -> server.timestore().compactor().runOnce().orElseThrow());
+            awaitSomeoneBlocked();
+            removal.commit();
+            pass.get(60, TimeUnit.SECONDS);
+        }
+
+        // The second hour's newer value wins, and nothing of the row beyond the budget is left hot.
+        assertThat(stored.hot(dataset)).isEmpty();
+        assertThat(stored.visible(dataset).get("m{} v")).isEqualTo(Map.of(T0 + HOUR / 2, "1.0", secondHour, "2.0"));
     }
 }

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -168,6 +170,33 @@ class PointBatchesTest {
         assertThat(stored.chunkValues("spanning").get("m{} v"))
                 .isEqualTo(Map.of(T0, "1.0", T0 + hour, "2.0", T0 + 2 * hour, "1.0", T0 + 2 * hour + TEN_SECONDS, "2.0"));
         assertThat(read("spanning")).isEqualTo(expected);
+    }
+
+    @Test
+    void a_batch_row_whose_first_time_lies_about_its_points_does_not_hold_a_pass_on_its_bucket() throws Exception {
+        acme.dataset("lying", "");
+        acme.write("lying", "m v=1 %d\n".formatted(T0));
+        compact();
+        long hour = 3_600_000_000_000L;
+        // Only an owner editing the table makes such a row: it says it starts in the first hour,
+        // where a group finds it, but holds a point of the third, so no group of the first takes anything.
+        try (var superuser = server.postgres().superuser(server.database());
+             var statement = superuser.prepareStatement("""
+                     INSERT INTO point_batches (tenant_id, dataset_id, series_id, version, min_ts, max_ts, point_count, ts_ns, f)
+                     SELECT 'acme', 'lying', id, nextval('point_batches_version_seq'), ?, ?, 1, ARRAY[?::bigint], '{2.0}'
+                     FROM series WHERE tenant_id = 'acme' AND dataset_id = 'lying'""")) {
+            statement.setLong(1, T0 + TEN_SECONDS);
+            statement.setLong(2, T0 + 2 * hour);
+            statement.setLong(3, T0 + 2 * hour);
+            assertThat(statement.executeUpdate()).isEqualTo(1);
+        }
+
+        var pass = CompletableFuture.supplyAsync(PointBatchesTest::compact);
+
+        // The pass tries the bucket a few times (PointsCompactor.MAX_EMPTY_GROUPS), then moves past it and ends.
+        pass.get(60, TimeUnit.SECONDS);
+        assertThat(batchRows("lying")).hasSize(1);
+        assertThat(stored.chunkValues("lying").get("m{} v")).isEqualTo(Map.of(T0, "1.0"));
     }
 
     @Test
