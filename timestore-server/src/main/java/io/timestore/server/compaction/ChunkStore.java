@@ -63,10 +63,15 @@ public final class ChunkStore {
     // quadratic in a series' backlog). Without the lower bound a scan also walked the entries of
     // the rows earlier groups had folded (172,000 against 199,000-208,000 points folded a second).
     // The bound leaves out no row this group must take: a pass folds a series' buckets in time
-    // order, each from the first time (min_ts) of the series' oldest row at or below the watermark
-    // (ChunkStore.nextGroup), a fold moves a taken row's min_ts past the bucket, and a group that
-    // took nothing is tried again at its bucket before the pass moves past it (PointsCompactor),
-    // so when a bucket is folded no row at or below the watermark starts before it.
+    // order, each from the first time (min_ts) of the series' row at or below the watermark that
+    // starts first (ChunkStore.nextGroup), and a fold moves a taken row's min_ts past the bucket;
+    // a group that took nothing because its chosen rows were removed under it is tried again at
+    // its bucket (PointsCompactor), so when a bucket is folded no row at or below the watermark
+    // starts before it. The one exception is a row whose min_ts lies about its points (only an
+    // owner editing the table makes one): locked, it holds no point in the bucket, comes back as
+    // one row of NULL points, and the pass moves past its bucket, leaving it hot, and with it any
+    // row of that bucket beyond the group's budget, whose older values then stay over newer ones
+    // folded in a later bucket.
     private static final String TAKE_BATCHES = """
             WITH in_bucket AS MATERIALIZED (
                 SELECT version, point_count FROM point_batches
@@ -80,8 +85,8 @@ public final class ChunkStore {
                   AND p.version = ANY (ARRAY(SELECT version FROM chosen))
                 FOR UPDATE)
             SELECT l.version, u.t, u.f, u.i, u.b, u.s
-            FROM locked l CROSS JOIN LATERAL unnest(l.ts_ns, l.f, l.i, l.b, l.s) AS u (t, f, i, b, s)
-            WHERE u.t >= ? AND u.t < ?
+            FROM locked l LEFT JOIN LATERAL (
+                SELECT * FROM unnest(l.ts_ns, l.f, l.i, l.b, l.s) AS v (t, f, i, b, s) WHERE v.t >= ? AND v.t < ?) AS u ON true
             ORDER BY l.version, u.t
             """;
     // The rows TAKE_BATCHES locked, by version; bounded below as it is, since they all start in the
@@ -117,8 +122,14 @@ public final class ChunkStore {
     /** Where a group starts: its series and the first old hot row's time. */
     record Position(long series, long timestamp) {}
 
-    /** What folding one group did. */
-    record Folded(int hotRows, int chunksWritten) {}
+    /**
+     * What folding one group did; {@code rowsWithoutPoints}: batch rows it locked that hold no point
+     * in its bucket though their min_ts lies in it (only an owner editing the table makes such a row).
+     */
+    record Folded(int hotRows, int chunksWritten, int rowsWithoutPoints) {}
+
+    // What a group took of the batch rows: points, and locked rows that held none in the bucket.
+    private record TakenBatches(int points, int rowsWithoutPoints) {}
 
     private ChunkStore() {}
 
@@ -178,15 +189,26 @@ public final class ChunkStore {
     static Folded fold(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket, long watermark)
             throws SQLException {
         lockChunks(connection, tenant, dataset);
-        var type = seriesType(connection, tenant, dataset, series);
+        return foldLocked(connection, tenant, dataset, series, seriesType(connection, tenant, dataset, series), bucket, watermark);
+    }
+
+    /**
+     * {@link #fold} in a transaction that holds the dataset's chunk lock already ({@link #lockChunks}),
+     * of a series of type {@code type} ({@link #seriesType}).
+     */
+    static Folded foldLocked(Connection connection, TenantId tenant, String dataset, long series, FieldType type, Bucket bucket,
+                             long watermark) throws SQLException {
         var merge = new SeriesMerge(type);
         var chunkRows = bucketChunks(connection, tenant, dataset, series, bucket, merge);
         int hot = takeHot(connection, tenant, dataset, series, bucket, merge);
+        int rowsWithoutPoints = 0;
         if (hot < MAX_ROWS_PER_GROUP) {
-            hot += takeBatches(connection, tenant, dataset, series, bucket, watermark, merge);
+            var batches = takeBatches(connection, tenant, dataset, series, bucket, watermark, merge);
+            hot += batches.points();
+            rowsWithoutPoints = batches.rowsWithoutPoints();
         }
         if (hot == 0) {
-            return new Folded(0, 0);
+            return new Folded(0, 0, rowsWithoutPoints);
         }
         if (!chunkRows.isEmpty()) {
             try (var statement = connection.prepareStatement(DELETE_BUCKET_CHUNKS)) {
@@ -196,7 +218,7 @@ public final class ChunkStore {
         }
         var chunks = merge.chunks(ChunkCodec.MAX_POINTS);
         insert(connection, tenant, dataset, series, chunks);
-        return new Folded(hot, chunks.size());
+        return new Folded(hot, chunks.size(), rowsWithoutPoints);
     }
 
     /**
@@ -286,7 +308,8 @@ public final class ChunkStore {
         }
     }
 
-    private static FieldType seriesType(Connection connection, TenantId tenant, String dataset, long series) throws SQLException {
+    /** The type of {@code series}, which never changes (a series is created with it and deleted only with its dataset). */
+    static FieldType seriesType(Connection connection, TenantId tenant, String dataset, long series) throws SQLException {
         try (var statement = connection.prepareStatement(SERIES_TYPE)) {
             statement.setString(1, tenant.value());
             statement.setString(2, dataset);
@@ -344,10 +367,11 @@ public final class ChunkStore {
     }
 
     // The batch rows' points in the bucket, merged after everything else; then removed from their rows.
-    private static int takeBatches(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket, long watermark,
-                                   SeriesMerge merge) throws SQLException {
+    private static TakenBatches takeBatches(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket,
+                                            long watermark, SeriesMerge merge) throws SQLException {
         var versions = new TreeSet<Long>();
         int taken = 0;
+        int rowsWithoutPoints = 0;
         try (var statement = connection.prepareStatement(TAKE_BATCHES)) {
             bindBucket(statement, tenant, dataset, series, bucket);
             statement.setLong(6, watermark);
@@ -361,7 +385,13 @@ public final class ChunkStore {
             statement.setLong(14, bucket.end());
             try (var rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    versions.add(rows.getLong(1));
+                    long version = rows.getLong(1);
+                    rows.getLong(2);
+                    if (rows.wasNull()) {
+                        rowsWithoutPoints++;
+                        continue;
+                    }
+                    versions.add(version);
                     addPoint(rows, 2, merge);
                     taken++;
                 }
@@ -375,7 +405,7 @@ public final class ChunkStore {
                 statement.setArray(first + 2, statement.getConnection().createArrayOf("bigint", taking));
             });
         }
-        return taken;
+        return new TakenBatches(taken, rowsWithoutPoints);
     }
 
     private static void bindBucket(PreparedStatement statement, TenantId tenant, String dataset, long series, Bucket bucket)

@@ -9,11 +9,14 @@ import io.timestore.server.compaction.ChunkStore.Position;
 import io.timestore.server.config.CompactionSettings;
 import io.timestore.server.db.DatabaseFailure;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.points.FieldType;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -26,10 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Folds hot points (batch rows of {@code point_batches}, V38, and row-per-point rows of
  * {@code point_rows}) into chunks ({@code point_chunks}, V37) once their hour bucket is wholly
- * older than {@code points.compaction.age} (docs/data-plane.md, "Compaction"). One group (a
- * series' hot points in one hour bucket) is one transaction in the owning tenant: take the hot
- * points, merge them over the bucket's chunks, replace those chunks; a crash keeps or undoes the
- * whole group, so nothing is lost or doubled, and the next pass goes on where this one stopped
+ * older than {@code points.compaction.age} (docs/data-plane.md, "Compaction"). A group (a
+ * series' hot points in one hour bucket) takes the hot points, merges them over the bucket's
+ * chunks and replaces those chunks; a few groups are one transaction in the owning tenant, and a
+ * crash keeps or undoes them whole, so nothing is lost or doubled, and the next pass goes on where this one stopped
  * (existing row-per-point data is just old hot data). One instance runs at a time across servers
  * (a session advisory lock, {@link Leadership#runExclusively}).
  */
@@ -38,8 +41,13 @@ public final class PointsCompactor implements AutoCloseable {
     // "pts_cmpc" as a 64-bit advisory lock key; distinct from the other jobs' keys.
     private static final long LOCK_KEY = 0x7074735F636D7063L;
     private static final long PROGRESS_EVERY = 100_000;
-    /** Groups in a row that may take nothing from one bucket before a pass moves past it (see {@link Step#next}). */
-    static final int MAX_EMPTY_GROUPS = 3;
+    /** Groups in a row that may take nothing from one bucket before a pass moves past it (see {@link Walk#moveOn}). */
+    static final int MAX_EMPTY_GROUPS = 1_000;
+    /**
+     * Groups committed together: a transaction's own round trips (its start, the tenant setting,
+     * the commit) are shared by them, and the chunk lock is held for a few milliseconds longer.
+     */
+    static final int GROUPS_PER_TRANSACTION = 16;
     private static final String TENANTS = "SELECT id FROM tenants ORDER BY id";
     private static final String DATASETS = "SELECT id FROM datasets WHERE tenant_id = ? ORDER BY id";
 
@@ -122,34 +130,28 @@ public final class PointsCompactor implements AutoCloseable {
         for (var tenant : transactions.asPlatform(connection -> column(connection, TENANTS, null))) {
             var id = new TenantId(tenant);
             for (var dataset : transactions.inTenant(id, connection -> column(connection, DATASETS, tenant))) {
-                var position = new Position(0, Long.MIN_VALUE);
+                var walk = new Walk();
                 long datasetFolded = 0;
-                Step previous = null;
-                int emptyGroups = 0; // groups in a row that took nothing from the last group's bucket
                 while (!Thread.currentThread().isInterrupted()) {
-                    var from = position;
-                    // A group's commit need not wait for the disk: a group lost in a crash leaves its
+                    // The groups' commit need not wait for the disk: groups lost in a crash leave their
                     // points hot, where every read finds them and the next pass folds them again.
-                    var step = transactions.inTenantWithoutFlushWait(id,
-                            connection -> foldNext(connection, id, dataset, from, before, watermark));
-                    if (step.isEmpty()) {
+                    var steps = transactions.inTenantWithoutFlushWait(id,
+                            connection -> foldSome(connection, id, dataset, walk, before, watermark));
+                    if (steps.isEmpty()) {
                         break;
                     }
-                    var done = step.get();
-                    boolean sameBucket = previous != null && previous.series() == done.series() && previous.bucket().equals(done.bucket());
-                    emptyGroups = done.folded().hotRows() > 0 ? 0 : (sameBucket ? emptyGroups : 0) + 1;
-                    position = done.next(emptyGroups);
-                    previous = done;
-                    groups++;
-                    points.increment(done.folded().hotRows());
-                    chunks.increment(done.folded().chunksWritten());
-                    written += done.folded().chunksWritten();
-                    long total = datasetFolded + done.folded().hotRows();
-                    if (total / PROGRESS_EVERY > datasetFolded / PROGRESS_EVERY) {
-                        log.atInfo().addKeyValue("tenant", tenant).addKeyValue("dataset", dataset).addKeyValue("points_folded", total)
-                                .log("points compaction progress: {} hot points of {} folded so far", total, dataset);
+                    for (var done : steps) {
+                        groups++;
+                        points.increment(done.folded().hotRows());
+                        chunks.increment(done.folded().chunksWritten());
+                        written += done.folded().chunksWritten();
+                        long total = datasetFolded + done.folded().hotRows();
+                        if (total / PROGRESS_EVERY > datasetFolded / PROGRESS_EVERY) {
+                            log.atInfo().addKeyValue("tenant", tenant).addKeyValue("dataset", dataset).addKeyValue("points_folded", total)
+                                    .log("points compaction progress: {} hot points of {} folded so far", total, dataset);
+                        }
+                        datasetFolded = total;
                     }
-                    datasetFolded = total;
                 }
                 folded += datasetFolded;
             }
@@ -158,37 +160,83 @@ public final class PointsCompactor implements AutoCloseable {
     }
 
     /** One group: what it folded, of which series and bucket. */
-    private record Step(ChunkStore.Folded folded, long series, Bucket bucket) {
+    private record Step(ChunkStore.Folded folded, long series, Bucket bucket) {}
+
+    /** Where a pass stands in one dataset: the next group's start, and how the last groups went. */
+    private static final class Walk {
+        private Position next = new Position(0, Long.MIN_VALUE);
+        private Step last;
+        private int emptyGroups; // groups in a row that took nothing from the last group's bucket
+        private final Map<Long, FieldType> types = new HashMap<>(); // of the series met, by id
+
         /**
-         * Where the next group starts, after {@code emptyGroups} groups in a row (this one
-         * included) took nothing. Rows the group left (more than one group takes, or written
+         * Moves on after {@code done}. Rows a group left (more than one group takes, or written
          * meanwhile) are found again from the bucket's start. So is a bucket whose group took
-         * nothing: the rows it chose were removed under it (a retention or a DELETE through the
-         * points view, which do not take the chunk lock, committed between its choice and its
-         * lock), and the bucket's other rows,
-         * beyond a group's budget, must still be folded before any later bucket, whose group reads
-         * only rows that start in it (ChunkStore's TAKE_BATCHES). Only after
-         * {@link #MAX_EMPTY_GROUPS} such groups, which only a row whose min_ts lies about its
-         * points can cause, does the pass move past the bucket rather than stay on it for good.
+         * nothing because the rows it chose were removed or moved on under it (by a retention or a
+         * DELETE through the points view, which do not take the chunk lock, committed between
+         * its choice and its lock): the bucket's other rows, beyond a group's budget, must still be
+         * folded before any later bucket, whose group reads only rows that start in it
+         * (ChunkStore's TAKE_BATCHES). Each such group needs a row at or below the watermark to
+         * go, so they end; {@link #MAX_EMPTY_GROUPS} in a row on one bucket only guards against
+         * a cause not foreseen here. A group that took nothing but locked rows holding no point in
+         * the bucket (their min_ts lies about their points) would find them again: the walk moves
+         * past the bucket.
          */
-        Position next(int emptyGroups) {
-            if (emptyGroups < MAX_EMPTY_GROUPS) {
-                return new Position(series, bucket.start());
+        void moveOn(Step done) {
+            boolean sameBucket = last != null && last.series() == done.series() && last.bucket().equals(done.bucket());
+            last = done;
+            var bucket = done.bucket();
+            var folded = done.folded();
+            emptyGroups = folded.hotRows() > 0 || folded.rowsWithoutPoints() > 0 ? 0 : (sameBucket ? emptyGroups : 0) + 1;
+            boolean stay = folded.hotRows() > 0 || (folded.rowsWithoutPoints() == 0 && emptyGroups < MAX_EMPTY_GROUPS);
+            if (stay) {
+                next = new Position(done.series(), bucket.start());
+            } else {
+                next = bucket.end() == Long.MAX_VALUE ? new Position(done.series() + 1, Long.MIN_VALUE) : new Position(done.series(), bucket.end());
             }
-            return bucket.end() == Long.MAX_VALUE ? new Position(series + 1, Long.MIN_VALUE) : new Position(series, bucket.end());
         }
     }
 
-    // One group in one transaction: find the next old hot row, fold its series' bucket.
-    private static Optional<Step> foldNext(Connection connection, TenantId tenant, String dataset, Position from, long before,
-                                           long watermark) throws SQLException {
-        var start = ChunkStore.nextGroup(connection, tenant, dataset, from, before, watermark);
-        if (start.isEmpty()) {
-            return Optional.empty();
+    /**
+     * Up to {@link #GROUPS_PER_TRANSACTION} groups in one transaction, each: find the next old hot
+     * row, fold its series' bucket. Fewer when they took a group's budget of points between them.
+     */
+    private static List<Step> foldSome(Connection connection, TenantId tenant, String dataset, Walk walk, long before, long watermark)
+            throws SQLException {
+        var steps = new ArrayList<Step>();
+        long taken = 0;
+        // First in the transaction (READ COMMITTED): every statement after it sees what a delete or
+        // another group that held the lock committed (ChunkStore.lockChunks).
+        ChunkStore.lockChunks(connection, tenant, dataset);
+        while (steps.size() < GROUPS_PER_TRANSACTION && taken < ChunkStore.MAX_ROWS_PER_GROUP) {
+            var start = ChunkStore.nextGroup(connection, tenant, dataset, walk.next, before, watermark);
+            if (start.isEmpty()) {
+                break;
+            }
+            var series = start.get().series();
+            var bucket = Bucket.of(start.get().timestamp());
+            var type = walk.types.get(series);
+            if (type == null) {
+                type = ChunkStore.seriesType(connection, tenant, dataset, series);
+                walk.types.put(series, type);
+            }
+            var done = new Step(ChunkStore.foldLocked(connection, tenant, dataset, series, type, bucket, watermark), series, bucket);
+            if (done.folded().hotRows() == 0 && done.folded().rowsWithoutPoints() > 0) {
+                log.atWarn().addKeyValue("tenant", tenant.value()).addKeyValue("dataset", dataset).addKeyValue("series_id", series)
+                        .addKeyValue("bucket_start_ns", bucket.start())
+                        .log("points compaction skips an hour of a series: {} of its batch rows start in it but hold none of their points there "
+                                + "(edited by hand?); they stay hot", done.folded().rowsWithoutPoints());
+            }
+            walk.moveOn(done);
+            if (walk.emptyGroups == MAX_EMPTY_GROUPS) {
+                log.atWarn().addKeyValue("tenant", tenant.value()).addKeyValue("dataset", dataset).addKeyValue("series_id", series)
+                        .addKeyValue("bucket_start_ns", bucket.start())
+                        .log("points compaction moves past an hour of a series after {} groups in a row took nothing from it", MAX_EMPTY_GROUPS);
+            }
+            steps.add(done);
+            taken += done.folded().hotRows();
         }
-        var series = start.get().series();
-        var bucket = Bucket.of(start.get().timestamp());
-        return Optional.of(new Step(ChunkStore.fold(connection, tenant, dataset, series, bucket, watermark), series, bucket));
+        return steps;
     }
 
     private static List<String> column(Connection connection, String sql, String parameter) throws SQLException {

@@ -18,14 +18,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A server process killed with SIGKILL in the middle of a compaction group loses and doubles
- * nothing: the groups it committed are chunks, the one it was in is undone whole, and the next
- * server's passes fold the rest. The compactor is held inside its second series' group by a row
- * lock of the test on that series' hot rows.
+ * nothing: the groups it committed are chunks, the transaction it was in is undone whole, and the
+ * next server's passes fold the rest. The compactor is held inside its second series' group by a
+ * row lock of the test on that series' hot rows; the first series has more hours than a
+ * transaction takes groups ({@link PointsCompactor#GROUPS_PER_TRANSACTION}), so one transaction
+ * of its groups commits before that and the one with its last groups is undone.
  */
 class CompactionCrashTest {
     // "pts_cmpc": the compactor's advisory lock (PointsCompactor), held by the test until the data is written.
     private static final long COMPACTOR_LOCK = 0x7074735F636D7063L;
     private static final long T0 = 1_704_067_200_000_000_000L;
+    private static final long TEN_SECONDS = 10_000_000_000L;
+    private static final long MINUTE = 60_000_000_000L;
     private static SharedPostgres postgres;
 
     @RegisterExtension
@@ -52,9 +56,9 @@ class CompactionCrashTest {
                 var api = new Api(first.awaitListening(Duration.ofSeconds(90)));
                 var created = api.postJson("/storage/v1/datasets", "{\"id\": \"cpu\"}", "Authorization", token(servers));
                 assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-                write(api, servers, "h1");
-                write(api, servers, "h2");
-                write(api, servers, "h3");
+                write(api, servers, "h1", (PointsCompactor.GROUPS_PER_TRANSACTION + 4) * 60, MINUTE);
+                write(api, servers, "h2", 720, TEN_SECONDS);
+                write(api, servers, "h3", 720, TEN_SECONDS);
                 expected = stored.visible("cpu");
                 try (var lock = RowLock.hold(postgres, database, """
                         SELECT 1 FROM point_batches WHERE dataset_id = ?
@@ -67,7 +71,8 @@ class CompactionCrashTest {
             }
         }
         servers.awaitSessionsEnded();
-        assertThat(stored.chunks("cpu")).as("the first series' groups were committed").isNotEmpty();
+        assertThat(stored.chunks("cpu")).as("the first transaction's groups were committed")
+                .hasSize(PointsCompactor.GROUPS_PER_TRANSACTION);
         assertThat(stored.visible("cpu")).as("nothing lost or changed by the kill").isEqualTo(expected);
 
         try (var second = servers.serve()) {
@@ -79,11 +84,11 @@ class CompactionCrashTest {
         }
     }
 
-    /** Two hours of ten-second points of one float series. */
-    private static void write(Api api, CrashRestarts servers, String host) {
+    /** {@code count} points of one float series from T0, {@code step} apart. */
+    private static void write(Api api, CrashRestarts servers, String host, int count, long step) {
         var lines = new StringBuilder();
-        for (int i = 0; i < 720; i++) {
-            lines.append("m,host=%s v=%d.5 %d\n".formatted(host, i % 13, T0 + i * 10_000_000_000L));
+        for (int i = 0; i < count; i++) {
+            lines.append("m,host=%s v=%d.5 %d\n".formatted(host, i % 13, T0 + i * step));
         }
         var written = api.send(api.request("/api/v2/write?org=acme&bucket=cpu&precision=ns", "Authorization", token(servers))
                 .POST(HttpRequest.BodyPublishers.ofString(lines.toString())).build());

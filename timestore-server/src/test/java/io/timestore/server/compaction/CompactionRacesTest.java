@@ -11,6 +11,7 @@ import io.timestore.server.testing.TimestoreServer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +33,8 @@ class CompactionRacesTest {
     private static final long T0 = 1_704_067_200_000_000_000L;
     private static final long TEN_SECONDS = 10_000_000_000L;
     private static final long HOUR = 3_600_000_000_000L;
+    // More racing removals than the three that a first version let move the pass past its bucket.
+    private static final int REMOVALS = 4;
     private static final TenantId ACME = new TenantId("acme");
 
     @RegisterExtension
@@ -60,14 +63,7 @@ class CompactionRacesTest {
         server.timestore().compactor().runOnce();
         acme.write(dataset, "m v=0.5 %d\n".formatted(T0 + 5));
         assertThat(stored.chunks(dataset)).hasSize(1);
-        try (var superuser = server.postgres().superuser(server.database());
-             var statement = superuser.prepareStatement("SELECT id FROM series WHERE tenant_id = 'acme' AND dataset_id = ?")) {
-            statement.setString(1, dataset);
-            try (var rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        }
+        return seriesOf(dataset);
     }
 
     /** What must be left: every written time but those from 10 s to 30 s, which the delete removes. */
@@ -146,56 +142,146 @@ class CompactionRacesTest {
     }
 
     @Test
-    void a_group_whose_chosen_rows_are_removed_under_it_folds_the_rest_of_its_bucket_before_the_next_bucket() throws Exception {
-        String dataset = "removed_under_group";
+    void groups_whose_chosen_rows_are_removed_under_them_fold_the_rest_of_their_bucket_before_the_next_bucket() throws Exception {
+        String dataset = "removed_under_groups";
         acme.dataset(dataset, "");
         acme.write(dataset, "m v=0 %d\n".formatted(T0));
-        long series;
-        long budgetRow;
-        try (var superuser = server.postgres().superuser(server.database())) {
-            try (var statement = superuser.prepareStatement("SELECT id FROM series WHERE tenant_id = 'acme' AND dataset_id = ?")) {
-                statement.setString(1, dataset);
-                try (var rows = statement.executeQuery()) {
-                    rows.next();
-                    series = rows.getLong(1);
-                }
-            }
-            // A row of the first hour holding a whole group's budget, so that a group chooses it
-            // (with the write above) and leaves the later rows of that hour for the next group.
-            try (var statement = superuser.prepareStatement("""
-                    INSERT INTO point_batches (tenant_id, dataset_id, series_id, version, min_ts, max_ts, point_count, ts_ns, f)
-                    SELECT 'acme', ?, ?, nextval('point_batches_version_seq'), min(t), max(t), count(*), array_agg(t ORDER BY t), array_agg(1.0::float8)
-                    FROM generate_series(?::bigint, ?::bigint) AS t RETURNING version""")) {
-                statement.setString(1, dataset);
-                statement.setLong(2, series);
-                statement.setLong(3, T0 + 1);
-                statement.setLong(4, T0 + ChunkStore.MAX_ROWS_PER_GROUP);
-                try (var rows = statement.executeQuery()) {
-                    rows.next();
-                    budgetRow = rows.getLong(1);
-                }
-            }
+        long series = seriesOf(dataset);
+        // Rows of the first hour each holding a whole group's budget, so that each group chooses one
+        // of them (the first with the write above) and leaves the later rows of that hour for the next.
+        var budgetRows = new ArrayList<Long>();
+        for (int i = 0; i < REMOVALS; i++) {
+            budgetRows.add(budgetRow(dataset, series, T0 + 1 + (long) i * ChunkStore.MAX_ROWS_PER_GROUP));
         }
-        // A row beyond the budget from the first hour into the second, then a newer value of its second-hour point.
+        // A row beyond the budgets from the first hour into the second, then a newer value of its second-hour point.
         long secondHour = T0 + HOUR + TEN_SECONDS;
         acme.write(dataset, "m v=1 %d\nm v=1 %d\n".formatted(T0 + HOUR / 2, secondHour));
         acme.write(dataset, "m v=2 %d\n".formatted(secondHour));
 
-        try (var removal = openTransaction()) {
-            // What a retention or a DELETE through the points view does to the rows the group chooses, without the chunk lock.
-            try (var statement = removal.prepareStatement("DELETE FROM point_batches WHERE dataset_id = ? AND version <= ?")) {
-                statement.setString(1, dataset);
-                statement.setLong(2, budgetRow);
-                assertThat(statement.executeUpdate()).isEqualTo(2);
+        // What a retention or a DELETE through the points view does to the rows a group chooses,
+        // without the chunk lock: each removal is held open until a group waits on its rows.
+        var removals = new ArrayList<Connection>();
+        try {
+            long from = 0;
+            for (long version : budgetRows) {
+                var removal = openTransaction();
+                removals.add(removal);
+                try (var statement = removal.prepareStatement("DELETE FROM point_batches WHERE dataset_id = ? AND version BETWEEN ? AND ?")) {
+                    statement.setString(1, dataset);
+                    statement.setLong(2, from);
+                    statement.setLong(3, version);
+                    assertThat(statement.executeUpdate()).isPositive();
+                }
+                from = version + 1;
             }
             var pass = CompletableFuture.supplyAsync(() -> server.timestore().compactor().runOnce().orElseThrow());
-            awaitSomeoneBlocked();
-            removal.commit();
+            for (var removal : removals) {
+                awaitBlockedBy(removal);
+                removal.commit();
+            }
             pass.get(60, TimeUnit.SECONDS);
+        } finally {
+            for (var removal : removals) {
+                removal.close();
+            }
         }
 
-        // The second hour's newer value wins, and nothing of the row beyond the budget is left hot.
+        // The second hour's newer value wins, and nothing of the row beyond the budgets is left hot.
         assertThat(stored.hot(dataset)).isEmpty();
         assertThat(stored.visible(dataset).get("m{} v")).isEqualTo(Map.of(T0 + HOUR / 2, "1.0", secondHour, "2.0"));
+    }
+
+    @Test
+    void a_delete_through_the_points_view_beside_a_compaction_group_removes_its_own_point() throws Exception {
+        var changed = throughTheViewBesideAGroup("view_delete", "DELETE FROM points WHERE tenant_id = 'acme' AND dataset_id = ? AND ts_ns = ?");
+        assertThat(changed).isEqualTo(1);
+        assertThat(stored.visible("view_delete").get("m{} v")).isEqualTo(Map.of(T0, "1.0", T0 + HOUR + 2 * TEN_SECONDS, "3.0"));
+    }
+
+    @Test
+    void an_update_through_the_points_view_beside_a_compaction_group_changes_its_own_point() throws Exception {
+        var changed = throughTheViewBesideAGroup("view_update", "UPDATE points SET f = 9 WHERE tenant_id = 'acme' AND dataset_id = ? AND ts_ns = ?");
+        assertThat(changed).isEqualTo(1);
+        assertThat(stored.visible("view_update").get("m{} v"))
+                .isEqualTo(Map.of(T0, "1.0", T0 + HOUR + TEN_SECONDS, "9.0", T0 + HOUR + 2 * TEN_SECONDS, "3.0"));
+    }
+
+    /**
+     * One batch row of three points, the first in the first hour, the others in the second; a
+     * group folding the first hour (which rewrites the row without its first point) is held open
+     * while {@code sql} (dataset, time) changes the second point through the points view, then
+     * commits. Before V43 the view's trigger used the point's position in the row as it was before
+     * the group, and changed the third point instead. What {@code sql} reported changing.
+     */
+    private static int throughTheViewBesideAGroup(String dataset, String sql) throws Exception {
+        acme.dataset(dataset, "");
+        long second = T0 + HOUR + TEN_SECONDS;
+        acme.write(dataset, "m v=1 %d\nm v=2 %d\nm v=3 %d\n".formatted(T0, second, T0 + HOUR + 2 * TEN_SECONDS));
+        long series = seriesOf(dataset);
+        try (var group = openTransaction()) {
+            assertThat(ChunkStore.fold(group, ACME, dataset, series, Bucket.of(T0), Long.MAX_VALUE).hotRows()).isEqualTo(1);
+            var change = CompletableFuture.supplyAsync(() -> {
+                try (var connection = server.postgres().superuser(server.database()); var statement = connection.prepareStatement(sql)) {
+                    statement.setString(1, dataset);
+                    statement.setLong(2, second);
+                    return statement.executeUpdate();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitBlockedBy(group);
+            group.commit();
+            return change.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long seriesOf(String dataset) throws SQLException {
+        try (var superuser = server.postgres().superuser(server.database());
+             var statement = superuser.prepareStatement("SELECT id FROM series WHERE tenant_id = 'acme' AND dataset_id = ?")) {
+            statement.setString(1, dataset);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /** A batch row of {@code dataset}'s series of a group's budget of points from {@code first}, one nanosecond apart; its version. */
+    private static long budgetRow(String dataset, long series, long first) throws SQLException {
+        try (var superuser = server.postgres().superuser(server.database());
+             var statement = superuser.prepareStatement("""
+                     INSERT INTO point_batches (tenant_id, dataset_id, series_id, version, min_ts, max_ts, point_count, ts_ns, f)
+                     SELECT 'acme', ?, ?, nextval('point_batches_version_seq'), min(t), max(t), count(*), array_agg(t ORDER BY t), array_agg(1.0::float8)
+                     FROM generate_series(?::bigint, ?::bigint) AS t RETURNING version""")) {
+            statement.setString(1, dataset);
+            statement.setLong(2, series);
+            statement.setLong(3, first);
+            statement.setLong(4, first + ChunkStore.MAX_ROWS_PER_GROUP - 1);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /** Waits until another backend waits for a lock {@code holder}'s open transaction holds. */
+    private static void awaitBlockedBy(Connection holder) throws SQLException {
+        int pid;
+        try (var statement = holder.createStatement(); var rows = statement.executeQuery("SELECT pg_backend_pid()")) {
+            rows.next();
+            pid = rows.getInt(1);
+        }
+        Await.until("a backend waits for " + pid, Duration.ofSeconds(30), () -> {
+            try (var watcher = server.postgres().superuser(server.database());
+                 var statement = watcher.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY (pg_blocking_pids(pid))")) {
+                statement.setInt(1, pid);
+                try (var rows = statement.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1) > 0;
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 }
