@@ -172,9 +172,11 @@ public final class PointsCompactor implements AutoCloseable {
         /**
          * Moves on after {@code done}. Rows a group left (more than one group takes, or written
          * meanwhile) are found again from the bucket's start. So is a bucket whose group took
-         * nothing because the rows it chose were removed or moved on under it (by a retention or a
-         * DELETE through the points view, which do not take the chunk lock, committed between
-         * its choice and its lock): the bucket's other rows, beyond a group's budget, must still be
+         * nothing because the rows it chose were removed or moved on under it, between its choice
+         * and its lock: everything of the server that removes points takes the chunk lock first
+         * (InfluxDB deletes, retention, dataset deletion, the points view's UPDATE and DELETE), so
+         * only an owner's statement on the table can do that, yet the bucket's other rows, beyond a
+         * group's budget, must still be
          * folded before any later bucket, whose group reads only rows that start in it
          * (ChunkStore's TAKE_BATCHES). Each such group needs a row at or below the watermark to
          * go, so they end; {@link #MAX_EMPTY_GROUPS} in a row on one bucket only guards against

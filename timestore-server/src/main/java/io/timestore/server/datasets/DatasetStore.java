@@ -3,6 +3,7 @@ package io.timestore.server.datasets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.security.TenantId;
+import io.timestore.server.compaction.ChunkStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -133,8 +134,13 @@ public final class DatasetStore {
         }
     }
 
-    /** Deletes the dataset and everything in it; the number of points deleted. */
+    /**
+     * Deletes the dataset and everything in it; the number of points deleted. Takes the dataset's
+     * chunk lock first, as everything else that removes its points does: a compaction transaction
+     * holds the rows of its groups, and taking the dataset's rows beside it could deadlock.
+     */
     long delete(Connection connection, TenantId tenant, String id) throws SQLException {
+        ChunkStore.lockChunks(connection, tenant, id);
         long points;
         try (var statement = connection.prepareStatement(DELETE_POINTS)) {
             statement.setString(1, tenant.value());

@@ -3,6 +3,7 @@ package io.timestore.server.retention;
 import io.timestore.audit.cluster.Leadership;
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
+import io.timestore.server.compaction.ChunkStore;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.db.Transactions;
 import java.sql.Connection;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Deletes points older than their dataset's {@code retention_days} (hot rows of both kinds, and
  * chunks whose last point is older), in bounded batches, one
- * transaction per batch in the owning tenant (row-level security stays in force). Queries
+ * transaction per batch in the owning tenant (row-level security stays in force), each holding the
+ * dataset's chunk lock ({@link ChunkStore#lockChunks}) so that it neither races a compaction
+ * group's rows nor deadlocks with a compaction transaction that holds several. Queries
  * already hide such points; this reclaims the space. One instance runs at a time across servers:
  * a run holds a PostgreSQL session advisory lock ({@link Leadership#runExclusively}) and skips
  * when another holds it.
@@ -120,6 +123,7 @@ public final class PointsRetention implements AutoCloseable {
         int deleted;
         do {
             deleted = transactions.inTenant(tenant, connection -> {
+                ChunkStore.lockChunks(connection, tenant, dataset);
                 try (var statement = connection.prepareStatement(DELETE_BATCH)) {
                     statement.setString(1, tenant.value());
                     statement.setString(2, dataset);
@@ -132,8 +136,10 @@ public final class PointsRetention implements AutoCloseable {
         } while (deleted == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
         // Batch rows (V38) are hot, so few: one statement drops those wholly expired and rewrites
         // those that straddle the cut without their expired points.
-        total += transactions.inTenant(tenant, connection ->
-                BatchRows.removeRange(connection, tenant, dataset, Long.MIN_VALUE, cutoff - 1, "TRUE", (statement, first) -> { }));
+        total += transactions.inTenant(tenant, connection -> {
+            ChunkStore.lockChunks(connection, tenant, dataset);
+            return BatchRows.removeRange(connection, tenant, dataset, Long.MIN_VALUE, cutoff - 1, "TRUE", (statement, first) -> { });
+        });
         return total + purgeChunks(tenant, dataset, cutoff);
     }
 
@@ -142,6 +148,7 @@ public final class PointsRetention implements AutoCloseable {
         long chunks;
         do {
             var batch = transactions.inTenant(tenant, connection -> {
+                ChunkStore.lockChunks(connection, tenant, dataset);
                 try (var statement = connection.prepareStatement(DELETE_CHUNKS)) {
                     statement.setString(1, tenant.value());
                     statement.setString(2, dataset);

@@ -16,13 +16,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A delete and a compaction group that meet in the same chunk (docs/data-plane.md, "Deletes"),
- * and a group whose batch rows are removed under it. Both replace a chunk by deleting its row and
+ * groups whose batch rows are removed under them, the points view's UPDATE and DELETE and
+ * retention beside a compaction transaction. Both replace a chunk by deleting its row and
  * inserting new ones; each test holds one side's transaction open at the point where the other
  * must wait for it, lets the other run into it, then commits, so the interleaving is the same on
  * every run. Before {@link ChunkStore#lockChunks} the first test found the range's points still
@@ -158,8 +160,8 @@ class CompactionRacesTest {
         acme.write(dataset, "m v=1 %d\nm v=1 %d\n".formatted(T0 + HOUR / 2, secondHour));
         acme.write(dataset, "m v=2 %d\n".formatted(secondHour));
 
-        // What a retention or a DELETE through the points view does to the rows a group chooses,
-        // without the chunk lock: each removal is held open until a group waits on its rows.
+        // A removal that does not take the chunk lock (everything of the server does; an owner's
+        // DELETE on the table does not): each is held open until a group waits on its rows.
         var removals = new ArrayList<Connection>();
         try {
             long from = 0;
@@ -176,7 +178,8 @@ class CompactionRacesTest {
             }
             var pass = CompletableFuture.supplyAsync(() -> server.timestore().compactor().runOnce().orElseThrow());
             for (var removal : removals) {
-                awaitBlockedBy(removal);
+                // A pass that moved past the bucket early ends before the last removals are waited on.
+                awaitBlockedBy(removal, pass::isDone);
                 removal.commit();
             }
             pass.get(60, TimeUnit.SECONDS);
@@ -235,6 +238,25 @@ class CompactionRacesTest {
         }
     }
 
+    @Test
+    void retention_waits_for_a_compaction_transaction_instead_of_meeting_its_rows() throws Exception {
+        acme.dataset("expiring_beside_group", ", \"retention_days\": 1");
+        long now = System.currentTimeMillis() * 1_000_000L;
+        acme.write("expiring_beside_group", "m v=1 %d\nm v=2 %d\n".formatted(T0, now));
+        try (var group = openTransaction()) {
+            // A compaction transaction holds the chunk lock (and, after its first groups, their rows)
+            // until it commits; retention rewrites the rows of every series of the dataset in one statement.
+            ChunkStore.lockChunks(group, ACME, "expiring_beside_group");
+            var retention = CompletableFuture.supplyAsync(() -> server.timestore().pointsRetention().runOnce());
+            awaitBlockedBy(group);
+            assertThat(retention).isNotDone();
+            group.commit();
+
+            assertThat(retention.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+        }
+        assertThat(stored.visible("expiring_beside_group").get("m{} v")).isEqualTo(Map.of(now, "2.0"));
+    }
+
     private static long seriesOf(String dataset) throws SQLException {
         try (var superuser = server.postgres().superuser(server.database());
              var statement = superuser.prepareStatement("SELECT id FROM series WHERE tenant_id = 'acme' AND dataset_id = ?")) {
@@ -266,12 +288,20 @@ class CompactionRacesTest {
 
     /** Waits until another backend waits for a lock {@code holder}'s open transaction holds. */
     private static void awaitBlockedBy(Connection holder) throws SQLException {
+        awaitBlockedBy(holder, () -> false);
+    }
+
+    /** Waits until another backend waits for a lock {@code holder}'s open transaction holds, or until {@code over}. */
+    private static void awaitBlockedBy(Connection holder, BooleanSupplier over) throws SQLException {
         int pid;
         try (var statement = holder.createStatement(); var rows = statement.executeQuery("SELECT pg_backend_pid()")) {
             rows.next();
             pid = rows.getInt(1);
         }
         Await.until("a backend waits for " + pid, Duration.ofSeconds(30), () -> {
+            if (over.getAsBoolean()) {
+                return true;
+            }
             try (var watcher = server.postgres().superuser(server.database());
                  var statement = watcher.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY (pg_blocking_pids(pid))")) {
                 statement.setInt(1, pid);
