@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,9 @@ import java.util.stream.Stream;
  * <p>Options: {@code --points N} (10,000,000 measured points), {@code --warmup N} (100,000 points
  * written first, same series, earlier times, counted on disk but not in the rates), {@code --series N}
  * (100), {@code --interval-seconds N} (10), {@code --batch N} (5,000 lines), {@code --writers N} (4),
- * {@code --query-runs N} (100), {@code --ingest-only 1} (ingestion figures only), {@code --phases timestore,copy,questdb} (all), {@code --questdb-modes
+ * {@code --query-runs N} (100), {@code --ingest-only 1} (ingestion figures only), {@code --compact 1} (the background compactor
+ * off; the benchmark folds after ingestion), {@code --compaction-interval-ms N} (with the compactor on: its pause between passes,
+ * so that it folds while the writers write), {@code --phases timestore,copy,questdb} (all), {@code --questdb-modes
  * default,sync}, {@code --questdb-heap 2g}, {@code --points-relations REGEX} (PostgreSQL regular
  * expression over table names, matched against a table or any partition ancestor). See
  * docs/benchmarks.md, "Peer benchmark (issue 23)".
@@ -173,7 +176,13 @@ public final class PeerLoad {
         Path dataDir = Files.createTempDirectory("timestore-peer");
         // With --compact 1 the benchmark folds where it says (after ingestion, then after the query
         // day's hot-row figures), not the background compactor at a moment of its own.
-        Settings settings = SettingsLoader.load(Map.of("server.port", "0", "data-dir", dataDir.toString()), Optional.empty(),
+        // With --compact 0 the background compactor runs a pass every --compaction-interval-ms
+        // (default: the server's 1 min): a short interval folds while the writers write.
+        var properties = new HashMap<>(Map.of("server.port", "0", "data-dir", dataDir.toString()));
+        if (options.containsKey("compaction-interval-ms")) {
+            properties.put("points.compaction.interval", option("compaction-interval-ms", 60_000) + "ms");
+        }
+        Settings settings = SettingsLoader.load(properties, Optional.empty(),
                 Map.of("TIMESTORE_DEV_ISSUER", "on", "TIMESTORE_POINTS_COMPACTION_ENABLED", option("compact", 0) == 1 ? "false" : "true"));
         Timestore server = Timestore.start(settings, List.of());
         try {
@@ -190,8 +199,10 @@ public final class PeerLoad {
                     long self = ProcessHandle.current().pid();
                     long compilerBefore = CpuUsage.compilerTime(self).orElseThrow();
                     var before = cpu.sample();
+                    double foldedBefore = foldedByCompactor(server);
                     var result = writerProcess.go();
                     var after = cpu.sample();
+                    double foldedMeanwhile = foldedByCompactor(server) - foldedBefore;
                     long compilerNanos = CpuUsage.compilerTime(self).orElseThrow() - compilerBefore;
                     f.pointsPerSecond = result.pointsPerSecond();
                     f.secondHalfPointsPerSecond = result.secondHalfPointsPerSecond();
@@ -204,6 +215,10 @@ public final class PeerLoad {
                     double pg = (after.postgres().orElseThrow() - before.postgres().orElseThrow()) / thousands / 1e6;
                     f.cpuMsPerThousand = jvm + pg;
                     f.compilerMsPerThousand = compilerNanos / thousands / 1e6;
+                    if (option("compact", 0) == 0) {
+                        System.out.printf("RESULT peer-compaction-live %s: the background compactor folded %,.0f points while the %,d measured "
+                                + "points were written (%.0f%%)%n", TIMESTORE, foldedMeanwhile, result.points(), 100 * foldedMeanwhile / result.points());
+                    }
                     System.out.printf("RESULT peer-cpu %s per 1,000 points: server JVM %.3f ms (of which JIT compiler threads %.3f ms) "
                             + "+ PostgreSQL %.3f ms = %.3f ms (load generator excluded)%n", TIMESTORE, jvm, f.compilerMsPerThousand, pg, jvm + pg);
                 }
@@ -250,6 +265,11 @@ public final class PeerLoad {
             server.close();
             ScratchDirectory.delete(dataDir);
         }
+    }
+
+    /** Points the server's compactor has folded so far ({@code timestore.points.compaction.points}). */
+    private static double foldedByCompactor(Timestore server) {
+        return server.registry().get("timestore.points.compaction.points").counter().count();
     }
 
     private static void checkpoint(String superuserUrl) throws Exception {
