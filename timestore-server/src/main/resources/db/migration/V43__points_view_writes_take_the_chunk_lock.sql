@@ -11,8 +11,8 @@
 --   compaction group runs beside them and each statement after the lock sees what the last group
 --   committed;
 -- - the position is taken from the row being changed, as the UPDATE sees it after its lock, and a
---   row that no longer holds the time is left alone, so a retention (which does not take the chunk
---   lock) rewriting the row meanwhile cannot shift it either;
+--   row that no longer holds the time is left alone, so a statement that rewrites the row without
+--   the chunk lock (an owner's, by hand) cannot shift it either;
 -- - a batch row is found by its series and a time range (the key, V42: series, then min_ts), not
 --   by its version alone, which read every hot row of the series.
 -- Nothing else changes: an INSERT is a write of one new version, as before.
