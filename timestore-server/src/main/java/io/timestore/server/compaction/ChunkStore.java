@@ -126,7 +126,12 @@ public final class ChunkStore {
      * What folding one group did; {@code rowsWithoutPoints}: batch rows it locked that hold no point
      * in its bucket though their min_ts lies in it (only an owner editing the table makes such a row).
      */
-    record Folded(int hotRows, int chunksWritten, int rowsWithoutPoints) {}
+    record Folded(int hotRows, int chunksWritten, int rowsWithoutPoints) {
+        /** Took nothing, yet locked rows that start in the bucket: rows whose min_ts lies about their points. */
+        boolean foundOnlyMismatchedRows() {
+            return hotRows == 0 && rowsWithoutPoints > 0;
+        }
+    }
 
     // What a group took of the batch rows: points, and locked rows that held none in the bucket.
     private record TakenBatches(int points, int rowsWithoutPoints) {}
@@ -179,25 +184,17 @@ public final class ChunkStore {
     }
 
     /**
-     * Folds the hot points of {@code series} in {@code bucket} into the bucket's chunks: takes them
-     * (row-per-point rows, then batch rows at or below {@code watermark}), merges them over the
-     * bucket's chunks in the order written (chunk, then rows, then batch rows by version: the
-     * newer wins) and replaces those chunks. Batch rows are taken only with the last row-per-point
-     * rows of the bucket: a row left hot would otherwise win over a newer batch value folded into
-     * the chunk. Chunks lie within one bucket, so they are found by min_ts.
+     * Folds the hot points of {@code series} (of type {@code type}, {@link #seriesType}) in
+     * {@code bucket} into the bucket's chunks, in a transaction that holds the dataset's chunk lock
+     * ({@link #lockChunks}): takes them (row-per-point rows, then batch rows at or below
+     * {@code watermark}), merges them over the bucket's chunks in the order written (chunk, then
+     * rows, then batch rows by version: the newer wins) and replaces those chunks. Batch rows are
+     * taken only with the last row-per-point rows of the bucket: a row left hot would otherwise win
+     * over a newer batch value folded into the chunk. Chunks lie within one bucket, so they are
+     * found by min_ts.
      */
-    static Folded fold(Connection connection, TenantId tenant, String dataset, long series, Bucket bucket, long watermark)
-            throws SQLException {
-        lockChunks(connection, tenant, dataset);
-        return foldLocked(connection, tenant, dataset, series, seriesType(connection, tenant, dataset, series), bucket, watermark);
-    }
-
-    /**
-     * {@link #fold} in a transaction that holds the dataset's chunk lock already ({@link #lockChunks}),
-     * of a series of type {@code type} ({@link #seriesType}).
-     */
-    static Folded foldLocked(Connection connection, TenantId tenant, String dataset, long series, FieldType type, Bucket bucket,
-                             long watermark) throws SQLException {
+    static Folded fold(Connection connection, TenantId tenant, String dataset, long series, FieldType type, Bucket bucket,
+                       long watermark) throws SQLException {
         var merge = new SeriesMerge(type);
         var chunkRows = bucketChunks(connection, tenant, dataset, series, bucket, merge);
         int hot = takeHot(connection, tenant, dataset, series, bucket, merge);

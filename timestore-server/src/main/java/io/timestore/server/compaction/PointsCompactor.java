@@ -176,8 +176,7 @@ public final class PointsCompactor implements AutoCloseable {
          * and its lock: everything of the server that removes points takes the chunk lock first
          * (InfluxDB deletes, retention, dataset deletion, the points view's UPDATE and DELETE), so
          * only an owner's statement on the table can do that, yet the bucket's other rows, beyond a
-         * group's budget, must still be
-         * folded before any later bucket, whose group reads only rows that start in it
+         * group's budget, must still be folded before any later bucket, whose group reads only rows that start in it
          * (ChunkStore's TAKE_BATCHES). Each such group needs a row at or below the watermark to
          * go, so they end; {@link #MAX_EMPTY_GROUPS} in a row on one bucket only guards against
          * a cause not foreseen here. A group that took nothing but locked rows holding no point in
@@ -189,8 +188,9 @@ public final class PointsCompactor implements AutoCloseable {
             last = done;
             var bucket = done.bucket();
             var folded = done.folded();
-            emptyGroups = folded.hotRows() > 0 || folded.rowsWithoutPoints() > 0 ? 0 : (sameBucket ? emptyGroups : 0) + 1;
-            boolean stay = folded.hotRows() > 0 || (folded.rowsWithoutPoints() == 0 && emptyGroups < MAX_EMPTY_GROUPS);
+            boolean removedUnderIt = folded.hotRows() == 0 && !folded.foundOnlyMismatchedRows();
+            emptyGroups = removedUnderIt ? (sameBucket ? emptyGroups : 0) + 1 : 0;
+            boolean stay = folded.hotRows() > 0 || (removedUnderIt && emptyGroups < MAX_EMPTY_GROUPS);
             if (stay) {
                 next = new Position(done.series(), bucket.start());
             } else {
@@ -222,8 +222,8 @@ public final class PointsCompactor implements AutoCloseable {
                 type = ChunkStore.seriesType(connection, tenant, dataset, series);
                 walk.types.put(series, type);
             }
-            var done = new Step(ChunkStore.foldLocked(connection, tenant, dataset, series, type, bucket, watermark), series, bucket);
-            if (done.folded().hotRows() == 0 && done.folded().rowsWithoutPoints() > 0) {
+            var done = new Step(ChunkStore.fold(connection, tenant, dataset, series, type, bucket, watermark), series, bucket);
+            if (done.folded().foundOnlyMismatchedRows()) {
                 log.atWarn().addKeyValue("tenant", tenant.value()).addKeyValue("dataset", dataset).addKeyValue("series_id", series)
                         .addKeyValue("bucket_start_ns", bucket.start())
                         .log("points compaction skips an hour of a series: {} of its batch rows start in it but hold none of their points there "

@@ -101,7 +101,7 @@ class CompactionRacesTest {
     void a_delete_that_meets_a_compaction_group_removes_its_range_from_the_chunks_the_group_wrote() throws Exception {
         long series = chunkAndOneHotPoint("delete_after_fold");
         try (var group = openTransaction()) {
-            var folded = ChunkStore.fold(group, ACME, "delete_after_fold", series, Bucket.of(T0), Long.MAX_VALUE);
+            var folded = foldFirstHour(group, "delete_after_fold", series);
             assertThat(folded.hotRows()).isEqualTo(1);
 
             var delete = deleteTenToThirtySeconds("delete_after_fold");
@@ -126,7 +126,7 @@ class CompactionRacesTest {
 
             var group = CompletableFuture.supplyAsync(() -> {
                 try (var connection = openTransaction()) {
-                    var folded = ChunkStore.fold(connection, ACME, "fold_after_delete", series, Bucket.of(T0), Long.MAX_VALUE);
+                    var folded = foldFirstHour(connection, "fold_after_delete", series);
                     connection.commit();
                     return folded;
                 } catch (SQLException e) {
@@ -222,7 +222,7 @@ class CompactionRacesTest {
         acme.write(dataset, "m v=1 %d\nm v=2 %d\nm v=3 %d\n".formatted(T0, second, T0 + HOUR + 2 * TEN_SECONDS));
         long series = seriesOf(dataset);
         try (var group = openTransaction()) {
-            assertThat(ChunkStore.fold(group, ACME, dataset, series, Bucket.of(T0), Long.MAX_VALUE).hotRows()).isEqualTo(1);
+            assertThat(foldFirstHour(group, dataset, series).hotRows()).isEqualTo(1);
             var change = CompletableFuture.supplyAsync(() -> {
                 try (var connection = server.postgres().superuser(server.database()); var statement = connection.prepareStatement(sql)) {
                     statement.setString(1, dataset);
@@ -255,6 +255,13 @@ class CompactionRacesTest {
             assertThat(retention.get(30, TimeUnit.SECONDS)).isEqualTo(1);
         }
         assertThat(stored.visible("expiring_beside_group").get("m{} v")).isEqualTo(Map.of(now, "2.0"));
+    }
+
+    /** One compaction group of the first hour of {@code series}, as the compactor runs it, in the caller's open transaction. */
+    private static ChunkStore.Folded foldFirstHour(Connection transaction, String dataset, long series) throws SQLException {
+        ChunkStore.lockChunks(transaction, ACME, dataset);
+        var type = ChunkStore.seriesType(transaction, ACME, dataset, series);
+        return ChunkStore.fold(transaction, ACME, dataset, series, type, Bucket.of(T0), Long.MAX_VALUE);
     }
 
     private static long seriesOf(String dataset) throws SQLException {
