@@ -9,19 +9,10 @@ import java.sql.SQLException;
  * The hot rows of the write path ({@code point_batches}, V38: one row per series and write, its
  * points as arrays, a version per write) as the other features change them, inside the caller's
  * tenant transaction: a time range removed from the rows of some series (the compactor, which
- * moves them into chunks; {@code /api/v2/delete}; retention), and the lock that lets the compactor
- * know which versions are all committed.
+ * moves them into chunks; {@code /api/v2/delete}; retention). The lock that lets the compactor
+ * know which versions are all committed is {@link PointLocks#WRITE_LOCK_CLASS}.
  */
 public final class BatchRows {
-    /**
-     * The class of the advisory lock a write holds shared while it takes its version and inserts
-     * (until it commits), and the compactor takes exclusively to read its watermark: every version
-     * at or below the watermark is then committed or rolled back ("ptbw").
-     */
-    public static final int WRITE_LOCK_CLASS = 0x70746277;
-    /** The key of that lock within its class: one for all writes. */
-    public static final int WRITE_LOCK_KEY = 0;
-
     // The rows of the selection that hold points in [start, stop] lose them, in one statement: a
     // row left with none is deleted, the others are rewritten with the points they keep (still
     // ascending; only the array of the series' type stays filled). The points are counted.

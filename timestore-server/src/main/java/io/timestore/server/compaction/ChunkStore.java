@@ -92,11 +92,6 @@ public final class ChunkStore {
     // The rows TAKE_BATCHES locked, by version; bounded below as it is, since they all start in the
     // bucket (BatchRows.removeRange adds the rest of their range: min_ts before the bucket's end).
     private static final String TAKEN_BATCHES = "p.series_id = ? AND p.min_ts >= ? AND p.version = ANY (?::bigint[])";
-    private static final String WRITE_LOCK = "SELECT pg_advisory_xact_lock(?, ?)";
-    // "ptch": the class of the dataset lock of lockChunks; the key is hashtext of "tenant/dataset".
-    private static final int CHUNKS_LOCK_CLASS = 0x70746368;
-    private static final String CHUNKS_LOCK = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
-    private static final String NEXT_VERSION = "SELECT nextval('point_batches_version_seq')";
     private static final String BUCKET_CHUNKS = """
             SELECT ctid::text, data FROM point_chunks
             WHERE tenant_id = ? AND dataset_id = ? AND series_id = ? AND min_ts >= ? AND min_ts < ?
@@ -138,23 +133,6 @@ public final class ChunkStore {
 
     private ChunkStore() {}
 
-    /**
-     * The version watermark of a pass: every batch row at or below it is committed (or rolled back
-     * and gone). Waits for the writes in progress (they hold the write lock shared); later writes
-     * take higher versions.
-     */
-    static long watermark(Connection connection) throws SQLException {
-        try (var lock = connection.prepareStatement(WRITE_LOCK)) {
-            lock.setInt(1, BatchRows.WRITE_LOCK_CLASS);
-            lock.setInt(2, BatchRows.WRITE_LOCK_KEY);
-            lock.execute();
-        }
-        try (var statement = connection.prepareStatement(NEXT_VERSION); var rows = statement.executeQuery()) {
-            rows.next();
-            return rows.getLong(1);
-        }
-    }
-
     /** The first old hot point at or after {@code from}, older than {@code before}, of a batch row at or below {@code watermark}. */
     static Optional<Position> nextGroup(Connection connection, TenantId tenant, String dataset, Position from, long before, long watermark)
             throws SQLException {
@@ -186,7 +164,7 @@ public final class ChunkStore {
     /**
      * Folds the hot points of {@code series} (of type {@code type}, {@link #seriesType}) in
      * {@code bucket} into the bucket's chunks, in a transaction that holds the dataset's chunk lock
-     * ({@link #lockChunks}): takes them (row-per-point rows, then batch rows at or below
+     * ({@link PointLocks#lockChunks}): takes them (row-per-point rows, then batch rows at or below
      * {@code watermark}), merges them over the bucket's chunks in the order written (chunk, then
      * rows, then batch rows by version: the newer wins) and replaces those chunks. Batch rows are
      * taken only with the last row-per-point rows of the bucket: a row left hot would otherwise win
@@ -219,27 +197,9 @@ public final class ChunkStore {
     }
 
     /**
-     * Takes the dataset's chunk lock until the caller's transaction ends, waiting for the delete or
-     * compaction group that holds it. A compaction group and a delete both rewrite chunks by
-     * deleting a chunk row and inserting new ones, and a statement does not see rows inserted by a
-     * transaction that committed after it began: without the lock, a delete waiting on a chunk a
-     * group replaced found it gone and left the range's points in the group's new chunk, and a
-     * group waiting on a chunk a delete rewrote lost that chunk's other points (docs/data-plane.md,
-     * "Deletes"). Taken first in the transaction (READ COMMITTED), every later statement sees what
-     * the other committed. Writes do not take it; deletes and groups are rare and short.
-     */
-    public static void lockChunks(Connection connection, TenantId tenant, String dataset) throws SQLException {
-        try (var lock = connection.prepareStatement(CHUNKS_LOCK)) {
-            lock.setInt(1, CHUNKS_LOCK_CLASS);
-            lock.setString(2, tenant.value() + "/" + dataset);
-            lock.execute();
-        }
-    }
-
-    /**
      * Removes the points from {@code start} to {@code stop} (both included) from the chunk of
      * {@code series} that starts at {@code minTs}, in the caller's tenant transaction, which holds
-     * {@link #lockChunks}: the chunk is rewritten without them, or deleted when none is left. How
+     * {@link PointLocks#lockChunks}: the chunk is rewritten without them, or deleted when none is left. How
      * many points it removed.
      */
     public static int removeRange(Connection connection, TenantId tenant, String dataset, long series, long minTs, long start, long stop)

@@ -10,6 +10,7 @@ import io.timestore.server.config.CompactionSettings;
 import io.timestore.server.db.DatabaseFailure;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.points.FieldType;
+import io.timestore.server.problems.Busy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.InstantSource;
@@ -62,6 +63,8 @@ public final class PointsCompactor implements AutoCloseable {
     private final Counter chunks;
     private final Counter passes;
     private final Counter failures;
+    private final Counter writeLockBusy;
+    private final Counter chunkLockBusy;
     private final ScheduledExecutorService scheduler;
 
     public PointsCompactor(DataSource dataSource, Transactions transactions, CompactionSettings settings, InstantSource clock,
@@ -78,7 +81,16 @@ public final class PointsCompactor implements AutoCloseable {
                 .description("Compaction passes completed (each goes through every dataset once)").register(registry);
         this.failures = Counter.builder("timestore.points.compaction.failures")
                 .description("Compaction passes that failed (the next pass retries)").register(registry);
+        this.writeLockBusy = busy(registry, "write");
+        this.chunkLockBusy = busy(registry, "chunks");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("points-compactor").factory());
+    }
+
+    private static Counter busy(MeterRegistry registry, String lock) {
+        return Counter.builder("timestore.points.compaction.busy")
+                .description("Passes ended (lock=write) and datasets passed by (lock=chunks) because another transaction held "
+                        + "the lock longer than a pass waits for it (docs/operations.md)")
+                .tag("lock", lock).register(registry);
     }
 
     /** Schedules a pass every {@code points.compaction.interval} when compaction is enabled; the first at once. */
@@ -122,8 +134,17 @@ public final class PointsCompactor implements AutoCloseable {
         long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         // Only whole buckets older than the age: a bucket is folded once, not again at every pass.
         long before = Bucket.of(nowNanos - settings.age().toNanos()).start();
-        // Batch rows of later versions wait for the next pass (see ChunkStore.watermark).
-        long watermark = transactions.asPlatform(ChunkStore::watermark);
+        // Batch rows of later versions wait for the next pass (see PointLocks.watermark).
+        long watermark;
+        try {
+            watermark = transactions.asPlatform(PointLocks::watermark);
+        } catch (Busy e) {
+            // Writes queue behind a pass waiting for the lock: it waits a bounded time, then gives way.
+            writeLockBusy.increment();
+            log.warn("points compaction pass skipped: {}; the next pass tries again (a transaction on the points view left open?)",
+                    e.getMessage());
+            return new Pass(0, 0, 0);
+        }
         long folded = 0;
         long written = 0;
         long groups = 0;
@@ -135,8 +156,16 @@ public final class PointsCompactor implements AutoCloseable {
                 while (!Thread.currentThread().isInterrupted()) {
                     // The groups' commit need not wait for the disk: groups lost in a crash leave their
                     // points hot, where every read finds them and the next pass folds them again.
-                    var steps = transactions.inTenantWithoutFlushWait(id,
-                            connection -> foldSome(connection, id, dataset, walk, before, watermark));
+                    List<Step> steps;
+                    try {
+                        steps = transactions.inTenantWithoutFlushWait(id, connection -> foldSome(connection, id, dataset, walk, before, watermark));
+                    } catch (Busy e) {
+                        // Nothing of this transaction's groups was committed; the next pass starts this dataset over.
+                        chunkLockBusy.increment();
+                        log.atWarn().addKeyValue("tenant", tenant).addKeyValue("dataset", dataset)
+                                .log("points compaction passes by dataset {}: {}", dataset, e.getMessage());
+                        break;
+                    }
                     if (steps.isEmpty()) {
                         break;
                     }
@@ -208,8 +237,8 @@ public final class PointsCompactor implements AutoCloseable {
         var steps = new ArrayList<Step>();
         long taken = 0;
         // First in the transaction (READ COMMITTED): every statement after it sees what a delete or
-        // another group that held the lock committed (ChunkStore.lockChunks).
-        ChunkStore.lockChunks(connection, tenant, dataset);
+        // another group that held the lock committed (PointLocks.lockChunks).
+        PointLocks.lockChunks(connection, tenant, dataset);
         while (steps.size() < GROUPS_PER_TRANSACTION && taken < ChunkStore.MAX_ROWS_PER_GROUP) {
             var start = ChunkStore.nextGroup(connection, tenant, dataset, walk.next, before, watermark);
             if (start.isEmpty()) {

@@ -3,7 +3,7 @@ package io.timestore.server.datasets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timestore.security.TenantId;
-import io.timestore.server.compaction.ChunkStore;
+import io.timestore.server.compaction.PointLocks;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -140,7 +140,7 @@ public final class DatasetStore {
      * holds the rows of its groups, and taking the dataset's rows beside it could deadlock.
      */
     long delete(Connection connection, TenantId tenant, String id) throws SQLException {
-        ChunkStore.lockChunks(connection, tenant, id);
+        PointLocks.lockChunks(connection, tenant, id);
         long points;
         try (var statement = connection.prepareStatement(DELETE_POINTS)) {
             statement.setString(1, tenant.value());

@@ -56,6 +56,9 @@ public final class Problems {
                 if (known instanceof io.timestore.server.problems.Blocked blocked) {
                     ctx.header("Retry-After", Long.toString(blocked.retryAfterSeconds()));
                 }
+                if (known instanceof io.timestore.server.problems.Busy) {
+                    ctx.header("Retry-After", Long.toString(io.timestore.server.problems.Busy.RETRY_AFTER_SECONDS));
+                }
                 if (known instanceof io.timestore.server.problems.LimitExceeded limited) {
                     ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
                 }

@@ -3,6 +3,7 @@ package io.timestore.server.ingest;
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
 import io.timestore.server.compaction.ChunkStore;
+import io.timestore.server.compaction.PointLocks;
 import io.timestore.server.ingest.SeriesSlots.FieldUse;
 import io.timestore.server.ingest.SeriesSlots.Slot;
 import io.timestore.server.points.FieldType;
@@ -301,7 +302,7 @@ public final class PointsStore {
      */
     long delete(Connection connection, TenantId tenant, String dataset, long start, long stop, DeletePredicate predicate)
             throws SQLException {
-        ChunkStore.lockChunks(connection, tenant, dataset);
+        PointLocks.lockChunks(connection, tenant, dataset);
         long deleted;
         try (var statement = prepareDelete(connection, DELETE_POINTS, tenant, dataset, start, stop, predicate)) {
             deleted = statement.executeLargeUpdate();

@@ -1,7 +1,7 @@
 package io.timestore.server.ingest;
 
 import io.timestore.security.TenantId;
-import io.timestore.server.compaction.BatchRows;
+import io.timestore.server.compaction.PointLocks;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.points.LastWriteWins;
 import java.sql.Connection;
@@ -24,7 +24,7 @@ final class SeriesBatches {
     private static final int BOOLEAN = 3;
     private static final int STRING = 4;
     // The version is taken once per statement (a CTE with a volatile function is evaluated once),
-    // after the write lock (BatchRows.WRITE_LOCK_CLASS) is held shared: the compactor's watermark
+    // after the write lock (PointLocks.WRITE_LOCK_CLASS) is held shared: the compactor's watermark
     // then never passes a version that is still being written.
     private static final String INSERT = """
             WITH v AS MATERIALIZED (
@@ -75,8 +75,8 @@ final class SeriesBatches {
         }
         var pg = connection.unwrap(PGConnection.class);
         try (var statement = connection.prepareStatement(INSERT)) {
-            statement.setInt(1, BatchRows.WRITE_LOCK_CLASS);
-            statement.setInt(2, BatchRows.WRITE_LOCK_KEY);
+            statement.setInt(1, PointLocks.WRITE_LOCK_CLASS);
+            statement.setInt(2, PointLocks.WRITE_LOCK_KEY);
             statement.setArray(3, pg.createArrayOf("int8", exact(flat.times, flat.points)));
             statement.setArray(4, pg.createArrayOf("float8", exact(flat.floats, flat.floatCount)));
             statement.setArray(5, pg.createArrayOf("int8", exact(flat.integers, flat.integerCount)));

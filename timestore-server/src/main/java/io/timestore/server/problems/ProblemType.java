@@ -29,6 +29,7 @@ public enum ProblemType {
     CLIENT_CLOSED_REQUEST("client_closed_request", 499, "Client closed request"),
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
+    DATASET_BUSY("dataset_busy", 503, "Dataset busy"),
     AUDIT_UNAVAILABLE("audit_unavailable", 503, "Audit unavailable"),
     NOT_READY("not_ready", 503, "Not ready");
 

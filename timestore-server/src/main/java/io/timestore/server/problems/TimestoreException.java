@@ -8,7 +8,7 @@ import java.util.Objects;
  * problem's {@code detail}, so it must be written for the client: no SQL, no stack trace, no secret.
  */
 public abstract sealed class TimestoreException extends RuntimeException
-        permits InvalidRequest, NotFound, Unavailable, Forbidden, Conflict, Blocked, LimitExceeded, ClientClosedRequest {
+        permits InvalidRequest, NotFound, Unavailable, Busy, Forbidden, Conflict, Blocked, LimitExceeded, ClientClosedRequest {
     private final ProblemType type;
 
     protected TimestoreException(ProblemType type, String detail) {

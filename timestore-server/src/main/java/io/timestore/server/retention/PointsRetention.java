@@ -3,9 +3,10 @@ package io.timestore.server.retention;
 import io.timestore.audit.cluster.Leadership;
 import io.timestore.security.TenantId;
 import io.timestore.server.compaction.BatchRows;
-import io.timestore.server.compaction.ChunkStore;
+import io.timestore.server.compaction.PointLocks;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.db.Transactions;
+import io.timestore.server.problems.Busy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.InstantSource;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * Deletes points older than their dataset's {@code retention_days} (hot rows of both kinds, and
  * chunks whose last point is older), in bounded batches, one
  * transaction per batch in the owning tenant (row-level security stays in force), each holding the
- * dataset's chunk lock ({@link ChunkStore#lockChunks}) so that it neither races a compaction
+ * dataset's chunk lock ({@link PointLocks#lockChunks}) so that it neither races a compaction
  * group's rows nor deadlocks with a compaction transaction that holds several. Queries
  * already hide such points; this reclaims the space. One instance runs at a time across servers:
  * a run holds a PostgreSQL session advisory lock ({@link Leadership#runExclusively}) and skips
@@ -112,7 +113,13 @@ public final class PointsRetention implements AutoCloseable {
         for (var tenant : tenants) {
             var id = new TenantId(tenant);
             for (var retained : transactions.inTenant(id, connection -> retained(connection, id))) {
-                deleted += purge(id, retained.dataset(), now - retained.days() * NANOS_PER_DAY);
+                try {
+                    deleted += purge(id, retained.dataset(), now - retained.days() * NANOS_PER_DAY);
+                } catch (Busy e) {
+                    // What it purged before is committed; the next run goes on from there.
+                    log.atWarn().addKeyValue("tenant", tenant).addKeyValue("dataset", retained.dataset())
+                            .log("points retention passes by dataset {} this run: {}", retained.dataset(), e.getMessage());
+                }
             }
         }
         return deleted;
@@ -123,7 +130,7 @@ public final class PointsRetention implements AutoCloseable {
         int deleted;
         do {
             deleted = transactions.inTenant(tenant, connection -> {
-                ChunkStore.lockChunks(connection, tenant, dataset);
+                PointLocks.lockChunks(connection, tenant, dataset);
                 try (var statement = connection.prepareStatement(DELETE_BATCH)) {
                     statement.setString(1, tenant.value());
                     statement.setString(2, dataset);
@@ -137,7 +144,7 @@ public final class PointsRetention implements AutoCloseable {
         // Batch rows (V38) are hot, so few: one statement drops those wholly expired and rewrites
         // those that straddle the cut without their expired points.
         total += transactions.inTenant(tenant, connection -> {
-            ChunkStore.lockChunks(connection, tenant, dataset);
+            PointLocks.lockChunks(connection, tenant, dataset);
             return BatchRows.removeRange(connection, tenant, dataset, Long.MIN_VALUE, cutoff - 1, "TRUE", (statement, first) -> { });
         });
         return total + purgeChunks(tenant, dataset, cutoff);
@@ -148,7 +155,7 @@ public final class PointsRetention implements AutoCloseable {
         long chunks;
         do {
             var batch = transactions.inTenant(tenant, connection -> {
-                ChunkStore.lockChunks(connection, tenant, dataset);
+                PointLocks.lockChunks(connection, tenant, dataset);
                 try (var statement = connection.prepareStatement(DELETE_CHUNKS)) {
                     statement.setString(1, tenant.value());
                     statement.setString(2, dataset);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * retention beside a compaction transaction. Both replace a chunk by deleting its row and
  * inserting new ones; each test holds one side's transaction open at the point where the other
  * must wait for it, lets the other run into it, then commits, so the interleaving is the same on
- * every run. Before {@link ChunkStore#lockChunks} the first test found the range's points still
+ * every run. Before {@link PointLocks#lockChunks} the first test found the range's points still
  * stored and the second lost every point of the chunk outside the range.
  */
 class CompactionRacesTest {
@@ -120,7 +120,7 @@ class CompactionRacesTest {
         long series = chunkAndOneHotPoint("fold_after_delete");
         try (var delete = openTransaction()) {
             // What the delete does to a chunk (PointsStore.delete): the lock, then the chunk rewritten without the range.
-            ChunkStore.lockChunks(delete, ACME, "fold_after_delete");
+            PointLocks.lockChunks(delete, ACME, "fold_after_delete");
             int removed = ChunkStore.removeRange(delete, ACME, "fold_after_delete", series, T0, T0 + TEN_SECONDS, T0 + 3 * TEN_SECONDS);
             assertThat(removed).isEqualTo(3);
 
@@ -246,7 +246,7 @@ class CompactionRacesTest {
         try (var group = openTransaction()) {
             // A compaction transaction holds the chunk lock (and, after its first groups, their rows)
             // until it commits; retention rewrites the rows of every series of the dataset in one statement.
-            ChunkStore.lockChunks(group, ACME, "expiring_beside_group");
+            PointLocks.lockChunks(group, ACME, "expiring_beside_group");
             var retention = CompletableFuture.supplyAsync(() -> server.timestore().pointsRetention().runOnce());
             awaitBlockedBy(group);
             assertThat(retention).isNotDone();
@@ -259,7 +259,7 @@ class CompactionRacesTest {
 
     /** One compaction group of the first hour of {@code series}, as the compactor runs it, in the caller's open transaction. */
     private static ChunkStore.Folded foldFirstHour(Connection transaction, String dataset, long series) throws SQLException {
-        ChunkStore.lockChunks(transaction, ACME, dataset);
+        PointLocks.lockChunks(transaction, ACME, dataset);
         var type = ChunkStore.seriesType(transaction, ACME, dataset, series);
         return ChunkStore.fold(transaction, ACME, dataset, series, type, Bucket.of(T0), Long.MAX_VALUE);
     }
