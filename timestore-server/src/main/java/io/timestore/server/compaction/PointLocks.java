@@ -42,7 +42,8 @@ public final class PointLocks {
     // computes the same).
     private static final int CHUNKS_LOCK_CLASS = 0x70746368;
     // lock_timeout for the lock statement alone, in the same round trip: the transaction's later
-    // statements wait as they would without it (as an operator's role or database setting says).
+    // statements wait as the role's or database's setting says (SET LOCAL ... TO DEFAULT restores
+    // that, not a session's own SET, which the server never makes).
     private static final String BOUNDED = """
             SELECT set_config('lock_timeout', ?, true); SELECT %s; SET LOCAL lock_timeout TO DEFAULT""";
     private static final String CHUNKS_LOCK = BOUNDED.formatted("pg_advisory_xact_lock(?, hashtext(?))");

@@ -102,10 +102,13 @@ public final class PointsCompactor implements AutoCloseable {
         return this;
     }
 
-    /** One pass now, on the calling thread; empty when another instance holds the lock. */
+    /**
+     * One pass now, on the calling thread; empty when another instance holds the lock, or when the
+     * writes in progress held the write lock longer than a pass waits for its watermark.
+     */
     public Optional<Pass> runOnce() {
         try {
-            var pass = runner.runExclusively(this::pass);
+            var pass = runner.runExclusively(this::pass).flatMap(done -> done);
             pass.ifPresent(done -> passes.increment());
             return pass;
         } catch (SQLException e) {
@@ -129,7 +132,7 @@ public final class PointsCompactor implements AutoCloseable {
         }
     }
 
-    private Pass pass() {
+    private Optional<Pass> pass() {
         var now = clock.instant();
         long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         // Only whole buckets older than the age: a bucket is folded once, not again at every pass.
@@ -143,7 +146,7 @@ public final class PointsCompactor implements AutoCloseable {
             writeLockBusy.increment();
             log.warn("points compaction pass skipped: {}; the next pass tries again (a transaction on the points view left open?)",
                     e.getMessage());
-            return new Pass(0, 0, 0);
+            return Optional.empty();
         }
         long folded = 0;
         long written = 0;
@@ -185,7 +188,7 @@ public final class PointsCompactor implements AutoCloseable {
                 folded += datasetFolded;
             }
         }
-        return new Pass(folded, written, groups);
+        return Optional.of(new Pass(folded, written, groups));
     }
 
     /** One group: what it folded, of which series and bucket. */

@@ -7,6 +7,7 @@ import io.timestore.security.authz.Resource;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.Reply;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.compaction.PointLocks;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.http.Permissions;
 import io.timestore.server.problems.Conflict;
@@ -163,10 +164,17 @@ public final class DatasetService {
         });
     }
 
-    /** Deletes the dataset with its series, points and refresh runs. */
+    /**
+     * Deletes the dataset with its series, points and refresh runs. The dataset's chunk lock is
+     * taken before its row, after the caller is found to administer it: waiting for the lock (at
+     * most {@link PointLocks#CHUNK_LOCK_WAIT}) with the row locked would hold up the dataset's writes.
+     */
     public void delete(SecurityContext security, RequestAudit audit, String id) {
         audit.dataset(id);
         transactions.inTenant(security.tenant(), connection -> {
+            var seen = store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id));
+            permissions.require(security, Action.DATASET_ADMIN, seen.resource(), RouteKind.OTHER);
+            PointLocks.lockChunks(connection, security.tenant(), id);
             var current = lockAdministered(connection, security, id);
             long points = store.delete(connection, security.tenant(), id);
             audit.revision(current.revision(), null).detail("points_deleted", points);

@@ -135,12 +135,12 @@ public final class DatasetStore {
     }
 
     /**
-     * Deletes the dataset and everything in it; the number of points deleted. Takes the dataset's
-     * chunk lock first, as everything else that removes its points does: a compaction transaction
+     * Deletes the dataset and everything in it; the number of points deleted. The caller's
+     * transaction holds the dataset's chunk lock ({@link PointLocks#lockChunks}), taken before the
+     * dataset's row, as everything else that removes its points does: a compaction transaction
      * holds the rows of its groups, and taking the dataset's rows beside it could deadlock.
      */
     long delete(Connection connection, TenantId tenant, String id) throws SQLException {
-        PointLocks.lockChunks(connection, tenant, id);
         long points;
         try (var statement = connection.prepareStatement(DELETE_POINTS)) {
             statement.setString(1, tenant.value());

@@ -2,6 +2,7 @@ package io.timestore.server.ingest;
 
 import io.timestore.security.SecurityContext;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.compaction.PointLocks;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.points.PointsMetrics;
@@ -83,6 +84,8 @@ public final class PointsService {
                 int status) {
         var tenant = security.tenant();
         transactions.inTenant(tenant, connection -> {
+            // The chunk lock before the dataset's row, as a dataset's deletion takes them (DatasetService.delete).
+            PointLocks.lockChunks(connection, tenant, dataset);
             datasets.hold(connection, tenant, dataset);
             long deleted = store.delete(connection, tenant, dataset, start, stop, predicate);
             audit.detail("deleted_points", deleted);

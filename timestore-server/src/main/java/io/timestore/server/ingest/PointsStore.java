@@ -298,11 +298,11 @@ public final class PointsStore {
 
     /**
      * Deletes the points from {@code start} to {@code stop} (both included) of the series
-     * {@code predicate} matches, hot rows and points in chunks alike; how many.
+     * {@code predicate} matches, hot rows and points in chunks alike; how many. The caller's
+     * transaction holds the dataset's chunk lock ({@link PointLocks#lockChunks}).
      */
     long delete(Connection connection, TenantId tenant, String dataset, long start, long stop, DeletePredicate predicate)
             throws SQLException {
-        PointLocks.lockChunks(connection, tenant, dataset);
         long deleted;
         try (var statement = prepareDelete(connection, DELETE_POINTS, tenant, dataset, start, stop, predicate)) {
             deleted = statement.executeLargeUpdate();

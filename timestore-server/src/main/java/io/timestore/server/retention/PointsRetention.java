@@ -106,7 +106,7 @@ public final class PointsRetention implements AutoCloseable {
     }
 
     private long purgeAll() {
-        long deleted = 0;
+        var deleted = new Count();
         var instant = clock.instant();
         long now = instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
         List<String> tenants = transactions.asPlatform(connection -> column(connection, TENANTS));
@@ -114,22 +114,26 @@ public final class PointsRetention implements AutoCloseable {
             var id = new TenantId(tenant);
             for (var retained : transactions.inTenant(id, connection -> retained(connection, id))) {
                 try {
-                    deleted += purge(id, retained.dataset(), now - retained.days() * NANOS_PER_DAY);
+                    purge(id, retained.dataset(), now - retained.days() * NANOS_PER_DAY, deleted);
                 } catch (Busy e) {
-                    // What it purged before is committed; the next run goes on from there.
+                    // What it purged before is committed (and counted); the next run goes on from there.
                     log.atWarn().addKeyValue("tenant", tenant).addKeyValue("dataset", retained.dataset())
                             .log("points retention passes by dataset {} this run: {}", retained.dataset(), e.getMessage());
                 }
             }
         }
-        return deleted;
+        return deleted.points;
     }
 
-    private long purge(TenantId tenant, String dataset, long cutoff) {
-        long total = 0;
-        int deleted;
+    /** The points a run deleted, counted as each transaction commits: a dataset passed by half-way keeps its part. */
+    private static final class Count {
+        long points;
+    }
+
+    private void purge(TenantId tenant, String dataset, long cutoff, Count deleted) {
+        int rows;
         do {
-            deleted = transactions.inTenant(tenant, connection -> {
+            rows = transactions.inTenant(tenant, connection -> {
                 PointLocks.lockChunks(connection, tenant, dataset);
                 try (var statement = connection.prepareStatement(DELETE_BATCH)) {
                     statement.setString(1, tenant.value());
@@ -139,19 +143,18 @@ public final class PointsRetention implements AutoCloseable {
                     return statement.executeUpdate();
                 }
             });
-            total += deleted;
-        } while (deleted == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
+            deleted.points += rows;
+        } while (rows == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
         // Batch rows (V38) are hot, so few: one statement drops those wholly expired and rewrites
         // those that straddle the cut without their expired points.
-        total += transactions.inTenant(tenant, connection -> {
+        deleted.points += transactions.inTenant(tenant, connection -> {
             PointLocks.lockChunks(connection, tenant, dataset);
             return BatchRows.removeRange(connection, tenant, dataset, Long.MIN_VALUE, cutoff - 1, "TRUE", (statement, first) -> { });
         });
-        return total + purgeChunks(tenant, dataset, cutoff);
+        purgeChunks(tenant, dataset, cutoff, deleted);
     }
 
-    private long purgeChunks(TenantId tenant, String dataset, long cutoff) {
-        long points = 0;
+    private void purgeChunks(TenantId tenant, String dataset, long cutoff, Count deleted) {
         long chunks;
         do {
             var batch = transactions.inTenant(tenant, connection -> {
@@ -168,9 +171,8 @@ public final class PointsRetention implements AutoCloseable {
                 }
             });
             chunks = batch[0];
-            points += batch[1];
+            deleted.points += batch[1];
         } while (chunks == settings.retentionBatch() && !Thread.currentThread().isInterrupted());
-        return points;
     }
 
     private static List<Retained> retained(Connection connection, TenantId tenant) throws SQLException {
