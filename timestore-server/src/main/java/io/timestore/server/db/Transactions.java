@@ -40,6 +40,8 @@ public final class Transactions {
     // between its statements, or points it moved would be missing or doubled.
     private static final String SET_TENANT_GENERIC_PLANS = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; " + SET_TENANT
             + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
+    // plan_cache_mode alone, READ COMMITTED: see inTenantWritingWithGenericPlans.
+    private static final String SET_TENANT_WRITING_GENERIC_PLANS = SET_TENANT + ", set_config('plan_cache_mode', 'force_generic_plan', true)";
     // synchronous_commit for this transaction alone: see inTenantWithoutFlushWait.
     private static final String SET_TENANT_NO_FLUSH_WAIT = SET_TENANT + ", set_config('synchronous_commit', 'off', true)";
     private static final String SET_PLATFORM = "SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)";
@@ -91,6 +93,18 @@ public final class Transactions {
      */
     public <T> T inTenantWithGenericPlans(TenantId tenant, TenantWork<T> work) {
         return inTenant(tenant, SET_TENANT_GENERIC_PLANS, work);
+    }
+
+    /**
+     * As {@link #inTenant} (READ COMMITTED), with the generic plan of every prepared statement of
+     * this transaction, as {@link #inTenantWithGenericPlans} does for reads. For the write path,
+     * whose statements take the write's values as arrays ({@code unnest(?::text[])}): PostgreSQL
+     * estimates the rows of an array it can see (a custom plan) and assumes ten for a parameter
+     * (the generic plan), so for a write of fewer than ten series or fields the generic plan
+     * looked dearer and every execution was planned again. Their plans do not depend on the values.
+     */
+    public <T> T inTenantWritingWithGenericPlans(TenantId tenant, TenantWork<T> work) {
+        return inTenant(tenant, SET_TENANT_WRITING_GENERIC_PLANS, work);
     }
 
     /**

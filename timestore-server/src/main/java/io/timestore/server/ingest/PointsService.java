@@ -58,7 +58,7 @@ public final class PointsService {
         }
         var tenant = security.tenant();
         limits.admitPoints(tenant, series.values());
-        var committed = transactions.inTenant(tenant, connection -> {
+        var committed = transactions.inTenantWritingWithGenericPlans(tenant, connection -> {
             datasets.hold(connection, tenant, dataset);
             var conflicts = store.fixFieldTypes(connection, tenant, dataset, series);
             if (!conflicts.isEmpty()) {

@@ -171,6 +171,20 @@ class TransactionsTest {
         assertThat(settingOnThePooledConnection("plan_cache_mode")).isEqualTo("auto");
     }
 
+    @Test
+    void a_write_transaction_stays_read_committed_on_generic_plans_for_itself_alone() {
+        var inside = transactions.inTenantWritingWithGenericPlans(new TenantId("acme"), connection -> {
+            try (var rows = connection.createStatement().executeQuery(
+                    "SELECT current_setting('plan_cache_mode') || '|' || current_setting('transaction_isolation')")) {
+                rows.next();
+                return rows.getString(1) + "|" + currentTenant(connection);
+            }
+        });
+
+        assertThat(inside).isEqualTo("force_generic_plan|read committed|acme");
+        assertThat(settingOnThePooledConnection("plan_cache_mode")).isEqualTo("auto");
+    }
+
     /**
      * The setting as the one pooled session shows it outside any of our transactions (nothing set
      * first). Not for app.tenant_id: a test below leaves it at session level on purpose.
