@@ -1,6 +1,7 @@
 package io.timestore.server.compaction;
 
 import io.timestore.security.TenantId;
+import io.timestore.server.db.TenantWork;
 import io.timestore.server.problems.Busy;
 import io.timestore.server.problems.ProblemType;
 import java.sql.Connection;
@@ -49,6 +50,8 @@ public final class PointLocks {
     private static final String CHUNKS_LOCK = BOUNDED.formatted("pg_advisory_xact_lock(?, hashtext(?))");
     private static final String WRITE_LOCK = BOUNDED.formatted("pg_advisory_xact_lock(?, ?)");
     private static final String NEXT_VERSION = "SELECT nextval('point_batches_version_seq')";
+    private static final String BOUND_WAITS = "SELECT set_config('lock_timeout', ?, true)";
+    private static final String UNBOUND_WAITS = "SET LOCAL lock_timeout TO DEFAULT";
     /** PostgreSQL's lock_not_available: lock_timeout ran out. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
 
@@ -107,6 +110,36 @@ public final class PointLocks {
             rows.next();
             return rows.getLong(1);
         }
+    }
+
+    /**
+     * Runs {@code work} with every lock wait of its statements bounded by {@link #CHUNK_LOCK_WAIT}.
+     * For a dataset's deletion, which locks the dataset's row after taking the chunk lock: writes
+     * keep taking that row shared, and PostgreSQL does not hold a new shared lock back for a
+     * waiting FOR UPDATE, so without a bound the deletion could keep the chunk lock for as long as
+     * writes overlap.
+     *
+     * @throws Busy when a wait ran out (the transaction is aborted, and must roll back)
+     */
+    public static <T> T withinChunkLockWait(Connection connection, TenantWork<T> work) throws SQLException {
+        try (var bound = connection.prepareStatement(BOUND_WAITS)) {
+            bound.setString(1, Long.toString(CHUNK_LOCK_WAIT.toMillis()));
+            bound.execute();
+        }
+        T result;
+        try {
+            result = work.run(connection);
+        } catch (SQLException e) {
+            if (timedOut(e)) {
+                throw new Busy(ProblemType.DATASET_BUSY, "writes or other work held the dataset for more than %d s; nothing was changed, retry later"
+                        .formatted(CHUNK_LOCK_WAIT.toSeconds()), e);
+            }
+            throw e;
+        }
+        try (var unbound = connection.prepareStatement(UNBOUND_WAITS)) {
+            unbound.execute();
+        }
+        return result;
     }
 
     private static boolean timedOut(SQLException e) {

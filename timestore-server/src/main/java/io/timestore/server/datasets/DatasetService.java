@@ -168,6 +168,7 @@ public final class DatasetService {
      * Deletes the dataset with its series, points and refresh runs. The dataset's chunk lock is
      * taken before its row, after the caller is found to administer it: waiting for the lock (at
      * most {@link PointLocks#CHUNK_LOCK_WAIT}) with the row locked would hold up the dataset's writes.
+     * The row is waited for as long at most, since the chunk lock is held meanwhile.
      */
     public void delete(SecurityContext security, RequestAudit audit, String id) {
         audit.dataset(id);
@@ -175,7 +176,7 @@ public final class DatasetService {
             var seen = store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id));
             permissions.require(security, Action.DATASET_ADMIN, seen.resource(), RouteKind.OTHER);
             PointLocks.lockChunks(connection, security.tenant(), id);
-            var current = lockAdministered(connection, security, id);
+            var current = PointLocks.withinChunkLockWait(connection, locking -> lockAdministered(locking, security, id));
             long points = store.delete(connection, security.tenant(), id);
             audit.revision(current.revision(), null).detail("points_deleted", points);
             audit.commit(connection, 204);

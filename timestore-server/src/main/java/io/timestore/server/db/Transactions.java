@@ -101,7 +101,8 @@ public final class Transactions {
      * whose statements take the write's values as arrays ({@code unnest(?::text[])}): PostgreSQL
      * estimates the rows of an array it can see (a custom plan) and assumes ten for a parameter
      * (the generic plan), so for a write of fewer than ten series or fields the generic plan
-     * looked dearer and every execution was planned again. Their plans do not depend on the values.
+     * looked dearer and every execution was planned again. Their plans do not depend on the values,
+     * but for the series quota's count, which sets custom plans around itself (ingest.PointsStore).
      */
     public <T> T inTenantWritingWithGenericPlans(TenantId tenant, TenantWork<T> work) {
         return inTenant(tenant, SET_TENANT_WRITING_GENERIC_PLANS, work);

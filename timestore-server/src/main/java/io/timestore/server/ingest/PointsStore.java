@@ -87,7 +87,14 @@ public final class PointsStore {
     // whose ids hash alike only wait for each other), held until the write commits.
     private static final int SERIES_QUOTA_LOCK_CLASS = 0x74737371;
     private static final String LOCK_SERIES_QUOTA = "SELECT pg_advisory_xact_lock(?, hashtext(?))";
-    private static final String COUNT_SERIES = "SELECT count(*) FROM series WHERE tenant_id = ?";
+    // On a custom plan, between the write transaction's generic plans (Transactions.inTenantWritingWithGenericPlans):
+    // with one tenant holding most series, the generic plan scanned an index of every tenant's
+    // series (0.76 ms against 0.045 at 125,000 series, growing with them). Three statements, one
+    // round trip; the count is the second result.
+    private static final String COUNT_SERIES = """
+            SELECT set_config('plan_cache_mode', 'auto', true);
+            SELECT count(*) FROM series WHERE tenant_id = ?;
+            SELECT set_config('plan_cache_mode', 'force_generic_plan', true)""";
     // A trigger on series adds each new series' series_tags rows (V16), which query tag filters use.
     private static final String INSERT_SERIES = """
             INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
@@ -216,7 +223,9 @@ public final class PointsStore {
         long stored;
         try (var count = connection.prepareStatement(COUNT_SERIES)) {
             count.setString(1, tenant.value());
-            try (var rows = count.executeQuery()) {
+            count.execute();
+            count.getMoreResults();
+            try (var rows = count.getResultSet()) {
                 rows.next();
                 stored = rows.getLong(1);
             }

@@ -133,6 +133,28 @@ class LockWaitsTest {
         assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
     }
 
+    @Test
+    void deleting_a_dataset_that_writes_keep_holding_answers_503_dataset_busy_and_frees_its_chunk_lock() throws Exception {
+        acme.dataset("held_by_writes", "");
+        long old = now() - 3 * HOUR;
+        acme.write("held_by_writes", "m v=1 %d\n".formatted(old));
+        var admin = bearer(server.tokens().user("acme", "tenant-admin"));
+        try (var writing = openTransaction()) {
+            // What every write holds until it commits; writes that overlap keep it held for as long as they come.
+            execute(writing, "SELECT revision FROM datasets WHERE tenant_id = 'acme' AND id = 'held_by_writes' FOR KEY SHARE");
+            var answer = soon(() -> server.api().send(server.api().request("/storage/v1/datasets/held_by_writes", admin).DELETE().build()));
+
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+            assertThat(answer.json().get("code").asText()).isEqualTo("dataset_busy");
+            // The deletion let go of the chunk lock: a compaction transaction takes it at once.
+            try (var group = openTransaction()) {
+                PointLocks.lockChunks(group, ACME, "held_by_writes");
+            }
+            writing.commit();
+        }
+        assertThat(stored.visible("held_by_writes").get("m{} v")).isEqualTo(Map.of(old, "1.0"));
+    }
+
     private static ApiResponse write(String dataset, String lines) {
         return server.api().send(server.api().request("/api/v2/write?org=acme&bucket=" + dataset + "&precision=ns",
                 bearer(server.tokens().user("acme", "writer"))).POST(HttpRequest.BodyPublishers.ofString(lines)).build());
