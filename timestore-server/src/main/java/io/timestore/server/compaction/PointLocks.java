@@ -71,19 +71,15 @@ public final class PointLocks {
      * @throws Busy when the wait ran out (the transaction is aborted, and must roll back)
      */
     public static void lockChunks(Connection connection, TenantId tenant, String dataset) throws SQLException {
-        try (var lock = connection.prepareStatement(CHUNKS_LOCK)) {
-            lock.setString(1, Long.toString(CHUNK_LOCK_WAIT.toMillis()));
-            lock.setInt(2, CHUNKS_LOCK_CLASS);
-            lock.setString(3, tenant.value() + "/" + dataset);
-            lock.execute();
-        } catch (SQLException e) {
-            if (timedOut(e)) {
-                throw new Busy(ProblemType.DATASET_BUSY, "other work on the dataset's points (a deletion, retention, compaction, or a "
-                        + "transaction on the points view) held it for more than %d s; nothing was changed, retry later"
-                        .formatted(CHUNK_LOCK_WAIT.toSeconds()), e);
+        busyWhenTimedOut("other work on the dataset's points (a deletion, retention, compaction, or a transaction on the points "
+                + "view) held it for more than %d s; nothing was changed, retry later".formatted(CHUNK_LOCK_WAIT.toSeconds()), () -> {
+            try (var lock = connection.prepareStatement(CHUNKS_LOCK)) {
+                lock.setString(1, Long.toString(CHUNK_LOCK_WAIT.toMillis()));
+                lock.setInt(2, CHUNKS_LOCK_CLASS);
+                lock.setString(3, tenant.value() + "/" + dataset);
+                return lock.execute();
             }
-            throw e;
-        }
+        });
     }
 
     /**
@@ -94,18 +90,14 @@ public final class PointLocks {
      * @throws Busy when the wait ran out
      */
     static long watermark(Connection connection) throws SQLException {
-        try (var lock = connection.prepareStatement(WRITE_LOCK)) {
-            lock.setString(1, Long.toString(WRITE_LOCK_WAIT.toMillis()));
-            lock.setInt(2, WRITE_LOCK_CLASS);
-            lock.setInt(3, WRITE_LOCK_KEY);
-            lock.execute();
-        } catch (SQLException e) {
-            if (timedOut(e)) {
-                throw new Busy(ProblemType.DATASET_BUSY, "a write held the write lock for more than %d ms"
-                        .formatted(WRITE_LOCK_WAIT.toMillis()), e);
+        busyWhenTimedOut("a write held the write lock for more than %d ms".formatted(WRITE_LOCK_WAIT.toMillis()), () -> {
+            try (var lock = connection.prepareStatement(WRITE_LOCK)) {
+                lock.setString(1, Long.toString(WRITE_LOCK_WAIT.toMillis()));
+                lock.setInt(2, WRITE_LOCK_CLASS);
+                lock.setInt(3, WRITE_LOCK_KEY);
+                return lock.execute();
             }
-            throw e;
-        }
+        });
         try (var statement = connection.prepareStatement(NEXT_VERSION); var rows = statement.executeQuery()) {
             rows.next();
             return rows.getLong(1);
@@ -126,23 +118,29 @@ public final class PointLocks {
             bound.setString(1, Long.toString(CHUNK_LOCK_WAIT.toMillis()));
             bound.execute();
         }
-        T result;
-        try {
-            result = work.run(connection);
-        } catch (SQLException e) {
-            if (timedOut(e)) {
-                throw new Busy(ProblemType.DATASET_BUSY, "writes or other work held the dataset for more than %d s; nothing was changed, retry later"
-                        .formatted(CHUNK_LOCK_WAIT.toSeconds()), e);
-            }
-            throw e;
-        }
+        T result = busyWhenTimedOut("writes or other work held the dataset for more than %d s; nothing was changed, retry later"
+                .formatted(CHUNK_LOCK_WAIT.toSeconds()), () -> work.run(connection));
         try (var unbound = connection.prepareStatement(UNBOUND_WAITS)) {
             unbound.execute();
         }
         return result;
     }
 
-    private static boolean timedOut(SQLException e) {
-        return LOCK_NOT_AVAILABLE.equals(e.getSQLState());
+    /** Statements whose lock waits are bounded. */
+    @FunctionalInterface
+    private interface Bounded<T> {
+        T run() throws SQLException;
+    }
+
+    /** What {@code statements} return; {@link Busy} with {@code detail} when a lock wait of theirs ran out. */
+    private static <T> T busyWhenTimedOut(String detail, Bounded<T> statements) throws SQLException {
+        try {
+            return statements.run();
+        } catch (SQLException e) {
+            if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                throw new Busy(ProblemType.DATASET_BUSY, detail, e);
+            }
+            throw e;
+        }
     }
 }
