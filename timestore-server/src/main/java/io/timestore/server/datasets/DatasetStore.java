@@ -35,8 +35,9 @@ public final class DatasetStore {
     private static final String FIND_FOR_UPDATE = FIND + " FOR UPDATE";
     // SHARE: a change to the row (its access block) or its deletion waits until the transaction ends.
     private static final String FIND_FOR_SHARE = FIND + " FOR SHARE";
-    // KEY SHARE: concurrent writers do not block each other or a PATCH, but a DELETE waits for
-    // them, so no point lands in a dataset that is being deleted.
+    // KEY SHARE: concurrent writers do not block each other, but a DELETE waits for them, so no
+    // point lands in a dataset that is being deleted (a PATCH, which locks the row FOR UPDATE
+    // to check the revision, waits for them too: for the milliseconds a write runs).
     private static final String HOLD = "SELECT revision FROM datasets WHERE tenant_id = ? AND id = ? FOR KEY SHARE";
     private static final String PAGE = "SELECT " + COLUMNS + """
              FROM datasets WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
@@ -47,13 +48,15 @@ public final class DatasetStore {
                 revision = revision + 1, updated_at = now(), updated_by = ?
             WHERE tenant_id = ? AND id = ? AND revision = ?
             RETURNING %s""".formatted(COLUMNS);
-    // The hot points (the `points` view, V38) are counted, and their rows deleted (the batch rows,
-    // and the row-per-point rows written before V38); series, their chunks, measurement_fields and
-    // refresh_runs go with the dataset (ON DELETE CASCADE).
+    // The points stored hot (the `points` view, V38) and in chunks are counted, as a points delete
+    // counts them, and the hot rows deleted (the batch rows, and the row-per-point rows written
+    // before V38); series, their chunks, measurement_fields and refresh_runs go with the dataset
+    // (ON DELETE CASCADE).
     private static final String DELETE_POINTS = """
             WITH hot_rows AS (DELETE FROM point_rows WHERE tenant_id = ? AND dataset_id = ?),
                  batches AS (DELETE FROM point_batches WHERE tenant_id = ? AND dataset_id = ?)
-            SELECT count(*) FROM points WHERE tenant_id = ? AND dataset_id = ?
+            SELECT (SELECT count(*) FROM points WHERE tenant_id = ? AND dataset_id = ?)
+                 + (SELECT coalesce(sum(point_count), 0) FROM point_chunks WHERE tenant_id = ? AND dataset_id = ?)
             """;
     private static final String DELETE = "DELETE FROM datasets WHERE tenant_id = ? AND id = ?";
 
@@ -149,6 +152,8 @@ public final class DatasetStore {
             statement.setString(4, id);
             statement.setString(5, tenant.value());
             statement.setString(6, id);
+            statement.setString(7, tenant.value());
+            statement.setString(8, id);
             try (var rows = statement.executeQuery()) {
                 rows.next();
                 points = rows.getLong(1);

@@ -3,6 +3,7 @@ package io.timestore.server.compaction;
 import static io.timestore.server.testing.Tokens.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timestore.server.testing.AuditLog;
 import io.timestore.server.testing.TimestoreServer;
 import java.util.ArrayList;
 import java.util.Map;
@@ -153,12 +154,13 @@ class CompactionTest {
     }
 
     @Test
-    void retention_drops_chunks_wholly_past_the_cut_and_deleting_the_dataset_drops_the_rest() {
+    void retention_drops_chunks_wholly_past_the_cut_and_deleting_the_dataset_drops_the_rest_and_counts_it() {
         acme.dataset("retained", ", \"retention_days\": 1");
         acme.dataset("dropped", "");
         acme.write("retained", regular("r", T0, 30));
         acme.write("dropped", regular("d", T0, 30));
         compact();
+        acme.write("dropped", "m,host=d v=9 %d\n".formatted(T0 + 2 * HOUR));
         assertThat(stored.chunks("retained")).hasSize(5);
 
         server.timestore().pointsRetention().runOnce();
@@ -168,6 +170,9 @@ class CompactionTest {
         assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
         assertThat(stored.chunks("retained")).isEmpty();
         assertThat(stored.chunks("dropped")).isEmpty();
+        // 30 lines of five fields folded into chunks, and one hot point.
+        assertThat(new AuditLog(server).eventsFor(deleted.requestId())).singleElement()
+                .satisfies(event -> assertThat(event.at("/details/points_deleted").asLong()).isEqualTo(151));
     }
 
     @Test
