@@ -9,6 +9,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.timestore.security.TenantId;
+import io.timestore.server.problems.Busy;
 import io.timestore.server.problems.ProblemType;
 import io.timestore.server.problems.Unavailable;
 import java.sql.Connection;
@@ -315,8 +316,32 @@ public final class Transactions {
             if (e instanceof SQLTransientException || connectionLost(e.getSQLState())) {
                 throw new Unavailable(ProblemType.DATABASE_UNAVAILABLE, "the database is not reachable; retry later", e);
             }
+            if (rolledBackByConflict(e.getSQLState())) {
+                throw conflict(e);
+            }
             throw new DatabaseFailure(e);
+        } catch (DatabaseFailure e) { // the work's own wrapping of a statement's SQLException
+            if (rolledBackByConflict(e.sqlState())) {
+                throw conflict(e);
+            }
+            throw e;
         }
+    }
+
+    /**
+     * PostgreSQL rolled the transaction back to break a deadlock (40P01) or because it could not
+     * be serialized (40001): the other transaction goes on, nothing of this one was kept, and the
+     * same request run again usually succeeds. A hand-written transaction that locks in another
+     * order than the server's (docs/data-plane.md, "Locks and how long they are waited for") is the
+     * usual cause: 503 with {@code Retry-After}, not 500.
+     */
+    static boolean rolledBackByConflict(String sqlState) {
+        return "40P01".equals(sqlState) || "40001".equals(sqlState);
+    }
+
+    private static Busy conflict(Exception cause) {
+        return new Busy(ProblemType.TRANSACTION_CONFLICT,
+                "the database rolled the request's transaction back to let a conflicting one finish; nothing was changed, retry", cause);
     }
 
     /**

@@ -30,6 +30,7 @@ public enum ProblemType {
     INTERNAL_ERROR("internal_error", 500, "Internal error"),
     DATABASE_UNAVAILABLE("database_unavailable", 503, "Database unavailable"),
     DATASET_BUSY("dataset_busy", 503, "Dataset busy"),
+    TRANSACTION_CONFLICT("transaction_conflict", 503, "Transaction conflict"),
     AUDIT_UNAVAILABLE("audit_unavailable", 503, "Audit unavailable"),
     NOT_READY("not_ready", 503, "Not ready");
 

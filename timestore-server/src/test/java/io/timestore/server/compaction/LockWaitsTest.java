@@ -155,6 +155,35 @@ class LockWaitsTest {
         assertThat(stored.visible("held_by_writes").get("m{} v")).isEqualTo(Map.of(old, "1.0"));
     }
 
+    @Test
+    void a_deletion_rolled_back_to_break_a_deadlock_answers_503_transaction_conflict_and_its_retry_succeeds() throws Exception {
+        acme.dataset("crossed", "");
+        long old = now() - 3 * HOUR;
+        acme.write("crossed", "m v=1 %d\n".formatted(old));
+        var admin = bearer(server.tokens().user("acme", "tenant-admin"));
+        try (var other = openTransaction()) {
+            // Locks in the other order than the server: the dataset's row first (as inserting a series does), then its chunk lock.
+            execute(other, "SET LOCAL deadlock_timeout = '60s'"); // the server's backend, at its 1 s, is the one to break the cycle
+            execute(other, "SELECT revision FROM datasets WHERE tenant_id = 'acme' AND id = 'crossed' FOR KEY SHARE");
+            var deletion = CompletableFuture.supplyAsync(() -> server.api().send(
+                    server.api().request("/storage/v1/datasets/crossed", admin).DELETE().build()));
+            awaitBlockedBy(other, 1); // the deletion holds the chunk lock and waits for the row
+            PointLocks.lockChunks(other, ACME, "crossed");
+
+            var answer = deletion.get(30, TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+            assertThat(answer.json().get("code").asText()).isEqualTo("transaction_conflict");
+            assertThat(answer.header("Retry-After")).isEqualTo("1");
+            assertThat(answer.body()).doesNotContain("SQL").doesNotContain("40P01").doesNotContain("deadlock");
+            assertThat(new AuditLog(server).eventsFor(answer.requestId())).singleElement()
+                    .satisfies(event -> assertThat(event.at("/outcome/error/code").asText()).isEqualTo("transaction_conflict"));
+            other.commit();
+        }
+        assertThat(stored.visible("crossed").get("m{} v")).isEqualTo(Map.of(old, "1.0"));
+        var retried = server.api().send(server.api().request("/storage/v1/datasets/crossed", admin).DELETE().build());
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(204);
+    }
+
     private static ApiResponse write(String dataset, String lines) {
         return server.api().send(server.api().request("/api/v2/write?org=acme&bucket=" + dataset + "&precision=ns",
                 bearer(server.tokens().user("acme", "writer"))).POST(HttpRequest.BodyPublishers.ofString(lines)).build());
