@@ -168,7 +168,8 @@ public final class DatasetService {
      * Deletes the dataset with its series, points and refresh runs. The dataset's chunk lock is
      * taken before its row, after the caller is found to administer it: waiting for the lock (at
      * most {@link PointLocks#CHUNK_LOCK_WAIT}) with the row locked would hold up the dataset's writes.
-     * The row is waited for as long at most, since the chunk lock is held meanwhile.
+     * The row is waited for as long at most, since the chunk lock is held meanwhile. One
+     * authorization decision, unless the dataset changed in between.
      */
     public void delete(SecurityContext security, RequestAudit audit, String id) {
         audit.dataset(id);
@@ -176,7 +177,13 @@ public final class DatasetService {
             var seen = store.find(connection, security.tenant(), id).orElseThrow(() -> missing(id));
             permissions.require(security, Action.DATASET_ADMIN, seen.resource(), RouteKind.OTHER);
             PointLocks.lockChunks(connection, security.tenant(), id);
-            var current = PointLocks.withinChunkLockWait(connection, locking -> lockAdministered(locking, security, id));
+            var current = PointLocks.withinChunkLockWait(connection, locking -> store.findForUpdate(locking, security.tenant(), id))
+                    .orElseThrow(() -> missing(id));
+            if (!current.resource().equals(seen.resource())) {
+                // Changed while the chunk lock was waited for: decided again, on the locked row. Unchanged, the
+                // decision would be the same one, counted and traced twice.
+                permissions.require(security, Action.DATASET_ADMIN, current.resource(), RouteKind.OTHER);
+            }
             long points = store.delete(connection, security.tenant(), id);
             audit.revision(current.revision(), null).detail("points_deleted", points);
             audit.commit(connection, 204);

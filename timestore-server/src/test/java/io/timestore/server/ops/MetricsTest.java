@@ -68,6 +68,8 @@ class MetricsTest {
                 ]}
                 """, bearer(server.tokens().user("acme", "writer")));
         assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+        assertThat(server.api().postJson("/storage/v1/datasets", "{\"id\": \"gone\"}", admin).statusCode()).isEqualTo(201);
+        assertThat(server.api().method("DELETE", "/storage/v1/datasets/gone", admin).statusCode()).isEqualTo(204);
         var reader = bearer(server.tokens().user("acme", "reader"));
         assertThat(server.api().get("/storage/v1/datasets/cpu/query?measurement=m", reader).statusCode()).isEqualTo(200);
         assertThat(server.api().get("/storage/v1/datasets/cpu/query?measurement=m&start=1700000000000000000&end=1700000010000000000&step=1s&agg=avg",
@@ -109,12 +111,14 @@ class MetricsTest {
     }
 
     @Test
-    void authorization_decisions_count_the_denial_and_are_timed() {
+    void authorization_decisions_count_the_denial_and_each_decision_once_and_are_timed() {
         assertThat(moved("timestore_authz_decisions_total{action=\"dataset:write\",application=\"timestore\",result=\"denied\"}"))
                 .isEqualTo(1);
         assertThat(moved("timestore_authz_decisions_total{action=\"dataset:write\",application=\"timestore\",result=\"allowed\"}"))
                 .isEqualTo(1);
         assertThat(moved("timestore_authz_decision_duration_seconds_count{application=\"timestore\"}")).isGreaterThanOrEqualTo(5);
+        assertThat(moved("timestore_authz_decisions_total{action=\"dataset:admin\",application=\"timestore\",result=\"allowed\"}"))
+                .as("two creations and a deletion, one decision each").isEqualTo(3);
         assertThat(value(after, "timestore_authz_errors_total{application=\"timestore\"}")).isZero();
     }
 
