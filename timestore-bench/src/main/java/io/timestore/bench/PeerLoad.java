@@ -70,7 +70,8 @@ import java.util.stream.Stream;
  * written first, same series, earlier times, counted on disk but not in the rates), {@code --series N}
  * (100), {@code --interval-seconds N} (10), {@code --batch N} (5,000 lines), {@code --writers N} (4),
  * {@code --query-runs N} (100), {@code --ingest-only 1} (ingestion figures only), {@code --compact 1} (the background compactor
- * off; the benchmark folds after ingestion), {@code --compaction-interval-ms N} (with the compactor on: its pause between passes,
+ * off; the benchmark folds after ingestion; Timestore then stays up through QuestDB's phases, and each QuestDB mode's
+ * aggregate is also measured taking turns with Timestore's folded one, unless {@code --aggregate-turns 0}), {@code --compaction-interval-ms N} (with the compactor on: its pause between passes,
  * so that it folds while the writers write), {@code --phases timestore,copy,questdb} (all), {@code --questdb-modes
  * default,sync}, {@code --questdb-heap 2g}, {@code --points-relations REGEX} (PostgreSQL regular
  * expression over table names, matched against a table or any partition ancestor). See
@@ -114,7 +115,16 @@ public final class PeerLoad {
         double foldedAggregateHttpMs = Double.NaN;
         double foldedAggregateServerMs = Double.NaN;
         double coldReadMs = Double.NaN;
+        /** QuestDB's aggregate query time and Timestore's folded aggregate's query transaction, taking turns (medians). */
+        double turnsServerMs = Double.NaN;
+        double turnsTimestoreServerMs = Double.NaN;
+        double turnsHttpMs = Double.NaN;
+        double turnsTimestoreHttpMs = Double.NaN;
     }
+
+    /** With {@code --compact 1} and QuestDB phases to come: Timestore stays up for {@link #aggregateTurns} ({@code --aggregate-turns 0}: not). */
+    private boolean keepForTurns;
+    private Standing standing;
 
     private PeerLoad(Map<String, String> options) {
         this.options = options;
@@ -157,13 +167,20 @@ public final class PeerLoad {
                         + "every %d s, %,d-line batches, %d writers (a child JVM)%n", points, warmup, payload.series(), payload.measurement(),
                 payload.intervalNs() / 1_000_000_000L, batch, writers);
         var phases = list("phases", "timestore,copy,questdb");
+        keepForTurns = phases.contains("questdb") && option("compact", 0) == 1 && option("aggregate-turns", 1) == 1 && !ingestOnly();
         if (phases.contains("timestore") || phases.contains("copy")) {
             timestore(phases.contains("timestore"), phases.contains("copy"));
         }
-        if (phases.contains("questdb")) {
-            String jar = questDbJar();
-            for (String mode : list("questdb-modes", "default,sync")) {
-                questDb(jar, mode);
+        try {
+            if (phases.contains("questdb")) {
+                String jar = questDbJar();
+                for (String mode : list("questdb-modes", "default,sync")) {
+                    questDb(jar, mode);
+                }
+            }
+        } finally {
+            if (standing != null) {
+                timestoreColdRead(standing.server(), standing.settings(), standing.token(), standing.dataDir());
             }
         }
         ratios();
@@ -229,6 +246,8 @@ public final class PeerLoad {
                 copyRate = IngestLoad.copyBaseline(superuserUrl, payload, warmup, points, batch, writers);
             }
             if (!measure || ingestOnly()) {
+                server.close();
+                ScratchDirectory.delete(dataDir);
                 return;
             }
             if (option("compact", 0) == 1) {
@@ -246,8 +265,26 @@ public final class PeerLoad {
                 var folded = timestoreAggregate(server.baseUri(), token, "folded into chunks");
                 figures.get(TIMESTORE).foldedAggregateHttpMs = folded[0];
                 figures.get(TIMESTORE).foldedAggregateServerMs = folded[1];
+                if (keepForTurns) {
+                    // Up, warm and folded while QuestDB runs: its aggregate in turns with QuestDB's, then its cold read.
+                    standing = new Standing(server, settings, token, dataDir);
+                    return;
+                }
             }
-            // Cold: a new PostgreSQL (empty shared buffers) and, where allowed, an empty page cache.
+            timestoreColdRead(server, settings, token, dataDir);
+        } catch (Exception | Error e) {
+            server.close();
+            ScratchDirectory.delete(dataDir);
+            throw e;
+        }
+    }
+
+    /**
+     * Timestore's cold read, then the server closed and its data deleted: a new PostgreSQL (empty
+     * shared buffers) and, where allowed, an empty page cache.
+     */
+    private void timestoreColdRead(Timestore server, Settings settings, String token, Path dataDir) throws Exception {
+        try {
             server.close();
             server = Timestore.start(settings, List.of());
             URI base = server.baseUri();
@@ -266,6 +303,9 @@ public final class PeerLoad {
             ScratchDirectory.delete(dataDir);
         }
     }
+
+    /** Timestore kept up after its phase, its query day folded, for {@link #aggregateTurns}. */
+    private record Standing(Timestore server, Settings settings, String token, Path dataDir) {}
 
     /** Points the server's compactor has folded so far ({@code timestore.points.compaction.points}). */
     private static double foldedByCompactor(Timestore server) {
@@ -286,7 +326,8 @@ public final class PeerLoad {
      */
     private static void compact(Timestore server, String superuserUrl) throws Exception {
         long started = System.nanoTime();
-        var pass = server.compactor().runOnce().orElseThrow(() -> new IllegalStateException("another compactor holds the lock"));
+        var pass = server.compactor().runOnce().orElseThrow(() -> new IllegalStateException(
+                "no pass ran: another instance holds the compaction lock, or a transaction held the write lock past the pass's wait"));
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("RESULT peer-compaction Timestore: %,d points folded into %,d chunks (%,d series-hours) in %.1f s = %,.0f points/s%n",
                 pass.pointsFolded(), pass.chunksWritten(), pass.groups(), seconds, pass.pointsFolded() / seconds);
@@ -397,6 +438,8 @@ public final class PeerLoad {
                     questDb.commitMode());
             try (var writerProcess = ClientProcess.start(questDb.uri("/write?precision=n"), null, payload, warmup, points, batch, writers)) {
                 questDb.awaitCount(payload.measurement(), warmup);
+                var standingCpu = standing == null ? null : new CpuUsage(standing.dataDir().resolve("postgres"));
+                var standingBefore = standingCpu == null ? null : standingCpu.sample();
                 long cpuBefore = questDb.cpuTime();
                 long compilerBefore = questDb.compilerTime();
                 long started = System.nanoTime();
@@ -416,6 +459,13 @@ public final class PeerLoad {
                         f.visiblePointsPerSecond, result.medianNs() / 1e6, result.p95Ns() / 1e6);
                 System.out.printf("RESULT peer-cpu %s per 1,000 points: QuestDB JVM %.3f ms (of which JIT compiler threads %.3f ms; "
                         + "until all readable; load generator excluded)%n", name, cpu, f.compilerMsPerThousand);
+                if (standingCpu != null) { // Timestore idles meanwhile, kept up for the turns: what it took from QuestDB's machine
+                    var standingAfter = standingCpu.sample();
+                    System.out.printf("Timestore, idle and kept up for the turns, meanwhile: this JVM %.1f ms + its PostgreSQL %.1f ms of CPU "
+                            + "in %.1f s (QuestDB %.1f ms)%n", (standingAfter.jvm() - standingBefore.jvm()) / 1e6,
+                            (standingAfter.postgres().orElseThrow() - standingBefore.postgres().orElseThrow()) / 1e6, visible,
+                            (questDb.cpuTime() - cpuBefore) / 1e6);
+                }
             }
             if (ingestOnly()) {
                 return;
@@ -425,6 +475,9 @@ public final class PeerLoad {
             questDb.write(IngestLoad.queryDay());
             questDb.awaitCount("q", 8_640);
             questDbAggregate(name, questDb, f);
+            if (standing != null) {
+                aggregateTurns(name, questDb, f);
+            }
             questDb.stop();
             // Closed, QuestDB trims the column files it had extended ahead of the data: the figure in the ratios.
             f.bytesPerPoint = questDbBytes(name, "stopped, its files closed", table);
@@ -507,6 +560,48 @@ public final class PeerLoad {
                 f.aggregateHttpMs, IngestLoad.percentile(http, 0.95) / 1e6, f.aggregateServerMs);
     }
 
+    /**
+     * The folded aggregate of Timestore (kept up since its phase) and QuestDB's in turns, one read
+     * of each at a time, the first of a pair alternating: whatever the host does to one it does to
+     * the other. The figures of the two phases come minutes apart, and this host's noise moved them
+     * by more than the changes being measured (docs/benchmarks.md, 2026-12-05 11:21).
+     */
+    private void aggregateTurns(String name, QuestDb questDb, Figures f) throws Exception {
+        var base = standing.server().baseUri();
+        var request = HttpRequest.newBuilder(aggregateUri(base)).header("Authorization", "Token " + standing.token()).GET().build();
+        String sql = questDbAggregateSql();
+        for (int i = 0; i < 100; i++) { // Timestore idled through QuestDB's phase
+            timed(request);
+            questDb.exec(sql);
+        }
+        var bucketsBefore = IngestLoad.histogramBuckets(client, base, "timestore_query_duration_seconds");
+        var timestoreHttp = new ArrayList<Long>();
+        var questDbHttp = new ArrayList<Long>();
+        var questDbServer = new ArrayList<Long>();
+        for (int i = 0; i < queryRuns; i++) {
+            for (int turn = 0; turn < 2; turn++) {
+                if ((i + turn) % 2 == 0) {
+                    timestoreHttp.add(timed(request).nanos);
+                } else {
+                    var answer = questDb.exec(sql);
+                    questDbHttp.add(answer.nanos());
+                    var timings = answer.json().get("timings");
+                    questDbServer.add(timings.get("compiler").asLong() + timings.get("execute").asLong());
+                }
+            }
+        }
+        var bucketsAfter = IngestLoad.histogramBuckets(client, base, "timestore_query_duration_seconds");
+        var delta = new TreeMap<Double, Double>();
+        bucketsAfter.forEach((le, count) -> delta.put(le, count - bucketsBefore.getOrDefault(le, 0.0)));
+        f.turnsTimestoreServerMs = IngestLoad.bucketQuantile(delta, 0.5) * 1e3;
+        f.turnsServerMs = IngestLoad.percentile(questDbServer, 0.5) / 1e6;
+        f.turnsTimestoreHttpMs = IngestLoad.percentile(timestoreHttp, 0.5) / 1e6;
+        f.turnsHttpMs = IngestLoad.percentile(questDbHttp, 0.5) / 1e6;
+        System.out.printf("RESULT peer-aggregate-turns Timestore (folded) and %s, %d reads each, taking turns: Timestore query transaction "
+                        + "median %.2f ms, HTTP median %.2f ms; %s query time median %.2f ms, HTTP median %.2f ms%n", name, queryRuns,
+                f.turnsTimestoreServerMs, f.turnsTimestoreHttpMs, name, f.turnsServerMs, f.turnsHttpMs);
+    }
+
     // ---------------------------------------------------------------- cold reads
 
     private record Read(long nanos, int points) {}
@@ -578,6 +673,11 @@ public final class PeerLoad {
                 System.out.printf("RESULT peer-ratio %s, the query day folded into chunks: warm 24 h aggregate through HTTP %.2fx, "
                                 + "query transaction / QuestDB query time %.2fx (below 1 is Timestore faster)%n", vs,
                         timestore.foldedAggregateHttpMs / q.aggregateHttpMs, timestore.foldedAggregateServerMs / q.aggregateServerMs);
+            }
+            if (!Double.isNaN(q.turnsServerMs)) {
+                System.out.printf("RESULT peer-ratio %s, the folded aggregate taking turns: query transaction / QuestDB query time %.2fx, "
+                        + "through HTTP %.2fx (below 1 is Timestore faster)%n", vs, q.turnsTimestoreServerMs / q.turnsServerMs,
+                        q.turnsTimestoreHttpMs / q.turnsHttpMs);
             }
         }
         if (!Double.isNaN(timestore.foldedAggregateHttpMs)) {
