@@ -376,7 +376,7 @@ public final class Timestore implements AutoCloseable {
             var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);
             groups.add(new ShareRoutes(shares, bodies));
             groups.add(new QueryRoutes(new QueryService(transactions, json.getFactory(), pointsMetrics, datasets, shares, cursors,
-                    pointsSettings), cursors, pointsSettings, clock));
+                    pointsSettings, clock), cursors, pointsSettings, clock));
             groups.add(new InfluxQlRoutes(new InfluxQlQueries(transactions, json.getFactory(), pointsMetrics, datasets, shares, pointsSettings,
                     settings.influxql(), clock)));
             groups.add(new AuditRoutes(transactions, permissions, cursors, json,

@@ -13,6 +13,7 @@ import io.timestore.server.points.FieldType;
 import io.timestore.server.problems.Busy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -132,11 +133,19 @@ public final class PointsCompactor implements AutoCloseable {
         }
     }
 
+    /**
+     * Where a pass at {@code nowNanos} stops: it folds the hot points of every hour bucket that
+     * ends at or before the returned time. Only whole buckets older than {@code age}: a bucket is
+     * folded once, not again at every pass.
+     */
+    public static long foldedBefore(long nowNanos, Duration age) {
+        return Bucket.of(nowNanos - age.toNanos()).start();
+    }
+
     private Optional<Pass> pass() {
         var now = clock.instant();
         long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        // Only whole buckets older than the age: a bucket is folded once, not again at every pass.
-        long before = Bucket.of(nowNanos - settings.age().toNanos()).start();
+        long before = foldedBefore(nowNanos, settings.age());
         // Batch rows of later versions wait for the next pass (see PointLocks.watermark).
         long watermark;
         try {

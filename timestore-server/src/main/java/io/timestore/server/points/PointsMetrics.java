@@ -20,6 +20,7 @@ public final class PointsMetrics {
     private final MeterRegistry registry;
     private final TenantLabels tenants;
     private final DistributionSummary batchSize;
+    private final Counter queryRestarts;
 
     public PointsMetrics(MeterRegistry registry, TenantLabels tenants) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -27,6 +28,10 @@ public final class PointsMetrics {
         this.batchSize = DistributionSummary.builder("timestore.ingest.batch.size")
                 .description("Points per accepted write request")
                 .serviceLevelObjectives(1, 10, 100, 1_000, 5_000, 10_000, 50_000)
+                .register(registry);
+        this.queryRestarts = Counter.builder("timestore.query.restarts")
+                .description("Aggregate reads whose last statements ended their transaction but found more rows than such a read "
+                        + "takes, and that were read again in a transaction of their own")
                 .register(registry);
         if (!tenants.enabled()) {
             ingested(null);
@@ -56,6 +61,11 @@ public final class PointsMetrics {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
+    }
+
+    /** A read ran again: its ending statements found more rows than they take. */
+    public void queryRestarted() {
+        queryRestarts.increment();
     }
 
     private Counter ingested(TenantId tenant) {

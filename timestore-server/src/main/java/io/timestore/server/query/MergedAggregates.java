@@ -53,15 +53,16 @@ final class MergedAggregates implements AggregateRows {
     // one wholly in the range and in one window (the condition in SQL is a narrower one of
     // non-negative times, so it never leaves out data the walk needs, but a hot point in the span
     // can: chunkData then reads it).
-    private static final String CHUNKS = """
-            SELECT c.series_id, c.min_ts, c.max_ts, c.point_count, c.sum_f, c.min_f, c.max_f, c.first_f, c.last_f,
-                   CASE WHEN c.sum_f IS NOT NULL AND c.min_ts >= ? AND c.max_ts < ? AND c.min_ts >= 0
-                             AND (?::bigint = 0 OR c.min_ts / ?::bigint = c.max_ts / ?::bigint)
-                        THEN NULL ELSE c.data END
+    private static final String CHUNKS_OF = """
+            SELECT c.series_id, c.min_ts, c.max_ts, c.point_count, c.sum_f, c.min_f, c.max_f, c.first_f, c.last_f, %s
             FROM point_chunks c
             WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.series_id = ANY (?::bigint[]) AND c.max_ts >= ? AND c.min_ts < ?
             ORDER BY c.series_id, c.min_ts
             """;
+    private static final String CHUNKS = CHUNKS_OF.formatted("""
+            CASE WHEN c.sum_f IS NOT NULL AND c.min_ts >= ? AND c.max_ts < ? AND c.min_ts >= 0
+                      AND (?::bigint = 0 OR c.min_ts / ?::bigint = c.max_ts / ?::bigint)
+                 THEN NULL ELSE c.data END""");
     // The three statements travel in one execution: one round trip instead of three for a read's
     // first pieces (each statement its own portal, fetched on as the walk needs it; pgjdbc gives
     // them one fetch size, FIRST_PIECE, and each result set its own size for the later pieces).
@@ -69,6 +70,16 @@ final class MergedAggregates implements AggregateRows {
     // Rows of each statement in the execution's first piece: a day of hour chunks, so a 24-hour
     // read of one series needs no second fetch; at most 32 chunks of 10,000 points held at once.
     private static final int FIRST_PIECE = 32;
+    // A read's last statements may end its transaction: the same three and the COMMIT in one
+    // execution, one round trip fewer. A COMMIT closes the portals, so every row comes in that
+    // execution, each statement bounded by a LIMIT one past what such a read may hold (no more
+    // chunks than a first piece), and every chunk with its data (no later fetch of one in the
+    // snapshot). More rows than that end the read with ReadAgain: the caller reads again without.
+    static final int ENDING_ROWS = 5_000;
+    static final int ENDING_BATCHES = 16;
+    static final int ENDING_CHUNKS = FIRST_PIECE;
+    private static final String READ_ENDING = ROWS + "LIMIT " + (ENDING_ROWS + 1) + ";\n" + BATCHES + "LIMIT " + (ENDING_BATCHES + 1)
+            + ";\n" + CHUNKS_OF.formatted("c.data") + "LIMIT " + (ENDING_CHUNKS + 1) + ";\nCOMMIT";
     private static final String CHUNK_DATA = """
             SELECT c.data FROM point_chunks c WHERE c.tenant_id = ? AND c.dataset_id = ? AND c.series_id = ? AND c.min_ts = ?
             """;
@@ -116,22 +127,32 @@ final class MergedAggregates implements AggregateRows {
     /**
      * The buckets of {@code aggregate} over the float series {@code ids} (ascending) in {@code
      * range}, windows of {@code stepNanos} aligned to the epoch (0: one window), computed now.
+     * {@code ending}: these are the read's last statements, and its transaction ends with them.
+     *
+     * @throws ReadAgain when {@code ending} and the range held more rows than an ending read takes;
+     *         the transaction has ended
      */
     static AggregateRows open(Connection connection, TenantId tenant, String dataset, long[] ids, QueryStore.TimeRange range,
-                              long stepNanos, Aggregate aggregate) throws SQLException {
+                              long stepNanos, Aggregate aggregate, boolean ending) throws SQLException {
         var result = new MergedAggregates(connection, tenant, dataset, aggregate, stepNanos, range);
-        try (var statement = connection.prepareStatement(READ)) {
+        try (var statement = connection.prepareStatement(ending ? READ_ENDING : READ)) {
             int next = bind(statement, 1, tenant, dataset, ids, range);
             next = bind(statement, next, tenant, dataset, ids, range);
-            bindChunks(statement, next, tenant, dataset, ids, range, stepNanos);
-            statement.setFetchSize(FIRST_PIECE);
+            if (ending) {
+                bind(statement, next, tenant, dataset, ids, range);
+            } else {
+                bindChunks(statement, next, tenant, dataset, ids, range, stepNanos);
+            }
+            statement.setFetchSize(ending ? 0 : FIRST_PIECE);
             statement.execute();
             try (var pointRows = statement.getResultSet();
                  var batchRows = nextResult(statement);
                  var chunkRows = nextResult(statement)) {
-                pointRows.setFetchSize(5_000);
-                batchRows.setFetchSize(64);
-                chunkRows.setFetchSize(FIRST_PIECE);
+                if (!ending) {
+                    pointRows.setFetchSize(5_000);
+                    batchRows.setFetchSize(64);
+                    chunkRows.setFetchSize(FIRST_PIECE);
+                }
                 var rows = new SeriesCursor(pointRows);
                 var batches = new SeriesCursor(batchRows);
                 var chunks = new SeriesCursor(chunkRows);
@@ -150,6 +171,9 @@ final class MergedAggregates implements AggregateRows {
                         }
                     }
                     result.series(id, hot.columns(), chunks, chunkRows);
+                }
+                if (ending && (rows.drained() > ENDING_ROWS || batches.drained() > ENDING_BATCHES || chunks.drained() > ENDING_CHUNKS)) {
+                    throw new ReadAgain();
                 }
             }
         }
@@ -386,32 +410,5 @@ final class MergedAggregates implements AggregateRows {
     @Override
     public void close() {
         // Computed when opened: nothing is held open.
-    }
-
-    /** A result set in series id order, positioned on the rows of one series at a time. */
-    private static final class SeriesCursor {
-        private final ResultSet rows;
-        private boolean valid;
-        private long series;
-
-        SeriesCursor(ResultSet rows) throws SQLException {
-            this.rows = rows;
-            next();
-        }
-
-        void next() throws SQLException {
-            valid = rows.next();
-            if (valid) {
-                series = rows.getLong(1);
-            }
-        }
-
-        /** Whether the current row is of series {@code id} (rows of lower series are skipped). */
-        boolean on(long id) throws SQLException {
-            while (valid && series < id) {
-                next();
-            }
-            return valid && series == id;
-        }
     }
 }

@@ -8,6 +8,8 @@ import io.timestore.security.TenantId;
 import io.timestore.security.authz.Action;
 import io.timestore.security.authz.RouteKind;
 import io.timestore.server.auditing.RequestAudit;
+import io.timestore.server.compaction.PointsCompactor;
+import io.timestore.server.config.CompactionSettings;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.datasets.DatasetService;
 import io.timestore.server.db.Cancellation;
@@ -27,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -74,9 +77,13 @@ public final class QueryService {
     private final ShareService shares;
     private final Cursors cursors;
     private final int maxPointsPerQuery;
+    // The compactor's buckets: a series' hour, one chunk unless it holds more points than a chunk takes.
+    private static final long HOUR_NANOS = 3_600_000_000_000L;
+    private final CompactionSettings compaction;
+    private final InstantSource clock;
 
     public QueryService(Transactions transactions, JsonFactory json, PointsMetrics metrics, DatasetService datasets,
-                        ShareService shares, Cursors cursors, PointsSettings settings) {
+                        ShareService shares, Cursors cursors, PointsSettings settings, InstantSource clock) {
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.json = Objects.requireNonNull(json, "json");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -84,6 +91,8 @@ public final class QueryService {
         this.shares = Objects.requireNonNull(shares, "shares");
         this.cursors = Objects.requireNonNull(cursors, "cursors");
         this.maxPointsPerQuery = settings.maxPointsPerQuery();
+        this.compaction = settings.compaction();
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /**
@@ -95,7 +104,7 @@ public final class QueryService {
         var prefetch = query.shape() instanceof PointsQuery.Aggregation aggregation && !grouped(query, aggregation)
                 ? Optional.of(new SeriesPrefetch(query.filter(), aggregation.aggregate().numericOnly(), maxPointsPerQuery + 1))
                 : Optional.<SeriesPrefetch>empty();
-        return read(security, audit, query.target(), query.kind(), cancellation, prefetch, (connection, retentionDays, prefetched) -> {
+        return read(security, audit, query.target(), query.kind(), cancellation, prefetch, (connection, retentionDays, prefetched, mayEnd) -> {
             var range = query.range().within(retentionDays);
             var out = query.format().open(json, query.epochNanos());
             var target = query.target();
@@ -114,7 +123,7 @@ public final class QueryService {
                     var body = grouped(query, aggregation)
                             ? grouped(connection, target, query.filter(), range, aggregation, out)
                             : aggregate(connection, target.owner(), target.dataset(), query.filter(), range, aggregation, maxPointsPerQuery,
-                                    prefetched, out);
+                                    prefetched, mayEnd, out);
                     yield new QueryResult(body, Optional.empty());
                 }
                 case PointsQuery.RawPage page -> {
@@ -138,7 +147,7 @@ public final class QueryService {
     /** Runs {@code listing} (parsed and validated by the route): authorizes its dataset and lists its series in one transaction. */
     byte[] series(SecurityContext security, RequestAudit audit, SeriesListing listing) {
         var target = listing.target();
-        return read(security, audit, target, "series", new Cancellation(), Optional.empty(), (connection, retentionDays, prefetched) -> {
+        return read(security, audit, target, "series", new Cancellation(), Optional.empty(), (connection, retentionDays, prefetched, mayEnd) -> {
             return series(connection, target.owner(), target.dataset(), selected(connection, target, listing.filter()),
                     listing.afterMeasurement(),
                     listing.afterTags(), listing.limit(),
@@ -278,10 +287,12 @@ public final class QueryService {
     /**
      * A read's work, in its transaction, once its dataset is authorized; given the dataset's
      * retention and, when the read asked for it ({@link SeriesPrefetch}), its series selection.
+     * With {@code mayEnd} its last statements may end the transaction ({@link MergedAggregates}).
      */
     @FunctionalInterface
     private interface ReadWork<T> {
-        T run(Connection connection, OptionalInt retentionDays, Optional<List<QueryStore.Series>> prefetched) throws SQLException;
+        T run(Connection connection, OptionalInt retentionDays, Optional<List<QueryStore.Series>> prefetched, boolean mayEnd)
+                throws SQLException;
     }
 
     /** The series selection of a plain aggregate, sent with the dataset's row: the arguments of {@link QueryStore#series}. */
@@ -307,8 +318,15 @@ public final class QueryService {
         var sample = Timer.start();
         T result;
         try {
-            result = target.viaShare() ? readShared(security, target, cancellation, work) : readOwn(security, audit, target,
-                    cancellation, prefetch, work);
+            try {
+                result = target.viaShare() ? readShared(security, target, cancellation, work, true) : readOwn(security, audit, target,
+                        cancellation, prefetch, work, true);
+            } catch (ReadAgain again) {
+                // Rare (late writes into folded hours, or an hour of many chunks): the read, its authorization included, once more.
+                metrics.queryRestarted();
+                result = target.viaShare() ? readShared(security, target, cancellation, work, false) : readOwn(security, audit, target,
+                        cancellation, prefetch, work, false);
+            }
         } catch (RuntimeException e) {
             if (cancellation.isCancelled()) {
                 throw new ClientClosedRequest("the client went away; the query was cancelled");
@@ -327,7 +345,7 @@ public final class QueryService {
      * a refused read closes the statement with them unread.
      */
     private <T> T readOwn(SecurityContext security, RequestAudit audit, ReadTarget target, Cancellation cancellation,
-                          Optional<SeriesPrefetch> prefetch, ReadWork<T> work) {
+                          Optional<SeriesPrefetch> prefetch, ReadWork<T> work, boolean mayEnd) {
         var tenant = security.tenant();
         String sql = DatasetService.findStatement() + prefetch.map(p -> ";\n" + QueryStore.seriesStatement(p.filter(), p.numericOnly()))
                 .orElse("");
@@ -341,7 +359,7 @@ public final class QueryService {
         }, (found, connection) -> {
             var days = datasets.authorize(found, security, audit, target.dataset(), Action.DATASET_READ, RouteKind.QUERY).retentionDays();
             var prefetched = prefetch.isPresent() ? Optional.of(seriesAfter(found)) : Optional.<List<QueryStore.Series>>empty();
-            return cancellation.during(connection, own -> work.run(own, days, prefetched));
+            return cancellation.during(connection, own -> work.run(own, days, prefetched, mayEnd));
         });
     }
 
@@ -357,10 +375,11 @@ public final class QueryService {
     }
 
     /** A read of a dataset another tenant shares with the caller's: the share is read after the settings. */
-    private <T> T readShared(SecurityContext security, ReadTarget target, Cancellation cancellation, ReadWork<T> work) {
+    private <T> T readShared(SecurityContext security, ReadTarget target, Cancellation cancellation, ReadWork<T> work,
+                             boolean mayEnd) {
         return transactions.inTenantWithGenericPlans(security.tenant(), connection -> cancellation.during(connection, shared -> {
             var days = shares.authorizeRead(shared, security, target.owner(), target.dataset()).retentionDays();
-            return work.run(shared, days, Optional.empty());
+            return work.run(shared, days, Optional.empty(), mayEnd);
         }));
     }
 
@@ -382,16 +401,34 @@ public final class QueryService {
      */
     private byte[] aggregate(Connection connection, TenantId owner, String dataset, SeriesFilter filter, QueryStore.TimeRange range,
                      PointsQuery.Aggregation aggregation, int maxPoints, Optional<List<QueryStore.Series>> prefetched,
-                     SeriesOutput out) throws SQLException {
+                     boolean mayEnd, SeriesOutput out) throws SQLException {
         var selected = prefetched.isPresent() ? prefetched.get()
                 : store.series(connection, owner, dataset, filter, aggregation.aggregate().numericOnly(), maxPoints + 1);
         int chunk = seriesPerChunk(range, aggregation.stepNanos(), maxPoints);
+        boolean ending = mayEnd && selected.size() <= chunk && folded(range, selected.size());
         int written = 0;
         for (int from = 0; from < selected.size(); from += chunk) {
             var series = selected.subList(from, Math.min(selected.size(), from + chunk));
-            written = aggregateChunk(connection, owner, dataset, series, range, aggregation, written, out);
+            written = aggregateChunk(connection, owner, dataset, series, range, aggregation, written, ending, out);
         }
         return out.finish(Optional.empty());
+    }
+
+    /**
+     * Whether {@code series} series over {@code range} lie where the compactor has folded (hours
+     * wholly older than its age, on an instance that compacts) and their hour chunks fit an ending
+     * read: there hot rows are few (late writes, until the next pass), so the points' statements
+     * may end the read's transaction (one round trip fewer; docs/data-plane.md, "How an aggregate
+     * is evaluated"). Elsewhere they almost never could, and trying would cost a read again.
+     */
+    private boolean folded(QueryStore.TimeRange range, int series) {
+        if (!compaction.enabled() || range.end() <= range.start()) {
+            return false;
+        }
+        var now = clock.instant();
+        long horizon = PointsCompactor.foldedBefore(now.getEpochSecond() * 1_000_000_000L + now.getNano(), compaction.age());
+        long hours = Math.floorDiv(range.end() - 1, HOUR_NANOS) - Math.floorDiv(range.start(), HOUR_NANOS) + 1;
+        return range.end() <= horizon && series * hours <= MergedAggregates.ENDING_CHUNKS;
     }
 
     /** How many series' buckets fit the limit whatever their data: windows are aligned to the epoch, not to start. */
@@ -405,7 +442,7 @@ public final class QueryService {
 
     /** Writes the buckets of {@code series} (consecutive ids); returns the points written so far. */
     private int aggregateChunk(Connection connection, TenantId owner, String dataset, List<QueryStore.Series> series,
-                               QueryStore.TimeRange range, PointsQuery.Aggregation aggregation, int written,
+                               QueryStore.TimeRange range, PointsQuery.Aggregation aggregation, int written, boolean ending,
                                SeriesOutput out) throws SQLException {
         var aggregate = aggregation.aggregate();
         var byId = new HashMap<Long, QueryStore.Series>();
@@ -416,8 +453,9 @@ public final class QueryService {
         }
         try (var cursors = new OpenCursors()) {
             for (var ofOneType : byType.values()) {
+                // The read's last statements (one chunk of series, of one type) may end its transaction.
                 cursors.add(store.openAggregate(connection, owner, dataset, ofOneType, range, aggregation.stepNanos(), aggregate,
-                        aggregation.argument())).next();
+                        aggregation.argument(), ending && byType.size() == 1)).next();
             }
             for (var cursor = cursors.lowestSeries(); cursor != null; cursor = cursors.lowestSeries()) {
                 var current = byId.get(cursor.series());

@@ -326,14 +326,18 @@ final class QueryStore {
     /**
      * The buckets of {@code series}, all of one field type, as an open cursor in (series id,
      * bucket) order; the caller closes it. Several may be open at once in one transaction.
-     * {@code argument} is the percentile, for {@link Aggregate#takesArgument()}.
+     * {@code argument} is the percentile, for {@link Aggregate#takesArgument()}. With {@code
+     * mayEnd}, an aggregate evaluated in Java ({@link MergedAggregates}) ends the transaction with
+     * its statements: the caller runs nothing after them.
+     *
+     * @throws ReadAgain as {@link MergedAggregates#open} does
      */
     AggregateRows openAggregate(Connection connection, TenantId tenant, String dataset, List<Series> series, TimeRange range,
-                                long stepNanos, Aggregate aggregate, double argument) throws SQLException {
+                                long stepNanos, Aggregate aggregate, double argument, boolean mayEnd) throws SQLException {
         var type = series.getFirst().type();
         if (MergedAggregates.applies(aggregate, type)) {
             return MergedAggregates.open(connection, tenant, dataset, series.stream().mapToLong(Series::id).sorted().toArray(), range,
-                    stepNanos, aggregate);
+                    stepNanos, aggregate, mayEnd);
         }
         boolean one = series.size() == 1;
         var summaries = ChunkSummaries.of(aggregate, type, stepNanos);
