@@ -74,7 +74,8 @@ final class MergedAggregates implements AggregateRows {
     // execution, one round trip fewer. A COMMIT closes the portals, so every row comes in that
     // execution, each statement bounded by a LIMIT one past what such a read may hold (no more
     // chunks than a first piece), and every chunk with its data (no later fetch of one in the
-    // snapshot). More rows than that end the read with ReadAgain: the caller reads again without.
+    // snapshot: a late write into a summarized chunk's span needs its points; at most 32 chunks,
+    // where leaving the data of the others out would save little). More rows than that end the read with ReadAgain: the caller reads again without.
     static final int ENDING_ROWS = 5_000;
     static final int ENDING_BATCHES = 16;
     static final int ENDING_CHUNKS = FIRST_PIECE;

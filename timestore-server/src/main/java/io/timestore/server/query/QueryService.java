@@ -2,6 +2,8 @@ package io.timestore.server.query;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Timer;
 import io.timestore.security.SecurityContext;
 import io.timestore.security.TenantId;
@@ -29,6 +31,7 @@ import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -79,8 +82,13 @@ public final class QueryService {
     private final int maxPointsPerQuery;
     // The compactor's buckets: a series' hour, one chunk unless it holds more points than a chunk takes.
     private static final long HOUR_NANOS = 3_600_000_000_000L;
+    /** How long a dataset whose read had to read again is read without ending early. */
+    static final Duration RESTARTED_RECENTLY = Duration.ofMinutes(10);
     private final CompactionSettings compaction;
     private final InstantSource clock;
+    /** Datasets ({@code tenant/id}) a read of which had to read again lately: their reads do not end early for now. */
+    private final Cache<String, Boolean> restartedRecently = Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterWrite(RESTARTED_RECENTLY).build();
 
     public QueryService(Transactions transactions, JsonFactory json, PointsMetrics metrics, DatasetService datasets,
                         ShareService shares, Cursors cursors, PointsSettings settings, InstantSource clock) {
@@ -317,13 +325,18 @@ public final class QueryService {
         // Only reads that answer are timed: a 404, 403 or 400 would pull the percentiles down.
         var sample = Timer.start();
         T result;
+        var dataset = target.owner().value() + "/" + target.dataset();
+        boolean mayEnd = restartedRecently.getIfPresent(dataset) == null;
         try {
             try {
-                result = target.viaShare() ? readShared(security, target, cancellation, work, true) : readOwn(security, audit, target,
-                        cancellation, prefetch, work, true);
+                result = target.viaShare() ? readShared(security, target, cancellation, work, mayEnd) : readOwn(security, audit, target,
+                        cancellation, prefetch, work, mayEnd);
             } catch (ReadAgain again) {
                 // Rare (late writes into folded hours, or an hour of many chunks): the read, its authorization included, once more.
+                // A dataset whose reads found that is read without ending early for a while: its series may be denser than an
+                // hour's chunk, or a backfill under way; trying again at every read would cost each a second read.
                 metrics.queryRestarted();
+                restartedRecently.put(dataset, Boolean.TRUE);
                 result = target.viaShare() ? readShared(security, target, cancellation, work, false) : readOwn(security, audit, target,
                         cancellation, prefetch, work, false);
             }

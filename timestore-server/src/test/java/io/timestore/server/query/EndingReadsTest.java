@@ -51,7 +51,7 @@ class EndingReadsTest {
     }
 
     @Test
-    void more_late_writes_than_an_ending_read_takes_make_it_read_again_with_the_same_answer() {
+    void more_late_writes_than_an_ending_read_takes_make_it_read_again_with_the_same_answer_and_the_next_reads_not_try() {
         folded("again");
         // Two past what it takes: its LIMIT (one past) leaves the last out, so an answer without reading again would be wrong.
         for (int i = 0; i < MergedAggregates.ENDING_BATCHES + 2; i++) {
@@ -61,6 +61,9 @@ class EndingReadsTest {
 
         assertThat(hourlyMeans("again", T0, T0 + DAY)).isEqualTo(meansOfRawPoints("again", T0, T0 + DAY)).hasSize(24);
         assertThat(restarts()).as("the ending read found more batch rows than it takes and read again").isEqualTo(restarts + 1);
+        // The dataset's next reads do not try again for a while (QueryService.RESTARTED_RECENTLY).
+        assertThat(hourlyMeans("again", T0, T0 + DAY)).isEqualTo(meansOfRawPoints("again", T0, T0 + DAY));
+        assertThat(restarts()).isEqualTo(restarts + 1);
     }
 
     @Test
