@@ -11,6 +11,7 @@ import io.timestore.server.db.DatabaseFailure;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.points.FieldType;
 import io.timestore.server.problems.Busy;
+import io.timestore.server.problems.ProblemType;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -152,6 +153,9 @@ public final class PointsCompactor implements AutoCloseable {
             watermark = transactions.asPlatform(PointLocks::watermark);
         } catch (Busy e) {
             // Writes queue behind a pass waiting for the lock: it waits a bounded time, then gives way.
+            if (e.type() != ProblemType.DATASET_BUSY) {
+                throw e; // a deadlock (transaction_conflict) fails the pass, logged, as any other failure
+            }
             writeLockBusy.increment();
             log.warn("points compaction pass skipped: {}; the next pass tries again (a transaction on the points view left open?)",
                     e.getMessage());
@@ -173,6 +177,9 @@ public final class PointsCompactor implements AutoCloseable {
                         steps = transactions.inTenantWithoutFlushWait(id, connection -> foldSome(connection, id, dataset, walk, before, watermark));
                     } catch (Busy e) {
                         // Nothing of this transaction's groups was committed; the next pass starts this dataset over.
+                        if (e.type() != ProblemType.DATASET_BUSY) {
+                            throw e; // a deadlock (transaction_conflict) fails the pass, logged, as any other failure
+                        }
                         chunkLockBusy.increment();
                         log.atWarn().addKeyValue("tenant", tenant).addKeyValue("dataset", dataset)
                                 .log("points compaction passes by dataset {}: {}", dataset, e.getMessage());

@@ -340,6 +340,11 @@ public final class Transactions {
     }
 
     private static Busy conflict(Exception cause) {
+        // Logged: the caller hears a retryable 503, but a cycle between two of the server's own
+        // transactions would be a lock-order bug, and the database's message names the locks.
+        log.warn("the database rolled a transaction back to let a conflicting one finish (request_id={}): {}",
+                Objects.requireNonNullElse(MDC.get("request_id"), "-"), cause.getCause() instanceof SQLException sql ? sql.getMessage()
+                        : cause.getMessage());
         return new Busy(ProblemType.TRANSACTION_CONFLICT,
                 "the database rolled the request's transaction back to let a conflicting one finish; nothing was changed, retry", cause);
     }

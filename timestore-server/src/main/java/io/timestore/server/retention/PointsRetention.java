@@ -7,6 +7,7 @@ import io.timestore.server.compaction.PointLocks;
 import io.timestore.server.config.PointsSettings;
 import io.timestore.server.db.Transactions;
 import io.timestore.server.problems.Busy;
+import io.timestore.server.problems.ProblemType;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.InstantSource;
@@ -117,6 +118,9 @@ public final class PointsRetention implements AutoCloseable {
                     purge(id, retained.dataset(), now - retained.days() * NANOS_PER_DAY, deleted);
                 } catch (Busy e) {
                     // What it purged before is committed (and counted); the next run goes on from there.
+                    if (e.type() != ProblemType.DATASET_BUSY) {
+                        throw e; // a deadlock (transaction_conflict) fails the pass, logged, as any other failure
+                    }
                     log.atWarn().addKeyValue("tenant", tenant).addKeyValue("dataset", retained.dataset())
                             .log("points retention passes by dataset {} this run: {}", retained.dataset(), e.getMessage());
                 }
