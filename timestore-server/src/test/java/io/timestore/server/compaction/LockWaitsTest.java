@@ -135,9 +135,7 @@ class LockWaitsTest {
 
     @Test
     void deleting_a_dataset_that_writes_keep_holding_answers_503_dataset_busy_and_frees_its_chunk_lock() throws Exception {
-        acme.dataset("held_by_writes", "");
-        long old = now() - 3 * HOUR;
-        acme.write("held_by_writes", "m v=1 %d\n".formatted(old));
+        long old = datasetWithAnOldPoint("held_by_writes");
         var admin = bearer(server.tokens().user("acme", "tenant-admin"));
         try (var writing = openTransaction()) {
             // What every write holds until it commits; writes that overlap keep it held for as long as they come.
@@ -157,9 +155,7 @@ class LockWaitsTest {
 
     @Test
     void a_deletion_rolled_back_to_break_a_deadlock_answers_503_transaction_conflict_and_its_retry_succeeds() throws Exception {
-        acme.dataset("crossed", "");
-        long old = now() - 3 * HOUR;
-        acme.write("crossed", "m v=1 %d\n".formatted(old));
+        long old = datasetWithAnOldPoint("crossed");
         var admin = bearer(server.tokens().user("acme", "tenant-admin"));
         try (var other = openTransaction()) {
             // Locks in the other order than the server: the dataset's row first (as inserting a series does), then its chunk lock.
@@ -182,6 +178,14 @@ class LockWaitsTest {
         assertThat(stored.visible("crossed").get("m{} v")).isEqualTo(Map.of(old, "1.0"));
         var retried = server.api().send(server.api().request("/storage/v1/datasets/crossed", admin).DELETE().build());
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(204);
+    }
+
+    /** Creates {@code dataset} with one point ({@code v=1}) three hours old, past the compaction age; returns its time. */
+    private static long datasetWithAnOldPoint(String dataset) {
+        acme.dataset(dataset, "");
+        long old = now() - 3 * HOUR;
+        acme.write(dataset, "m v=1 %d\n".formatted(old));
+        return old;
     }
 
     private static ApiResponse write(String dataset, String lines) {
