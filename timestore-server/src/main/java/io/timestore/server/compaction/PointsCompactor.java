@@ -15,6 +15,7 @@ import io.timestore.server.problems.ProblemType;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -134,19 +135,20 @@ public final class PointsCompactor implements AutoCloseable {
         }
     }
 
+    /** A chunk's bucket: a series' hour (one chunk unless the hour holds more points than a chunk takes). */
+    public static final long BUCKET_NANOS = ChunkStore.BUCKET_NANOS;
+
     /**
-     * Where a pass at {@code nowNanos} stops: it folds the hot points of every hour bucket that
-     * ends at or before the returned time. Only whole buckets older than {@code age}: a bucket is
+     * Where a pass at {@code now} stops: it folds the hot points of every hour bucket that ends at
+     * or before the returned time (ns). Only whole buckets older than {@code age}: a bucket is
      * folded once, not again at every pass.
      */
-    public static long foldedBefore(long nowNanos, Duration age) {
-        return Bucket.of(nowNanos - age.toNanos()).start();
+    public static long foldedBefore(Instant now, Duration age) {
+        return Bucket.of(now.getEpochSecond() * 1_000_000_000L + now.getNano() - age.toNanos()).start();
     }
 
     private Optional<Pass> pass() {
-        var now = clock.instant();
-        long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        long before = foldedBefore(nowNanos, settings.age());
+        long before = foldedBefore(clock.instant(), settings.age());
         // Batch rows of later versions wait for the next pass (see PointLocks.watermark).
         long watermark;
         try {

@@ -317,12 +317,12 @@ public final class Transactions {
                 throw new Unavailable(ProblemType.DATABASE_UNAVAILABLE, "the database is not reachable; retry later", e);
             }
             if (rolledBackByConflict(e.getSQLState())) {
-                throw conflict(e);
+                throw conflict(e, e);
             }
             throw new DatabaseFailure(e);
         } catch (DatabaseFailure e) { // the work's own wrapping of a statement's SQLException
             if (rolledBackByConflict(e.sqlState())) {
-                throw conflict(e);
+                throw conflict((SQLException) e.getCause(), e);
             }
             throw e;
         }
@@ -339,12 +339,11 @@ public final class Transactions {
         return "40P01".equals(sqlState) || "40001".equals(sqlState);
     }
 
-    private static Busy conflict(Exception cause) {
+    private static Busy conflict(SQLException rolledBack, Exception cause) {
         // Logged: the caller hears a retryable 503, but a cycle between two of the server's own
         // transactions would be a lock-order bug, and the database's message names the locks.
         log.warn("the database rolled a transaction back to let a conflicting one finish (request_id={}): {}",
-                Objects.requireNonNullElse(MDC.get("request_id"), "-"), cause.getCause() instanceof SQLException sql ? sql.getMessage()
-                        : cause.getMessage());
+                Objects.requireNonNullElse(MDC.get("request_id"), "-"), rolledBack.getMessage());
         return new Busy(ProblemType.TRANSACTION_CONFLICT,
                 "the database rolled the request's transaction back to let a conflicting one finish; nothing was changed, retry", cause);
     }

@@ -72,10 +72,11 @@ final class MergedAggregates implements AggregateRows {
     private static final int FIRST_PIECE = 32;
     // A read's last statements may end its transaction: the same three and the COMMIT in one
     // execution, one round trip fewer. A COMMIT closes the portals, so every row comes in that
-    // execution, each statement bounded by a LIMIT one past what such a read may hold (no more
-    // chunks than a first piece), and every chunk with its data (no later fetch of one in the
-    // snapshot: a late write into a summarized chunk's span needs its points; at most 32 chunks,
-    // where leaving the data of the others out would save little). More rows than that end the read with ReadAgain: the caller reads again without.
+    // execution, each statement bounded by a LIMIT one past what such a read may hold (no more chunks
+    // than a first piece), and every chunk with its data (no later fetch of one in the snapshot: a
+    // late write into a summarized chunk's span needs its points; at most 32 chunks, where leaving the
+    // data of the others out would save little). More rows than that end the read with ReadAgain: the
+    // caller reads again without.
     static final int ENDING_ROWS = 5_000;
     static final int ENDING_BATCHES = 16;
     static final int ENDING_CHUNKS = FIRST_PIECE;

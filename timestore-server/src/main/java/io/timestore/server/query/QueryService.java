@@ -72,6 +72,9 @@ public final class QueryService {
     /** A raw query's page; {@code nextCursor} is present when more points follow. */
     record RawPage(byte[] body, int points, Optional<String> nextCursor) {}
 
+    /** How long a dataset whose read had to read again is read without ending early. */
+    static final Duration RESTARTED_RECENTLY = Duration.ofMinutes(10);
+
     private final Transactions transactions;
     private final JsonFactory json;
     private final QueryStore store = new QueryStore();
@@ -80,10 +83,6 @@ public final class QueryService {
     private final ShareService shares;
     private final Cursors cursors;
     private final int maxPointsPerQuery;
-    // The compactor's buckets: a series' hour, one chunk unless it holds more points than a chunk takes.
-    private static final long HOUR_NANOS = 3_600_000_000_000L;
-    /** How long a dataset whose read had to read again is read without ending early. */
-    static final Duration RESTARTED_RECENTLY = Duration.ofMinutes(10);
     private final CompactionSettings compaction;
     private final InstantSource clock;
     /** Datasets ({@code tenant/id}) a read of which had to read again lately: their reads do not end early for now. */
@@ -329,16 +328,14 @@ public final class QueryService {
         boolean mayEnd = restartedRecently.getIfPresent(dataset) == null;
         try {
             try {
-                result = target.viaShare() ? readShared(security, target, cancellation, work, mayEnd) : readOwn(security, audit, target,
-                        cancellation, prefetch, work, mayEnd);
+                result = attempt(security, audit, target, cancellation, prefetch, work, mayEnd);
             } catch (ReadAgain again) {
                 // Rare (late writes into folded hours, or an hour of many chunks): the read, its authorization included, once more.
                 // A dataset whose reads found that is read without ending early for a while: its series may be denser than an
                 // hour's chunk, or a backfill under way; trying again at every read would cost each a second read.
                 metrics.queryRestarted();
                 restartedRecently.put(dataset, Boolean.TRUE);
-                result = target.viaShare() ? readShared(security, target, cancellation, work, false) : readOwn(security, audit, target,
-                        cancellation, prefetch, work, false);
+                result = attempt(security, audit, target, cancellation, prefetch, work, false);
             }
         } catch (RuntimeException e) {
             if (cancellation.isCancelled()) {
@@ -348,6 +345,13 @@ public final class QueryService {
         }
         sample.stop(metrics.queryTimer(kind));
         return result;
+    }
+
+    /** One attempt at a read, in a transaction of its own: of the caller's own dataset or of one shared with it. */
+    private <T> T attempt(SecurityContext security, RequestAudit audit, ReadTarget target, Cancellation cancellation,
+                          Optional<SeriesPrefetch> prefetch, ReadWork<T> work, boolean mayEnd) {
+        return target.viaShare() ? readShared(security, target, cancellation, work, mayEnd)
+                : readOwn(security, audit, target, cancellation, prefetch, work, mayEnd);
     }
 
     /**
@@ -438,9 +442,8 @@ public final class QueryService {
         if (!compaction.enabled() || range.end() <= range.start()) {
             return false;
         }
-        var now = clock.instant();
-        long horizon = PointsCompactor.foldedBefore(now.getEpochSecond() * 1_000_000_000L + now.getNano(), compaction.age());
-        long hours = Math.floorDiv(range.end() - 1, HOUR_NANOS) - Math.floorDiv(range.start(), HOUR_NANOS) + 1;
+        long horizon = PointsCompactor.foldedBefore(clock.instant(), compaction.age());
+        long hours = Math.floorDiv(range.end() - 1, PointsCompactor.BUCKET_NANOS) - Math.floorDiv(range.start(), PointsCompactor.BUCKET_NANOS) + 1;
         return range.end() <= horizon && series * hours <= MergedAggregates.ENDING_CHUNKS;
     }
 
