@@ -73,7 +73,10 @@ import java.util.stream.Stream;
  * passes a year apart; the benchmark folds after ingestion; Timestore then stays up through QuestDB's phases, and each QuestDB mode's
  * aggregate is also measured taking turns with Timestore's folded one, unless {@code --aggregate-turns 0}), {@code --compaction-interval-ms N} (with the compactor on: its pause between passes,
  * so that it folds while the writers write), {@code --phases timestore,copy,questdb} (all), {@code --questdb-modes
- * default,sync}, {@code --questdb-heap 2g}, {@code --points-relations REGEX} (PostgreSQL regular
+ * default,sync}, {@code --questdb-heap 2g}, {@code --questdb-aot FILE} (QuestDB's JVM starts from the JDK's
+ * AOT cache FILE, or records one into it when FILE does not exist yet, written when QuestDB stops;
+ * Timestore's JVM is this one, so its AOT cache is given on this command: {@code -XX:AOTCache}),
+ * {@code --points-relations REGEX} (PostgreSQL regular
  * expression over table names, matched against a table or any partition ancestor). See
  * docs/benchmarks.md, "Peer benchmark (issue 23)".
  *
@@ -163,6 +166,8 @@ public final class PeerLoad {
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf("date %s, %d processors, %s %s, max heap %d MiB%n", Instant.now(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"), Runtime.getRuntime().maxMemory() >> 20);
+        var aot = ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-XX:AOT")).toList();
+        System.out.printf("Timestore's JVM (this one): %s%n", aot.isEmpty() ? "no AOT cache" : String.join(" ", aot));
         System.out.printf("payload: %,d measured points after %,d warm-up points, %,d series %s,host=h<n>,region=eu-west-1 usage=<float> "
                         + "every %d s, %,d-line batches, %d writers (a child JVM)%n", points, warmup, payload.series(), payload.measurement(),
                 payload.intervalNs() / 1_000_000_000L, batch, writers);
@@ -434,11 +439,12 @@ public final class PeerLoad {
         String name = "QuestDB " + mode;
         var f = figures.computeIfAbsent(name, k -> new Figures());
         Path root = Files.createTempDirectory("questdb-peer");
-        var questDb = new QuestDb(root, mode, jar, options.getOrDefault("questdb-heap", "2g"), client);
+        var aot = Optional.ofNullable(options.get("questdb-aot")).map(Path::of);
+        var questDb = new QuestDb(root, mode, jar, options.getOrDefault("questdb-heap", "2g"), aot, client);
         try {
             questDb.start();
-            System.out.printf("%s started (%s) in %s; its cairo.commit.mode: %s%n", name, Path.of(jar).getFileName(), root,
-                    questDb.commitMode());
+            System.out.printf("%s started (%s) in %s; its cairo.commit.mode: %s; %s%n", name, Path.of(jar).getFileName(), root,
+                    questDb.commitMode(), questDb.aotOption().orElse("no AOT cache"));
             try (var writerProcess = ClientProcess.start(questDb.uri("/write?precision=n"), null, payload, warmup, points, batch, writers)) {
                 questDb.awaitCount(payload.measurement(), warmup);
                 var standingCpu = standing == null ? null : new CpuUsage(standing.dataDir().resolve("postgres"));
@@ -784,11 +790,12 @@ public final class PeerLoad {
         private final String mode;
         private final String jar;
         private final String heap;
+        private final Optional<Path> aot;
         private final HttpClient client;
         private Process process;
         private int port;
 
-        QuestDb(Path root, String mode, String jar, String heap, HttpClient client) {
+        QuestDb(Path root, String mode, String jar, String heap, Optional<Path> aot, HttpClient client) {
             if (!mode.equals("default") && !mode.equals("sync")) {
                 throw new IllegalArgumentException("QuestDB commit mode must be default or sync, got " + mode);
             }
@@ -796,7 +803,16 @@ public final class PeerLoad {
             this.mode = mode;
             this.jar = jar;
             this.heap = heap;
+            this.aot = aot;
             this.client = client;
+        }
+
+        /**
+         * The JDK's AOT cache option for QuestDB's JVM, as Timestore's own is given on PeerLoad's
+         * command: use the cache if it exists, else record one (the JVM writes it when it exits).
+         */
+        Optional<String> aotOption() {
+            return aot.map(file -> (Files.exists(file) ? "-XX:AOTCache=" : "-XX:AOTCacheOutput=") + file);
         }
 
         void start() throws Exception {
@@ -813,7 +829,10 @@ public final class PeerLoad {
                     telemetry.enabled=false
                     %s
                     """.formatted(port, mode.equals("sync") ? "cairo.commit.mode=sync" : ""));
-            process = new ProcessBuilder(javaCommand(), "-Xmx" + heap, "-cp", jar, "io.questdb.ServerMain", "-d", root.toString())
+            var command = new ArrayList<>(List.of(javaCommand(), "-Xmx" + heap));
+            aotOption().ifPresent(command::add);
+            command.addAll(List.of("-cp", jar, "io.questdb.ServerMain", "-d", root.toString()));
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("questdb.log").toFile())).start();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
             while (true) {
@@ -868,6 +887,9 @@ public final class PeerLoad {
 
         /** Waits until {@code table} holds {@code rows} rows: ILP over HTTP acknowledges before the WAL is applied. */
         void awaitCount(String table, long rows) throws Exception {
+            if (rows == 0) {
+                return; // the table does not exist before its first row (--warmup 0)
+            }
             long deadline = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
             long seen = -1;
             while (System.nanoTime() < deadline) {
