@@ -72,6 +72,21 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts {@code bin/timestore serve --port 0 --data-dir DIR} of the repository at {@code root}:
+     * the launcher and the packaged build it runs, with {@code environment} added to this JVM's.
+     * For tests run after {@code package} (failsafe's {@code *IT} classes).
+     */
+    public static ServerProcess launcher(Path root, Path dataDir, java.util.Map<String, String> environment) {
+        var builder = new ProcessBuilder(root.resolve("bin/timestore").toString(), "serve", "--port", "0", "--data-dir", dataDir.toString());
+        builder.environment().putAll(environment);
+        try {
+            return new ServerProcess(builder.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Waits for the startup line and returns the server's base URI. */
     public URI awaitListening(Duration timeout) {
         Await.until("the server logs that it listens (stdout so far: " + stdout + ")", timeout,
