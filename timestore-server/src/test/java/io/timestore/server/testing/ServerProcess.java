@@ -73,12 +73,15 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code bin/timestore serve --port 0 --data-dir DIR} of the repository at {@code root}:
-     * the launcher and the packaged build it runs, with {@code environment} added to this JVM's.
-     * For tests run after {@code package} (failsafe's {@code *IT} classes).
+     * Runs {@code bin/timestore arguments...} of the repository at {@code root}: the launcher and the
+     * packaged build it runs, with this JVM's environment but its {@code TIMESTORE_*} variables, and
+     * {@code environment} added. For tests run after {@code package} (failsafe's {@code *IT} classes).
      */
-    public static ServerProcess launcher(Path root, Path dataDir, java.util.Map<String, String> environment) {
-        var builder = new ProcessBuilder(root.resolve("bin/timestore").toString(), "serve", "--port", "0", "--data-dir", dataDir.toString());
+    public static ServerProcess launcher(Path root, java.util.Map<String, String> environment, String... arguments) {
+        var command = new ArrayList<String>(List.of(root.resolve("bin/timestore").toString()));
+        command.addAll(List.of(arguments));
+        var builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(name -> name.startsWith("TIMESTORE_"));
         builder.environment().putAll(environment);
         try {
             return new ServerProcess(builder.start());
