@@ -128,6 +128,8 @@ public final class PeerLoad {
     /** With {@code --compact 1} and QuestDB phases to come: Timestore stays up for {@link #aggregateTurns} ({@code --aggregate-turns 0}: not). */
     private boolean keepForTurns;
     private Standing standing;
+    /** {@code --questdb-aot FILE}: QuestDB's JVM option, using FILE or recording it. */
+    private Optional<String> questDbAot = Optional.empty();
 
     private PeerLoad(Map<String, String> options) {
         this.options = options;
@@ -172,6 +174,10 @@ public final class PeerLoad {
                         + "every %d s, %,d-line batches, %d writers (a child JVM)%n", points, warmup, payload.series(), payload.measurement(),
                 payload.intervalNs() / 1_000_000_000L, batch, writers);
         var phases = list("phases", "timestore,copy,questdb");
+        // Decided once, so that every QuestDB mode of a run starts the same way (a mode's recording is
+        // written when it stops, and would otherwise be the next mode's cache).
+        questDbAot = Optional.ofNullable(options.get("questdb-aot"))
+                .map(file -> (Files.exists(Path.of(file)) ? "-XX:AOTCache=" : "-XX:AOTCacheOutput=") + file);
         keepForTurns = phases.contains("questdb") && option("compact", 0) == 1 && option("aggregate-turns", 1) == 1 && !ingestOnly();
         if (phases.contains("timestore") || phases.contains("copy")) {
             timestore(phases.contains("timestore"), phases.contains("copy"));
@@ -439,8 +445,7 @@ public final class PeerLoad {
         String name = "QuestDB " + mode;
         var f = figures.computeIfAbsent(name, k -> new Figures());
         Path root = Files.createTempDirectory("questdb-peer");
-        var aot = Optional.ofNullable(options.get("questdb-aot")).map(Path::of);
-        var questDb = new QuestDb(root, mode, jar, options.getOrDefault("questdb-heap", "2g"), aot, client);
+        var questDb = new QuestDb(root, mode, jar, options.getOrDefault("questdb-heap", "2g"), questDbAot, client);
         try {
             questDb.start();
             System.out.printf("%s started (%s) in %s; its cairo.commit.mode: %s; %s%n", name, Path.of(jar).getFileName(), root,
@@ -790,12 +795,12 @@ public final class PeerLoad {
         private final String mode;
         private final String jar;
         private final String heap;
-        private final Optional<Path> aot;
+        private final Optional<String> aot;
         private final HttpClient client;
         private Process process;
         private int port;
 
-        QuestDb(Path root, String mode, String jar, String heap, Optional<Path> aot, HttpClient client) {
+        QuestDb(Path root, String mode, String jar, String heap, Optional<String> aot, HttpClient client) {
             if (!mode.equals("default") && !mode.equals("sync")) {
                 throw new IllegalArgumentException("QuestDB commit mode must be default or sync, got " + mode);
             }
@@ -807,12 +812,9 @@ public final class PeerLoad {
             this.client = client;
         }
 
-        /**
-         * The JDK's AOT cache option for QuestDB's JVM, as Timestore's own is given on PeerLoad's
-         * command: use the cache if it exists, else record one (the JVM writes it when it exits).
-         */
+        /** QuestDB's JVM's AOT cache option, if any (Timestore's own is given on PeerLoad's command). */
         Optional<String> aotOption() {
-            return aot.map(file -> (Files.exists(file) ? "-XX:AOTCache=" : "-XX:AOTCacheOutput=") + file);
+            return aot;
         }
 
         void start() throws Exception {
