@@ -449,7 +449,7 @@ public final class PeerLoad {
         try {
             questDb.start();
             System.out.printf("%s started (%s) in %s; its cairo.commit.mode: %s; %s%n", name, Path.of(jar).getFileName(), root,
-                    questDb.commitMode(), questDb.aotOption().orElse("no AOT cache"));
+                    questDb.commitMode(), questDbAot.orElse("no AOT cache"));
             try (var writerProcess = ClientProcess.start(questDb.uri("/write?precision=n"), null, payload, warmup, points, batch, writers)) {
                 questDb.awaitCount(payload.measurement(), warmup);
                 var standingCpu = standing == null ? null : new CpuUsage(standing.dataDir().resolve("postgres"));
@@ -795,6 +795,7 @@ public final class PeerLoad {
         private final String mode;
         private final String jar;
         private final String heap;
+        /** Its JVM's AOT cache option, if any (Timestore's own is given on PeerLoad's command). */
         private final Optional<String> aot;
         private final HttpClient client;
         private Process process;
@@ -812,11 +813,6 @@ public final class PeerLoad {
             this.client = client;
         }
 
-        /** QuestDB's JVM's AOT cache option, if any (Timestore's own is given on PeerLoad's command). */
-        Optional<String> aotOption() {
-            return aot;
-        }
-
         void start() throws Exception {
             try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = socket.getLocalPort();
@@ -832,7 +828,7 @@ public final class PeerLoad {
                     %s
                     """.formatted(port, mode.equals("sync") ? "cairo.commit.mode=sync" : ""));
             var command = new ArrayList<>(List.of(javaCommand(), "-Xmx" + heap));
-            aotOption().ifPresent(command::add);
+            aot.ifPresent(command::add);
             command.addAll(List.of("-cp", jar, "io.questdb.ServerMain", "-d", root.toString()));
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("questdb.log").toFile())).start();
