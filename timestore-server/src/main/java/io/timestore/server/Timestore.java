@@ -372,7 +372,8 @@ public final class Timestore implements AutoCloseable {
             var pointsMetrics = new PointsMetrics(metrics.registry(), tenantLabels);
             groups.add(new DatasetRoutes(datasets, permissions, bodies, cursors));
             groups.add(new InfluxBucketRoutes(datasets, bodies));
-            groups.add(new PointsRoutes(datasets, new PointsService(transactions, datasets, pointsMetrics, rateLimits), bodies, pointsSettings, clock));
+            var points = new PointsService(transactions, datasets, pointsMetrics, rateLimits, pointsSettings.seriesCacheSize());
+            groups.add(new PointsRoutes(datasets, points, bodies, pointsSettings, clock));
             var shares = new ShareService(transactions, datasets, permissions, tenantStatuses);
             groups.add(new ShareRoutes(shares, bodies));
             groups.add(new QueryRoutes(new QueryService(transactions, json.getFactory(), pointsMetrics, datasets, shares, cursors,

@@ -181,6 +181,33 @@ class MultiInstanceTest {
 
     @Test
     @Order(4)
+    void a_dataset_deleted_and_created_again_through_another_instance_takes_a_known_series_next_point_into_its_new_series() {
+        // Instance 0 writes the series first, so it knows the series' id (ingest.KnownSeries); the
+        // dataset it belonged to is then deleted and created again through instance 1.
+        assertThat(cluster.api(0).postJson("/storage/v1/datasets", "{\"id\": \"again\"}", as("acme", "tenant-admin")).statusCode())
+                .isEqualTo(201);
+        assertThat(writeUsage(0, 1_700_000_000_000_000_000L, 1).statusCode()).isEqualTo(204);
+        assertThat(cluster.api(1).method("DELETE", "/storage/v1/datasets/again", as("acme", "tenant-admin")).statusCode())
+                .isEqualTo(204);
+        assertThat(cluster.api(1).postJson("/storage/v1/datasets", "{\"id\": \"again\"}", as("acme", "tenant-admin")).statusCode())
+                .isEqualTo(201);
+
+        var written = writeUsage(0, 1_700_000_000_000_000_001L, 2);
+
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+        var read = cluster.api(2).get("/storage/v1/datasets/again/query?measurement=cpu&field=usage&epoch=ns", as("acme", "reader"));
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.json().at("/series/0/points").toString()).as(read.body()).isEqualTo("[[1700000000000000001,2.0]]");
+    }
+
+    private static ApiResponse writeUsage(int instance, long time, int usage) {
+        return cluster.api(instance).postJson("/storage/v1/datasets/again/points", """
+                {"points": [{"measurement": "cpu", "tags": {"host": "a"}, "time": %d, "fields": {"usage": %d.0}}]}
+                """.formatted(time, usage), as("acme", "writer"));
+    }
+
+    @Test
+    @Order(5)
     void revoking_a_token_or_changing_an_access_block_binds_every_instance_at_once_and_disabling_a_tenant_within_the_bound() {
         var created = cluster.api(0).postJson("/storage/v1/datasets", "{\"id\": \"guarded\"}", as("globex", "tenant-admin"));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -224,7 +251,7 @@ class MultiInstanceTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void the_sequencer_leads_on_exactly_one_instance_and_audit_retention_runs_only_where_its_lock_is_held() throws SQLException {
         Await.until("exactly one instance leads sealing", Duration.ofSeconds(30), () -> sequencerLeaders().size() == 1);
 
@@ -251,7 +278,7 @@ class MultiInstanceTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void a_sealing_leader_killed_with_sigkill_is_replaced_within_the_bound_without_a_gap_or_a_double_seal() throws Exception {
         Await.until("exactly one instance leads sealing", Duration.ofSeconds(30), () -> sequencerLeaders().size() == 1);
         int leader = sequencerLeaders().getFirst();

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param maxPointsPerQuery    most points one query may return (raw page size and aggregate buckets)
  * @param retentionInterval    how often the retention job looks for expired points
  * @param retentionBatch       most points one retention delete statement removes
- * @param seriesCacheSize      most series keys the line-protocol parser remembers across writes
+ * @param seriesCacheSize      most series keys the line-protocol parser remembers across writes, and most series
+ *                             (and fields) whose stored ids (and types) the write path remembers
  * @param compaction           the compactor that folds old hot rows into chunks
  */
 public record PointsSettings(long maxBodyBytes, long maxDecompressedBytes, int maxPointsPerWrite, int maxPointsPerQuery,

@@ -193,14 +193,12 @@ public final class DatasetService {
 
     /**
      * Inside a writing transaction: keeps the dataset from being deleted until the transaction
-     * ends (concurrent writers do not block each other).
+     * ends (concurrent writers do not block each other); which incarnation of the id it holds.
      *
      * @throws NotFound when the dataset no longer exists
      */
-    public void hold(Connection connection, TenantId tenant, String id) throws SQLException {
-        if (!store.hold(connection, tenant, id)) {
-            throw missing(id);
-        }
+    public DatasetIncarnation hold(Connection connection, TenantId tenant, String id) throws SQLException {
+        return store.hold(connection, tenant, id).orElseThrow(() -> missing(id));
     }
 
     private Dataset find(SecurityContext security, String id) {

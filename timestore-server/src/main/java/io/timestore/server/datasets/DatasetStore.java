@@ -38,7 +38,10 @@ public final class DatasetStore {
     // KEY SHARE: concurrent writers do not block each other, but a DELETE waits for them, so no
     // point lands in a dataset that is being deleted (a PATCH, which locks the row FOR UPDATE
     // to check the revision, waits for them too: for the milliseconds a write runs).
-    private static final String HOLD = "SELECT revision FROM datasets WHERE tenant_id = ? AND id = ? FOR KEY SHARE";
+    // The row's incarnation too (DatasetIncarnation): what the write path's caches are keyed by.
+    private static final String HOLD = """
+            SELECT (extract(epoch FROM created_at) * 1000000)::bigint, xmin::text::bigint
+            FROM datasets WHERE tenant_id = ? AND id = ? FOR KEY SHARE""";
     private static final String PAGE = "SELECT " + COLUMNS + """
              FROM datasets WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
             """;
@@ -99,15 +102,20 @@ public final class DatasetStore {
         return select(connection, FIND_FOR_SHARE, tenant, id);
     }
 
-    /** Locks the dataset against deletion until the transaction ends; false when it does not exist. */
-    boolean hold(Connection connection, TenantId tenant, String id) throws SQLException {
+    /** Locks the dataset against deletion until the transaction ends; its incarnation, empty when it does not exist. */
+    Optional<DatasetIncarnation> hold(Connection connection, TenantId tenant, String id) throws SQLException {
         try (var statement = connection.prepareStatement(HOLD)) {
             statement.setString(1, tenant.value());
             statement.setString(2, id);
             try (var rows = statement.executeQuery()) {
-                return rows.next();
+                return held(rows);
             }
         }
+    }
+
+    /** The incarnation in the rows of {@link #HOLD}, empty when it found none. */
+    Optional<DatasetIncarnation> held(ResultSet rows) throws SQLException {
+        return rows.next() ? Optional.of(new DatasetIncarnation(rows.getLong(1), rows.getLong(2))) : Optional.empty();
     }
 
     List<Dataset> page(Connection connection, TenantId tenant, String afterId, int limit) throws SQLException {

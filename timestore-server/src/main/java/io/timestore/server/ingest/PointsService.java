@@ -29,17 +29,16 @@ public final class PointsService {
     private final PointsStore store = new PointsStore();
     private final PointsMetrics metrics;
     private final IngestLimits limits;
+    private final KnownSeries known;
 
-    public PointsService(Transactions transactions, DatasetService datasets) {
-        this(transactions, datasets, PointsMetrics.none());
-    }
-
-    public PointsService(Transactions transactions, DatasetService datasets, PointsMetrics metrics) {
-        this(transactions, datasets, metrics, IngestLimits.none());
-    }
-
-    /** As above, holding writes to the tenant's points-per-second limit and series quota. */
-    public PointsService(Transactions transactions, DatasetService datasets, PointsMetrics metrics, IngestLimits limits) {
+    /**
+     * Holds writes to the tenant's points-per-second limit and series quota ({@code limits}), and
+     * remembers the ids of at most {@code knownSeries} series (and as many field types) that
+     * writes found stored ({@link KnownSeries}).
+     */
+    public PointsService(Transactions transactions, DatasetService datasets, PointsMetrics metrics, IngestLimits limits,
+                         int knownSeries) {
+        this.known = new KnownSeries(knownSeries);
         this.limits = Objects.requireNonNull(limits, "limits");
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.datasets = Objects.requireNonNull(datasets, "datasets");
@@ -59,21 +58,25 @@ public final class PointsService {
         var tenant = security.tenant();
         limits.admitPoints(tenant, series.values());
         var committed = transactions.inTenantWritingWithGenericPlans(tenant, connection -> {
-            datasets.hold(connection, tenant, dataset);
-            var conflicts = store.fixFieldTypes(connection, tenant, dataset, series);
+            var known = this.known.write(tenant, dataset, datasets.hold(connection, tenant, dataset));
+            var conflicts = store.fixFieldTypes(connection, tenant, dataset, series, known);
             if (!conflicts.isEmpty()) {
                 var errors = conflicts.stream().limit(100)
                         .map(c -> locate.at(batch.lineOf(c.index()), c.field(), c.message())).toList();
                 throw new InvalidRequest(ProblemType.FIELD_TYPE_CONFLICT,
                         conflicts.getFirst().message() + "; nothing was written", errors);
             }
-            var written = store.insert(connection, tenant, dataset, batch, series, limits);
+            var written = store.insert(connection, tenant, dataset, batch, series, limits, known);
             audit.detail("points", written.points()).detail("series", written.series());
             audit.commit(connection, status);
-            return written;
+            return new Committed(written, known);
         });
-        metrics.written(tenant, committed.points());
+        committed.known().remember();
+        metrics.written(tenant, committed.written().points());
     }
+
+    /** A write's transaction, committed: what it stored, and what it found stored. */
+    private record Committed(PointsStore.Written written, KnownSeries.Write known) {}
 
     /**
      * Deletes the points of {@code dataset} from {@code start} to {@code stop} (both included) in

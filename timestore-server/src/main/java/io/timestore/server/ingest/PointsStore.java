@@ -22,8 +22,8 @@ import org.postgresql.PGConnection;
  * per batch whatever its size: the field types and series travel as arrays ({@code unnest}), and
  * the points as one {@code point_batches} row per series ({@link SeriesBatches}), so row-level
  * security checks every row (COPY FROM is refused on RLS tables) with one row per series, not per
- * point.
- * Runs inside the caller's tenant transaction. Thread-safe (stateless).
+ * point. Series and field types that writes on this instance found before ({@link KnownSeries})
+ * are not probed again. Runs inside the caller's tenant transaction. Thread-safe (stateless).
  */
 public final class PointsStore {
     // Lookups by key are written as LATERAL index probes, one per key of the batch (LIMIT 1, as a
@@ -144,19 +144,37 @@ public final class PointsStore {
     /** What a write stored: points (one per field value) and distinct series touched. */
     record Written(int points, int series) {}
 
-    /** Conflicts between the write's field types and the dataset's; records new fields' types. */
-    List<StoredTypeConflict> fixFieldTypes(Connection connection, TenantId tenant, String dataset, SeriesSlots series)
-            throws SQLException {
+    /**
+     * Conflicts between the write's field types and the dataset's; records new fields' types. Types
+     * {@code known} holds are not looked up again; those looked up are added to it.
+     */
+    List<StoredTypeConflict> fixFieldTypes(Connection connection, TenantId tenant, String dataset, SeriesSlots series,
+                                           KnownSeries.Write known) throws SQLException {
         var fields = series.fields(); // in first-named order, each with its first slot's type and point
-        var stored = findFieldTypes(connection, tenant, dataset, fields);
-        if (stored.size() < fields.size()) {
-            insertFieldTypes(connection, tenant, dataset, fields);
-            stored = findFieldTypes(connection, tenant, dataset, fields);
+        var types = new FieldType[fields.size()];
+        var unknown = new ArrayList<Integer>();
+        for (int i = 0; i < fields.size(); i++) {
+            types[i] = known.fieldType(fields.get(i));
+            if (types[i] == null) {
+                unknown.add(i);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            var probed = unknown.stream().map(fields::get).toList();
+            var stored = findFieldTypes(connection, tenant, dataset, probed);
+            if (stored.size() < probed.size()) {
+                insertFieldTypes(connection, tenant, dataset, probed);
+                stored = findFieldTypes(connection, tenant, dataset, probed);
+            }
+            stored.forEach((k, type) -> {
+                types[unknown.get(k)] = type;
+                known.found(probed.get(k), type);
+            });
         }
         var conflicts = new ArrayList<StoredTypeConflict>();
         for (int i = 0; i < fields.size(); i++) {
             var field = fields.get(i);
-            var type = stored.get(i);
+            var type = types[i];
             if (type != null && type != field.type()) {
                 conflicts.add(new StoredTypeConflict(field.measurement(), field.field(), type, field.type(), field.firstPoint()));
             }
@@ -167,11 +185,12 @@ public final class PointsStore {
     /**
      * Stores the points (last write wins per series, field and timestamp), whose series are
      * {@code series}; series it would create beyond the tenant's quota
-     * ({@link IngestLimits#maxSeries}) refuse the whole write.
+     * ({@link IngestLimits#maxSeries}) refuse the whole write. Series {@code known} holds are not
+     * looked up again; those looked up or created are added to it.
      */
     Written insert(Connection connection, TenantId tenant, String dataset, Batch batch, SeriesSlots series,
-                   IngestLimits limits) throws SQLException {
-        var ids = seriesIds(connection, tenant, dataset, series.slots(), limits);
+                   IngestLimits limits, KnownSeries.Write known) throws SQLException {
+        var ids = seriesIds(connection, tenant, dataset, series.slots(), limits, known);
         var batches = new SeriesBatches(ids, series);
         for (int i = 0; i < batch.size(); i++) {
             long time = batch.time(i);
@@ -182,9 +201,23 @@ public final class PointsStore {
         return new Written(batches.insert(connection, tenant, dataset), ids.length);
     }
 
-    /** The ids of the series {@code keys}, by position; those missing are created. */
-    private long[] seriesIds(Connection connection, TenantId tenant, String dataset, List<Slot> keys, IngestLimits limits)
-            throws SQLException {
+    /** The ids of the series {@code slots}, by position: those {@code known} holds, then the others probed; those missing are created. */
+    private long[] seriesIds(Connection connection, TenantId tenant, String dataset, List<Slot> slots, IngestLimits limits,
+                             KnownSeries.Write known) throws SQLException {
+        var ids = new long[slots.size()];
+        var unknown = new ArrayList<Integer>();
+        for (int i = 0; i < slots.size(); i++) {
+            Long id = known.seriesId(slots.get(i));
+            if (id == null) {
+                unknown.add(i);
+            } else {
+                ids[i] = id;
+            }
+        }
+        if (unknown.isEmpty()) {
+            return ids;
+        }
+        var keys = unknown.stream().map(slots::get).toList();
         var found = findSeries(connection, tenant, dataset, keys);
         if (found.size() < keys.size()) {
             long max = limits.maxSeries(tenant);
@@ -196,8 +229,10 @@ public final class PointsStore {
             insertSeries(connection, tenant, dataset, keys);
             found = findSeries(connection, tenant, dataset, keys);
         }
-        var ids = new long[keys.size()];
-        found.forEach((ordinal, id) -> ids[ordinal] = id);
+        found.forEach((k, id) -> {
+            ids[unknown.get(k)] = id;
+            known.found(keys.get(k), id);
+        });
         return ids;
     }
 

@@ -138,6 +138,31 @@ class AuditStepTest {
         assertThat(list.body()).doesNotContain("never-created");
     }
 
+    @Test
+    void a_point_write_refused_by_the_audit_store_leaves_no_series_id_behind_for_the_next_write() throws SQLException {
+        // The refused write creates its series, then rolls back with its event: a series id it
+        // had remembered (ingest.KnownSeries) would send the next write's point to no series.
+        var writer = bearer(server.tokens().user("acme", "writer"));
+        var body = """
+                {"points": [{"measurement": "refused", "tags": {"host": "a"}, "time": %d, "fields": {"usage": 1.5}}]}
+                """;
+        revokeAuditInserts(true);
+        try {
+            var refused = server.api().postJson("/storage/v1/datasets/cpu/points", body.formatted(1_700_000_000_000_000_000L), writer);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        } finally {
+            revokeAuditInserts(false);
+        }
+
+        var written = server.api().postJson("/storage/v1/datasets/cpu/points", body.formatted(1_700_000_000_000_000_001L), writer);
+
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(204);
+        var read = server.api().get("/storage/v1/datasets/cpu/query?measurement=refused&epoch=ns",
+                bearer(server.tokens().user("acme", "reader")));
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.json().at("/series/0/points").toString()).as(read.body()).isEqualTo("[[1700000000000000001,1.5]]");
+    }
+
     private static void revokeAuditInserts(boolean revoke) throws SQLException {
         try (var superuser = server.postgres().superuser(server.database()); var statement = superuser.createStatement()) {
             statement.execute((revoke ? "REVOKE" : "GRANT") + " INSERT ON audit_events " + (revoke ? "FROM" : "TO") + " timestore_app");

@@ -1,0 +1,109 @@
+package io.timestore.server.ingest;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.timestore.security.TenantId;
+import io.timestore.server.datasets.DatasetIncarnation;
+import io.timestore.server.ingest.SeriesSlots.FieldUse;
+import io.timestore.server.ingest.SeriesSlots.Slot;
+import io.timestore.server.points.FieldType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The series ids and field types that writes on this instance found stored, by tenant and dataset
+ * incarnation, so that a write of series seen before skips the store's probes by key (the keys'
+ * JSON and digests and an index probe per series, then the field types): those probes took about
+ * a quarter of PostgreSQL's CPU per ingested point (docs/data-plane.md, "Write path").
+ *
+ * <p>Why an entry cannot be stale: a committed series row or field type is never changed or
+ * deleted but with its dataset (ON DELETE CASCADE; no statement updates or deletes them), and an
+ * entry is keyed by the dataset's {@link DatasetIncarnation}, which the write reads in its own
+ * transaction under the dataset's key-share lock ({@code DatasetService.hold}): a dataset deleted
+ * and created again under its id, on this instance or another, or restored from a dump, has
+ * another incarnation and none of the old entries. What a write found or stored is remembered
+ * only once that write has committed ({@link Write#remember}), so a series whose creation rolled
+ * back never gets in. Keyed by tenant as well. Thread-safe; bounded by {@code maximumSize} series
+ * and as many field types (Caffeine's size-based eviction; an evicted entry is probed again).
+ */
+final class KnownSeries {
+    private record SeriesKey(TenantId tenant, String dataset, DatasetIncarnation incarnation, String measurement, String tags,
+                             String field) {}
+
+    private record FieldKey(TenantId tenant, String dataset, DatasetIncarnation incarnation, String measurement, String field) {}
+
+    private final Cache<SeriesKey, Long> series;
+    private final Cache<FieldKey, FieldType> fields;
+
+    /** Remembers at most {@code maximumSize} series and as many field types. */
+    KnownSeries(int maximumSize) {
+        if (maximumSize < 1) {
+            throw new IllegalArgumentException("maximumSize must be positive, got " + maximumSize);
+        }
+        this.series = Caffeine.newBuilder().maximumSize(maximumSize).build();
+        this.fields = Caffeine.newBuilder().maximumSize(maximumSize).build();
+    }
+
+    /** What one write transaction, holding {@code incarnation} of {@code dataset}, knows and learns. */
+    Write write(TenantId tenant, String dataset, DatasetIncarnation incarnation) {
+        return new Write(tenant, dataset, incarnation);
+    }
+
+    /** One write transaction's view: lookups, and what it found in the store, kept until it commits. Not thread-safe. */
+    final class Write {
+        private final TenantId tenant;
+        private final String dataset;
+        private final DatasetIncarnation incarnation;
+        private final List<SeriesKey> foundSeries = new ArrayList<>();
+        private final List<Long> foundIds = new ArrayList<>();
+        private final List<FieldKey> foundFields = new ArrayList<>();
+        private final List<FieldType> foundTypes = new ArrayList<>();
+
+        private Write(TenantId tenant, String dataset, DatasetIncarnation incarnation) {
+            this.tenant = Objects.requireNonNull(tenant, "tenant");
+            this.dataset = Objects.requireNonNull(dataset, "dataset");
+            this.incarnation = Objects.requireNonNull(incarnation, "incarnation");
+        }
+
+        /** The stored id of {@code slot}'s series (its measurement, tags and field), or null when not known. */
+        Long seriesId(Slot slot) {
+            return series.getIfPresent(key(slot));
+        }
+
+        /** The stored type of {@code field}, or null when not known. */
+        FieldType fieldType(FieldUse field) {
+            return fields.getIfPresent(key(field));
+        }
+
+        /** {@code slot}'s series is stored as {@code id}, as this transaction reads it. */
+        void found(Slot slot, long id) {
+            foundSeries.add(key(slot));
+            foundIds.add(id);
+        }
+
+        /** {@code field} is stored with {@code type}, as this transaction reads it. */
+        void found(FieldUse field, FieldType type) {
+            foundFields.add(key(field));
+            foundTypes.add(type);
+        }
+
+        /** Remembers what this write found: call it only after its transaction committed. */
+        void remember() {
+            for (int i = 0; i < foundSeries.size(); i++) {
+                series.put(foundSeries.get(i), foundIds.get(i));
+            }
+            for (int i = 0; i < foundFields.size(); i++) {
+                fields.put(foundFields.get(i), foundTypes.get(i));
+            }
+        }
+
+        private SeriesKey key(Slot slot) {
+            return new SeriesKey(tenant, dataset, incarnation, slot.measurement(), slot.tags(), slot.field());
+        }
+
+        private FieldKey key(FieldUse field) {
+            return new FieldKey(tenant, dataset, incarnation, field.measurement(), field.field());
+        }
+    }
+}
