@@ -201,9 +201,30 @@ public final class DatasetService {
         return store.hold(connection, tenant, id).orElseThrow(() -> missing(id));
     }
 
+    /**
+     * The statement {@link #hold} runs, its parameters the tenant and the dataset's id: for a write
+     * that sends it as its transaction's first statement, with the tenant setting, in one round trip
+     * ({@code Transactions.inTenantWritingWithGenericPlansFrom}); {@link #held} reads its rows.
+     */
+    public static String holdStatement() {
+        return DatasetStore.HOLD;
+    }
+
+    /**
+     * As {@link #hold}, given the rows of {@link #holdStatement()} for the caller's tenant and {@code id}.
+     *
+     * @throws NotFound when the dataset no longer exists
+     */
+    public DatasetIncarnation held(ResultSet rows, String id) throws SQLException {
+        return store.held(rows).orElseThrow(() -> missing(id));
+    }
+
+    /** The dataset's row in one round trip (the tenant setting, the SELECT and the COMMIT sent at once). */
     private Dataset find(SecurityContext security, String id) {
-        return transactions.inTenant(security.tenant(), connection -> store.find(connection, security.tenant(), id))
-                .orElseThrow(() -> missing(id));
+        return transactions.selectInTenant(security.tenant(), DatasetStore.FIND, statement -> {
+            statement.setString(2, security.tenant().value());
+            statement.setString(3, id);
+        }, store::found).orElseThrow(() -> missing(id));
     }
 
     private Dataset lockAdministered(Connection connection, SecurityContext security, String id) throws SQLException {

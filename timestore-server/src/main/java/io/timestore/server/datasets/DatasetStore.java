@@ -39,8 +39,9 @@ public final class DatasetStore {
     // point lands in a dataset that is being deleted (a PATCH, which locks the row FOR UPDATE
     // to check the revision, waits for them too: for the milliseconds a write runs).
     // The row's incarnation too (DatasetIncarnation): what the write path's caches are keyed by.
-    private static final String HOLD = """
-            SELECT (extract(epoch FROM created_at) * 1000000)::bigint, xmin::text::bigint
+    static final String HOLD = """
+            SELECT (extract(epoch FROM created_at) * 1000000)::bigint, xmin::text::bigint,
+                   (extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint
             FROM datasets WHERE tenant_id = ? AND id = ? FOR KEY SHARE""";
     private static final String PAGE = "SELECT " + COLUMNS + """
              FROM datasets WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
@@ -115,7 +116,7 @@ public final class DatasetStore {
 
     /** The incarnation in the rows of {@link #HOLD}, empty when it found none. */
     Optional<DatasetIncarnation> held(ResultSet rows) throws SQLException {
-        return rows.next() ? Optional.of(new DatasetIncarnation(rows.getLong(1), rows.getLong(2))) : Optional.empty();
+        return rows.next() ? Optional.of(new DatasetIncarnation(rows.getLong(1), rows.getLong(2), rows.getLong(3))) : Optional.empty();
     }
 
     List<Dataset> page(Connection connection, TenantId tenant, String afterId, int limit) throws SQLException {

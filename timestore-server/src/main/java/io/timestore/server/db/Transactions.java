@@ -110,6 +110,16 @@ public final class Transactions {
     }
 
     /**
+     * As {@link #inTenantWritingWithGenericPlans}, with the transaction's first statement sent as
+     * {@link #inTenantFrom} sends it: the BEGIN, the settings and that statement in one round trip.
+     * For the writes, whose first statement holds the dataset's row. {@code sql} must be exactly one
+     * SELECT; its parameters are numbered from 2 (1 is the tenant), bound by {@code parameters}.
+     */
+    public <T> T inTenantWritingWithGenericPlansFrom(TenantId tenant, String sql, Parameters parameters, AfterFirst<T> work) {
+        return inTenantFrom(tenant, SET_TENANT_WRITING_GENERIC_PLANS, 1, sql, parameters, work);
+    }
+
+    /**
      * As {@link #inTenant}, with the commit not waiting for its WAL to reach the disk
      * ({@code synchronous_commit = off} for this transaction alone). Only for work whose loss in a
      * crash changes no answer and breaks no promise, such as a compaction group (data that is
@@ -175,6 +185,21 @@ public final class Transactions {
     public <T> T selectAsPlatform(String sql, Parameters parameters, Rows<T> rows) {
         return inTransaction("platform", connection ->
                 afterSetting(connection, SET_PLATFORM, 1, sql + ";\nCOMMIT", parameters, (result, ignored) -> rows.read(result)));
+    }
+
+    /**
+     * One SELECT in a transaction bound to {@code tenant}, in one round trip, as
+     * {@link #selectAsPlatform} sends its own: the BEGIN, the tenant setting, the statement and its
+     * COMMIT in one execution. For the lookups on a request's path that need no more of the
+     * transaction (the dataset's row an authorization decision reads). {@code sql} must be exactly
+     * one SELECT; its parameters are numbered from 2 (1 is the tenant), bound by {@code parameters}.
+     */
+    public <T> T selectInTenant(TenantId tenant, String sql, Parameters parameters, Rows<T> rows) {
+        Objects.requireNonNull(tenant, "tenant");
+        return inTransaction("tenant", connection -> afterSetting(connection, SET_TENANT, 1, sql + ";\nCOMMIT", statement -> {
+            statement.setString(1, tenant.value());
+            parameters.bind(statement);
+        }, (result, ignored) -> rows.read(result)));
     }
 
     /**

@@ -22,7 +22,9 @@ import java.util.Objects;
  * entry is keyed by the dataset's {@link DatasetIncarnation}, which the write reads in its own
  * transaction under the dataset's key-share lock ({@code DatasetService.hold}): a dataset deleted
  * and created again under its id, on this instance or another, or restored from a dump, has
- * another incarnation and none of the old entries. What a write found or stored is remembered
+ * another incarnation and none of the old entries; so has every dataset once the database server
+ * restarted or another took its place (a standby promoted, a physical backup restored), which may
+ * lack series the one before had committed. What a write found or stored is remembered
  * only once that write has committed ({@link Write#remember}), so a series whose creation rolled
  * back never gets in. Keyed by tenant as well. Thread-safe; bounded by {@code maximumSize} series
  * and as many field types (Caffeine's size-based eviction; an evicted entry is probed again).

@@ -57,8 +57,12 @@ public final class PointsService {
         }
         var tenant = security.tenant();
         limits.admitPoints(tenant, series.values());
-        var committed = transactions.inTenantWritingWithGenericPlans(tenant, connection -> {
-            var known = this.known.write(tenant, dataset, datasets.hold(connection, tenant, dataset));
+        // The dataset's row is held by the transaction's first statement, sent with the tenant setting.
+        var committed = transactions.inTenantWritingWithGenericPlansFrom(tenant, DatasetService.holdStatement(), statement -> {
+            statement.setString(2, tenant.value());
+            statement.setString(3, dataset);
+        }, (held, connection) -> {
+            var known = this.known.write(tenant, dataset, datasets.held(held, dataset));
             var conflicts = store.fixFieldTypes(connection, tenant, dataset, series, known);
             if (!conflicts.isEmpty()) {
                 var errors = conflicts.stream().limit(100)

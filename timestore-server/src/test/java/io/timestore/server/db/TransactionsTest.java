@@ -125,6 +125,39 @@ class TransactionsTest {
         }
     }
 
+    /**
+     * The dataset lookup of every authorization decision: the tenant setting, the SELECT and its
+     * COMMIT in one execution. Repeated on one connection past the driver's prepare threshold, with
+     * {@code stringtype=unspecified} (where the driver may add a Sync of its own), each sees the
+     * tenant, and none leaves the setting on the connection.
+     */
+    @Test
+    void a_tenant_select_runs_under_the_tenant_setting_in_its_own_transaction_and_leaves_nothing_on_its_connection()
+            throws SQLException {
+        try (var onePool = new HikariDataSource()) {
+            onePool.setJdbcUrl(postgres.jdbcUrl(name) + (postgres.jdbcUrl(name).contains("?") ? "&" : "?") + "stringtype=unspecified");
+            onePool.setUsername(SharedPostgres.RUNTIME);
+            onePool.setMaximumPoolSize(1);
+            var tenantTransactions = new Transactions(onePool);
+            for (int i = 0; i < 12; i++) {
+                var seen = tenantTransactions.selectInTenant(new TenantId("acme"),
+                        "SELECT current_setting('app.tenant_id', true), current_setting('app.platform', true), repeat('x', 100000), ?::text",
+                        statement -> statement.setString(2, "bound"),
+                        rows -> {
+                            rows.next();
+                            return rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getString(4);
+                        });
+                assertThat(seen).as("lookup %d", i + 1).isEqualTo("acme|off|bound");
+            }
+            try (var connection = onePool.getConnection();
+                 var rows = connection.createStatement().executeQuery(
+                         "SELECT coalesce(current_setting('app.tenant_id', true), '')")) {
+                rows.next();
+                assertThat(rows.getString(1)).as("the tenant setting after the lookups").isEmpty();
+            }
+        }
+    }
+
     @Test
     void a_tenant_transaction_sent_with_its_first_statement_sees_the_tenant_there_and_after_it_and_leaves_nothing_behind() {
         var seen = transactions.inTenantFrom(new TenantId("acme"),
