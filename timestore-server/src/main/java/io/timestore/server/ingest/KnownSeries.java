@@ -20,20 +20,25 @@ import java.util.Objects;
  * <p>Why an entry cannot be stale: a committed series row or field type is never changed or
  * deleted but with its dataset (ON DELETE CASCADE; no statement updates or deletes them), and an
  * entry is keyed by the dataset's {@link DatasetIncarnation}, which the write reads in its own
- * transaction under the dataset's key-share lock ({@code DatasetService.hold}): a dataset deleted
+ * transaction under the dataset's key-share lock ({@code DatasetService.held}): a dataset deleted
  * and created again under its id, on this instance or another, or restored from a dump, has
  * another incarnation and none of the old entries; so has every dataset once the database server
  * restarted or another took its place (a standby promoted, a physical backup restored), which may
  * lack series the one before had committed. What a write found or stored is remembered
  * only once that write has committed ({@link Write#remember}), so a series whose creation rolled
  * back never gets in. Keyed by tenant as well. Thread-safe; bounded by {@code maximumSize} series
- * and as many field types (Caffeine's size-based eviction; an evicted entry is probed again).
+ * and as many field types (Caffeine's size-based eviction; an evicted entry is probed again), and
+ * names longer than {@value #MAX_KEY_CHARS} characters together are never remembered (as
+ * {@link SeriesCache} does not keep long keys), so that a writer cannot pin large keys in memory.
  */
 final class KnownSeries {
     private record SeriesKey(TenantId tenant, String dataset, DatasetIncarnation incarnation, String measurement, String tags,
                              String field) {}
 
     private record FieldKey(TenantId tenant, String dataset, DatasetIncarnation incarnation, String measurement, String field) {}
+
+    /** Series and fields whose names are longer than this, together, are probed on every write. */
+    static final int MAX_KEY_CHARS = 1024;
 
     private final Cache<SeriesKey, Long> series;
     private final Cache<FieldKey, FieldType> fields;
@@ -70,24 +75,28 @@ final class KnownSeries {
 
         /** The stored id of {@code slot}'s series (its measurement, tags and field), or null when not known. */
         Long seriesId(Slot slot) {
-            return series.getIfPresent(key(slot));
+            return remembered(slot) ? series.getIfPresent(key(slot)) : null;
         }
 
         /** The stored type of {@code field}, or null when not known. */
         FieldType fieldType(FieldUse field) {
-            return fields.getIfPresent(key(field));
+            return remembered(field) ? fields.getIfPresent(key(field)) : null;
         }
 
         /** {@code slot}'s series is stored as {@code id}, as this transaction reads it. */
         void found(Slot slot, long id) {
-            foundSeries.add(key(slot));
-            foundIds.add(id);
+            if (remembered(slot)) {
+                foundSeries.add(key(slot));
+                foundIds.add(id);
+            }
         }
 
         /** {@code field} is stored with {@code type}, as this transaction reads it. */
         void found(FieldUse field, FieldType type) {
-            foundFields.add(key(field));
-            foundTypes.add(type);
+            if (remembered(field)) {
+                foundFields.add(key(field));
+                foundTypes.add(type);
+            }
         }
 
         /** Remembers what this write found: call it only after its transaction committed. */
@@ -98,6 +107,14 @@ final class KnownSeries {
             for (int i = 0; i < foundFields.size(); i++) {
                 fields.put(foundFields.get(i), foundTypes.get(i));
             }
+        }
+
+        private static boolean remembered(Slot slot) {
+            return (long) slot.measurement().length() + slot.tags().length() + slot.field().length() <= MAX_KEY_CHARS;
+        }
+
+        private static boolean remembered(FieldUse field) {
+            return (long) field.measurement().length() + field.field().length() <= MAX_KEY_CHARS;
         }
 
         private SeriesKey key(Slot slot) {
