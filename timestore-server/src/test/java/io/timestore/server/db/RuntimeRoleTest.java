@@ -50,6 +50,42 @@ class RuntimeRoleTest {
         }
     }
 
+    /** V44: ingest.KnownSeries relies on series and field types going only with their dataset. */
+    @Test
+    void the_runtime_role_cannot_delete_or_change_series_or_field_types_but_deleting_their_dataset_takes_them()
+            throws SQLException {
+        try (var runtime = server.postgres().runtime(server.database()); var statement = runtime.createStatement()) {
+            for (var sql : List.of("DELETE FROM series", "DELETE FROM measurement_fields", "UPDATE series SET type = type",
+                    "UPDATE measurement_fields SET type = type")) {
+                assertThatThrownBy(() -> statement.execute(sql)).as(sql)
+                        .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+            }
+        }
+        server.tenant("runtime-role-test");
+        try (var runtime = server.postgres().runtime(server.database())) {
+            runtime.setAutoCommit(false);
+            try (var statement = runtime.createStatement()) {
+                statement.execute("SELECT set_config('app.tenant_id', 'runtime-role-test', true)");
+                statement.execute("INSERT INTO datasets (tenant_id, id, created_by, updated_by) VALUES ('runtime-role-test', 'gone', 't', 't')");
+                statement.execute("""
+                        INSERT INTO series (tenant_id, dataset_id, measurement, tags, field, type)
+                        VALUES ('runtime-role-test', 'gone', 'm', '{}', 'f', 'float')""");
+                statement.execute("""
+                        INSERT INTO measurement_fields (tenant_id, dataset_id, measurement, field, type)
+                        VALUES ('runtime-role-test', 'gone', 'm', 'f', 'float')""");
+                assertThat(statement.executeUpdate("DELETE FROM datasets WHERE tenant_id = 'runtime-role-test' AND id = 'gone'"))
+                        .isEqualTo(1);
+                try (var rows = statement.executeQuery("""
+                        SELECT (SELECT count(*) FROM series WHERE dataset_id = 'gone')
+                             + (SELECT count(*) FROM measurement_fields WHERE dataset_id = 'gone')""")) {
+                    rows.next();
+                    assertThat(rows.getLong(1)).as("series and field types left after their dataset's deletion").isZero();
+                }
+            }
+            runtime.rollback();
+        }
+    }
+
     @Test
     void tables_are_owned_by_the_owner_role() throws SQLException {
         try (var owner = server.postgres().owner(server.database());
