@@ -7,8 +7,8 @@ import io.timestore.server.datasets.DatasetIncarnation;
 import io.timestore.server.ingest.SeriesSlots.FieldUse;
 import io.timestore.server.ingest.SeriesSlots.Slot;
 import io.timestore.server.points.FieldType;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -62,10 +62,8 @@ final class KnownSeries {
         private final TenantId tenant;
         private final String dataset;
         private final DatasetIncarnation incarnation;
-        private final List<SeriesKey> foundSeries = new ArrayList<>();
-        private final List<Long> foundIds = new ArrayList<>();
-        private final List<FieldKey> foundFields = new ArrayList<>();
-        private final List<FieldType> foundTypes = new ArrayList<>();
+        private final Map<SeriesKey, Long> foundSeries = new HashMap<>();
+        private final Map<FieldKey, FieldType> foundFields = new HashMap<>();
 
         private Write(TenantId tenant, String dataset, DatasetIncarnation incarnation) {
             this.tenant = Objects.requireNonNull(tenant, "tenant");
@@ -86,27 +84,21 @@ final class KnownSeries {
         /** {@code slot}'s series is stored as {@code id}, as this transaction reads it. */
         void found(Slot slot, long id) {
             if (remembered(slot)) {
-                foundSeries.add(key(slot));
-                foundIds.add(id);
+                foundSeries.put(key(slot), id);
             }
         }
 
         /** {@code field} is stored with {@code type}, as this transaction reads it. */
         void found(FieldUse field, FieldType type) {
             if (remembered(field)) {
-                foundFields.add(key(field));
-                foundTypes.add(type);
+                foundFields.put(key(field), type);
             }
         }
 
         /** Remembers what this write found: call it only after its transaction committed. */
         void remember() {
-            for (int i = 0; i < foundSeries.size(); i++) {
-                series.put(foundSeries.get(i), foundIds.get(i));
-            }
-            for (int i = 0; i < foundFields.size(); i++) {
-                fields.put(foundFields.get(i), foundTypes.get(i));
-            }
+            series.putAll(foundSeries);
+            fields.putAll(foundFields);
         }
 
         private static boolean remembered(Slot slot) {
